@@ -1,0 +1,156 @@
+//! `duebox classify`: reads message files (or stdin) and prints each verdict, as a readable
+//! summary or as the JSON Lines of the contract.
+
+use super::Cli;
+use crate::classify::{self, Classification, Kind, Options};
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Args;
+use serde::Serialize;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+#[command(after_help = "Exit status: 0 when every file was read, 1 when any could not be \
+read or parsed (it still gets its line, with an \"error\"), 2 on bad arguments.")]
+pub struct ClassifyArgs {
+    /// Message files (.eml, RFC 5322); `-` reads one message from standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Print one JSON object per file (JSON Lines), as documented in the contract.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The date to read year-less dates against when a message has no Date header
+    /// [default: today].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    pub today: Option<NaiveDate>,
+
+    /// One of our own mail domains (repeatable); adds to [company] domains in the config.
+    /// Chasers sent from our own domains are ours, not a vendor's.
+    #[arg(long = "own-domain", value_name = "DOMAIN")]
+    pub own_domains: Vec<String>,
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD (e.g. 2026-11-23)"))
+}
+
+/// One line of `--json` output: the contract's fields, in the contract's order.
+#[derive(Serialize)]
+struct JsonVerdict<'a> {
+    path: &'a str,
+    kind: Kind,
+    stage: Option<&'static str>,
+    invoices: &'a [String],
+    amount: Option<String>,
+    currency: Option<&'a str>,
+    due_date: Option<String>,
+    vendor: Option<&'a str>,
+    risk: Vec<&'static str>,
+    reasons: &'a [String],
+    #[serde(rename = "match")]
+    matched: Option<()>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    path: &'a str,
+    error: String,
+}
+
+pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(cli)?;
+    let mut own_domains = config.company.domains.clone();
+    own_domains.extend(args.own_domains.iter().cloned());
+    let opts = Options {
+        own_domains,
+        own_names: [config.company.name.clone()]
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .collect(),
+        today: args.today.unwrap_or_else(|| chrono::Local::now().date_naive()),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failed = false;
+    for path in &args.files {
+        let shown = path.display().to_string();
+        let verdict = read_input(path).and_then(|raw| {
+            classify::classify_bytes(&raw, &opts)
+                .map(|(_, c)| c)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        });
+        match verdict {
+            Ok(c) if args.json => {
+                serde_json::to_writer(&mut out, &json_verdict(&shown, &c))?;
+                writeln!(out)?;
+            }
+            Ok(c) => write_summary(&mut out, &shown, &c)?,
+            Err(e) => {
+                failed = true;
+                if args.json {
+                    serde_json::to_writer(&mut out, &JsonError { path: &shown, error: format!("{e:#}") })?;
+                    writeln!(out)?;
+                } else {
+                    writeln!(out, "{shown}\n  error: {e:#}\n")?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut raw = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut raw)
+            .context("cannot read the message from standard input")?;
+        return Ok(raw);
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}: check the path and its permissions", path.display()))
+}
+
+fn json_verdict<'a>(path: &'a str, c: &'a Classification) -> JsonVerdict<'a> {
+    JsonVerdict {
+        path,
+        kind: c.kind,
+        stage: c.stage.map(|s| s.as_str()),
+        invoices: &c.invoices,
+        amount: c.amount.as_ref().map(|m| m.amount_string()),
+        currency: c.amount.as_ref().map(|m| m.currency.as_str()),
+        due_date: c.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        vendor: c.vendor.as_deref(),
+        risk: c.risk.iter().map(|r| r.as_str()).collect(),
+        reasons: &c.reasons,
+        matched: None,
+    }
+}
+
+fn write_summary(out: &mut impl Write, path: &str, c: &Classification) -> std::io::Result<()> {
+    let what = match (c.kind, c.stage) {
+        (Kind::Chaser, Some(stage)) => format!("chaser, {}", stage.as_str()),
+        _ => "not a chaser".to_string(),
+    };
+    writeln!(out, "{path}")?;
+    writeln!(out, "  {what}{}", c.vendor.as_deref().map(|v| format!(" from {v}")).unwrap_or_default())?;
+    if c.kind == Kind::Chaser {
+        let invoices = if c.invoices.is_empty() { "none found".to_string() } else { c.invoices.join(", ") };
+        let amount = c.amount.as_ref().map_or("none found".to_string(), |m| m.to_string());
+        let due = c.due_date.map_or("none found".to_string(), |d| d.to_string());
+        writeln!(out, "  invoices: {invoices}\n  amount:   {amount}\n  due:      {due}")?;
+    }
+    if !c.risk.is_empty() {
+        let flags: Vec<&str> = c.risk.iter().map(|r| r.as_str()).collect();
+        writeln!(out, "  WARNING, possible fraud: {}", flags.join(", "))?;
+    }
+    for reason in &c.reasons {
+        writeln!(out, "  - {reason}")?;
+    }
+    writeln!(out)
+}

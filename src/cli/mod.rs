@@ -1,0 +1,53 @@
+//! The command line: argument parsing (clap) and dispatch to one module per command.
+//! Front end only: it reads files and prints; decisions live in the domain modules.
+
+mod classify;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// duebox: the accounts-payable inbox assistant.
+#[derive(Debug, Parser)]
+#[command(name = "duebox", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file [default: $XDG_CONFIG_HOME/duebox/config.toml].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Recognise invoice chasers in message files and show what they claim.
+    Classify(classify::ClassifyArgs),
+}
+
+/// Runs the command line; the exit code is what the process returns.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Classify(args) => classify::run(&cli, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("duebox: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads the config named by `--config` (which must exist) or the default one (which may not).
+pub(crate) fn load_config(cli: &Cli) -> anyhow::Result<crate::config::Config> {
+    let config = match &cli.config {
+        Some(path) => crate::config::Config::load(path, true)?,
+        None => match crate::config::default_path() {
+            Some(path) => crate::config::Config::load(&path, false)?,
+            None => crate::config::Config::default(),
+        },
+    };
+    Ok(config)
+}

@@ -1,0 +1,11 @@
+//! duebox: recognises vendor invoice chasers in an accounts-payable mailbox and answers them.
+//!
+//! The domain modules (`mail`, `classify`, `money`, `dates`) take bytes and values and return
+//! values: no terminal, network or database code lives in them, so they are testable alone.
+
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod dates;
+pub mod mail;
+pub mod money;

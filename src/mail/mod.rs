@@ -1,0 +1,323 @@
+//! Reading a message: any bytes in, a [`Message`] with decoded, terminal-safe headers, the
+//! readable text, the attachment list and the thread headers out, or a [`MailError`] that says
+//! why not. Built on mailparse; no I/O and no terminal code here.
+
+pub mod html;
+pub mod sanitize;
+
+use chrono::{DateTime, Utc};
+use mailparse::{MailHeaderMap, ParsedMail};
+use regex::bytes::Regex as BytesRegex;
+use std::sync::LazyLock;
+
+/// A mailbox address with its display name, both decoded and made safe to show.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Address {
+    pub name: Option<String>,
+    pub email: String,
+}
+
+impl Address {
+    /// The domain part, lower case ("acme.com" for "Billing <AR@Acme.com>").
+    pub fn domain(&self) -> Option<String> {
+        let (_, domain) = self.email.rsplit_once('@')?;
+        let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        (!domain.is_empty()).then_some(domain)
+    }
+}
+
+/// An attachment as listed to the user; its bytes stay in the raw message until asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    pub content_type: String,
+    /// Size of the encoded part in bytes.
+    pub size: usize,
+}
+
+/// Where the readable text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodySource {
+    Plain,
+    Html,
+    Empty,
+}
+
+/// A parsed message: everything classification and display need.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub from: Option<Address>,
+    pub reply_to: Option<Address>,
+    pub to: Vec<Address>,
+    pub subject: String,
+    pub date: Option<DateTime<Utc>>,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    /// Every Authentication-Results header, as written by the receiving servers.
+    pub authentication_results: Vec<String>,
+    pub content_language: Option<String>,
+    /// The readable text, terminal-safe, with "\n" line ends.
+    pub body: String,
+    pub body_source: BodySource,
+    pub attachments: Vec<Attachment>,
+}
+
+/// Why a message could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MailError {
+    #[error("the message is empty (0 bytes); check that the file is the whole message")]
+    Empty,
+    #[error("the message has no header block; it does not look like an email (RFC 5322)")]
+    NoHeaders,
+    #[error("the message nests {0} multipart sections, more than the {MAX_MULTIPARTS} duebox reads; it was left as is, open it in another client if you trust it")]
+    TooDeep(usize),
+    #[error("the message's structure cannot be parsed: {0}")]
+    Unparsable(String),
+}
+
+/// Real mail nests a handful of multiparts; thousands only come from hostile mail, and the
+/// MIME parser recurses once per level.
+pub const MAX_MULTIPARTS: usize = 64;
+
+static MULTIPART_RE: LazyLock<BytesRegex> =
+    LazyLock::new(|| BytesRegex::new(r"(?i)multipart/").expect("valid regex"));
+static ANGLE_ID_RE: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"<([^<>\s]+)>").expect("valid regex"));
+static BARE_EMAIL_RE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("valid regex")
+});
+
+/// Parses raw message bytes. Never panics; on input it cannot read it returns a [`MailError`].
+pub fn parse(raw: &[u8]) -> Result<Message, MailError> {
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(MailError::Empty);
+    }
+    let multiparts = MULTIPART_RE.find_iter(raw).take(MAX_MULTIPARTS + 1).count();
+    if multiparts > MAX_MULTIPARTS {
+        return Err(MailError::TooDeep(multiparts));
+    }
+    let parsed = mailparse::parse_mail(raw).map_err(|e| MailError::Unparsable(e.to_string()))?;
+    if parsed.headers.is_empty() {
+        return Err(MailError::NoHeaders);
+    }
+    let h = &parsed.headers;
+    let header = |name: &str| h.get_first_value(name).map(|v| sanitize::one_line(&v));
+    let subject = header("Subject").unwrap_or_default();
+    let date = h
+        .get_first_value("Date")
+        .and_then(|d| mailparse::dateparse(&d).ok())
+        .and_then(|ts| DateTime::from_timestamp(ts, 0));
+    let first_id = |name: &str| header(name).and_then(|v| message_ids(&v).into_iter().next());
+    let (body, body_source, attachments) = readable_text(&parsed);
+    Ok(Message {
+        from: address_header(&parsed, "From").into_iter().next(),
+        reply_to: address_header(&parsed, "Reply-To").into_iter().next(),
+        to: address_header(&parsed, "To"),
+        subject,
+        date,
+        message_id: first_id("Message-ID"),
+        in_reply_to: first_id("In-Reply-To"),
+        references: header("References").map(|v| message_ids(&v)).unwrap_or_default(),
+        authentication_results: h
+            .get_all_values("Authentication-Results")
+            .iter()
+            .map(|v| sanitize::one_line(v))
+            .collect(),
+        content_language: header("Content-Language"),
+        body,
+        body_source,
+        attachments,
+    })
+}
+
+/// Message-IDs in a header value: the `<...>` tokens, or the bare value if it has none.
+fn message_ids(value: &str) -> Vec<String> {
+    let ids: Vec<String> = ANGLE_ID_RE
+        .captures_iter(value)
+        .map(|c| c[1].to_string())
+        .collect();
+    if !ids.is_empty() {
+        return ids;
+    }
+    value
+        .split_whitespace()
+        .next()
+        .map(|v| vec![v.trim_matches(['<', '>']).to_string()])
+        .unwrap_or_default()
+}
+
+fn address_header(parsed: &ParsedMail<'_>, name: &str) -> Vec<Address> {
+    let Some(header) = parsed.headers.get_first_header(name) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Ok(list) = mailparse::addrparse_header(header) {
+        for addr in list.iter() {
+            match addr {
+                mailparse::MailAddr::Single(info) => out.push(to_address(info)),
+                mailparse::MailAddr::Group(group) => out.extend(group.addrs.iter().map(to_address)),
+            }
+        }
+    }
+    if out.is_empty() {
+        // Broken address syntax: salvage whatever looks like an address rather than lose it.
+        let value = header.get_value();
+        if let Some(m) = BARE_EMAIL_RE.find(&value) {
+            out.push(Address {
+                name: None,
+                email: sanitize::one_line(m.as_str()),
+            });
+        }
+    }
+    out
+}
+
+fn to_address(info: &mailparse::SingleInfo) -> Address {
+    Address {
+        name: info
+            .display_name
+            .as_deref()
+            .map(sanitize::one_line)
+            .filter(|n| !n.is_empty()),
+        email: sanitize::one_line(&info.addr),
+    }
+}
+
+/// Chooses the text to read: inline text/plain parts, or the HTML parts rendered as text when
+/// there is no real plain text. Lists everything else as attachments.
+fn readable_text(parsed: &ParsedMail<'_>) -> (String, BodySource, Vec<Attachment>) {
+    let mut plain = String::new();
+    let mut html = String::new();
+    let mut attachments = Vec::new();
+    // Depth-first, in document order, without recursion.
+    let mut stack: Vec<&ParsedMail<'_>> = vec![parsed];
+    while let Some(part) = stack.pop() {
+        if !part.subparts.is_empty() {
+            stack.extend(part.subparts.iter().rev());
+            continue;
+        }
+        let mime = part.ctype.mimetype.to_ascii_lowercase();
+        if mime.starts_with("multipart/") {
+            continue; // A multipart whose parts could not be found holds nothing readable.
+        }
+        let disposition = part.get_content_disposition();
+        let filename = disposition
+            .params
+            .get("filename")
+            .or_else(|| part.ctype.params.get("name"))
+            .map(|n| sanitize::one_line(n));
+        let is_attachment = disposition.disposition == mailparse::DispositionType::Attachment
+            || filename.is_some()
+            || !(mime == "text/plain" || mime == "text/html");
+        if is_attachment {
+            attachments.push(Attachment {
+                name: filename.unwrap_or_else(|| "(unnamed)".to_string()),
+                content_type: sanitize::one_line(&mime),
+                size: part.raw_bytes.len(),
+            });
+            continue;
+        }
+        let text = decode_text(part);
+        let target = if mime == "text/html" { &mut html } else { &mut plain };
+        if !target.is_empty() {
+            target.push('\n');
+        }
+        target.push_str(&text);
+    }
+    // A plain part that only says "view this in HTML" is no plain text.
+    let (text, source) = if plain.trim().len() >= 40 || (html.trim().is_empty() && !plain.trim().is_empty()) {
+        (plain, BodySource::Plain)
+    } else if !html.trim().is_empty() {
+        (html::to_text(&html), BodySource::Html)
+    } else {
+        (String::new(), BodySource::Empty)
+    };
+    let text = text.replace("\r\n", "\n");
+    let text = if sanitize::is_clean(&text) {
+        text
+    } else {
+        sanitize::for_terminal(&text)
+    };
+    (text, source, attachments)
+}
+
+/// The part's body exactly as written, for when its transfer encoding is broken.
+fn encoded_bytes<'a>(part: &'a ParsedMail<'a>) -> &'a [u8] {
+    match part.get_body_encoded() {
+        mailparse::body::Body::Base64(b) | mailparse::body::Body::QuotedPrintable(b) => b.get_raw(),
+        mailparse::body::Body::SevenBit(b) | mailparse::body::Body::EightBit(b) => b.get_raw(),
+        mailparse::body::Body::Binary(b) => b.get_raw(),
+    }
+}
+
+/// Decodes a text part: transfer encoding first, then the charset. A missing or unknown charset
+/// is read as UTF-8 when the bytes are valid UTF-8, else as Windows-1252, which is what
+/// unlabelled 8-bit mail almost always is. Broken transfer encoding falls back to the raw bytes.
+fn decode_text(part: &ParsedMail<'_>) -> String {
+    let bytes = part
+        .get_body_raw()
+        .unwrap_or_else(|_| encoded_bytes(part).to_vec());
+    let label = part.ctype.charset.trim().to_ascii_lowercase();
+    let declared = match label.as_str() {
+        "" | "us-ascii" | "ascii" => None,
+        other => charset::Charset::for_label(other.as_bytes()),
+    };
+    match declared {
+        Some(cs) => cs.decode_without_bom_handling(&bytes).0.into_owned(),
+        None => match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => charset::Charset::for_label(b"windows-1252")
+                .map(|cs| cs.decode_without_bom_handling(e.as_bytes()).0.into_owned())
+                .unwrap_or_else(|| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_decoded_and_safe() {
+        let raw = b"From: =?utf-8?Q?Sch=C3=A4fer_GmbH?= <Buchhaltung@Schaefer.de>\r\n\
+Subject: =?utf-8?Q?Zahlungserinnerung_=E2=80=93_RE-2026-117?= \x1b[2J\r\n\
+Message-ID: <abc@x>\r\nIn-Reply-To: <p@x>\r\nReferences: <o@x> <p@x>\r\n\r\nHallo\r\n";
+        let m = parse(raw).unwrap();
+        assert_eq!(m.subject, "Zahlungserinnerung – RE-2026-117");
+        let from = m.from.unwrap();
+        assert_eq!(from.name.as_deref(), Some("Schäfer GmbH"));
+        assert_eq!(from.domain().as_deref(), Some("schaefer.de"));
+        assert_eq!(m.message_id.as_deref(), Some("abc@x"));
+        assert_eq!(m.in_reply_to.as_deref(), Some("p@x"));
+        assert_eq!(m.references, vec!["o@x", "p@x"]);
+        assert_eq!(m.body, "Hallo\n");
+    }
+
+    #[test]
+    fn plain_preferred_html_rendered_otherwise_attachments_listed() {
+        let raw = b"From: a@b.c\nContent-Type: multipart/mixed; boundary=X\n\n--X\n\
+Content-Type: text/html; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n\
+<p>F=E4llig am <b>01.10.2026</b></p>\n--X\nContent-Type: application/pdf; name=\"RE-1.pdf\"\n\
+Content-Transfer-Encoding: base64\n\nJVBERi0=\n--X--\n";
+        let m = parse(raw).unwrap();
+        assert_eq!(m.body_source, BodySource::Html);
+        assert_eq!(m.body, "Fällig am 01.10.2026\n");
+        assert_eq!(m.attachments.len(), 1);
+        assert_eq!(m.attachments[0].name, "RE-1.pdf");
+        assert_eq!(m.attachments[0].content_type, "application/pdf");
+    }
+
+    #[test]
+    fn unlabelled_eight_bit_is_read_as_windows_1252() {
+        let m = parse(b"Subject: x\n\nBetrag: 100 \x80, f\xe4llig\n").unwrap();
+        assert_eq!(m.body, "Betrag: 100 €, fällig\n");
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert_eq!(parse(b"").unwrap_err(), MailError::Empty);
+        let deep = "Content-Type: multipart/mixed; boundary=a\n\n".repeat(200);
+        assert!(matches!(parse(deep.as_bytes()), Err(MailError::TooDeep(_))));
+    }
+}
