@@ -150,7 +150,7 @@ const NUMBER: &str = r"(?:\d{1,3}(?:[,.'’ \x{a0}\x{202f}\x{2009}]\d{3})+(?:[.,
 static MONEY_RE: LazyLock<Regex> = LazyLock::new(|| {
     let gap = r"[ \x{a0}\x{202f}\x{2009}]?";
     Regex::new(&format!(
-        r"(?P<c1>{CURRENCY}){gap}(?P<n1>-?{NUMBER})(?:[^\d.,'’]|$)|(?P<n2>-?{NUMBER}){gap}(?P<c2>{CURRENCY})|(?P<n3>{NUMBER}){gap}円"
+        r"(?P<c1>{CURRENCY}){gap}(?P<n1>-?{NUMBER})(?:[^\d.,'’]|[.,'’](?:\D|$)|$)|(?P<n2>-?{NUMBER}){gap}(?P<c2>{CURRENCY})|(?P<n3>{NUMBER}){gap}円"
     ))
     .expect("money regex is valid")
 });

@@ -45,7 +45,7 @@ static AMOUNT_LIKE_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Labels of a column or line that holds invoice numbers.
 static INVOICE_HEADER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:invoice|inv\.?|bill|rechnung|beleg|facture|factura|factuur|document|doc\.?|n[º°o]|number|nummer|número|numéro|reference|referencia|référence)\b").expect("valid regex")
+    Regex::new(r"(?i)\b(?:invoice|inv|bill|rechnung\w*|beleg\w*|factur\w*|factuur\w*|document|doc)\b|^n[º°o]\.?(?:\s|$)|^(?:number|nummer|número|numéro|reference|referencia|référence)\b").expect("valid regex")
 });
 
 /// Whether `token` can be an invoice number (has a digit, is not a date, an amount or a time).
@@ -81,6 +81,11 @@ pub fn invoices(text: &str) -> Vec<String> {
     };
     for caps in INVOICE_RE.captures_iter(text) {
         let Some(id) = caps.name("id") else { continue };
+        let label_start = caps.get(0).map_or(0, |m| m.start());
+        // "https://billing.example/invoices/10234" is a link, not a label.
+        if text[..label_start].ends_with(['/', '.', '=', '?', '_', '-']) {
+            continue;
+        }
         push(id.as_str(), &mut out);
         let mut rest = &text[id.end()..];
         while let Some(more) = MORE_IDS_RE.captures(rest) {
@@ -205,11 +210,12 @@ static DEADLINE_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static OTHER_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)invoice date|\bdated\b|issued|date of (?:the )?invoice|rechnungsdatum|\bvom\b|date de (?:la )?facture|\bdu\b|\bémise\b|fecha (?:de )?(?:la )?factura|de fecha|\bemitida|factuurdatum|\bvan\b|\bsent\b|gesendet|envoyé|enviado|verzonden|\bdate\s?:|datum\s?:|fecha\s?:|wrote|schrieb|écrit|escribió|schreef|\bsince\b|\bseit\b|\bdepuis\b|\bdesde\b|\bsinds\b|\bon\s+\w+day\b|\bam\s+\w+tag\b")
+    Regex::new(r"(?i)invoice date|\bdated\b|issued|date of (?:the )?invoice|rechnungsdatum|\bvom\b|date de (?:la )?facture|\bdu\b|\bémise\b|fecha (?:de )?(?:la )?factura|de fecha|\bemitida|factuurdatum|\bsent\b|gesendet|envoyé|enviado|verzonden|wrote|schrieb|écrit|escribió|schreef|\bon\s+\w+day\b|\bam\s+\w+tag\b")
         .expect("valid regex")
 });
 
-fn date_label(context: &str) -> DateLabel {
+/// The label nearest before a date, if any label stands there.
+fn date_label(context: &str) -> Option<DateLabel> {
     let nearest = |re: &Regex| re.find_iter(context).last().map(|m| m.end());
     [
         (nearest(&DUE_DATE_RE), DateLabel::Due),
@@ -219,26 +225,34 @@ fn date_label(context: &str) -> DateLabel {
     .into_iter()
     .filter_map(|(end, label)| end.map(|e| (e, label)))
     .max_by_key(|(e, _)| *e)
-    .map_or(DateLabel::Other, |(_, label)| label)
+    .map(|(_, label)| label)
 }
 
-/// The words between the previous date (or the start of the line) and this one.
+/// The words before a date that may label it: back to the previous date, at most 80 bytes,
+/// not past a blank line, and within the row for a table row.
 fn date_context<'a>(text: &'a str, found: &[FoundDate], i: usize) -> &'a str {
     let start = found[i].start;
-    let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
     let prev_end = if i > 0 { found[i - 1].end } else { 0 };
-    let from = line_start.max(prev_end).max(start.saturating_sub(80));
-    let mut from = from.min(start);
+    let mut from = prev_end.max(start.saturating_sub(80)).min(start);
     while !text.is_char_boundary(from) {
         from -= 1;
     }
-    let own = &text[from..start];
-    if own.chars().any(char::is_alphabetic) || line_start == 0 {
-        return own;
+    let mut context = &text[from..start];
+    if let Some(p) = context.rfind("\n\n") {
+        context = &context[p + 2..];
     }
-    let prev_start = text[..line_start - 1].rfind('\n').map_or(0, |p| p + 1);
-    &text[prev_start.max(prev_end).min(start)..start]
+    let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |p| start + p);
+    if table::cells(&text[line_start..line_end]).is_some() {
+        context = &context[context.rfind('\n').map_or(0, |p| p + 1)..];
+    }
+    context
 }
+
+/// A due word right after an unlabelled date ("war am 01.10.2026 fällig").
+static DUE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[ \t,]{0,3}(?:fällig|due\b|vervalt|vervallen|vencid|venci[óo]|échue?)").expect("valid regex")
+});
 
 static DUE_HEADER_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)due|fällig|échéance|vencimiento|vervaldatum|vervalt|zahlungsziel").expect("valid regex")
@@ -257,10 +271,15 @@ pub fn due_date(
     for text in texts {
         let found = dates::find_dates(text, order, reference);
         for i in 0..found.len() {
-            match date_label(date_context(text, &found, i)) {
-                DateLabel::Due => due.push(found[i].date),
-                DateLabel::Deadline => deadlines.push(found[i].date),
-                DateLabel::Other => {}
+            let label = date_label(date_context(text, &found, i)).or_else(|| {
+                DUE_AFTER_RE
+                    .is_match(&text[found[i].end..])
+                    .then_some(DateLabel::Due)
+            });
+            match label {
+                Some(DateLabel::Due) => due.push(found[i].date),
+                Some(DateLabel::Deadline) => deadlines.push(found[i].date),
+                Some(DateLabel::Other) | None => {}
             }
         }
         for t in table::find(text, |h| h.iter().any(|c| DUE_HEADER_RE.is_match(c))) {

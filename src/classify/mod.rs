@@ -96,7 +96,15 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
 
     let subject_hits = signals::scan(subject);
     let new_hits = signals::scan(new_text);
-    let current: Vec<&Hit> = subject_hits.iter().chain(&new_hits).collect();
+    let bulk_hit = msg.bulk_header.as_ref().map(|h| Hit {
+        signal: Signal::Marketing,
+        weight: 3,
+        snippet: h.clone(),
+    });
+    let current: Vec<&Hit> = subject_hits.iter().chain(&new_hits).chain(&bulk_hit).collect();
+    // Bulk mail that reads like marketing is a newsletter however much it talks about overdue
+    // invoices (invoicing-software ads do little else).
+    let newsletter = bulk_hit.is_some() && new_hits.iter().any(|h| h.signal == Signal::Marketing);
 
     let sender_domain = msg.from.as_ref().and_then(mail::Address::domain);
     let own = sender_domain.as_deref().filter(|d| {
@@ -107,12 +115,14 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
     let chase = score(&current, Signal::is_chase);
     let negative = score(&current, Signal::is_negative);
     // The quoted text is read only for a reply that would otherwise be no chaser.
-    let follow_up = own.is_none() && negative == 0 && chase < 3 && is_follow_up(new_text);
+    let follow_up = own.is_none() && !newsletter && negative == 0 && chase < 3 && is_follow_up(new_text);
     let quoted_hits = if follow_up { signals::scan(quoted) } else { Vec::new() };
     let mut stage_hits: Vec<&Hit> = current.clone();
     let mut kind = Kind::Other;
     if let Some(d) = own {
         reasons.push(format!("sent from our own domain {d}: not a vendor's chaser"));
+    } else if newsletter {
+        reasons.push("bulk mail with newsletter/marketing wording: not a chaser".to_string());
     } else if chase >= 3 && chase > negative {
         kind = Kind::Chaser;
         reasons.extend(describe(&current, Signal::is_chase));
@@ -131,7 +141,7 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
             stage_hits.extend(quoted_refs.iter().copied());
         }
     }
-    if kind == Kind::Other && own.is_none() {
+    if kind == Kind::Other && own.is_none() && !newsletter {
         if negative > 0 {
             reasons.extend(describe(&current, Signal::is_negative));
         }
@@ -242,7 +252,7 @@ fn pick_stage(hits: &[&Hit], invoice_count: usize) -> Stage {
         Stage::Final
     } else if sum(Signal::Statement) >= 3 || (sum(Signal::Statement) >= 1 && invoice_count >= 3) {
         Stage::Statement
-    } else if sum(Signal::Overdue) >= 2 {
+    } else if sum(Signal::Overdue) >= 3 && sum(Signal::Overdue) >= sum(Signal::Reminder) {
         Stage::Overdue
     } else {
         Stage::Reminder

@@ -10,7 +10,7 @@ static COMPANY_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?x)
         ^(?P<name>[\p{L}\p{N}&'’.,()\-\x20]{2,70}?\s(?:
             Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|Inc\.?|Corp\.?|Corporation|GmbH(?:\s&\sCo\.\sKG)?|AG|KG|OHG|e\.K\.|UG
-          | SARL|S\.A\.R\.L\.|SAS|S\.A\.S\.|SASU|EURL|S\.A\.|SA|S\.L\.|SL|S\.L\.U\.|S\.A\.U\.|S\.\sde\sR\.L\.(?:\sde\sC\.V\.)?|S\.A\.\sde\sC\.V\.
+          | SARL|S\.A\.R\.L\.|SAS|S\.A\.S\.|SASU|EURL|S\.\sde\sR\.L\.(?:\sde\sC\.V\.)?|S\.A\.\sde\sC\.V\.|S\.A\.U\.|S\.A\.|SA|S\.L\.U\.|S\.L\.|SL
           | B\.V\.|BV|N\.V\.|NV|VOF|plc|PLC|Co\.,?\sLtd\.?|K\.K\.|SRL|S\.r\.l\.|S\.p\.A\.|Oy|AB|ApS|A/S|AS|Pty\.?\sLtd\.?|BVBA|SPRL
         ))(?:$|[\s,|·•–-])")
     .expect("valid regex")

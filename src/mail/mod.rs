@@ -57,6 +57,9 @@ pub struct Message {
     /// Every Authentication-Results header, as written by the receiving servers.
     pub authentication_results: Vec<String>,
     pub content_language: Option<String>,
+    /// The header that marks this as bulk or list mail (List-Unsubscribe, List-Id,
+    /// Precedence: bulk), if any: newsletters have one, a vendor's chaser almost never does.
+    pub bulk_header: Option<String>,
     /// The readable text, terminal-safe, with "\n" line ends.
     pub body: String,
     pub body_source: BodySource,
@@ -125,10 +128,21 @@ pub fn parse(raw: &[u8]) -> Result<Message, MailError> {
             .map(|v| sanitize::one_line(v))
             .collect(),
         content_language: header("Content-Language"),
+        bulk_header: bulk_header(h),
         body,
         body_source,
         attachments,
     })
+}
+
+fn bulk_header(h: &[mailparse::MailHeader<'_>]) -> Option<String> {
+    for name in ["List-Unsubscribe", "List-Id"] {
+        if h.get_first_value(name).is_some() {
+            return Some(format!("{name} header"));
+        }
+    }
+    let precedence = h.get_first_value("Precedence")?.trim().to_ascii_lowercase();
+    matches!(precedence.as_str(), "bulk" | "list" | "junk").then(|| format!("Precedence: {precedence}"))
 }
 
 /// Message-IDs in a header value: the `<...>` tokens, or the bare value if it has none.
