@@ -30,7 +30,9 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the config file {path} is not valid: {message}; see config.example.toml for every key")]
+    #[error(
+        "the config file {path} is not valid: {message}; see config.example.toml for every key"
+    )]
     Invalid { path: PathBuf, message: String },
 }
 
@@ -63,9 +65,13 @@ impl Config {
     /// Parses config text; the error names the line and what is wrong there.
     pub fn parse(text: &str) -> Result<Config, String> {
         toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
+            let line = e.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            });
             let what = e.message().to_string();
             match line {
                 Some(l) => format!("line {l}: {what}"),
@@ -81,7 +87,9 @@ mod tests {
 
     #[test]
     fn reads_company_and_reports_unknown_keys_with_line() {
-        let c = Config::parse("[company]\nname = \"Northwind\"\ndomains = [\"northwind.example\"]\n").unwrap();
+        let c =
+            Config::parse("[company]\nname = \"Northwind\"\ndomains = [\"northwind.example\"]\n")
+                .unwrap();
         assert_eq!(c.company.domains, vec!["northwind.example"]);
         let e = Config::parse("[company]\nname = \"x\"\ndomain = [\"typo\"]\n").unwrap_err();
         assert!(e.starts_with("line 3:"), "{e}");

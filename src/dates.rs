@@ -26,25 +26,91 @@ pub struct FoundDate {
 /// Month names and abbreviations in the languages duebox reads, lower case.
 const MONTHS: &[(&str, u32)] = &[
     // English
-    ("january", 1), ("february", 2), ("march", 3), ("april", 4), ("may", 5), ("june", 6),
-    ("july", 7), ("august", 8), ("september", 9), ("october", 10), ("november", 11),
-    ("december", 12), ("jan", 1), ("feb", 2), ("mar", 3), ("apr", 4), ("jun", 6), ("jul", 7),
-    ("aug", 8), ("sep", 9), ("sept", 9), ("oct", 10), ("nov", 11), ("dec", 12),
+    ("january", 1),
+    ("february", 2),
+    ("march", 3),
+    ("april", 4),
+    ("may", 5),
+    ("june", 6),
+    ("july", 7),
+    ("august", 8),
+    ("september", 9),
+    ("october", 10),
+    ("november", 11),
+    ("december", 12),
+    ("jan", 1),
+    ("feb", 2),
+    ("mar", 3),
+    ("apr", 4),
+    ("jun", 6),
+    ("jul", 7),
+    ("aug", 8),
+    ("sep", 9),
+    ("sept", 9),
+    ("oct", 10),
+    ("nov", 11),
+    ("dec", 12),
     // German
-    ("januar", 1), ("jänner", 1), ("februar", 2), ("märz", 3), ("maerz", 3), ("mai", 5),
-    ("juni", 6), ("juli", 7), ("oktober", 10), ("dezember", 12), ("mär", 3), ("mrz", 3),
-    ("okt", 10), ("dez", 12),
+    ("januar", 1),
+    ("jänner", 1),
+    ("februar", 2),
+    ("märz", 3),
+    ("maerz", 3),
+    ("mai", 5),
+    ("juni", 6),
+    ("juli", 7),
+    ("oktober", 10),
+    ("dezember", 12),
+    ("mär", 3),
+    ("mrz", 3),
+    ("okt", 10),
+    ("dez", 12),
     // French
-    ("janvier", 1), ("février", 2), ("fevrier", 2), ("mars", 3), ("avril", 4), ("juin", 6),
-    ("juillet", 7), ("août", 8), ("aout", 8), ("septembre", 9), ("octobre", 10),
-    ("novembre", 11), ("décembre", 12), ("decembre", 12), ("janv", 1), ("févr", 2),
-    ("fevr", 2), ("avr", 4), ("juil", 7), ("déc", 12),
+    ("janvier", 1),
+    ("février", 2),
+    ("fevrier", 2),
+    ("mars", 3),
+    ("avril", 4),
+    ("juin", 6),
+    ("juillet", 7),
+    ("août", 8),
+    ("aout", 8),
+    ("septembre", 9),
+    ("octobre", 10),
+    ("novembre", 11),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("janv", 1),
+    ("févr", 2),
+    ("fevr", 2),
+    ("avr", 4),
+    ("juil", 7),
+    ("déc", 12),
     // Spanish
-    ("enero", 1), ("febrero", 2), ("marzo", 3), ("abril", 4), ("mayo", 5), ("junio", 6),
-    ("julio", 7), ("agosto", 8), ("septiembre", 9), ("setiembre", 9), ("octubre", 10),
-    ("noviembre", 11), ("diciembre", 12), ("ene", 1), ("abr", 4), ("ago", 8), ("dic", 12),
+    ("enero", 1),
+    ("febrero", 2),
+    ("marzo", 3),
+    ("abril", 4),
+    ("mayo", 5),
+    ("junio", 6),
+    ("julio", 7),
+    ("agosto", 8),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("octubre", 10),
+    ("noviembre", 11),
+    ("diciembre", 12),
+    ("ene", 1),
+    ("abr", 4),
+    ("ago", 8),
+    ("dic", 12),
     // Dutch
-    ("januari", 1), ("februari", 2), ("maart", 3), ("mei", 5), ("augustus", 8), ("mrt", 3),
+    ("januari", 1),
+    ("februari", 2),
+    ("maart", 3),
+    ("mei", 5),
+    ("augustus", 8),
+    ("mrt", 3),
 ];
 
 static MONTH_INDEX: LazyLock<HashMap<&'static str, u32>> =
@@ -63,12 +129,12 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     let ordinal = r"(?:st|nd|rd|th|er|e|º|°)?\.?";
     Regex::new(&format!(
         r"(?ix)
-        \b(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})\b
-      | \b(?P<da>\d{{1,2}})\.\s?(?P<db>\d{{1,2}})\.\s?(?P<dy>\d{{4}}|\d{{2}})\b
-      | \b(?P<sa>\d{{1,2}})/(?P<sb>\d{{1,2}})/(?P<sy>\d{{4}}|\d{{2}})\b
-      | \b(?P<ha>\d{{1,2}})-(?P<hb>\d{{1,2}})-(?P<hy>\d{{4}})\b
-      | \b(?P<td>\d{{1,2}}){ordinal}\s+(?:de\s+)?(?P<tm>{m})\b\.?,?(?:\s+(?:de\s+)?(?P<ty>\d{{4}})\b)?
-      | \b(?P<mm>{m})\b\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?\b,?(?:\s+(?P<my>\d{{4}})\b)?
+        (?-u:\b)(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?-u:\b)
+      | (?-u:\b)(?P<da>\d{{1,2}})\.\s?(?P<db>\d{{1,2}})\.\s?(?P<dy>\d{{4}}|\d{{2}})(?-u:\b)
+      | (?-u:\b)(?P<sa>\d{{1,2}})/(?P<sb>\d{{1,2}})/(?P<sy>\d{{4}}|\d{{2}})(?-u:\b)
+      | (?-u:\b)(?P<ha>\d{{1,2}})-(?P<hb>\d{{1,2}})-(?P<hy>\d{{4}})(?-u:\b)
+      | (?-u:\b)(?P<td>\d{{1,2}}){ordinal}\s+(?:de\s+)?(?P<tm>{m})(?-u:\b)\.?,?(?:\s+(?:de\s+)?(?P<ty>\d{{4}})(?-u:\b))?
+      | (?-u:\b)(?P<mm>{m})(?-u:\b)\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?-u:\b),?(?:\s+(?P<my>\d{{4}})(?-u:\b))?
     "
     ))
     .expect("date regex is valid")
@@ -128,16 +194,22 @@ pub fn find_dates(text: &str, order: DayOrder, reference: NaiveDate) -> Vec<Foun
     let mut out = Vec::new();
     for caps in DATE_RE.captures_iter(text) {
         let date = if let Some(y) = num(&caps, "iy") {
-            num(&caps, "im").zip(num(&caps, "id")).and_then(|(m, d)| make(y, m, d))
+            num(&caps, "im")
+                .zip(num(&caps, "id"))
+                .and_then(|(m, d)| make(y, m, d))
         } else if let Some(y) = num(&caps, "dy") {
             // Dotted dates are day-first everywhere they are used.
             num(&caps, "da")
                 .zip(num(&caps, "db"))
                 .and_then(|(d, m)| make(full_year(y), m, d))
         } else if let Some(y) = num(&caps, "sy") {
-            num(&caps, "sa").zip(num(&caps, "sb")).and_then(|(a, b)| numeric(a, b, y, order))
+            num(&caps, "sa")
+                .zip(num(&caps, "sb"))
+                .and_then(|(a, b)| numeric(a, b, y, order))
         } else if let Some(y) = num(&caps, "hy") {
-            num(&caps, "ha").zip(num(&caps, "hb")).and_then(|(a, b)| numeric(a, b, y, order))
+            num(&caps, "ha")
+                .zip(num(&caps, "hb"))
+                .and_then(|(a, b)| numeric(a, b, y, order))
         } else if let Some(d) = num(&caps, "td") {
             month_of(&caps, "tm").and_then(|m| match num(&caps, "ty") {
                 Some(y) => make(y, m, d),
@@ -168,7 +240,9 @@ pub fn parse_date(text: &str, order: DayOrder, reference: NaiveDate) -> Option<N
     let t = text.trim();
     let found = find_dates(t, order, reference);
     match found.as_slice() {
-        [one] if one.start == 0 && one.end >= t.trim_end_matches(['.', ',']).len() => Some(one.date),
+        [one] if one.start == 0 && one.end >= t.trim_end_matches(['.', ',']).len() => {
+            Some(one.date)
+        }
         _ => None,
     }
 }
@@ -202,28 +276,56 @@ mod tests {
             "01-10-2026",
             "01.10.26",
         ] {
-            assert_eq!(parse_date(text, DayOrder::DayFirst, REF()), Some(want), "{text}");
+            assert_eq!(
+                parse_date(text, DayOrder::DayFirst, REF()),
+                Some(want),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn day_order_follows_the_sender() {
-        assert_eq!(parse_date("10/01/2026", DayOrder::MonthFirst, REF()), Some(d(2026, 10, 1)));
-        assert_eq!(parse_date("10/01/2026", DayOrder::DayFirst, REF()), Some(d(2026, 1, 10)));
+        assert_eq!(
+            parse_date("10/01/2026", DayOrder::MonthFirst, REF()),
+            Some(d(2026, 10, 1))
+        );
+        assert_eq!(
+            parse_date("10/01/2026", DayOrder::DayFirst, REF()),
+            Some(d(2026, 1, 10))
+        );
         // Unambiguous whatever the order.
-        assert_eq!(parse_date("25/10/2026", DayOrder::MonthFirst, REF()), Some(d(2026, 10, 25)));
-        assert_eq!(parse_date("10/25/2026", DayOrder::DayFirst, REF()), Some(d(2026, 10, 25)));
+        assert_eq!(
+            parse_date("25/10/2026", DayOrder::MonthFirst, REF()),
+            Some(d(2026, 10, 25))
+        );
+        assert_eq!(
+            parse_date("10/25/2026", DayOrder::DayFirst, REF()),
+            Some(d(2026, 10, 25))
+        );
     }
 
     #[test]
     fn year_less_dates_take_the_nearest_year() {
-        assert_eq!(parse_date("15 January", DayOrder::DayFirst, REF()), Some(d(2027, 1, 15)));
-        assert_eq!(parse_date("1 October", DayOrder::DayFirst, REF()), Some(d(2026, 10, 1)));
+        assert_eq!(
+            parse_date("15 January", DayOrder::DayFirst, REF()),
+            Some(d(2027, 1, 15))
+        );
+        assert_eq!(
+            parse_date("1 October", DayOrder::DayFirst, REF()),
+            Some(d(2026, 10, 1))
+        );
     }
 
     #[test]
     fn impossible_dates_are_ignored() {
-        for text in ["31.02.2026", "00/00/0000", "2026-13-45", "99999-01-01", "32 October 2026"] {
+        for text in [
+            "31.02.2026",
+            "00/00/0000",
+            "2026-13-45",
+            "99999-01-01",
+            "32 October 2026",
+        ] {
             assert_eq!(parse_date(text, DayOrder::DayFirst, REF()), None, "{text}");
         }
     }
@@ -238,7 +340,11 @@ mod tests {
             ("3 mei 2026", 5),
             ("3 août 2026", 8),
         ] {
-            assert_eq!(parse_date(text, DayOrder::DayFirst, REF()), Some(d(2026, m, 3)), "{text}");
+            assert_eq!(
+                parse_date(text, DayOrder::DayFirst, REF()),
+                Some(d(2026, m, 3)),
+                "{text}"
+            );
         }
     }
 }

@@ -46,8 +46,9 @@ pub fn minor_units(currency: &str) -> u32 {
 
 /// ISO codes recognised when written out next to an amount.
 const ISO_CODES: &[&str] = &[
-    "EUR", "USD", "GBP", "CHF", "JPY", "MXN", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK",
-    "HUF", "CNY", "INR", "BRL", "ZAR", "SGD", "HKD", "KRW", "TRY", "RON", "ISK", "CLP", "VND",
+    "EUR", "USD", "GBP", "CHF", "JPY", "MXN", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN",
+    "CZK", "HUF", "CNY", "INR", "BRL", "ZAR", "SGD", "HKD", "KRW", "TRY", "RON", "ISK", "CLP",
+    "VND",
 ];
 
 /// Maps a currency symbol or code as printed to its ISO code.
@@ -93,7 +94,9 @@ pub fn parse_number(text: &str) -> Option<Decimal> {
         match c {
             '0'..='9' => digits.push(c),
             '.' | ',' => seps.push((digits.len(), c)),
-            '\'' | '’' | ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' => seps.push((digits.len(), ' ')),
+            '\'' | '’' | ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' => {
+                seps.push((digits.len(), ' '))
+            }
             _ => return None,
         }
     }
@@ -102,7 +105,9 @@ pub fn parse_number(text: &str) -> Option<Decimal> {
     }
     // The decimal separator, if any, is the last '.' or ',' followed by one or two digits at the end.
     let decimal = match seps.last() {
-        Some(&(pos, c)) if (c == '.' || c == ',') && pos > 0 && matches!(digits.len() - pos, 1 | 2) => {
+        Some(&(pos, c))
+            if (c == '.' || c == ',') && pos > 0 && matches!(digits.len() - pos, 1 | 2) =>
+        {
             Some((pos, c))
         }
         _ => None,
@@ -144,8 +149,9 @@ pub struct FoundMoney {
     pub end: usize,
 }
 
-const CURRENCY: &str = r"(?:US\$|U\$S|MX\$|Mex\$|C\$|CA\$|A\$|AU\$|R\$|[€$£¥￥₹]|\b(?:EUR|USD|GBP|CHF|JPY|MXN|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|CNY|INR|BRL|ZAR|SGD|HKD|KRW|TRY|RON|ISK|CLP|VND|SFr|Fr)\b\.?)";
-const NUMBER: &str = r"(?:\d{1,3}(?:[,.'’ \x{a0}\x{202f}\x{2009}]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)";
+const CURRENCY: &str = r"(?:US\$|U\$S|MX\$|Mex\$|C\$|CA\$|A\$|AU\$|R\$|[€$£¥￥₹]|(?-u:\b)(?:EUR|USD|GBP|CHF|JPY|MXN|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|CNY|INR|BRL|ZAR|SGD|HKD|KRW|TRY|RON|ISK|CLP|VND|SFr|Fr)(?-u:\b)\.?)";
+const NUMBER: &str =
+    r"(?:\d{1,3}(?:[,.'’ \x{a0}\x{202f}\x{2009}]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)";
 
 static MONEY_RE: LazyLock<Regex> = LazyLock::new(|| {
     let gap = r"[ \x{a0}\x{202f}\x{2009}]?";
@@ -215,7 +221,16 @@ mod tests {
 
     #[test]
     fn not_numbers() {
-        for text in ["", "1,23,456", "12.34.56", "1.234,567.89", "abc", "1..2", ",5", "1,234.567,89"] {
+        for text in [
+            "",
+            "1,23,456",
+            "12.34.56",
+            "1.234,567.89",
+            "abc",
+            "1..2",
+            ",5",
+            "1,234.567,89",
+        ] {
             assert_eq!(parse_number(text), None, "{text}");
         }
     }

@@ -16,11 +16,11 @@ static INVOICE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?ix)
         (?:
-            \b(?:invoices?|inv|bills?|rechnungs?(?:nummer|nr)?|rechnungs-nr|rechnungen|factures?|facturas?|factuur|facturen|factuurnummer|factuurnr|rg)
-          | \b(?:n[º°o]\.?|n\.[º°]|num(?:ero|éro|ber)?\.?|número|numéro)\s*(?:de\s+(?:la\s+)?)?(?:facture|factura|factuur|invoice)
+            (?-u:\b)(?:invoices?|inv|bills?|rechnungs?(?:nummer|nr)?|rechnungs-nr|rechnungen|factures?|facturas?|factuur|facturen|factuurnummer|factuurnr|rg)
+          | (?-u:\b)(?:n[º°o]\.?|n\.[º°]|num(?:ero|éro|ber)?\.?|número|numéro)\s*(?:de\s+(?:la\s+)?)?(?:facture|factura|factuur|invoice)
         )
         \.?
-        (?:[\s:.\#]*(?:(?:no|nr|num|number|nummer|número|numéro|ref|reference|id)\b|n°|nº|n\.º|n\.°)\.?)?
+        (?:[\s:.\#]*(?:(?:no|nr|num|number|nummer|número|numéro|ref|reference|id)(?-u:\b)|n°|nº|n\.º|n\.°)\.?)?
         [\s:\#]*
         (?P<id>{ID})
     "
@@ -31,7 +31,7 @@ static INVOICE_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// More numbers after the first: "invoices INV-1, INV-2 and INV-3".
 static MORE_IDS_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)^\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\ben\b|\+)\s*(?:no\.?\s*|nr\.?\s*|#\s*)?(?P<id>{ID})"
+        r"(?i)^\s*(?:,|;|&|(?-u:\b)and(?-u:\b)|(?-u:\b)und(?-u:\b)|(?-u:\b)et(?-u:\b)|(?-u:\b)y(?-u:\b)|(?-u:\b)en(?-u:\b)|\+)\s*(?:no\.?\s*|nr\.?\s*|#\s*)?(?P<id>{ID})"
     ))
     .expect("valid regex")
 });
@@ -40,12 +40,13 @@ static ID_ALONE_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^#?\s*(?P<id>{ID})$")).expect("valid regex"));
 
 static AMOUNT_LIKE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\d{1,3}(?:[.,]\d{3})*[.,]\d{2}$|^\d{1,2}$|^\d{1,2}[.:]\d{2}$").expect("valid regex")
+    Regex::new(r"^\d{1,3}(?:[.,]\d{3})*[.,]\d{2}$|^\d{1,2}$|^\d{1,2}[.:]\d{2}$")
+        .expect("valid regex")
 });
 
 /// Labels of a column or line that holds invoice numbers.
 static INVOICE_HEADER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:invoice|inv|bill|rechnung\w*|beleg\w*|factur\w*|factuur\w*|document|doc)\b|^n[º°o]\.?(?:\s|$)|^(?:number|nummer|número|numéro|reference|referencia|référence)\b").expect("valid regex")
+    Regex::new(r"(?i)(?-u:\b)(?:invoice|inv|bill|rechnung\w*|beleg\w*|factur\w*|factuur\w*|document|doc)(?-u:\b)|^n[º°o]\.?(?:\s|$)|^(?:number|nummer|número|numéro|reference|referencia|référence)(?-u:\b)").expect("valid regex")
 });
 
 /// Whether `token` can be an invoice number (has a digit, is not a date, an amount or a time).
@@ -75,7 +76,11 @@ pub fn invoices(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let push = |id: &str, out: &mut Vec<String>| {
         let id = id.trim_start_matches('#');
-        if plausible_id(id) && !out.iter().any(|o| normalise_invoice(o) == normalise_invoice(id)) {
+        if plausible_id(id)
+            && !out
+                .iter()
+                .any(|o| normalise_invoice(o) == normalise_invoice(id))
+        {
             out.push(id.to_string());
         }
     };
@@ -118,19 +123,19 @@ enum AmountLabel {
 }
 
 static TOTAL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\btotal|gesamt|\bsumme\b|endbetrag|totaal|\bsolde\b|saldo\b|balance (?:due|outstanding|owing|of)|outstanding balance|gesamtsaldo|importe total|montant total")
+    Regex::new(r"(?i)(?-u:\b)total|gesamt|(?-u:\b)summe(?-u:\b)|endbetrag|totaal|(?-u:\b)solde(?-u:\b)|saldo(?-u:\b)|balance (?:due|outstanding|owing|of)|outstanding balance|gesamtsaldo|importe total|montant total")
         .expect("valid regex")
 });
 static DUE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)amount (?:due|owed|outstanding|overdue|payable)|\bbalance\b|outstanding|owed|owing|overdue|past due|\bdue\b|offen|ausstehend|zu zahlen|fällig|restbetrag|rückstand|montant dû|reste à payer|en souffrance|impayé|dû\b|\bdue?s?\b|pendiente|adeudad|vencid|openstaand|verschuldigd|te betalen|achterstallig")
+    Regex::new(r"(?i)amount (?:due|owed|outstanding|overdue|payable)|(?-u:\b)balance(?-u:\b)|outstanding|owed|owing|overdue|past due|(?-u:\b)due(?-u:\b)|offen|ausstehend|zu zahlen|fällig|restbetrag|rückstand|montant dû|reste à payer|en souffrance|impayé|dû|(?-u:\b)due?s?(?-u:\b)|pendiente|adeudad|vencid|openstaand|verschuldigd|te betalen|achterstallig")
         .expect("valid regex")
 });
 static GENERIC_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)amount|\bsum\b|betrag|montant|importe|bedrag|\bof\b|\bde\b|\bvon\b|\bvan\b|\bpor\b|\bpour\b|\bover\b")
+    Regex::new(r"(?i)amount|(?-u:\b)sum(?-u:\b)|betrag|montant|importe|bedrag|(?-u:\b)of(?-u:\b)|(?-u:\b)de(?-u:\b)|(?-u:\b)von(?-u:\b)|(?-u:\b)van(?-u:\b)|(?-u:\b)por(?-u:\b)|(?-u:\b)pour(?-u:\b)|(?-u:\b)over(?-u:\b)")
         .expect("valid regex")
 });
 static EXCLUDED_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)sub-?total|zwischensumme|sous-total|\bvat\b|\btax\b|mwst|ust\.|\btva\b|\biva\b|\bbtw\b|already paid|\bpaid\b|received|bezahlt|erhalten|gezahlt|payé|reçu|pagado|recibido|betaald|ontvangen|credit|gutschrift|\bavoir\b|abono|discount|skonto|rabatt|descuento|korting|fee\b|gebühr|frais|interest|zinsen|intérêts|intereses|\brente\b|capital social|stammkapital|share capital")
+    Regex::new(r"(?i)sub-?total|zwischensumme|sous-total|(?-u:\b)vat(?-u:\b)|(?-u:\b)tax(?-u:\b)|mwst|ust\.|(?-u:\b)tva(?-u:\b)|(?-u:\b)iva(?-u:\b)|(?-u:\b)btw(?-u:\b)|already paid|(?-u:\b)paid(?-u:\b)|received|bezahlt|erhalten|gezahlt|payé|reçu|pagado|recibido|betaald|ontvangen|credit|gutschrift|(?-u:\b)avoir(?-u:\b)|abono|discount|skonto|rabatt|descuento|korting|fee(?-u:\b)|gebühr|frais|interest|zinsen|intérêts|intereses|(?-u:\b)rente(?-u:\b)|capital social|stammkapital|share capital")
         .expect("valid regex")
 });
 
@@ -202,15 +207,15 @@ enum DateLabel {
 }
 
 static DUE_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bdue\b|payable (?:on|by)|fällig|zahlungsziel|zahlbar (?:bis|am)|échéance|échu|vencimiento|\bvence|vencid[ao]|vervaldatum|vervalt|verviel|vervallen|betaaltermijn|uiterste betaaldatum|expired? on")
+    Regex::new(r"(?i)(?-u:\b)due(?-u:\b)|payable (?:on|by)|fällig|zahlungsziel|zahlbar (?:bis|am)|échéance|échu|vencimiento|(?-u:\b)vence|vencid[ao]|vervaldatum|vervalt|verviel|vervallen|betaaltermijn|uiterste betaaldatum|expired? on")
         .expect("valid regex")
 });
 static DEADLINE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:by|before|no later than|until|latest)\b|\bbis\b|spätestens|avant le|au plus tard|d'ici (?:le|au)|\bantes de|a más tardar|como máximo|\bvóór\b|\buiterlijk\b|\bvoor\b")
+    Regex::new(r"(?i)(?-u:\b)(?:by|before|no later than|until|latest)(?-u:\b)|(?-u:\b)bis(?-u:\b)|spätestens|avant le|au plus tard|d'ici (?:le|au)|(?-u:\b)antes de|a más tardar|como máximo|(?-u:\b)vóór(?-u:\b)|(?-u:\b)uiterlijk(?-u:\b)|(?-u:\b)voor(?-u:\b)")
         .expect("valid regex")
 });
 static OTHER_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)invoice date|\bdated\b|issued|date of (?:the )?invoice|rechnungsdatum|\bvom\b|date de (?:la )?facture|\bdu\b|\bémise\b|fecha (?:de )?(?:la )?factura|de fecha|\bemitida|factuurdatum|\bsent\b|gesendet|envoyé|enviado|verzonden|wrote|schrieb|écrit|escribió|schreef|\bon\s+\w+day\b|\bam\s+\w+tag\b")
+    Regex::new(r"(?i)invoice date|(?-u:\b)dated(?-u:\b)|issued|date of (?:the )?invoice|rechnungsdatum|(?-u:\b)vom(?-u:\b)|date de (?:la )?facture|(?-u:\b)du(?-u:\b)|émise(?-u:\b)|fecha (?:de )?(?:la )?factura|de fecha|(?-u:\b)emitida|factuurdatum|(?-u:\b)sent(?-u:\b)|gesendet|envoyé|enviado|verzonden|wrote|schrieb|écrit|escribió|schreef|(?-u:\b)on\s+\w+day(?-u:\b)|(?-u:\b)am\s+\w+tag(?-u:\b)")
         .expect("valid regex")
 });
 
@@ -251,11 +256,13 @@ fn date_context<'a>(text: &'a str, found: &[FoundDate], i: usize) -> &'a str {
 
 /// A due word right after an unlabelled date ("war am 01.10.2026 fällig").
 static DUE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[ \t,]{0,3}(?:fällig|due\b|vervalt|vervallen|vencid|venci[óo]|échue?)").expect("valid regex")
+    Regex::new(r"(?i)^[ \t,]{0,3}(?:fällig|due(?-u:\b)|vervalt|vervallen|vencid|venci[óo]|échue?)")
+        .expect("valid regex")
 });
 
 static DUE_HEADER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)due|fällig|échéance|vencimiento|vervaldatum|vervalt|zahlungsziel").expect("valid regex")
+    Regex::new(r"(?i)due|fällig|échéance|vencimiento|vervaldatum|vervalt|zahlungsziel")
+        .expect("valid regex")
 });
 
 /// The due date a chaser states: the invoice's due date, or else the deadline it sets. When a
@@ -326,28 +333,50 @@ mod tests {
                     Inv# A-7781, bill no. 3341, invoice #10234, Invoice ACC-SINV-2026-00001.";
         assert_eq!(
             invoices(text),
-            vec!["INV-00123", "2026/0042", "RE-2026-117", "FA-2026-0311", "2026/0043", "F2026-118", "A-7781", "3341", "10234", "ACC-SINV-2026-00001"]
+            vec![
+                "INV-00123",
+                "2026/0042",
+                "RE-2026-117",
+                "FA-2026-0311",
+                "2026/0043",
+                "F2026-118",
+                "A-7781",
+                "3341",
+                "10234",
+                "ACC-SINV-2026-00001"
+            ]
         );
     }
 
     #[test]
     fn lists_tables_and_non_invoices() {
-        assert_eq!(invoices("invoices INV-1001, INV-1002 and INV-1003 are open"), vec!["INV-1001", "INV-1002", "INV-1003"]);
+        assert_eq!(
+            invoices("invoices INV-1001, INV-1002 and INV-1003 are open"),
+            vec!["INV-1001", "INV-1002", "INV-1003"]
+        );
         assert_eq!(invoices("Invoice | Date | Amount\nINV-2001 | 01.10.2026 | €5,00\nINV-2002 | 02.10.2026 | €6,00\nTotal | | €11,00"), vec!["INV-2001", "INV-2002"]);
-        assert!(invoices("Invoice dated 01.10.2026 for order 5512, PO 4411, customer 99812").is_empty());
+        assert!(
+            invoices("Invoice dated 01.10.2026 for order 5512, PO 4411, customer 99812").is_empty()
+        );
         assert!(invoices("the invoice 2 weeks ago; Rechnung 2026").is_empty());
     }
 
     #[test]
     fn normalised_numbers_compare_as_ap_systems_do() {
-        assert_eq!(normalise_invoice("inv-00123"), normalise_invoice("INV 00123"));
+        assert_eq!(
+            normalise_invoice("inv-00123"),
+            normalise_invoice("INV 00123")
+        );
         assert_eq!(normalise_invoice("#2026/0042"), "20260042");
     }
 
     #[test]
     fn total_wins_over_lines_and_vat() {
         let text = "INV-1 | € 500,00\nINV-2 | € 700,00\nZwischensumme | € 1.200,00\nMwSt | € 228,00\nGesamtbetrag | € 1.428,00";
-        assert_eq!(amount(&[text]).unwrap(), Money::new("1428.00".parse().unwrap(), "EUR"));
+        assert_eq!(
+            amount(&[text]).unwrap(),
+            Money::new("1428.00".parse().unwrap(), "EUR")
+        );
         let text = "Invoice amount: $1,000.00\nAlready paid: $600.00\nBalance due: $400.00";
         assert_eq!(amount(&[text]).unwrap().amount.to_string(), "400.00");
         let text = "Total due:\n   £980";
@@ -358,11 +387,21 @@ mod tests {
     fn due_date_prefers_due_over_invoice_date_and_deadline() {
         let r = d(2026, 11, 1);
         let text = "Invoice INV-1 dated 01.09.2026, due on 01.10.2026. Please pay by 30.11.2026.";
-        assert_eq!(due_date(&[text], DayOrder::DayFirst, r, false), Some(d(2026, 10, 1)));
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 10, 1))
+        );
         let text = "Please pay by November 30, 2026.";
-        assert_eq!(due_date(&[text], DayOrder::MonthFirst, r, false), Some(d(2026, 11, 30)));
-        let text = "Invoice | Due date | Amount\nA-1 | 01.09.2026 | €1,00\nA-2 | 01.10.2026 | €2,00";
+        assert_eq!(
+            due_date(&[text], DayOrder::MonthFirst, r, false),
+            Some(d(2026, 11, 30))
+        );
+        let text =
+            "Invoice | Due date | Amount\nA-1 | 01.09.2026 | €1,00\nA-2 | 01.10.2026 | €2,00";
         assert_eq!(due_date(&[text], DayOrder::DayFirst, r, true), None);
-        assert_eq!(due_date(&["Invoice dated 01.09.2026"], DayOrder::DayFirst, r, false), None);
+        assert_eq!(
+            due_date(&["Invoice dated 01.09.2026"], DayOrder::DayFirst, r, false),
+            None
+        );
     }
 }

@@ -30,7 +30,9 @@ impl Lang {
 fn vote(word: &str) -> Option<Lang> {
     Some(match word {
         "the" | "and" | "your" | "you" | "please" | "invoice" | "payment" | "of" | "we" | "is"
-        | "our" | "this" | "that" | "for" | "have" | "has" | "been" | "with" | "regards" => Lang::En,
+        | "our" | "this" | "that" | "for" | "have" | "has" | "been" | "with" | "regards" => {
+            Lang::En
+        }
         "und" | "der" | "die" | "das" | "sie" | "ihre" | "ihr" | "wir" | "bitte" | "rechnung"
         | "nicht" | "zahlung" | "mit" | "freundlichen" | "grüßen" | "ist" | "noch" | "uns"
         | "sehr" | "geehrte" | "geehrter" | "betrag" | "vom" | "auf" | "bis" => Lang::De,
@@ -53,18 +55,17 @@ pub fn detect(text: &str) -> Lang {
         Some((i, _)) => &text[..i],
         None => text,
     };
+    let lower = sample.to_lowercase();
     let mut counts = [0usize; 5];
-    for word in sample.split(|c: char| !c.is_alphabetic()) {
-        if word.is_empty() || word.len() > 12 {
-            continue;
-        }
-        let lower = word.to_lowercase();
-        if let Some(lang) = vote(&lower) {
+    for word in lower.split(|c: char| !c.is_alphabetic()) {
+        if let Some(lang) = vote(word) {
             counts[lang as usize] += 1;
         }
     }
     let langs = [Lang::En, Lang::De, Lang::Fr, Lang::Es, Lang::Nl];
-    let best = (0..5).max_by_key(|&i| (counts[i], usize::from(i == 0))).unwrap_or(0);
+    let best = (0..5)
+        .max_by_key(|&i| (counts[i], usize::from(i == 0)))
+        .unwrap_or(0);
     langs[best]
 }
 
@@ -74,11 +75,26 @@ mod tests {
 
     #[test]
     fn detects_each_language() {
-        assert_eq!(detect("Please note that your invoice is overdue. Kind regards"), Lang::En);
-        assert_eq!(detect("Sehr geehrte Damen und Herren, die Rechnung ist noch offen."), Lang::De);
-        assert_eq!(detect("Madame, Monsieur, votre facture n'est pas réglée. Cordialement"), Lang::Fr);
-        assert_eq!(detect("Estimados señores, su factura está pendiente de pago. Saludos"), Lang::Es);
-        assert_eq!(detect("Geachte heer, uw factuur is nog niet betaald. Met vriendelijke groet"), Lang::Nl);
+        assert_eq!(
+            detect("Please note that your invoice is overdue. Kind regards"),
+            Lang::En
+        );
+        assert_eq!(
+            detect("Sehr geehrte Damen und Herren, die Rechnung ist noch offen."),
+            Lang::De
+        );
+        assert_eq!(
+            detect("Madame, Monsieur, votre facture n'est pas réglée. Cordialement"),
+            Lang::Fr
+        );
+        assert_eq!(
+            detect("Estimados señores, su factura está pendiente de pago. Saludos"),
+            Lang::Es
+        );
+        assert_eq!(
+            detect("Geachte heer, uw factuur is nog niet betaald. Met vriendelijke groet"),
+            Lang::Nl
+        );
         assert_eq!(detect(""), Lang::En);
     }
 }

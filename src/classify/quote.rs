@@ -48,10 +48,16 @@ pub fn split(body: &str) -> Split {
         let is_attribution = if ATTRIBUTION_RE.is_match(line) {
             // "From: x" alone is common in ordinary text; an Outlook block has more headers.
             let lower = line.trim_start().to_lowercase();
-            let outlook = ["from", "von", "de", "van"].iter().any(|p| lower.starts_with(p))
+            let outlook = ["from", "von", "de", "van"]
+                .iter()
+                .any(|p| lower.starts_with(p))
                 && !lower.starts_with("on ")
                 && !lower.starts_with("-");
-            !outlook || lines[i + 1..].iter().take(4).any(|l| OUTLOOK_NEXT_RE.is_match(l))
+            !outlook
+                || lines[i + 1..]
+                    .iter()
+                    .take(4)
+                    .any(|l| OUTLOOK_NEXT_RE.is_match(l))
         } else {
             ATTRIBUTION_START_RE.is_match(line) && WROTE_ALONE_RE.is_match(next)
         };
@@ -102,7 +108,9 @@ mod tests {
 
     #[test]
     fn two_line_attribution_and_plain_mail() {
-        let s = split("Any update?\nOn Tue, 4 Nov 2026, Brennan AR <ar@b.com>\nwrote:\n> Invoice overdue");
+        let s = split(
+            "Any update?\nOn Tue, 4 Nov 2026, Brennan AR <ar@b.com>\nwrote:\n> Invoice overdue",
+        );
         assert_eq!(s.new.trim(), "Any update?");
         assert!(s.quoted.contains("Invoice overdue"));
         let s = split("From: our side we have no news.\nThanks");

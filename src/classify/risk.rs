@@ -44,15 +44,20 @@ pub fn reply_to_mismatch(msg: &Message) -> Option<String> {
     (f != r).then(|| format!("Reply-To goes to {r}, not to the sender's domain {f}"))
 }
 
-static AUTH_FAIL_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(spf|dkim|dmarc)\s*=\s*fail\b").expect("valid regex"));
+static AUTH_FAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(spf|dkim|dmarc)\s*=\s*fail(?-u:\b)").expect("valid regex")
+});
 
 /// SPF, DKIM or DMARC failures reported in Authentication-Results.
 pub fn auth_fail(msg: &Message) -> Option<String> {
     let mut failed: Vec<String> = msg
         .authentication_results
         .iter()
-        .flat_map(|h| AUTH_FAIL_RE.captures_iter(h).map(|c| c[1].to_ascii_lowercase()))
+        .flat_map(|h| {
+            AUTH_FAIL_RE
+                .captures_iter(h)
+                .map(|c| c[1].to_ascii_lowercase())
+        })
         .collect();
     failed.sort();
     failed.dedup();
@@ -68,7 +73,10 @@ mod tests {
     fn reply_to_and_auth() {
         let m = parse(b"From: A <ar@acme.co.uk>\nReply-To: <ar@acme-payments.com>\nAuthentication-Results: mx; spf=fail smtp.mailfrom=x; dkim=pass; dmarc=fail\n\nhi").unwrap();
         assert!(reply_to_mismatch(&m).unwrap().contains("acme-payments.com"));
-        assert_eq!(auth_fail(&m).unwrap(), "Authentication-Results: dmarc, spf failed");
+        assert_eq!(
+            auth_fail(&m).unwrap(),
+            "Authentication-Results: dmarc, spf failed"
+        );
         let m = parse(b"From: A <ar@billing.acme.co.uk>\nReply-To: <x@acme.co.uk>\nAuthentication-Results: mx; spf=pass\n\nhi").unwrap();
         assert_eq!(reply_to_mismatch(&m), None);
         assert_eq!(auth_fail(&m), None);

@@ -27,9 +27,15 @@ pub fn cells(line: &str) -> Option<Vec<&str>> {
     let parts: Vec<&str> = if line.contains(" | ") || line.starts_with('|') {
         line.trim_matches('|').split('|').map(str::trim).collect()
     } else if line.contains('\t') {
-        line.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect()
+        line.split('\t')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect()
     } else if line.contains("  ") {
-        line.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect()
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect()
     } else {
         return None;
     };
@@ -49,7 +55,12 @@ pub fn find<'a>(text: &'a str, is_header: impl Fn(&[&str]) -> bool) -> Vec<Table
         let mut rows = Vec::new();
         while let Some(next) = lines.peek() {
             // Separator lines of plain-text tables ("-----", "=====") are skipped.
-            if !next.trim().is_empty() && next.trim().chars().all(|c| matches!(c, '-' | '=' | '+' | '|' | ' ')) {
+            if !next.trim().is_empty()
+                && next
+                    .trim()
+                    .chars()
+                    .all(|c| matches!(c, '-' | '=' | '+' | '|' | ' '))
+            {
                 lines.next();
                 continue;
             }
@@ -76,7 +87,10 @@ mod tests {
         let tables = find(text, |h| h.iter().any(|c| c.starts_with("Invoice")));
         assert_eq!(tables.len(), 2);
         assert_eq!(tables[0].rows.len(), 2);
-        assert_eq!(tables[0].cells(0).collect::<Vec<_>>(), vec!["INV-1", "INV-2"]);
+        assert_eq!(
+            tables[0].cells(0).collect::<Vec<_>>(),
+            vec!["INV-1", "INV-2"]
+        );
         assert_eq!(tables[1].column(|h| h.contains("Due")), Some(1));
         assert_eq!(tables[1].cells(1).collect::<Vec<_>>(), vec!["2026-10-01"]);
     }

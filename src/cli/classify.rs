@@ -12,8 +12,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Exit status: 0 when every file was read, 1 when any could not be \
-read or parsed (it still gets its line, with an \"error\"), 2 on bad arguments.")]
+#[command(
+    after_help = "Exit status: 0 when every file was read, 1 when any could not be \
+read or parsed (it still gets its line, with an \"error\"), 2 on bad arguments."
+)]
 pub struct ClassifyArgs {
     /// Message files (.eml, RFC 5322); `-` reads one message from standard input.
     #[arg(required = true, value_name = "FILE")]
@@ -72,7 +74,9 @@ pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
             .into_iter()
             .filter(|n| !n.is_empty())
             .collect(),
-        today: args.today.unwrap_or_else(|| chrono::Local::now().date_naive()),
+        today: args
+            .today
+            .unwrap_or_else(|| chrono::Local::now().date_naive()),
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -93,7 +97,13 @@ pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
             Err(e) => {
                 failed = true;
                 if args.json {
-                    serde_json::to_writer(&mut out, &JsonError { path: &shown, error: format!("{e:#}") })?;
+                    serde_json::to_writer(
+                        &mut out,
+                        &JsonError {
+                            path: &shown,
+                            error: format!("{e:#}"),
+                        },
+                    )?;
                     writeln!(out)?;
                 } else {
                     writeln!(out, "{shown}\n  error: {e:#}\n")?;
@@ -102,7 +112,11 @@ pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
@@ -113,7 +127,12 @@ fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
             .context("cannot read the message from standard input")?;
         return Ok(raw);
     }
-    std::fs::read(path).with_context(|| format!("cannot read {}: check the path and its permissions", path.display()))
+    std::fs::read(path).with_context(|| {
+        format!(
+            "cannot read {}: check the path and its permissions",
+            path.display()
+        )
+    })
 }
 
 fn json_verdict<'a>(path: &'a str, c: &'a Classification) -> JsonVerdict<'a> {
@@ -138,12 +157,31 @@ fn write_summary(out: &mut impl Write, path: &str, c: &Classification) -> std::i
         _ => "not a chaser".to_string(),
     };
     writeln!(out, "{path}")?;
-    writeln!(out, "  {what}{}", c.vendor.as_deref().map(|v| format!(" from {v}")).unwrap_or_default())?;
+    writeln!(
+        out,
+        "  {what}{}",
+        c.vendor
+            .as_deref()
+            .map(|v| format!(" from {v}"))
+            .unwrap_or_default()
+    )?;
     if c.kind == Kind::Chaser {
-        let invoices = if c.invoices.is_empty() { "none found".to_string() } else { c.invoices.join(", ") };
-        let amount = c.amount.as_ref().map_or("none found".to_string(), |m| m.to_string());
-        let due = c.due_date.map_or("none found".to_string(), |d| d.to_string());
-        writeln!(out, "  invoices: {invoices}\n  amount:   {amount}\n  due:      {due}")?;
+        let invoices = if c.invoices.is_empty() {
+            "none found".to_string()
+        } else {
+            c.invoices.join(", ")
+        };
+        let amount = c
+            .amount
+            .as_ref()
+            .map_or("none found".to_string(), |m| m.to_string());
+        let due = c
+            .due_date
+            .map_or("none found".to_string(), |d| d.to_string());
+        writeln!(
+            out,
+            "  invoices: {invoices}\n  amount:   {amount}\n  due:      {due}"
+        )?;
     }
     if !c.risk.is_empty() {
         let flags: Vec<&str> = c.risk.iter().map(|r| r.as_str()).collect();

@@ -15,9 +15,39 @@ const HIDDEN: &[&str] = &["script", "style", "title", "template", "noscript", "x
 
 /// Elements that start and end a line.
 const BLOCKS: &[&str] = &[
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "section",
-    "article", "header", "footer", "address", "dd", "dt", "dl", "center", "form", "tbody",
-    "thead", "tfoot", "caption", "main", "nav", "aside", "figure", "fieldset", "body", "html",
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "table",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "address",
+    "dd",
+    "dt",
+    "dl",
+    "center",
+    "form",
+    "tbody",
+    "thead",
+    "tfoot",
+    "caption",
+    "main",
+    "nav",
+    "aside",
+    "figure",
+    "fieldset",
+    "body",
+    "html",
 ];
 
 /// Renders an HTML document or fragment as plain text.
@@ -276,7 +306,10 @@ mod tests {
             "<table><tr><th>Invoice</th><th>Due</th><th>Amount</th></tr>\
              <tr><td>INV-1</td><td>01.10.2026</td><td>&euro;&nbsp;1.234,56</td></tr></table>",
         );
-        assert_eq!(t, "Invoice | Due | Amount\nINV-1 | 01.10.2026 | €\u{a0}1.234,56\n");
+        assert_eq!(
+            t,
+            "Invoice | Due | Amount\nINV-1 | 01.10.2026 | €\u{a0}1.234,56\n"
+        );
     }
 
     #[test]

@@ -121,7 +121,9 @@ pub fn parse(raw: &[u8]) -> Result<Message, MailError> {
         date,
         message_id: first_id("Message-ID"),
         in_reply_to: first_id("In-Reply-To"),
-        references: header("References").map(|v| message_ids(&v)).unwrap_or_default(),
+        references: header("References")
+            .map(|v| message_ids(&v))
+            .unwrap_or_default(),
         authentication_results: h
             .get_all_values("Authentication-Results")
             .iter()
@@ -142,7 +144,8 @@ fn bulk_header(h: &[mailparse::MailHeader<'_>]) -> Option<String> {
         }
     }
     let precedence = h.get_first_value("Precedence")?.trim().to_ascii_lowercase();
-    matches!(precedence.as_str(), "bulk" | "list" | "junk").then(|| format!("Precedence: {precedence}"))
+    matches!(precedence.as_str(), "bulk" | "list" | "junk")
+        .then(|| format!("Precedence: {precedence}"))
 }
 
 /// Message-IDs in a header value: the `<...>` tokens, or the bare value if it has none.
@@ -233,20 +236,25 @@ fn readable_text(parsed: &ParsedMail<'_>) -> (String, BodySource, Vec<Attachment
             continue;
         }
         let text = decode_text(part);
-        let target = if mime == "text/html" { &mut html } else { &mut plain };
+        let target = if mime == "text/html" {
+            &mut html
+        } else {
+            &mut plain
+        };
         if !target.is_empty() {
             target.push('\n');
         }
         target.push_str(&text);
     }
     // A plain part that only says "view this in HTML" is no plain text.
-    let (text, source) = if plain.trim().len() >= 40 || (html.trim().is_empty() && !plain.trim().is_empty()) {
-        (plain, BodySource::Plain)
-    } else if !html.trim().is_empty() {
-        (html::to_text(&html), BodySource::Html)
-    } else {
-        (String::new(), BodySource::Empty)
-    };
+    let (text, source) =
+        if plain.trim().len() >= 40 || (html.trim().is_empty() && !plain.trim().is_empty()) {
+            (plain, BodySource::Plain)
+        } else if !html.trim().is_empty() {
+            (html::to_text(&html), BodySource::Html)
+        } else {
+            (String::new(), BodySource::Empty)
+        };
     let text = text.replace("\r\n", "\n");
     let text = if sanitize::is_clean(&text) {
         text

@@ -24,7 +24,9 @@ pub fn for_terminal(text: &str) -> String {
 
 /// Whether `text` needs no cleaning (the common case, checked before allocating).
 pub fn is_clean(text: &str) -> bool {
-    !text.chars().any(|c| c == '\r' || c == '\u{1b}' || is_unsafe(c))
+    !text
+        .chars()
+        .any(|c| c == '\r' || c == '\u{1b}' || is_unsafe(c))
 }
 
 /// Same as [`for_terminal`] but on one line: newlines and tabs become spaces (for headers).
@@ -122,13 +124,19 @@ mod tests {
 
     #[test]
     fn bidi_overrides_and_controls_go_newlines_stay() {
-        assert_eq!(for_terminal("inv\u{202e}fdp.exe\u{8}\u{0}\n\tok"), "invfdp.exe\n\tok");
+        assert_eq!(
+            for_terminal("inv\u{202e}fdp.exe\u{8}\u{0}\n\tok"),
+            "invfdp.exe\n\tok"
+        );
         assert!(!is_clean("a\u{202e}b"));
         assert!(is_clean("Zahlungserinnerung – Rechnung Nr. 5 € 😀"));
     }
 
     #[test]
     fn one_line_folds_whitespace() {
-        assert_eq!(one_line("  Re:\n\t Overdue   invoice \u{1b}[31m"), "Re: Overdue invoice");
+        assert_eq!(
+            one_line("  Re:\n\t Overdue   invoice \u{1b}[31m"),
+            "Re: Overdue invoice"
+        );
     }
 }

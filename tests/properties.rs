@@ -1,0 +1,204 @@
+//! Property tests: money and dates round-trip through every printed format duebox reads, and
+//! no string or byte sequence makes the parsers panic.
+
+use chrono::{Datelike, NaiveDate};
+use duebox::dates::{self, DayOrder};
+use duebox::mail;
+use duebox::money::{self, Money};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+/// Groups the integer part of `cents / 100` with `sep` every three digits.
+fn grouped(int: u64, sep: &str) -> String {
+    let digits = int.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The amount written in each convention: (text, decimal separator used).
+fn conventions(cents: u64) -> Vec<String> {
+    let (int, frac) = (cents / 100, cents % 100);
+    vec![
+        format!("{}.{frac:02}", grouped(int, ",")),
+        format!("{},{frac:02}", grouped(int, ".")),
+        format!("{},{frac:02}", grouped(int, " ")),
+        format!("{},{frac:02}", grouped(int, "\u{a0}")),
+        format!("{},{frac:02}", grouped(int, "\u{202f}")),
+        format!("{}.{frac:02}", grouped(int, "'")),
+        format!("{int}.{frac:02}"),
+        format!("{int},{frac:02}"),
+    ]
+}
+
+fn month_names(lang: &str) -> [&'static str; 12] {
+    match lang {
+        "en" => [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        "de" => [
+            "Januar",
+            "Februar",
+            "März",
+            "April",
+            "Mai",
+            "Juni",
+            "Juli",
+            "August",
+            "September",
+            "Oktober",
+            "November",
+            "Dezember",
+        ],
+        "fr" => [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ],
+        "es" => [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ],
+        _ => [
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+    }
+}
+
+fn any_date() -> impl Strategy<Value = NaiveDate> {
+    (1995i32..2090, 1u32..=12, 1u32..=31)
+        .prop_filter_map("a real date", |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
+}
+
+proptest! {
+    #[test]
+    fn amounts_round_trip_in_every_convention(cents in 0u64..10_000_000_000_000) {
+        let want = Decimal::new(i64::try_from(cents).unwrap(), 2);
+        for text in conventions(cents) {
+            prop_assert_eq!(money::parse_number(&text), Some(want), "{}", text);
+        }
+    }
+
+    #[test]
+    fn amounts_with_currency_are_found_before_or_after(cents in 1u64..10_000_000_000, code in prop::sample::select(vec!["EUR", "USD", "GBP", "CHF", "MXN"])) {
+        let want = Money::new(Decimal::new(i64::try_from(cents).unwrap(), 2), code);
+        for number in conventions(cents) {
+            for text in [format!("Total due: {code} {number}."), format!("Total due: {number} {code}, thanks")] {
+                let found = money::find_amounts(&text);
+                prop_assert_eq!(found.len(), 1, "{}", text);
+                prop_assert_eq!(&found[0].money, &want, "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn symbols_map_to_their_currency(cents in 1u64..1_000_000_000) {
+        let amount = Decimal::new(i64::try_from(cents).unwrap(), 2);
+        let text = format!("{}.{:02}", grouped(cents / 100, ","), cents % 100);
+        for (symbol, code) in [("$", "USD"), ("£", "GBP"), ("€", "EUR")] {
+            let found = money::find_amounts(&format!("pay {symbol}{text} now"));
+            prop_assert_eq!(found.first().map(|f| &f.money), Some(&Money::new(amount, code)));
+        }
+    }
+
+    #[test]
+    fn dates_round_trip_in_every_format(date in any_date()) {
+        let (y, m, d) = (date.year(), date.month(), date.day());
+        let reference = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let en = month_names("en")[m as usize - 1];
+        let day_first = [
+            format!("{y}-{m:02}-{d:02}"),
+            format!("{d:02}.{m:02}.{y}"),
+            format!("{d}. {} {y}", month_names("de")[m as usize - 1]),
+            format!("{d} {} {y}", month_names("fr")[m as usize - 1]),
+            format!("{d} de {} de {y}", month_names("es")[m as usize - 1]),
+            format!("{d} {} {y}", month_names("nl")[m as usize - 1]),
+            format!("{d} {en} {y}"),
+            format!("{d} {} {y}", &en[..3]),
+            format!("{en} {d}, {y}"),
+            format!("{d:02}/{m:02}/{y}"),
+            format!("{d:02}-{m:02}-{y}"),
+        ];
+        for text in day_first {
+            prop_assert_eq!(dates::parse_date(&text, DayOrder::DayFirst, reference), Some(date), "{}", text);
+        }
+        let us = format!("{m:02}/{d:02}/{y}");
+        prop_assert_eq!(dates::parse_date(&us, DayOrder::MonthFirst, reference), Some(date), "{}", us);
+    }
+
+    #[test]
+    fn money_and_date_parsers_never_panic(s in any::<String>()) {
+        let _ = money::parse_number(&s);
+        let _ = money::find_amounts(&s);
+        let _ = dates::find_dates(&s, DayOrder::DayFirst, NaiveDate::MIN);
+        let _ = dates::find_dates(&s, DayOrder::MonthFirst, NaiveDate::MAX);
+    }
+
+    #[test]
+    fn html_renderer_never_panics(s in "(<[a-z/!]{0,4}[^>]{0,8}>?|&[#a-z0-9]{0,6};?|[^<&]{0,10}){0,60}") {
+        let text = mail::html::to_text(&s);
+        prop_assert!(!text.contains("<script"));
+    }
+
+    #[test]
+    fn message_parser_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = mail::parse(&bytes);
+    }
+
+    #[test]
+    fn mutated_real_messages_never_panic(seed in prop::collection::vec((0usize..4096, any::<u8>()), 1..40)) {
+        let mut raw = include_bytes!("fixtures/corpus/a-001-en-reminder-acme.eml").to_vec();
+        for (pos, byte) in seed {
+            let i = pos % raw.len();
+            raw[i] = byte;
+        }
+        let opts = duebox::classify::Options { own_domains: vec![], own_names: vec![], today: NaiveDate::MIN };
+        let _ = duebox::classify::classify_bytes(&raw, &opts);
+    }
+}
