@@ -128,7 +128,7 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     let m = month_alternation();
     let ordinal = r"(?:st|nd|rd|th|er|e|º|°)?\.?";
     Regex::new(&format!(
-        r"(?ix)
+        r"(?x)
         (?-u:\b)(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?-u:\b)
       | (?-u:\b)(?P<da>\d{{1,2}})\.\s?(?P<db>\d{{1,2}})\.\s?(?P<dy>\d{{4}}|\d{{2}})(?-u:\b)
       | (?-u:\b)(?P<sa>\d{{1,2}})/(?P<sb>\d{{1,2}})/(?P<sy>\d{{4}}|\d{{2}})(?-u:\b)
@@ -192,7 +192,9 @@ fn month_of(caps: &regex::Captures<'_>, name: &str) -> Option<u32> {
 /// Finds every date in `text`. `reference` supplies the year of dates written without one.
 pub fn find_dates(text: &str, order: DayOrder, reference: NaiveDate) -> Vec<FoundDate> {
     let mut out = Vec::new();
-    for caps in DATE_RE.captures_iter(text) {
+    // Month names are matched on the case-folded text; offsets are the same as in `text`.
+    let folded = crate::fold::fold(text);
+    for caps in DATE_RE.captures_iter(&folded) {
         let date = if let Some(y) = num(&caps, "iy") {
             num(&caps, "im")
                 .zip(num(&caps, "id"))

@@ -7,5 +7,6 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod dates;
+pub mod fold;
 pub mod mail;
 pub mod money;

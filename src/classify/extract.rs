@@ -11,14 +11,13 @@ use std::sync::LazyLock;
 
 const ID: &str = r"[A-Za-z0-9](?:[A-Za-z0-9/_.-]{0,40}[A-Za-z0-9])?";
 
-/// An invoice label, optional number markers, then the number itself.
+/// An invoice label, optional number markers, then the number itself. (A label written the
+/// other way round, "N° de facture : FA-1", is found through its "facture :".) Runs on folded
+/// text, so the pattern is lower case.
 static INVOICE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?ix)
-        (?:
-            (?-u:\b)(?:invoices?|inv|bills?|rechnungs?(?:nummer|nr)?|rechnungs-nr|rechnungen|factures?|facturas?|factuur|facturen|factuurnummer|factuurnr|rg)
-          | (?-u:\b)(?:n[º°o]\.?|n\.[º°]|num(?:ero|éro|ber)?\.?|número|numéro)\s*(?:de\s+(?:la\s+)?)?(?:facture|factura|factuur|invoice)
-        )
+        r"(?x)
+        (?-u:\b)(?:invoices?|inv|bills?|rechnungs?(?:nummer|nr)?|rechnungs-nr|rechnungen|factures?|facturas?|factuur|facturen|factuurnummer|factuurnr|rg)
         \.?
         (?:[\s:.\#]*(?:(?:no|nr|num|number|nummer|número|numéro|ref|reference|id)(?-u:\b)|n°|nº|n\.º|n\.°)\.?)?
         [\s:\#]*
@@ -31,7 +30,7 @@ static INVOICE_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// More numbers after the first: "invoices INV-1, INV-2 and INV-3".
 static MORE_IDS_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)^\s*(?:,|;|&|(?-u:\b)and(?-u:\b)|(?-u:\b)und(?-u:\b)|(?-u:\b)et(?-u:\b)|(?-u:\b)y(?-u:\b)|(?-u:\b)en(?-u:\b)|\+)\s*(?:no\.?\s*|nr\.?\s*|#\s*)?(?P<id>{ID})"
+        r"^\s*(?:,|;|&|(?-u:\b)and(?-u:\b)|(?-u:\b)und(?-u:\b)|(?-u:\b)et(?-u:\b)|(?-u:\b)y(?-u:\b)|(?-u:\b)en(?-u:\b)|\+)\s*(?:no\.?\s*|nr\.?\s*|#\s*)?(?P<id>{ID})"
     ))
     .expect("valid regex")
 });
@@ -56,10 +55,19 @@ fn plausible_id(token: &str) -> bool {
         && t.len() <= 40
         && t.chars().any(|c| c.is_ascii_digit())
         && !AMOUNT_LIKE_RE.is_match(t)
-        && dates::parse_date(t, DayOrder::DayFirst, NaiveDate::MIN).is_none()
-        && dates::parse_date(t, DayOrder::MonthFirst, NaiveDate::MIN).is_none()
+        && !looks_like_date(t)
         // A bare year ("Rechnung 2026") is not a number.
         && !(t.len() == 4 && t.starts_with("20") && t.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Whether a token is a date rather than a number ("01.10.2026", "2026-10-01", "10/01/26").
+fn looks_like_date(t: &str) -> bool {
+    let separators = t.chars().filter(|c| matches!(c, '.' | '/' | '-')).count();
+    separators == 2
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '/' | '-'))
+        && (dates::parse_date(t, DayOrder::DayFirst, NaiveDate::MIN).is_some()
+            || dates::parse_date(t, DayOrder::MonthFirst, NaiveDate::MIN).is_some())
 }
 
 /// The comparable form of an invoice number: what AP systems use for duplicate detection.
@@ -84,19 +92,22 @@ pub fn invoices(text: &str) -> Vec<String> {
             out.push(id.to_string());
         }
     };
-    for caps in INVOICE_RE.captures_iter(text) {
+    // Labels are matched on the case-folded text (same byte offsets); numbers are taken from
+    // the original, as printed.
+    let folded = crate::fold::fold(text);
+    for caps in INVOICE_RE.captures_iter(&folded) {
         let Some(id) = caps.name("id") else { continue };
         let label_start = caps.get(0).map_or(0, |m| m.start());
         // "https://billing.example/invoices/10234" is a link, not a label.
         if text[..label_start].ends_with(['/', '.', '=', '?', '_', '-']) {
             continue;
         }
-        push(id.as_str(), &mut out);
-        let mut rest = &text[id.end()..];
-        while let Some(more) = MORE_IDS_RE.captures(rest) {
+        push(&text[id.range()], &mut out);
+        let mut at = id.end();
+        while let Some(more) = MORE_IDS_RE.captures(&folded[at..]) {
             let m = more.name("id").expect("id group is not optional");
-            push(m.as_str(), &mut out);
-            rest = &rest[m.end()..];
+            push(&text[at + m.start()..at + m.end()], &mut out);
+            at += m.end();
         }
     }
     for t in table::find(text, |h| h.iter().any(|c| INVOICE_HEADER_RE.is_match(c))) {

@@ -51,11 +51,11 @@ fn vote(word: &str) -> Option<Lang> {
 
 /// Detects the language of `text` (only the start is read: that is enough and keeps it cheap).
 pub fn detect(text: &str) -> Lang {
-    let sample = match text.char_indices().nth(4000) {
+    let sample = match text.char_indices().nth(800) {
         Some((i, _)) => &text[..i],
         None => text,
     };
-    let lower = sample.to_lowercase();
+    let lower = crate::fold::fold(sample);
     let mut counts = [0usize; 5];
     for word in lower.split(|c: char| !c.is_alphabetic()) {
         if let Some(lang) = vote(word) {

@@ -70,12 +70,18 @@ pub struct Classification {
     pub vendor: Option<String>,
     pub risk: Vec<Risk>,
     pub reasons: Vec<String>,
-    pub lang: Lang,
+    /// The language a chaser is written in (replies answer in it); `None` for other mail.
+    pub lang: Option<Lang>,
 }
 
 /// Longest text read for wording and claims: chasers say what they want early, and a bound
 /// keeps a 5 MB body from costing more than a normal one.
 const MAX_TEXT: usize = 64 * 1024;
+
+/// How much of a long new text is read for wording: a chaser says early what it is, and a
+/// newsletter says so in its footer ("unsubscribe"); the middle of a long message adds little.
+const WORDING_HEAD: usize = 4 * 1024;
+const WORDING_TAIL: usize = 1024;
 
 /// Parses and classifies raw message bytes.
 pub fn classify_bytes(raw: &[u8], opts: &Options) -> Result<(Message, Classification), MailError> {
@@ -90,12 +96,11 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
     let subject = msg.subject.as_str();
     let new_text = split.new.as_str();
     let quoted = split.quoted.as_str();
-    let lang = lang::detect(&format!("{subject}\n{new_text}"));
     let reference = msg.date.map_or(opts.today, |d| d.date_naive());
     let mut reasons = Vec::new();
 
     let subject_hits = signals::scan(subject);
-    let new_hits = signals::scan(new_text);
+    let new_hits = signals::scan(&wording(new_text));
     let bulk_hit = msg.bulk_header.as_ref().map(|h| Hit {
         signal: Signal::Marketing,
         weight: 3,
@@ -173,7 +178,11 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
     // Claims are read from chasers only: nothing else has a claim to validate, and skipping
     // them keeps the 70% of mail that is not a chaser cheap.
     let (mut invoices, mut amount, mut due_date, mut stage) = (Vec::new(), None, None, None);
+    let (mut language, mut vendor_name) = (None, None);
     if kind == Kind::Chaser {
+        let lang = lang::detect(&format!("{subject}\n{}", prefix(new_text, 2048)));
+        language = Some(lang);
+        vendor_name = vendor::vendor_name(msg.from.as_ref(), new_text, &opts.own_names);
         invoices = extract::invoices(subject);
         for id in extract::invoices(new_text) {
             push_unique(&mut invoices, id);
@@ -220,10 +229,10 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
         invoices,
         amount,
         due_date,
-        vendor: vendor::vendor_name(msg.from.as_ref(), new_text, &opts.own_names),
+        vendor: vendor_name,
         risk: risks,
         reasons,
-        lang,
+        lang: language,
     }
 }
 
@@ -232,6 +241,18 @@ fn push_unique(list: &mut Vec<String>, id: String) {
     if !list.iter().any(|x| extract::normalise_invoice(x) == n) {
         list.push(id);
     }
+}
+
+/// The head and the tail of a long text, or all of a short one.
+fn wording(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= WORDING_HEAD + WORDING_TAIL {
+        return text.into();
+    }
+    let mut tail_start = text.len() - WORDING_TAIL;
+    while !text.is_char_boundary(tail_start) {
+        tail_start += 1;
+    }
+    format!("{}\n{}", prefix(text, WORDING_HEAD), &text[tail_start..]).into()
 }
 
 fn prefix(text: &str, max: usize) -> &str {

@@ -29,6 +29,19 @@ static WROTE_ALONE_RE: LazyLock<Regex> = LazyLock::new(|| {
 static ATTRIBUTION_START_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^\s*(?:on|am|le|el|op)\s").expect("valid regex"));
 
+/// Whether a line starts with a word an attribution can start with: a cheap test that spares
+/// the regexes on almost every line.
+fn may_start_attribution(line: &str) -> bool {
+    let t = line.trim_start();
+    if t.starts_with("--") {
+        return true;
+    }
+    let word = t.split([' ', ':', '\t']).next().unwrap_or("");
+    ["on", "am", "le", "el", "op", "from", "von", "de", "van"]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
+}
+
 /// The new text of a message and what it quotes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Split {
@@ -41,7 +54,7 @@ pub fn split(body: &str) -> Split {
     let lines: Vec<&str> = body.lines().collect();
     let mut cut = lines.len();
     for (i, line) in lines.iter().enumerate() {
-        if line.len() > 400 {
+        if line.len() > 400 || !may_start_attribution(line) {
             continue;
         }
         let next = lines.get(i + 1).copied().unwrap_or("");

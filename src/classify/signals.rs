@@ -114,7 +114,7 @@ const RULES: &[Rule] = &[
     rule(
         Reminder,
         2,
-        r"wird (?:am .{0,20})?fällig|bald fällig|demnächst fällig|in kürze fällig",
+        r"wird (?:am [0-9a-zäöü. ]{1,20})?fällig|bald fällig|demnächst fällig|in kürze fällig",
     ),
     rule(
         Reminder,
@@ -264,7 +264,7 @@ const RULES: &[Rule] = &[
     rule(
         Claim,
         2,
-        r"bitte (?:überweisen|begleichen|zahlen)|(?:begleichen|überweisen) sie|zu begleichen|bitten (?:wir )?sie.{0,40}(?:zahlung|begleichen|überweisen|ausgleich)|zahlung bis",
+        r"bitte (?:überweisen|begleichen|zahlen)|(?:begleichen|überweisen) sie|zu begleichen|bitten (?:wir )?sie(?:,| um| den| die)|zahlung bis",
     ),
     rule(
         Claim,
@@ -279,7 +279,7 @@ const RULES: &[Rule] = &[
     rule(
         Claim,
         2,
-        r"verzoeken (?:wij )?u (?:vriendelijk )?(?:het|dit|om)|gelieve .{0,30}(?:over te maken|voldoen|betalen)|over te maken|te voldoen|openstaand saldo|verschuldigde bedrag",
+        r"verzoeken (?:wij )?u (?:vriendelijk )?(?:het|dit|om)|gelieve (?:het|dit|te|deze)|over te maken|te voldoen|openstaand saldo|verschuldigde bedrag",
     ),
     // --- not a chaser ---------------------------------------------------------------------
     negatable(
@@ -420,10 +420,11 @@ static NEGATION_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// Every rule that fires on `text`, each once, with the first words it matched (lower-cased).
-pub fn scan(text: &str) -> Vec<Hit> {
-    let lower = text.to_lowercase();
-    let text = lower.as_str();
+/// Every rule that fires on `text`, each once, with the first words it matched.
+pub fn scan(original: &str) -> Vec<Hit> {
+    // Rules run on the folded text; folding keeps byte offsets, so snippets quote the original.
+    let folded = crate::fold::fold(original);
+    let text = folded.as_str();
     let mut hits = Vec::new();
     for i in SET.matches(text).iter() {
         let rule = &RULES[i];
@@ -435,7 +436,7 @@ pub fn scan(text: &str) -> Vec<Hit> {
             }
         });
         if let Some(m) = first_valid {
-            let snippet: String = m.as_str().chars().take(60).collect();
+            let snippet: String = original[m.range()].chars().take(60).collect();
             hits.push(Hit {
                 signal: rule.signal,
                 weight: rule.weight,
@@ -463,14 +464,9 @@ mod tests {
 
     #[test]
     fn rules_are_lower_case_because_the_text_is() {
+        let escapes = Regex::new(r"\\[A-Za-z]|\(\?-u:").unwrap();
         for r in RULES {
-            let letters: String = r
-                .pattern
-                .replace("(?-u:\\b)", "")
-                .replace("\\d", "")
-                .replace("\\w", "")
-                .replace("\\W", "")
-                .replace("\\s", "");
+            let letters = escapes.replace_all(r.pattern, "");
             assert_eq!(letters, letters.to_lowercase(), "{}", r.pattern);
         }
     }

@@ -93,16 +93,20 @@ impl Renderer {
             self.out.push_str(&decoded);
             return;
         }
-        for c in decoded.chars() {
-            if c.is_whitespace() && c != '\u{a0}' && c != '\u{202f}' {
+        // Runs of HTML white space collapse to one space; no-break spaces are kept as written.
+        let collapsible = |c: char| c.is_whitespace() && c != '\u{a0}' && c != '\u{202f}';
+        for (i, word) in decoded.split(collapsible).enumerate() {
+            if i > 0 {
                 self.pending_space = true;
-            } else {
-                if self.pending_space && !self.at_line_start() {
-                    self.out.push(' ');
-                }
-                self.pending_space = false;
-                self.out.push(c);
             }
+            if word.is_empty() {
+                continue;
+            }
+            if self.pending_space && !self.at_line_start() {
+                self.out.push(' ');
+            }
+            self.pending_space = false;
+            self.out.push_str(word);
         }
     }
 
