@@ -4,9 +4,10 @@
 //! each required figure must be at least 0.95. Every miss is printed, so a rule change shows
 //! what it fixed and what it broke.
 
-use chrono::NaiveDate;
+mod common;
+
 use duebox::classify::extract::normalise_invoice;
-use duebox::classify::{classify_bytes, Classification, Kind, Options};
+use duebox::classify::{classify_bytes, Classification, Kind};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -44,18 +45,6 @@ fn load_truth(dir: &Path) -> BTreeMap<String, Truth> {
         }
     }
     all
-}
-
-/// The company the fixtures are written to.
-fn northwind() -> Options {
-    Options {
-        own_domains: vec![
-            "northwind-traders.com".into(),
-            "northwind-traders.co.uk".into(),
-        ],
-        own_names: vec!["Northwind Traders".into()],
-        today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-    }
 }
 
 #[derive(Default)]
@@ -110,7 +99,7 @@ fn measure(folder: &str) -> Figures {
     let dir = fixtures(folder);
     let truth = load_truth(&dir);
     assert!(!truth.is_empty(), "no expected-*.json in {}", dir.display());
-    let opts = northwind();
+    let opts = common::northwind();
     let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
     let [mut invoices, mut amounts, mut dues, mut stages, mut vendors, mut risks] =
         std::array::from_fn(|_| Rate::default());

@@ -2,18 +2,11 @@
 //! README) goes through parse + classify without a panic, and whatever comes out is safe to
 //! show on a terminal. The realistic-but-broken chasers are still recognised.
 
-use chrono::NaiveDate;
-use duebox::classify::{classify_bytes, Kind, Options};
+mod common;
+
+use duebox::classify::{classify_bytes, Kind};
 use duebox::mail::sanitize::is_clean;
 use std::path::Path;
-
-fn options() -> Options {
-    Options {
-        own_domains: vec!["northwind-traders.com".into()],
-        own_names: vec!["Northwind Traders".into()],
-        today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-    }
-}
 
 #[test]
 fn malformed_messages_never_panic_and_render_safely() {
@@ -32,7 +25,7 @@ fn malformed_messages_never_panic_and_render_safely() {
         "the malformed set has {} messages",
         files.len()
     );
-    let opts = options();
+    let opts = common::northwind();
     let (mut parsed, mut refused) = (0, 0);
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -84,7 +77,8 @@ fn broken_but_real_chasers_are_still_recognised() {
         "71-chaser-recordatorio-statement-mangled.eml",
     ] {
         let raw = std::fs::read(dir.join(name)).unwrap();
-        let (_, c) = classify_bytes(&raw, &options()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (_, c) =
+            classify_bytes(&raw, &common::northwind()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(c.kind, Kind::Chaser, "{name}: {:?}", c.reasons);
     }
 }

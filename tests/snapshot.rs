@@ -2,8 +2,10 @@
 //! change shows as a reviewable diff of exactly the messages whose verdict it changes.
 //! After an intended change: `cargo insta review` (or INSTA_UPDATE=always cargo test).
 
+mod common;
+
 use chrono::NaiveDate;
-use duebox::classify::{classify_bytes, Options};
+use duebox::classify::classify_bytes;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -17,14 +19,7 @@ fn verdicts(folder: &str) -> String {
         .filter(|p| p.extension().is_some_and(|e| e == "eml"))
         .collect();
     files.sort();
-    let opts = Options {
-        own_domains: vec![
-            "northwind-traders.com".into(),
-            "northwind-traders.co.uk".into(),
-        ],
-        own_names: vec!["Northwind Traders".into()],
-        today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-    };
+    let opts = common::northwind();
     let mut out = String::new();
     for path in files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
