@@ -4,7 +4,6 @@
 
 mod common;
 
-use chrono::NaiveDate;
 use duebox::classify::classify_bytes;
 use std::fmt::Write;
 use std::path::Path;
