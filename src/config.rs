@@ -10,6 +10,16 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     #[serde(default)]
     pub company: Company,
+    #[serde(default)]
+    pub database: Database,
+}
+
+/// Where the local database is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// Overrides the default `$XDG_DATA_HOME/duebox/duebox.db`; `--db` overrides this.
+    pub path: Option<PathBuf>,
 }
 
 /// Our own company: its name and the mail domains it sends from.

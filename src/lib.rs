@@ -10,3 +10,5 @@ pub mod dates;
 pub mod fold;
 pub mod mail;
 pub mod money;
+pub mod payables;
+pub mod store;

@@ -2,6 +2,7 @@
 //! Front end only: it reads files and prints; decisions live in the domain modules.
 
 mod classify;
+mod payables;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -15,6 +16,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Database file [default: [database] path in the config, else
+    /// $XDG_DATA_HOME/duebox/duebox.db].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -23,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Recognise invoice chasers in message files and show what they claim.
     Classify(classify::ClassifyArgs),
+    /// Keep the payables database: import/export CSV, list, add, mark paid, schedule.
+    Payables(payables::PayablesArgs),
 }
 
 /// Runs the command line; the exit code is what the process returns.
@@ -30,6 +38,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Classify(args) => classify::run(&cli, args),
+        Command::Payables(args) => payables::run(&cli, args),
     };
     match result {
         Ok(code) => code,
@@ -38,6 +47,20 @@ pub fn run() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Opens the database named by `--db`, the config, or the default place.
+pub(crate) fn open_store(
+    cli: &Cli,
+    config: &crate::config::Config,
+) -> anyhow::Result<crate::store::Store> {
+    let path = cli
+        .db
+        .clone()
+        .or_else(|| config.database.path.clone())
+        .or_else(crate::store::default_path)
+        .ok_or_else(|| anyhow::anyhow!("no place for the database: set HOME, or pass --db PATH"))?;
+    Ok(crate::store::Store::open(&path)?)
 }
 
 /// Loads the config named by `--config` (which must exist) or the default one (which may not).

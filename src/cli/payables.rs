@@ -1,0 +1,219 @@
+//! `duebox payables`: the payables database from the command line — CSV import and export in
+//! the contract's format, listing, adding, marking paid and scheduling.
+
+use super::Cli;
+use crate::payables::{self, Payable, Status};
+use crate::store::payables::Filter;
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use rust_decimal::Decimal;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct PayablesArgs {
+    #[command(subcommand)]
+    pub command: PayablesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PayablesCommand {
+    /// Import a payables CSV (creates the database if missing). Re-importing the same rows
+    /// changes nothing; a file with any bad row is refused whole, with each bad line named.
+    Import {
+        /// The CSV file: vendor,vendor_email,invoice_number,amount,currency,issue_date,due_date,status,paid_on,reference
+        file: PathBuf,
+    },
+    /// Export every payable as CSV (to FILE, or standard output).
+    Export { file: Option<PathBuf> },
+    /// List payables, by due date.
+    List {
+        /// Only this status: open, scheduled, paid or disputed.
+        #[arg(long, value_parser = parse_status)]
+        status: Option<Status>,
+        /// Only vendors whose name contains this (any case).
+        #[arg(long)]
+        vendor: Option<String>,
+    },
+    /// Add one payable.
+    Add {
+        #[arg(long)]
+        vendor: String,
+        /// The address the vendor writes from.
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        #[arg(long)]
+        invoice: String,
+        /// Plain decimal with '.', e.g. 1234.50.
+        #[arg(long, value_parser = parse_amount)]
+        amount: Decimal,
+        /// ISO 4217 code, e.g. EUR.
+        #[arg(long)]
+        currency: String,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+        issued: NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+        due: NaiveDate,
+    },
+    /// Record that an invoice was paid.
+    MarkPaid {
+        invoice: String,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+        on: NaiveDate,
+        /// The payment reference (bank transfer id), so replies can quote it.
+        #[arg(long)]
+        reference: Option<String>,
+        /// The vendor, when several have this invoice number.
+        #[arg(long)]
+        vendor: Option<String>,
+    },
+    /// Record the date an invoice will be paid.
+    Schedule {
+        invoice: String,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+        on: NaiveDate,
+        /// The vendor, when several have this invoice number.
+        #[arg(long)]
+        vendor: Option<String>,
+    },
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD (e.g. 2026-11-23)"))
+}
+
+fn parse_status(s: &str) -> Result<Status, String> {
+    s.parse()
+}
+
+fn parse_amount(s: &str) -> Result<Decimal, String> {
+    s.parse()
+        .map_err(|_| format!("'{s}' is not a plain decimal amount such as 1234.50"))
+}
+
+pub fn run(cli: &Cli, args: &PayablesArgs) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(cli)?;
+    let mut store = super::open_store(cli, &config)?;
+    match &args.command {
+        PayablesCommand::Import { file } => {
+            let input = std::fs::File::open(file)
+                .with_context(|| format!("cannot read {}: check the path", file.display()))?;
+            let rows = match payables::read_csv(input) {
+                Ok(rows) => rows,
+                Err(payables::CsvError::Rows(bad)) => {
+                    eprintln!(
+                        "duebox: {} has {} bad row(s); nothing was imported:",
+                        file.display(),
+                        bad.len()
+                    );
+                    for r in &bad {
+                        eprintln!("  line {}: {}", r.line, r.reason);
+                    }
+                    eprintln!("Fix those lines and import again.");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot import {}", file.display()))
+                }
+            };
+            let report = store.import_payables(&rows)?;
+            println!(
+                "imported {}: {} added, {} updated, {} unchanged, 0 rejected",
+                file.display(),
+                report.added,
+                report.updated,
+                report.unchanged
+            );
+        }
+        PayablesCommand::Export { file } => {
+            let rows = store.list_payables(&Filter::default())?;
+            match file {
+                Some(path) => {
+                    let out = std::fs::File::create(path).with_context(|| {
+                        format!("cannot write {}: check the folder", path.display())
+                    })?;
+                    payables::write_csv(&rows, out)?;
+                    eprintln!("exported {} payables to {}", rows.len(), path.display());
+                }
+                None => payables::write_csv(&rows, std::io::stdout().lock())?,
+            }
+        }
+        PayablesCommand::List { status, vendor } => {
+            let rows = store.list_payables(&Filter {
+                status: *status,
+                vendor: vendor.clone(),
+            })?;
+            let mut out = std::io::stdout().lock();
+            for p in &rows {
+                let when = match p.status {
+                    Status::Paid => format!(
+                        "paid {}",
+                        p.paid_on.map(|d| d.to_string()).unwrap_or_default()
+                    ),
+                    Status::Scheduled => format!(
+                        "pay on {}",
+                        p.scheduled_on.map(|d| d.to_string()).unwrap_or_default()
+                    ),
+                    other => other.as_str().to_string(),
+                };
+                writeln!(
+                    out,
+                    "{}  {:<28} {:<20} {:>12} {}  {}",
+                    p.due_date, p.vendor, p.invoice_number, p.amount, p.currency, when
+                )?;
+            }
+            if rows.is_empty() {
+                writeln!(
+                    out,
+                    "no payables match; import some with `duebox payables import FILE.csv`"
+                )?;
+            }
+        }
+        PayablesCommand::Add {
+            vendor,
+            email,
+            invoice,
+            amount,
+            currency,
+            issued,
+            due,
+        } => {
+            let p = Payable {
+                vendor: vendor.clone(),
+                vendor_email: email.clone(),
+                invoice_number: invoice.clone(),
+                amount: *amount,
+                currency: currency.to_ascii_uppercase(),
+                issue_date: *issued,
+                due_date: *due,
+                status: Status::Open,
+                paid_on: None,
+                reference: None,
+                scheduled_on: None,
+            };
+            store.add_payable(&p)?;
+            println!("added {invoice} from {vendor}");
+        }
+        PayablesCommand::MarkPaid {
+            invoice,
+            on,
+            reference,
+            vendor,
+        } => {
+            store.mark_paid(invoice, vendor.as_deref(), *on, reference.as_deref())?;
+            println!("{invoice} marked paid on {on}");
+        }
+        PayablesCommand::Schedule {
+            invoice,
+            on,
+            vendor,
+        } => {
+            store.schedule(invoice, vendor.as_deref(), *on)?;
+            println!("{invoice} scheduled for payment on {on}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,129 @@
+//! The local SQLite database (bundled SQLite, WAL mode): payables now; the message store, the
+//! outbox and the audit log later. Migrations are numbered and applied at open; a database
+//! written by a newer duebox is refused rather than damaged. No network or terminal code here.
+
+mod migrations;
+pub mod payables;
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+/// An open database.
+pub struct Store {
+    conn: Connection,
+}
+
+/// Why the database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the folder for the database {path}: {source}; check the path and its permissions")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {path}: {source}; check the path, or pass --db")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("the database {path} was written by a newer duebox (schema {found}, this one knows up to {supported}); upgrade duebox, or use another --db")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("database error: {0}; if it persists, keep a copy of the database file and report it")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// Where the database is by default: `$XDG_DATA_HOME/duebox/duebox.db`.
+pub fn default_path() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("duebox").join("duebox.db"))
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Store::setup(conn, path)
+    }
+
+    /// An in-memory database, for tests and the demo.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        Store::setup(Connection::open_in_memory()?, Path::new(":memory:"))
+    }
+
+    fn setup(mut conn: Connection, path: &Path) -> Result<Store, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // WAL keeps readers (the UI) and the writer (sync) out of each other's way.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let supported = migrations::latest();
+        if found > supported {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found,
+                supported,
+            });
+        }
+        migrations::apply(&mut conn, found)?;
+        Ok(Store { conn })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_migrates_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/duebox.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), migrations::latest());
+        drop(store);
+        assert_eq!(
+            Store::open(&path).unwrap().schema_version().unwrap(),
+            migrations::latest()
+        );
+    }
+
+    #[test]
+    fn a_database_from_the_future_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("future.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("CREATE TABLE later_feature (x); PRAGMA user_version = 999;")
+                .unwrap();
+        }
+        let err = Store::open(&path).err().expect("refused");
+        assert!(
+            matches!(err, StoreError::TooNew { found: 999, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("newer duebox"));
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 999, "the database was not modified");
+    }
+}

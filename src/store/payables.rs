@@ -1,0 +1,271 @@
+//! Payables in the database: idempotent import keyed by vendor + normalised invoice number,
+//! listing, marking paid, scheduling. Every write is one transaction.
+
+use super::{Store, StoreError};
+use crate::classify::extract::normalise_invoice;
+use crate::classify::risk::registrable_domain;
+use crate::payables::{Payable, Status};
+use chrono::NaiveDate;
+use rusqlite::{params, OptionalExtension, Transaction};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// What an import did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Which payables to list.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub status: Option<Status>,
+    /// Part of the vendor's name, any case.
+    pub vendor: Option<String>,
+}
+
+/// Why a change to one payable could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("no payable with invoice number '{0}'; check it with `duebox payables list`")]
+    NotFound(String),
+    #[error("{vendor} already has invoice '{invoice}'; change it with `duebox payables import`")]
+    Exists { vendor: String, invoice: String },
+    #[error("invoice number '{invoice}' exists for several vendors ({vendors}); add --vendor to say which")]
+    Ambiguous { invoice: String, vendors: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for ChangeError {
+    fn from(e: rusqlite::Error) -> Self {
+        ChangeError::Store(StoreError::Sql(e))
+    }
+}
+
+fn day(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+fn parse_day(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+/// A payable's columns as stored, to tell a re-import of the same row from a change.
+#[derive(Debug, PartialEq, Eq)]
+struct StoredRow {
+    number: String,
+    amount: Decimal,
+    currency: String,
+    issue: String,
+    due: String,
+    status: String,
+    scheduled: Option<String>,
+    paid: Option<String>,
+    reference: Option<String>,
+}
+
+impl StoredRow {
+    fn of(p: &Payable) -> StoredRow {
+        StoredRow {
+            number: p.invoice_number.clone(),
+            amount: p.amount,
+            currency: p.currency.clone(),
+            issue: p.issue_date.to_string(),
+            due: p.due_date.to_string(),
+            status: p.status.as_str().to_string(),
+            scheduled: day(p.scheduled_on),
+            paid: day(p.paid_on),
+            reference: p.reference.clone(),
+        }
+    }
+}
+
+fn vendor_id(tx: &Transaction<'_>, p: &Payable) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT OR IGNORE INTO vendors (name) VALUES (?1)",
+        params![p.vendor],
+    )?;
+    let id: i64 = tx.query_row(
+        "SELECT id FROM vendors WHERE name = ?1",
+        params![p.vendor],
+        |r| r.get(0),
+    )?;
+    let email = p.vendor_email.trim().to_ascii_lowercase();
+    let domain = email.rsplit_once('@').map_or("", |(_, d)| d).to_string();
+    tx.execute(
+        "INSERT OR IGNORE INTO vendor_addresses (vendor_id, email, domain) VALUES (?1, ?2, ?3)",
+        params![id, email, registrable_domain(&domain)],
+    )?;
+    Ok(id)
+}
+
+impl Store {
+    /// Imports payables all at once: added, updated where a field changed, unchanged where
+    /// the same row was imported before.
+    pub fn import_payables(&mut self, rows: &[Payable]) -> Result<ImportReport, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut report = ImportReport::default();
+        for p in rows {
+            let vendor = vendor_id(&tx, p)?;
+            let key = normalise_invoice(&p.invoice_number);
+            let values = StoredRow::of(p);
+            let existing: Option<(i64, StoredRow)> = tx
+                .query_row(
+                    "SELECT id, invoice_number, amount, currency, issue_date, due_date, status, scheduled_on, paid_on, reference
+                     FROM payables WHERE vendor_id = ?1 AND invoice_key = ?2",
+                    params![vendor, key],
+                    |r| {
+                        let amount: String = r.get(2)?;
+                        Ok((r.get(0)?, StoredRow {
+                            number: r.get(1)?,
+                            amount: Decimal::from_str(&amount).unwrap_or_default(),
+                            currency: r.get(3)?,
+                            issue: r.get(4)?,
+                            due: r.get(5)?,
+                            status: r.get(6)?,
+                            scheduled: r.get(7)?,
+                            paid: r.get(8)?,
+                            reference: r.get(9)?,
+                        }))
+                    },
+                )
+                .optional()?;
+            match existing {
+                None => {
+                    tx.execute(
+                        "INSERT INTO payables (vendor_id, invoice_number, invoice_key, amount, currency, issue_date, due_date, status, scheduled_on, paid_on, reference)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                        params![vendor, values.number, key, values.amount.to_string(), values.currency, values.issue, values.due, values.status, values.scheduled, values.paid, values.reference],
+                    )?;
+                    report.added += 1;
+                }
+                Some((id, stored)) => {
+                    if stored == values {
+                        report.unchanged += 1;
+                    } else {
+                        tx.execute(
+                            "UPDATE payables SET invoice_number = ?2, amount = ?3, currency = ?4, issue_date = ?5, due_date = ?6,
+                             status = ?7, scheduled_on = ?8, paid_on = ?9, reference = ?10 WHERE id = ?1",
+                            params![id, values.number, values.amount.to_string(), values.currency, values.issue, values.due, values.status, values.scheduled, values.paid, values.reference],
+                        )?;
+                        report.updated += 1;
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Adds one payable; refuses one that exists already (same vendor and invoice number).
+    pub fn add_payable(&mut self, p: &Payable) -> Result<(), ChangeError> {
+        let key = normalise_invoice(&p.invoice_number);
+        let exists: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT p.id FROM payables p JOIN vendors v ON v.id = p.vendor_id WHERE v.name = ?1 AND p.invoice_key = ?2",
+                params![p.vendor, key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_some() {
+            return Err(ChangeError::Exists {
+                vendor: p.vendor.clone(),
+                invoice: p.invoice_number.clone(),
+            });
+        }
+        self.import_payables(std::slice::from_ref(p))?;
+        Ok(())
+    }
+
+    /// Payables matching `filter`, by due date.
+    pub fn list_payables(&self, filter: &Filter) -> Result<Vec<Payable>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT v.name, (SELECT email FROM vendor_addresses a WHERE a.vendor_id = v.id ORDER BY rowid LIMIT 1),
+                    p.invoice_number, p.amount, p.currency, p.issue_date, p.due_date, p.status, p.paid_on, p.reference, p.scheduled_on
+             FROM payables p JOIN vendors v ON v.id = p.vendor_id
+             WHERE (?1 IS NULL OR p.status = ?1) AND (?2 IS NULL OR v.name LIKE '%' || ?2 || '%')
+             ORDER BY p.due_date, v.name, p.invoice_number",
+        )?;
+        let rows = stmt.query_map(
+            params![filter.status.map(Status::as_str), filter.vendor],
+            |r| {
+                let amount: String = r.get(3)?;
+                let status: String = r.get(7)?;
+                Ok(Payable {
+                    vendor: r.get(0)?,
+                    vendor_email: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    invoice_number: r.get(2)?,
+                    amount: Decimal::from_str(&amount).unwrap_or_default(),
+                    currency: r.get(4)?,
+                    issue_date: parse_day(r.get(5)?).unwrap_or_default(),
+                    due_date: parse_day(r.get(6)?).unwrap_or_default(),
+                    status: status.parse().unwrap_or(Status::Open),
+                    paid_on: parse_day(r.get(8)?),
+                    reference: r.get(9)?,
+                    scheduled_on: parse_day(r.get(10)?),
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The id of the one payable with this invoice number (and vendor, if given).
+    fn find_one(&self, invoice: &str, vendor: Option<&str>) -> Result<i64, ChangeError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.id, v.name FROM payables p JOIN vendors v ON v.id = p.vendor_id
+             WHERE p.invoice_key = ?1 AND (?2 IS NULL OR v.name LIKE '%' || ?2 || '%')",
+        )?;
+        let found: Vec<(i64, String)> = stmt
+            .query_map(params![normalise_invoice(invoice), vendor], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        match found.as_slice() {
+            [] => Err(ChangeError::NotFound(invoice.to_string())),
+            [(id, _)] => Ok(*id),
+            many => Err(ChangeError::Ambiguous {
+                invoice: invoice.to_string(),
+                vendors: many
+                    .iter()
+                    .map(|(_, v)| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// Records that an invoice was paid on `on`, with the payment reference if known.
+    pub fn mark_paid(
+        &mut self,
+        invoice: &str,
+        vendor: Option<&str>,
+        on: NaiveDate,
+        reference: Option<&str>,
+    ) -> Result<(), ChangeError> {
+        let id = self.find_one(invoice, vendor)?;
+        self.conn.execute(
+            "UPDATE payables SET status = 'paid', paid_on = ?2, reference = COALESCE(?3, reference) WHERE id = ?1",
+            params![id, on.to_string(), reference],
+        )?;
+        Ok(())
+    }
+
+    /// Records that an invoice will be paid on `on`.
+    pub fn schedule(
+        &mut self,
+        invoice: &str,
+        vendor: Option<&str>,
+        on: NaiveDate,
+    ) -> Result<(), ChangeError> {
+        let id = self.find_one(invoice, vendor)?;
+        self.conn.execute(
+            "UPDATE payables SET status = 'scheduled', scheduled_on = ?2 WHERE id = ?1",
+            params![id, on.to_string()],
+        )?;
+        Ok(())
+    }
+}
