@@ -190,3 +190,50 @@ fn a_database_from_a_newer_duebox_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("newer duebox"), "{}", text(&out));
 }
+
+#[test]
+fn classify_with_db_fills_match_and_fraud_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("duebox.db");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus");
+    let csv = corpus.join("payables.csv");
+    duebox(&db, &["payables", "import", csv.to_str().unwrap()]);
+    let paid = corpus.join("a-024-de-overdue-schaefer.eml");
+    let fake = corpus.join("b-030-fraud-lookalike-ruiz.eml");
+    let out = duebox(
+        &db,
+        &[
+            "classify",
+            "--json",
+            paid.to_str().unwrap(),
+            fake.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let m = &lines[0]["match"];
+    assert_eq!(m["status"], "already_paid");
+    assert_eq!(m["invoice"], "RE-2026-117");
+    assert_eq!(m["expected_amount"], "1234.56");
+    assert_eq!(m["expected_currency"], "EUR");
+    assert_eq!(m["paid_on"], "2026-11-02");
+    assert_eq!(lines[0]["risk"], serde_json::json!([]));
+    let risk = lines[1]["risk"].as_array().unwrap();
+    assert!(
+        risk.contains(&"lookalike_domain".into()) && risk.contains(&"unknown_sender".into()),
+        "{risk:?}"
+    );
+
+    // Without --db the same run leaves match null and adds no database flags.
+    let out = Command::new(env!("CARGO_BIN_EXE_duebox"))
+        .args(["classify", "--json", paid.to_str().unwrap()])
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .output()
+        .unwrap();
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(line["match"].is_null());
+}

@@ -3,6 +3,8 @@
 
 use super::Cli;
 use crate::classify::{self, Classification, Kind, Options};
+use crate::money::Money;
+use crate::payables::validate::{self, Match};
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
@@ -55,7 +57,47 @@ struct JsonVerdict<'a> {
     risk: Vec<&'static str>,
     reasons: &'a [String],
     #[serde(rename = "match")]
-    matched: Option<()>,
+    matched: Option<JsonMatch>,
+}
+
+/// The contract's `match` object; `paid_on`, `reference` and `lines` are additions.
+#[derive(Serialize)]
+struct JsonMatch {
+    status: &'static str,
+    invoice: String,
+    expected_amount: Option<String>,
+    expected_currency: Option<String>,
+    paid_on: Option<String>,
+    reference: Option<String>,
+    lines: Vec<JsonLine>,
+}
+
+#[derive(Serialize)]
+struct JsonLine {
+    invoice: String,
+    status: &'static str,
+}
+
+fn json_match(m: &Match) -> JsonMatch {
+    JsonMatch {
+        status: m.status.as_str(),
+        invoice: m.invoice.clone(),
+        expected_amount: m
+            .expected
+            .as_ref()
+            .map(|(amount, currency)| Money::new(*amount, currency).amount_string()),
+        expected_currency: m.expected.as_ref().map(|(_, c)| c.clone()),
+        paid_on: m.paid_on.map(|d| d.to_string()),
+        reference: m.reference.clone(),
+        lines: m
+            .lines
+            .iter()
+            .map(|l| JsonLine {
+                invoice: l.invoice.clone(),
+                status: l.status.as_str(),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -78,22 +120,31 @@ pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
             .today
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
     };
+    // With --db, claims are checked against the payables, indexed once for all the files.
+    let index = match &cli.db {
+        Some(_) => Some(super::open_store(cli, &config)?.payables_index()?),
+        None => None,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = false;
     for path in &args.files {
         let shown = path.display().to_string();
         let verdict = read_input(path).and_then(|raw| {
-            classify::classify_bytes(&raw, &opts)
-                .map(|(_, c)| c)
-                .map_err(|e| anyhow::anyhow!("{e}"))
+            let (msg, mut c) =
+                classify::classify_bytes(&raw, &opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let found = index.as_ref().and_then(|index| {
+                let domain = msg.from.as_ref().and_then(|a| a.domain());
+                validate::apply_records(index, &mut c, domain.as_deref(), &opts.own_domains)
+            });
+            Ok((c, found))
         });
         match verdict {
-            Ok(c) if args.json => {
-                serde_json::to_writer(&mut out, &json_verdict(&shown, &c))?;
+            Ok((c, found)) if args.json => {
+                serde_json::to_writer(&mut out, &json_verdict(&shown, &c, found.as_ref()))?;
                 writeln!(out)?;
             }
-            Ok(c) => write_summary(&mut out, &shown, &c)?,
+            Ok((c, found)) => write_summary(&mut out, &shown, &c, found.as_ref())?,
             Err(e) => {
                 failed = true;
                 if args.json {
@@ -135,7 +186,11 @@ fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
     })
 }
 
-fn json_verdict<'a>(path: &'a str, c: &'a Classification) -> JsonVerdict<'a> {
+fn json_verdict<'a>(
+    path: &'a str,
+    c: &'a Classification,
+    found: Option<&Match>,
+) -> JsonVerdict<'a> {
     JsonVerdict {
         path,
         kind: c.kind,
@@ -147,11 +202,16 @@ fn json_verdict<'a>(path: &'a str, c: &'a Classification) -> JsonVerdict<'a> {
         vendor: c.vendor.as_deref(),
         risk: c.risk.iter().map(|r| r.as_str()).collect(),
         reasons: &c.reasons,
-        matched: None,
+        matched: found.map(json_match),
     }
 }
 
-fn write_summary(out: &mut impl Write, path: &str, c: &Classification) -> std::io::Result<()> {
+fn write_summary(
+    out: &mut impl Write,
+    path: &str,
+    c: &Classification,
+    found: Option<&Match>,
+) -> std::io::Result<()> {
     let what = match (c.kind, c.stage) {
         (Kind::Chaser, Some(stage)) => format!("chaser, {}", stage.as_str()),
         _ => "not a chaser".to_string(),
@@ -182,6 +242,9 @@ fn write_summary(out: &mut impl Write, path: &str, c: &Classification) -> std::i
             out,
             "  invoices: {invoices}\n  amount:   {amount}\n  due:      {due}"
         )?;
+    }
+    if let Some(m) = found {
+        writeln!(out, "  records:  {}", m.status.as_str().replace('_', " "))?;
     }
     if !c.risk.is_empty() {
         let flags: Vec<&str> = c.risk.iter().map(|r| r.as_str()).collect();

@@ -2,6 +2,8 @@
 //! format scripts exchange them in (../shared/CONTRACT.md). Pure: reads and writes values and
 //! readers/writers; the database lives in `store`.
 
+pub mod validate;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::io::{Read, Write};

@@ -213,6 +213,23 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every (vendor name, domain) pair vendors write from.
+    pub fn vendor_domains(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT v.name, a.domain FROM vendor_addresses a JOIN vendors v ON v.id = a.vendor_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Payables and vendor domains, indexed for checking a whole mailbox.
+    pub fn payables_index(&self) -> Result<crate::payables::validate::PayablesIndex, StoreError> {
+        Ok(crate::payables::validate::PayablesIndex::new(
+            self.list_payables(&Filter::default())?,
+            self.vendor_domains()?,
+        ))
+    }
+
     /// The id of the one payable with this invoice number (and vendor, if given).
     fn find_one(&self, invoice: &str, vendor: Option<&str>) -> Result<i64, ChangeError> {
         let mut stmt = self.conn.prepare(

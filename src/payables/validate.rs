@@ -1,0 +1,360 @@
+//! Checks what a chaser claims against our payables: is the invoice ours, is the amount
+//! right, is it already paid or disputed, and does the sender belong to a known vendor. Works
+//! on an in-memory index built once from the database, so checking a mailbox costs a hash
+//! lookup per invoice. Pure: no database or network here.
+
+use super::{Payable, Status};
+use crate::classify::extract::normalise_invoice;
+use crate::classify::risk::registrable_domain;
+use crate::classify::{Classification, Kind, Stage};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+
+/// The verdict on a claim, named as in the JSON contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchStatus {
+    Matched,
+    AmountMismatch,
+    UnknownInvoice,
+    Disputed,
+    AlreadyPaid,
+}
+
+impl MatchStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchStatus::Matched => "matched",
+            MatchStatus::AmountMismatch => "amount_mismatch",
+            MatchStatus::UnknownInvoice => "unknown_invoice",
+            MatchStatus::Disputed => "disputed",
+            MatchStatus::AlreadyPaid => "already_paid",
+        }
+    }
+}
+
+/// One claimed invoice against our record of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineMatch {
+    pub invoice: String,
+    pub status: MatchStatus,
+    /// Our record, when we have one.
+    pub record: Option<Payable>,
+}
+
+/// The whole claim against our records: the most pressing line decides the status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub status: MatchStatus,
+    /// The invoice the status is about (the first claimed one when all match).
+    pub invoice: String,
+    /// What we have on record: the invoice's amount, or the sum of a statement's invoices.
+    pub expected: Option<(Decimal, String)>,
+    pub paid_on: Option<NaiveDate>,
+    pub reference: Option<String>,
+    /// Every claimed invoice (one for a single chaser, several for a statement).
+    pub lines: Vec<LineMatch>,
+}
+
+/// Our payables and vendor domains, indexed for checking many messages.
+#[derive(Debug, Default)]
+pub struct PayablesIndex {
+    by_invoice: HashMap<String, Vec<Payable>>,
+    vendor_of_domain: HashMap<String, String>,
+}
+
+impl PayablesIndex {
+    /// Indexes payables and the (vendor, domain) pairs vendors write from.
+    pub fn new(payables: Vec<Payable>, vendor_domains: Vec<(String, String)>) -> PayablesIndex {
+        let mut index = PayablesIndex::default();
+        for (vendor, domain) in vendor_domains {
+            index
+                .vendor_of_domain
+                .insert(registrable_domain(&domain), vendor);
+        }
+        for p in payables {
+            index
+                .by_invoice
+                .entry(normalise_invoice(&p.invoice_number))
+                .or_default()
+                .push(p);
+        }
+        index
+    }
+
+    /// The known vendor a sender's domain belongs to.
+    pub fn vendor_for_domain(&self, domain: &str) -> Option<&str> {
+        self.vendor_of_domain
+            .get(&registrable_domain(domain))
+            .map(String::as_str)
+    }
+
+    /// Every registrable domain our vendors write from.
+    pub fn known_domains(&self) -> HashSet<&str> {
+        self.vendor_of_domain.keys().map(String::as_str).collect()
+    }
+
+    /// Our record of an invoice, preferring the sender's own vendor when several have it.
+    fn record(&self, invoice: &str, vendor: Option<&str>) -> Option<&Payable> {
+        let candidates = self.by_invoice.get(&normalise_invoice(invoice))?;
+        candidates
+            .iter()
+            .find(|p| Some(p.vendor.as_str()) == vendor)
+            .or_else(|| candidates.first())
+    }
+
+    /// Checks a chaser's claim. `None` for mail that is not a chaser or names no invoice.
+    pub fn check(&self, c: &Classification, sender_domain: Option<&str>) -> Option<Match> {
+        if c.kind != Kind::Chaser || c.invoices.is_empty() {
+            return None;
+        }
+        let vendor = sender_domain.and_then(|d| self.vendor_for_domain(d));
+        let claimed = c.amount.as_ref();
+        let single = c.invoices.len() == 1 && c.stage != Some(Stage::Statement);
+        let lines: Vec<LineMatch> = c
+            .invoices
+            .iter()
+            .map(|invoice| {
+                let record = self.record(invoice, vendor).cloned();
+                let status = match &record {
+                    None => MatchStatus::UnknownInvoice,
+                    Some(p) if p.status == Status::Paid => MatchStatus::AlreadyPaid,
+                    Some(p) if p.status == Status::Disputed => MatchStatus::Disputed,
+                    Some(p)
+                        if single
+                            && claimed.is_some_and(|m| {
+                                m.amount != p.amount || m.currency != p.currency
+                            }) =>
+                    {
+                        MatchStatus::AmountMismatch
+                    }
+                    Some(_) => MatchStatus::Matched,
+                };
+                LineMatch {
+                    invoice: invoice.clone(),
+                    status,
+                    record,
+                }
+            })
+            .collect();
+        let expected = expected_total(&lines);
+        let mut status = lines
+            .iter()
+            .map(|l| l.status)
+            .max()
+            .unwrap_or(MatchStatus::Matched);
+        // A statement's total is checked against the sum of what we owe on the invoices it lists.
+        if status == MatchStatus::Matched && !single {
+            if let (Some(m), Some((amount, currency))) = (claimed, &expected) {
+                if m.amount != *amount || &m.currency != currency {
+                    status = MatchStatus::AmountMismatch;
+                }
+            }
+        }
+        let focus = lines
+            .iter()
+            .find(|l| l.status == status)
+            .unwrap_or(&lines[0]);
+        let record = focus.record.as_ref();
+        Some(Match {
+            status,
+            invoice: focus.invoice.clone(),
+            expected: if single {
+                record.map(|p| (p.amount, p.currency.clone()))
+            } else {
+                expected
+            },
+            paid_on: record.and_then(|p| p.paid_on),
+            reference: record.and_then(|p| p.reference.clone()),
+            lines,
+        })
+    }
+}
+
+/// Checks a classified message against our records: fills in the fraud warnings that need
+/// them (`unknown_sender`, `lookalike_domain`) with their reasons, and returns the claim's
+/// match. Mail from our own domains is never an unknown sender.
+pub fn apply_records(
+    index: &PayablesIndex,
+    c: &mut Classification,
+    sender_domain: Option<&str>,
+    own_domains: &[String],
+) -> Option<Match> {
+    use crate::classify::risk::Risk;
+    let own = sender_domain.is_some_and(|d| {
+        own_domains
+            .iter()
+            .any(|o| registrable_domain(o) == registrable_domain(d))
+    });
+    if let Some(domain) = sender_domain.filter(|_| !own) {
+        if index.vendor_for_domain(domain).is_none() {
+            if let Some((imitated, how)) = lookalike(domain, &index.known_domains()) {
+                c.risk.push(Risk::LookalikeDomain);
+                c.reasons.push(format!(
+                    "FRAUD RISK: the sender's domain {domain} imitates {imitated}, a known vendor's ({how})"
+                ));
+            }
+            c.risk.push(Risk::UnknownSender);
+            let claim = if c.invoices.is_empty() {
+                ""
+            } else {
+                " yet claims an invoice"
+            };
+            c.reasons.push(format!(
+                "unknown sender: no vendor in the payables database writes from {}{claim}",
+                registrable_domain(domain)
+            ));
+        }
+    }
+    let found = index.check(c, sender_domain);
+    if let Some(m) = &found {
+        c.reasons.push(match m.status {
+            MatchStatus::Matched => format!("matches our record of {}", m.invoice),
+            MatchStatus::AmountMismatch => format!(
+                "claims a different amount than our record{}",
+                m.expected
+                    .as_ref()
+                    .map(|(a, cur)| format!(" ({a} {cur})"))
+                    .unwrap_or_default()
+            ),
+            MatchStatus::UnknownInvoice => format!("invoice {} is not in our payables", m.invoice),
+            MatchStatus::AlreadyPaid => format!(
+                "{} is already paid{}{}",
+                m.invoice,
+                m.paid_on.map(|d| format!(" on {d}")).unwrap_or_default(),
+                m.reference
+                    .as_deref()
+                    .map(|r| format!(", reference {r}"))
+                    .unwrap_or_default()
+            ),
+            MatchStatus::Disputed => format!("{} is disputed in our records", m.invoice),
+        });
+    }
+    found
+}
+
+/// The sum of the recorded amounts, when every line is known and in one currency.
+fn expected_total(lines: &[LineMatch]) -> Option<(Decimal, String)> {
+    let records: Vec<&Payable> = lines.iter().filter_map(|l| l.record.as_ref()).collect();
+    if records.len() != lines.len() {
+        return None;
+    }
+    let currency = records.first()?.currency.clone();
+    if records.iter().any(|p| p.currency != currency) {
+        return None;
+    }
+    Some((records.iter().map(|p| p.amount).sum(), currency))
+}
+
+/// Levenshtein distance, for look-alike domains ("acme-offlce" vs "acme-office").
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// Characters that look alike in most fonts, folded to one.
+fn skeleton(label: &str) -> String {
+    label
+        .replace("rn", "m")
+        .replace("vv", "w")
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .map(|c| match c {
+            '0' => 'o',
+            '1' | 'l' | 'i' | '|' => 'l',
+            '5' => 's',
+            '3' => 'e',
+            'а' => 'a',
+            'е' => 'e',
+            'о' => 'o',
+            'р' => 'p',
+            'с' => 'c',
+            'х' => 'x',
+            other => other,
+        })
+        .collect()
+}
+
+/// The known domain a sender's domain imitates, with how: a small edit, a homoglyph
+/// skeleton, a hyphen or a top-level-domain swap, or a punycode look-alike. `None` when the
+/// domain is known itself or resembles none.
+pub fn lookalike(sender_domain: &str, known: &HashSet<&str>) -> Option<(String, &'static str)> {
+    let sender = registrable_domain(sender_domain);
+    if known.contains(sender.as_str()) {
+        return None;
+    }
+    let label = |d: &str| d.split('.').next().unwrap_or("").to_string();
+    let sender_label = label(&sender);
+    for k in known {
+        let known_label = label(k);
+        if known_label.len() < 4 {
+            continue;
+        }
+        let how = if sender_label == known_label {
+            Some("same name under another top-level domain")
+        } else if sender_label.starts_with("xn--") {
+            Some("punycode (international characters) look-alike")
+        } else if sender_label.replace('-', "") == known_label.replace('-', "") {
+            Some("a hyphen added or removed")
+        } else if skeleton(&sender_label) == skeleton(&known_label) {
+            Some("characters that look alike")
+        } else if edit_distance(&sender_label, &known_label) <= 2 {
+            Some("one or two characters changed")
+        } else {
+            None
+        };
+        if let Some(how) = how {
+            return Some((k.to_string(), how));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> HashSet<&'static str> {
+        [
+            "acme-office.co.uk",
+            "graficaruiz.es",
+            "transports-moreau.fr",
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    #[test]
+    fn look_alike_domains_are_recognised() {
+        let k = known();
+        for sender in [
+            "acme-offlce.co.uk",
+            "acme-office.com",
+            "grafica-ruiz.es",
+            "transports-moreaus.fr",
+            "acrne-office.co.uk",
+            "mail.acme-0ffice.co.uk",
+        ] {
+            assert!(lookalike(sender, &k).is_some(), "{sender}");
+        }
+        for sender in [
+            "acme-office.co.uk",
+            "billing.acme-office.co.uk",
+            "brennanlogistics.com",
+            "gmail.com",
+        ] {
+            assert!(lookalike(sender, &k).is_none(), "{sender}");
+        }
+    }
+}
