@@ -34,7 +34,7 @@ fn check(index: &PayablesIndex, name: &str) -> (duebox::classify::Classification
     let opts = common::northwind();
     let (msg, mut c) = classify_bytes(&corpus(name), &opts).unwrap();
     let domain = msg.from.as_ref().and_then(|a| a.domain());
-    let m = apply_records(index, &mut c, domain.as_deref(), &opts.own_domains);
+    let m = apply_records(index, &mut c, domain.as_deref(), &opts);
     (c, m)
 }
 

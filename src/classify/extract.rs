@@ -151,27 +151,25 @@ static EXCLUDED_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn amount_label(context: &str) -> AmountLabel {
-    // The label nearest the amount decides: "Invoice total (excl. VAT)" is still a total.
     let nearest = |re: &Regex| re.find_iter(context).last().map(|m| m.end());
-    let candidates = [
-        (nearest(&EXCLUDED_RE), AmountLabel::Excluded),
-        (nearest(&TOTAL_RE), AmountLabel::Total),
-        (nearest(&DUE_RE), AmountLabel::Due),
-        (nearest(&GENERIC_RE), AmountLabel::Generic),
-    ];
-    // A total label wins over a due label anywhere in the same context ("Total amount due").
-    if let (Some(t), Some(x)) = (candidates[1].0, candidates[0].0) {
-        if t > x {
+    let excluded = nearest(&EXCLUDED_RE);
+    // A total label wins anywhere in the context ("Total amount due"), unless an exclusion
+    // stands after it ("Total paid", "Total VAT").
+    if let Some(total) = nearest(&TOTAL_RE) {
+        if excluded.is_none_or(|x| total > x) {
             return AmountLabel::Total;
         }
-    } else if candidates[1].0.is_some() {
-        return AmountLabel::Total;
     }
-    candidates
-        .iter()
-        .filter_map(|(end, label)| end.map(|e| (e, *label)))
-        .max_by_key(|(e, label)| (*e, *label))
-        .map_or(AmountLabel::None, |(_, label)| label)
+    // Otherwise the label nearest the amount decides.
+    [
+        (excluded, AmountLabel::Excluded),
+        (nearest(&DUE_RE), AmountLabel::Due),
+        (nearest(&GENERIC_RE), AmountLabel::Generic),
+    ]
+    .into_iter()
+    .filter_map(|(end, label)| end.map(|e| (e, label)))
+    .max()
+    .map_or(AmountLabel::None, |(_, label)| label)
 }
 
 /// The context an amount is read in: its line up to it, or the line before if its own line
@@ -307,7 +305,6 @@ pub fn due_date(
             break;
         }
     }
-    due.dedup();
     let mut distinct = due.clone();
     distinct.sort();
     distinct.dedup();

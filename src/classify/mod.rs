@@ -59,6 +59,16 @@ pub struct Options {
     pub today: NaiveDate,
 }
 
+impl Options {
+    /// Whether `domain` (or a subdomain of it) is one of ours.
+    pub fn is_own_domain(&self, domain: &str) -> bool {
+        let reg = risk::registrable_domain(domain);
+        self.own_domains
+            .iter()
+            .any(|o| risk::registrable_domain(o) == reg)
+    }
+}
+
 /// The verdict on one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classification {
@@ -116,12 +126,7 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
     let newsletter = bulk_hit.is_some() && new_hits.iter().any(|h| h.signal == Signal::Marketing);
 
     let sender_domain = msg.from.as_ref().and_then(mail::Address::domain);
-    let own = sender_domain.as_deref().filter(|d| {
-        let reg = risk::registrable_domain(d);
-        opts.own_domains
-            .iter()
-            .any(|o| risk::registrable_domain(o) == reg)
-    });
+    let own = sender_domain.as_deref().filter(|d| opts.is_own_domain(d));
 
     let chase = score(&current, Signal::is_chase);
     let negative = score(&current, Signal::is_negative);

@@ -34,7 +34,7 @@ pub fn vendor_name(from: Option<&Address>, body: &str, own_names: &[String]) -> 
     let display = from.and_then(|a| a.name.clone()).unwrap_or_default();
     let domain_word = from
         .and_then(Address::domain)
-        .and_then(|d| registrable_label(&d))
+        .map(|d| registrable_label(&d))
         .unwrap_or_default();
     if let Some(name) = signature_company(body, &display, &domain_word, own_names) {
         return Some(name);
@@ -105,9 +105,9 @@ fn signature_company(
 }
 
 /// "acme-office" for "billing.acme-office.co.uk".
-pub fn registrable_label(domain: &str) -> Option<String> {
-    let registrable = psl::domain_str(domain).unwrap_or(domain);
-    registrable.split('.').next().map(str::to_string)
+fn registrable_label(domain: &str) -> String {
+    let registrable = super::risk::registrable_domain(domain);
+    registrable.split('.').next().unwrap_or("").to_string()
 }
 
 fn capitalise(word: &str) -> String {

@@ -135,7 +135,7 @@ pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
                 classify::classify_bytes(&raw, &opts).map_err(|e| anyhow::anyhow!("{e}"))?;
             let found = index.as_ref().and_then(|index| {
                 let domain = msg.from.as_ref().and_then(|a| a.domain());
-                validate::apply_records(index, &mut c, domain.as_deref(), &opts.own_domains)
+                validate::apply_records(index, &mut c, domain.as_deref(), &opts)
             });
             Ok((c, found))
         });

@@ -6,10 +6,10 @@
 use super::{Payable, Status};
 use crate::classify::extract::normalise_invoice;
 use crate::classify::risk::registrable_domain;
-use crate::classify::{Classification, Kind, Stage};
+use crate::classify::{Classification, Kind, Options, Stage};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// The verdict on a claim, named as in the JSON contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,8 +90,8 @@ impl PayablesIndex {
     }
 
     /// Every registrable domain our vendors write from.
-    pub fn known_domains(&self) -> HashSet<&str> {
-        self.vendor_of_domain.keys().map(String::as_str).collect()
+    pub fn known_domains(&self) -> impl Iterator<Item = &str> {
+        self.vendor_of_domain.keys().map(String::as_str)
     }
 
     /// Our record of an invoice, preferring the sender's own vendor when several have it.
@@ -178,17 +178,13 @@ pub fn apply_records(
     index: &PayablesIndex,
     c: &mut Classification,
     sender_domain: Option<&str>,
-    own_domains: &[String],
+    opts: &Options,
 ) -> Option<Match> {
     use crate::classify::risk::Risk;
-    let own = sender_domain.is_some_and(|d| {
-        own_domains
-            .iter()
-            .any(|o| registrable_domain(o) == registrable_domain(d))
-    });
+    let own = sender_domain.is_some_and(|d| opts.is_own_domain(d));
     if let Some(domain) = sender_domain.filter(|_| !own) {
         if index.vendor_for_domain(domain).is_none() {
-            if let Some((imitated, how)) = lookalike(domain, &index.known_domains()) {
+            if let Some((imitated, how)) = lookalike(domain, index.known_domains()) {
                 c.risk.push(Risk::LookalikeDomain);
                 c.reasons.push(format!(
                     "FRAUD RISK: the sender's domain {domain} imitates {imitated}, a known vendor's ({how})"
@@ -289,9 +285,13 @@ fn skeleton(label: &str) -> String {
 /// The known domain a sender's domain imitates, with how: a small edit, a homoglyph
 /// skeleton, a hyphen or a top-level-domain swap, or a punycode look-alike. `None` when the
 /// domain is known itself or resembles none.
-pub fn lookalike(sender_domain: &str, known: &HashSet<&str>) -> Option<(String, &'static str)> {
+pub fn lookalike<'a>(
+    sender_domain: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<(String, &'static str)> {
     let sender = registrable_domain(sender_domain);
-    if known.contains(sender.as_str()) {
+    let known: Vec<&str> = known.into_iter().collect();
+    if known.contains(&sender.as_str()) {
         return None;
     }
     let label = |d: &str| d.split('.').next().unwrap_or("").to_string();
@@ -325,14 +325,12 @@ pub fn lookalike(sender_domain: &str, known: &HashSet<&str>) -> Option<(String, 
 mod tests {
     use super::*;
 
-    fn known() -> HashSet<&'static str> {
+    fn known() -> [&'static str; 3] {
         [
             "acme-office.co.uk",
             "graficaruiz.es",
             "transports-moreau.fr",
         ]
-        .into_iter()
-        .collect()
     }
 
     #[test]
@@ -346,7 +344,7 @@ mod tests {
             "acrne-office.co.uk",
             "mail.acme-0ffice.co.uk",
         ] {
-            assert!(lookalike(sender, &k).is_some(), "{sender}");
+            assert!(lookalike(sender, k).is_some(), "{sender}");
         }
         for sender in [
             "acme-office.co.uk",
@@ -354,7 +352,7 @@ mod tests {
             "brennanlogistics.com",
             "gmail.com",
         ] {
-            assert!(lookalike(sender, &k).is_none(), "{sender}");
+            assert!(lookalike(sender, k).is_none(), "{sender}");
         }
     }
 }
