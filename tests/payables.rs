@@ -237,3 +237,93 @@ fn classify_with_db_fills_match_and_fraud_flags() {
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(line["match"].is_null());
 }
+
+#[test]
+fn a_repeated_chaser_shows_the_earlier_chases_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("duebox.db");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus");
+    let csv = corpus.join("payables.csv");
+    duebox(&db, &["payables", "import", csv.to_str().unwrap()]);
+    let reminder = corpus.join("a-001-en-reminder-acme.eml");
+    let overdue = corpus.join("a-002-en-overdue-acme.eml");
+    let run = |files: &[&Path]| -> Vec<serde_json::Value> {
+        let mut args = vec!["classify", "--json"];
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        let out = duebox(&db, &args);
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let first = run(&[&reminder]);
+    assert_eq!(first[0]["match"]["chased_before"], serde_json::json!([]));
+    let second = run(&[&overdue, &reminder]);
+    let before = second[0]["match"]["chased_before"].as_array().unwrap();
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before[0]["stage"], "reminder");
+    assert_eq!(before[0]["invoice"], "INV-00123");
+    assert!(
+        second[0]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().starts_with("chased before: ")),
+        "{:?}",
+        second[0]["reasons"]
+    );
+    // Seeing the reminder again adds nothing: it has no history of its own.
+    assert_eq!(second[1]["match"]["chased_before"], serde_json::json!([]));
+}
+
+#[test]
+fn vendors_import_is_all_or_nothing_and_feeds_bank_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("duebox.db");
+    let good = dir.path().join("vendors.csv");
+    std::fs::write(
+        &good,
+        "vendor,email,iban,account_number,phone\n\
+         Acme Office Supplies Ltd,billing@acme-office.co.uk,GB29NWBK60161331926819,,+44 20 7946 0000\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "vendor,email,iban,account_number,phone\n\
+         Other Ltd,ar@other.co.uk,,,\n\
+         Broken Ltd,ar@broken.co.uk,GB29NWBK60161331926818,,\n",
+    )
+    .unwrap();
+    let out = duebox(&db, &["vendors", "import", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("line 3"), "{}", text(&out));
+    let out = duebox(&db, &["vendors", "list"]);
+    assert!(text(&out).contains("no vendors yet"), "{}", text(&out));
+
+    let out = duebox(&db, &["vendors", "import", good.to_str().unwrap()]);
+    assert!(text(&out).contains("1 added"), "{}", text(&out));
+    let out = duebox(&db, &["vendors", "import", good.to_str().unwrap()]);
+    assert!(text(&out).contains("1 unchanged"), "{}", text(&out));
+
+    // A message from Acme's own domain that asks for payment to another IBAN, without a
+    // word about a change: the comparison with the known IBAN catches it.
+    let msg = dir.path().join("msg.eml");
+    std::fs::write(
+        &msg,
+        "From: Acme Office Supplies <billing@acme-office.co.uk>\nTo: ap@northwind-traders.com\n\
+         Subject: Invoice INV-00123 overdue\nDate: Tue, 03 Nov 2026 09:00:00 +0000\n\n\
+         Dear customer,\n\nInvoice INV-00123 for GBP 1,234.56 is now overdue. Please pay today to\n\
+         IBAN DE89 3704 0044 0532 0130 00.\n\nAcme Office Supplies Ltd\n",
+    )
+    .unwrap();
+    let out = duebox(&db, &["classify", "--json", msg.to_str().unwrap()]);
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["risk"], serde_json::json!(["bank_change"]), "{line}");
+    assert!(
+        line["reasons"].to_string().contains("ending 6819"),
+        "{line}"
+    );
+}

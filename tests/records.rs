@@ -33,8 +33,7 @@ fn index() -> PayablesIndex {
 fn check(index: &PayablesIndex, name: &str) -> (duebox::classify::Classification, Option<Match>) {
     let opts = common::northwind();
     let (msg, mut c) = classify_bytes(&corpus(name), &opts).unwrap();
-    let domain = msg.from.as_ref().and_then(|a| a.domain());
-    let m = apply_records(index, &mut c, domain.as_deref(), &opts);
+    let m = apply_records(index, &mut c, &msg, &opts);
     (c, m)
 }
 

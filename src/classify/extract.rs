@@ -72,11 +72,34 @@ fn looks_like_date(t: &str) -> bool {
 
 /// The comparable form of an invoice number: what AP systems use for duplicate detection.
 pub fn normalise_invoice(id: &str) -> String {
-    id.trim_start_matches('#')
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_uppercase)
-        .collect()
+    // Leading zeros of each digit group are dropped ("INV-00123" is "INV123"), as AP
+    // systems' duplicate checks do; a group of only zeros keeps one.
+    let mut out = String::with_capacity(id.len());
+    let (mut at_group_start, mut skipped_zero) = (true, false);
+    for c in id.trim_start_matches('#').chars() {
+        if c.is_ascii_digit() {
+            if at_group_start && c == '0' {
+                skipped_zero = true;
+                continue;
+            }
+            at_group_start = false;
+            skipped_zero = false;
+            out.push(c);
+        } else {
+            if skipped_zero {
+                out.push('0');
+                skipped_zero = false;
+            }
+            at_group_start = true;
+            if c.is_alphanumeric() {
+                out.extend(c.to_uppercase());
+            }
+        }
+    }
+    if skipped_zero {
+        out.push('0');
+    }
+    out
 }
 
 /// Invoice numbers in `text`, in order of first appearance, without repeats.
@@ -375,7 +398,10 @@ mod tests {
             normalise_invoice("inv-00123"),
             normalise_invoice("INV 00123")
         );
-        assert_eq!(normalise_invoice("#2026/0042"), "20260042");
+        assert_eq!(normalise_invoice("#2026/0042"), "202642");
+        assert_eq!(normalise_invoice("INV-00123"), normalise_invoice("inv 123"));
+        assert_eq!(normalise_invoice("A-000"), "A0");
+        assert_ne!(normalise_invoice("INV-1023"), normalise_invoice("INV-123"));
     }
 
     #[test]

@@ -227,6 +227,17 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
         risks.push(Risk::AuthFail);
         reasons.push(format!("FRAUD RISK: {why}"));
     }
+    let brand = sender_domain
+        .as_deref()
+        .filter(|d| !opts.is_own_domain(d))
+        .and_then(risk::brand_lookalike);
+    if let Some((brand, how)) = brand {
+        risks.push(Risk::LookalikeDomain);
+        reasons.push(format!(
+            "FRAUD RISK: the sender's domain imitates {brand}, a well-known brand ({how})"
+        ));
+    }
+    risks.sort();
 
     Classification {
         kind,

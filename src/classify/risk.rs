@@ -64,6 +64,173 @@ pub fn auth_fail(msg: &Message) -> Option<String> {
     (!failed.is_empty()).then(|| format!("Authentication-Results: {} failed", failed.join(", ")))
 }
 
+/// Levenshtein distance, for look-alike domains ("acme-offlce" vs "acme-office").
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// Characters that look alike in most fonts, folded to one; accents dropped, so that a
+/// punycode domain's Unicode form compares with the plain one it imitates.
+fn skeleton(label: &str) -> String {
+    label
+        .replace("rn", "m")
+        .replace("vv", "w")
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .map(|c| match c {
+            '0' | 'о' | 'ο' | 'ó' | 'ò' | 'ö' | 'ô' => 'o',
+            '1' | 'l' | 'i' | 'I' | '|' | 'і' | 'ı' | 'í' | 'ï' | 'ӏ' => 'l',
+            '5' => 's',
+            '3' | 'е' | 'é' | 'è' | 'ë' | 'ê' => 'e',
+            'а' | 'á' | 'à' | 'ä' | 'â' | 'ɑ' | 'α' => 'a',
+            'р' | 'ρ' => 'p',
+            'с' | 'ç' => 'c',
+            'х' => 'x',
+            'у' | 'ү' => 'y',
+            'ԁ' => 'd',
+            'ѕ' => 's',
+            'ν' => 'v',
+            'ü' | 'ú' | 'υ' => 'u',
+            'ñ' => 'n',
+            other => other,
+        })
+        .collect()
+}
+
+/// Well-known brands whose invoices and payment notices fraudsters imitate: a look-alike of
+/// one is suspicious even without a payables database. Their country domains are genuine,
+/// so a top-level-domain swap is not counted for them.
+const BRANDS: &[&str] = &[
+    "paypal.com",
+    "docusign.com",
+    "microsoft.com",
+    "amazon.com",
+    "google.com",
+    "apple.com",
+    "stripe.com",
+    "intuit.com",
+    "quickbooks.com",
+    "dropbox.com",
+    "adobe.com",
+    "fedex.com",
+    "salesforce.com",
+    "linkedin.com",
+    "revolut.com",
+];
+
+/// The label that names the organisation ("acme-office" in "acme-office.co.uk").
+fn name_label(registrable: &str) -> &str {
+    registrable.split('.').next().unwrap_or("")
+}
+
+/// How `sender` (a whole domain, its registrable part and that part's name label in
+/// Unicode) imitates `known`, if it does.
+fn imitation(sender: &Sender, known: &str, brand: bool) -> Option<&'static str> {
+    let known_label = name_label(known);
+    let label = sender.label.as_str();
+    if known_label.len() < 4 || sender.registrable == known {
+        return None;
+    }
+    let edits = edit_distance(label, known_label);
+    let allowed_edits = match (brand, known_label.chars().count()) {
+        (false, _) => 2,
+        (true, n) if n >= 9 => 2,
+        (true, n) if n >= 6 => 1,
+        (true, _) => 0,
+    };
+    if sender.full.starts_with(&format!("{known}.")) || sender.full.contains(&format!(".{known}."))
+    {
+        Some("the vendor's domain used as a subdomain of another")
+    } else if label == known_label {
+        (!brand).then_some("same name under another top-level domain")
+    } else if sender.punycode && skeleton(label) == skeleton(known_label) {
+        Some("international characters that look like the real name (punycode)")
+    } else if label.replace('-', "") == known_label.replace('-', "") {
+        Some("a hyphen added or removed")
+    } else if skeleton(label) == skeleton(known_label) {
+        Some("characters that look alike")
+    } else if edits <= allowed_edits {
+        Some("one or two characters changed")
+    } else if !brand
+        && known_label.len() >= 6
+        && (label.starts_with(&format!("{known_label}-"))
+            || label.ends_with(&format!("-{known_label}")))
+    {
+        Some("the vendor's name with a word added")
+    } else {
+        None
+    }
+}
+
+/// A sender's domain in the forms the look-alike rules compare.
+struct Sender {
+    full: String,
+    registrable: String,
+    /// The name label, decoded from punycode when it was encoded.
+    label: String,
+    punycode: bool,
+}
+
+impl Sender {
+    fn new(domain: &str) -> Sender {
+        let full = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        let registrable = registrable_domain(&full);
+        let raw = name_label(&registrable);
+        let punycode = raw.starts_with("xn--");
+        let label = if punycode {
+            idna::domain_to_unicode(raw).0.to_lowercase()
+        } else {
+            raw.to_string()
+        };
+        Sender {
+            full,
+            registrable,
+            label,
+            punycode,
+        }
+    }
+}
+
+/// The known domain a sender's domain imitates, with how: a small edit, a homoglyph
+/// skeleton, a hyphen or a top-level-domain swap, a punycode look-alike, or the known
+/// domain worn as a subdomain. `None` when the domain is known itself or resembles none.
+pub fn lookalike<'a>(
+    sender_domain: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<(String, &'static str)> {
+    let sender = Sender::new(sender_domain);
+    let known: Vec<&str> = known.into_iter().collect();
+    if known.contains(&sender.registrable.as_str()) {
+        return None;
+    }
+    known
+        .into_iter()
+        .find_map(|k| imitation(&sender, k, false).map(|how| (k.to_string(), how)))
+}
+
+/// The well-known brand a sender's domain imitates, with how.
+pub fn brand_lookalike(sender_domain: &str) -> Option<(String, &'static str)> {
+    let sender = Sender::new(sender_domain);
+    if BRANDS.contains(&sender.registrable.as_str()) {
+        return None;
+    }
+    BRANDS
+        .iter()
+        .find_map(|k| imitation(&sender, k, true).map(|how| (k.to_string(), how)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +247,54 @@ mod tests {
         let m = parse(b"From: A <ar@billing.acme.co.uk>\nReply-To: <x@acme.co.uk>\nAuthentication-Results: mx; spf=pass\n\nhi").unwrap();
         assert_eq!(reply_to_mismatch(&m), None);
         assert_eq!(auth_fail(&m), None);
+    }
+
+    fn known() -> [&'static str; 3] {
+        [
+            "acme-office.co.uk",
+            "graficaruiz.es",
+            "transports-moreau.fr",
+        ]
+    }
+
+    #[test]
+    fn look_alike_domains_are_recognised() {
+        let k = known();
+        for sender in [
+            "acme-offlce.co.uk",
+            "acme-office.com",
+            "grafica-ruiz.es",
+            "transports-moreaus.fr",
+            "acrne-office.co.uk",
+            "mail.acme-0ffice.co.uk",
+        ] {
+            assert!(lookalike(sender, k).is_some(), "{sender}");
+        }
+        for sender in [
+            "acme-office.co.uk",
+            "billing.acme-office.co.uk",
+            "brennanlogistics.com",
+            "gmail.com",
+        ] {
+            assert!(lookalike(sender, k).is_none(), "{sender}");
+        }
+    }
+
+    #[test]
+    fn subdomain_wearing_and_punycode_and_brands() {
+        let k = known();
+        assert!(lookalike("acme-office.co.uk.pay-portal.com", k).is_some());
+        assert!(lookalike("acme-office-payments.co.uk", k).is_some());
+        // "graficaruíz.es" in punycode.
+        let puny = idna::domain_to_ascii("graficaruíz.es").unwrap();
+        assert!(puny.starts_with("xn--"));
+        assert!(lookalike(&puny, k).is_some(), "{puny}");
+        assert!(brand_lookalike("paypa1.com").is_some());
+        assert!(brand_lookalike("docusiqn.com").is_some());
+        assert!(brand_lookalike("paypal.de").is_none());
+        assert!(brand_lookalike("paypal.com").is_none());
+        assert!(brand_lookalike("applied.com").is_none());
+        assert!(brand_lookalike("amazing.com").is_none());
+        assert!(brand_lookalike("northwind-traders.com").is_none());
     }
 }

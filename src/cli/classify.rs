@@ -4,7 +4,8 @@
 use super::Cli;
 use crate::classify::{self, Classification, Kind, Options};
 use crate::money::Money;
-use crate::payables::validate::{self, Match};
+use crate::payables::validate::{self, Match, PayablesIndex};
+use crate::store::{PriorChase, Store};
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
@@ -70,6 +71,16 @@ struct JsonMatch {
     paid_on: Option<String>,
     reference: Option<String>,
     lines: Vec<JsonLine>,
+    /// Earlier chases of the same invoices by the same vendor, oldest first.
+    chased_before: Vec<JsonChase>,
+}
+
+#[derive(Serialize)]
+struct JsonChase {
+    invoice: String,
+    date: String,
+    stage: String,
+    message_id: String,
 }
 
 #[derive(Serialize)]
@@ -78,7 +89,7 @@ struct JsonLine {
     status: &'static str,
 }
 
-fn json_match(m: &Match) -> JsonMatch {
+fn json_match(m: &Match, prior: &[PriorChase]) -> JsonMatch {
     JsonMatch {
         status: m.status.as_str(),
         invoice: m.invoice.clone(),
@@ -95,6 +106,15 @@ fn json_match(m: &Match) -> JsonMatch {
             .map(|l| JsonLine {
                 invoice: l.invoice.clone(),
                 status: l.status.as_str(),
+            })
+            .collect(),
+        chased_before: prior
+            .iter()
+            .map(|p| JsonChase {
+                invoice: p.invoice.clone(),
+                date: p.chased_at.clone(),
+                stage: p.stage.clone(),
+                message_id: p.message_id.clone(),
             })
             .collect(),
     }
@@ -120,36 +140,71 @@ pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
             .today
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
     };
-    // With --db, claims are checked against the payables, indexed once for all the files.
-    let index = match &cli.db {
-        Some(_) => Some(super::open_store(cli, &config)?.payables_index()?),
-        None => None,
-    };
+    // With --db, claims are checked against the payables, indexed once for all the files,
+    // and every chase is recorded (in one transaction) so repeats show their history.
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let failed = match &cli.db {
+        Some(_) => {
+            let mut store = super::open_store(cli, &config)?;
+            let index = store.payables_index()?;
+            store.in_batch(|store| classify_files(args, &opts, Some((&index, store)), &mut out))?
+        }
+        None => classify_files(args, &opts, None, &mut out)?,
+    };
+    out.flush()?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// One verdict: the classification, and with the database the claim's match and history.
+type Verdict = (Classification, Option<Match>, Vec<PriorChase>);
+
+/// Classifies every file and prints its verdict; true when any could not be read.
+fn classify_files(
+    args: &ClassifyArgs,
+    opts: &Options,
+    mut records: Option<(&PayablesIndex, &mut Store)>,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
     let mut failed = false;
     for path in &args.files {
         let shown = path.display().to_string();
-        let verdict = read_input(path).and_then(|raw| {
+        let verdict = read_input(path).and_then(|raw| -> anyhow::Result<Verdict> {
             let (msg, mut c) =
-                classify::classify_bytes(&raw, &opts).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let found = index.as_ref().and_then(|index| {
-                let domain = msg.from.as_ref().and_then(|a| a.domain());
-                validate::apply_records(index, &mut c, domain.as_deref(), &opts)
-            });
-            Ok((c, found))
+                classify::classify_bytes(&raw, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let Some((index, store)) = records.as_mut() else {
+                return Ok((c, None, Vec::new()));
+            };
+            let found = validate::apply_records(index, &mut c, &msg, opts);
+            let prior = store.note_chase(index, &msg, &c)?;
+            if !prior.is_empty() {
+                let dates: Vec<String> = prior
+                    .iter()
+                    .map(|p| format!("{} ({})", &p.chased_at[..10], p.stage))
+                    .collect();
+                c.reasons
+                    .push(format!("chased before: {}", dates.join(", ")));
+            }
+            Ok((c, found, prior))
         });
         match verdict {
-            Ok((c, found)) if args.json => {
-                serde_json::to_writer(&mut out, &json_verdict(&shown, &c, found.as_ref()))?;
+            Ok((c, found, prior)) if args.json => {
+                serde_json::to_writer(
+                    &mut *out,
+                    &json_verdict(&shown, &c, found.as_ref(), &prior),
+                )?;
                 writeln!(out)?;
             }
-            Ok((c, found)) => write_summary(&mut out, &shown, &c, found.as_ref())?,
+            Ok((c, found, _)) => write_summary(out, &shown, &c, found.as_ref())?,
             Err(e) => {
                 failed = true;
                 if args.json {
                     serde_json::to_writer(
-                        &mut out,
+                        &mut *out,
                         &JsonError {
                             path: &shown,
                             error: format!("{e:#}"),
@@ -162,12 +217,7 @@ pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    out.flush()?;
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(failed)
 }
 
 fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
@@ -190,6 +240,7 @@ fn json_verdict<'a>(
     path: &'a str,
     c: &'a Classification,
     found: Option<&Match>,
+    prior: &[PriorChase],
 ) -> JsonVerdict<'a> {
     JsonVerdict {
         path,
@@ -202,7 +253,7 @@ fn json_verdict<'a>(
         vendor: c.vendor.as_deref(),
         risk: c.risk.iter().map(|r| r.as_str()).collect(),
         reasons: &c.reasons,
-        matched: found.map(json_match),
+        matched: found.map(|m| json_match(m, prior)),
     }
 }
 

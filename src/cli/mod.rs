@@ -3,6 +3,7 @@
 
 mod classify;
 mod payables;
+mod vendors;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     /// Keep the payables database: import/export CSV, list, add, mark paid, schedule.
     Payables(payables::PayablesArgs),
+    /// Keep vendors' known addresses and bank details: import/export CSV, list.
+    Vendors(vendors::VendorsArgs),
 }
 
 /// Runs the command line; the exit code is what the process returns.
@@ -39,6 +42,7 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Classify(args) => classify::run(&cli, args),
         Command::Payables(args) => payables::run(&cli, args),
+        Command::Vendors(args) => vendors::run(&cli, args),
     };
     match result {
         Ok(code) => code,

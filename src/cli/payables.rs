@@ -94,6 +94,20 @@ fn parse_amount(s: &str) -> Result<Decimal, String> {
         .map_err(|_| format!("'{s}' is not a plain decimal amount such as 1234.50"))
 }
 
+/// Tells which rows of a refused CSV are wrong; the exit status for it.
+pub(super) fn report_bad_rows(file: &std::path::Path, bad: &[payables::RowError]) -> ExitCode {
+    eprintln!(
+        "duebox: {} has {} bad row(s); nothing was imported:",
+        file.display(),
+        bad.len()
+    );
+    for r in bad {
+        eprintln!("  line {}: {}", r.line, r.reason);
+    }
+    eprintln!("Fix those lines and import again.");
+    ExitCode::from(1)
+}
+
 pub fn run(cli: &Cli, args: &PayablesArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(cli)?;
     let mut store = super::open_store(cli, &config)?;
@@ -103,18 +117,7 @@ pub fn run(cli: &Cli, args: &PayablesArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot read {}: check the path", file.display()))?;
             let rows = match payables::read_csv(input) {
                 Ok(rows) => rows,
-                Err(payables::CsvError::Rows(bad)) => {
-                    eprintln!(
-                        "duebox: {} has {} bad row(s); nothing was imported:",
-                        file.display(),
-                        bad.len()
-                    );
-                    for r in &bad {
-                        eprintln!("  line {}: {}", r.line, r.reason);
-                    }
-                    eprintln!("Fix those lines and import again.");
-                    return Ok(ExitCode::from(1));
-                }
+                Err(payables::CsvError::Rows(bad)) => return Ok(report_bad_rows(file, &bad)),
                 Err(e) => {
                     return Err(e).with_context(|| format!("cannot import {}", file.display()))
                 }

@@ -2,7 +2,9 @@
 //! format scripts exchange them in (../shared/CONTRACT.md). Pure: reads and writes values and
 //! readers/writers; the database lives in `store`.
 
+pub mod bank;
 pub mod validate;
+pub mod vendors;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

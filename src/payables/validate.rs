@@ -3,10 +3,12 @@
 //! on an in-memory index built once from the database, so checking a mailbox costs a hash
 //! lookup per invoice. Pure: no database or network here.
 
+use super::bank::{self, KnownBank};
 use super::{Payable, Status};
 use crate::classify::extract::normalise_invoice;
-use crate::classify::risk::registrable_domain;
+use crate::classify::risk::{lookalike, registrable_domain, Risk};
 use crate::classify::{Classification, Kind, Options, Stage};
+use crate::mail::Message;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -61,6 +63,7 @@ pub struct Match {
 pub struct PayablesIndex {
     by_invoice: HashMap<String, Vec<Payable>>,
     vendor_of_domain: HashMap<String, String>,
+    bank_of_vendor: HashMap<String, KnownBank>,
 }
 
 impl PayablesIndex {
@@ -80,6 +83,17 @@ impl PayablesIndex {
                 .push(p);
         }
         index
+    }
+
+    /// Adds what we know of vendors' bank details, by vendor name.
+    pub fn with_banks(mut self, banks: impl IntoIterator<Item = (String, KnownBank)>) -> Self {
+        self.bank_of_vendor.extend(banks);
+        self
+    }
+
+    /// The vendor's known bank details, if any.
+    pub fn bank_of(&self, vendor: &str) -> Option<&KnownBank> {
+        self.bank_of_vendor.get(vendor)
     }
 
     /// The known vendor a sender's domain belongs to.
@@ -172,36 +186,54 @@ impl PayablesIndex {
 }
 
 /// Checks a classified message against our records: fills in the fraud warnings that need
-/// them (`unknown_sender`, `lookalike_domain`) with their reasons, and returns the claim's
-/// match. Mail from our own domains is never an unknown sender.
+/// them (`unknown_sender`, `lookalike_domain`, and `bank_change` when the message gives
+/// payment details that are not the vendor's known ones) with their reasons, and returns the
+/// claim's match. Mail from our own domains is never an unknown sender.
 pub fn apply_records(
     index: &PayablesIndex,
     c: &mut Classification,
-    sender_domain: Option<&str>,
+    msg: &Message,
     opts: &Options,
 ) -> Option<Match> {
-    use crate::classify::risk::Risk;
+    let domain = msg.from.as_ref().and_then(|a| a.domain());
+    let sender_domain = domain.as_deref();
     let own = sender_domain.is_some_and(|d| opts.is_own_domain(d));
-    if let Some(domain) = sender_domain.filter(|_| !own) {
-        if index.vendor_for_domain(domain).is_none() {
-            if let Some((imitated, how)) = lookalike(domain, index.known_domains()) {
+    // The vendor whose bank details apply: the sender's own, or the one it imitates.
+    let mut vendor = sender_domain.and_then(|d| index.vendor_for_domain(d));
+    if let Some(domain) = sender_domain.filter(|_| !own && vendor.is_none()) {
+        if let Some((imitated, how)) = lookalike(domain, index.known_domains()) {
+            vendor = index.vendor_for_domain(&imitated);
+            if !c.risk.contains(&Risk::LookalikeDomain) {
                 c.risk.push(Risk::LookalikeDomain);
-                c.reasons.push(format!(
-                    "FRAUD RISK: the sender's domain {domain} imitates {imitated}, a known vendor's ({how})"
-                ));
             }
-            c.risk.push(Risk::UnknownSender);
-            let claim = if c.invoices.is_empty() {
-                ""
-            } else {
-                " yet claims an invoice"
-            };
             c.reasons.push(format!(
-                "unknown sender: no vendor in the payables database writes from {}{claim}",
-                registrable_domain(domain)
+                "FRAUD RISK: the sender's domain {domain} imitates {imitated}, a known vendor's ({how})"
+            ));
+        }
+        c.risk.push(Risk::UnknownSender);
+        let claim = if c.invoices.is_empty() {
+            ""
+        } else {
+            " yet claims an invoice"
+        };
+        c.reasons.push(format!(
+            "unknown sender: no vendor in the payables database writes from {}{claim}",
+            registrable_domain(domain)
+        ));
+    }
+    if let Some((vendor, known)) = vendor.and_then(|v| Some((v, index.bank_of(v)?))) {
+        let found = bank::find_payment_details(&msg.body);
+        if let Some(other) = bank::unfamiliar(&found, known).first() {
+            if !c.risk.contains(&Risk::BankChange) {
+                c.risk.push(Risk::BankChange);
+            }
+            c.reasons.push(format!(
+                "FRAUD RISK: asks for payment to {other}, but {vendor}'s known bank details are {}",
+                known.describe()
             ));
         }
     }
+    c.risk.sort();
     let found = index.check(c, sender_domain);
     if let Some(m) = &found {
         c.reasons.push(match m.status {
@@ -240,119 +272,4 @@ fn expected_total(lines: &[LineMatch]) -> Option<(Decimal, String)> {
         return None;
     }
     Some((records.iter().map(|p| p.amount).sum(), currency))
-}
-
-/// Levenshtein distance, for look-alike domains ("acme-offlce" vs "acme-office").
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
-            prev = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
-/// Characters that look alike in most fonts, folded to one.
-fn skeleton(label: &str) -> String {
-    label
-        .replace("rn", "m")
-        .replace("vv", "w")
-        .chars()
-        .filter(|c| *c != '-' && *c != '_')
-        .map(|c| match c {
-            '0' => 'o',
-            '1' | 'l' | 'i' | '|' => 'l',
-            '5' => 's',
-            '3' => 'e',
-            'а' => 'a',
-            'е' => 'e',
-            'о' => 'o',
-            'р' => 'p',
-            'с' => 'c',
-            'х' => 'x',
-            other => other,
-        })
-        .collect()
-}
-
-/// The known domain a sender's domain imitates, with how: a small edit, a homoglyph
-/// skeleton, a hyphen or a top-level-domain swap, or a punycode look-alike. `None` when the
-/// domain is known itself or resembles none.
-pub fn lookalike<'a>(
-    sender_domain: &str,
-    known: impl IntoIterator<Item = &'a str>,
-) -> Option<(String, &'static str)> {
-    let sender = registrable_domain(sender_domain);
-    let known: Vec<&str> = known.into_iter().collect();
-    if known.contains(&sender.as_str()) {
-        return None;
-    }
-    let label = |d: &str| d.split('.').next().unwrap_or("").to_string();
-    let sender_label = label(&sender);
-    for k in known {
-        let known_label = label(k);
-        if known_label.len() < 4 {
-            continue;
-        }
-        let how = if sender_label == known_label {
-            Some("same name under another top-level domain")
-        } else if sender_label.starts_with("xn--") {
-            Some("punycode (international characters) look-alike")
-        } else if sender_label.replace('-', "") == known_label.replace('-', "") {
-            Some("a hyphen added or removed")
-        } else if skeleton(&sender_label) == skeleton(&known_label) {
-            Some("characters that look alike")
-        } else if edit_distance(&sender_label, &known_label) <= 2 {
-            Some("one or two characters changed")
-        } else {
-            None
-        };
-        if let Some(how) = how {
-            return Some((k.to_string(), how));
-        }
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn known() -> [&'static str; 3] {
-        [
-            "acme-office.co.uk",
-            "graficaruiz.es",
-            "transports-moreau.fr",
-        ]
-    }
-
-    #[test]
-    fn look_alike_domains_are_recognised() {
-        let k = known();
-        for sender in [
-            "acme-offlce.co.uk",
-            "acme-office.com",
-            "grafica-ruiz.es",
-            "transports-moreaus.fr",
-            "acrne-office.co.uk",
-            "mail.acme-0ffice.co.uk",
-        ] {
-            assert!(lookalike(sender, k).is_some(), "{sender}");
-        }
-        for sender in [
-            "acme-office.co.uk",
-            "billing.acme-office.co.uk",
-            "brennanlogistics.com",
-            "gmail.com",
-        ] {
-            assert!(lookalike(sender, k).is_none(), "{sender}");
-        }
-    }
 }

@@ -37,7 +37,35 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX payables_invoice_key ON payables(invoice_key);
     ",
+    // 2: every chase of a vendor's invoice we have seen, so a repeat shows its history.
+    r"
+    CREATE TABLE chases (
+        message_id TEXT NOT NULL,
+        vendor_id INTEGER NOT NULL REFERENCES vendors(id) ON DELETE CASCADE,
+        invoice_key TEXT NOT NULL,
+        invoice TEXT NOT NULL,
+        chased_at TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        UNIQUE (message_id, vendor_id, invoice_key)
+    );
+    CREATE INDEX chases_invoice ON chases(vendor_id, invoice_key, chased_at);
+    ",
 ];
+
+/// Recomputes every payable's comparable invoice number.
+fn rekey_invoices(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, invoice_number FROM payables")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, number) in rows {
+        tx.execute(
+            "UPDATE payables SET invoice_key = ?2 WHERE id = ?1",
+            rusqlite::params![id, crate::classify::extract::normalise_invoice(&number)],
+        )?;
+    }
+    Ok(())
+}
 
 /// The schema version this build writes.
 pub fn latest() -> i64 {
@@ -46,15 +74,51 @@ pub fn latest() -> i64 {
 
 /// Applies every step after `from`, each in its own transaction with its version number.
 pub fn apply(conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
+    apply_until(conn, from, latest())
+}
+
+/// Applies the steps after `from` up to and including `to`.
+fn apply_until(conn: &mut Connection, from: i64, to: i64) -> rusqlite::Result<()> {
     for (i, step) in STEPS
         .iter()
         .enumerate()
+        .take(usize::try_from(to).unwrap_or(0))
         .skip(usize::try_from(from).unwrap_or(0))
     {
         let tx = conn.transaction()?;
         tx.execute_batch(step)?;
+        if i + 1 == 2 {
+            // Invoice numbers are compared without leading zeros since schema 2.
+            rekey_invoices(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_2_compares_invoices_without_leading_zeros() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply_until(&mut conn, 0, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO vendors (id, name) VALUES (1, 'Acme');
+             INSERT INTO payables (vendor_id, invoice_number, invoice_key, amount, currency, status)
+             VALUES (1, 'INV-00123', 'INV00123', '10', 'GBP', 'open');",
+        )
+        .unwrap();
+        apply(&mut conn, 1).unwrap();
+        let key: String = conn
+            .query_row("SELECT invoice_key FROM payables", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(key, "INV123");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, latest());
+    }
 }

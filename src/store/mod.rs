@@ -2,8 +2,12 @@
 //! outbox and the audit log later. Migrations are numbered and applied at open; a database
 //! written by a newer duebox is refused rather than damaged. No network or terminal code here.
 
+mod chases;
 mod migrations;
 pub mod payables;
+mod vendors;
+
+pub use chases::PriorChase;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

@@ -83,7 +83,7 @@ impl StoredRow {
     }
 }
 
-fn vendor_id(tx: &Transaction<'_>, p: &Payable) -> rusqlite::Result<i64> {
+pub(super) fn vendor_id(tx: &Transaction<'_>, p: &Payable) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT OR IGNORE INTO vendors (name) VALUES (?1)",
         params![p.vendor],
@@ -227,7 +227,8 @@ impl Store {
         Ok(crate::payables::validate::PayablesIndex::new(
             self.list_payables(&Filter::default())?,
             self.vendor_domains()?,
-        ))
+        )
+        .with_banks(self.vendor_banks()?))
     }
 
     /// The id of the one payable with this invoice number (and vendor, if given).
