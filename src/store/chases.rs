@@ -108,6 +108,12 @@ impl Store {
         self.record_chase(&vendor, &id, sent, stage.as_str(), &c.invoices)
     }
 
+    /// Forgets every recorded chase (for benchmarks and a fresh start).
+    pub fn clear_chases(&mut self) -> Result<(), StoreError> {
+        self.conn.execute("DELETE FROM chases", [])?;
+        Ok(())
+    }
+
     /// Runs `f` inside one transaction, so a batch of small writes (a whole mailbox of
     /// chases) costs one commit; the writes inside become savepoints.
     pub fn in_batch<T>(
