@@ -1,8 +1,11 @@
-//! The user's configuration file (TOML): who "we" are. Later layers add the account, folders
-//! and the database path. Reading only; unknown keys are errors, reported with their line.
+//! The user's configuration file (TOML): who "we" are, the mail account, where chasers are
+//! filed, the database, the sync interval. Reading and checking only; unknown keys and bad
+//! values are errors, reported with their line. Secrets are never in the file: a command or
+//! an environment variable gives them.
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -12,6 +15,149 @@ pub struct Config {
     pub company: Company,
     #[serde(default)]
     pub database: Database,
+    /// The mailbox: required by `sync` and the UI, not by `classify` or `payables`.
+    pub imap: Option<Imap>,
+    #[serde(default)]
+    pub folders: Folders,
+    #[serde(default)]
+    pub sync: Sync,
+    /// Where `check` found the `[imap] security` value, for its error line.
+    #[serde(skip)]
+    security_line: Option<usize>,
+}
+
+/// How the IMAP connection is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (port 993).
+    #[default]
+    Tls,
+    /// Plain connection upgraded with STARTTLS before login (port 143).
+    Starttls,
+    /// No encryption: allowed only to a loopback host, and only when written explicitly.
+    Plain,
+}
+
+/// The IMAP account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Imap {
+    pub host: String,
+    /// Default: 993 for tls, 143 otherwise.
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub security: Security,
+    pub login: String,
+    /// A shell command that prints the password (as mbsync's PassCmd).
+    pub password_cmd: Option<String>,
+    /// The name of an environment variable holding the password.
+    pub password_env: Option<String>,
+    /// A shell command that prints an OAuth2 access token (XOAUTH2, for Gmail/Outlook).
+    pub oauth2_token_cmd: Option<String>,
+    /// A PEM file of CA certificates to trust besides the system's (self-signed servers).
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Imap {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            Security::Tls => 993,
+            _ => 143,
+        })
+    }
+}
+
+/// The folders duebox files into, with `/` between levels (translated to the server's own
+/// separator).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Folders {
+    pub reminder: String,
+    pub overdue: String,
+    #[serde(rename = "final")]
+    pub final_notice: String,
+    pub statement: String,
+    /// Fraud-flagged mail waits here for a human.
+    pub review: String,
+    /// Only label (IMAP keywords), never move.
+    pub label_only: bool,
+}
+
+impl Default for Folders {
+    fn default() -> Self {
+        Folders {
+            reminder: "Chasers/Reminders".into(),
+            overdue: "Chasers/Overdue".into(),
+            final_notice: "Chasers/Final notices".into(),
+            statement: "Chasers/Statements".into(),
+            review: "Chasers/Review".into(),
+            label_only: false,
+        }
+    }
+}
+
+impl Folders {
+    /// Every folder duebox files into.
+    pub fn all(&self) -> [&str; 5] {
+        [
+            &self.reminder,
+            &self.overdue,
+            &self.final_notice,
+            &self.statement,
+            &self.review,
+        ]
+    }
+}
+
+/// Background sync.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sync {
+    /// How often to poll when the server has no IDLE: seconds, or "90s", "5m", "1h".
+    #[serde(deserialize_with = "duration")]
+    pub interval: Duration,
+}
+
+impl Default for Sync {
+    fn default() -> Self {
+        Sync {
+            interval: Duration::from_secs(300),
+        }
+    }
+}
+
+fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Seconds(u64),
+        Text(String),
+    }
+    let seconds = match Raw::deserialize(d)? {
+        Raw::Seconds(s) => Some(s),
+        Raw::Text(t) => {
+            let t = t.trim();
+            let (number, unit) =
+                t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+            let n: Option<u64> = number.parse().ok();
+            match unit.trim() {
+                "" | "s" => n,
+                "m" | "min" => n.map(|n| n * 60),
+                "h" => n.map(|n| n * 3600),
+                _ => None,
+            }
+        }
+    };
+    match seconds {
+        Some(s) if s >= 10 => Ok(Duration::from_secs(s)),
+        Some(_) => Err(serde::de::Error::custom(
+            "the interval must be at least 10 seconds",
+        )),
+        None => Err(serde::de::Error::custom(
+            "the interval must be seconds or a text such as \"90s\", \"5m\" or \"1h\"",
+        )),
+    }
 }
 
 /// Where the local database is.
@@ -74,7 +220,7 @@ impl Config {
 
     /// Parses config text; the error names the line and what is wrong there.
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| {
                 text.as_bytes()[..s.start.min(text.len())]
                     .iter()
@@ -87,8 +233,63 @@ impl Config {
                 Some(l) => format!("line {l}: {what}"),
                 None => what,
             }
-        })
+        })?;
+        config.security_line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("security"))
+            .map(|i| i + 1);
+        config.check()?;
+        Ok(config)
     }
+
+    /// The rules serde cannot express.
+    fn check(&self) -> Result<(), String> {
+        let Some(imap) = &self.imap else {
+            return Ok(());
+        };
+        let at = |line: Option<usize>| line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        if imap.security == Security::Plain && !is_loopback(&imap.host) {
+            return Err(format!(
+                "{}security = \"plain\" would send the password unencrypted to {}; plain is allowed only to a loopback host (127.0.0.1, ::1, localhost). Use \"tls\" or \"starttls\"",
+                at(self.security_line),
+                imap.host
+            ));
+        }
+        let secrets = [
+            &imap.password_cmd,
+            &imap.password_env,
+            &imap.oauth2_token_cmd,
+        ]
+        .iter()
+        .filter(|s| s.is_some())
+        .count();
+        if secrets != 1 {
+            return Err(format!(
+                "[imap] needs exactly one of password_cmd, password_env or oauth2_token_cmd (found {secrets}); passwords are never written in the file"
+            ));
+        }
+        for name in self.folders.all() {
+            if name.trim().is_empty()
+                || name.starts_with('/')
+                || name.ends_with('/')
+                || name.contains("//")
+            {
+                return Err(format!(
+                    "[folders] name '{name}' is not a folder path such as \"Chasers/Overdue\""
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a host name is this machine.
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_matches(['[', ']']);
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -104,5 +305,35 @@ mod tests {
         let e = Config::parse("[company]\nname = \"x\"\ndomain = [\"typo\"]\n").unwrap_err();
         assert!(e.starts_with("line 3:"), "{e}");
         assert!(e.contains("domain"), "{e}");
+    }
+
+    const IMAP: &str =
+        "[imap]\nhost = \"imap.example.com\"\nlogin = \"ap\"\npassword_cmd = \"pass show ap\"\n";
+
+    #[test]
+    fn reads_the_account_with_defaults() {
+        let c = Config::parse(IMAP).unwrap();
+        let imap = c.imap.unwrap();
+        assert_eq!((imap.security, imap.port()), (Security::Tls, 993));
+        assert_eq!(c.folders.overdue, "Chasers/Overdue");
+        assert_eq!(c.sync.interval, Duration::from_secs(300));
+        let c = Config::parse(&format!("{IMAP}[sync]\ninterval = \"2m\"\n")).unwrap();
+        assert_eq!(c.sync.interval, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn bad_values_are_named_with_their_line() {
+        let e = Config::parse(&format!("{IMAP}security = \"ssl\"\n")).unwrap_err();
+        assert!(e.starts_with("line 5:") && e.contains("ssl"), "{e}");
+        let e = Config::parse(&format!("{IMAP}security = \"plain\"\n")).unwrap_err();
+        assert!(e.starts_with("line 5:") && e.contains("loopback"), "{e}");
+        let ok = IMAP.replace("imap.example.com", "127.0.0.1");
+        assert!(Config::parse(&format!("{ok}security = \"plain\"\n")).is_ok());
+        let e = Config::parse(&format!("{IMAP}password_env = \"P\"\n")).unwrap_err();
+        assert!(e.contains("exactly one"), "{e}");
+        let e = Config::parse(&format!("{IMAP}[sync]\ninterval = \"soon\"\n")).unwrap_err();
+        assert!(e.starts_with("line 6:"), "{e}");
+        let e = Config::parse(&format!("{IMAP}[folders]\nreview = \"/x\"\n")).unwrap_err();
+        assert!(e.contains("not a folder path"), "{e}");
     }
 }

@@ -48,6 +48,26 @@ static AUTH_FAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(spf|dkim|dmarc)\s*=\s*fail(?-u:\b)").expect("valid regex")
 });
 
+static BANK_REASSURANCE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(?:bank|account|payment) details (?:are|remain|have) (?:unchanged|not changed|not been changed)",
+        r"|(?:have|has) not changed|remain unchanged|will never (?:change|ask|send|request|contact)",
+        r"|did not come from us|treat (?:it|them|this|such (?:e-?mails?|requests?)) as (?:suspicious|fraud)",
+        r"|do not act on (?:it|them|this)",
+        r"|(?:haben|hat) sich nicht geändert|(?:bleibt|bleiben) unverändert|(?:werden|würden) (?:ihnen )?(?:niemals|nie)",
+        r"|n'ont pas changé|(?:reste|restent) inchangée?s?|ne vous (?:demanderons|enverrons) jamais",
+        r"|no han cambiado|(?:siguen|continúan) siendo (?:los mismos|las mismas)|nunca (?:le|les) (?:pediremos|solicitaremos|enviaremos)|nunca cambiaremos",
+        r"|(?:zijn|is) niet gewijzigd|(?:blijven|blijft) ongewijzigd|(?:zullen|vragen) (?:u )?nooit",
+    ))
+    .expect("valid regex")
+});
+
+/// Whether a text reassures that bank details have NOT changed, or warns about fraudsters
+/// who say they have: the vendor's own fraud notice, not a request.
+pub fn reassures_about_bank(text: &str) -> bool {
+    BANK_REASSURANCE_RE.is_match(text)
+}
+
 /// SPF, DKIM or DMARC failures reported in Authentication-Results.
 pub fn auth_fail(msg: &Message) -> Option<String> {
     let mut failed: Vec<String> = msg

@@ -376,12 +376,12 @@ const RULES: &[Rule] = &[
     rule(
         BankChange,
         3,
-        r"(?:nouvelles?|changement (?:de|des)) coordonnées bancaires|coordonnées bancaires ont (?:changé|été modifiées)|nouveau (?:compte|rib|iban)|changé de (?:banque|compte)|ancien compte",
+        r"(?:nouvelles?|changement (?:de|des)) coordonnées bancaires|coordonnées bancaires ont (?:changé|été modifiées)|nouveau (?:compte|rib|iban)|changé de (?:banque|compte|domiciliation)|(?:changement de|nouvelle) domiciliation|nouvelles coordonnées (?:de paiement|à utiliser)|ancien compte",
     ),
     rule(
         BankChange,
         3,
-        r"(?:nuevos?|cambio de) (?:datos bancarios|cuenta bancaria|número de cuenta|iban)|hemos cambiado de (?:banco|cuenta|entidad)|nueva cuenta|cuenta anterior",
+        r"(?:nuevos?|cambio de) (?:datos bancarios|cuenta bancaria|número de cuenta|iban)|hemos cambiado de (?:banco|cuenta|entidad)|nueva cuenta|cuenta anterior|(?:la )?cuenta que (?:usamos|utilizamos) ahora|(?:nuestra )?cuenta actual para (?:cobros|pagos)",
     ),
     rule(
         BankChange,
