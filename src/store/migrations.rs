@@ -50,6 +50,76 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX chases_invoice ON chases(vendor_id, invoice_key, chased_at);
     ",
+    // 3: the message store, the move journal, the record of what duebox filed, events.
+    r"
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        uid_validity INTEGER,
+        highest_modseq INTEGER,
+        synced_at TEXT
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders(id),
+        -- NULL while the message is known to be in this folder under a UID not yet seen
+        -- (just moved here, or the folder's UIDVALIDITY changed).
+        uid INTEGER,
+        message_id TEXT,
+        flags TEXT NOT NULL DEFAULT '',
+        size INTEGER NOT NULL DEFAULT 0,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        raw BLOB NOT NULL,
+        sent_at TEXT,
+        from_addr TEXT,
+        subject TEXT,
+        parse_error TEXT,
+        kind TEXT,
+        stage TEXT,
+        vendor TEXT,
+        invoices TEXT,
+        amount TEXT,
+        currency TEXT,
+        due_date TEXT,
+        risk TEXT NOT NULL DEFAULT '',
+        match_status TEXT,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        -- Where duebox decided this message goes (NULL: stays).
+        destination TEXT,
+        synced_at TEXT NOT NULL,
+        UNIQUE (folder_id, uid)
+    );
+    CREATE INDEX messages_message_id ON messages(message_id);
+    CREATE INDEX messages_folder_sent ON messages(folder_id, sent_at);
+    CREATE TABLE filings (
+        message_id TEXT PRIMARY KEY,
+        destination TEXT NOT NULL,
+        filed_at TEXT NOT NULL
+    );
+    CREATE TABLE moves (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        source_uid INTEGER NOT NULL,
+        source_uid_validity INTEGER NOT NULL,
+        destination TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('planned', 'copied', 'done', 'abandoned')),
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE INDEX moves_open ON moves(state);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        message_id TEXT,
+        vendor TEXT,
+        invoice TEXT,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX events_at ON events(at);
+    ",
 ];
 
 /// Recomputes every payable's comparable invoice number.

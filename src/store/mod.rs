@@ -3,11 +3,13 @@
 //! written by a newer duebox is refused rather than damaged. No network or terminal code here.
 
 mod chases;
+mod messages;
 mod migrations;
 pub mod payables;
 mod vendors;
 
 pub use chases::PriorChase;
+pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

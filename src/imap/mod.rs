@@ -1,0 +1,453 @@
+//! The IMAP layer: connects (TLS, STARTTLS, or plain to loopback), logs in (password or
+//! XOAUTH2), and implements the sync engine's `MailServer` over the `imap` crate. Every
+//! failure says which step failed (DNS, TCP, TLS certificate, login, capability), because
+//! that is what a user can act on.
+
+pub mod tls;
+
+use crate::config::{is_loopback, Security};
+use crate::sync::server::{
+    uid_set, Capabilities, Fetched, FolderState, MailServer, ServerError, ServerResult,
+};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+use tls::Stream;
+
+/// Messages larger than this are fetched only this far: enough for headers and text parts;
+/// attachments further on are fetched when the user asks for them.
+pub const FETCH_LIMIT: u32 = 256 * 1024;
+
+/// How long a connection attempt or a silent server is waited for.
+const NETWORK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The login secret, never printed.
+#[derive(Clone)]
+pub enum Secret {
+    Password(String),
+    /// An OAuth2 access token, sent with XOAUTH2.
+    Bearer(String),
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Secret::Password(_) => "Password(<hidden>)",
+            Secret::Bearer(_) => "Bearer(<hidden>)",
+        })
+    }
+}
+
+/// Everything needed to reach and log in to the mailbox.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub login: String,
+    pub secret: Secret,
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Which step of connecting failed, and what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot resolve the IMAP host '{host}': {reason}; check [imap] host and the network")]
+    Dns { host: String, reason: String },
+    #[error("cannot connect to {addr}: {reason}; check [imap] host and port, and that the server is running")]
+    Tcp { addr: String, reason: String },
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("the server did not accept STARTTLS ({0}); use security = \"tls\" with port 993, or check the server")]
+    StartTls(String),
+    #[error("security = \"plain\" is allowed only to a loopback host, not {0}")]
+    PlainNotLoopback(String),
+    #[error("login as '{login}' was refused: {reason}; check [imap] login and the password (or token) command")]
+    Auth { login: String, reason: String },
+    #[error("the server lacks {0}")]
+    Capability(String),
+    #[error("IMAP error while connecting: {0}")]
+    Protocol(String),
+}
+
+/// A logged-in IMAP session.
+pub struct Imap {
+    session: imap::Session<Stream>,
+    caps: Capabilities,
+    delimiter: String,
+    /// A second handle on the socket, to interrupt a blocked IDLE from a signal handler.
+    socket: TcpStream,
+}
+
+fn protocol(e: imap::Error) -> ServerError {
+    ServerError::new(format!("IMAP error: {e}"))
+}
+
+/// Reads one CRLF-terminated line straight from the socket (before the client owns it).
+fn read_line(tcp: &mut TcpStream) -> std::io::Result<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\n") && line.len() < 8192 {
+        if tcp.read(&mut byte)? == 0 {
+            break;
+        }
+        line.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&line).trim_end().to_string())
+}
+
+/// Asks a plain connection to switch to TLS, reading the greeting first.
+fn starttls(tcp: &mut TcpStream) -> Result<(), ConnectError> {
+    let io = |e: std::io::Error| ConnectError::StartTls(e.to_string());
+    let greeting = read_line(tcp).map_err(io)?;
+    if !greeting.starts_with("* OK") {
+        return Err(ConnectError::StartTls(format!(
+            "unexpected greeting '{greeting}'"
+        )));
+    }
+    tcp.write_all(b"s0 STARTTLS\r\n").map_err(io)?;
+    loop {
+        let line = read_line(tcp).map_err(io)?;
+        if line.is_empty() {
+            return Err(ConnectError::StartTls("the connection closed".into()));
+        }
+        if let Some(status) = line.strip_prefix("s0 ") {
+            return if status.starts_with("OK") {
+                Ok(())
+            } else {
+                Err(ConnectError::StartTls(status.to_string()))
+            };
+        }
+    }
+}
+
+struct XOAuth2<'a> {
+    user: &'a str,
+    token: &'a str,
+}
+
+impl imap::Authenticator for XOAuth2<'_> {
+    type Response = String;
+    fn process(&self, _challenge: &[u8]) -> String {
+        format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token)
+    }
+}
+
+/// Opens the TCP connection, trying each address the host resolves to.
+fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, ConnectError> {
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| ConnectError::Dns {
+            host: host.into(),
+            reason: e.to_string(),
+        })?
+        .collect();
+    let mut last = String::from("no address");
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, NETWORK_TIMEOUT) {
+            Ok(tcp) => {
+                let _ = tcp.set_read_timeout(Some(NETWORK_TIMEOUT * 4));
+                let _ = tcp.set_write_timeout(Some(NETWORK_TIMEOUT));
+                return Ok(tcp);
+            }
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(ConnectError::Tcp {
+        addr: format!("{host}:{port}"),
+        reason: last,
+    })
+}
+
+impl Imap {
+    /// Connects and logs in.
+    pub fn connect(account: &Account) -> Result<Imap, ConnectError> {
+        if account.security == Security::Plain && !is_loopback(&account.host) {
+            return Err(ConnectError::PlainNotLoopback(account.host.clone()));
+        }
+        let mut tcp = tcp_connect(&account.host, account.port)?;
+        let socket = tcp
+            .try_clone()
+            .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+        let mut client = match account.security {
+            Security::Plain => imap::Client::new(Stream::Plain(tcp)),
+            Security::Tls => {
+                let config = tls::client_config(account.ca_file.as_deref())?;
+                imap::Client::new(tls::handshake(config, &account.host, tcp)?)
+            }
+            Security::Starttls => {
+                starttls(&mut tcp)?;
+                let config = tls::client_config(account.ca_file.as_deref())?;
+                let mut client = imap::Client::new(tls::handshake(config, &account.host, tcp)?);
+                client.greeting_read = true;
+                client
+            }
+        };
+        if !client.greeting_read {
+            client
+                .read_greeting()
+                .map_err(|e| ConnectError::Protocol(format!("no greeting: {e}")))?;
+        }
+        let auth_error = |e: imap::Error| ConnectError::Auth {
+            login: account.login.clone(),
+            reason: crate::mail::sanitize::one_line(&e.to_string()),
+        };
+        let mut session = match &account.secret {
+            Secret::Password(password) => client
+                .login(&account.login, password)
+                .map_err(|(e, _)| auth_error(e))?,
+            Secret::Bearer(token) => client
+                .authenticate(
+                    "XOAUTH2",
+                    &XOAuth2 {
+                        user: &account.login,
+                        token,
+                    },
+                )
+                .map_err(|(e, _)| auth_error(e))?,
+        };
+        let caps = session
+            .capabilities()
+            .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+        let caps = Capabilities {
+            moves: caps.has_str("MOVE"),
+            uidplus: caps.has_str("UIDPLUS"),
+            condstore: caps.has_str("CONDSTORE") || caps.has_str("QRESYNC"),
+            idle: caps.has_str("IDLE"),
+        };
+        if caps.condstore {
+            // Makes SELECT report HIGHESTMODSEQ, so flag changes can be asked for since then.
+            let _ = session.run_command_and_check_ok("ENABLE CONDSTORE");
+        }
+        let delimiter = session
+            .list(Some(""), Some("\"\""))
+            .ok()
+            .and_then(|names| names.iter().find_map(|n| n.delimiter().map(str::to_string)))
+            .unwrap_or_else(|| "/".to_string());
+        Ok(Imap {
+            session,
+            caps,
+            delimiter,
+            socket,
+        })
+    }
+
+    /// The server's name for a folder written with `/` ("Chasers/Overdue" →
+    /// "Chasers.Overdue" on a server whose separator is "."), in modified UTF-7.
+    pub fn server_name(&self, folder: &str) -> String {
+        if folder.eq_ignore_ascii_case("INBOX") {
+            return "INBOX".into();
+        }
+        let joined = folder.split('/').collect::<Vec<_>>().join(&self.delimiter);
+        utf7_imap::encode_utf7_imap(joined)
+    }
+
+    /// A handle that can wake a blocked read (IDLE) from another thread.
+    pub fn interrupter(&self) -> std::io::Result<TcpStream> {
+        self.socket.try_clone()
+    }
+
+    /// Waits in IDLE on the selected folder until something changes or `timeout` passes.
+    /// Returns true when the folder changed.
+    pub fn idle(&mut self, timeout: Duration) -> ServerResult<bool> {
+        let outcome = self
+            .session
+            .idle()
+            .timeout(timeout)
+            .keepalive(false)
+            .wait_while(imap::extensions::idle::stop_on_any)
+            .map_err(protocol)?;
+        Ok(matches!(
+            outcome,
+            imap::extensions::idle::WaitOutcome::MailboxChanged
+        ))
+    }
+
+    /// Says goodbye politely.
+    pub fn logout(mut self) {
+        let _ = self.session.logout();
+    }
+
+    fn flags_of(fetch: &imap::types::Fetch<'_>) -> Vec<String> {
+        fetch.flags().iter().map(|f| f.to_string()).collect()
+    }
+}
+
+/// A quoted IMAP string.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+impl MailServer for Imap {
+    fn capabilities(&self) -> Capabilities {
+        self.caps
+    }
+
+    fn folder_exists(&mut self, folder: &str) -> ServerResult<bool> {
+        let name = self.server_name(folder);
+        let names = self
+            .session
+            .list(Some(""), Some(&quoted(&name)))
+            .map_err(protocol)?;
+        Ok(names.iter().any(|n| n.name() == name))
+    }
+
+    fn ensure_folder(&mut self, folder: &str) -> ServerResult<()> {
+        if self.folder_exists(folder)? {
+            return Ok(());
+        }
+        let name = self.server_name(folder);
+        self.session
+            .create(&name)
+            .map_err(|e| ServerError::new(format!("cannot create the folder '{folder}': {e}")))?;
+        let _ = self.session.subscribe(&name);
+        Ok(())
+    }
+
+    fn select(&mut self, folder: &str) -> ServerResult<FolderState> {
+        let name = self.server_name(folder);
+        let mailbox = self
+            .session
+            .select(&name)
+            .map_err(|e| ServerError::new(format!("cannot open the folder '{folder}': {e}")))?;
+        let uid_validity = mailbox.uid_validity.ok_or_else(|| {
+            ServerError::new(format!("the server gave no UIDVALIDITY for '{folder}'"))
+        })?;
+        Ok(FolderState {
+            uid_validity,
+            uid_next: mailbox.uid_next.unwrap_or(0),
+            exists: mailbox.exists,
+            highest_modseq: mailbox.highest_mod_seq,
+            keywords: mailbox.permanent_flags.is_empty()
+                || mailbox
+                    .permanent_flags
+                    .contains(&imap::types::Flag::MayCreate),
+        })
+    }
+
+    fn all_uids(&mut self) -> ServerResult<Vec<u32>> {
+        let mut uids: Vec<u32> = self
+            .session
+            .uid_search("ALL")
+            .map_err(protocol)?
+            .into_iter()
+            .collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
+    fn flags(
+        &mut self,
+        uids: &str,
+        changed_since: Option<u64>,
+    ) -> ServerResult<Vec<(u32, Vec<String>)>> {
+        let query = match changed_since {
+            Some(modseq) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
+            None => "(UID FLAGS)".to_string(),
+        };
+        let fetches = self.session.uid_fetch(uids, query).map_err(protocol)?;
+        Ok(fetches
+            .iter()
+            .filter_map(|f| Some((f.uid?, Imap::flags_of(f))))
+            .collect())
+    }
+
+    fn fetch(&mut self, uids: &[u32]) -> ServerResult<Vec<Fetched>> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = format!("(UID FLAGS RFC822.SIZE BODY.PEEK[]<0.{FETCH_LIMIT}>)");
+        let fetches = self
+            .session
+            .uid_fetch(uid_set(uids), query)
+            .map_err(protocol)?;
+        Ok(fetches
+            .iter()
+            .filter_map(|f| {
+                Some(Fetched {
+                    uid: f.uid?,
+                    flags: Imap::flags_of(f),
+                    size: f.size.unwrap_or(0),
+                    raw: f.body().unwrap_or_default().to_vec(),
+                    modseq: f.mod_seq(),
+                })
+            })
+            .collect())
+    }
+
+    fn search_message_id(&mut self, message_id: &str) -> ServerResult<Vec<u32>> {
+        let mut uids: Vec<u32> = self
+            .session
+            .uid_search(format!("HEADER Message-ID {}", quoted(message_id)))
+            .map_err(protocol)?
+            .into_iter()
+            .collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
+    fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
+        if uids.is_empty() || flags.is_empty() {
+            return Ok(());
+        }
+        self.session
+            .uid_store(
+                uid_set(uids),
+                format!("+FLAGS.SILENT ({})", flags.join(" ")),
+            )
+            .map_err(protocol)?;
+        Ok(())
+    }
+
+    fn remove_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
+        if uids.is_empty() || flags.is_empty() {
+            return Ok(());
+        }
+        self.session
+            .uid_store(
+                uid_set(uids),
+                format!("-FLAGS.SILENT ({})", flags.join(" ")),
+            )
+            .map_err(protocol)?;
+        Ok(())
+    }
+
+    fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
+        let name = self.server_name(folder);
+        self.session.uid_mv(uid_set(uids), name).map_err(protocol)
+    }
+
+    fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
+        let name = quoted(&self.server_name(folder));
+        self.session.uid_copy(uid_set(uids), name).map_err(protocol)
+    }
+
+    fn delete(&mut self, uids: &[u32]) -> ServerResult<()> {
+        if !self.caps.uidplus {
+            return Err(ServerError::new(
+                "the server lacks UIDPLUS, so duebox cannot remove one message without risking other clients' deleted mail",
+            ));
+        }
+        let set = uid_set(uids);
+        self.session
+            .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+            .map_err(protocol)?;
+        self.session.uid_expunge(&set).map_err(protocol)?;
+        Ok(())
+    }
+
+    fn append(&mut self, folder: &str, raw: &[u8], flags: &[&str]) -> ServerResult<()> {
+        let name = self.server_name(folder);
+        let flags: Vec<imap::types::Flag<'_>> = flags
+            .iter()
+            .map(|f| imap::types::Flag::from(f.to_string()))
+            .collect();
+        self.session
+            .append(&name, raw)
+            .flags(flags)
+            .finish()
+            .map_err(protocol)?;
+        Ok(())
+    }
+}

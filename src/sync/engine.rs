@@ -1,0 +1,548 @@
+//! One sync pass: finish any move a crash interrupted, bring INBOX into the store
+//! (UIDVALIDITY, expunges, flag changes, new mail in batches), classify and validate the new
+//! mail, file it through the journal, then bring duebox's folders up to date.
+//!
+//! Crash safety: a move is journalled before it is made and finished after; the next pass
+//! looks at both folders for the message's Message-ID and completes or abandons it, so a
+//! message is never lost and never left twice. Each batch of fetched mail is stored in one
+//! transaction, so an interrupted sync resumes after the last stored UID.
+
+use super::filing;
+use super::server::{Capabilities, Fetched, MailServer, ServerError};
+use crate::classify::{self, Classification, Kind, Options};
+use crate::config::Folders;
+use crate::mail::Message;
+use crate::payables::validate::{apply_records, PayablesIndex};
+use crate::store::{NewMessage, Store, StoreError, Stored};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// How many messages one UID FETCH asks for.
+const BATCH: usize = 200;
+
+/// What a pass needs besides the server and the store.
+pub struct Settings<'a> {
+    pub folders: &'a Folders,
+    pub classify: &'a Options,
+    pub index: &'a PayablesIndex,
+}
+
+/// What a pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub new: usize,
+    /// Known messages found again under a new UID (moved by us, or a UIDVALIDITY change).
+    pub relinked: usize,
+    pub flag_changes: usize,
+    pub expunged: usize,
+    /// Messages filed, by folder.
+    pub filed: BTreeMap<String, usize>,
+    /// Of those, held for review as possible fraud.
+    pub held: usize,
+    pub labelled: usize,
+    pub unparsable: usize,
+    /// Interrupted moves completed or undone at the start.
+    pub recovered: usize,
+    /// Problems that did not stop the pass.
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// One line for the end of `duebox sync`.
+    pub fn summary(&self) -> String {
+        let filed: usize = self.filed.values().sum();
+        let mut parts = vec![format!("{} new", self.new), format!("{filed} filed")];
+        if filed > 0 {
+            let per: Vec<String> = self
+                .filed
+                .iter()
+                .map(|(folder, n)| format!("{folder}: {n}"))
+                .collect();
+            parts[1] = format!("{filed} filed ({})", per.join(", "));
+        }
+        parts.push(format!("{} held for review as possible fraud", self.held));
+        if self.labelled > 0 {
+            parts.push(format!("{} labelled in place", self.labelled));
+        }
+        if self.unparsable > 0 {
+            parts.push(format!(
+                "{} unparsable (kept, shown as such)",
+                self.unparsable
+            ));
+        }
+        if self.recovered > 0 {
+            parts.push(format!("{} interrupted moves finished", self.recovered));
+        }
+        parts.push(format!("{} errors", self.warnings.len()));
+        parts.join(", ")
+    }
+}
+
+/// Progress, for a progress bar or log lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Starting a folder with this many messages to fetch.
+    Folder { name: String, to_fetch: usize },
+    /// This many more fetched and stored.
+    Fetched(usize),
+    /// Filing this many messages.
+    Filing(usize),
+}
+
+/// Why a pass stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Server(#[from] ServerError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<anyhow::Error> for SyncError {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<StoreError>() {
+            Ok(s) => SyncError::Store(s),
+            Err(e) => match e.downcast::<ServerError>() {
+                Ok(s) => SyncError::Server(s),
+                Err(e) => SyncError::Other(format!("{e:#}")),
+            },
+        }
+    }
+}
+
+const INBOX: &str = "INBOX";
+
+/// One full pass.
+pub fn sync_once(
+    server: &mut dyn MailServer,
+    store: &mut Store,
+    settings: &Settings<'_>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, SyncError> {
+    let mut report = Report::default();
+    let caps = server.capabilities();
+    if !settings.folders.label_only {
+        for folder in settings.folders.all() {
+            server.ensure_folder(folder)?;
+        }
+    }
+    recover_moves(server, store, caps, &mut report)?;
+    let inbox_validity = sync_folder(server, store, settings, INBOX, true, &mut report, progress)?;
+    file_pending(
+        server,
+        store,
+        settings,
+        caps,
+        inbox_validity,
+        &mut report,
+        progress,
+    )?;
+    if !settings.folders.label_only {
+        for folder in settings.folders.all() {
+            sync_folder(
+                server,
+                store,
+                settings,
+                folder,
+                false,
+                &mut report,
+                progress,
+            )?;
+        }
+    }
+    store.record_event("sync", "synced", None, None, None, &report.summary())?;
+    Ok(report)
+}
+
+/// Completes or abandons every move a crash left open.
+fn recover_moves(
+    server: &mut dyn MailServer,
+    store: &mut Store,
+    caps: Capabilities,
+    report: &mut Report,
+) -> Result<(), SyncError> {
+    for m in store.open_moves()? {
+        let source = server.select(&m.source)?;
+        let found = server.search_message_id(&m.message_id)?;
+        let in_source: Option<u32> = if source.uid_validity == m.source_uid_validity {
+            found.contains(&m.source_uid).then_some(m.source_uid)
+        } else {
+            found.first().copied()
+        };
+        let in_destination = server.folder_exists(&m.destination)? && {
+            server.select(&m.destination)?;
+            !server.search_message_id(&m.message_id)?.is_empty()
+        };
+        let done = match (in_source, in_destination) {
+            (Some(uid), true) if caps.uidplus => {
+                // Copied, not yet removed: remove the original, exactly that one.
+                server.select(&m.source)?;
+                server.delete(&[uid])?;
+                true
+            }
+            (Some(_), true) => {
+                report.warnings.push(format!(
+                    "message {} is in both {} and {}: the server lacks UIDPLUS, so duebox leaves the original for you to delete",
+                    m.message_id, m.source, m.destination
+                ));
+                false
+            }
+            (Some(_), false) => false,
+            (None, true) => true,
+            (None, false) => false,
+        };
+        store.finish_move(m.id, done)?;
+        store.record_event(
+            "sync",
+            "move_recovered",
+            Some(&m.message_id),
+            None,
+            None,
+            &format!(
+                "interrupted move {} → {} ({}): {}",
+                m.source,
+                m.destination,
+                m.state,
+                if done {
+                    "completed"
+                } else {
+                    "undone; the message stays"
+                }
+            ),
+        )?;
+        report.recovered += 1;
+    }
+    Ok(())
+}
+
+/// A fetched message made ready to store.
+struct Prepared {
+    row: NewMessage,
+    parsed: Option<(Message, Classification)>,
+}
+
+fn prepare(f: &Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
+    let mut row = NewMessage {
+        uid: f.uid,
+        flags: f.flags.join(" "),
+        size: f.size,
+        truncated: f.truncated(),
+        raw: f.raw.clone(),
+        reasons: "[]".into(),
+        ..NewMessage::default()
+    };
+    match classify::classify_bytes(&f.raw, settings.classify) {
+        Err(e) => {
+            row.parse_error = Some(e.to_string());
+            Prepared { row, parsed: None }
+        }
+        Ok((msg, mut c)) => {
+            let found = apply_records(settings.index, &mut c, &msg, settings.classify);
+            row.message_id = msg.message_id.clone();
+            row.sent_at = msg.date.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+            row.from_addr = msg.from.as_ref().map(|a| a.email.clone());
+            row.subject = Some(msg.subject.clone());
+            row.kind = Some(
+                if c.kind == Kind::Chaser {
+                    "chaser"
+                } else {
+                    "other"
+                }
+                .into(),
+            );
+            row.stage = c.stage.map(|s| s.as_str().to_string());
+            row.vendor = c.vendor.clone();
+            row.invoices = serde_json::to_string(&c.invoices).ok();
+            row.amount = c.amount.as_ref().map(|m| m.amount_string());
+            row.currency = c.amount.as_ref().map(|m| m.currency.clone());
+            row.due_date = c.due_date.map(|d| d.to_string());
+            row.risk = c
+                .risk
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            row.match_status = found.map(|m| m.status.as_str().to_string());
+            row.reasons = serde_json::to_string(&c.reasons).unwrap_or_else(|_| "[]".into());
+            if file {
+                let vendors_known = settings.index.known_domains().next().is_some();
+                row.destination =
+                    filing::destination(&c, settings.folders, vendors_known).map(str::to_string);
+            }
+            Prepared {
+                row,
+                parsed: Some((msg, c)),
+            }
+        }
+    }
+}
+
+/// Brings one folder into the store; returns its UIDVALIDITY.
+fn sync_folder(
+    server: &mut dyn MailServer,
+    store: &mut Store,
+    settings: &Settings<'_>,
+    name: &str,
+    file: bool,
+    report: &mut Report,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<u32, SyncError> {
+    let state = server.select(name)?;
+    let stored = store.folder(name)?;
+    let folder = stored.id;
+    if stored.uid_validity != Some(state.uid_validity) {
+        if stored.uid_validity.is_some() {
+            store.record_event(
+                "sync",
+                "uidvalidity_changed",
+                None,
+                None,
+                None,
+                &format!("{name}: UIDVALIDITY changed; resyncing, keeping classifications"),
+            )?;
+        }
+        store.forget_uids(folder)?;
+    }
+    let local = store.local_uids(folder)?;
+    let on_server = if state.exists == 0 {
+        Vec::new()
+    } else {
+        server.all_uids()?
+    };
+    let on_server_set: HashSet<u32> = on_server.iter().copied().collect();
+    let gone: Vec<u32> = local
+        .iter()
+        .copied()
+        .filter(|u| !on_server_set.contains(u))
+        .collect();
+    if !gone.is_empty() {
+        report.expunged += store.remove_uids(folder, &gone)?;
+    }
+    if let Some(&max_local) = local.last() {
+        let since = stored
+            .highest_modseq
+            .filter(|_| server.capabilities().condstore && state.highest_modseq.is_some());
+        // With CONDSTORE, an unchanged mod-sequence means no flag changed.
+        if since.is_none() || since != state.highest_modseq {
+            let changes = server.flags(&format!("1:{max_local}"), since)?;
+            let known: HashMap<u32, String> = store.local_flags(folder)?.into_iter().collect();
+            store.in_batch(|s| {
+                for (uid, flags) in changes {
+                    let flags = flags.join(" ");
+                    if known.get(&uid).is_some_and(|old| *old != flags) {
+                        s.set_flags(folder, uid, &flags)?;
+                        report.flag_changes += 1;
+                    }
+                }
+                Ok(())
+            })?;
+        }
+    }
+    let local_set: HashSet<u32> = local.iter().copied().collect();
+    let new: Vec<u32> = on_server
+        .into_iter()
+        .filter(|u| !local_set.contains(u))
+        .collect();
+    progress(Progress::Folder {
+        name: name.to_string(),
+        to_fetch: new.len(),
+    });
+    for chunk in new.chunks(BATCH) {
+        let fetched = server.fetch(chunk)?;
+        let prepared: Vec<Prepared> = fetched.iter().map(|f| prepare(f, settings, file)).collect();
+        store.in_batch(|s| {
+            for p in &prepared {
+                match s.store_message(folder, &p.row)? {
+                    Stored::Relinked(_) => report.relinked += 1,
+                    Stored::New(_) => {
+                        report.new += 1;
+                        record_new(s, name, p, settings, report)?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        progress(Progress::Fetched(fetched.len()));
+    }
+    store.drop_unlinked(folder)?;
+    store.set_folder_state(folder, state.uid_validity, state.highest_modseq)?;
+    Ok(state.uid_validity)
+}
+
+/// The record of a newly stored message: synced, classified with reasons, chase history.
+fn record_new(
+    s: &mut Store,
+    folder: &str,
+    p: &Prepared,
+    settings: &Settings<'_>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let mid = p.row.message_id.as_deref();
+    let subject = crate::mail::sanitize::one_line(p.row.subject.as_deref().unwrap_or(""));
+    let Some((msg, c)) = &p.parsed else {
+        report.unparsable += 1;
+        s.record_event(
+            "sync",
+            "unparsable",
+            mid,
+            None,
+            None,
+            &format!(
+                "{folder} UID {}: {}",
+                p.row.uid,
+                p.row.parse_error.as_deref().unwrap_or("")
+            ),
+        )?;
+        return Ok(());
+    };
+    s.record_event(
+        "sync",
+        "synced",
+        mid,
+        None,
+        None,
+        &format!("{folder} UID {}: {subject}", p.row.uid),
+    )?;
+    if c.kind == Kind::Chaser || !c.risk.is_empty() {
+        let invoice = c.invoices.first().map(String::as_str);
+        s.record_event(
+            "classifier",
+            "classified",
+            mid,
+            c.vendor.as_deref(),
+            invoice,
+            &c.reasons.join("; "),
+        )?;
+        if !c.risk.is_empty() {
+            let flags: Vec<&str> = c.risk.iter().map(|r| r.as_str()).collect();
+            s.record_event(
+                "classifier",
+                "fraud_warning",
+                mid,
+                c.vendor.as_deref(),
+                invoice,
+                &flags.join(", "),
+            )?;
+        }
+        s.note_chase(settings.index, msg, c)?;
+    }
+    Ok(())
+}
+
+/// A message about to be filed: store row, UID, Message-ID, keywords.
+type ToFile = (i64, u32, String, Vec<&'static str>);
+
+/// Files the inbox messages that have a destination, through the journal.
+#[allow(clippy::too_many_arguments)]
+fn file_pending(
+    server: &mut dyn MailServer,
+    store: &mut Store,
+    settings: &Settings<'_>,
+    caps: Capabilities,
+    inbox_validity: u32,
+    report: &mut Report,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), SyncError> {
+    let inbox = store.folder(INBOX)?;
+    let pending = store.pending_filings(inbox.id)?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    progress(Progress::Filing(pending.len()));
+    let state = server.select(INBOX)?;
+    let label_only = settings.folders.label_only;
+    if !label_only && !caps.moves && !caps.uidplus {
+        report.warnings.push(
+            "the server has neither MOVE nor UIDPLUS, so duebox cannot move one message without risking other clients' deleted mail; it labels instead (set [folders] label_only = true to silence this)".into(),
+        );
+    }
+    let can_move = !label_only && (caps.moves || caps.uidplus);
+    // Messages grouped by destination, each group moved with one command.
+    let mut groups: BTreeMap<String, Vec<ToFile>> = BTreeMap::new();
+    for p in &pending {
+        let Some(mid) = p.message_id.as_deref() else {
+            // Without a Message-ID a move could not be checked after a crash: label only.
+            if state.keywords {
+                let risky = !p.risk.is_empty();
+                server.add_flags(&[p.uid], &filing::keywords(p.stage.as_deref(), risky))?;
+            }
+            store.clear_destination(p.id)?;
+            report.labelled += 1;
+            continue;
+        };
+        if store.was_filed(mid)? {
+            // Filed once already and the user brought it back: their choice stands.
+            store.clear_destination(p.id)?;
+            continue;
+        }
+        let risky = p.destination == settings.folders.review;
+        groups.entry(p.destination.clone()).or_default().push((
+            p.id,
+            p.uid,
+            mid.to_string(),
+            filing::keywords(p.stage.as_deref(), risky),
+        ));
+    }
+    for (destination, items) in groups {
+        if state.keywords {
+            let mut by_words: BTreeMap<Vec<&str>, Vec<u32>> = BTreeMap::new();
+            for (_, uid, _, words) in &items {
+                by_words.entry(words.clone()).or_default().push(*uid);
+            }
+            for (words, uids) in by_words {
+                server.add_flags(&uids, &words)?;
+            }
+        }
+        let uids: Vec<u32> = items.iter().map(|(_, uid, _, _)| *uid).collect();
+        if !can_move {
+            store.in_batch(|s| {
+                for (id, _, mid, _) in &items {
+                    s.record_labelled(*id, mid, &format!("labelled for {destination}"))?;
+                }
+                Ok(())
+            })?;
+            report.labelled += items.len();
+            continue;
+        }
+        let moves: Vec<i64> = store.in_batch(|s| {
+            items
+                .iter()
+                .map(|(_, uid, mid, _)| {
+                    Ok(s.plan_move(mid, INBOX, *uid, inbox_validity, &destination)?)
+                })
+                .collect()
+        })?;
+        if caps.moves {
+            server.move_to(&uids, &destination)?;
+        } else {
+            server.copy_to(&uids, &destination)?;
+            store.in_batch(|s| {
+                for id in &moves {
+                    s.move_copied(*id)?;
+                }
+                Ok(())
+            })?;
+            server.delete(&uids)?;
+        }
+        store.in_batch(|s| {
+            for (id, (_, _, mid, _)) in moves.iter().zip(&items) {
+                s.finish_move(*id, true)?;
+                s.record_event(
+                    "sync",
+                    "filed",
+                    Some(mid),
+                    None,
+                    None,
+                    &format!("moved to {destination}"),
+                )?;
+            }
+            Ok(())
+        })?;
+        if destination == settings.folders.review {
+            report.held += items.len();
+        }
+        *report.filed.entry(destination).or_default() += items.len();
+    }
+    Ok(())
+}

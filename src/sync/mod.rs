@@ -1,0 +1,8 @@
+//! Sync: brings the server's INBOX and duebox's folders into the local store, classifies and
+//! validates new mail, and files chasers into their folders through a crash-safe journal.
+//! Works against the `MailServer` trait, so it runs the same over IMAP and over a fake.
+
+pub mod engine;
+pub mod fake;
+pub mod filing;
+pub mod server;

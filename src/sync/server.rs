@@ -1,0 +1,125 @@
+//! What the sync engine needs from a mail server, as a trait: the IMAP layer implements it
+//! over the network, tests also with an in-process fake. Folder names here are the user's
+//! ("Chasers/Overdue"); the implementation maps them to the server's separator and encoding.
+
+/// A server's answer could not be had (network down, server error, protocol trouble).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ServerError(pub String);
+
+impl ServerError {
+    pub fn new(message: impl Into<String>) -> ServerError {
+        ServerError(message.into())
+    }
+}
+
+pub type ServerResult<T> = Result<T, ServerError>;
+
+/// What the server can do that changes how we sync and move.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// RFC 6851 UID MOVE.
+    pub moves: bool,
+    /// RFC 4315: UID EXPUNGE, so deleting our copy never expunges other clients' mail.
+    pub uidplus: bool,
+    /// RFC 7162: flag changes since a mod-sequence.
+    pub condstore: bool,
+    pub idle: bool,
+}
+
+/// A selected folder's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FolderState {
+    pub uid_validity: u32,
+    pub uid_next: u32,
+    pub exists: u32,
+    pub highest_modseq: Option<u64>,
+    /// Whether keywords such as `$Chaser` are kept (PERMANENTFLAGS has `\*`).
+    pub keywords: bool,
+}
+
+/// One message as fetched: enough to classify and display; a large message is cut after
+/// its first part (attachments are fetched on demand).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub uid: u32,
+    pub flags: Vec<String>,
+    pub size: u32,
+    pub raw: Vec<u8>,
+    pub modseq: Option<u64>,
+}
+
+impl Fetched {
+    pub fn truncated(&self) -> bool {
+        (self.raw.len() as u64) < u64::from(self.size)
+    }
+}
+
+/// The operations the sync engine uses. Every call acts on the selected folder unless it
+/// names one.
+pub trait MailServer {
+    fn capabilities(&self) -> Capabilities;
+    /// Creates the folder unless it exists.
+    fn ensure_folder(&mut self, folder: &str) -> ServerResult<()>;
+    fn folder_exists(&mut self, folder: &str) -> ServerResult<bool>;
+    fn select(&mut self, folder: &str) -> ServerResult<FolderState>;
+    /// Every UID in the selected folder.
+    fn all_uids(&mut self) -> ServerResult<Vec<u32>>;
+    /// Flags of the messages in `uids` (a UID set such as "1:500"); with a mod-sequence only
+    /// those changed since it (CONDSTORE).
+    fn flags(
+        &mut self,
+        uids: &str,
+        changed_since: Option<u64>,
+    ) -> ServerResult<Vec<(u32, Vec<String>)>>;
+    /// Fetches messages (without setting \Seen).
+    fn fetch(&mut self, uids: &[u32]) -> ServerResult<Vec<Fetched>>;
+    /// UIDs in the selected folder whose Message-ID header is `message_id`.
+    fn search_message_id(&mut self, message_id: &str) -> ServerResult<Vec<u32>>;
+    fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()>;
+    fn remove_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()>;
+    /// UID MOVE (only when `capabilities().moves`).
+    fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
+    /// UID COPY.
+    fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
+    /// Marks \Deleted and UID EXPUNGEs exactly these messages (needs UIDPLUS).
+    fn delete(&mut self, uids: &[u32]) -> ServerResult<()>;
+    /// Appends a message to a folder with the given flags.
+    fn append(&mut self, folder: &str, raw: &[u8], flags: &[&str]) -> ServerResult<()>;
+}
+
+/// A UID set for IMAP commands: runs of consecutive UIDs joined ("1:3,7,9:12").
+pub fn uid_set(uids: &[u32]) -> String {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}:{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_join_runs() {
+        assert_eq!(uid_set(&[9, 1, 2, 3, 7, 10, 11, 12, 3]), "1:3,7,9:12");
+        assert_eq!(uid_set(&[5]), "5");
+        assert_eq!(uid_set(&[]), "");
+    }
+}
