@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-NEEDED_PACKAGES=()
+NEEDED_PACKAGES=(dovecot-imapd dovecot-lmtpd openssl)
 missing=()
 for pkg in "${NEEDED_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -9,7 +9,6 @@ use duebox::payables::validate::PayablesIndex;
 use duebox::store::Store;
 use duebox::sync::engine::{sync_once, Report, Settings, SyncError};
 use duebox::sync::fake::FakeServer;
-use duebox::sync::server::MailServer;
 use std::collections::BTreeMap;
 use std::path::Path;
 
