@@ -2,7 +2,9 @@
 //! Front end only: it reads files and prints; decisions live in the domain modules.
 
 mod classify;
+mod config_cmd;
 mod payables;
+mod sync;
 mod vendors;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +36,10 @@ pub enum Command {
     Payables(payables::PayablesArgs),
     /// Keep vendors' known addresses and bank details: import/export CSV, list.
     Vendors(vendors::VendorsArgs),
+    /// Sync the mailbox: fetch, classify, validate and file new mail (--watch keeps going).
+    Sync(sync::SyncArgs),
+    /// Check the config file and the mailbox login.
+    Config(config_cmd::ConfigArgs),
 }
 
 /// Runs the command line; the exit code is what the process returns.
@@ -43,6 +49,8 @@ pub fn run() -> ExitCode {
         Command::Classify(args) => classify::run(&cli, args),
         Command::Payables(args) => payables::run(&cli, args),
         Command::Vendors(args) => vendors::run(&cli, args),
+        Command::Sync(args) => sync::run(&cli, args),
+        Command::Config(args) => config_cmd::run(&cli, args),
     };
     match result {
         Ok(code) => code,
@@ -65,6 +73,14 @@ pub(crate) fn open_store(
         .or_else(crate::store::default_path)
         .ok_or_else(|| anyhow::anyhow!("no place for the database: set HOME, or pass --db PATH"))?;
     Ok(crate::store::Store::open(&path)?)
+}
+
+/// The config file in use, for messages.
+pub(crate) fn config_path_shown(cli: &Cli) -> String {
+    cli.config
+        .clone()
+        .or_else(crate::config::default_path)
+        .map_or("(none)".to_string(), |p| p.display().to_string())
 }
 
 /// Loads the config named by `--config` (which must exist) or the default one (which may not).

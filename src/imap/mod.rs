@@ -3,6 +3,7 @@
 //! failure says which step failed (DNS, TCP, TLS certificate, login, capability), because
 //! that is what a user can act on.
 
+pub mod account;
 pub mod tls;
 
 use crate::config::{is_loopback, Security};

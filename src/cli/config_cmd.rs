@@ -1,0 +1,100 @@
+//! `duebox config check`: reads the config file (unknown keys and bad values named with their
+//! line), then tries the mailbox step by step and says exactly which step failed.
+
+use super::Cli;
+use crate::imap::{account, Imap};
+use crate::sync::server::MailServer;
+use clap::{Args, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check the config file, then log in to the mailbox and report what the server can do.
+    Check {
+        /// Only check the file; do not connect.
+        #[arg(long)]
+        offline: bool,
+    },
+}
+
+pub fn run(cli: &Cli, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
+    let ConfigCommand::Check { offline } = args.command;
+    let shown = super::config_path_shown(cli);
+    let config = super::load_config(cli)?;
+    println!("config file {shown}: OK");
+    let Some(imap) = &config.imap else {
+        println!("no [imap] section: classify and payables work; sync and the inbox need one (see config.example.toml)");
+        return Ok(ExitCode::SUCCESS);
+    };
+    if offline {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let account = match account::from_config(imap) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("duebox: secret: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    println!(
+        "connecting to {}:{} ({:?}) as {} ...",
+        imap.host,
+        imap.port(),
+        imap.security,
+        imap.login
+    );
+    let mut server = match Imap::connect(&account) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("duebox: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    println!("login: OK");
+    let caps = server.capabilities();
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    println!(
+        "server: MOVE {}, UIDPLUS {}, CONDSTORE {}, IDLE {}",
+        yes(caps.moves),
+        yes(caps.uidplus),
+        yes(caps.condstore),
+        yes(caps.idle)
+    );
+    let mut code = ExitCode::SUCCESS;
+    if !caps.moves && !caps.uidplus && !config.folders.label_only {
+        eprintln!("duebox: the server lacks both MOVE and UIDPLUS, so duebox cannot move single messages safely; set [folders] label_only = true");
+        code = ExitCode::from(2);
+    }
+    if !caps.idle {
+        println!(
+            "no IDLE: sync --watch polls every {} s ([sync] interval)",
+            config.sync.interval.as_secs()
+        );
+    }
+    match server.select("INBOX") {
+        Ok(state) => println!("INBOX: {} messages", state.exists),
+        Err(e) => {
+            eprintln!("duebox: cannot open INBOX: {e}");
+            code = ExitCode::from(2);
+        }
+    }
+    for folder in config.folders.all() {
+        let exists = server.folder_exists(folder).unwrap_or(false);
+        println!(
+            "folder {folder}: {}",
+            if exists {
+                "exists"
+            } else {
+                "will be created at the first sync"
+            }
+        );
+    }
+    server.logout();
+    Ok(code)
+}

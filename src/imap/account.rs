@@ -1,0 +1,114 @@
+//! The account from the config file, with its secret fetched from a command or the
+//! environment. The secret is never logged nor shown in an error.
+
+use super::{Account, Secret};
+use crate::config;
+
+/// Why the secret could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the command in [imap] {key} could not be started: {reason}")]
+    Start { key: &'static str, reason: String },
+    #[error("the command in [imap] {key} failed ({status}){stderr}; run it yourself to see why")]
+    Failed {
+        key: &'static str,
+        status: String,
+        stderr: String,
+    },
+    #[error(
+        "the command in [imap] {key} printed nothing; it must print the secret on its first line"
+    )]
+    Empty { key: &'static str },
+    #[error("the environment variable {0} named by [imap] password_env is not set (or not UTF-8)")]
+    Env(String),
+    #[error("[imap] needs password_cmd, password_env or oauth2_token_cmd")]
+    Missing,
+}
+
+/// Runs a shell command and takes the first line it prints (as mbsync's PassCmd does).
+fn run(key: &'static str, command: &str) -> Result<String, SecretError> {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| SecretError::Start {
+            key,
+            reason: e.to_string(),
+        })?;
+    if !out.status.success() {
+        // The first line of stderr only: a password manager's complaint, never stdout.
+        let stderr = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .next()
+            .map(|l| format!(": {}", crate::mail::sanitize::one_line(l)))
+            .unwrap_or_default();
+        return Err(SecretError::Failed {
+            key,
+            status: out.status.to_string(),
+            stderr,
+        });
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let secret = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if secret.is_empty() {
+        return Err(SecretError::Empty { key });
+    }
+    Ok(secret.to_string())
+}
+
+/// The account described by `[imap]`, with its secret.
+pub fn from_config(imap: &config::Imap) -> Result<Account, SecretError> {
+    let secret = if let Some(cmd) = &imap.oauth2_token_cmd {
+        Secret::Bearer(run("oauth2_token_cmd", cmd)?)
+    } else if let Some(cmd) = &imap.password_cmd {
+        Secret::Password(run("password_cmd", cmd)?)
+    } else if let Some(var) = &imap.password_env {
+        Secret::Password(std::env::var(var).map_err(|_| SecretError::Env(var.clone()))?)
+    } else {
+        return Err(SecretError::Missing);
+    };
+    Ok(Account {
+        host: imap.host.clone(),
+        port: imap.port(),
+        security: imap.security,
+        login: imap.login.clone(),
+        secret,
+        ca_file: imap.ca_file.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imap(cmd: Option<&str>, env: Option<&str>) -> config::Imap {
+        config::Imap {
+            host: "127.0.0.1".into(),
+            port: None,
+            security: config::Security::Tls,
+            login: "ap".into(),
+            password_cmd: cmd.map(str::to_string),
+            password_env: env.map(str::to_string),
+            oauth2_token_cmd: None,
+            ca_file: None,
+        }
+    }
+
+    #[test]
+    fn secrets_come_from_commands_or_the_environment_and_never_show() {
+        let a = from_config(&imap(Some("printf 's3cret\\nignored'"), None)).unwrap();
+        assert!(matches!(&a.secret, Secret::Password(p) if p == "s3cret"));
+        assert!(!format!("{a:?}").contains("s3cret"));
+        let e = from_config(&imap(Some("echo s3cret; echo oops >&2; exit 3"), None)).unwrap_err();
+        let shown = e.to_string();
+        assert!(
+            shown.contains("oops") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+        let e = from_config(&imap(Some("true"), None)).unwrap_err();
+        assert!(e.to_string().contains("printed nothing"));
+        let e = from_config(&imap(None, Some("DUEBOX_TEST_SURELY_UNSET"))).unwrap_err();
+        assert!(e.to_string().contains("DUEBOX_TEST_SURELY_UNSET"));
+    }
+}
