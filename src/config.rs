@@ -322,6 +322,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+        let c = Config::load(&path, true).unwrap();
+        assert!(c.imap.is_some());
+        assert_eq!(c.folders.final_notice, "Chasers/Final notices");
+    }
+
+    #[test]
     fn bad_values_are_named_with_their_line() {
         let e = Config::parse(&format!("{IMAP}security = \"ssl\"\n")).unwrap_err();
         assert!(e.starts_with("line 5:") && e.contains("ssl"), "{e}");
