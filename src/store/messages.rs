@@ -44,6 +44,8 @@ pub struct NewMessage {
 pub enum Stored {
     New(i64),
     Relinked(i64),
+    /// Already stored under this UID.
+    Known(i64),
 }
 
 /// A message waiting to be filed.
@@ -155,12 +157,13 @@ impl Store {
                 return Ok(Stored::Relinked(id));
             }
         }
-        self.conn
+        let inserted = self
+            .conn
             .prepare_cached(
-                "INSERT INTO messages (folder_id, uid, message_id, flags, size, truncated, raw, sent_at, from_addr, subject,
+                "INSERT INTO messages (folder_id, uid, message_id, flags, size, truncated, sent_at, from_addr, subject,
                     parse_error, kind, stage, vendor, invoices, amount, currency, due_date, risk, match_status, reasons,
                     destination, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
                  ON CONFLICT (folder_id, uid) DO NOTHING",
             )?
             .execute(params![
@@ -170,7 +173,6 @@ impl Store {
                 m.flags,
                 m.size,
                 m.truncated,
-                m.raw,
                 m.sent_at,
                 m.from_addr,
                 m.subject,
@@ -188,7 +190,28 @@ impl Store {
                 m.destination,
                 now()
             ])?;
-        Ok(Stored::New(self.conn.last_insert_rowid()))
+        if inserted == 0 {
+            let id = self.conn.query_row(
+                "SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2",
+                params![folder_id, m.uid],
+                |r| r.get(0),
+            )?;
+            return Ok(Stored::Known(id));
+        }
+        let id = self.conn.last_insert_rowid();
+        self.conn
+            .prepare_cached("INSERT INTO bodies (message, raw) VALUES (?1, ?2)")?
+            .execute(params![id, m.raw])?;
+        Ok(Stored::New(id))
+    }
+
+    /// A stored message's raw text (up to the fetch limit).
+    pub fn raw_message(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT raw FROM bodies WHERE message = ?1")?
+            .query_row(params![id], |r| r.get(0))
+            .optional()?)
     }
 
     /// Updates a message's flags.

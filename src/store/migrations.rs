@@ -69,7 +69,6 @@ const STEPS: &[&str] = &[
         flags TEXT NOT NULL DEFAULT '',
         size INTEGER NOT NULL DEFAULT 0,
         truncated INTEGER NOT NULL DEFAULT 0,
-        raw BLOB NOT NULL,
         sent_at TEXT,
         from_addr TEXT,
         subject TEXT,
@@ -89,8 +88,13 @@ const STEPS: &[&str] = &[
         synced_at TEXT NOT NULL,
         UNIQUE (folder_id, uid)
     );
-    CREATE INDEX messages_message_id ON messages(message_id);
+    CREATE INDEX messages_message_id ON messages(message_id, folder_id);
     CREATE INDEX messages_folder_sent ON messages(folder_id, sent_at);
+    -- The raw text apart, so that listing and scanning messages reads small rows.
+    CREATE TABLE bodies (
+        message INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        raw BLOB NOT NULL
+    );
     CREATE TABLE filings (
         message_id TEXT PRIMARY KEY,
         destination TEXT NOT NULL,

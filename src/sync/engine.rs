@@ -355,6 +355,7 @@ fn sync_folder(
             for p in &prepared {
                 match s.store_message(folder, &p.row)? {
                     Stored::Relinked(_) => report.relinked += 1,
+                    Stored::Known(_) => {}
                     Stored::New(_) => {
                         report.new += 1;
                         record_new(s, name, p, settings, report)?;
