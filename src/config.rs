@@ -43,6 +43,8 @@ pub enum Security {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Imap {
+    /// A name for the account, shown in messages (default: login@host).
+    pub name: Option<String>,
     pub host: String,
     /// Default: 993 for tls, 143 otherwise.
     pub port: Option<u16>,
@@ -60,6 +62,13 @@ pub struct Imap {
 }
 
 impl Imap {
+    /// The account as shown to the user.
+    pub fn shown(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}@{}", self.login, self.host))
+    }
+
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(match self.security {
             Security::Tls => 993,

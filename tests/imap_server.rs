@@ -321,6 +321,7 @@ fn restart_keeps_mail_and_ports() {
     server.restart();
     let out = server.imap_raw(&["SELECT INBOX"]);
     assert_eq!(exists(&out), 2, "{out}");
+    assert_eq!(server.errors(), Vec::<String>::new(), "{}", server.log());
 }
 
 #[test]
@@ -341,6 +342,7 @@ fn kill_hard_then_restart() {
     server.restart();
     let out = server.imap_raw(&["SELECT INBOX"]);
     assert_eq!(exists(&out), 1, "{out}");
+    assert_eq!(server.errors(), Vec::<String>::new(), "{}", server.log());
 }
 
 #[test]

@@ -544,3 +544,39 @@ fn watch_mode_picks_up_new_mail_by_idle_and_stops_on_sigterm() {
     let log = std::fs::read_to_string(dir.path().join("duebox.log")).unwrap();
     assert!(log.contains("sync: 1 new"), "{log}");
 }
+
+#[test]
+fn the_process_killed_between_copy_and_expunge_recovers_at_the_next_run() {
+    let d = Dovecot::start_with(Options::new().without_move());
+    deliver_all(&d);
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_file(&d, dir.path());
+    let db = dir.path().join("duebox.db");
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/payables.csv");
+    assert!(duebox(&config, &db)
+        .args(["payables", "import"])
+        .arg(&csv)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    // The real binary aborts right after its UID COPY (a crash, no cleanup at all).
+    let out = duebox(&config, &db)
+        .env("DUEBOX_FAILPOINT", "after-copy")
+        .arg("sync")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the failpoint should have killed it");
+    assert!(
+        where_is(&d).values().any(|f| f.len() == 2),
+        "copies beside originals"
+    );
+    let out = duebox(&config, &db).arg("sync").output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("interrupted moves finished"), "{text}");
+    let places = where_is(&d);
+    assert_eq!(places.len(), 7, "{places:?}");
+    assert!(places.values().all(|f| f.len() == 1), "{places:?}");
+}

@@ -220,3 +220,22 @@ fn a_crash_at_any_point_loses_nothing_and_doubles_nothing() {
         }
     }
 }
+
+#[test]
+fn unparsable_mail_is_kept_counted_and_never_moved() {
+    let mut w = World::new();
+    let mut bomb = b"From: x@y.example\nMessage-ID: <bomb@y.example>\nContent-Type: multipart/mixed; boundary=b\n\n".to_vec();
+    for _ in 0..100 {
+        bomb.extend_from_slice(b"--b\nContent-Type: multipart/mixed; boundary=b\n\n");
+    }
+    w.server.deliver("INBOX", &bomb);
+    let report = w.sync().unwrap();
+    assert_eq!(report.unparsable, 1, "{report:?}");
+    assert_eq!(w.server.contents("INBOX").len(), 4);
+    assert_eq!(w.store.message_ids("INBOX").unwrap().len(), 4);
+    assert!(
+        report.summary().contains("1 unparsable"),
+        "{}",
+        report.summary()
+    );
+}

@@ -51,8 +51,8 @@ pub fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<ExitCode> {
         return watch(&config, &imap, &mut store, args);
     }
     let account = account::from_config(&imap)?;
-    let mut server = Imap::connect(&account)
-        .with_context(|| format!("cannot sync {}@{}", imap.login, imap.host))?;
+    let mut server =
+        Imap::connect(&account).with_context(|| format!("cannot sync {}", imap.shown()))?;
     let report = pass(
         &mut server,
         &mut store,
@@ -228,9 +228,8 @@ fn watch(
     let stopper = Stopper::default();
     stopper.install()?;
     say(&format!(
-        "watching {}@{} (log: {})",
-        imap.login,
-        imap.host,
+        "watching {} (log: {})",
+        imap.shown(),
         log.display()
     ));
     let mut backoff = Duration::from_secs(1);

@@ -84,6 +84,7 @@ mod tests {
 
     fn imap(cmd: Option<&str>, env: Option<&str>) -> config::Imap {
         config::Imap {
+            name: None,
             host: "127.0.0.1".into(),
             port: None,
             security: config::Security::Tls,

@@ -113,6 +113,14 @@ impl From<anyhow::Error> for SyncError {
 
 const INBOX: &str = "INBOX";
 
+/// A crash on purpose, for the tests that kill the process at the worst moment:
+/// `DUEBOX_FAILPOINT=after-copy` aborts right after a UID COPY, before anything else.
+fn failpoint(name: &str) {
+    if std::env::var("DUEBOX_FAILPOINT").is_ok_and(|v| v == name) {
+        std::process::abort();
+    }
+}
+
 /// One full pass.
 pub fn sync_once(
     server: &mut dyn MailServer,
@@ -518,6 +526,7 @@ fn file_pending(
             server.move_to(&uids, &destination)?;
         } else {
             server.copy_to(&uids, &destination)?;
+            failpoint("after-copy");
             store.in_batch(|s| {
                 for id in &moves {
                     s.move_copied(*id)?;
