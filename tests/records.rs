@@ -12,14 +12,7 @@ use duebox::payables::validate::{apply_records, Match, MatchStatus, PayablesInde
 use duebox::store::Store;
 use std::path::Path;
 
-fn corpus(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/corpus")
-            .join(name),
-    )
-    .unwrap()
-}
+use common::corpus;
 
 fn index() -> PayablesIndex {
     let csv = corpus("payables.csv");

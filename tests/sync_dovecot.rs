@@ -22,14 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn corpus(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/corpus")
-            .join(name),
-    )
-    .unwrap()
-}
+use common::corpus;
 
 const MAIL: [&str; 7] = [
     "a-001-en-reminder-acme.eml",

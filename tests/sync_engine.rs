@@ -10,16 +10,8 @@ use duebox::store::Store;
 use duebox::sync::engine::{sync_once, Report, Settings, SyncError};
 use duebox::sync::fake::FakeServer;
 use std::collections::BTreeMap;
-use std::path::Path;
 
-fn corpus(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/corpus")
-            .join(name),
-    )
-    .unwrap()
-}
+use common::corpus;
 
 const MAIL: [&str; 8] = [
     "a-001-en-reminder-acme.eml",
