@@ -259,6 +259,9 @@ impl Imap {
             .keepalive(false)
             .wait_while(imap::extensions::idle::stop_on_any)
             .map_err(protocol)?;
+        // IDLE leaves the socket without a read timeout; a server that dies silently later
+        // must not hang the next fetch forever.
+        let _ = self.socket.set_read_timeout(Some(NETWORK_TIMEOUT * 4));
         Ok(matches!(
             outcome,
             imap::extensions::idle::WaitOutcome::MailboxChanged
