@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use duebox::classify::{classify_bytes, Kind, Options};
 use duebox::payables::validate::apply_records;
 use duebox::payables::{Payable, Status};
-use duebox::store::Store;
+use duebox::store::{Store, StoreError};
 use rust_decimal::Decimal;
 use std::time::Instant;
 
@@ -76,15 +76,10 @@ fn main() {
     let mut matched = 0;
     for _ in 0..3 {
         // A fresh chase history each run, so every run does the same writes.
-        store
-            .in_batch(|s| {
-                s.clear_chases()?;
-                Ok(())
-            })
-            .expect("clear");
+        store.clear_chases().expect("clear");
         let start = Instant::now();
         matched = store
-            .in_batch(|store| {
+            .in_batch(|store| -> Result<_, StoreError> {
                 let mut matched = 0;
                 for raw in &corpus {
                     let Ok((msg, mut c)) = classify_bytes(raw, &opts) else {

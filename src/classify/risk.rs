@@ -155,42 +155,103 @@ fn name_label(registrable: &str) -> &str {
     registrable.split('.').next().unwrap_or("")
 }
 
-/// How `sender` (a whole domain, its registrable part and that part's name label in
-/// Unicode) imitates `known`, if it does.
-fn imitation(sender: &Sender, known: &str, brand: bool) -> Option<&'static str> {
-    let known_label = name_label(known);
-    let label = sender.label.as_str();
-    if known_label.len() < 4 || sender.registrable == known {
-        return None;
+/// A domain that look-alikes are checked against, with its comparable forms worked out
+/// once (a mailbox is checked against the same known domains message after message).
+#[derive(Debug, Clone)]
+struct KnownDomain {
+    domain: String,
+    label: String,
+    unhyphenated: String,
+    skeleton: String,
+    /// "acme.co.uk." and ".acme.co.uk.": the domain worn as part of a longer one.
+    as_prefix: String,
+    as_infix: String,
+}
+
+/// Known domains (vendors', or well-known brands') ready for look-alike checks.
+#[derive(Debug, Clone, Default)]
+pub struct KnownDomains {
+    domains: Vec<KnownDomain>,
+    /// Brands: their country domains are genuine (no top-level-domain rule), and short
+    /// names get fewer edits.
+    brands: bool,
+}
+
+impl KnownDomains {
+    /// Vendors' registrable domains.
+    pub fn new<S: AsRef<str>>(domains: impl IntoIterator<Item = S>) -> KnownDomains {
+        KnownDomains::build(domains, false)
     }
-    let edits = edit_distance(label, known_label);
-    let allowed_edits = match (brand, known_label.chars().count()) {
-        (false, _) => 2,
-        (true, n) if n >= 9 => 2,
-        (true, n) if n >= 6 => 1,
-        (true, _) => 0,
-    };
-    if sender.full.starts_with(&format!("{known}.")) || sender.full.contains(&format!(".{known}."))
-    {
-        Some("the vendor's domain used as a subdomain of another")
-    } else if label == known_label {
-        (!brand).then_some("same name under another top-level domain")
-    } else if sender.punycode && skeleton(label) == skeleton(known_label) {
-        Some("international characters that look like the real name (punycode)")
-    } else if label.replace('-', "") == known_label.replace('-', "") {
-        Some("a hyphen added or removed")
-    } else if skeleton(label) == skeleton(known_label) {
-        Some("characters that look alike")
-    } else if edits <= allowed_edits {
-        Some("one or two characters changed")
-    } else if !brand
-        && known_label.len() >= 6
-        && (label.starts_with(&format!("{known_label}-"))
-            || label.ends_with(&format!("-{known_label}")))
-    {
-        Some("the vendor's name with a word added")
-    } else {
-        None
+
+    fn build<S: AsRef<str>>(domains: impl IntoIterator<Item = S>, brands: bool) -> KnownDomains {
+        let domains = domains
+            .into_iter()
+            .map(|d| {
+                let domain = d.as_ref().to_string();
+                let label = name_label(&domain).to_string();
+                KnownDomain {
+                    unhyphenated: label.replace('-', ""),
+                    skeleton: skeleton(&label),
+                    as_prefix: format!("{domain}."),
+                    as_infix: format!(".{domain}."),
+                    label,
+                    domain,
+                }
+            })
+            .filter(|k| k.label.len() >= 4)
+            .collect();
+        KnownDomains { domains, brands }
+    }
+
+    /// The known domain a sender's domain imitates, with how: a small edit, a homoglyph
+    /// skeleton, a hyphen or a top-level-domain swap, a punycode look-alike, or the known
+    /// domain worn as a subdomain. `None` when the domain is known itself or resembles none.
+    pub fn imitated_by(&self, sender_domain: &str) -> Option<(String, &'static str)> {
+        let sender = Sender::new(sender_domain);
+        if self.domains.iter().any(|k| k.domain == sender.registrable) {
+            return None;
+        }
+        self.domains.iter().find_map(|k| {
+            self.imitation(&sender, k)
+                .map(|how| (k.domain.clone(), how))
+        })
+    }
+
+    fn imitation(&self, sender: &Sender, known: &KnownDomain) -> Option<&'static str> {
+        let label = sender.label.as_str();
+        let allowed_edits = match (self.brands, known.label.chars().count()) {
+            (false, _) => 2,
+            (true, n) if n >= 9 => 2,
+            (true, n) if n >= 6 => 1,
+            (true, _) => 0,
+        };
+        if sender.full.starts_with(&known.as_prefix) || sender.full.contains(&known.as_infix) {
+            Some("the vendor's domain used as a subdomain of another")
+        } else if label == known.label {
+            (!self.brands).then_some("same name under another top-level domain")
+        } else if sender.skeleton == known.skeleton {
+            Some(if sender.punycode {
+                "international characters that look like the real name (punycode)"
+            } else if sender.unhyphenated == known.unhyphenated {
+                "a hyphen added or removed"
+            } else {
+                "characters that look alike"
+            })
+        } else if edit_distance(label, &known.label) <= allowed_edits {
+            Some("one or two characters changed")
+        } else if !self.brands
+            && known.label.len() >= 6
+            && (label
+                .strip_prefix(known.label.as_str())
+                .is_some_and(|rest| rest.starts_with('-'))
+                || label
+                    .strip_suffix(known.label.as_str())
+                    .is_some_and(|rest| rest.ends_with('-')))
+        {
+            Some("the vendor's name with a word added")
+        } else {
+            None
+        }
     }
 }
 
@@ -200,6 +261,8 @@ struct Sender {
     registrable: String,
     /// The name label, decoded from punycode when it was encoded.
     label: String,
+    unhyphenated: String,
+    skeleton: String,
     punycode: bool,
 }
 
@@ -215,6 +278,8 @@ impl Sender {
             raw.to_string()
         };
         Sender {
+            unhyphenated: label.replace('-', ""),
+            skeleton: skeleton(&label),
             full,
             registrable,
             label,
@@ -223,32 +288,21 @@ impl Sender {
     }
 }
 
-/// The known domain a sender's domain imitates, with how: a small edit, a homoglyph
-/// skeleton, a hyphen or a top-level-domain swap, a punycode look-alike, or the known
-/// domain worn as a subdomain. `None` when the domain is known itself or resembles none.
+/// The known domain a sender's domain imitates, with how (see [`KnownDomains::imitated_by`]).
+/// For many messages against the same domains, build the `KnownDomains` once instead.
 pub fn lookalike<'a>(
     sender_domain: &str,
     known: impl IntoIterator<Item = &'a str>,
 ) -> Option<(String, &'static str)> {
-    let sender = Sender::new(sender_domain);
-    let known: Vec<&str> = known.into_iter().collect();
-    if known.contains(&sender.registrable.as_str()) {
-        return None;
-    }
-    known
-        .into_iter()
-        .find_map(|k| imitation(&sender, k, false).map(|how| (k.to_string(), how)))
+    KnownDomains::new(known).imitated_by(sender_domain)
 }
+
+static BRAND_DOMAINS: LazyLock<KnownDomains> =
+    LazyLock::new(|| KnownDomains::build(BRANDS.iter().copied(), true));
 
 /// The well-known brand a sender's domain imitates, with how.
 pub fn brand_lookalike(sender_domain: &str) -> Option<(String, &'static str)> {
-    let sender = Sender::new(sender_domain);
-    if BRANDS.contains(&sender.registrable.as_str()) {
-        return None;
-    }
-    BRANDS
-        .iter()
-        .find_map(|k| imitation(&sender, k, true).map(|how| (k.to_string(), how)))
+    BRAND_DOMAINS.imitated_by(sender_domain)
 }
 
 #[cfg(test)]

@@ -128,18 +128,10 @@ struct JsonError<'a> {
 
 pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(cli)?;
-    let mut own_domains = config.company.domains.clone();
-    own_domains.extend(args.own_domains.iter().cloned());
-    let opts = Options {
-        own_domains,
-        own_names: [config.company.name.clone()]
-            .into_iter()
-            .filter(|n| !n.is_empty())
-            .collect(),
-        today: args
-            .today
-            .unwrap_or_else(|| chrono::Local::now().date_naive()),
-    };
+    let today = args
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let opts = super::classify_options(&config, &args.own_domains, today);
     // With --db, claims are checked against the payables, indexed once for all the files,
     // and every chase is recorded (in one transaction) so repeats show their history.
     let stdout = std::io::stdout();

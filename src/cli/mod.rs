@@ -3,6 +3,7 @@
 
 mod classify;
 mod config_cmd;
+mod csv_files;
 mod payables;
 mod sync;
 mod vendors;
@@ -73,6 +74,25 @@ pub(crate) fn open_store(
         .or_else(crate::store::default_path)
         .ok_or_else(|| anyhow::anyhow!("no place for the database: set HOME, or pass --db PATH"))?;
     Ok(crate::store::Store::open(&path)?)
+}
+
+/// Who "we" are for the classifier: the config's company, plus domains given on the command
+/// line.
+pub(crate) fn classify_options(
+    config: &crate::config::Config,
+    extra_domains: &[String],
+    today: chrono::NaiveDate,
+) -> crate::classify::Options {
+    let mut own_domains = config.company.domains.clone();
+    own_domains.extend(extra_domains.iter().cloned());
+    crate::classify::Options {
+        own_domains,
+        own_names: [config.company.name.clone()]
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .collect(),
+        today,
+    }
 }
 
 /// The config file in use, for messages.

@@ -4,7 +4,6 @@
 use super::Cli;
 use crate::payables::{self, Payable, Status};
 use crate::store::payables::Filter;
-use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
@@ -94,55 +93,20 @@ fn parse_amount(s: &str) -> Result<Decimal, String> {
         .map_err(|_| format!("'{s}' is not a plain decimal amount such as 1234.50"))
 }
 
-/// Tells which rows of a refused CSV are wrong; the exit status for it.
-pub(super) fn report_bad_rows(file: &std::path::Path, bad: &[payables::RowError]) -> ExitCode {
-    eprintln!(
-        "duebox: {} has {} bad row(s); nothing was imported:",
-        file.display(),
-        bad.len()
-    );
-    for r in bad {
-        eprintln!("  line {}: {}", r.line, r.reason);
-    }
-    eprintln!("Fix those lines and import again.");
-    ExitCode::from(1)
-}
-
 pub fn run(cli: &Cli, args: &PayablesArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(cli)?;
     let mut store = super::open_store(cli, &config)?;
     match &args.command {
         PayablesCommand::Import { file } => {
-            let input = std::fs::File::open(file)
-                .with_context(|| format!("cannot read {}: check the path", file.display()))?;
-            let rows = match payables::read_csv(input) {
-                Ok(rows) => rows,
-                Err(payables::CsvError::Rows(bad)) => return Ok(report_bad_rows(file, &bad)),
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot import {}", file.display()))
-                }
-            };
-            let report = store.import_payables(&rows)?;
-            println!(
-                "imported {}: {} added, {} updated, {} unchanged, 0 rejected",
-                file.display(),
-                report.added,
-                report.updated,
-                report.unchanged
-            );
+            return super::csv_files::import(file, payables::read_csv, |rows| {
+                store.import_payables(rows)
+            });
         }
         PayablesCommand::Export { file } => {
             let rows = store.list_payables(&Filter::default())?;
-            match file {
-                Some(path) => {
-                    let out = std::fs::File::create(path).with_context(|| {
-                        format!("cannot write {}: check the folder", path.display())
-                    })?;
-                    payables::write_csv(&rows, out)?;
-                    eprintln!("exported {} payables to {}", rows.len(), path.display());
-                }
-                None => payables::write_csv(&rows, std::io::stdout().lock())?,
-            }
+            super::csv_files::export(file.as_deref(), rows.len(), "payables", |out| {
+                payables::write_csv(&rows, out)
+            })?;
         }
         PayablesCommand::List { status, vendor } => {
             let rows = store.list_payables(&Filter {

@@ -3,7 +3,6 @@
 //! with backoff, stopping cleanly on SIGTERM or Ctrl-C, logging to a file.
 
 use super::Cli;
-use crate::classify::Options;
 use crate::config::Config;
 use crate::imap::{account, Imap};
 use crate::store::Store;
@@ -67,18 +66,6 @@ pub fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The classifier's view of "us", from the config.
-fn options(config: &Config) -> Options {
-    Options {
-        own_domains: config.company.domains.clone(),
-        own_names: [config.company.name.clone()]
-            .into_iter()
-            .filter(|n| !n.is_empty())
-            .collect(),
-        today: chrono::Local::now().date_naive(),
-    }
-}
-
 /// One sync pass, with a progress bar on a terminal and log lines otherwise.
 fn pass(
     server: &mut dyn MailServer,
@@ -87,7 +74,7 @@ fn pass(
     terminal: bool,
 ) -> anyhow::Result<Report> {
     let index = store.payables_index()?;
-    let opts = options(config);
+    let opts = super::classify_options(config, &[], chrono::Local::now().date_naive());
     let settings = Settings {
         folders: &config.folders,
         classify: &opts,

@@ -4,8 +4,6 @@
 
 use super::Cli;
 use crate::payables::vendors::{read_vendors_csv, write_vendors_csv};
-use crate::payables::CsvError;
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,42 +34,15 @@ pub fn run(cli: &Cli, args: &VendorsArgs) -> anyhow::Result<ExitCode> {
     let mut store = super::open_store(cli, &config)?;
     match &args.command {
         VendorsCommand::Import { file } => {
-            let input = std::fs::File::open(file)
-                .with_context(|| format!("cannot read {}: check the path", file.display()))?;
-            let rows = match read_vendors_csv(input) {
-                Ok(rows) => rows,
-                Err(CsvError::Rows(bad)) => {
-                    return Ok(super::payables::report_bad_rows(file, &bad))
-                }
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot import {}", file.display()))
-                }
-            };
-            let report = store.import_vendors(&rows)?;
-            println!(
-                "imported {}: {} added, {} updated, {} unchanged, 0 rejected",
-                file.display(),
-                report.added,
-                report.updated,
-                report.unchanged
-            );
+            return super::csv_files::import(file, read_vendors_csv, |rows| {
+                store.import_vendors(rows)
+            });
         }
         VendorsCommand::Export { file } => {
             let rows = store.list_vendors()?;
-            match file {
-                Some(path) => {
-                    let out = std::fs::File::create(path).with_context(|| {
-                        format!("cannot write {}: check the folder", path.display())
-                    })?;
-                    write_vendors_csv(&rows, out)?;
-                    eprintln!(
-                        "exported {} vendor addresses to {}",
-                        rows.len(),
-                        path.display()
-                    );
-                }
-                None => write_vendors_csv(&rows, std::io::stdout().lock())?,
-            }
+            super::csv_files::export(file.as_deref(), rows.len(), "vendor addresses", |out| {
+                write_vendors_csv(&rows, out)
+            })?;
         }
         VendorsCommand::List => {
             let rows = store.list_vendors()?;

@@ -8,7 +8,7 @@ pub mod tls;
 
 use crate::config::{is_loopback, Security};
 use crate::sync::server::{
-    uid_set, Capabilities, Fetched, FolderState, MailServer, ServerError, ServerResult,
+    uid_set, Capabilities, Fetched, FolderState, Identified, MailServer, ServerError, ServerResult,
 };
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -66,8 +66,6 @@ pub enum ConnectError {
     PlainNotLoopback(String),
     #[error("login as '{login}' was refused: {reason}; check [imap] login and the password (or token) command")]
     Auth { login: String, reason: String },
-    #[error("the server lacks {0}")]
-    Capability(String),
     #[error("IMAP error while connecting: {0}")]
     Protocol(String),
 }
@@ -320,7 +318,6 @@ impl MailServer for Imap {
         })?;
         Ok(FolderState {
             uid_validity,
-            uid_next: mailbox.uid_next.unwrap_or(0),
             exists: mailbox.exists,
             highest_modseq: mailbox.highest_mod_seq,
             keywords: mailbox.permanent_flags.is_empty()
@@ -374,7 +371,32 @@ impl MailServer for Imap {
                     flags: Imap::flags_of(f),
                     size: f.size.unwrap_or(0),
                     raw: f.body().unwrap_or_default().to_vec(),
-                    modseq: f.mod_seq(),
+                })
+            })
+            .collect())
+    }
+
+    fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let fetches = self
+            .session
+            .uid_fetch(
+                uid_set(uids),
+                "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
+            )
+            .map_err(protocol)?;
+        Ok(fetches
+            .iter()
+            .filter_map(|f| {
+                Some(Identified {
+                    uid: f.uid?,
+                    message_id: f
+                        .header()
+                        .and_then(|h| crate::mail::parse(h).ok())
+                        .and_then(|m| m.message_id),
+                    flags: Imap::flags_of(f),
                 })
             })
             .collect())
@@ -404,19 +426,6 @@ impl MailServer for Imap {
         Ok(())
     }
 
-    fn remove_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
-        if uids.is_empty() || flags.is_empty() {
-            return Ok(());
-        }
-        self.session
-            .uid_store(
-                uid_set(uids),
-                format!("-FLAGS.SILENT ({})", flags.join(" ")),
-            )
-            .map_err(protocol)?;
-        Ok(())
-    }
-
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         let name = self.server_name(folder);
         self.session.uid_mv(uid_set(uids), name).map_err(protocol)
@@ -438,20 +447,6 @@ impl MailServer for Imap {
             .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
             .map_err(protocol)?;
         self.session.uid_expunge(&set).map_err(protocol)?;
-        Ok(())
-    }
-
-    fn append(&mut self, folder: &str, raw: &[u8], flags: &[&str]) -> ServerResult<()> {
-        let name = self.server_name(folder);
-        let flags: Vec<imap::types::Flag<'_>> = flags
-            .iter()
-            .map(|f| imap::types::Flag::from(f.to_string()))
-            .collect();
-        self.session
-            .append(&name, raw)
-            .flags(flags)
-            .finish()
-            .map_err(protocol)?;
         Ok(())
     }
 }

@@ -6,7 +6,7 @@
 use super::bank::{self, KnownBank};
 use super::{Payable, Status};
 use crate::classify::extract::normalise_invoice;
-use crate::classify::risk::{lookalike, registrable_domain, Risk};
+use crate::classify::risk::{registrable_domain, KnownDomains, Risk};
 use crate::classify::{Classification, Kind, Options, Stage};
 use crate::mail::Message;
 use chrono::NaiveDate;
@@ -64,6 +64,8 @@ pub struct PayablesIndex {
     by_invoice: HashMap<String, Vec<Payable>>,
     vendor_of_domain: HashMap<String, String>,
     bank_of_vendor: HashMap<String, KnownBank>,
+    /// The vendor domains, prepared once for look-alike checks.
+    lookalikes: KnownDomains,
 }
 
 impl PayablesIndex {
@@ -82,6 +84,7 @@ impl PayablesIndex {
                 .or_default()
                 .push(p);
         }
+        index.lookalikes = KnownDomains::new(index.vendor_of_domain.keys());
         index
     }
 
@@ -201,7 +204,7 @@ pub fn apply_records(
     // The vendor whose bank details apply: the sender's own, or the one it imitates.
     let mut vendor = sender_domain.and_then(|d| index.vendor_for_domain(d));
     if let Some(domain) = sender_domain.filter(|_| !own && vendor.is_none()) {
-        if let Some((imitated, how)) = lookalike(domain, index.known_domains()) {
+        if let Some((imitated, how)) = index.lookalikes.imitated_by(domain) {
             vendor = index.vendor_for_domain(&imitated);
             if !c.risk.contains(&Risk::LookalikeDomain) {
                 c.risk.push(Risk::LookalikeDomain);

@@ -43,7 +43,7 @@ impl Store {
         else {
             return Ok(Vec::new());
         };
-        let at = sent.format("%Y-%m-%d %H:%M:%S").to_string();
+        let at = super::timestamp(sent);
         let mut prior = Vec::new();
         {
             let mut earlier = tx.prepare_cached(
@@ -112,25 +112,6 @@ impl Store {
     pub fn clear_chases(&mut self) -> Result<(), StoreError> {
         self.conn.execute("DELETE FROM chases", [])?;
         Ok(())
-    }
-
-    /// Runs `f` inside one transaction, so a batch of small writes (a whole mailbox of
-    /// chases) costs one commit; the writes inside become savepoints.
-    pub fn in_batch<T>(
-        &mut self,
-        f: impl FnOnce(&mut Store) -> anyhow::Result<T>,
-    ) -> anyhow::Result<T> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        match f(self) {
-            Ok(v) => {
-                self.conn.execute_batch("COMMIT")?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
     }
 }
 

@@ -42,10 +42,10 @@ pub struct NewMessage {
 /// Whether a stored message was new or an old one seen again under a new UID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stored {
-    New(i64),
-    Relinked(i64),
+    New,
+    Relinked,
     /// Already stored under this UID.
-    Known(i64),
+    Known,
 }
 
 /// A message waiting to be filed.
@@ -72,7 +72,7 @@ pub struct OpenMove {
 }
 
 fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
+    super::timestamp(chrono::Utc::now())
 }
 
 impl Store {
@@ -142,19 +142,8 @@ impl Store {
     /// UID and keeps its classification.
     pub fn store_message(&mut self, folder_id: i64, m: &NewMessage) -> Result<Stored, StoreError> {
         if let Some(mid) = &m.message_id {
-            let waiting: Option<i64> = self
-                .conn
-                .prepare_cached(
-                    "SELECT id FROM messages WHERE folder_id = ?1 AND uid IS NULL AND message_id = ?2 LIMIT 1",
-                )?
-                .query_row(params![folder_id, mid], |r| r.get(0))
-                .optional()?;
-            if let Some(id) = waiting {
-                self.conn.execute(
-                    "UPDATE messages SET uid = ?2, flags = ?3 WHERE id = ?1",
-                    params![id, m.uid, m.flags],
-                )?;
-                return Ok(Stored::Relinked(id));
+            if self.relink(folder_id, m.uid, mid, &m.flags)? {
+                return Ok(Stored::Relinked);
             }
         }
         let inserted = self
@@ -191,27 +180,49 @@ impl Store {
                 now()
             ])?;
         if inserted == 0 {
-            let id = self.conn.query_row(
-                "SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2",
-                params![folder_id, m.uid],
-                |r| r.get(0),
-            )?;
-            return Ok(Stored::Known(id));
+            return Ok(Stored::Known);
         }
         let id = self.conn.last_insert_rowid();
         self.conn
             .prepare_cached("INSERT INTO bodies (message, raw) VALUES (?1, ?2)")?
             .execute(params![id, m.raw])?;
-        Ok(Stored::New(id))
+        Ok(Stored::New)
     }
 
-    /// A stored message's raw text (up to the fetch limit).
-    pub fn raw_message(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+    /// Whether any message in the folder waits for its UID (moved here, or a UIDVALIDITY
+    /// change), so new UIDs are worth matching by Message-ID before fetching them whole.
+    pub fn has_unlinked(&self, folder_id: i64) -> Result<bool, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT raw FROM bodies WHERE message = ?1")?
-            .query_row(params![id], |r| r.get(0))
-            .optional()?)
+            .prepare_cached("SELECT 1 FROM messages WHERE folder_id = ?1 AND uid IS NULL LIMIT 1")?
+            .query_row(params![folder_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Gives a message waiting in this folder with this Message-ID its UID and flags; false
+    /// when none waits.
+    pub fn relink(
+        &mut self,
+        folder_id: i64,
+        uid: u32,
+        message_id: &str,
+        flags: &str,
+    ) -> Result<bool, StoreError> {
+        let waiting: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM messages WHERE folder_id = ?1 AND uid IS NULL AND message_id = ?2 LIMIT 1",
+            )?
+            .query_row(params![folder_id, message_id], |r| r.get(0))
+            .optional()?;
+        let Some(id) = waiting else {
+            return Ok(false);
+        };
+        self.conn
+            .prepare_cached("UPDATE messages SET uid = ?2, flags = ?3 WHERE id = ?1")?
+            .execute(params![id, uid, flags])?;
+        Ok(true)
     }
 
     /// Updates a message's flags.
@@ -395,16 +406,6 @@ impl Store {
                 detail
             ])?;
         Ok(())
-    }
-
-    /// How many messages each folder holds, by folder name.
-    pub fn folder_counts(&self) -> Result<Vec<(String, usize)>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT f.name, COUNT(m.id) FROM folders f LEFT JOIN messages m ON m.folder_id = f.id
-             GROUP BY f.id ORDER BY f.name",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The Message-IDs stored in a folder (for tests and checks), in UID order.

@@ -42,6 +42,11 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
 }
 
+/// How times are stored: `YYYY-MM-DD HH:MM:SS` in UTC, so text order is time order.
+pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 /// Where the database is by default: `$XDG_DATA_HOME/duebox/duebox.db`.
 pub fn default_path() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join("duebox").join("duebox.db"))
@@ -84,6 +89,30 @@ impl Store {
         }
         migrations::apply(&mut conn, found)?;
         Ok(Store { conn })
+    }
+
+    /// Runs `f` inside one transaction, so a batch of small writes (a mailbox of chases, a
+    /// batch of fetched messages) costs one commit; writes that open their own savepoint
+    /// nest inside it. Any error rolls the whole batch back.
+    pub fn in_batch<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| E::from(StoreError::Sql(e)))?;
+        match f(self) {
+            Ok(v) => {
+                self.conn
+                    .execute_batch("COMMIT")
+                    .map_err(|e| E::from(StoreError::Sql(e)))?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     /// The schema version of the open database.

@@ -93,13 +93,24 @@ pub(super) fn vendor_id(tx: &Transaction<'_>, p: &Payable) -> rusqlite::Result<i
         params![p.vendor],
         |r| r.get(0),
     )?;
-    let email = p.vendor_email.trim().to_ascii_lowercase();
-    let domain = email.rsplit_once('@').map_or("", |(_, d)| d).to_string();
-    tx.execute(
-        "INSERT OR IGNORE INTO vendor_addresses (vendor_id, email, domain) VALUES (?1, ?2, ?3)",
-        params![id, email, registrable_domain(&domain)],
-    )?;
+    add_address(tx, id, &p.vendor_email)?;
     Ok(id)
+}
+
+/// Records an address a vendor writes from (with its registrable domain, which identifies
+/// the vendor); true when it was new.
+pub(super) fn add_address(
+    tx: &Transaction<'_>,
+    vendor_id: i64,
+    email: &str,
+) -> rusqlite::Result<bool> {
+    let email = email.trim().to_ascii_lowercase();
+    let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
+    let added = tx.execute(
+        "INSERT OR IGNORE INTO vendor_addresses (vendor_id, email, domain) VALUES (?1, ?2, ?3)",
+        params![vendor_id, email, registrable_domain(domain)],
+    )?;
+    Ok(added > 0)
 }
 
 impl Store {

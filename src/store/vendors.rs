@@ -2,7 +2,6 @@
 
 use super::payables::ImportReport;
 use super::{Store, StoreError};
-use crate::classify::risk::registrable_domain;
 use crate::payables::bank::KnownBank;
 use crate::payables::vendors::VendorRecord;
 use rusqlite::{params, OptionalExtension};
@@ -38,11 +37,7 @@ impl Store {
                     params![id, details.0, details.1, details.2],
                 )?;
             }
-            let domain = v.email.rsplit_once('@').map_or("", |(_, d)| d);
-            let added = tx.execute(
-                "INSERT OR IGNORE INTO vendor_addresses (vendor_id, email, domain) VALUES (?1, ?2, ?3)",
-                params![id, v.email, registrable_domain(domain)],
-            )? > 0;
+            let added = super::payables::add_address(&tx, id, &v.email)?;
             match (added, changed) {
                 (true, _) => report.added += 1,
                 (false, true) => report.updated += 1,

@@ -50,15 +50,17 @@ impl Report {
     /// One line for the end of `duebox sync`.
     pub fn summary(&self) -> String {
         let filed: usize = self.filed.values().sum();
-        let mut parts = vec![format!("{} new", self.new), format!("{filed} filed")];
-        if filed > 0 {
-            let per: Vec<String> = self
-                .filed
-                .iter()
-                .map(|(folder, n)| format!("{folder}: {n}"))
-                .collect();
-            parts[1] = format!("{filed} filed ({})", per.join(", "));
-        }
+        let per_folder: Vec<String> = self
+            .filed
+            .iter()
+            .map(|(folder, n)| format!("{folder}: {n}"))
+            .collect();
+        let filed = if per_folder.is_empty() {
+            format!("{filed} filed")
+        } else {
+            format!("{filed} filed ({})", per_folder.join(", "))
+        };
+        let mut parts = vec![format!("{} new", self.new), filed];
         parts.push(format!("{} held for review as possible fraud", self.held));
         if self.labelled > 0 {
             parts.push(format!("{} labelled in place", self.labelled));
@@ -95,20 +97,6 @@ pub enum SyncError {
     Server(#[from] ServerError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
-    Other(String),
-}
-
-impl From<anyhow::Error> for SyncError {
-    fn from(e: anyhow::Error) -> Self {
-        match e.downcast::<StoreError>() {
-            Ok(s) => SyncError::Store(s),
-            Err(e) => match e.downcast::<ServerError>() {
-                Ok(s) => SyncError::Server(s),
-                Err(e) => SyncError::Other(format!("{e:#}")),
-            },
-        }
-    }
 }
 
 const INBOX: &str = "INBOX";
@@ -230,17 +218,18 @@ struct Prepared {
     parsed: Option<(Message, Classification)>,
 }
 
-fn prepare(f: &Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
+fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
+    let verdict = classify::classify_bytes(&f.raw, settings.classify);
     let mut row = NewMessage {
         uid: f.uid,
         flags: f.flags.join(" "),
         size: f.size,
         truncated: f.truncated(),
-        raw: f.raw.clone(),
+        raw: f.raw,
         reasons: "[]".into(),
         ..NewMessage::default()
     };
-    match classify::classify_bytes(&f.raw, settings.classify) {
+    match verdict {
         Err(e) => {
             row.parse_error = Some(e.to_string());
             Prepared { row, parsed: None }
@@ -248,7 +237,7 @@ fn prepare(f: &Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
         Ok((msg, mut c)) => {
             let found = apply_records(settings.index, &mut c, &msg, settings.classify);
             row.message_id = msg.message_id.clone();
-            row.sent_at = msg.date.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+            row.sent_at = msg.date.map(crate::store::timestamp);
             row.from_addr = msg.from.as_ref().map(|a| a.email.clone());
             row.subject = Some(msg.subject.clone());
             row.kind = Some(
@@ -335,7 +324,7 @@ fn sync_folder(
         if since.is_none() || since != state.highest_modseq {
             let changes = server.flags(&format!("1:{max_local}"), since)?;
             let known: HashMap<u32, String> = store.local_flags(folder)?.into_iter().collect();
-            store.in_batch(|s| {
+            store.in_batch(|s| -> Result<_, StoreError> {
                 for (uid, flags) in changes {
                     let flags = flags.join(" ");
                     if known.get(&uid).is_some_and(|old| *old != flags) {
@@ -348,35 +337,101 @@ fn sync_folder(
         }
     }
     let local_set: HashSet<u32> = local.iter().copied().collect();
-    let new: Vec<u32> = on_server
+    let mut new: Vec<u32> = on_server
         .into_iter()
         .filter(|u| !local_set.contains(u))
         .collect();
+    if !new.is_empty() && store.has_unlinked(folder)? {
+        new = relink_known(server, store, folder, &new, report)?;
+    }
     progress(Progress::Folder {
         name: name.to_string(),
         to_fetch: new.len(),
     });
-    for chunk in new.chunks(BATCH) {
-        let fetched = server.fetch(chunk)?;
-        let prepared: Vec<Prepared> = fetched.iter().map(|f| prepare(f, settings, file)).collect();
-        store.in_batch(|s| {
-            for p in &prepared {
-                match s.store_message(folder, &p.row)? {
-                    Stored::Relinked(_) => report.relinked += 1,
-                    Stored::Known(_) => {}
-                    Stored::New(_) => {
-                        report.new += 1;
-                        record_new(s, name, p, settings, report)?;
+    // Classification runs on a second thread while the next batch is fetched and the
+    // previous one stored: the three overlap on a two-core machine.
+    std::thread::scope(|scope| -> Result<(), SyncError> {
+        let (to_classify, fetched) = std::sync::mpsc::sync_channel::<Vec<Fetched>>(1);
+        let (to_store, classified) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
+        scope.spawn(move || {
+            for batch in fetched {
+                let prepared = batch
+                    .into_iter()
+                    .map(|f| prepare(f, settings, file))
+                    .collect();
+                if to_store.send(prepared).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut store_next = |store: &mut Store, report: &mut Report| -> Result<(), SyncError> {
+            let Ok(prepared) = classified.recv() else {
+                return Ok(());
+            };
+            store.in_batch(|s| -> Result<_, StoreError> {
+                for p in &prepared {
+                    match s.store_message(folder, &p.row)? {
+                        Stored::Relinked => report.relinked += 1,
+                        Stored::Known => {}
+                        Stored::New => {
+                            report.new += 1;
+                            record_new(s, name, p, settings, report)?;
+                        }
                     }
+                }
+                Ok(())
+            })?;
+            progress(Progress::Fetched(prepared.len()));
+            Ok(())
+        };
+        let mut in_flight = 0;
+        for chunk in new.chunks(BATCH) {
+            let batch = server.fetch(chunk)?;
+            if to_classify.send(batch).is_err() {
+                break;
+            }
+            in_flight += 1;
+            if in_flight > 1 {
+                store_next(store, report)?;
+                in_flight -= 1;
+            }
+        }
+        drop(to_classify);
+        for _ in 0..in_flight {
+            store_next(store, report)?;
+        }
+        Ok(())
+    })?;
+    store.drop_unlinked(folder)?;
+    store.set_folder_state(folder, state.uid_validity, state.highest_modseq)?;
+    Ok(state.uid_validity)
+}
+
+/// Recognises messages we already hold (moved here by us, or renumbered by a UIDVALIDITY
+/// change) by their Message-ID alone, so they are not fetched and classified again; returns
+/// the UIDs still to fetch whole.
+fn relink_known(
+    server: &mut dyn MailServer,
+    store: &mut Store,
+    folder: i64,
+    uids: &[u32],
+    report: &mut Report,
+) -> Result<Vec<u32>, SyncError> {
+    let mut rest = Vec::new();
+    for chunk in uids.chunks(BATCH * 5) {
+        let found = server.fetch_message_ids(chunk)?;
+        store.in_batch(|s| -> Result<_, StoreError> {
+            for m in found {
+                let flags = m.flags.join(" ");
+                match &m.message_id {
+                    Some(mid) if s.relink(folder, m.uid, mid, &flags)? => report.relinked += 1,
+                    _ => rest.push(m.uid),
                 }
             }
             Ok(())
         })?;
-        progress(Progress::Fetched(fetched.len()));
     }
-    store.drop_unlinked(folder)?;
-    store.set_folder_state(folder, state.uid_validity, state.highest_modseq)?;
-    Ok(state.uid_validity)
+    Ok(rest)
 }
 
 /// The record of a newly stored message: synced, classified with reasons, chase history.
@@ -386,7 +441,7 @@ fn record_new(
     p: &Prepared,
     settings: &Settings<'_>,
     report: &mut Report,
-) -> anyhow::Result<()> {
+) -> Result<(), StoreError> {
     let mid = p.row.message_id.as_deref();
     let subject = crate::mail::sanitize::one_line(p.row.subject.as_deref().unwrap_or(""));
     let Some((msg, c)) = &p.parsed else {
@@ -505,7 +560,7 @@ fn file_pending(
         }
         let uids: Vec<u32> = items.iter().map(|(_, uid, _, _)| *uid).collect();
         if !can_move {
-            store.in_batch(|s| {
+            store.in_batch(|s| -> Result<_, StoreError> {
                 for (id, _, mid, _) in &items {
                     s.record_labelled(*id, mid, &format!("labelled for {destination}"))?;
                 }
@@ -514,12 +569,10 @@ fn file_pending(
             report.labelled += items.len();
             continue;
         }
-        let moves: Vec<i64> = store.in_batch(|s| {
+        let moves: Vec<i64> = store.in_batch(|s| -> Result<_, StoreError> {
             items
                 .iter()
-                .map(|(_, uid, mid, _)| {
-                    Ok(s.plan_move(mid, INBOX, *uid, inbox_validity, &destination)?)
-                })
+                .map(|(_, uid, mid, _)| s.plan_move(mid, INBOX, *uid, inbox_validity, &destination))
                 .collect()
         })?;
         if caps.moves {
@@ -527,7 +580,7 @@ fn file_pending(
         } else {
             server.copy_to(&uids, &destination)?;
             failpoint("after-copy");
-            store.in_batch(|s| {
+            store.in_batch(|s| -> Result<_, StoreError> {
                 for id in &moves {
                     s.move_copied(*id)?;
                 }
@@ -535,7 +588,7 @@ fn file_pending(
             })?;
             server.delete(&uids)?;
         }
-        store.in_batch(|s| {
+        store.in_batch(|s| -> Result<_, StoreError> {
             for (id, (_, _, mid, _)) in moves.iter().zip(&items) {
                 s.finish_move(*id, true)?;
                 s.record_event(

@@ -3,7 +3,9 @@
 //! away, and a fault switch that makes the n-th call fail as a dropped connection would.
 //! The real-server tests run the same engine against Dovecot.
 
-use super::server::{Capabilities, Fetched, FolderState, MailServer, ServerError, ServerResult};
+use super::server::{
+    Capabilities, Fetched, FolderState, Identified, MailServer, ServerError, ServerResult,
+};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
@@ -63,12 +65,16 @@ impl FakeServer {
 
     /// Delivers a message (as another client or the MTA would); returns its UID.
     pub fn deliver(&mut self, folder: &str, raw: &[u8]) -> u32 {
+        self.deliver_with_flags(folder, raw.to_vec(), Vec::new())
+    }
+
+    fn deliver_with_flags(&mut self, folder: &str, raw: Vec<u8>, flags: Vec<String>) -> u32 {
         self.create(folder);
         let f = self.folders.get_mut(folder).expect("created");
         let uid = f.next_uid;
         f.next_uid += 1;
         f.modseq += 1;
-        f.messages.insert(uid, (raw.to_vec(), Vec::new(), f.modseq));
+        f.messages.insert(uid, (raw, flags, f.modseq));
         uid
     }
 
@@ -109,14 +115,7 @@ impl FakeServer {
             .get_mut(from)
             .and_then(|f| f.messages.remove(&uid))
             .expect("message");
-        let new_uid = self.deliver(to, &m.0);
-        self.folders
-            .get_mut(to)
-            .expect("folder")
-            .messages
-            .get_mut(&new_uid)
-            .expect("delivered")
-            .1 = m.1;
+        self.deliver_with_flags(to, m.0, m.1);
     }
 
     /// The server renumbers a folder (a restore from backup, a migration).
@@ -192,7 +191,6 @@ impl MailServer for FakeServer {
             .ok_or_else(|| ServerError::new(format!("no folder {folder}")))?;
         let state = FolderState {
             uid_validity: f.uid_validity,
-            uid_next: f.next_uid,
             exists: f.messages.len() as u32,
             highest_modseq: self.caps.condstore.then_some(f.modseq),
             keywords: true,
@@ -228,13 +226,28 @@ impl MailServer for FakeServer {
         Ok(uids
             .iter()
             .filter_map(|uid| {
-                let (raw, flags, modseq) = f.messages.get(uid)?;
+                let (raw, flags, _) = f.messages.get(uid)?;
                 Some(Fetched {
                     uid: *uid,
                     flags: flags.clone(),
                     size: raw.len() as u32,
                     raw: raw.clone(),
-                    modseq: Some(*modseq),
+                })
+            })
+            .collect())
+    }
+
+    fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>> {
+        self.call()?;
+        let f = self.current()?;
+        Ok(uids
+            .iter()
+            .filter_map(|uid| {
+                let (raw, flags, _) = f.messages.get(uid)?;
+                Some(Identified {
+                    uid: *uid,
+                    message_id: FakeServer::message_id_of(raw),
+                    flags: flags.clone(),
                 })
             })
             .collect())
@@ -270,17 +283,6 @@ impl MailServer for FakeServer {
         Ok(())
     }
 
-    fn remove_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
-        self.call()?;
-        let f = self.current()?;
-        for uid in uids {
-            if let Some(m) = f.messages.get_mut(uid) {
-                m.1.retain(|x| !flags.contains(&x.as_str()));
-            }
-        }
-        Ok(())
-    }
-
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         if !self.caps.moves {
             return Err(ServerError::new("MOVE is not supported"));
@@ -305,14 +307,7 @@ impl MailServer for FakeServer {
                 .collect()
         };
         for (raw, flags) in copies {
-            let uid = self.deliver(folder, &raw);
-            self.folders
-                .get_mut(folder)
-                .expect("folder")
-                .messages
-                .get_mut(&uid)
-                .expect("delivered")
-                .1 = flags;
+            self.deliver_with_flags(folder, raw, flags);
         }
         Ok(())
     }
@@ -327,19 +322,6 @@ impl MailServer for FakeServer {
         for uid in uids {
             f.messages.remove(uid);
         }
-        Ok(())
-    }
-
-    fn append(&mut self, folder: &str, raw: &[u8], flags: &[&str]) -> ServerResult<()> {
-        self.call()?;
-        let uid = self.deliver(folder, raw);
-        self.folders
-            .get_mut(folder)
-            .expect("folder")
-            .messages
-            .get_mut(&uid)
-            .expect("delivered")
-            .1 = flags.iter().map(|s| s.to_string()).collect();
         Ok(())
     }
 }

@@ -31,7 +31,6 @@ pub struct Capabilities {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FolderState {
     pub uid_validity: u32,
-    pub uid_next: u32,
     pub exists: u32,
     pub highest_modseq: Option<u64>,
     /// Whether keywords such as `$Chaser` are kept (PERMANENTFLAGS has `\*`).
@@ -46,13 +45,20 @@ pub struct Fetched {
     pub flags: Vec<String>,
     pub size: u32,
     pub raw: Vec<u8>,
-    pub modseq: Option<u64>,
 }
 
 impl Fetched {
     pub fn truncated(&self) -> bool {
         (self.raw.len() as u64) < u64::from(self.size)
     }
+}
+
+/// A message known by its UID, Message-ID (if it has one) and flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identified {
+    pub uid: u32,
+    pub message_id: Option<String>,
+    pub flags: Vec<String>,
 }
 
 /// The operations the sync engine uses. Every call acts on the selected folder unless it
@@ -74,18 +80,17 @@ pub trait MailServer {
     ) -> ServerResult<Vec<(u32, Vec<String>)>>;
     /// Fetches messages (without setting \Seen).
     fn fetch(&mut self, uids: &[u32]) -> ServerResult<Vec<Fetched>>;
+    /// Fetches only the Message-ID and flags of messages (to recognise ones we know).
+    fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>>;
     /// UIDs in the selected folder whose Message-ID header is `message_id`.
     fn search_message_id(&mut self, message_id: &str) -> ServerResult<Vec<u32>>;
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()>;
-    fn remove_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()>;
     /// UID MOVE (only when `capabilities().moves`).
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
     /// UID COPY.
     fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
     /// Marks \Deleted and UID EXPUNGEs exactly these messages (needs UIDPLUS).
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()>;
-    /// Appends a message to a folder with the given flags.
-    fn append(&mut self, folder: &str, raw: &[u8], flags: &[&str]) -> ServerResult<()>;
 }
 
 /// A UID set for IMAP commands: runs of consecutive UIDs joined ("1:3,7,9:12").
