@@ -21,6 +21,10 @@ pub struct Config {
     pub folders: Folders,
     #[serde(default)]
     pub sync: Sync,
+    /// The outgoing server for replies: required to send, not to draft.
+    pub smtp: Option<Smtp>,
+    #[serde(default)]
+    pub reply: Reply,
     /// Where `check` found the `[imap] security` value, for its error line.
     #[serde(skip)]
     security_line: Option<usize>,
@@ -61,7 +65,36 @@ pub struct Imap {
     pub ca_file: Option<PathBuf>,
 }
 
+/// Where a secret comes from: exactly one of the three.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretKeys {
+    pub password_cmd: Option<String>,
+    pub password_env: Option<String>,
+    pub oauth2_token_cmd: Option<String>,
+}
+
+impl SecretKeys {
+    fn count(&self) -> usize {
+        [
+            &self.password_cmd,
+            &self.password_env,
+            &self.oauth2_token_cmd,
+        ]
+        .iter()
+        .filter(|s| s.is_some())
+        .count()
+    }
+}
+
 impl Imap {
+    pub fn secret_keys(&self) -> SecretKeys {
+        SecretKeys {
+            password_cmd: self.password_cmd.clone(),
+            password_env: self.password_env.clone(),
+            oauth2_token_cmd: self.oauth2_token_cmd.clone(),
+        }
+    }
+
     /// The account as shown to the user.
     pub fn shown(&self) -> String {
         self.name
@@ -74,6 +107,70 @@ impl Imap {
             Security::Tls => 993,
             _ => 143,
         })
+    }
+}
+
+/// The outgoing (SMTP) server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    /// Default: 465 for tls, 587 for starttls.
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub security: Security,
+    /// Default: the [imap] login.
+    pub login: Option<String>,
+    /// As in [imap]; none of the three: the [imap] account's secret is used.
+    pub password_cmd: Option<String>,
+    pub password_env: Option<String>,
+    pub oauth2_token_cmd: Option<String>,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Smtp {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            Security::Tls => 465,
+            Security::Starttls => 587,
+            Security::Plain => 25,
+        })
+    }
+
+    pub fn secret_keys(&self) -> SecretKeys {
+        SecretKeys {
+            password_cmd: self.password_cmd.clone(),
+            password_env: self.password_env.clone(),
+            oauth2_token_cmd: self.oauth2_token_cmd.clone(),
+        }
+    }
+}
+
+/// How replies are written and kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Reply {
+    /// Our address, as `Name <address>`: replies come from it.
+    pub from: Option<String>,
+    /// The lines under every reply.
+    pub signature: String,
+    /// Who escalations go to.
+    pub approver: Option<String>,
+    /// The IMAP folder a copy of every reply is saved in.
+    pub sent_folder: String,
+    /// false for servers that keep sent mail themselves (Gmail, Outlook).
+    pub save_sent: bool,
+}
+
+impl Default for Reply {
+    fn default() -> Self {
+        Reply {
+            from: None,
+            signature: String::new(),
+            approver: None,
+            sent_folder: "Sent".into(),
+            save_sent: true,
+        }
     }
 }
 
@@ -253,6 +350,7 @@ impl Config {
 
     /// The rules serde cannot express.
     fn check(&self) -> Result<(), String> {
+        self.check_smtp()?;
         let Some(imap) = &self.imap else {
             return Ok(());
         };
@@ -264,14 +362,7 @@ impl Config {
                 imap.host
             ));
         }
-        let secrets = [
-            &imap.password_cmd,
-            &imap.password_env,
-            &imap.oauth2_token_cmd,
-        ]
-        .iter()
-        .filter(|s| s.is_some())
-        .count();
+        let secrets = imap.secret_keys().count();
         if secrets != 1 {
             return Err(format!(
                 "[imap] needs exactly one of password_cmd, password_env or oauth2_token_cmd (found {secrets}); passwords are never written in the file"
@@ -287,6 +378,47 @@ impl Config {
                     "[folders] name '{name}' is not a folder path such as \"Chasers/Overdue\""
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    fn check_smtp(&self) -> Result<(), String> {
+        for (key, value) in [
+            ("from", &self.reply.from),
+            ("approver", &self.reply.approver),
+        ] {
+            if let Some(v) = value {
+                if v.parse::<lettre::message::Mailbox>().is_err() {
+                    return Err(format!(
+                        "[reply] {key} = \"{v}\" is not a mail address such as \"Northwind Accounts <ap@northwind.example>\""
+                    ));
+                }
+            }
+        }
+        let Some(smtp) = &self.smtp else {
+            return Ok(());
+        };
+        if smtp.security == Security::Plain && !is_loopback(&smtp.host) {
+            return Err(format!(
+                "[smtp] security = \"plain\" would send the password unencrypted to {}; plain is allowed only to a loopback host. Use \"tls\" or \"starttls\"",
+                smtp.host
+            ));
+        }
+        let secrets = smtp.secret_keys().count();
+        if secrets > 1 {
+            return Err(format!(
+                "[smtp] takes at most one of password_cmd, password_env or oauth2_token_cmd (found {secrets}); with none, the [imap] account's secret is used"
+            ));
+        }
+        if secrets == 0 && self.imap.is_none() {
+            return Err(
+                "[smtp] needs password_cmd, password_env or oauth2_token_cmd (there is no [imap] account to borrow the secret from)".into(),
+            );
+        }
+        if smtp.login.is_none() && self.imap.is_none() {
+            return Err("[smtp] needs login (there is no [imap] login to use)".into());
         }
         Ok(())
     }

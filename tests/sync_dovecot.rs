@@ -305,6 +305,10 @@ impl MailServer for Saboteur<'_> {
         self.tick()?;
         self.inner.delete(u)
     }
+    fn append(&mut self, folder: &str, flags: &[&str], raw: &[u8]) -> ServerResult<()> {
+        self.tick()?;
+        self.inner.append(folder, flags, raw)
+    }
 }
 
 #[test]

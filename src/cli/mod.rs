@@ -4,8 +4,11 @@
 mod classify;
 mod config_cmd;
 mod csv_files;
+mod log;
 mod payables;
+mod reply;
 mod sync;
+mod templates;
 mod vendors;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +44,14 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// Check the config file and the mailbox login.
     Config(config_cmd::ConfigArgs),
+    /// Answer a stored message with a template: rendered, sent once over SMTP, recorded.
+    Reply(reply::ReplyArgs),
+    /// The replies sent and waiting: list, show, retry a failed one, resolve an interrupted one.
+    Outbox(reply::OutboxArgs),
+    /// The reply templates: list, show, edit, render.
+    Templates(templates::TemplatesArgs),
+    /// The record of every message, decision and reply (by vendor, invoice, date; CSV).
+    Log(log::LogArgs),
 }
 
 /// Runs the command line; the exit code is what the process returns.
@@ -52,6 +63,10 @@ pub fn run() -> ExitCode {
         Command::Vendors(args) => vendors::run(&cli, args),
         Command::Sync(args) => sync::run(&cli, args),
         Command::Config(args) => config_cmd::run(&cli, args),
+        Command::Reply(args) => reply::run(&cli, args),
+        Command::Outbox(args) => reply::run_outbox(&cli, args),
+        Command::Templates(args) => templates::run(&cli, args),
+        Command::Log(args) => log::run(&cli, args),
     };
     match result {
         Ok(code) => code,

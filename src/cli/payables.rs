@@ -79,7 +79,7 @@ pub enum PayablesCommand {
     },
 }
 
-fn parse_day(s: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_day(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD (e.g. 2026-11-23)"))
 }

@@ -7,32 +7,43 @@ use crate::config;
 /// Why the secret could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    #[error("the command in [imap] {key} could not be started: {reason}")]
-    Start { key: &'static str, reason: String },
-    #[error("the command in [imap] {key} failed ({status}){stderr}; run it yourself to see why")]
+    #[error("the command in [{section}] {key} could not be started: {reason}")]
+    Start {
+        section: &'static str,
+        key: &'static str,
+        reason: String,
+    },
+    #[error(
+        "the command in [{section}] {key} failed ({status}){stderr}; run it yourself to see why"
+    )]
     Failed {
+        section: &'static str,
         key: &'static str,
         status: String,
         stderr: String,
     },
     #[error(
-        "the command in [imap] {key} printed nothing; it must print the secret on its first line"
+        "the command in [{section}] {key} printed nothing; it must print the secret on its first line"
     )]
-    Empty { key: &'static str },
-    #[error("the environment variable {0} named by [imap] password_env is not set (or not UTF-8)")]
-    Env(String),
-    #[error("[imap] needs password_cmd, password_env or oauth2_token_cmd")]
-    Missing,
+    Empty {
+        section: &'static str,
+        key: &'static str,
+    },
+    #[error("the environment variable {var} named by [{section}] password_env is not set (or not UTF-8)")]
+    Env { section: &'static str, var: String },
+    #[error("[{0}] needs password_cmd, password_env or oauth2_token_cmd")]
+    Missing(&'static str),
 }
 
 /// Runs a shell command and takes the first line it prints (as mbsync's PassCmd does).
-fn run(key: &'static str, command: &str) -> Result<String, SecretError> {
+fn run(section: &'static str, key: &'static str, command: &str) -> Result<String, SecretError> {
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(command)
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| SecretError::Start {
+            section,
             key,
             reason: e.to_string(),
         })?;
@@ -44,6 +55,7 @@ fn run(key: &'static str, command: &str) -> Result<String, SecretError> {
             .map(|l| format!(": {}", crate::mail::sanitize::one_line(l)))
             .unwrap_or_default();
         return Err(SecretError::Failed {
+            section,
             key,
             status: out.status.to_string(),
             stderr,
@@ -52,22 +64,32 @@ fn run(key: &'static str, command: &str) -> Result<String, SecretError> {
     let text = String::from_utf8_lossy(&out.stdout);
     let secret = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if secret.is_empty() {
-        return Err(SecretError::Empty { key });
+        return Err(SecretError::Empty { section, key });
     }
     Ok(secret.to_string())
 }
 
+/// The secret named by a config section's password_cmd / password_env / oauth2_token_cmd.
+pub fn secret(section: &'static str, keys: &config::SecretKeys) -> Result<Secret, SecretError> {
+    if let Some(cmd) = &keys.oauth2_token_cmd {
+        Ok(Secret::Bearer(run(section, "oauth2_token_cmd", cmd)?))
+    } else if let Some(cmd) = &keys.password_cmd {
+        Ok(Secret::Password(run(section, "password_cmd", cmd)?))
+    } else if let Some(var) = &keys.password_env {
+        Ok(Secret::Password(std::env::var(var).map_err(|_| {
+            SecretError::Env {
+                section,
+                var: var.clone(),
+            }
+        })?))
+    } else {
+        Err(SecretError::Missing(section))
+    }
+}
+
 /// The account described by `[imap]`, with its secret.
 pub fn from_config(imap: &config::Imap) -> Result<Account, SecretError> {
-    let secret = if let Some(cmd) = &imap.oauth2_token_cmd {
-        Secret::Bearer(run("oauth2_token_cmd", cmd)?)
-    } else if let Some(cmd) = &imap.password_cmd {
-        Secret::Password(run("password_cmd", cmd)?)
-    } else if let Some(var) = &imap.password_env {
-        Secret::Password(std::env::var(var).map_err(|_| SecretError::Env(var.clone()))?)
-    } else {
-        return Err(SecretError::Missing);
-    };
+    let secret = secret("imap", &imap.secret_keys())?;
     Ok(Account {
         host: imap.host.clone(),
         port: imap.port(),

@@ -449,4 +449,14 @@ impl MailServer for Imap {
         self.session.uid_expunge(&set).map_err(protocol)?;
         Ok(())
     }
+
+    fn append(&mut self, folder: &str, flags: &[&str], raw: &[u8]) -> ServerResult<()> {
+        let name = self.server_name(folder);
+        self.session
+            .append(&name, raw)
+            .flags(flags.iter().map(|f| imap::types::Flag::from(*f)))
+            .finish()
+            .map_err(|e| ServerError::new(format!("cannot save a copy in '{folder}': {e}")))?;
+        Ok(())
+    }
 }

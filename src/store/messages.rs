@@ -381,33 +381,6 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Adds an event to the record.
-    pub fn record_event(
-        &mut self,
-        actor: &str,
-        kind: &str,
-        message_id: Option<&str>,
-        vendor: Option<&str>,
-        invoice: Option<&str>,
-        detail: &str,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO events (at, actor, kind, message_id, vendor, invoice, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                now(),
-                actor,
-                kind,
-                message_id,
-                vendor,
-                invoice,
-                detail
-            ])?;
-        Ok(())
-    }
-
     /// The Message-IDs stored in a folder (for tests and checks), in UID order.
     pub fn message_ids(&self, folder: &str) -> Result<Vec<Option<String>>, StoreError> {
         let mut stmt = self.conn.prepare(
@@ -415,6 +388,59 @@ impl Store {
              WHERE f.name = ?1 ORDER BY m.uid",
         )?;
         let rows = stmt.query_map(params![folder], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A stored message with its raw text, for replies and display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub folder: String,
+    pub uid: Option<u32>,
+    pub message_id: Option<String>,
+    pub raw: Vec<u8>,
+}
+
+impl Store {
+    /// A message by its row id, or by its Message-ID (with or without angle brackets).
+    pub fn find_message(&self, reference: &str) -> Result<Option<StoredMessage>, StoreError> {
+        let sql = "SELECT m.id, f.name, m.uid, m.message_id, b.raw
+                   FROM messages m JOIN folders f ON f.id = m.folder_id JOIN bodies b ON b.message = m.id";
+        let row = |r: &rusqlite::Row<'_>| {
+            Ok(StoredMessage {
+                id: r.get(0)?,
+                folder: r.get(1)?,
+                uid: r.get(2)?,
+                message_id: r.get(3)?,
+                raw: r.get(4)?,
+            })
+        };
+        let reference = reference.trim();
+        if let Ok(id) = reference.parse::<i64>() {
+            return Ok(self
+                .conn
+                .query_row(&format!("{sql} WHERE m.id = ?1"), params![id], row)
+                .optional()?);
+        }
+        let bare = reference.trim_start_matches('<').trim_end_matches('>');
+        Ok(self
+            .conn
+            .query_row(
+                &format!("{sql} WHERE m.message_id IN (?1, ?2) ORDER BY m.id DESC LIMIT 1"),
+                params![format!("<{bare}>"), bare],
+                row,
+            )
+            .optional()?)
+    }
+
+    /// The folders a message (by Message-ID) is stored in, with its UID there.
+    pub fn locations(&self, message_id: &str) -> Result<Vec<(String, Option<u32>)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT f.name, m.uid FROM messages m JOIN folders f ON f.id = m.folder_id
+             WHERE m.message_id = ?1 ORDER BY m.id",
+        )?;
+        let rows = stmt.query_map(params![message_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -124,6 +124,41 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX events_at ON events(at);
     ",
+    // 4: replies: the outbox that makes sending exactly-once, and events findable by invoice.
+    r"
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        -- Ours, with angle brackets: how the reply is found in Sent after a crash.
+        message_id TEXT NOT NULL UNIQUE,
+        -- The Message-ID of the message answered.
+        answers TEXT,
+        template TEXT NOT NULL,
+        escalation INTEGER NOT NULL DEFAULT 0,
+        vendor TEXT,
+        invoice TEXT,
+        invoice_key TEXT,
+        envelope_from TEXT NOT NULL,
+        envelope_to TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        -- The exact bytes handed to SMTP and saved in Sent.
+        raw BLOB NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'discarded')),
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        -- After sending: the copy in Sent and \Answered on the original (1 = done or not wanted).
+        saved_to_sent INTEGER NOT NULL DEFAULT 0,
+        flagged_answered INTEGER NOT NULL DEFAULT 0,
+        -- The demo's outbox: never sent anywhere.
+        demo INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX outbox_state ON outbox(state);
+    CREATE INDEX outbox_answers ON outbox(answers);
+    ALTER TABLE events ADD COLUMN invoice_key TEXT;
+    CREATE INDEX events_invoice ON events(invoice_key);
+    CREATE INDEX events_message ON events(message_id);
+    ",
 ];
 
 /// Recomputes every payable's comparable invoice number.
@@ -142,6 +177,20 @@ fn rekey_invoices(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
 }
 
 /// The schema version this build writes.
+fn key_events(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, invoice FROM events WHERE invoice IS NOT NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, invoice) in rows {
+        tx.execute(
+            "UPDATE events SET invoice_key = ?2 WHERE id = ?1",
+            rusqlite::params![id, crate::classify::extract::normalise_invoice(&invoice)],
+        )?;
+    }
+    Ok(())
+}
+
 pub fn latest() -> i64 {
     STEPS.len() as i64
 }
@@ -164,6 +213,10 @@ fn apply_until(conn: &mut Connection, from: i64, to: i64) -> rusqlite::Result<()
         if i + 1 == 2 {
             // Invoice numbers are compared without leading zeros since schema 2.
             rekey_invoices(&tx)?;
+        }
+        if i + 1 == 4 {
+            // Events are found by invoice the same way since schema 4.
+            key_events(&tx)?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;

@@ -3,13 +3,17 @@
 //! written by a newer duebox is refused rather than damaged. No network or terminal code here.
 
 mod chases;
+mod events;
 mod messages;
 mod migrations;
+mod outbox;
 pub mod payables;
 mod vendors;
 
 pub use chases::PriorChase;
-pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder};
+pub use events::{Event, EventFilter};
+pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};
+pub use outbox::{NewReply, OutboxEntry, OutboxState};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

@@ -151,6 +151,18 @@ impl Store {
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                         params![vendor, values.number, key, values.amount.to_string(), values.currency, values.issue, values.due, values.status, values.scheduled, values.paid, values.reference],
                     )?;
+                    super::events::insert(
+                        &tx,
+                        "user",
+                        "payable_added",
+                        None,
+                        Some(&p.vendor),
+                        Some(&p.invoice_number),
+                        &format!(
+                            "{} {} due {}, {}",
+                            values.amount, values.currency, p.due_date, values.status
+                        ),
+                    )?;
                     report.added += 1;
                 }
                 Some((id, stored)) => {
@@ -161,6 +173,23 @@ impl Store {
                             "UPDATE payables SET invoice_number = ?2, amount = ?3, currency = ?4, issue_date = ?5, due_date = ?6,
                              status = ?7, scheduled_on = ?8, paid_on = ?9, reference = ?10 WHERE id = ?1",
                             params![id, values.number, values.amount.to_string(), values.currency, values.issue, values.due, values.status, values.scheduled, values.paid, values.reference],
+                        )?;
+                        super::events::insert(
+                            &tx,
+                            "user",
+                            "payable_changed",
+                            None,
+                            Some(&p.vendor),
+                            Some(&p.invoice_number),
+                            &format!(
+                                "was {} {} {}; now {} {} {}",
+                                stored.amount,
+                                stored.currency,
+                                stored.status,
+                                values.amount,
+                                values.currency,
+                                values.status
+                            ),
                         )?;
                         report.updated += 1;
                     }
@@ -267,6 +296,24 @@ impl Store {
         }
     }
 
+    fn payable_event(&self, id: i64, kind: &str, detail: &str) -> Result<(), StoreError> {
+        let (vendor, invoice): (String, String) = self.conn.query_row(
+            "SELECT v.name, p.invoice_number FROM payables p JOIN vendors v ON v.id = p.vendor_id WHERE p.id = ?1",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        super::events::insert(
+            &self.conn,
+            "user",
+            kind,
+            None,
+            Some(&vendor),
+            Some(&invoice),
+            detail,
+        )?;
+        Ok(())
+    }
+
     /// Records that an invoice was paid on `on`, with the payment reference if known.
     pub fn mark_paid(
         &mut self,
@@ -279,6 +326,16 @@ impl Store {
         self.conn.execute(
             "UPDATE payables SET status = 'paid', paid_on = ?2, reference = COALESCE(?3, reference) WHERE id = ?1",
             params![id, on.to_string(), reference],
+        )?;
+        self.payable_event(
+            id,
+            "payable_paid",
+            &format!(
+                "paid on {on}{}",
+                reference
+                    .map(|r| format!(", reference {r}"))
+                    .unwrap_or_default()
+            ),
         )?;
         Ok(())
     }
@@ -294,6 +351,11 @@ impl Store {
         self.conn.execute(
             "UPDATE payables SET status = 'scheduled', scheduled_on = ?2 WHERE id = ?1",
             params![id, on.to_string()],
+        )?;
+        self.payable_event(
+            id,
+            "payable_scheduled",
+            &format!("payment scheduled for {on}"),
         )?;
         Ok(())
     }

@@ -265,6 +265,21 @@ impl MailServer for FakeServer {
             .collect())
     }
 
+    fn append(&mut self, folder: &str, flags: &[&str], raw: &[u8]) -> ServerResult<()> {
+        self.call()?;
+        if !self.folders.contains_key(folder) {
+            return Err(ServerError::new(format!(
+                "cannot save a copy in '{folder}': no such folder"
+            )));
+        }
+        self.deliver_with_flags(
+            folder,
+            raw.to_vec(),
+            flags.iter().map(|f| f.to_string()).collect(),
+        );
+        Ok(())
+    }
+
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
         self.call()?;
         let f = self.current()?;

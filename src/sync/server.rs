@@ -91,6 +91,8 @@ pub trait MailServer {
     fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
     /// Marks \Deleted and UID EXPUNGEs exactly these messages (needs UIDPLUS).
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()>;
+    /// APPENDs a message to a folder with these flags (a sent reply's copy in Sent).
+    fn append(&mut self, folder: &str, flags: &[&str], raw: &[u8]) -> ServerResult<()>;
 }
 
 /// A UID set for IMAP commands: runs of consecutive UIDs joined ("1:3,7,9:12").

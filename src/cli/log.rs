@@ -1,0 +1,87 @@
+//! `duebox log`: the record of everything duebox saw and did, filtered by vendor, invoice or
+//! date, printed or exported as CSV.
+
+use super::Cli;
+use crate::mail::sanitize::one_line;
+use crate::store::EventFilter;
+use chrono::NaiveDate;
+use clap::Args;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only this vendor (a part of its name, any case).
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Only this invoice, and everything about the messages that claimed it.
+    #[arg(long)]
+    pub invoice: Option<String>,
+    /// Only events on or after this date.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::payables::parse_day)]
+    pub since: Option<NaiveDate>,
+    /// CSV on standard output: at,actor,kind,message_id,vendor,invoice,detail.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+pub fn run(cli: &Cli, args: &LogArgs) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(cli)?;
+    let store = super::open_store(cli, &config)?;
+    let events = store.events(&EventFilter {
+        vendor: args.vendor.clone(),
+        invoice: args.invoice.clone(),
+        since: args.since,
+    })?;
+    if args.csv {
+        let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+        w.write_record([
+            "at",
+            "actor",
+            "kind",
+            "message_id",
+            "vendor",
+            "invoice",
+            "detail",
+        ])?;
+        for e in &events {
+            w.write_record([
+                e.at.as_str(),
+                &e.actor,
+                &e.kind,
+                e.message_id.as_deref().unwrap_or(""),
+                e.vendor.as_deref().unwrap_or(""),
+                e.invoice.as_deref().unwrap_or(""),
+                &e.detail,
+            ])?;
+        }
+        w.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if events.is_empty() {
+        println!("no events match");
+    }
+    for e in &events {
+        let about = [e.vendor.as_deref(), e.invoice.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!(
+            "{}  {:<10} {:<16} {}{}{}",
+            e.at,
+            e.actor,
+            e.kind,
+            if about.is_empty() {
+                String::new()
+            } else {
+                format!("[{}] ", one_line(&about))
+            },
+            one_line(&e.detail),
+            e.message_id
+                .as_deref()
+                .map(|m| format!("  <{}>", one_line(m)))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,320 @@
+//! `duebox reply` and `duebox outbox`: answering a stored message with a template from the
+//! command line (scripts, the background mode), and the outbox after a failure or a crash.
+
+use super::Cli;
+use crate::config::Config;
+use crate::imap::{account, Imap};
+use crate::outbox::{OutboxError, Prepared, ReplyContext, Sending};
+use crate::reply::{Asked, Identity, Templates};
+use crate::smtp::SmtpAccount;
+use crate::store::{OutboxState, Store};
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use std::process::ExitCode;
+
+/// What a reply is asked with, shared by `reply` and `templates render`.
+#[derive(Debug, Args, Clone)]
+pub struct AskArgs {
+    /// The payment date to promise (set_expectations, negotiate) [default: the scheduled date].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::payables::parse_day)]
+    pub pay_on: Option<NaiveDate>,
+    /// Propose this many monthly instalments from --pay-on (negotiate).
+    #[arg(long, value_name = "N")]
+    pub instalments: Option<u32>,
+    /// A note for the reply (escalate, negotiate, dispute_amount).
+    #[arg(long)]
+    pub note: Option<String>,
+    /// The date to count days overdue from [default: today].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::payables::parse_day)]
+    pub today: Option<NaiveDate>,
+}
+
+impl AskArgs {
+    pub fn asked(&self) -> Asked {
+        Asked {
+            pay_on: self.pay_on,
+            instalments: self.instalments,
+            note: self.note.clone(),
+        }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReplyArgs {
+    /// The message: its number in the database (`duebox log` shows Message-IDs) or its Message-ID.
+    pub message: String,
+    /// acknowledge, set_expectations, negotiate, confirm_payment, dispute_amount, escalate, or your own.
+    #[arg(long, short)]
+    pub template: String,
+    #[command(flatten)]
+    pub ask: AskArgs,
+    /// Show the reply, send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send even though this message was already answered with this template.
+    #[arg(long)]
+    pub again: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    pub command: Option<OutboxCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// List the replies, newest first (the default).
+    List,
+    /// Show one reply as it was (or will be) sent.
+    Show { id: i64 },
+    /// Send a failed reply again (the same message, the same Message-ID).
+    Retry { id: i64 },
+    /// Decide about a reply duebox was sending when it stopped.
+    Resolve {
+        id: i64,
+        /// It arrived: record it as sent.
+        #[arg(long, conflicts_with = "resend", required_unless_present = "resend")]
+        sent: bool,
+        /// It did not arrive: send it again.
+        #[arg(long)]
+        resend: bool,
+    },
+    /// Give up a failed or unresolved reply (kept in the record as discarded).
+    Discard { id: i64 },
+}
+
+/// Who we are in replies, from the config.
+pub(crate) fn identity(config: &Config) -> Identity {
+    let company = config.company.name.clone();
+    let signature = if !config.reply.signature.trim().is_empty() {
+        config.reply.signature.trim_end().to_string()
+    } else if company.is_empty() {
+        "Accounts Payable".to_string()
+    } else {
+        format!("Accounts Payable\n{company}")
+    };
+    Identity {
+        from: config.reply.from.clone().unwrap_or_default(),
+        company,
+        signature,
+        approver: config.reply.approver.clone(),
+    }
+}
+
+/// Everything replies are written with.
+pub(crate) fn context(
+    config: &Config,
+    store: &Store,
+    today: NaiveDate,
+) -> anyhow::Result<ReplyContext> {
+    Ok(ReplyContext {
+        templates: Templates::standard(),
+        identity: identity(config),
+        classify: super::classify_options(config, &[], today),
+        index: store.payables_index()?,
+    })
+}
+
+/// Prints a draft the way it will go out.
+pub(crate) fn print_draft(p: &Prepared) {
+    let d = &p.draft;
+    println!("From: {}", d.from);
+    println!("To: {}", d.to);
+    println!("Subject: {}", d.subject);
+    if let Some(id) = &d.in_reply_to {
+        println!("In-Reply-To: {id}");
+    }
+    println!("Template: {}", d.template);
+    println!();
+    print!("{}", crate::mail::sanitize::for_terminal(&d.body));
+    for w in &d.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(b) = &d.blocked {
+        eprintln!("BLOCKED: {b}");
+    }
+}
+
+/// The mailbox, when the config has one and it answers; otherwise why not (sending goes on).
+fn mailbox(config: &Config) -> (Option<Imap>, Option<String>) {
+    let Some(imap) = &config.imap else {
+        return (
+            None,
+            Some("no [imap] in the config: the copy in Sent and \\Answered are skipped".into()),
+        );
+    };
+    let connected = account::from_config(imap)
+        .map_err(|e| e.to_string())
+        .and_then(|a| Imap::connect(&a).map_err(|e| e.to_string()));
+    match connected {
+        Ok(s) => (Some(s), None),
+        Err(e) => (None, Some(format!("cannot reach the mailbox ({e}); the copy in Sent and \\Answered wait for the next sync"))),
+    }
+}
+
+/// Our mail domain, for the SMTP greeting.
+fn hello(config: &Config) -> String {
+    config
+        .reply
+        .from
+        .as_deref()
+        .and_then(|f| f.parse::<lettre::message::Mailbox>().ok())
+        .map(|m| m.email.domain().to_string())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Runs `f` with a sender wired to SMTP and (when it answers) the mailbox.
+fn with_sender<T>(
+    config: &Config,
+    store: &mut Store,
+    f: impl FnOnce(&mut Sending<'_>) -> Result<T, OutboxError>,
+) -> anyhow::Result<Result<T, OutboxError>> {
+    let account = SmtpAccount::from_config(config, &hello(config))?;
+    let mut transport = account.connect()?;
+    let (mut imap, note) = mailbox(config);
+    if let Some(n) = note {
+        eprintln!("duebox: {n}");
+    }
+    let mut sending = Sending {
+        store,
+        transport: &mut transport,
+        mailbox: imap
+            .as_mut()
+            .map(|s| s as &mut dyn crate::sync::server::MailServer),
+        sent_folder: config.reply.sent_folder.clone(),
+        save_sent: config.reply.save_sent,
+    };
+    let result = f(&mut sending);
+    drop(sending);
+    if let Some(s) = imap {
+        s.logout();
+    }
+    Ok(result)
+}
+
+fn report(result: Result<crate::outbox::Sent, OutboxError>, what: &str) -> ExitCode {
+    match result {
+        Ok(sent) => {
+            println!("sent {what} (outbox #{}): {}", sent.id, sent.response);
+            for l in sent.later {
+                eprintln!("duebox: after sending: {l}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("duebox: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(cli)?;
+    let mut store = super::open_store(cli, &config)?;
+    let stored = store.find_message(&args.message)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no message '{}' in the database; give its number or its Message-ID (`duebox log` lists them), and sync first",
+            crate::mail::sanitize::one_line(&args.message)
+        )
+    })?;
+    let ctx = context(&config, &store, args.ask.today())?;
+    let prepared = match ctx.prepare(
+        &stored.raw,
+        &args.template,
+        &args.ask.asked(),
+        args.ask.today(),
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("duebox: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if args.dry_run {
+        print_draft(&prepared);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let what = format!("{} to {}", prepared.draft.template, prepared.draft.to);
+    let again = args.again;
+    let result = with_sender(&config, &mut store, |s| s.send(&prepared, again))?;
+    Ok(report(result, &what))
+}
+
+pub fn run_outbox(cli: &Cli, args: &OutboxArgs) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(cli)?;
+    let mut store = super::open_store(cli, &config)?;
+    match args.command.as_ref().unwrap_or(&OutboxCommand::List) {
+        OutboxCommand::List => {
+            let entries = store.outbox(&[])?;
+            if entries.is_empty() {
+                println!("the outbox is empty");
+            }
+            for e in entries {
+                let state = if e.demo {
+                    format!("{} (demo, not sent)", e.state.as_str())
+                } else {
+                    e.state.as_str().to_string()
+                };
+                println!(
+                    "#{:<4} {:<10} {:<16} {:<19} {} — {}{}",
+                    e.id,
+                    state,
+                    e.template,
+                    e.sent_at.as_deref().unwrap_or(&e.created_at),
+                    e.envelope_to,
+                    crate::mail::sanitize::one_line(&e.subject),
+                    e.error.map(|x| format!(" [{x}]")).unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        OutboxCommand::Show { id } => {
+            let e = store
+                .outbox_entry(*id)?
+                .ok_or(OutboxError::NoSuchEntry(*id))?;
+            println!("outbox #{} — {}", e.id, e.state.as_str());
+            print!(
+                "{}",
+                crate::mail::sanitize::for_terminal(&String::from_utf8_lossy(&e.raw))
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        OutboxCommand::Retry { id } => {
+            let id = *id;
+            let result = with_sender(&config, &mut store, |s| s.retry(id))?;
+            Ok(report(result, &format!("outbox #{id}")))
+        }
+        OutboxCommand::Resolve { id, sent, .. } => {
+            let (id, arrived) = (*id, *sent);
+            let result = with_sender(&config, &mut store, |s| s.resolve(id, arrived))?;
+            match result {
+                Ok(None) => {
+                    println!("outbox #{id} recorded as sent");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(Some(sent)) => Ok(report(Ok(sent), &format!("outbox #{id} again"))),
+                Err(e) => Ok(report(Err(e), "")),
+            }
+        }
+        OutboxCommand::Discard { id } => {
+            let e = store
+                .outbox_entry(*id)?
+                .ok_or(OutboxError::NoSuchEntry(*id))?;
+            if e.state == OutboxState::Sent {
+                anyhow::bail!("outbox #{id} was sent; it stays in the record");
+            }
+            store
+                .set_outbox_state(*id, OutboxState::Discarded, "discarded by the user")
+                .context("cannot discard")?;
+            println!("outbox #{id} discarded");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! `duebox templates`: list, show, edit (in $VISUAL/$EDITOR, checked on save) and render the
+//! reply templates.
+
+use super::reply::{context, print_draft, AskArgs};
+use super::Cli;
+use crate::reply::templates::{Template, Templates, VARIABLES};
+use clap::{Args, Subcommand};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct TemplatesArgs {
+    #[command(subcommand)]
+    pub command: TemplatesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List the templates, and which ones you have changed.
+    List,
+    /// Print a template and the variables it can use.
+    Show { name: String },
+    /// Edit your copy of a template (made from the built-in) in $VISUAL / $EDITOR; it is
+    /// checked when you save, and you can edit again until it is right.
+    Edit { name: String },
+    /// Render a template as a reply to a message file, or a stored message (number or Message-ID).
+    Render {
+        name: String,
+        #[arg(long, value_name = "FILE_OR_ID")]
+        message: String,
+        #[command(flatten)]
+        ask: AskArgs,
+    },
+}
+
+pub fn run(cli: &Cli, args: &TemplatesArgs) -> anyhow::Result<ExitCode> {
+    let templates = Templates::standard();
+    match &args.command {
+        TemplatesCommand::List => {
+            for t in templates.list() {
+                let changed = t
+                    .user_file
+                    .map(|p| format!("  (yours: {})", p.display()))
+                    .unwrap_or_default();
+                println!("{:<18} {}{changed}", t.name, t.purpose);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TemplatesCommand::Show { name } => {
+            let t = templates.get(name, None)??;
+            println!("# {} ({})", t.name, t.origin);
+            if let Some(s) = &t.subject {
+                println!("Subject: {s}");
+            }
+            if !t.requires.is_empty() {
+                println!("Requires: {}", t.requires.join(", "));
+            }
+            println!();
+            print!("{}", t.body);
+            println!("\n# Variables:");
+            for (v, what) in VARIABLES {
+                println!("#   {v:<18} {what}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TemplatesCommand::Edit { name } => edit(&templates, name),
+        TemplatesCommand::Render { name, message, ask } => {
+            let config = super::load_config(cli)?;
+            let path = Path::new(message);
+            let raw = if path.is_file() {
+                std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {message}: {e}"))?
+            } else {
+                let store = super::open_store(cli, &config)?;
+                store
+                    .find_message(message)?
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "'{}' is neither a file nor a message in the database",
+                            crate::mail::sanitize::one_line(message)
+                        )
+                    })?
+                    .raw
+            };
+            // Rendering needs no mailbox: without a database, claims are checked against none.
+            let store = match super::open_store(cli, &config) {
+                Ok(s) => s,
+                Err(_) => crate::store::Store::in_memory()?,
+            };
+            let mut ctx = context(&config, &store, ask.today())?;
+            if ctx.identity.from.is_empty() {
+                ctx.identity.from = "Accounts Payable <ap@example.invalid>".into();
+                eprintln!(
+                    "note: [reply] from is not set in the config; shown with a placeholder sender"
+                );
+            }
+            match ctx.prepare(&raw, name, &ask.asked(), ask.today()) {
+                Ok(p) => {
+                    print_draft(&p);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("duebox: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
+
+/// The editor the user asked for: $VISUAL, then $EDITOR, then vi.
+fn editor() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|e| !e.trim().is_empty()))
+        .unwrap_or_else(|| "vi".into())
+}
+
+/// Runs the editor on a file (the editor value may carry arguments, as in "code --wait").
+pub(crate) fn run_editor(path: &Path) -> anyhow::Result<()> {
+    let editor = editor();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(path)
+        .status()
+        .map_err(|e| anyhow::anyhow!("cannot start the editor '{editor}': {e}; set $EDITOR"))?;
+    if !status.success() {
+        anyhow::bail!(
+            "the editor '{editor}' failed ({status}); your file is kept at {}",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn edit(templates: &Templates, name: &str) -> anyhow::Result<ExitCode> {
+    let path = templates.ensure_user_copy(name)?;
+    let before = std::fs::read_to_string(&path)?;
+    loop {
+        run_editor(&path)?;
+        let text = std::fs::read_to_string(&path)?;
+        match Template::parse(name, &path.display().to_string(), &text) {
+            Ok(_) => {
+                println!("{name}: saved and checked ({})", path.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(e) => {
+                eprintln!("duebox: {e}");
+                eprint!("Edit again? [Y/n] ");
+                std::io::stderr().flush()?;
+                let mut answer = String::new();
+                let stdin = std::io::stdin();
+                let read = stdin.lock().read_line(&mut answer)?;
+                let again = read > 0 && !answer.trim().to_lowercase().starts_with('n');
+                if again {
+                    continue;
+                }
+                if read == 0 && !stdin.is_terminal() {
+                    eprintln!();
+                }
+                // A template that does not check would break every reply that uses it: the
+                // last good version goes back, and the rejected text is kept beside it.
+                let rejected = path.with_extension("txt.rejected");
+                std::fs::write(&rejected, &text)?;
+                std::fs::write(&path, &before)?;
+                eprintln!(
+                    "duebox: kept the previous version of {name}; your edit is saved as {}",
+                    rejected.display()
+                );
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+}

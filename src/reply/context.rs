@@ -1,0 +1,299 @@
+//! The facts a reply is written from (the vendor's message, what we classified and matched,
+//! our payables records, who we are) and the template variables made from them. Pure: values
+//! in, values out.
+
+use super::format::{self, Locale};
+use crate::classify::lang::Lang;
+use crate::classify::risk::Risk;
+use crate::classify::Classification;
+use crate::mail::Message;
+use crate::payables::{Payable, Status};
+use chrono::{Months, NaiveDate};
+use minijinja::Value;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Who we are in replies (from the config).
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    /// Our address, with a display name: `Northwind Accounts <ap@northwind.test>`.
+    pub from: String,
+    pub company: String,
+    pub signature: String,
+    /// Where escalations go.
+    pub approver: Option<String>,
+}
+
+/// What the user adds when asking for a reply.
+#[derive(Debug, Clone, Default)]
+pub struct Asked {
+    pub pay_on: Option<NaiveDate>,
+    pub instalments: Option<u32>,
+    pub note: Option<String>,
+}
+
+/// Everything a reply is written from.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    pub message: &'a Message,
+    pub classification: &'a Classification,
+    /// Our payables records for the invoices the message claims.
+    pub records: &'a [Payable],
+    pub identity: &'a Identity,
+    pub asked: &'a Asked,
+    pub today: NaiveDate,
+}
+
+#[derive(Debug, Serialize)]
+struct Part {
+    amount: String,
+    date: String,
+}
+
+impl Facts<'_> {
+    /// How amounts and dates are written for this vendor.
+    pub fn locale(&self) -> Locale {
+        let lang = self.classification.lang.unwrap_or(Lang::En);
+        let usd = self
+            .classification
+            .amount
+            .as_ref()
+            .map(|m| m.currency == "USD")
+            .or_else(|| self.records.first().map(|r| r.currency == "USD"))
+            .unwrap_or(false);
+        Locale { lang, us: usd }
+    }
+
+    /// The sum of our records, when they share one currency.
+    pub fn recorded(&self) -> Option<(Decimal, String)> {
+        let first = self.records.first()?;
+        if self.records.iter().any(|r| r.currency != first.currency) {
+            return None;
+        }
+        Some((
+            self.records.iter().map(|r| r.amount).sum(),
+            first.currency.clone(),
+        ))
+    }
+
+    /// The date promised for payment: asked for, else our schedule.
+    pub fn pay_on(&self) -> Option<NaiveDate> {
+        self.asked.pay_on.or_else(|| self.scheduled())
+    }
+
+    fn scheduled(&self) -> Option<NaiveDate> {
+        self.records.iter().find_map(|r| r.scheduled_on)
+    }
+
+    fn due_date(&self) -> Option<NaiveDate> {
+        self.classification
+            .due_date
+            .or_else(|| self.records.iter().map(|r| r.due_date).min())
+    }
+
+    fn paid(&self) -> Option<&Payable> {
+        self.records.iter().find(|r| r.status == Status::Paid)
+    }
+
+    /// The template variables.
+    pub fn variables(&self) -> Value {
+        let loc = self.locale();
+        let c = self.classification;
+        let money = |a: Decimal, cur: &str| format::money(a, cur, loc);
+        let date = |d: NaiveDate| format::date(d, loc);
+        let claimed = c.amount.as_ref();
+        let recorded = self.recorded();
+        let difference = match (claimed, &recorded) {
+            (Some(cl), Some((rec, cur))) if &cl.currency == cur && cl.amount != *rec => {
+                Some(money(cl.amount - rec, cur))
+            }
+            _ => None,
+        };
+        let due = self.due_date();
+        let days_overdue = due.map(|d| (self.today - d).num_days().max(0)).unwrap_or(0);
+        let pay_on = self.pay_on();
+        let instalments: Vec<Part> = match (self.asked.instalments, pay_on) {
+            (Some(n), Some(start)) if n > 1 => {
+                let total = recorded
+                    .clone()
+                    .or_else(|| claimed.map(|m| (m.amount, m.currency.clone())));
+                total
+                    .map(|(amount, cur)| split(amount, &cur, n, start))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(a, d)| Part {
+                        amount: money(
+                            a,
+                            &recorded.as_ref().map_or_else(
+                                || claimed.map_or("", |m| m.currency.as_str()).to_string(),
+                                |r| r.1.clone(),
+                            ),
+                        ),
+                        date: date(d),
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let from = self.message.from.as_ref();
+        let vendor = c
+            .vendor
+            .clone()
+            .or_else(|| self.records.first().map(|r| r.vendor.clone()))
+            .or_else(|| from.and_then(|a| a.domain()))
+            .unwrap_or_else(|| "the vendor".into());
+        let paid = self.paid();
+        minijinja::context! {
+            vendor => vendor,
+            contact_name => from.and_then(|a| contact_name(a.name.as_deref())),
+            vendor_email => from.map(|a| a.email.clone()),
+            invoices => c.invoices.clone(),
+            invoice => (!c.invoices.is_empty()).then(|| c.invoices.join(", ")),
+            claimed_amount => claimed.map(|m| money(m.amount, &m.currency)),
+            claimed_currency => claimed.map(|m| m.currency.clone()),
+            recorded_amount => recorded.as_ref().map(|(a, cur)| money(*a, cur)),
+            difference => difference,
+            due_date => due.map(date),
+            days_overdue => days_overdue,
+            scheduled_date => self.scheduled().map(date),
+            pay_on => pay_on.map(date),
+            instalments => instalments,
+            paid_date => paid.and_then(|p| p.paid_on).map(date),
+            payment_reference => paid.and_then(|p| p.reference.clone()),
+            stage => c.stage.map(|s| s.as_str()),
+            subject => self.message.subject.clone(),
+            received_date => self.message.date.map(|d| date(d.date_naive())),
+            today => date(self.today),
+            warnings => c.risk.iter().map(|r| risk_words(*r)).collect::<Vec<_>>(),
+            note => self.asked.note.clone(),
+            approver => self.identity.approver.clone(),
+            company => self.identity.company.clone(),
+            signature => self.identity.signature.clone(),
+            language => loc.lang.code(),
+        }
+    }
+}
+
+/// A fraud warning in words, for escalations.
+pub fn risk_words(r: Risk) -> &'static str {
+    match r {
+        Risk::BankChange => "asks for payment to bank details that are not the vendor's known ones",
+        Risk::LookalikeDomain => "sent from a domain that imitates a known vendor's",
+        Risk::ReplyToMismatch => "its Reply-To goes to a different domain than the sender's",
+        Risk::UnknownSender => "no vendor in our records writes from this address",
+        Risk::AuthFail => "the sender's server failed SPF/DKIM/DMARC checks",
+    }
+}
+
+/// `n` instalments of `total`, a month apart from `start`; the last takes the rounding.
+fn split(total: Decimal, currency: &str, n: u32, start: NaiveDate) -> Vec<(Decimal, NaiveDate)> {
+    let mut part = total / Decimal::from(n);
+    part = part.round_dp(crate::money::minor_units(currency));
+    (0..n)
+        .map(|k| {
+            let amount = if k + 1 == n {
+                total - part * Decimal::from(n - 1)
+            } else {
+                part
+            };
+            let date = start.checked_add_months(Months::new(k)).unwrap_or(start);
+            (amount, date)
+        })
+        .collect()
+}
+
+/// A display name that is a person's ("Jane Smith"), not a company's or a department's.
+pub fn contact_name(display: Option<&str>) -> Option<String> {
+    let name = display?.trim().trim_matches('"').trim();
+    let words: Vec<&str> = name.split_whitespace().collect();
+    if !(2..=3).contains(&words.len()) {
+        return None;
+    }
+    const NOT_A_PERSON: &[&str] = &[
+        "ltd",
+        "limited",
+        "inc",
+        "llc",
+        "gmbh",
+        "ag",
+        "sa",
+        "sarl",
+        "sas",
+        "bv",
+        "nv",
+        "plc",
+        "co",
+        "corp",
+        "accounts",
+        "account",
+        "billing",
+        "invoices",
+        "invoicing",
+        "finance",
+        "credit",
+        "control",
+        "team",
+        "department",
+        "receivable",
+        "receivables",
+        "collections",
+        "buchhaltung",
+        "comptabilité",
+        "service",
+        "facturación",
+        "administratie",
+        "noreply",
+        "no-reply",
+        "support",
+        "office",
+        "sales",
+        "the",
+        "and",
+        "&",
+    ];
+    let person = words.iter().all(|w| {
+        let lower = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        w.chars().next().is_some_and(char::is_uppercase)
+            && w.chars().all(|c| c.is_alphabetic() || "-'.".contains(c))
+            && !NOT_A_PERSON.contains(&lower.as_str())
+    });
+    person.then(|| words.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn people_not_departments() {
+        assert_eq!(
+            contact_name(Some("Jane Smith")).as_deref(),
+            Some("Jane Smith")
+        );
+        assert_eq!(
+            contact_name(Some("\"Anne-Marie O'Neil\"")).as_deref(),
+            Some("Anne-Marie O'Neil")
+        );
+        assert_eq!(contact_name(Some("Acme Billing")), None);
+        assert_eq!(contact_name(Some("Acme Office Supplies Ltd")), None);
+        assert_eq!(contact_name(Some("accounts")), None);
+        assert_eq!(contact_name(None), None);
+    }
+
+    #[test]
+    fn instalments_add_up_to_the_total() {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+        let parts = split(Decimal::from_str("100.00").unwrap(), "GBP", 3, start);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(
+            parts.iter().map(|p| p.0).sum::<Decimal>(),
+            Decimal::from_str("100.00").unwrap()
+        );
+        assert_eq!(parts[0].0, Decimal::from_str("33.33").unwrap());
+        assert_eq!(parts[2].0, Decimal::from_str("33.34").unwrap());
+        assert_eq!(parts[1].1, NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
+    }
+}

@@ -1,0 +1,540 @@
+//! Reply templates: the built-ins embedded from `templates/`, the user's own copies that
+//! replace them, and checking a template before it is ever used (syntax, unknown variables,
+//! required values). Reads files only when asked to look in a folder; renders values.
+
+use minijinja::{Environment, UndefinedBehavior, Value};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The built-in templates, in the order they are listed.
+pub const BUILTIN: [(&str, &str, &str); 6] = [
+    (
+        "acknowledge",
+        "received, being checked",
+        include_str!("../../templates/acknowledge.txt"),
+    ),
+    (
+        "set_expectations",
+        "we will pay invoice X of amount Y on date Z",
+        include_str!("../../templates/set_expectations.txt"),
+    ),
+    (
+        "negotiate",
+        "propose a new date or instalments",
+        include_str!("../../templates/negotiate.txt"),
+    ),
+    (
+        "confirm_payment",
+        "paid on date D with reference R; please confirm receipt",
+        include_str!("../../templates/confirm_payment.txt"),
+    ),
+    (
+        "dispute_amount",
+        "the amount differs from our records: here is what we have",
+        include_str!("../../templates/dispute_amount.txt"),
+    ),
+    (
+        "escalate",
+        "forward to the approver with a note",
+        include_str!("../../templates/escalate.txt"),
+    ),
+];
+
+/// Every variable a template may use, with what it holds (shown by `templates show`).
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("vendor", "the vendor's name"),
+    (
+        "contact_name",
+        "the person who wrote, when the message names one",
+    ),
+    ("vendor_email", "the address the reply goes to"),
+    ("invoices", "the invoice numbers claimed (a list)"),
+    ("invoice", "the invoice numbers joined with commas"),
+    (
+        "claimed_amount",
+        "the amount the vendor asks for, formatted (\"£1,234.56\")",
+    ),
+    ("claimed_currency", "its ISO currency code (\"GBP\")"),
+    (
+        "recorded_amount",
+        "what our payables record says for those invoices, formatted",
+    ),
+    (
+        "difference",
+        "claimed minus recorded, formatted, when both are known and differ",
+    ),
+    (
+        "due_date",
+        "the due date (the vendor's, else ours), written out",
+    ),
+    (
+        "days_overdue",
+        "days past the due date today (0 when not overdue)",
+    ),
+    (
+        "scheduled_date",
+        "when our payables record schedules payment",
+    ),
+    (
+        "pay_on",
+        "the payment date promised: --pay-on, else the scheduled date",
+    ),
+    (
+        "instalments",
+        "a list of {amount, date} when --instalments N is given",
+    ),
+    ("paid_date", "when we paid, from the payables record"),
+    (
+        "payment_reference",
+        "the payment's reference, from the payables record",
+    ),
+    ("stage", "reminder, overdue, final or statement"),
+    ("subject", "the original message's subject"),
+    ("received_date", "when the original was sent"),
+    ("today", "today's date, written out"),
+    ("warnings", "fraud warnings on the message (a list)"),
+    (
+        "note",
+        "the --note text (escalate, negotiate, dispute_amount)",
+    ),
+    ("approver", "who escalations go to ([reply] approver)"),
+    ("company", "our company ([company] name)"),
+    ("signature", "our signature ([reply] signature)"),
+    (
+        "language",
+        "the vendor's language code (en, de, fr, es, nl)",
+    ),
+];
+
+/// A template split into its header lines and its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub name: String,
+    pub subject: Option<String>,
+    pub requires: Vec<String>,
+    pub body: String,
+    /// Lines before the body starts, so errors name the line in the file.
+    body_line: usize,
+    /// Where it came from: "built-in" or the file's path.
+    pub origin: String,
+}
+
+/// What is wrong with a template, with the line in its file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+pub struct TemplateError {
+    pub origin: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// Why a template could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    #[error("there is no template named '{0}'; `duebox templates list` shows them")]
+    Unknown(String),
+    #[error("cannot read the template {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Template {
+    /// Splits `text` (as in a file) into headers and body.
+    pub fn parse(name: &str, origin: &str, text: &str) -> Result<Template, TemplateError> {
+        let mut subject = None;
+        let mut requires = Vec::new();
+        let mut lines = text.split_inclusive('\n').enumerate().peekable();
+        let mut body_line = 0;
+        while let Some((i, line)) = lines.peek() {
+            let trimmed = line.trim_end();
+            if let Some(s) = strip_header(trimmed, "Subject:") {
+                subject = Some(s.to_string());
+            } else if let Some(r) = strip_header(trimmed, "Requires:") {
+                requires.extend(
+                    r.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                );
+            } else {
+                // A blank line after headers separates them from the body.
+                if trimmed.is_empty() && *i > 0 {
+                    body_line = *i + 1;
+                    lines.next();
+                }
+                break;
+            }
+            body_line = *i + 1;
+            lines.next();
+        }
+        let body: String = lines.map(|(_, l)| l).collect();
+        let t = Template {
+            name: name.to_string(),
+            subject,
+            requires,
+            body,
+            body_line,
+            origin: origin.to_string(),
+        };
+        t.check()?;
+        Ok(t)
+    }
+
+    fn error(&self, line: Option<usize>, message: String) -> TemplateError {
+        TemplateError {
+            origin: self.origin.clone(),
+            line,
+            message,
+        }
+    }
+
+    /// Checks the syntax, that every variable used is one duebox provides, and the
+    /// `Requires:` names.
+    pub fn check(&self) -> Result<(), TemplateError> {
+        let env = environment();
+        let mut used = BTreeSet::new();
+        for (source, first_line) in self.parts() {
+            let t = env.template_from_str(source).map_err(|e| {
+                self.error(
+                    e.line().map(|l| l + first_line - 1),
+                    e.detail().unwrap_or("syntax error").to_string(),
+                )
+            })?;
+            for name in t.undeclared_variables(false) {
+                if !is_known(&name) {
+                    let line = find_line(source, &name).map(|l| l + first_line - 1);
+                    return Err(self.error(
+                        line,
+                        format!(
+                            "unknown variable '{name}'; the variables are: {}",
+                            known_names()
+                        ),
+                    ));
+                }
+                used.insert(name);
+            }
+        }
+        if let Some(r) = self.requires.iter().find(|r| !is_known(r)) {
+            return Err(self.error(
+                None,
+                format!(
+                    "Requires: names unknown variable '{r}'; the variables are: {}",
+                    known_names()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The subject (its header line) and the body, each with the file line it starts on.
+    fn parts(&self) -> Vec<(&str, usize)> {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.subject {
+            parts.push((s.as_str(), 1));
+        }
+        parts.push((self.body.as_str(), self.body_line + 1));
+        parts
+    }
+
+    /// Renders the subject (None when the template has none) and the body.
+    pub fn render(&self, vars: &Value) -> Result<(Option<String>, String), TemplateError> {
+        for required in &self.requires {
+            let v = vars.get_attr(required).unwrap_or_default();
+            if v.is_undefined() || v.is_none() || (v.len() == Some(0)) {
+                return Err(self.error(
+                    None,
+                    format!("the {} template needs {required}, which this message and our records do not give{}", self.name, hint(required)),
+                ));
+            }
+        }
+        let env = environment();
+        let render = |source: &str, first_line: usize| {
+            env.render_str(source, vars).map_err(|e| {
+                self.error(
+                    e.line().map(|l| l + first_line - 1),
+                    e.detail().unwrap_or("cannot render").to_string(),
+                )
+            })
+        };
+        let subject = match &self.subject {
+            Some(s) => Some(render(s, 1)?.trim().to_string()),
+            None => None,
+        };
+        let body = render(&self.body, self.body_line + 1)?;
+        Ok((subject, tidy(&body)))
+    }
+}
+
+/// What to do when a required value is missing.
+fn hint(variable: &str) -> &'static str {
+    match variable {
+        "pay_on" => ": pass --pay-on DATE, or schedule the payable (`duebox payables schedule`)",
+        "paid_date" => ": mark the payable paid first (`duebox payables mark-paid`)",
+        "recorded_amount" => ": the claimed invoice is not in the payables database",
+        "difference" => ": the amount claimed matches our records (or the message names none), so there is nothing to dispute",
+        "approver" => ": set [reply] approver in the config",
+        "note" => ": pass --note TEXT",
+        _ => "",
+    }
+}
+
+fn strip_header<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let head = line.get(..name.len())?;
+    head.eq_ignore_ascii_case(name)
+        .then(|| line[name.len()..].trim())
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    // A misspelt variable must be an error, not an empty gap in a letter to a vendor.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    env
+}
+
+fn is_known(name: &str) -> bool {
+    VARIABLES.iter().any(|(v, _)| *v == name)
+}
+
+fn known_names() -> String {
+    VARIABLES
+        .iter()
+        .map(|(v, _)| *v)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first line (1-based) of `source` that uses `name` as a word.
+fn find_line(source: &str, name: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|line| {
+            line.match_indices(name).any(|(i, _)| {
+                let before = line[..i].chars().next_back();
+                let after = line[i + name.len()..].chars().next();
+                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !word(before) && !word(after)
+            })
+        })
+        .map(|i| i + 1)
+}
+
+/// Removes trailing spaces and runs of more than one blank line that conditionals leave.
+fn tidy(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut blank = 0;
+    for line in body.trim_start_matches('\n').lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// Where templates come from: the built-ins, and a folder of the user's own copies.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    pub user_dir: Option<PathBuf>,
+}
+
+/// One entry of `templates list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    pub purpose: String,
+    /// The user's file replacing the built-in, if any.
+    pub user_file: Option<PathBuf>,
+}
+
+impl Templates {
+    /// Templates from the built-ins and `$XDG_CONFIG_HOME/duebox/templates`.
+    pub fn standard() -> Templates {
+        Templates {
+            user_dir: dirs::config_dir().map(|d| d.join("duebox").join("templates")),
+        }
+    }
+
+    pub fn builtin_only() -> Templates {
+        Templates { user_dir: None }
+    }
+
+    /// The user's copy of a template (whether or not it exists yet).
+    pub fn user_path(&self, name: &str) -> Option<PathBuf> {
+        self.user_dir
+            .as_ref()
+            .map(|d| d.join(format!("{name}.txt")))
+    }
+
+    pub fn builtin_text(name: &str) -> Option<&'static str> {
+        BUILTIN
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, _, t)| *t)
+    }
+
+    /// Every template: the built-ins, then the user's own new ones.
+    pub fn list(&self) -> Vec<Listed> {
+        let mut out: Vec<Listed> = BUILTIN
+            .iter()
+            .map(|(name, purpose, _)| Listed {
+                name: name.to_string(),
+                purpose: purpose.to_string(),
+                user_file: self.user_path(name).filter(|p| p.is_file()),
+            })
+            .collect();
+        if let Some(dir) = &self.user_dir {
+            let mut extra: Vec<Listed> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| {
+                    let path = e.path();
+                    let stem = path
+                        .file_name()?
+                        .to_str()?
+                        .strip_suffix(".txt")?
+                        .to_string();
+                    // NAME.de.txt are language variants of NAME, not templates of their own.
+                    let known = stem.contains('.') || BUILTIN.iter().any(|(n, _, _)| *n == stem);
+                    (!known).then_some(Listed {
+                        name: stem,
+                        purpose: "your own template".into(),
+                        user_file: Some(path),
+                    })
+                })
+                .collect();
+            extra.sort_by(|a, b| a.name.cmp(&b.name));
+            out.extend(extra);
+        }
+        out
+    }
+
+    /// The template to use: the user's language variant, the user's copy, or the built-in.
+    pub fn get(
+        &self,
+        name: &str,
+        lang: Option<&str>,
+    ) -> Result<Result<Template, TemplateError>, LookupError> {
+        if !valid_name(name) {
+            return Err(LookupError::Unknown(name.to_string()));
+        }
+        if let Some(dir) = &self.user_dir {
+            let mut candidates = Vec::new();
+            if let Some(lang) = lang {
+                candidates.push(dir.join(format!("{name}.{lang}.txt")));
+            }
+            candidates.push(dir.join(format!("{name}.txt")));
+            for path in candidates {
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => {
+                        return Ok(Template::parse(name, &path.display().to_string(), &text))
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(source) => return Err(LookupError::Read { path, source }),
+                }
+            }
+        }
+        match Templates::builtin_text(name) {
+            Some(text) => Ok(Template::parse(name, "built-in", text)),
+            None => Err(LookupError::Unknown(name.to_string())),
+        }
+    }
+
+    /// Creates the user's copy from the built-in unless it exists; returns its path.
+    pub fn ensure_user_copy(&self, name: &str) -> Result<PathBuf, LookupError> {
+        let path = self
+            .user_path(name)
+            .filter(|_| valid_name(name))
+            .ok_or_else(|| LookupError::Unknown(name.to_string()))?;
+        if !path.exists() {
+            let text = Templates::builtin_text(name).unwrap_or("Subject: Re: {{ subject }}\n\nDear {{ contact_name or vendor }},\n\n\nKind regards,\n{{ signature }}\n");
+            let write = || -> std::io::Result<()> {
+                std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
+                std::fs::write(&path, text)
+            };
+            write().map_err(|source| LookupError::Read {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Ok(path)
+    }
+}
+
+/// Template names are file names: letters, digits, `_` and `-` only.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_parses_and_checks() {
+        for (name, _, text) in BUILTIN {
+            let t = Template::parse(name, "built-in", text).unwrap();
+            assert!(t.subject.is_some(), "{name} has a subject");
+        }
+    }
+
+    #[test]
+    fn unknown_variable_is_named_with_its_line() {
+        let text = "Subject: Re: {{ subject }}\n\nDear {{ vendor }},\n\nWe pay {{ amount_due }}.\n";
+        let e = Template::parse("x", "x.txt", text).unwrap_err();
+        assert_eq!(e.line, Some(5), "{e}");
+        assert!(e.message.contains("unknown variable 'amount_due'"), "{e}");
+    }
+
+    #[test]
+    fn syntax_error_is_named_with_its_line() {
+        let text = "Subject: Hi\n\nline one\n{% if vendor %}\nunclosed\n";
+        let e = Template::parse("x", "x.txt", text).unwrap_err();
+        assert!(e.line.is_some(), "{e}");
+        assert!(e.line.unwrap() >= 4, "{e}");
+    }
+
+    #[test]
+    fn without_headers_the_whole_text_is_the_body() {
+        let t = Template::parse("x", "x", "Hello {{ vendor }}\n").unwrap();
+        assert_eq!(t.subject, None);
+        assert_eq!(t.body, "Hello {{ vendor }}\n");
+    }
+
+    #[test]
+    fn required_values_must_be_present() {
+        let t = Template::parse("x", "x", "Requires: pay_on\n\nOn {{ pay_on }}\n").unwrap();
+        let vars = minijinja::context! { pay_on => Value::from(()) };
+        let e = t.render(&vars).unwrap_err();
+        assert!(e.message.contains("--pay-on"), "{e}");
+        let vars = minijinja::context! { pay_on => "1 December 2026" };
+        assert_eq!(t.render(&vars).unwrap().1, "On 1 December 2026\n");
+    }
+
+    #[test]
+    fn names_cannot_escape_the_folder() {
+        let t = Templates {
+            user_dir: Some(PathBuf::from("/tmp/x")),
+        };
+        assert!(matches!(
+            t.get("../etc/passwd", None),
+            Err(LookupError::Unknown(_))
+        ));
+    }
+}

@@ -1,0 +1,306 @@
+//! The outbox: every reply is written here, with its Message-ID and exact bytes, before it is
+//! handed to SMTP. Its state (queued → sending → sent | failed, or discarded by the user) is
+//! what makes sending exactly-once across crashes; each change is recorded as an event.
+
+use super::events::insert as insert_event;
+use super::{timestamp, Store, StoreError};
+use crate::classify::extract::normalise_invoice;
+use rusqlite::{params, OptionalExtension, Row};
+
+/// Where a reply stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    Queued,
+    /// Handed to SMTP; if duebox stopped here, whether the server took it is unknown.
+    Sending,
+    Sent,
+    Failed,
+    Discarded,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Sending => "sending",
+            OutboxState::Sent => "sent",
+            OutboxState::Failed => "failed",
+            OutboxState::Discarded => "discarded",
+        }
+    }
+
+    fn parse(s: &str) -> OutboxState {
+        match s {
+            "queued" => OutboxState::Queued,
+            "sending" => OutboxState::Sending,
+            "sent" => OutboxState::Sent,
+            "failed" => OutboxState::Failed,
+            _ => OutboxState::Discarded,
+        }
+    }
+}
+
+/// A reply to put in the outbox.
+#[derive(Debug, Clone, Default)]
+pub struct NewReply {
+    pub message_id: String,
+    pub answers: Option<String>,
+    pub template: String,
+    pub escalation: bool,
+    pub vendor: Option<String>,
+    pub invoice: Option<String>,
+    pub envelope_from: String,
+    pub envelope_to: String,
+    pub subject: String,
+    pub raw: Vec<u8>,
+    pub demo: bool,
+}
+
+/// A reply in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub message_id: String,
+    pub answers: Option<String>,
+    pub template: String,
+    pub escalation: bool,
+    pub vendor: Option<String>,
+    pub invoice: Option<String>,
+    pub envelope_from: String,
+    pub envelope_to: String,
+    pub subject: String,
+    pub raw: Vec<u8>,
+    pub state: OutboxState,
+    pub error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub saved_to_sent: bool,
+    pub flagged_answered: bool,
+    pub demo: bool,
+}
+
+const COLUMNS: &str = "id, message_id, answers, template, escalation, vendor, invoice, envelope_from, envelope_to, subject, raw, state, error, created_at, sent_at, saved_to_sent, flagged_answered, demo";
+
+fn entry(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    let state: String = r.get(11)?;
+    Ok(OutboxEntry {
+        id: r.get(0)?,
+        message_id: r.get(1)?,
+        answers: r.get(2)?,
+        template: r.get(3)?,
+        escalation: r.get(4)?,
+        vendor: r.get(5)?,
+        invoice: r.get(6)?,
+        envelope_from: r.get(7)?,
+        envelope_to: r.get(8)?,
+        subject: r.get(9)?,
+        raw: r.get(10)?,
+        state: OutboxState::parse(&state),
+        error: r.get(12)?,
+        created_at: r.get(13)?,
+        sent_at: r.get(14)?,
+        saved_to_sent: r.get(15)?,
+        flagged_answered: r.get(16)?,
+        demo: r.get(17)?,
+    })
+}
+
+fn now() -> String {
+    timestamp(chrono::Utc::now())
+}
+
+impl Store {
+    /// Writes a reply to the outbox as `queued`; returns its id.
+    pub fn queue_reply(&mut self, r: &NewReply) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let at = now();
+        tx.execute(
+            "INSERT INTO outbox (message_id, answers, template, escalation, vendor, invoice, invoice_key,
+                                 envelope_from, envelope_to, subject, raw, state, created_at, updated_at, demo)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?12, ?13)",
+            params![
+                r.message_id,
+                r.answers,
+                r.template,
+                r.escalation,
+                r.vendor,
+                r.invoice,
+                r.invoice.as_deref().map(normalise_invoice),
+                r.envelope_from,
+                r.envelope_to,
+                r.subject,
+                r.raw,
+                at,
+                r.demo
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        insert_event(
+            &tx,
+            "user",
+            "reply_queued",
+            r.answers.as_deref(),
+            r.vendor.as_deref(),
+            r.invoice.as_deref(),
+            &format!(
+                "{} to {} (outbox #{id}, {}): {}",
+                r.template, r.envelope_to, r.message_id, r.subject
+            ),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Moves a reply to a new state and records why; `sent` also stamps the time.
+    pub fn set_outbox_state(
+        &mut self,
+        id: i64,
+        state: OutboxState,
+        detail: &str,
+    ) -> Result<OutboxEntry, StoreError> {
+        let tx = self.conn.transaction()?;
+        let at = now();
+        let error = (state == OutboxState::Failed).then_some(detail);
+        tx.execute(
+            "UPDATE outbox SET state = ?2, updated_at = ?3, error = ?4,
+                    sent_at = CASE WHEN ?2 = 'sent' THEN ?3 ELSE sent_at END
+             WHERE id = ?1",
+            params![id, state.as_str(), at, error],
+        )?;
+        let e = tx.query_row(
+            &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
+            params![id],
+            entry,
+        )?;
+        let kind = match state {
+            OutboxState::Sent if e.escalation => "escalated",
+            OutboxState::Sent => "reply_sent",
+            OutboxState::Failed => "reply_failed",
+            OutboxState::Discarded => "reply_discarded",
+            OutboxState::Sending => "reply_sending",
+            OutboxState::Queued => "reply_requeued",
+        };
+        let detail = format!(
+            "{} to {} (outbox #{id}): {detail}",
+            e.template, e.envelope_to
+        );
+        insert_event(
+            &tx,
+            "sender",
+            kind,
+            e.answers.as_deref(),
+            e.vendor.as_deref(),
+            e.invoice.as_deref(),
+            &detail,
+        )?;
+        tx.commit()?;
+        Ok(e)
+    }
+
+    /// Records that the copy is in Sent and/or the original carries \Answered.
+    pub fn set_after_send(
+        &mut self,
+        id: i64,
+        saved_to_sent: bool,
+        flagged_answered: bool,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET saved_to_sent = saved_to_sent OR ?2,
+                    flagged_answered = flagged_answered OR ?3, updated_at = ?4 WHERE id = ?1",
+            params![id, saved_to_sent, flagged_answered, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn outbox_entry(&self, id: i64) -> Result<Option<OutboxEntry>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
+                params![id],
+                entry,
+            )
+            .optional()?)
+    }
+
+    /// Replies in these states (all when empty), newest first.
+    pub fn outbox(&self, states: &[OutboxState]) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM outbox ORDER BY id DESC"))?;
+        let rows = stmt.query_map([], entry)?;
+        let all: Vec<OutboxEntry> = rows.collect::<Result<_, _>>()?;
+        Ok(all
+            .into_iter()
+            .filter(|e| states.is_empty() || states.contains(&e.state))
+            .collect())
+    }
+
+    /// Every reply (not discarded) that answers the message with this Message-ID.
+    pub fn replies_to(&self, answers: &str) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE answers = ?1 AND state != 'discarded' ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params![answers], entry)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Sent replies whose copy in Sent or \Answered flag is still to be done.
+    pub fn unfinished_after_send(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE state = 'sent' AND demo = 0
+             AND (saved_to_sent = 0 OR flagged_answered = 0) ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([], entry)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply() -> NewReply {
+        NewReply {
+            message_id: "<r1@northwind.test>".into(),
+            answers: Some("<c1@acme.test>".into()),
+            template: "acknowledge".into(),
+            vendor: Some("Acme".into()),
+            invoice: Some("INV-1".into()),
+            envelope_from: "ap@northwind.test".into(),
+            envelope_to: "billing@acme.test".into(),
+            subject: "Re: Invoice INV-1".into(),
+            raw: b"raw".to_vec(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn states_move_and_are_recorded() {
+        let mut s = Store::in_memory().unwrap();
+        let id = s.queue_reply(&reply()).unwrap();
+        s.set_outbox_state(id, OutboxState::Sending, "handed to SMTP")
+            .unwrap();
+        let e = s.set_outbox_state(id, OutboxState::Sent, "250 OK").unwrap();
+        assert_eq!(e.state, OutboxState::Sent);
+        assert!(e.sent_at.is_some());
+        assert_eq!(s.replies_to("<c1@acme.test>").unwrap().len(), 1);
+        assert_eq!(s.unfinished_after_send().unwrap().len(), 1);
+        s.set_after_send(id, true, true).unwrap();
+        assert!(s.unfinished_after_send().unwrap().is_empty());
+        let kinds: Vec<String> = s
+            .events(&Default::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["reply_queued", "reply_sending", "reply_sent"]);
+    }
+
+    #[test]
+    fn one_message_id_is_queued_once() {
+        let mut s = Store::in_memory().unwrap();
+        s.queue_reply(&reply()).unwrap();
+        assert!(s.queue_reply(&reply()).is_err());
+    }
+}
