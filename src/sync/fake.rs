@@ -256,10 +256,16 @@ impl MailServer for FakeServer {
     fn search_message_id(&mut self, message_id: &str) -> ServerResult<Vec<u32>> {
         self.call()?;
         let f = self.current()?;
+        // As IMAP's SEARCH HEADER: a case-insensitive substring of the header's value.
+        let wanted = message_id
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_lowercase();
         Ok(f.messages
             .iter()
             .filter(|(_, (raw, _, _))| {
-                FakeServer::message_id_of(raw).as_deref() == Some(message_id)
+                FakeServer::message_id_of(raw).is_some_and(|id| id.to_lowercase().contains(&wanted))
             })
             .map(|(uid, _)| *uid)
             .collect())
