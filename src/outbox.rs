@@ -257,50 +257,15 @@ impl Sending<'_> {
         }
     }
 
-    /// After a crash: every reply left `sending` is looked for in Sent; found ones are
-    /// recorded as sent, the rest are returned for the user to decide. Replies left `queued`
-    /// never reached SMTP and become `failed` (kept, and retried only when asked).
+    /// After a crash: see [`AfterSend::recover`].
     pub fn recover(&mut self) -> Result<Vec<OutboxEntry>, OutboxError> {
-        for e in self.store.outbox(&[OutboxState::Queued])? {
-            self.store.set_outbox_state(
-                e.id,
-                OutboxState::Failed,
-                "duebox stopped before handing it to the SMTP server; not sent",
-            )?;
-        }
-        let sending = self.store.outbox(&[OutboxState::Sending])?;
-        let mut unresolved = Vec::new();
-        for e in sending {
-            if e.demo {
-                self.store
-                    .set_outbox_state(e.id, OutboxState::Sent, "demo outbox: not sent")?;
-                continue;
-            }
-            match self.find_in_sent(&e.message_id) {
-                Ok(true) => {
-                    self.store.set_outbox_state(
-                        e.id,
-                        OutboxState::Sent,
-                        &format!("found in {} after a restart", self.sent_folder),
-                    )?;
-                    self.store.set_after_send(e.id, true, false)?;
-                    self.after_send(&e);
-                }
-                Ok(false) | Err(_) => unresolved.push(e),
-            }
-        }
-        Ok(unresolved)
-    }
-
-    fn find_in_sent(&mut self, message_id: &str) -> Result<bool, ServerError> {
-        let Some(server) = self.mailbox.as_deref_mut() else {
-            return Err(ServerError::new("no mailbox connection"));
+        let mut after = AfterSend {
+            store: self.store,
+            mailbox: self.mailbox.as_deref_mut(),
+            sent_folder: &self.sent_folder,
+            save_sent: self.save_sent,
         };
-        if !server.folder_exists(&self.sent_folder)? {
-            return Ok(false);
-        }
-        server.select(&self.sent_folder)?;
-        Ok(!server.search_message_id(message_id)?.is_empty())
+        after.recover()
     }
 
     /// The user's answer for a reply left `sending`: it arrived, or send it again.
@@ -391,6 +356,52 @@ impl AfterSend<'_, '_> {
             later.push(err.to_string());
         }
         later
+    }
+
+    /// After a crash: every reply left `sending` is looked for in Sent; found ones are
+    /// recorded as sent, the rest are returned for the user to decide. Replies left `queued`
+    /// never reached SMTP and become `failed` (kept, and retried only when asked).
+    pub fn recover(&mut self) -> Result<Vec<OutboxEntry>, OutboxError> {
+        for e in self.store.outbox(&[OutboxState::Queued])? {
+            self.store.set_outbox_state(
+                e.id,
+                OutboxState::Failed,
+                "duebox stopped before handing it to the SMTP server; not sent",
+            )?;
+        }
+        let sending = self.store.outbox(&[OutboxState::Sending])?;
+        let mut unresolved = Vec::new();
+        for e in sending {
+            if e.demo {
+                self.store
+                    .set_outbox_state(e.id, OutboxState::Sent, "demo outbox: not sent")?;
+                continue;
+            }
+            match self.find_in_sent(&e.message_id) {
+                Ok(true) => {
+                    self.store.set_outbox_state(
+                        e.id,
+                        OutboxState::Sent,
+                        &format!("found in {} after a restart", self.sent_folder),
+                    )?;
+                    self.store.set_after_send(e.id, true, false)?;
+                    self.finish(&e);
+                }
+                Ok(false) | Err(_) => unresolved.push(e),
+            }
+        }
+        Ok(unresolved)
+    }
+
+    fn find_in_sent(&mut self, message_id: &str) -> Result<bool, ServerError> {
+        let Some(server) = self.mailbox.as_deref_mut() else {
+            return Err(ServerError::new("no mailbox connection"));
+        };
+        if !server.folder_exists(&self.sent_folder)? {
+            return Ok(false);
+        }
+        server.select(&self.sent_folder)?;
+        Ok(!server.search_message_id(message_id)?.is_empty())
     }
 
     /// Retries the copies in Sent and \Answered flags that failed before.

@@ -173,6 +173,20 @@ pub struct Smtp {
     server: String,
 }
 
+impl Smtp {
+    /// Connects, greets, upgrades and logs in, then hangs up: `config check`.
+    pub fn check(&self) -> Result<(), SendError> {
+        match self.transport.test_connection() {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SendError::Connect {
+                server: self.server.clone(),
+                reason: "the server did not answer NOOP".into(),
+            }),
+            Err(e) => Err(classify_error(&self.server, &e)),
+        }
+    }
+}
+
 impl Transport for Smtp {
     fn send(&mut self, from: &str, to: &str, raw: &[u8]) -> Result<String, SendError> {
         let parse = |a: &str| {

@@ -96,5 +96,41 @@ pub fn run(cli: &Cli, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
         );
     }
     server.logout();
+    if !check_smtp(&config) {
+        code = ExitCode::from(2);
+    }
     Ok(code)
+}
+
+/// Connects and logs in to the [smtp] server, if there is one; false when that fails.
+fn check_smtp(config: &crate::config::Config) -> bool {
+    let Some(smtp) = &config.smtp else {
+        println!("no [smtp] section: replies can be drafted, not sent");
+        return true;
+    };
+    let hello = super::reply::hello(config);
+    println!(
+        "connecting to SMTP {}:{} ({:?}) ...",
+        smtp.host,
+        smtp.port(),
+        smtp.security
+    );
+    let checked = crate::smtp::SmtpAccount::from_config(config, &hello)
+        .map_err(|e| e.to_string())
+        .and_then(|a| a.connect().map_err(|e| e.to_string()))
+        .and_then(|t| t.check().map_err(|e| e.to_string()));
+    match checked {
+        Ok(()) => {
+            println!("smtp login: OK");
+            if config.reply.from.is_none() {
+                eprintln!("duebox: [reply] from is not set: replies cannot be sent until it is");
+                return false;
+            }
+            true
+        }
+        Err(e) => {
+            eprintln!("duebox: {e}");
+            false
+        }
+    }
 }

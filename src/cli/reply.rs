@@ -160,7 +160,7 @@ fn mailbox(config: &Config) -> (Option<Imap>, Option<String>) {
 }
 
 /// Our mail domain, for the SMTP greeting.
-fn hello(config: &Config) -> String {
+pub(crate) fn hello(config: &Config) -> String {
     config
         .reply
         .from

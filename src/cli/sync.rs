@@ -110,7 +110,27 @@ fn pass(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    Ok(report?)
+    let mut report = report?;
+    // Replies sent while the mailbox was away: their copy in Sent and \Answered, and the
+    // check of any reply a crash left in `sending`.
+    let mut after = crate::outbox::AfterSend {
+        store,
+        mailbox: Some(server),
+        sent_folder: &config.reply.sent_folder,
+        save_sent: config.reply.save_sent,
+    };
+    match after.recover() {
+        Ok(unresolved) if !unresolved.is_empty() => report
+            .warnings
+            .push(crate::outbox::OutboxError::Unresolved(unresolved).to_string()),
+        Ok(_) => {}
+        Err(e) => report.warnings.push(e.to_string()),
+    }
+    match after.finish_pending() {
+        Ok(later) => report.warnings.extend(later),
+        Err(e) => report.warnings.push(e.to_string()),
+    }
+    Ok(report)
 }
 
 /// Sets up logging to a file for the background mode.
