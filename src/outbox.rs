@@ -397,10 +397,10 @@ impl AfterSend<'_, '_> {
         let Some(server) = self.mailbox.as_deref_mut() else {
             return Err(ServerError::new("no mailbox connection"));
         };
-        if !server.folder_exists(&self.sent_folder)? {
+        if !server.folder_exists(self.sent_folder)? {
             return Ok(false);
         }
-        server.select(&self.sent_folder)?;
+        server.select(self.sent_folder)?;
         Ok(!server.search_message_id(message_id)?.is_empty())
     }
 
