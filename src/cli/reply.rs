@@ -279,11 +279,29 @@ pub fn run_outbox(cli: &Cli, args: &OutboxArgs) -> anyhow::Result<ExitCode> {
             let e = store
                 .outbox_entry(*id)?
                 .ok_or(OutboxError::NoSuchEntry(*id))?;
-            println!("outbox #{} — {}", e.id, e.state.as_str());
-            print!(
-                "{}",
-                crate::mail::sanitize::for_terminal(&String::from_utf8_lossy(&e.raw))
+            println!(
+                "outbox #{} — {}{}",
+                e.id,
+                e.state.as_str(),
+                e.error
+                    .as_deref()
+                    .map(|x| format!(": {x}"))
+                    .unwrap_or_default()
             );
+            match crate::mail::parse(&e.raw) {
+                Ok(m) => {
+                    let to: Vec<String> = m.to.iter().map(|a| a.email.clone()).collect();
+                    println!("To: {}", to.join(", "));
+                    println!("Subject: {}", crate::mail::sanitize::one_line(&m.subject));
+                    println!("Message-ID: {}", e.message_id);
+                    println!();
+                    print!("{}", crate::mail::sanitize::for_terminal(&m.body));
+                }
+                Err(_) => print!(
+                    "{}",
+                    crate::mail::sanitize::for_terminal(&String::from_utf8_lossy(&e.raw))
+                ),
+            }
             Ok(ExitCode::SUCCESS)
         }
         OutboxCommand::Retry { id } => {

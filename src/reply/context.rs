@@ -145,7 +145,9 @@ impl Facts<'_> {
         let paid = self.paid();
         minijinja::context! {
             vendor => vendor,
-            contact_name => from.and_then(|a| contact_name(a.name.as_deref())),
+            contact_name => from
+                .and_then(|a| contact_name(a.name.as_deref()))
+                .filter(|name| !names_the_company(name, &vendor)),
             vendor_email => from.map(|a| a.email.clone()),
             invoices => c.invoices.clone(),
             invoice => (!c.invoices.is_empty()).then(|| c.invoices.join(", ")),
@@ -202,6 +204,19 @@ fn split(total: Decimal, currency: &str, n: u32, start: NaiveDate) -> Vec<(Decim
         .collect()
 }
 
+/// Whether a display name repeats the vendor's name ("Brennan Logistics AR"): a
+/// department's sign-off, not a person.
+fn names_the_company(name: &str, vendor: &str) -> bool {
+    let vendor = vendor.to_lowercase();
+    let vendor_words: Vec<&str> = vendor
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 2)
+        .collect();
+    name.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.len() > 2 && vendor_words.contains(&w))
+}
+
 /// A display name that is a person's ("Jane Smith"), not a company's or a department's.
 pub fn contact_name(display: Option<&str>) -> Option<String> {
     let name = display?.trim().trim_matches('"').trim();
@@ -255,6 +270,12 @@ pub fn contact_name(display: Option<&str>) -> Option<String> {
         let lower = w
             .trim_matches(|c: char| !c.is_alphanumeric())
             .to_lowercase();
+        // All capitals ("AR", "GMBH") are acronyms, not names.
+        let acronym = w.chars().filter(|c| c.is_alphabetic()).count() > 1
+            && w.chars().all(|c| !c.is_lowercase());
+        if acronym {
+            return false;
+        }
         w.chars().next().is_some_and(char::is_uppercase)
             && w.chars().all(|c| c.is_alphabetic() || "-'.".contains(c))
             && !NOT_A_PERSON.contains(&lower.as_str())
@@ -280,6 +301,12 @@ mod tests {
         assert_eq!(contact_name(Some("Acme Billing")), None);
         assert_eq!(contact_name(Some("Acme Office Supplies Ltd")), None);
         assert_eq!(contact_name(Some("accounts")), None);
+        assert_eq!(contact_name(Some("Brennan Logistics AR")), None);
+        assert!(names_the_company(
+            "Brennan Logistics",
+            "Brennan Logistics Inc."
+        ));
+        assert!(!names_the_company("Jane Smith", "Brennan Logistics Inc."));
         assert_eq!(contact_name(None), None);
     }
 
