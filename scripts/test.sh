@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-NEEDED_PACKAGES=(dovecot-imapd dovecot-lmtpd openssl)
+NEEDED_PACKAGES=(dovecot-imapd dovecot-lmtpd openssl postfix)
 missing=()
 for pkg in "${NEEDED_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -12,6 +12,9 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   apt-get update -qq
+  # Postfix's "No configuration" answer installs it without starting a system instance or
+  # writing /etc/postfix/main.cf; the tests run their own instances (tests/common/postfix.rs).
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 

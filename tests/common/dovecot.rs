@@ -28,6 +28,11 @@
 //! what is *advertised* (greeting, CAPABILITY, LOGIN response) only: a client that sends MOVE
 //! or ENABLE CONDSTORE anyway is still served. It tests clients that look before they leap.
 //!
+//! For the SMTP tests, `tests/common/postfix.rs` puts a real Postfix in front of an instance:
+//! it delivers over LMTP ([`Options::with_lmtp`]) and checks SMTP AUTH passwords through
+//! Dovecot's auth service ([`Options::with_smtp_auth`], [`Dovecot::auth_socket`]);
+//! `postfix::dovecot_options()` asks for both and for the sink user.
+//!
 //! Only `std` and `tempfile` are used; TLS checks in tests go through the `openssl s_client`
 //! command ([`Dovecot::openssl_imap`]).
 //!
@@ -56,7 +61,10 @@ pub const USERS: [&str; 2] = ["ap@example.test", "ap@northwind.test"];
 /// How to get Dovecot onto a machine; part of every "not installed" panic.
 const INSTALL_HINT: &str =
     "install it with `apt-get install -y dovecot-imapd dovecot-lmtpd openssl` \
-     (as root), or run scripts/test.sh, which installs the Debian packages the tests need";
+     (as root; the SMTP tests also need postfix: `echo \"postfix postfix/main_mailer_type \
+     select No configuration\" | debconf-set-selections && DEBIAN_FRONTEND=noninteractive \
+     apt-get install -y postfix`), or run scripts/test.sh, which installs the Debian packages \
+     the tests need";
 
 /// How long a start (or restart) may take before the test fails.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -80,6 +88,10 @@ pub struct Options {
     /// Also run the LMTP service: on a unix socket ([`Dovecot::lmtp_socket`]) and on a
     /// 127.0.0.1 TCP port ([`Dovecot::lmtp_port`]).
     pub lmtp: bool,
+    /// Also offer Dovecot's authentication to an SMTP server (Postfix's `smtpd_sasl_type =
+    /// dovecot`) on a unix socket ([`Dovecot::auth_socket`]): PLAIN and LOGIN, the same
+    /// users and password as IMAP.
+    pub smtp_auth: bool,
     /// Users to create besides [`USERS`], all with [`PASSWORD`].
     pub extra_users: Vec<String>,
 }
@@ -120,6 +132,12 @@ impl Options {
     /// Runs the LMTP service too (unix socket and 127.0.0.1 port).
     pub fn with_lmtp(mut self) -> Self {
         self.lmtp = true;
+        self
+    }
+
+    /// Offers Dovecot's authentication to an SMTP server on [`Dovecot::auth_socket`].
+    pub fn with_smtp_auth(mut self) -> Self {
+        self.smtp_auth = true;
         self
     }
 
@@ -293,6 +311,27 @@ impl Dovecot {
             "LMTP is off: start the server with Options::new().with_lmtp()"
         );
         self.path("lmtp.sock")
+    }
+
+    /// The unix socket on which Dovecot's auth service answers an SMTP server's SASL requests
+    /// (Dovecot's auth protocol, as Postfix's `smtpd_sasl_type = dovecot` speaks it). Panics
+    /// unless the instance was started with [`Options::with_smtp_auth`].
+    pub fn auth_socket(&self) -> PathBuf {
+        assert!(
+            self.opts.smtp_auth,
+            "SMTP auth is off: start the server with Options::new().with_smtp_auth()"
+        );
+        self.path("auth-smtp.sock")
+    }
+
+    /// The options the instance was started with.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// The private key of [`Dovecot::ca_file`]'s certificate (EC P-256, PEM, unencrypted).
+    pub fn key_file(&self) -> PathBuf {
+        self.path("tls/key.pem")
     }
 
     /// The server certificate (self-signed, CN=localhost, SAN IP:127.0.0.1 and DNS:localhost):
@@ -712,7 +751,7 @@ impl Dovecot {
                 "30",
                 "-keyout",
             ])
-            .arg(self.path("tls/key.pem"))
+            .arg(self.key_file())
             .arg("-out")
             .arg(self.ca_file())
             .output()
@@ -814,6 +853,17 @@ impl Dovecot {
                  \x20 inet_listener lmtp {{\n    port = {lmtp}\n  }}\n\
                  }}\n",
                 sock = self.path("lmtp.sock").display(),
+            );
+        }
+        if self.opts.smtp_auth {
+            // An extra listener beside the auth service's own ones. 0666: Postfix's smtpd runs
+            // as `postfix`, and the socket lives in this instance's own temp dir.
+            let _ = write!(
+                s,
+                "service auth {{\n\
+                 \x20 unix_listener {sock} {{\n    mode = 0666\n  }}\n\
+                 }}\n",
+                sock = self.path("auth-smtp.sock").display(),
             );
         }
         s
@@ -1087,7 +1137,7 @@ fn identity(dir: &Path) -> Identity {
     }
 }
 
-fn find_program(name: &str) -> Option<PathBuf> {
+pub(crate) fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         // Dovecot lives in /usr/sbin, which an ordinary user's PATH may lack.
@@ -1135,7 +1185,7 @@ fn dialect_of(version: &str) -> Dialect {
 }
 
 /// A process's children, grandchildren, … as /proc shows them now.
-fn descendants(pid: u32) -> Vec<u32> {
+pub(crate) fn descendants(pid: u32) -> Vec<u32> {
     let mut parent_of = Vec::new();
     if let Ok(entries) = fs::read_dir("/proc") {
         for e in entries.flatten() {
@@ -1161,7 +1211,7 @@ fn descendants(pid: u32) -> Vec<u32> {
 }
 
 /// (state, ppid) from /proc/PID/stat; the command name may hold spaces and parentheses.
-fn stat_field(pid: u32) -> Option<(char, u32)> {
+pub(crate) fn stat_field(pid: u32) -> Option<(char, u32)> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &stat[stat.rfind(')')? + 1..];
     let mut f = rest.split_whitespace();
@@ -1171,11 +1221,11 @@ fn stat_field(pid: u32) -> Option<(char, u32)> {
 }
 
 /// Alive and not a zombie (a reparented zombie holds no sockets).
-fn alive(pid: u32) -> bool {
+pub(crate) fn alive(pid: u32) -> bool {
     matches!(stat_field(pid), Some((s, _)) if s != 'Z' && s != 'X')
 }
 
-fn signal(pids: &[u32], sig: &str) {
+pub(crate) fn signal(pids: &[u32], sig: &str) {
     if pids.is_empty() {
         return;
     }
