@@ -1,0 +1,126 @@
+//! Rendering + sending one reply to a real local Postfix (delivering into Dovecot), median
+//! and p90 over 100 sends: (a) render + SMTP only, (b) the whole path duebox takes (outbox
+//! rows, SMTP, the copy APPENDed to Sent, \Answered on the original over IMAP).
+//! `cargo bench --bench reply` (needs postfix and dovecot, as the tests do).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+#[path = "../tests/common/dovecot.rs"]
+mod dovecot;
+#[path = "../tests/common/postfix.rs"]
+mod postfix;
+
+use duebox::config::{Folders, Security};
+use duebox::imap::{Account, Imap, Secret};
+use duebox::outbox::{ReplyContext, Sending};
+use duebox::payables::read_csv;
+use duebox::reply::{Asked, Identity, Templates};
+use duebox::smtp::SmtpAccount;
+use duebox::store::Store;
+use duebox::sync::engine::{sync_once, Settings};
+use postfix::Postfix;
+use std::time::{Duration, Instant};
+
+const SENDS: usize = 100;
+
+fn stats(mut ms: Vec<f64>) -> (f64, f64) {
+    ms.sort_by(|a, b| a.total_cmp(b));
+    (ms[ms.len() / 2], ms[ms.len() * 9 / 10])
+}
+
+fn main() {
+    let (dovecot, postfix) = Postfix::start_pair();
+    let user = "ap@example.test";
+    dovecot.deliver(user, "INBOX", &common::corpus("a-001-en-reminder-acme.eml"));
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&tmp.path().join("bench.db")).unwrap();
+    store
+        .import_payables(&read_csv(common::corpus("payables.csv").as_slice()).unwrap())
+        .unwrap();
+    let account = Account {
+        host: "127.0.0.1".into(),
+        port: dovecot.tls_port(),
+        security: Security::Tls,
+        login: user.into(),
+        secret: Secret::Password(dovecot::PASSWORD.into()),
+        ca_file: Some(dovecot.ca_file()),
+    };
+    let mut imap = Imap::connect(&account).expect("IMAP login");
+    let opts = common::northwind();
+    let index = store.payables_index().unwrap();
+    let folders = Folders::default();
+    sync_once(
+        &mut imap,
+        &mut store,
+        &Settings {
+            folders: &folders,
+            classify: &opts,
+            index: &index,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let ctx = ReplyContext {
+        templates: Templates::builtin_only(),
+        identity: Identity {
+            from: format!("Northwind AP <{user}>"),
+            company: "Northwind Traders Ltd".into(),
+            signature: "Jo Bloggs\nAccounts Payable".into(),
+            approver: None,
+        },
+        classify: opts,
+        index,
+    };
+    let smtp = SmtpAccount {
+        host: "127.0.0.1".into(),
+        port: postfix.port(),
+        security: Security::Starttls,
+        login: user.into(),
+        secret: Secret::Password(dovecot::PASSWORD.into()),
+        ca_file: Some(postfix.ca_file()),
+        hello: "example.test".into(),
+    };
+    let mut transport = smtp.connect().unwrap();
+    let original = store
+        .find_message(
+            &duebox::mail::parse(&common::corpus("a-001-en-reminder-acme.eml"))
+                .unwrap()
+                .message_id
+                .unwrap(),
+        )
+        .unwrap()
+        .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+
+    let mut run = |with_mailbox: bool, imap: &mut Imap, store: &mut Store| -> Vec<f64> {
+        (0..SENDS)
+            .map(|_| {
+                let start = Instant::now();
+                let p = ctx
+                    .prepare(&original.raw, "acknowledge", &Asked::default(), today)
+                    .unwrap();
+                let mut s = Sending {
+                    store,
+                    transport: &mut transport,
+                    mailbox: if with_mailbox { Some(imap) } else { None },
+                    sent_folder: "Sent".into(),
+                    save_sent: true,
+                };
+                s.send(&p, true).unwrap();
+                start.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect()
+    };
+    let smtp_only = run(false, &mut imap, &mut store);
+    let full = run(true, &mut imap, &mut store);
+    let total = 2 * SENDS;
+    postfix.wait_sink(&dovecot, total, Duration::from_secs(120));
+    let (m1, p1) = stats(smtp_only);
+    let (m2, p2) = stats(full);
+    println!(
+        "reply bench: {SENDS} sends each, Postfix -> Dovecot LMTP on 127.0.0.1, STARTTLS + AUTH"
+    );
+    println!("(a) render + outbox + SMTP:                     median {m1:.1} ms, p90 {p1:.1} ms");
+    println!("(b) (a) + APPEND to Sent + \\Answered over IMAP: median {m2:.1} ms, p90 {p2:.1} ms");
+    println!("all {total} replies delivered");
+}
