@@ -112,7 +112,8 @@ fn now() -> String {
 impl Store {
     /// Writes a reply to the outbox as `queued`; returns its id.
     pub fn queue_reply(&mut self, r: &NewReply) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction()?;
+        // A savepoint, so that callers can group these writes in one commit.
+        let tx = self.conn.savepoint()?;
         let at = now();
         tx.execute(
             "INSERT INTO outbox (message_id, answers, template, escalation, vendor, invoice, invoice_key,
@@ -158,7 +159,8 @@ impl Store {
         state: OutboxState,
         detail: &str,
     ) -> Result<OutboxEntry, StoreError> {
-        let tx = self.conn.transaction()?;
+        // A savepoint, so that callers can group these writes in one commit.
+        let tx = self.conn.savepoint()?;
         let at = now();
         let error = (state == OutboxState::Failed).then_some(detail);
         tx.execute(
