@@ -149,7 +149,7 @@ fn main() {
         "    render only (parse, classify, match, template):  median {mr:.2} ms, p90 {pr:.2} ms"
     );
     println!(
-        "    SMTP only (connect, STARTTLS, AUTH, DATA, QUIT): median {mw:.1} ms, p90 {pw:.1} ms"
+        "    SMTP only (pooled connection: MAIL, RCPT, DATA):  median {mw:.1} ms, p90 {pw:.1} ms"
     );
     println!("(a) render + outbox + SMTP:                     median {m1:.1} ms, p90 {p1:.1} ms");
     println!("(b) (a) + APPEND to Sent + \\Answered over IMAP: median {m2:.1} ms, p90 {p2:.1} ms");
