@@ -14,3 +14,4 @@ pub mod money;
 pub mod payables;
 pub mod store;
 pub mod sync;
+pub mod tui;

@@ -3,12 +3,16 @@
 //! written by a newer duebox is refused rather than damaged. No network or terminal code here.
 
 mod chases;
+mod listing;
 mod messages;
 mod migrations;
 pub mod payables;
 mod vendors;
 
 pub use chases::PriorChase;
+pub use listing::{
+    AgingAmount, Dashboard, Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary,
+};
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder};
 
 use rusqlite::Connection;
