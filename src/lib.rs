@@ -7,6 +7,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod dates;
+pub mod demo;
 pub mod fold;
 pub mod imap;
 pub mod mail;

@@ -6,6 +6,7 @@ mod config_cmd;
 mod csv_files;
 mod payables;
 mod sync;
+mod ui;
 mod vendors;
 
 use clap::{Parser, Subcommand};
@@ -25,8 +26,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// Without a command: the terminal UI on the configured mailbox.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,17 +43,21 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// Check the config file and the mailbox login.
     Config(config_cmd::ConfigArgs),
+    /// The terminal UI on a built-in demo mailbox (no server, no config; nothing is sent).
+    Demo,
 }
 
 /// Runs the command line; the exit code is what the process returns.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Classify(args) => classify::run(&cli, args),
-        Command::Payables(args) => payables::run(&cli, args),
-        Command::Vendors(args) => vendors::run(&cli, args),
-        Command::Sync(args) => sync::run(&cli, args),
-        Command::Config(args) => config_cmd::run(&cli, args),
+        None => ui::run_account(&cli),
+        Some(Command::Demo) => ui::run_demo(&cli),
+        Some(Command::Classify(args)) => classify::run(&cli, args),
+        Some(Command::Payables(args)) => payables::run(&cli, args),
+        Some(Command::Vendors(args)) => vendors::run(&cli, args),
+        Some(Command::Sync(args)) => sync::run(&cli, args),
+        Some(Command::Config(args)) => config_cmd::run(&cli, args),
     };
     match result {
         Ok(code) => code,
