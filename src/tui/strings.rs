@@ -87,7 +87,7 @@ pub const ACTIONS: &[ActionInfo] = &[
         Action::Filter,
         "filter",
         &["/"],
-        "filter the list (subject, vendor, invoice; empty clears)",
+        "filter by subject, vendor, invoice (empty clears)",
         Scope::Nav,
     ),
     info(
@@ -239,22 +239,25 @@ pub fn readme_table() -> String {
 }
 
 pub const APP: &str = "duebox";
-pub const DEMO_BANNER: &str = "DEMO — replies go to a local outbox and are never sent";
+pub const DEMO_BANNER: &str = "DEMO — nothing is sent";
 pub const SENT_DEMO_LABEL: &str = "not sent — demo";
-pub const HELP_TITLE: &str = "Keys (Esc or ? closes)";
+pub const HELP_TITLE: &str = "Keys — j/k scroll, Esc closes";
 pub const HELP_FOOTER: &str = "Keys can be changed in the config's [keys] table: action = \"key\".";
 pub const HINT_MAILBOX: &str = "?:help  a/e/n/c/d/x:reply  m:move  /:filter  q:quit";
 pub const HINT_MESSAGE: &str = "?:help  a/e/n/c/d/x:reply  m:move  esc:back";
 pub const HINT_REPLY: &str = "y:send  E:edit  esc:cancel";
+pub const HINT_REPLY_DEMO: &str = "demo: y files it in a local outbox, nothing is sent";
 pub const HINT_PAYABLES: &str = "f:status  /:vendor  P:paid  S:schedule  esc:back";
 pub const HINT_DASHBOARD: &str = "esc:back  s:sync";
 
+/// The folders pane's count columns: unread messages / chasers waiting for an answer.
+pub const COUNTS_HEADER: &str = "new/todo";
 pub const FOLDER_INBOX: &str = "Inbox";
 pub const FOLDER_REMINDERS: &str = "Reminders";
 pub const FOLDER_OVERDUE: &str = "Overdue";
-pub const FOLDER_FINAL: &str = "Final notices";
+pub const FOLDER_FINAL: &str = "Final";
 pub const FOLDER_STATEMENTS: &str = "Statements";
-pub const FOLDER_REVIEW: &str = "Review (fraud)";
+pub const FOLDER_REVIEW: &str = "Review";
 pub const FOLDER_SENT: &str = "Sent";
 pub const FOLDER_ARCHIVE: &str = "Archive";
 

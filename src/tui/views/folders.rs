@@ -3,6 +3,7 @@
 use super::style::Theme;
 use super::text;
 use crate::tui::state::{Focus, FolderKind, MailboxState};
+use crate::tui::strings;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::{Block, Borders};
@@ -17,14 +18,22 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Th
     frame.render_widget(block, area);
     let buf = frame.buffer_mut();
     let w = usize::from(inner.width);
+    // Unread messages / chasers not yet answered, under a header level with the list's.
+    let header = format!(
+        "{:<width$}{}",
+        "Folder",
+        strings::COUNTS_HEADER,
+        width = w.saturating_sub(strings::COUNTS_HEADER.len())
+    );
+    buf.set_stringn(inner.x, inner.y, header, w, theme.header());
     for (i, f) in mailbox
         .folders
         .entries
         .iter()
         .enumerate()
-        .take(usize::from(inner.height))
+        .take(usize::from(inner.height.saturating_sub(1)))
     {
-        let y = inner.y + i as u16;
+        let y = inner.y + 1 + i as u16;
         // "unread/unanswered" for mail, the outbox size for Sent.
         let counts = match f.kind {
             FolderKind::Sent if f.counts.total > 0 => f.counts.total.to_string(),

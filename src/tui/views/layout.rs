@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 pub fn folders_width(width: u16) -> u16 {
     match width {
         0..=59 => 0,
-        60..=99 => 17,
+        60..=119 => 17,
         _ => 24,
     }
 }

@@ -48,13 +48,13 @@ pub fn columns(width: u16) -> Vec<(Col, u16)> {
     let fixed = [
         (Col::Marks, 2usize, 0u8),
         (Col::Date, 6, 3),
-        (Col::Vendor, 16, 2),
-        (Col::Invoice, 12, 4),
-        (Col::Amount, 13, 1),
+        (Col::Vendor, 14, 2),
+        (Col::Invoice, 11, 4),
+        (Col::Amount, 12, 1),
         (Col::Due, 6, 5),
-        (Col::Badge, 9, 0),
+        (Col::Badge, 8, 0),
     ];
-    let min_subject = 12;
+    let min_subject = 16;
     // Drop columns, least important (highest rank) first, until the subject has room.
     let mut keep: Vec<(Col, usize, u8)> = fixed.to_vec();
     let used = |k: &[(Col, usize, u8)]| k.iter().map(|(_, w, _)| w + 1).sum::<usize>();

@@ -55,15 +55,24 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, m: &MessageState, today: NaiveDat
 
 fn banner_lines(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for flag in &o.detail.summary.risk {
+    let reasons: Vec<&String> = o
+        .detail
+        .reasons
+        .iter()
+        .filter(|r| is_fraud_reason(r))
+        .collect();
+    for flag in o.detail.summary.risk.iter().filter(|_| reasons.is_empty()) {
         out.push(Line::from(vec![
             Span::styled("• ", theme.danger()),
             Span::raw(strings::risk_words(flag)),
         ]));
     }
     // The classifier's own words for what it saw (bank details, domains, headers).
-    for reason in o.detail.reasons.iter().filter(|r| is_fraud_reason(r)) {
-        out.push(Line::from(format!("  {}", clean(reason))));
+    for reason in reasons {
+        out.push(Line::from(vec![
+            Span::styled("• ", theme.danger()),
+            Span::raw(clean(reason).into_owned()),
+        ]));
     }
     out.push(Line::styled(strings::FRAUD_ADVICE, theme.header()));
     out
@@ -221,7 +230,7 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
     let single = records.len() == 1;
     out.push(Line::styled(
         format!(
-            "{:<14}{:>16}  {:>16}  {:<10}{:<11}{}",
+            "{:<12}{:>13}  {:>13}  {:<10}{:<11}{}",
             "Invoice", "Claimed", "Recorded", "Status", "Due", "Paid/planned"
         ),
         theme.header(),
@@ -254,7 +263,7 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
                 super::text::fit(&clean(&r.invoice_number), 13)
             )),
             Span::styled(
-                format!("{claim_text:>16}  "),
+                format!("{claim_text:>13}  "),
                 if differs {
                     theme.danger()
                 } else {
@@ -262,7 +271,7 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
                 },
             ),
             Span::styled(
-                format!("{:>16}  ", format!("{} {}", r.amount, r.currency)),
+                format!("{:>13}  ", format!("{} {}", r.amount, r.currency)),
                 if differs {
                     theme.danger()
                 } else {

@@ -16,20 +16,19 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, p: &PayablesState, theme: Theme) 
     let buf = frame.buffer_mut();
     let w = usize::from(area.width);
     let filter = format!(
-        " status: {} · vendor: {} · {} payables      {}",
+        " status: {} · vendor: {} · {} payables",
         p.status.map_or("all", |s| s.as_str()),
         p.vendor
             .as_deref()
             .map_or("all".to_string(), |v| clean(v).into_owned()),
         p.rows.len(),
-        strings::HINT_PAYABLES
     );
     buf.set_stringn(area.x, area.y, fit(&filter, w), w, theme.dim());
     // Vendor takes what the fixed columns leave.
-    let fixed = 14 + 16 + 11 + 10 + 16;
+    let fixed = 13 + 15 + 11 + 10 + 15;
     let vendor_w = w.saturating_sub(fixed).max(8);
     let header = format!(
-        "{:<vendor_w$}{:<14}{:>15} {:<11}{:<10}{}",
+        "{:<vendor_w$}{:<13}{:>14} {:<11}{:<10}{}",
         "Vendor", "Invoice", "Amount", "Due", "Status", "Paid/planned"
     );
     buf.set_stringn(area.x, area.y + 1, fit(&header, w), w, theme.header());
@@ -50,15 +49,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, p: &PayablesState, theme: Theme) 
             "{vendor}{}",
             " ".repeat(vendor_w.saturating_sub(width(&vendor)))
         );
-        let invoice = fit(&clean(&r.invoice_number), 13).into_owned();
-        let invoice = format!("{invoice}{}", " ".repeat(14 - width(&invoice)));
+        let invoice = fit(&clean(&r.invoice_number), 12).into_owned();
+        let invoice = format!("{invoice}{}", " ".repeat(13 - width(&invoice)));
         let when = r
             .paid_on
             .map(|d| format!("paid {d}"))
             .or_else(|| r.scheduled_on.map(|d| d.to_string()))
             .unwrap_or_default();
         let line = format!(
-            "{vendor}{invoice}{:>15} {:<11}{:<10}{when}",
+            "{vendor}{invoice}{:>14} {:<11}{:<10}{when}",
             format!("{} {}", r.amount, r.currency),
             r.due_date.to_string(),
             r.status.as_str()

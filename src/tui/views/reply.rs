@@ -50,10 +50,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, r: &ReplyState, demo: bool, theme
     let hint = if r.sending {
         strings::SENDING.to_string()
     } else if demo {
-        format!(
-            "{}  (demo: y files it in the local outbox, nothing is sent)",
-            strings::HINT_REPLY
-        )
+        format!("{}  ({})", strings::HINT_REPLY, strings::HINT_REPLY_DEMO)
     } else {
         strings::HINT_REPLY.to_string()
     };

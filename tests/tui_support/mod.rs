@@ -1,0 +1,192 @@
+//! What the terminal-UI tests share: the demo mailbox driven headless (the same update,
+//! runner and workers as `duebox demo`, drawn on a TestBackend), a reply service that
+//! records what it "sent", and the redaction of wall-clock times for snapshots.
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use duebox::demo::{Demo, SharedServer};
+use duebox::sync::server::MailServer;
+use duebox::tui::harness::Harness;
+use duebox::tui::keymap::Keymap;
+use duebox::tui::replies::{ReplyPreview, ReplyService, SentReply};
+use duebox::tui::runner::Runner;
+use duebox::tui::state::{folder_entries, App, Focus, FolderKind, SyncStatus};
+use duebox::tui::worker::{self, Connect, SyncSetup};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Replies as plain text naming the template and the message's claim; "sending" files them
+/// in a list the test can read.
+pub struct TestReplies {
+    pub store: duebox::store::Store,
+    pub sent: Arc<Mutex<Vec<SentReply>>>,
+}
+
+impl ReplyService for TestReplies {
+    fn preview(
+        &mut self,
+        message: i64,
+        template: &str,
+        pay_on: Option<NaiveDate>,
+    ) -> Result<ReplyPreview, String> {
+        let d = self
+            .store
+            .detail(message)
+            .map_err(|e| e.to_string())?
+            .ok_or("gone")?;
+        let s = &d.summary;
+        Ok(ReplyPreview {
+            message,
+            template: template.into(),
+            from: "ap@northwind.test".into(),
+            to: s.from_addr.clone().unwrap_or_default(),
+            subject: format!("Re: {}", s.subject),
+            body: format!(
+                "[{template}] invoices {} amount {} {} pay on {}\n",
+                s.invoices.join(", "),
+                s.amount.clone().unwrap_or_default(),
+                s.currency.clone().unwrap_or_default(),
+                pay_on.map_or("-".into(), |d| d.to_string())
+            ),
+            warnings: vec![],
+            blocked: (!s.risk.is_empty())
+                .then(|| format!("flagged as possible fraud ({})", s.risk.join(", "))),
+        })
+    }
+
+    fn send(&mut self, preview: &ReplyPreview) -> Result<String, String> {
+        self.sent.lock().unwrap().push(SentReply {
+            at: "2026-11-20 10:00:00".into(),
+            to: preview.to.clone(),
+            subject: preview.subject.clone(),
+            status: duebox::tui::strings::SENT_DEMO_LABEL.into(),
+            message: Some(preview.message),
+        });
+        Ok(format!(
+            "reply to {} filed in the demo outbox — not sent",
+            preview.to
+        ))
+    }
+
+    fn outbox(&mut self) -> Result<Vec<SentReply>, String> {
+        Ok(self.sent.lock().unwrap().iter().rev().cloned().collect())
+    }
+}
+
+struct DemoConnect(SharedServer);
+
+impl Connect for DemoConnect {
+    fn connect(&mut self) -> Result<Box<dyn MailServer + Send>, String> {
+        Ok(Box::new(self.0.clone()))
+    }
+    fn describe(&self) -> String {
+        "the demo mailbox".into()
+    }
+}
+
+pub struct DemoUi {
+    pub h: Harness,
+    pub demo: Demo,
+    pub sent: Arc<Mutex<Vec<SentReply>>>,
+}
+
+/// The demo in the UI at `width`×`height`, after the worker's first sync.
+pub fn demo_ui(width: u16, height: u16) -> DemoUi {
+    let demo = duebox::demo::load().expect("the demo loads");
+    let (events, inbox) = std::sync::mpsc::channel();
+    let (sync, _) = worker::spawn_sync(
+        Box::new(DemoConnect(demo.server.clone())),
+        demo.open_store().unwrap(),
+        SyncSetup {
+            folders: demo.folders.clone(),
+            classify: duebox::demo::options(),
+            fixed_today: true,
+            interval: None,
+        },
+        events.clone(),
+    );
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let replies = TestReplies {
+        store: demo.open_store().unwrap(),
+        sent: sent.clone(),
+    };
+    let (reply, _) = worker::spawn_replies(Box::new(replies), events, sync.clone());
+    let runner = Runner::new(
+        demo.open_store().unwrap(),
+        sync,
+        reply,
+        duebox::demo::today(),
+    );
+    let app = App::new(
+        Keymap::default(),
+        duebox::demo::today(),
+        true,
+        "demo ap@northwind.test".into(),
+        folder_entries(&demo.folders),
+    );
+    let mut h = Harness::new(app, runner, inbox, width, height);
+    assert!(
+        h.wait_until(WAIT, |a| matches!(a.status.sync, SyncStatus::Synced { .. })),
+        "the first sync finishes"
+    );
+    h.settle(Duration::from_millis(100));
+    // The wall clock would make every snapshot differ.
+    h.app.status.sync = SyncStatus::Synced {
+        at: "09:00".into(),
+        new: 0,
+    };
+    h.draw();
+    DemoUi { h, demo, sent }
+}
+
+impl DemoUi {
+    /// Shows a folder of the pane by its label and gives the list the keys.
+    pub fn open_folder(&mut self, label: &str) {
+        let at = self
+            .h
+            .app
+            .mailbox
+            .folders
+            .entries
+            .iter()
+            .position(|e| e.label == label)
+            .unwrap_or_else(|| panic!("no folder {label}"));
+        if self.h.app.mailbox.focus == Focus::List {
+            self.h.press("tab");
+        }
+        self.h.press("g");
+        for _ in 0..at {
+            self.h.press("j");
+        }
+        let kind = self.h.app.mailbox.folders.entries[at].kind;
+        if kind == FolderKind::Sent {
+            self.h.settle(Duration::from_millis(100));
+        }
+        self.h.press("enter");
+    }
+
+    /// Narrows the list with `/` to `text`.
+    pub fn filter(&mut self, text: &str) {
+        self.h.press("/ ctrl-u");
+        self.h.type_text(text);
+        self.h.press("enter");
+    }
+
+    /// The screen with wall-clock dates and times (events duebox records as they happen)
+    /// replaced, so snapshots are the same every day.
+    pub fn screen(&self) -> String {
+        redact(&self.h.screen())
+    }
+}
+
+pub fn redact(screen: &str) -> String {
+    let now = chrono::Utc::now();
+    let mut out = screen.to_string();
+    for day in [now, now - chrono::Duration::days(1)] {
+        let re = regex::Regex::new(&format!(r"{} \d\d:\d\d", day.format("%Y-%m-%d"))).unwrap();
+        out = re.replace_all(&out, "YYYY-MM-DD hh:mm").into_owned();
+    }
+    out
+}
