@@ -48,7 +48,7 @@ fn message_with_an_amount_mismatch() {
 fn fraud_banner() {
     for (w, h) in [(80, 24), (120, 36)] {
         let mut ui = demo_ui(w, h);
-        open_message(&mut ui, "Review (fraud)", "offlce");
+        open_message(&mut ui, "Review", "offlce");
         let screen = ui.screen();
         assert!(screen.contains("POSSIBLE FRAUD"), "{screen}");
         insta::assert_snapshot!(format!("fraud_banner_{w}x{h}"), screen);
@@ -59,7 +59,7 @@ fn fraud_banner() {
 fn reply_preview() {
     for (w, h) in [(80, 24), (120, 36)] {
         let mut ui = demo_ui(w, h);
-        open_message(&mut ui, "Final notices", "IBS");
+        open_message(&mut ui, "Final", "IBS");
         ui.h.press("a");
         assert!(ui.h.wait_until(WAIT, |a| matches!(
             a.top(),

@@ -259,8 +259,8 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
         };
         out.push(Line::from(vec![
             Span::raw(format!(
-                "{:<14}",
-                super::text::fit(&clean(&r.invoice_number), 13)
+                "{:<12}",
+                super::text::fit(&clean(&r.invoice_number), 11)
             )),
             Span::styled(
                 format!("{claim_text:>13}  "),
