@@ -166,10 +166,17 @@ fn contains_pattern(text: &str) -> String {
     p
 }
 
-/// The WHERE clause of a folder's list; `?1` is the folder id, `?2` the filter pattern or NULL.
-const LISTED: &str = "m.folder_id = ?1 AND (?2 IS NULL
-      OR m.subject LIKE ?2 ESCAPE '\\' OR m.vendor LIKE ?2 ESCAPE '\\'
-      OR m.invoices LIKE ?2 ESCAPE '\\' OR m.from_addr LIKE ?2 ESCAPE '\\')";
+/// The WHERE clause of a folder's list; `?1` is the folder id, `?2` the filter pattern.
+/// Without a filter the clause names only indexed columns, so counting and skipping rows
+/// reads the (folder_id, sent_at) index alone, never the rows.
+fn listed(filtered: bool) -> &'static str {
+    if filtered {
+        "m.folder_id = ?1 AND (m.subject LIKE ?2 ESCAPE '\\' OR m.vendor LIKE ?2 ESCAPE '\\'
+          OR m.invoices LIKE ?2 ESCAPE '\\' OR m.from_addr LIKE ?2 ESCAPE '\\')"
+    } else {
+        "m.folder_id = ?1 AND ?2 IS NULL"
+    }
+}
 
 impl Store {
     /// Every folder with its counts, in name order.
@@ -209,15 +216,36 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Page, StoreError> {
+        self.page_known(folder, filter, offset, limit, None)
+    }
+
+    /// [`Store::page`] for a list whose length is known (scrolling through it): counting
+    /// 100,000 rows again for every page would cost more than reading the page.
+    pub fn page_known(
+        &self,
+        folder: &str,
+        filter: Option<&str>,
+        offset: usize,
+        limit: usize,
+        total: Option<usize>,
+    ) -> Result<Page, StoreError> {
         let Some(folder_id) = self.folder_id(folder)? else {
             return Ok(Page::default());
         };
         let pattern = filter.filter(|f| !f.is_empty()).map(contains_pattern);
-        let total: i64 = self
-            .conn
-            .prepare_cached(&format!("SELECT count(*) FROM messages m WHERE {LISTED}"))?
-            .query_row(params![folder_id, pattern], |r| r.get(0))?;
-        let total = total as usize;
+        let total = match total {
+            Some(t) => t,
+            None => {
+                let n: i64 = self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT count(*) FROM messages m WHERE {}",
+                        listed(pattern.is_some())
+                    ))?
+                    .query_row(params![folder_id, pattern], |r| r.get(0))?;
+                n as usize
+            }
+        };
         let offset = offset.min(total.saturating_sub(1));
         let limit = limit.min(total - offset.min(total));
         // SQLite steps over OFFSET rows one by one: a window in the older half is read from
@@ -229,8 +257,9 @@ impl Store {
             ("DESC", offset)
         };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {LISTED}
-             ORDER BY m.sent_at {order}, m.id {order} LIMIT ?3 OFFSET ?4"
+            "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {}
+             ORDER BY m.sent_at {order}, m.id {order} LIMIT ?3 OFFSET ?4",
+            listed(pattern.is_some())
         ))?;
         let mut rows: Vec<Summary> = stmt
             .query_map(

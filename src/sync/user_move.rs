@@ -177,14 +177,14 @@ mod tests {
 
         fn row(&self, folder: &str, n: u32) -> i64 {
             self.store
-                .message_in_folder(folder, &format!("<m{n}@example.com>"))
+                .message_in_folder(folder, &format!("m{n}@example.com"))
                 .unwrap()
                 .unwrap()
         }
 
         /// How many copies of message n each folder holds on the server.
         fn copies(&self, n: u32) -> Vec<(String, usize)> {
-            let id = format!("<m{n}@example.com>");
+            let id = format!("m{n}@example.com");
             ["INBOX", "Archive"]
                 .iter()
                 .map(|f| {
@@ -222,7 +222,7 @@ mod tests {
         assert_eq!(w.row("INBOX", 2), row);
         assert!(w
             .store
-            .message_in_folder("Archive", "<m2@example.com>")
+            .message_in_folder("Archive", "m2@example.com")
             .unwrap()
             .is_none());
         assert!(matches!(

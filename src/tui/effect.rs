@@ -16,6 +16,8 @@ pub enum Effect {
         filter: Option<String>,
         offset: usize,
         limit: usize,
+        /// The list's length when it is known to be unchanged (scrolling): not counted again.
+        total: Option<usize>,
     },
     LoadMessage(i64),
     LoadPayables {

@@ -71,7 +71,7 @@ impl Runner {
         match effect {
             Effect::LoadFolders => self.store.folder_counts().map_or_else(read_failed, |c| vec![Msg::FoldersLoaded(c)]),
             Effect::LoadSent => self.to_replies(ReplyCmd::LoadSent),
-            Effect::LoadPage { folder, filter, offset, limit } => match self.store.page(&folder, filter.as_deref(), offset, limit) {
+            Effect::LoadPage { folder, filter, offset, limit, total } => match self.store.page_known(&folder, filter.as_deref(), offset, limit, total) {
                 Ok(page) => vec![Msg::PageLoaded { folder, filter, page }],
                 Err(e) => read_failed(e),
             },

@@ -262,6 +262,7 @@ fn reload(app: &mut App) -> Vec<Effect> {
             filter: list.filter.clone(),
             offset: list.page.offset,
             limit: WINDOW,
+            total: None,
         });
     }
     if let Some(Screen::Dashboard(_)) = app.top() {
@@ -560,6 +561,7 @@ fn select_folder(app: &mut App, to: usize) -> Vec<Effect> {
             filter: None,
             offset: 0,
             limit: WINDOW,
+            total: None,
         }],
     }
 }
@@ -593,6 +595,7 @@ fn ensure_loaded(list: &mut ListState, rows: usize) -> Option<Effect> {
         filter: list.filter.clone(),
         offset: list.selected.saturating_sub(WINDOW / 2),
         limit: WINDOW,
+        total: Some(list.page.total),
     })
 }
 
@@ -813,6 +816,7 @@ fn submitted(app: &mut App, p: Prompt) -> Vec<Effect> {
                 filter: list.filter.clone(),
                 offset: 0,
                 limit: WINDOW,
+                total: None,
             }];
         }
         PromptPurpose::PayablesVendor => {
