@@ -277,7 +277,7 @@ fn plant(ui: &mut tui_support::DemoUi, subjects: &[&str]) {
                     sent_at: Some("2026-11-21 09:00:00".into()),
                     subject: Some(s.to_string()),
                     from_addr: Some("ar@example.com".into()),
-                    vendor: Some(format!("{s}")),
+                    vendor: Some(s.to_string()),
                     kind: Some("chaser".into()),
                     invoices: Some(format!("[\"{s}\"]")),
                     amount: Some("10.00".into()),
@@ -385,4 +385,31 @@ fn every_screen_survives_any_size() {
     }
     ui.h.press("esc");
     assert!(!matches!(ui.h.app.status.sync, SyncStatus::Offline { .. }));
+}
+
+#[test]
+fn set_expectations_from_the_list_reads_the_scheduled_date_first() {
+    let mut ui = demo_ui(100, 30);
+    let dec4 = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    ui.demo
+        .open_store()
+        .unwrap()
+        .schedule("IBS/26/0902", None, dec4)
+        .unwrap();
+    ui.open_folder("Reminders");
+    ui.filter("IBS/26/0902");
+    ui.h.press("e");
+    assert!(
+        ui.screen().contains("Pay on (YYYY-MM-DD): 2026-12-04"),
+        "{}",
+        ui.screen()
+    );
+    ui.h.press("esc");
+    ui.filter("FA-2026-0951");
+    ui.h.press("e");
+    assert!(
+        ui.screen().contains("Pay on (YYYY-MM-DD): 2026-11-27"),
+        "no schedule: a week from the demo's today\n{}",
+        ui.screen()
+    );
 }

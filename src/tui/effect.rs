@@ -20,6 +20,8 @@ pub enum Effect {
         total: Option<usize>,
     },
     LoadMessage(i64),
+    /// Our scheduled payment date for the message's invoice, for the `e` prompt.
+    LoadPayDate(i64),
     LoadPayables {
         status: Option<Status>,
         vendor: Option<String>,

@@ -20,6 +20,11 @@ pub enum Msg {
         page: Page,
     },
     Opened(Box<Opened>),
+    /// Our scheduled payment date for the claimed invoice of a message (for `e`).
+    PayDateDefault {
+        message: i64,
+        scheduled: Option<chrono::NaiveDate>,
+    },
     PayablesLoaded(Vec<Payable>),
     DashboardLoaded(Dashboard),
     Sync(SyncEvent),

@@ -82,7 +82,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             list.selected = list.selected.min(list.len().saturating_sub(1));
             scroll_into_view(list, rows);
-            ensure_loaded(list, rows).into_iter().collect()
+            // No new request from here: a page shorter than expected (mail moved away since
+            // the list was counted) would otherwise be asked for again and again.
+            Vec::new()
+        }
+        Msg::PayDateDefault { message, scheduled } => {
+            app.status.busy = None;
+            pay_date_prompt(app, message, scheduled);
+            Vec::new()
         }
         Msg::Opened(opened) => {
             for screen in app.stack.iter_mut() {
@@ -403,17 +410,14 @@ fn mail_action(app: &mut App, action: Action, message: Option<i64>) -> Vec<Effec
         return Vec::new();
     };
     if action == Action::SetExpectations {
-        let default = scheduled_date(app, message).unwrap_or_else(|| {
-            app.today
-                .checked_add_days(Days::new(7))
-                .unwrap_or(app.today)
-        });
-        app.overlay = Some(Overlay::Prompt(Prompt {
-            label: strings::PROMPT_PAY_ON,
-            input: default.to_string(),
-            purpose: PromptPurpose::ReplyDate { message },
-        }));
-        return Vec::new();
+        // The default date is our scheduled payment date: known if the message is open,
+        // else read first.
+        if let Some(scheduled) = opened_schedule(app, message) {
+            pay_date_prompt(app, message, scheduled);
+            return Vec::new();
+        }
+        app.status.busy = Some(strings::LOADING);
+        return vec![Effect::LoadPayDate(message)];
     }
     app.status.busy = Some(strings::PREPARING);
     vec![Effect::PrepareReply {
@@ -442,10 +446,11 @@ fn current_folder_of(app: &App, message: i64) -> Option<String> {
     })
 }
 
-/// When our record says the claimed invoice is to be paid (the message must be open).
-fn scheduled_date(app: &App, message: i64) -> Option<NaiveDate> {
+/// Our scheduled payment date for an open message: Some(None) when it is open and has
+/// none, None when the message is not open.
+fn opened_schedule(app: &App, message: i64) -> Option<Option<NaiveDate>> {
     app.stack.iter().find_map(|s| match s {
-        Screen::Message(m) if m.id == message => m.opened.as_ref().and_then(|o| {
+        Screen::Message(m) if m.id == message => m.opened.as_ref().map(|o| {
             o.detail.records.iter().find_map(|r| {
                 r.scheduled_on
                     .as_deref()
@@ -454,6 +459,20 @@ fn scheduled_date(app: &App, message: i64) -> Option<NaiveDate> {
         }),
         _ => None,
     })
+}
+
+/// Asks the date for "set expectations": our scheduled date, else a week from today.
+fn pay_date_prompt(app: &mut App, message: i64, scheduled: Option<NaiveDate>) {
+    let default = scheduled.unwrap_or_else(|| {
+        app.today
+            .checked_add_days(Days::new(7))
+            .unwrap_or(app.today)
+    });
+    app.overlay = Some(Overlay::Prompt(Prompt {
+        label: strings::PROMPT_PAY_ON,
+        input: default.to_string(),
+        purpose: PromptPurpose::ReplyDate { message },
+    }));
 }
 
 fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {

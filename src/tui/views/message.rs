@@ -251,7 +251,7 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
             .paid_on
             .as_ref()
             .map(|p| format!("paid {p}"))
-            .or_else(|| r.scheduled_on.as_ref().map(|d| format!("{d}")))
+            .or_else(|| r.scheduled_on.as_ref().map(|d| d.to_string()))
             .unwrap_or_else(|| "—".into());
         let status_style = match r.status.as_str() {
             "paid" | "disputed" => theme.warn(),
