@@ -413,3 +413,50 @@ fn set_expectations_from_the_list_reads_the_scheduled_date_first() {
         ui.screen()
     );
 }
+
+struct Unreachable;
+
+impl duebox::tui::worker::Connect for Unreachable {
+    fn connect(&mut self) -> Result<Box<dyn duebox::sync::server::MailServer + Send>, String> {
+        Err("cannot connect to imap.example.com:993: connection timed out; check [imap] host and port".into())
+    }
+    fn describe(&self) -> String {
+        "imap.example.com".into()
+    }
+}
+
+#[test]
+fn an_unreachable_server_is_told_in_words_and_the_ui_keeps_working() {
+    let mut ui = tui_support::demo_ui_with(100, 24, Some(Box::new(Unreachable)));
+    assert!(ui.h.wait_until(WAIT, |a| matches!(
+        a.status.sync,
+        SyncStatus::Offline { .. }
+    )));
+    let screen = ui.screen();
+    let status = screen.lines().last().unwrap();
+    assert!(
+        status.contains("offline: cannot reach imap.example.com (retrying in 1 s)"),
+        "{status}"
+    );
+    assert!(
+        status.contains("cannot connect to imap.example.com:993"),
+        "{status}"
+    );
+    // Reading mail needs no server.
+    ui.open_folder("Overdue");
+    ui.h.press("enter");
+    assert!(ui.h.wait_until(
+        WAIT,
+        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
+    ));
+    // A move does: it says so and changes nothing.
+    ui.h.press("m enter");
+    assert!(ui.h.wait_until(WAIT, |a| a.status.busy.is_none()
+        && a.status.error.is_some()));
+    assert!(
+        ui.screen().contains("cannot reach imap.example.com"),
+        "{}",
+        ui.screen()
+    );
+    assert!(ui.h.app.last_move.is_none());
+}

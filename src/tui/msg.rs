@@ -56,9 +56,11 @@ pub enum SyncEvent {
         new: usize,
         summary: String,
     },
-    /// A pass failed; the words say why and what happens next.
+    /// A pass failed: `words` for the sync state ("cannot reach imap.example.com"), `detail`
+    /// the whole error with what to do, and when the next try is.
     Failed {
         words: String,
+        detail: String,
         retry_in_secs: Option<u64>,
     },
     /// The store changed outside a pass (a move, a flag): lists are worth reloading.

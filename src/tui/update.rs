@@ -246,12 +246,14 @@ fn sync_event(app: &mut App, event: SyncEvent) -> Vec<Effect> {
         }
         SyncEvent::Failed {
             words,
+            detail,
             retry_in_secs,
         } => {
             app.status.sync = SyncStatus::Offline {
                 words,
                 retry_in_secs,
             };
+            app.status.error = Some(detail);
             Vec::new()
         }
         SyncEvent::MessagesChanged => reload(app),

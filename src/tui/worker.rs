@@ -189,12 +189,10 @@ impl SyncWorker {
             .map_err(|e| e.to_string())
     }
 
+    /// Connects unless connected; the error is the connection's own words.
     fn ensure_connected(&mut self) -> Result<(), String> {
         if self.server.is_none() {
-            let server = self
-                .connect
-                .connect()
-                .map_err(|e| format!("cannot reach {}: {e}", self.connect.describe()))?;
+            let server = self.connect.connect()?;
             self.server = Some(server);
         }
         Ok(())
@@ -206,7 +204,9 @@ impl SyncWorker {
         &mut self,
         f: impl FnOnce(&mut dyn MailServer, &mut Store) -> Result<UserMove, MoveError>,
     ) -> Result<UserMove, String> {
-        self.ensure_connected()?;
+        if let Err(e) = self.ensure_connected() {
+            return Err(format!("cannot reach {}: {e}", self.connect.describe()));
+        }
         let server = self.server.as_mut().expect("connected");
         let outcome = f(server.as_mut(), &mut self.store);
         if let Err(MoveError::Server(_)) = &outcome {
@@ -240,15 +240,16 @@ impl SyncWorker {
     /// One sync pass; returns when the next one is due.
     fn pass(&mut self) -> Instant {
         self.send(Msg::Sync(SyncEvent::Started));
-        if let Err(words) = self.ensure_connected() {
-            return self.failed(words);
+        if let Err(detail) = self.ensure_connected() {
+            let words = format!("cannot reach {}", self.connect.describe());
+            return self.failed(words, detail);
         }
         if !self.setup.fixed_today {
             self.setup.classify.today = chrono::Local::now().date_naive();
         }
         let index = match self.store.payables_index() {
             Ok(i) => i,
-            Err(e) => return self.failed(e.to_string()),
+            Err(e) => return self.failed("cannot read the payables".into(), e.to_string()),
         };
         let settings = Settings {
             folders: &self.setup.folders,
@@ -282,16 +283,22 @@ impl SyncWorker {
             }
             Err(e) => {
                 self.server = None;
-                self.failed(format!("{}: {e}", self.connect.describe()))
+                self.failed(
+                    format!("sync with {} failed", self.connect.describe()),
+                    e.to_string(),
+                )
             }
         }
     }
 
-    fn failed(&mut self, words: String) -> Instant {
+    /// Reports a failed pass: short words for the sync state, the whole error for the
+    /// status line's error.
+    fn failed(&mut self, words: String, detail: String) -> Instant {
         let wait = self.backoff;
         self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
         self.send(Msg::Sync(SyncEvent::Failed {
             words,
+            detail,
             retry_in_secs: Some(wait.as_secs()),
         }));
         Instant::now() + wait

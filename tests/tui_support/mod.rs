@@ -94,10 +94,17 @@ pub struct DemoUi {
 
 /// The demo in the UI at `width`×`height`, after the worker's first sync.
 pub fn demo_ui(width: u16, height: u16) -> DemoUi {
+    demo_ui_with(width, height, None)
+}
+
+/// The same with another way to the server (None: the demo's own), without waiting for the
+/// first sync when one is given.
+pub fn demo_ui_with(width: u16, height: u16, connect: Option<Box<dyn Connect>>) -> DemoUi {
     let demo = duebox::demo::load().expect("the demo loads");
     let (events, inbox) = std::sync::mpsc::channel();
+    let wait = connect.is_none();
     let (sync, _) = worker::spawn_sync(
-        Box::new(DemoConnect(demo.server.clone())),
+        connect.unwrap_or_else(|| Box::new(DemoConnect(demo.server.clone()))),
         demo.open_store().unwrap(),
         SyncSetup {
             folders: demo.folders.clone(),
@@ -127,6 +134,9 @@ pub fn demo_ui(width: u16, height: u16) -> DemoUi {
         folder_entries(&demo.folders),
     );
     let mut h = Harness::new(app, runner, inbox, width, height);
+    if !wait {
+        return DemoUi { h, demo, sent };
+    }
     assert!(
         h.wait_until(WAIT, |a| matches!(a.status.sync, SyncStatus::Synced { .. })),
         "the first sync finishes"
