@@ -460,3 +460,65 @@ fn an_unreachable_server_is_told_in_words_and_the_ui_keeps_working() {
     );
     assert!(ui.h.app.last_move.is_none());
 }
+
+#[test]
+fn the_message_view_scrolls_to_its_end_and_back() {
+    let mut ui = demo_ui(80, 24);
+    ui.open_folder("Statements");
+    ui.h.press("enter");
+    assert!(ui.h.wait_until(
+        WAIT,
+        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
+    ));
+    let top = ui.screen();
+    ui.h.press("G");
+    let bottom = ui.screen();
+    assert_ne!(top, bottom);
+    let body_rows = bottom
+        .lines()
+        .skip(1)
+        .take(22)
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert!(
+        body_rows > 5,
+        "the end of the message is on screen, not blank rows:\n{bottom}"
+    );
+    ui.h.press("k");
+    assert_ne!(ui.screen(), bottom, "one k after G scrolls at once");
+    ui.h.press("g");
+    assert_eq!(ui.screen(), top);
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    use ratatui::style::Color;
+    let mut ui = demo_ui(100, 30);
+    ui.open_folder("Overdue");
+    let coloured = |ui: &tui_support::DemoUi| {
+        ui.h.terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+    };
+    assert!(coloured(&ui));
+    ui.h.app.color = false;
+    for keys in ["", "enter", "esc p", "esc D", "esc ?"] {
+        ui.h.press(keys);
+        ui.h.settle(Duration::from_millis(50));
+        assert!(
+            !coloured(&ui),
+            "a colour with NO_COLOR after '{keys}':\n{}",
+            ui.screen()
+        );
+    }
+    // The selection is still visible, by reverse video.
+    ui.h.press("esc esc");
+    let buf = ui.h.terminal.backend().buffer();
+    assert!(buf
+        .content()
+        .iter()
+        .any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED)));
+}

@@ -623,6 +623,7 @@ fn ensure_loaded(list: &mut ListState, rows: usize) -> Option<Effect> {
 fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
     let page = app.list_rows().max(1) as u16;
     let today = app.today;
+    let size = app.size;
     let Some(top) = app.stack.last_mut() else {
         return Vec::new();
     };
@@ -634,14 +635,21 @@ fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                 Action::PageDown => m.scroll = m.scroll.saturating_add(page),
                 Action::PageUp => m.scroll = m.scroll.saturating_sub(page),
                 Action::Top => m.scroll = 0,
-                Action::Bottom => m.scroll = u16::MAX / 2,
+                Action::Bottom => m.scroll = u16::MAX,
                 Action::Back => {
                     app.stack.pop();
+                    return Vec::new();
                 }
                 a => {
                     let id = m.id;
                     return mail_action(app, a, Some(id));
                 }
+            }
+            // Scrolling stops at the end of the message, so k works at once after G.
+            if let Some(o) = &m.opened {
+                m.scroll = m
+                    .scroll
+                    .min(super::views::message::max_scroll(o, today, size));
             }
             Vec::new()
         }
@@ -759,6 +767,8 @@ fn overlay_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Vec<Effect> {
                 Some(Action::PageUp) => scroll.saturating_sub(10),
                 _ => return Vec::new(),
             };
+            let lines = (strings::ACTIONS.len() + 7) as u16;
+            let scroll = scroll.min(lines.saturating_sub(app.size.1.saturating_sub(4)));
             app.overlay = Some(Overlay::Help { scroll });
             Vec::new()
         }

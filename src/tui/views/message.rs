@@ -45,12 +45,40 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, m: &MessageState, today: NaiveDat
         };
     }
     let lines = body_lines(o, today, theme);
+    let scroll = m
+        .scroll
+        .min(wrapped_height(&lines, area.width).saturating_sub(area.height));
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((m.scroll, 0)),
+            .scroll((scroll, 0)),
         area,
     );
+}
+
+/// How many rows `lines` take wrapped at `width` (a close estimate: words that do not fit
+/// at a line's end can add a row, which only leaves a blank row at the bottom).
+pub fn wrapped_height(lines: &[Line<'_>], width: u16) -> u16 {
+    let w = usize::from(width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
+    rows.min(usize::from(u16::MAX)) as u16
+}
+
+/// The largest useful scroll of the message view at a terminal size: the last row of the
+/// message at the bottom of the screen.
+pub fn max_scroll(o: &Opened, today: NaiveDate, size: (u16, u16)) -> u16 {
+    let theme = Theme { color: false };
+    let (_, body, _) = super::layout::frame(Rect::new(0, 0, size.0, size.1));
+    let banner = if o.detail.summary.risk.is_empty() {
+        0
+    } else {
+        (banner_lines(o, theme).len() as u16 + 2)
+            .min(body.height / 2)
+            .max(3)
+            .min(body.height)
+    };
+    wrapped_height(&body_lines(o, today, theme), body.width)
+        .saturating_sub(body.height.saturating_sub(banner))
 }
 
 fn banner_lines(o: &Opened, theme: Theme) -> Vec<Line<'static>> {

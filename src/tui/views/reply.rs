@@ -61,10 +61,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, r: &ReplyState, demo: bool, theme
             theme.header(),
         ))
         .title_bottom(Span::styled(format!(" {hint} "), theme.header()));
+    // Inside the border: two columns and two rows less.
+    let scroll = r.scroll.min(
+        super::message::wrapped_height(&lines, area.width.saturating_sub(2))
+            .saturating_sub(area.height.saturating_sub(2)),
+    );
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((r.scroll, 0))
+            .scroll((scroll, 0))
             .block(block),
         area,
     );
