@@ -233,6 +233,25 @@ impl Store {
             return Ok(Page::default());
         };
         let pattern = filter.filter(|f| !f.is_empty()).map(contains_pattern);
+        if total.is_none() && offset == 0 && pattern.is_some() {
+            // A filter that matches less than a page is answered by the page alone: one
+            // pass over the folder instead of a count and then the page.
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {}
+                 ORDER BY m.sent_at DESC, m.id DESC LIMIT ?3",
+                listed(true)
+            ))?;
+            let rows: Vec<Summary> = stmt
+                .query_map(params![folder_id, pattern, limit as i64], summary)?
+                .collect::<Result<_, _>>()?;
+            if rows.len() < limit {
+                return Ok(Page {
+                    offset: 0,
+                    total: rows.len(),
+                    rows,
+                });
+            }
+        }
         let total = match total {
             Some(t) => t,
             None => {
@@ -604,6 +623,13 @@ mod tests {
         assert_eq!(pct.total, 1, "% is literal");
         let inv = store.page("INBOX", Some("inv-1"), 0, 50).unwrap();
         assert_eq!(inv.total, 11, "INV-1 and INV-10..19");
+        let first = store.page("INBOX", Some("inv-1"), 0, 4).unwrap();
+        assert_eq!(
+            (first.total, first.rows.len()),
+            (11, 4),
+            "counted when more than a page"
+        );
+        assert_eq!(first.rows[0].id, 19);
         let counts = store.folder_counts().unwrap();
         assert_eq!(counts[0].total, 25);
         assert_eq!(counts[0].unread, 13);
