@@ -522,3 +522,35 @@ fn no_color_draws_without_colours() {
         .iter()
         .any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED)));
 }
+
+#[test]
+fn opening_an_unread_message_marks_it_read_on_the_server() {
+    let mut ui = demo_ui(100, 30);
+    ui.open_folder("Inbox");
+    let row = ui.h.app.mailbox.list.selected_row().unwrap().clone();
+    assert!(
+        !row.has_flag("\\Seen"),
+        "the newest inbox message is unread"
+    );
+    let unread = ui.h.app.mailbox.folders.entries[0].counts.unread;
+    ui.h.press("enter");
+    assert!(ui
+        .h
+        .wait_until(WAIT, |a| a.mailbox.folders.entries[0].counts.unread
+            == unread - 1));
+    let flags: Vec<Vec<String>> = ui
+        .demo
+        .server
+        .lock()
+        .contents("INBOX")
+        .into_iter()
+        .map(|(_, f, _)| f)
+        .collect();
+    assert_eq!(
+        flags
+            .iter()
+            .filter(|f| f.iter().any(|x| x == "\\Seen"))
+            .count() as u64,
+        ui.h.app.mailbox.folders.entries[0].counts.total - (unread - 1)
+    );
+}

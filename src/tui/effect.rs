@@ -20,6 +20,8 @@ pub enum Effect {
         total: Option<usize>,
     },
     LoadMessage(i64),
+    /// The user read the message: flag it `\Seen`.
+    MarkSeen(i64),
     /// Our scheduled payment date for the message's invoice, for the `e` prompt.
     LoadPayDate(i64),
     LoadPayables {

@@ -99,6 +99,10 @@ impl Runner {
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
             Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),
+            Effect::MarkSeen(message) => self.to_sync(SyncCmd::Flag {
+                message,
+                flag: "\\Seen",
+            }),
             Effect::SyncNow => self.to_sync(SyncCmd::SyncNow),
             Effect::MarkPaid { vendor, invoice, on } => self.to_sync(SyncCmd::MarkPaid { vendor, invoice, on }),
             Effect::Schedule { vendor, invoice, on } => self.to_sync(SyncCmd::Schedule { vendor, invoice, on }),

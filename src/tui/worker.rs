@@ -26,8 +26,12 @@ pub enum SyncCmd {
         to: String,
     },
     Undo(UserMove),
-    /// A reply to this message went out: flag it `\Answered`.
-    MarkAnswered(i64),
+    /// Adds a system flag to a message (`\Answered` after a reply went out, `\Seen` when
+    /// it was opened), on the server and in the store.
+    Flag {
+        message: i64,
+        flag: &'static str,
+    },
     MarkPaid {
         vendor: String,
         invoice: String,
@@ -134,8 +138,8 @@ impl SyncWorker {
                     let r = self.with_server(|s, store| user_move::undo_move(s, store, &done));
                     self.send(Msg::Undone(r));
                 }
-                SyncCmd::MarkAnswered(id) => {
-                    self.mark_answered(id);
+                SyncCmd::Flag { message, flag } => {
+                    self.add_flag(message, flag);
                     self.send(Msg::Sync(SyncEvent::MessagesChanged));
                 }
                 SyncCmd::MarkPaid {
@@ -215,14 +219,14 @@ impl SyncWorker {
         outcome.map_err(|e| e.to_string())
     }
 
-    fn mark_answered(&mut self, id: i64) {
+    fn add_flag(&mut self, id: i64, flag: &'static str) {
         let Ok(Some(place)) = self.store.message_place(id) else {
             return;
         };
-        if place.flags.split_whitespace().any(|f| f == "\\Answered") {
+        if place.flags.split_whitespace().any(|f| f == flag) {
             return;
         }
-        let flags = format!("{} \\Answered", place.flags).trim().to_string();
+        let flags = format!("{} {flag}", place.flags).trim().to_string();
         // The local flag first, so the counts change at once; the server's follows, and if
         // it cannot be reached now the flag is set again on the next reply or by hand.
         let _ = self.store.set_flags_of(id, &flags);
@@ -230,7 +234,7 @@ impl SyncWorker {
             let server = self.server.as_mut().expect("connected");
             let done = server
                 .select(&place.folder)
-                .and_then(|_| server.add_flags(&[uid], &["\\Answered"]));
+                .and_then(|_| server.add_flags(&[uid], &[flag]));
             if done.is_err() {
                 self.server = None;
             }
@@ -325,7 +329,10 @@ pub fn spawn_replies(
                     ReplyCmd::Send(preview) => {
                         let result = service.send(&preview);
                         if result.is_ok() {
-                            let _ = sync.send(SyncCmd::MarkAnswered(preview.message));
+                            let _ = sync.send(SyncCmd::Flag {
+                                message: preview.message,
+                                flag: "\\Answered",
+                            });
                         }
                         let _ = events.send(Msg::ReplySent {
                             message: preview.message,

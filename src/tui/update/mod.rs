@@ -98,6 +98,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Opened(opened) => {
+            let unread = !opened.detail.summary.has_flag("\\Seen");
+            let id = opened.detail.summary.id;
             for screen in app.stack.iter_mut() {
                 if let Screen::Message(m) = screen {
                     if m.id == opened.detail.summary.id {
@@ -105,7 +107,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     }
                 }
             }
-            Vec::new()
+            // Opened is read, as in any mail client (sync fetches with PEEK, so only this
+            // marks mail read).
+            if unread {
+                vec![Effect::MarkSeen(id)]
+            } else {
+                Vec::new()
+            }
         }
         Msg::PayablesLoaded(rows) => {
             if let Some(Screen::Payables(p)) = app.top_mut() {
