@@ -554,3 +554,65 @@ fn opening_an_unread_message_marks_it_read_on_the_server() {
         ui.h.app.mailbox.folders.entries[0].counts.total - (unread - 1)
     );
 }
+
+#[test]
+fn edit_in_the_editor_then_send_the_edited_reply() {
+    let mut ui = demo_ui(100, 30);
+    ui.open_folder("Overdue");
+    ui.filter("A-7781");
+    ui.h.press("d");
+    assert!(ui
+        .h
+        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    // "The editor": rewrites the file as a person would.
+    ui.h.runner.editor =
+        Some("sed -i 's/amount 3912.75 USD/amount 3712.75 USD as recorded/'".into());
+    ui.h.press("E");
+    let screen = ui.screen();
+    assert!(
+        screen.contains("(edited)") && screen.contains("3712.75 USD as recorded"),
+        "{screen}"
+    );
+    ui.h.press("y");
+    assert!(ui.h.wait_until(WAIT, |a| a.top().is_none()));
+    assert!(
+        ui.bodies.lock().unwrap()[0].contains("3712.75 USD as recorded"),
+        "the edited body is the one sent"
+    );
+    // An editor that fails changes nothing and says so.
+    ui.h.press("a");
+    assert!(ui
+        .h
+        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    ui.h.runner.editor = Some("false".into());
+    ui.h.press("E");
+    assert!(
+        ui.screen().contains("failed") && !ui.screen().contains("(edited)"),
+        "{}",
+        ui.screen()
+    );
+}
+
+#[test]
+fn templates_are_picked_and_edited_when_the_reply_layer_gives_their_files() {
+    let mut ui = demo_ui(100, 30);
+    ui.h.press("t");
+    assert!(ui.screen().contains("set_expectations") && ui.screen().contains("escalate"));
+    ui.h.press("enter");
+    assert!(
+        ui.screen().contains("not available in this build"),
+        "{}",
+        ui.screen()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    ui.h.runner.template_path = Some(Box::new(move |name| Ok(root.join(format!("{name}.txt")))));
+    ui.h.runner.editor = Some("touch".into());
+    ui.h.press("t j enter");
+    assert!(
+        ui.screen().contains("template set_expectations saved"),
+        "{}",
+        ui.screen()
+    );
+    assert!(dir.path().join("set_expectations.txt").exists());
+}

@@ -22,6 +22,8 @@ pub const WAIT: Duration = Duration::from_secs(10);
 pub struct TestReplies {
     pub store: duebox::store::Store,
     pub sent: Arc<Mutex<Vec<SentReply>>>,
+    /// The body of each reply sent, in order.
+    pub bodies: Arc<Mutex<Vec<String>>>,
 }
 
 impl ReplyService for TestReplies {
@@ -57,6 +59,7 @@ impl ReplyService for TestReplies {
     }
 
     fn send(&mut self, preview: &ReplyPreview) -> Result<String, String> {
+        self.bodies.lock().unwrap().push(preview.body.clone());
         self.sent.lock().unwrap().push(SentReply {
             at: "2026-11-20 10:00:00".into(),
             to: preview.to.clone(),
@@ -90,6 +93,7 @@ pub struct DemoUi {
     pub h: Harness,
     pub demo: Demo,
     pub sent: Arc<Mutex<Vec<SentReply>>>,
+    pub bodies: Arc<Mutex<Vec<String>>>,
 }
 
 /// The demo in the UI at `width`×`height`, after the worker's first sync.
@@ -115,9 +119,11 @@ pub fn demo_ui_with(width: u16, height: u16, connect: Option<Box<dyn Connect>>) 
         events.clone(),
     );
     let sent = Arc::new(Mutex::new(Vec::new()));
+    let bodies = Arc::new(Mutex::new(Vec::new()));
     let replies = TestReplies {
         store: demo.open_store().unwrap(),
         sent: sent.clone(),
+        bodies: bodies.clone(),
     };
     let (reply, _) = worker::spawn_replies(Box::new(replies), events, sync.clone());
     let runner = Runner::new(
@@ -135,7 +141,12 @@ pub fn demo_ui_with(width: u16, height: u16, connect: Option<Box<dyn Connect>>) 
     );
     let mut h = Harness::new(app, runner, inbox, width, height);
     if !wait {
-        return DemoUi { h, demo, sent };
+        return DemoUi {
+            h,
+            demo,
+            sent,
+            bodies,
+        };
     }
     assert!(
         h.wait_until(WAIT, |a| matches!(a.status.sync, SyncStatus::Synced { .. })),
@@ -148,7 +159,12 @@ pub fn demo_ui_with(width: u16, height: u16, connect: Option<Box<dyn Connect>>) 
         new: 0,
     };
     h.draw();
-    DemoUi { h, demo, sent }
+    DemoUi {
+        h,
+        demo,
+        sent,
+        bodies,
+    }
 }
 
 impl DemoUi {

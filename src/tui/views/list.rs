@@ -96,7 +96,7 @@ fn cell(buf: &mut Buffer, x: u16, y: u16, w: u16, s: &str, right: bool, style: S
     buf.set_stringn(x, y, shown, w_us, style);
 }
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, _demo: bool, theme: Theme) {
+pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Theme) {
     if area.width < 4 || area.height < 1 {
         return;
     }

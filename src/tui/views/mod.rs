@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         None => {
             let (folders_area, list_area) = layout::mailbox(body);
             folders::draw(frame, folders_area, &app.mailbox, theme);
-            list::draw(frame, list_area, &app.mailbox, app.demo, theme);
+            list::draw(frame, list_area, &app.mailbox, theme);
         }
         Some(Screen::Message(m)) => message::draw(frame, body, m, app.today, theme),
         Some(Screen::Reply(r)) => reply::draw(frame, body, r, app.demo, theme),
