@@ -616,3 +616,15 @@ fn templates_are_picked_and_edited_when_the_reply_layer_gives_their_files() {
     );
     assert!(dir.path().join("set_expectations.txt").exists());
 }
+
+#[test]
+fn escape_then_a_key_typed_fast_is_two_keys() {
+    let mut ui = demo_ui(100, 30);
+    ui.open_folder("Overdue");
+    ui.h.press("enter");
+    assert!(matches!(ui.h.app.top(), Some(Screen::Message(_))));
+    // The terminal delivers Esc followed at once by q as Alt+q.
+    ui.h.press("alt-q");
+    assert!(ui.h.app.top().is_none(), "Esc went back");
+    assert!(ui.h.app.quit, "and q quit");
+}

@@ -308,6 +308,18 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         app.quit = true;
         return vec![Effect::Quit];
     }
+    // Esc then a key typed quickly reaches us as Alt+key: unless Alt+key is bound, it is
+    // taken as the two keys the user typed.
+    if k.modifiers.contains(KeyModifiers::ALT) && app.keymap.action(&k, scope_of(app)).is_none() {
+        let mut effects = key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        if !app.quit {
+            effects.extend(key(
+                app,
+                KeyEvent::new(k.code, k.modifiers - KeyModifiers::ALT),
+            ));
+        }
+        return effects;
+    }
     if let Some(overlay) = app.overlay.take() {
         return overlay_key(app, overlay, k);
     }
