@@ -7,31 +7,23 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn wait_for(out: &Arc<Mutex<Vec<u8>>>, what: &str, within: Duration) -> bool {
-    let end = Instant::now() + within;
-    while Instant::now() < end {
-        if String::from_utf8_lossy(&out.lock().unwrap()).contains(what) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
-
-#[test]
-fn the_demo_runs_in_a_terminal_and_restores_it() {
+/// `duebox demo` in a pseudo-terminal of 80×24, its output collected as it comes.
+fn spawn_demo(failpoint: Option<&str>) -> (std::process::Child, Arc<Mutex<Vec<u8>>>) {
     let bin = env!("CARGO_BIN_EXE_duebox");
-    let started = Instant::now();
-    let mut child = Command::new("script")
-        .args([
-            "-qfec",
-            &format!("stty rows 24 cols 80; exec {bin} demo"),
-            "/dev/null",
-        ])
-        .env("TERM", "xterm-256color")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let mut cmd = Command::new("script");
+    cmd.args([
+        "-qfec",
+        &format!("stty rows 24 cols 80; exec {bin} demo"),
+        "/dev/null",
+    ])
+    .env("TERM", "xterm-256color")
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    if let Some(f) = failpoint {
+        cmd.env("DUEBOX_FAILPOINT", f);
+    }
+    let mut child = cmd
         .spawn()
         .expect("util-linux script runs (apt-get install bsdutils)");
     let out = Arc::new(Mutex::new(Vec::new()));
@@ -46,6 +38,58 @@ fn the_demo_runs_in_a_terminal_and_restores_it() {
             sink.lock().unwrap().extend_from_slice(&buf[..n]);
         }
     });
+    (child, out)
+}
+
+fn exited(child: &mut std::process::Child, within: Duration) -> std::process::ExitStatus {
+    let end = Instant::now() + within;
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(Instant::now() < end, "duebox did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_panic_gives_the_terminal_back() {
+    let (mut child, out) = spawn_demo(Some("ui-panic"));
+    let status = exited(&mut child, Duration::from_secs(10));
+    assert!(!status.success());
+    std::thread::sleep(Duration::from_millis(100));
+    let all = String::from_utf8_lossy(&out.lock().unwrap()).into_owned();
+    let panic_at = all
+        .find("failpoint ui-panic")
+        .unwrap_or_else(|| panic!("the panic message is shown: {all:?}"));
+    let restored_at = all
+        .find("\u{1b}[?1049l")
+        .expect("left the alternate screen");
+    assert!(
+        restored_at < panic_at,
+        "the terminal is restored before the message is printed"
+    );
+    assert!(
+        all[restored_at..].contains("\u{1b}[?25h"),
+        "cursor shown again"
+    );
+}
+
+fn wait_for(out: &Arc<Mutex<Vec<u8>>>, what: &str, within: Duration) -> bool {
+    let end = Instant::now() + within;
+    while Instant::now() < end {
+        if String::from_utf8_lossy(&out.lock().unwrap()).contains(what) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn the_demo_runs_in_a_terminal_and_restores_it() {
+    let started = Instant::now();
+    let (mut child, out) = spawn_demo(None);
     assert!(
         wait_for(&out, "DEMO", Duration::from_secs(10)),
         "no first frame:\n{}",
@@ -65,14 +109,7 @@ fn the_demo_runs_in_a_terminal_and_restores_it() {
     stdin.write_all(b"q").unwrap();
     stdin.write_all(b"q").unwrap();
     stdin.flush().unwrap();
-    let end = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < end, "duebox did not quit on q");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exited(&mut child, Duration::from_secs(5));
     assert!(status.success(), "{status}");
     std::thread::sleep(Duration::from_millis(100));
     let all = out.lock().unwrap().clone();

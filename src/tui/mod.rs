@@ -62,6 +62,10 @@ pub fn run(mut app: App, mut runner: Runner, events: Receiver<Msg>) -> Result<()
         if app.quit {
             return Ok(());
         }
+        // A panic on purpose, for the test that a crash gives the terminal back.
+        if std::env::var("DUEBOX_FAILPOINT").is_ok_and(|v| v == "ui-panic") {
+            panic!("failpoint ui-panic");
+        }
         let mut batch = Vec::new();
         while batch.is_empty() {
             // Keys first and all that are waiting, so holding a key down costs one frame per
