@@ -1,7 +1,8 @@
-//! Read queries for the terminal UI: folder counts, one page of message summaries, one
-//! message with our records and its history, dashboard aggregates. Every query is bounded
-//! (a page, one message) or an SQL aggregate, so a store of 100,000 messages never comes into
-//! memory whole. Reads only; no terminal code here.
+//! What the terminal UI reads: folder counts, one page of message summaries, one message
+//! with our records and its history, dashboard aggregates, where a message is (for a move);
+//! and the one write its actions need, a message's flags. Every query is bounded (a page,
+//! one message) or an SQL aggregate, so a store of 100,000 messages never comes into memory
+//! whole. No terminal code here.
 
 use super::{Store, StoreError};
 use crate::classify::extract::normalise_invoice;
