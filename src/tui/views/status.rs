@@ -2,7 +2,7 @@
 //! and the key hint for the screen.
 
 use super::style::Theme;
-use super::text::{fit, width};
+use super::text::{clean, fit, width};
 use crate::tui::state::{App, Screen, SyncStatus};
 use crate::tui::strings;
 use ratatui::layout::Rect;
@@ -41,15 +41,16 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         Some(Screen::Dashboard(_)) => strings::HINT_DASHBOARD,
     };
     let w = usize::from(area.width);
-    let sync = sync_words(&app.status.sync);
+    // Errors can carry a server's own words: cleaned like mail text.
+    let sync = clean(&sync_words(&app.status.sync)).into_owned();
     let sync_style = match app.status.sync {
         SyncStatus::Offline { .. } => theme.danger(),
         _ => theme.dim(),
     };
     let (said, style) = match (&app.status.error, app.status.busy, &app.status.note) {
-        (Some(e), _, _) => (e.clone(), theme.danger()),
+        (Some(e), _, _) => (clean(e).into_owned(), theme.danger()),
         (None, Some(b), _) => (b.to_string(), theme.warn()),
-        (None, None, Some(n)) => (n.clone(), theme.good()),
+        (None, None, Some(n)) => (clean(n).into_owned(), theme.good()),
         _ => (String::new(), theme.dim()),
     };
     // The error is what matters most: the hint gives way first, then the sync state.
