@@ -418,7 +418,7 @@ struct Unreachable;
 
 impl duebox::tui::worker::Connect for Unreachable {
     fn connect(&mut self) -> Result<Box<dyn duebox::sync::server::MailServer + Send>, String> {
-        Err("cannot connect to imap.example.com:993: connection timed out; check [imap] host and port".into())
+        Err("cannot connect to imap.example.com:993: timed out\u{1b}]0;pwned\u{7}; check [imap] host and port".into())
     }
     fn describe(&self) -> String {
         "imap.example.com".into()
@@ -442,6 +442,13 @@ fn an_unreachable_server_is_told_in_words_and_the_ui_keeps_working() {
         status.contains("cannot connect to imap.example.com:993"),
         "{status}"
     );
+    assert!(
+        !status.contains("pwned"),
+        "a server's words are cleaned: {status}"
+    );
+    for cell in ui.h.terminal.backend().buffer().content() {
+        assert!(!cell.symbol().chars().any(|c| c.is_control()));
+    }
     // Reading mail needs no server.
     ui.open_folder("Overdue");
     ui.h.press("enter");
