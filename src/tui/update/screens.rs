@@ -44,9 +44,17 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Screen::Reply(r) => {
             match action {
-                Action::Down => r.scroll = r.scroll.saturating_add(1),
+                // Past the end of a short reply there is nothing to scroll to.
+                Action::Down => {
+                    r.scroll = (r.scroll + 1).min(r.preview.body.lines().count() as u16)
+                }
                 Action::Up => r.scroll = r.scroll.saturating_sub(1),
-                Action::PageDown => r.scroll = r.scroll.saturating_add(page),
+                Action::PageDown => {
+                    r.scroll = r
+                        .scroll
+                        .saturating_add(page)
+                        .min(r.preview.body.lines().count() as u16)
+                }
                 Action::PageUp => r.scroll = r.scroll.saturating_sub(page),
                 Action::Top => r.scroll = 0,
                 Action::Back => {

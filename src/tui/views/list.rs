@@ -49,7 +49,7 @@ pub fn columns(width: u16) -> Vec<(Col, u16)> {
         (Col::Marks, 2usize, 0u8),
         (Col::Date, 6, 3),
         (Col::Vendor, 14, 2),
-        (Col::Invoice, 11, 4),
+        (Col::Invoice, 12, 4),
         (Col::Amount, 12, 1),
         (Col::Due, 6, 5),
         (Col::Badge, 8, 0),
@@ -296,36 +296,35 @@ fn draw_sent(
     base: Style,
     theme: Theme,
 ) {
-    let end = x0 + cols.iter().map(|(_, w)| w + 1).sum::<u16>();
-    let mut x = x0;
-    let mut status_at = end;
-    for (c, w) in cols {
-        match c {
-            Col::Date => cell(buf, x, y, *w, &text::short_date(Some(&s.at)), false, base),
-            Col::Vendor => cell(buf, x, y, *w, &clean(&s.to), false, base),
-            Col::Subject => {
-                cell(buf, x, y, *w, &clean(&s.subject), false, base);
-                status_at = x + w + 1;
-            }
-            _ => {}
-        }
-        x += w + 1;
+    // The outbox has no claim columns: the subject takes their room, the status ends the row.
+    let width = cols.iter().map(|(_, w)| w + 1).sum::<u16>();
+    let col = |c: Col| cols.iter().find(|(k, _)| *k == c).map_or(0, |(_, w)| *w);
+    let (date_w, to_w) = (col(Col::Date), col(Col::Vendor));
+    let status = clean(&s.status).into_owned();
+    let status_w = (text::width(&status) as u16).min(width / 3);
+    let mut x = x0 + 3;
+    if date_w > 0 {
+        cell(
+            buf,
+            x,
+            y,
+            date_w,
+            &text::short_date(Some(&s.at)),
+            false,
+            base,
+        );
+        x += date_w + 1;
     }
-    // The status spans the columns after the subject: "not sent — demo" must be read whole.
+    if to_w > 0 {
+        cell(buf, x, y, to_w, &clean(&s.to), false, base);
+        x += to_w + 1;
+    }
+    let subject_w = (x0 + width).saturating_sub(x + status_w + 2);
+    cell(buf, x, y, subject_w, &clean(&s.subject), false, base);
     let style = if s.status == strings::SENT_DEMO_LABEL {
         base.patch(theme.warn())
     } else {
         base
     };
-    if status_at + 1 < end {
-        cell(
-            buf,
-            status_at,
-            y,
-            end - status_at - 1,
-            &clean(&s.status),
-            false,
-            style,
-        );
-    }
+    cell(buf, x + subject_w + 1, y, status_w, &status, false, style);
 }
