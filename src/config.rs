@@ -25,6 +25,9 @@ pub struct Config {
     pub smtp: Option<Smtp>,
     #[serde(default)]
     pub reply: Reply,
+    /// Key bindings of the UI that replace the defaults: action name → keys ("a", "ctrl-r, F5").
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<String, String>,
     /// Where `check` found the `[imap] security` value, for its error line.
     #[serde(skip)]
     security_line: Option<usize>,

@@ -9,6 +9,7 @@ mod payables;
 mod reply;
 mod sync;
 mod templates;
+mod ui;
 mod vendors;
 
 use clap::{Parser, Subcommand};
@@ -28,8 +29,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// Without a command: the terminal UI on the configured mailbox.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,21 +54,25 @@ pub enum Command {
     Templates(templates::TemplatesArgs),
     /// The record of every message, decision and reply (by vendor, invoice, date; CSV).
     Log(log::LogArgs),
+    /// The terminal UI on a built-in demo mailbox (no server, no config; nothing is sent).
+    Demo,
 }
 
 /// Runs the command line; the exit code is what the process returns.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Classify(args) => classify::run(&cli, args),
-        Command::Payables(args) => payables::run(&cli, args),
-        Command::Vendors(args) => vendors::run(&cli, args),
-        Command::Sync(args) => sync::run(&cli, args),
-        Command::Config(args) => config_cmd::run(&cli, args),
-        Command::Reply(args) => reply::run(&cli, args),
-        Command::Outbox(args) => reply::run_outbox(&cli, args),
-        Command::Templates(args) => templates::run(&cli, args),
-        Command::Log(args) => log::run(&cli, args),
+        None => ui::run_account(&cli),
+        Some(Command::Demo) => ui::run_demo(&cli),
+        Some(Command::Classify(args)) => classify::run(&cli, args),
+        Some(Command::Payables(args)) => payables::run(&cli, args),
+        Some(Command::Vendors(args)) => vendors::run(&cli, args),
+        Some(Command::Sync(args)) => sync::run(&cli, args),
+        Some(Command::Config(args)) => config_cmd::run(&cli, args),
+        Some(Command::Reply(args)) => reply::run(&cli, args),
+        Some(Command::Outbox(args)) => reply::run_outbox(&cli, args),
+        Some(Command::Templates(args)) => templates::run(&cli, args),
+        Some(Command::Log(args)) => log::run(&cli, args),
     };
     match result {
         Ok(code) => code,

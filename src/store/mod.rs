@@ -4,6 +4,7 @@
 
 mod chases;
 mod events;
+mod listing;
 mod messages;
 mod migrations;
 mod outbox;
@@ -12,6 +13,9 @@ mod vendors;
 
 pub use chases::PriorChase;
 pub use events::{Event, EventFilter};
+pub use listing::{
+    AgingAmount, Dashboard, Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary,
+};
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};
 pub use outbox::{NewReply, OutboxEntry, OutboxState};
 

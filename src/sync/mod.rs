@@ -6,3 +6,4 @@ pub mod engine;
 pub mod fake;
 pub mod filing;
 pub mod server;
+pub mod user_move;

@@ -1,0 +1,666 @@
+//! What the terminal UI reads: folder counts, one page of message summaries, one message
+//! with our records and its history, dashboard aggregates, where a message is (for a move);
+//! and the one write its actions need, a message's flags. Every query is bounded (a page,
+//! one message) or an SQL aggregate, so a store of 100,000 messages never comes into memory
+//! whole. No terminal code here.
+
+use super::{Store, StoreError};
+use crate::classify::extract::normalise_invoice;
+use rusqlite::{params, OptionalExtension, Row};
+
+/// A folder's message counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderCount {
+    pub name: String,
+    pub total: u64,
+    /// Without `\Seen`.
+    pub unread: u64,
+    /// Chasers without `\Answered`.
+    pub unanswered: u64,
+}
+
+/// One row of the message list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// `messages.id`.
+    pub id: i64,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
+    pub sent_at: Option<String>,
+    pub from_addr: Option<String>,
+    pub subject: String,
+    pub vendor: Option<String>,
+    pub invoices: Vec<String>,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    pub due_date: Option<String>,
+    pub kind: Option<String>,
+    pub stage: Option<String>,
+    pub risk: Vec<String>,
+    pub match_status: Option<String>,
+    pub flags: String,
+    pub unparsable: bool,
+}
+
+impl Summary {
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags
+            .split_whitespace()
+            .any(|f| f.eq_ignore_ascii_case(flag))
+    }
+
+    pub fn is_chaser(&self) -> bool {
+        self.kind.as_deref() == Some("chaser")
+    }
+}
+
+/// A window of a folder's list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    /// Position of `rows[0]` in the whole (filtered) list.
+    pub offset: usize,
+    /// How many messages the whole (filtered) list has.
+    pub total: usize,
+    pub rows: Vec<Summary>,
+}
+
+/// Our record of one claimed invoice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    pub vendor: String,
+    pub invoice_number: String,
+    pub amount: String,
+    pub currency: String,
+    pub issue_date: Option<String>,
+    pub due_date: Option<String>,
+    pub status: String,
+    pub scheduled_on: Option<String>,
+    pub paid_on: Option<String>,
+    pub reference: Option<String>,
+}
+
+/// One line of an invoice's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
+    pub at: String,
+    pub what: String,
+}
+
+/// One message with everything the message view shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Detail {
+    pub summary: Summary,
+    pub folder: String,
+    pub message_id: Option<String>,
+    pub reasons: Vec<String>,
+    pub parse_error: Option<String>,
+    pub truncated: bool,
+    pub raw: Vec<u8>,
+    /// Our payables for the claimed invoices (of the vendor when it is known).
+    pub records: Vec<Record>,
+    /// Chases of the same invoices and what was done about them, oldest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// Chased amounts of one aging bucket in one currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgingAmount {
+    /// 0: 0–30 days past due (or not yet due), 1: 31–60, 2: 61–90, 3: over 90.
+    pub bucket: usize,
+    pub currency: String,
+    pub amount: f64,
+    pub claims: u64,
+}
+
+/// The dashboard's figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dashboard {
+    /// Chasers without `\Answered`.
+    pub waiting: u64,
+    /// When the longest-waiting of them was sent.
+    pub oldest_waiting: Option<String>,
+    pub aging: Vec<AgingAmount>,
+    /// Claims by match status ("matched", "amount_mismatch", ...), most first.
+    pub claims: Vec<(String, u64)>,
+}
+
+/// The columns a list row needs, in the order [`summary`] reads them.
+const SUMMARY_COLUMNS: &str =
+    "m.id, m.sent_at, m.from_addr, m.subject, m.vendor, m.invoices, m.amount, m.currency,
+     m.due_date, m.kind, m.stage, m.risk, m.match_status, m.flags, m.parse_error IS NOT NULL";
+
+fn summary(r: &Row<'_>) -> rusqlite::Result<Summary> {
+    let invoices: Option<String> = r.get(5)?;
+    let risk: String = r.get(11)?;
+    Ok(Summary {
+        id: r.get(0)?,
+        sent_at: r.get(1)?,
+        from_addr: r.get(2)?,
+        subject: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        vendor: r.get(4)?,
+        invoices: invoices
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default(),
+        amount: r.get(6)?,
+        currency: r.get(7)?,
+        due_date: r.get(8)?,
+        kind: r.get(9)?,
+        stage: r.get(10)?,
+        risk: risk.split_whitespace().map(str::to_string).collect(),
+        match_status: r.get(12)?,
+        flags: r.get(13)?,
+        unparsable: r.get(14)?,
+    })
+}
+
+/// A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally.
+fn contains_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// The WHERE clause of a folder's list; `?1` is the folder id, `?2` the filter pattern.
+/// Without a filter the clause names only indexed columns, so counting and skipping rows
+/// reads the (folder_id, sent_at) index alone, never the rows.
+fn listed(filtered: bool) -> &'static str {
+    if filtered {
+        "m.folder_id = ?1 AND (m.subject LIKE ?2 ESCAPE '\\' OR m.vendor LIKE ?2 ESCAPE '\\'
+          OR m.invoices LIKE ?2 ESCAPE '\\' OR m.from_addr LIKE ?2 ESCAPE '\\')"
+    } else {
+        "m.folder_id = ?1 AND ?2 IS NULL"
+    }
+}
+
+impl Store {
+    /// Every folder with its counts, in name order.
+    pub fn folder_counts(&self) -> Result<Vec<FolderCount>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.name, count(m.id),
+                    coalesce(sum(m.id IS NOT NULL AND instr(m.flags, '\\Seen') = 0), 0),
+                    coalesce(sum(m.kind = 'chaser' AND instr(m.flags, '\\Answered') = 0), 0)
+             FROM folders f LEFT JOIN messages m ON m.folder_id = f.id
+             GROUP BY f.id ORDER BY f.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(FolderCount {
+                name: r.get(0)?,
+                total: r.get::<_, i64>(1)? as u64,
+                unread: r.get::<_, i64>(2)? as u64,
+                unanswered: r.get::<_, i64>(3)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn folder_id(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM folders WHERE name = ?1")?
+            .query_row(params![name], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// `limit` messages of a folder from position `offset`, newest first, with the filter's
+    /// substring in the subject, vendor, invoice numbers or sender (any case) when given.
+    pub fn page(
+        &self,
+        folder: &str,
+        filter: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        self.page_known(folder, filter, offset, limit, None)
+    }
+
+    /// [`Store::page`] for a list whose length is known (scrolling through it): counting
+    /// 100,000 rows again for every page would cost more than reading the page.
+    pub fn page_known(
+        &self,
+        folder: &str,
+        filter: Option<&str>,
+        offset: usize,
+        limit: usize,
+        total: Option<usize>,
+    ) -> Result<Page, StoreError> {
+        let Some(folder_id) = self.folder_id(folder)? else {
+            return Ok(Page::default());
+        };
+        let pattern = filter.filter(|f| !f.is_empty()).map(contains_pattern);
+        if total.is_none() && offset == 0 && pattern.is_some() {
+            // A filter that matches less than a page is answered by the page alone: one
+            // pass over the folder instead of a count and then the page.
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {}
+                 ORDER BY m.sent_at DESC, m.id DESC LIMIT ?3",
+                listed(true)
+            ))?;
+            let rows: Vec<Summary> = stmt
+                .query_map(params![folder_id, pattern, limit as i64], summary)?
+                .collect::<Result<_, _>>()?;
+            if rows.len() < limit {
+                return Ok(Page {
+                    offset: 0,
+                    total: rows.len(),
+                    rows,
+                });
+            }
+        }
+        let total = match total {
+            Some(t) => t,
+            None => {
+                let n: i64 = self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT count(*) FROM messages m WHERE {}",
+                        listed(pattern.is_some())
+                    ))?
+                    .query_row(params![folder_id, pattern], |r| r.get(0))?;
+                n as usize
+            }
+        };
+        let offset = offset.min(total.saturating_sub(1));
+        let limit = limit.min(total - offset.min(total));
+        // SQLite steps over OFFSET rows one by one: a window in the older half is read from
+        // the oldest end instead, so going to the bottom costs what going to the top does.
+        let from_end = offset > total / 2;
+        let (order, skip) = if from_end {
+            ("ASC", total - offset - limit)
+        } else {
+            ("DESC", offset)
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {}
+             ORDER BY m.sent_at {order}, m.id {order} LIMIT ?3 OFFSET ?4",
+            listed(pattern.is_some())
+        ))?;
+        let mut rows: Vec<Summary> = stmt
+            .query_map(
+                params![folder_id, pattern, limit as i64, skip as i64],
+                summary,
+            )?
+            .collect::<Result<_, _>>()?;
+        if from_end {
+            rows.reverse();
+        }
+        Ok(Page {
+            offset,
+            total,
+            rows,
+        })
+    }
+
+    /// One message with its raw text, our records of its invoices and their history.
+    pub fn detail(&self, id: i64) -> Result<Option<Detail>, StoreError> {
+        let found = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS}, f.name, m.message_id, m.reasons, m.parse_error, m.truncated,
+                        coalesce(b.raw, x'')
+                 FROM messages m JOIN folders f ON f.id = m.folder_id
+                 LEFT JOIN bodies b ON b.message = m.id WHERE m.id = ?1"
+            ))?
+            .query_row(params![id], |r| {
+                let reasons: String = r.get(17)?;
+                Ok(Detail {
+                    summary: summary(r)?,
+                    folder: r.get(15)?,
+                    message_id: r.get(16)?,
+                    reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                    parse_error: r.get(18)?,
+                    truncated: r.get(19)?,
+                    raw: r.get(20)?,
+                    records: Vec::new(),
+                    history: Vec::new(),
+                })
+            })
+            .optional()?;
+        let Some(mut detail) = found else {
+            return Ok(None);
+        };
+        let vendor_ids = self.sender_vendors(detail.summary.from_addr.as_deref())?;
+        for invoice in &detail.summary.invoices {
+            self.records_of(invoice, &vendor_ids, &mut detail.records)?;
+        }
+        detail.history = self.history(&detail, &vendor_ids)?;
+        Ok(Some(detail))
+    }
+
+    /// The vendors that write from the sender's domain (none for a stranger).
+    fn sender_vendors(&self, from: Option<&str>) -> Result<Vec<i64>, StoreError> {
+        let Some(domain) = from.and_then(|f| f.rsplit_once('@')).map(|(_, d)| d) else {
+            return Ok(Vec::new());
+        };
+        let domain = crate::classify::risk::registrable_domain(domain);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT vendor_id FROM vendor_addresses WHERE domain = ?1")?;
+        let rows = stmt.query_map(params![domain], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Our payables with this invoice number: the sender's vendors' only, when it has any
+    /// (another vendor's invoice of the same number is not the one claimed).
+    fn records_of(
+        &self,
+        invoice: &str,
+        vendor_ids: &[i64],
+        out: &mut Vec<Record>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.vendor_id, v.name, p.invoice_number, p.amount, p.currency, p.issue_date, p.due_date,
+                    p.status, p.scheduled_on, p.paid_on, p.reference
+             FROM payables p JOIN vendors v ON v.id = p.vendor_id WHERE p.invoice_key = ?1
+             ORDER BY v.name",
+        )?;
+        let rows: Vec<(i64, Record)> = stmt
+            .query_map(params![normalise_invoice(invoice)], |r| {
+                Ok((
+                    r.get(0)?,
+                    Record {
+                        vendor: r.get(1)?,
+                        invoice_number: r.get(2)?,
+                        amount: r.get(3)?,
+                        currency: r.get(4)?,
+                        issue_date: r.get(5)?,
+                        due_date: r.get(6)?,
+                        status: r.get(7)?,
+                        scheduled_on: r.get(8)?,
+                        paid_on: r.get(9)?,
+                        reference: r.get(10)?,
+                    },
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        let ours = rows.iter().any(|(v, _)| vendor_ids.contains(v));
+        for (vendor, record) in rows {
+            if (!ours || vendor_ids.contains(&vendor)) && !out.contains(&record) {
+                out.push(record);
+            }
+        }
+        Ok(())
+    }
+
+    /// Earlier and later chases of the message's invoices (from the sender's vendors) and
+    /// the events recorded for the message or its invoices, oldest first.
+    fn history(
+        &self,
+        detail: &Detail,
+        vendor_ids: &[i64],
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let mut out = Vec::new();
+        let mut chases = self.conn.prepare_cached(
+            "SELECT chased_at, stage, invoice, message_id FROM chases
+             WHERE vendor_id = ?1 AND invoice_key = ?2 ORDER BY chased_at",
+        )?;
+        for vendor in vendor_ids {
+            for invoice in &detail.summary.invoices {
+                let rows = chases.query_map(params![vendor, normalise_invoice(invoice)], |r| {
+                    let message: String = r.get(3)?;
+                    let this = detail.message_id.as_deref() == Some(message.as_str());
+                    Ok(HistoryEntry {
+                        at: r.get(0)?,
+                        what: format!(
+                            "{} chased ({}){}",
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(1)?,
+                            if this { " — this message" } else { "" }
+                        ),
+                    })
+                })?;
+                for row in rows {
+                    out.push(row?);
+                }
+            }
+        }
+        // What people and duebox did: filing, moves, replies, payments (sync bookkeeping and
+        // the classifier's reasons are shown elsewhere).
+        let mut events = self.conn.prepare_cached(
+            "SELECT at, actor, kind, detail FROM events
+             WHERE (message_id = ?1 OR invoice_key = ?2) AND kind NOT IN ('synced', 'classified')
+             ORDER BY at, id LIMIT 50",
+        )?;
+        let mut seen = std::collections::HashSet::new();
+        for invoice in detail
+            .summary
+            .invoices
+            .iter()
+            .map(|i| Some(i.as_str()))
+            .chain(std::iter::once(None))
+        {
+            let key = invoice.map(normalise_invoice);
+            let rows = events.query_map(params![detail.message_id, key], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            for row in rows {
+                let (at, actor, kind, what) = row?;
+                if seen.insert((at.clone(), kind.clone(), what.clone())) {
+                    out.push(HistoryEntry {
+                        at,
+                        what: format!("{} ({actor}): {what}", kind.replace('_', " ")),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.at.cmp(&b.at));
+        Ok(out)
+    }
+
+    /// The dashboard's figures; `today` decides how far past due each claim is.
+    pub fn dashboard(&self, today: chrono::NaiveDate) -> Result<Dashboard, StoreError> {
+        let (waiting, oldest_waiting): (i64, Option<String>) = self.conn.query_row(
+            "SELECT count(*), min(sent_at) FROM messages
+             WHERE kind = 'chaser' AND instr(flags, '\\Answered') = 0",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        // One claim per vendor and set of invoices (a third reminder of the same invoice is
+        // not a third debt), at its latest amount; claims we already paid are not owed.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT CASE WHEN age <= 30 THEN 0 WHEN age <= 60 THEN 1 WHEN age <= 90 THEN 2 ELSE 3 END AS bucket,
+                    currency, sum(CAST(amount AS REAL)), count(*)
+             FROM (SELECT coalesce(julianday(?1) - julianday(min(due_date)), 0) AS age,
+                          currency, amount
+                   FROM messages
+                   WHERE kind = 'chaser' AND amount IS NOT NULL AND currency IS NOT NULL
+                         AND coalesce(match_status, '') <> 'already_paid'
+                   GROUP BY coalesce(vendor, from_addr), invoices, currency)
+             GROUP BY bucket, currency ORDER BY bucket, currency",
+        )?;
+        let aging = stmt
+            .query_map(params![today.to_string()], |r| {
+                Ok(AgingAmount {
+                    bucket: r.get::<_, i64>(0)? as usize,
+                    currency: r.get(1)?,
+                    amount: r.get(2)?,
+                    claims: r.get::<_, i64>(3)? as u64,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT match_status, count(*) FROM messages
+             WHERE kind = 'chaser' AND match_status IS NOT NULL
+             GROUP BY match_status ORDER BY count(*) DESC, match_status",
+        )?;
+        let claims = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<Result<_, _>>()?;
+        Ok(Dashboard {
+            waiting: waiting as u64,
+            oldest_waiting,
+            aging,
+            claims,
+        })
+    }
+
+    /// A message's place: folder name, UID (if linked), Message-ID, flags, and its folder's
+    /// UIDVALIDITY, for a user's move.
+    pub fn message_place(&self, id: i64) -> Result<Option<MessagePlace>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT f.name, m.uid, m.message_id, m.flags, f.uid_validity, m.vendor, m.invoices
+                 FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id = ?1",
+            )?
+            .query_row(params![id], |r| {
+                let invoices: Option<String> = r.get(6)?;
+                Ok(MessagePlace {
+                    folder: r.get(0)?,
+                    uid: r.get(1)?,
+                    message_id: r.get(2)?,
+                    flags: r.get(3)?,
+                    uid_validity: r.get(4)?,
+                    vendor: r.get(5)?,
+                    invoice: invoices
+                        .and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok())
+                        .and_then(|v| v.into_iter().next()),
+                })
+            })
+            .optional()?)
+    }
+
+    /// The row of a message by Message-ID in a folder (after a move: the same message there).
+    pub fn message_in_folder(
+        &self,
+        folder: &str,
+        message_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id
+                 WHERE f.name = ?1 AND m.message_id = ?2 LIMIT 1",
+            )?
+            .query_row(params![folder, message_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets a message's flags by row (after the server accepted them).
+    pub fn set_flags_of(&mut self, id: i64, flags: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE messages SET flags = ?2 WHERE id = ?1",
+            params![id, flags],
+        )?;
+        Ok(())
+    }
+}
+
+/// Where a message is, for moving it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagePlace {
+    pub folder: String,
+    pub uid: Option<u32>,
+    pub message_id: Option<String>,
+    pub flags: String,
+    pub uid_validity: Option<u32>,
+    pub vendor: Option<String>,
+    pub invoice: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewMessage;
+
+    fn message(uid: u32, day: u32, subject: &str) -> NewMessage {
+        NewMessage {
+            uid,
+            message_id: Some(format!("<m{uid}@x>")),
+            sent_at: Some(format!("2026-11-{day:02} 09:00:00")),
+            subject: Some(subject.into()),
+            kind: Some("chaser".into()),
+            vendor: Some("Acme".into()),
+            invoices: Some(format!("[\"INV-{uid}\"]")),
+            amount: Some("10.00".into()),
+            currency: Some("EUR".into()),
+            due_date: Some("2026-10-01".into()),
+            reasons: "[]".into(),
+            flags: if uid % 2 == 0 {
+                "\\Seen".into()
+            } else {
+                String::new()
+            },
+            ..NewMessage::default()
+        }
+    }
+
+    #[test]
+    fn pages_from_both_ends_agree_and_filters_escape_wildcards() {
+        let mut store = Store::in_memory().unwrap();
+        let inbox = store.folder("INBOX").unwrap().id;
+        for uid in 1..=25 {
+            let subject = if uid == 7 { "100% overdue" } else { "Reminder" };
+            store
+                .store_message(inbox, &message(uid, uid, subject))
+                .unwrap();
+        }
+        let top = store.page("INBOX", None, 0, 10).unwrap();
+        assert_eq!((top.total, top.offset), (25, 0));
+        assert_eq!(top.rows[0].id, 25, "newest first");
+        let bottom = store.page("INBOX", None, 20, 10).unwrap();
+        assert_eq!(bottom.rows.len(), 5);
+        assert_eq!(
+            bottom.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![5, 4, 3, 2, 1],
+            "read from the oldest end, still newest first"
+        );
+        let middle = store.page("INBOX", None, 13, 3).unwrap();
+        assert_eq!(
+            middle.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![12, 11, 10]
+        );
+        let pct = store.page("INBOX", Some("0%"), 0, 10).unwrap();
+        assert_eq!(pct.total, 1, "% is literal");
+        let inv = store.page("INBOX", Some("inv-1"), 0, 50).unwrap();
+        assert_eq!(inv.total, 11, "INV-1 and INV-10..19");
+        let first = store.page("INBOX", Some("inv-1"), 0, 4).unwrap();
+        assert_eq!(
+            (first.total, first.rows.len()),
+            (11, 4),
+            "counted when more than a page"
+        );
+        assert_eq!(first.rows[0].id, 19);
+        let counts = store.folder_counts().unwrap();
+        assert_eq!(counts[0].total, 25);
+        assert_eq!(counts[0].unread, 13);
+        assert_eq!(counts[0].unanswered, 25);
+        assert!(store.page("Nope", None, 0, 10).unwrap().rows.is_empty());
+    }
+
+    #[test]
+    fn dashboard_counts_each_claim_once_by_age() {
+        let mut store = Store::in_memory().unwrap();
+        let inbox = store.folder("INBOX").unwrap().id;
+        let mut a = message(1, 1, "first");
+        a.invoices = Some("[\"A\"]".into());
+        let mut a2 = message(2, 5, "second reminder of A");
+        a2.invoices = Some("[\"A\"]".into());
+        a2.flags = "\\Answered".into();
+        let mut b = message(3, 6, "B");
+        b.due_date = Some("2026-07-01".into());
+        b.amount = Some("5.50".into());
+        for m in [a, a2, b] {
+            store.store_message(inbox, &m).unwrap();
+        }
+        let d = store
+            .dashboard(chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap())
+            .unwrap();
+        assert_eq!(d.waiting, 2);
+        assert_eq!(d.oldest_waiting.as_deref(), Some("2026-11-01 09:00:00"));
+        assert_eq!(d.aging.len(), 2);
+        assert_eq!((d.aging[0].bucket, d.aging[0].claims), (1, 1), "50 days");
+        assert_eq!((d.aging[1].bucket, d.aging[1].amount), (3, 5.5), "142 days");
+    }
+}

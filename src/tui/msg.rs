@@ -1,0 +1,68 @@
+//! Everything that can happen to the UI, as one typed message: a key, a resize, a result
+//! the runner or a worker thread produced. `update` takes these one at a time.
+
+use super::replies::{ReplyPreview, SentReply};
+use super::state::Opened;
+use crate::payables::Payable;
+use crate::store::{Dashboard, FolderCount, Page};
+use crate::sync::user_move::UserMove;
+use ratatui::crossterm::event::KeyEvent;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    FoldersLoaded(Vec<FolderCount>),
+    SentLoaded(Vec<SentReply>),
+    PageLoaded {
+        folder: String,
+        filter: Option<String>,
+        page: Page,
+    },
+    Opened(Box<Opened>),
+    /// Our scheduled payment date for the claimed invoice of a message (for `e`).
+    PayDateDefault {
+        message: i64,
+        scheduled: Option<chrono::NaiveDate>,
+    },
+    PayablesLoaded(Vec<Payable>),
+    DashboardLoaded(Dashboard),
+    Sync(SyncEvent),
+    ReplyPrepared(Result<ReplyPreview, String>),
+    ReplyEdited(Result<ReplyPreview, String>),
+    ReplySent {
+        message: i64,
+        result: Result<String, String>,
+    },
+    Moved(Result<UserMove, String>),
+    Undone(Result<UserMove, String>),
+    PayableChanged(Result<String, String>),
+    TemplateEdited(Result<String, String>),
+    /// A read for the screen failed; words for the status line.
+    LoadFailed(String),
+}
+
+/// What the sync worker reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncEvent {
+    Started,
+    Progress {
+        done: usize,
+        total: usize,
+    },
+    /// A pass completed; `at` is the local time of day, `summary` the engine's words.
+    Finished {
+        at: String,
+        new: usize,
+        summary: String,
+    },
+    /// A pass failed: `words` for the sync state ("cannot reach imap.example.com"), `detail`
+    /// the whole error with what to do, and when the next try is.
+    Failed {
+        words: String,
+        detail: String,
+        retry_in_secs: Option<u64>,
+    },
+    /// The store changed outside a pass (a move, a flag): lists are worth reloading.
+    MessagesChanged,
+}

@@ -1,0 +1,187 @@
+//! The real reply layer behind the UI's `ReplyService`: templates rendered by `crate::reply`
+//! and sent exactly once through `crate::outbox` — over SMTP for an account, into the demo's
+//! outbox (never sent) for `duebox demo`. Runs on the reply worker thread only: it does
+//! network I/O.
+
+use super::replies::{ReplyPreview, ReplyService, SentReply};
+use crate::outbox::{Prepared, ReplyContext, Sending};
+use crate::reply::Asked;
+use crate::smtp::Transport;
+use crate::store::{OutboxState, Store};
+use crate::sync::server::MailServer;
+use chrono::NaiveDate;
+
+/// Opens the mailbox for the copy in Sent and \Answered (None when it cannot be reached:
+/// both then wait for the next sync).
+pub type MailboxOpener = Box<dyn FnMut() -> Option<Box<dyn MailServer + Send>> + Send>;
+
+pub struct OutboxReplies {
+    pub store: Store,
+    pub ctx: ReplyContext,
+    pub transport: Box<dyn Transport>,
+    pub mailbox: MailboxOpener,
+    pub sent_folder: String,
+    pub save_sent: bool,
+    pub today: NaiveDate,
+    /// The last preview's draft: `send` sends exactly what was shown (with any edit).
+    prepared: Option<(i64, Prepared)>,
+}
+
+impl OutboxReplies {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Store,
+        ctx: ReplyContext,
+        transport: Box<dyn Transport>,
+        mailbox: MailboxOpener,
+        sent_folder: String,
+        save_sent: bool,
+        today: NaiveDate,
+    ) -> OutboxReplies {
+        OutboxReplies {
+            store,
+            ctx,
+            transport,
+            mailbox,
+            sent_folder,
+            save_sent,
+            today,
+            prepared: None,
+        }
+    }
+}
+
+impl ReplyService for OutboxReplies {
+    fn preview(
+        &mut self,
+        message: i64,
+        template: &str,
+        pay_on: Option<NaiveDate>,
+    ) -> Result<ReplyPreview, String> {
+        let stored = self
+            .store
+            .find_message(&message.to_string())
+            .map_err(|e| e.to_string())?
+            .ok_or("that message is no longer stored; sync (s) and try again")?;
+        // Our records may have changed since the worker started (mark paid, schedule).
+        self.ctx.index = self.store.payables_index().map_err(|e| e.to_string())?;
+        let asked = Asked {
+            pay_on,
+            ..Asked::default()
+        };
+        let p = self
+            .ctx
+            .prepare(&stored.raw, template, &asked, self.today)
+            .map_err(|e| e.to_string())?;
+        let d = &p.draft;
+        let preview = ReplyPreview {
+            message,
+            template: template.to_string(),
+            from: d.from.clone(),
+            to: d.to.clone(),
+            subject: d.subject.clone(),
+            body: d.body.clone(),
+            warnings: d.warnings.clone(),
+            blocked: d.blocked.clone(),
+        };
+        self.prepared = Some((message, p));
+        Ok(preview)
+    }
+
+    fn send(&mut self, preview: &ReplyPreview) -> Result<String, String> {
+        let mut p = match self.prepared.take() {
+            Some((m, p)) if m == preview.message && p.draft.template == preview.template => p,
+            _ => return Err("the reply changed since it was shown; open it again".into()),
+        };
+        // The user may have edited the body in $EDITOR.
+        p.draft.body = preview.body.clone();
+        let mut mailbox = (self.mailbox)();
+        // The bare address: the status line is one line.
+        let to = p
+            .draft
+            .envelope()
+            .map(|(_, to)| to)
+            .unwrap_or_else(|_| p.draft.to.clone());
+        let mut sending = Sending {
+            store: &mut self.store,
+            transport: self.transport.as_mut(),
+            mailbox: mailbox.as_deref_mut().map(|m| m as &mut dyn MailServer),
+            sent_folder: self.sent_folder.clone(),
+            save_sent: self.save_sent,
+        };
+        let sent = sending.send(&p, false).map_err(|e| e.to_string())?;
+        if !self.transport.delivers() {
+            return Ok(format!(
+                "reply to {to} filed in the demo outbox (Sent) — not sent"
+            ));
+        }
+        let mut words = format!("sent {} to {to} (outbox #{})", p.draft.template, sent.id);
+        if !sent.later.is_empty() {
+            words.push_str(&format!("; later: {}", sent.later.join("; ")));
+        }
+        Ok(words)
+    }
+
+    fn outbox(&mut self) -> Result<Vec<SentReply>, String> {
+        let entries = self.store.outbox(&[]).map_err(|e| e.to_string())?;
+        Ok(entries
+            .into_iter()
+            .map(|e| {
+                let status = if e.demo {
+                    super::strings::SENT_DEMO_LABEL.to_string()
+                } else {
+                    match (e.state, &e.error) {
+                        (OutboxState::Failed, Some(err)) => format!("failed: {err}"),
+                        (state, _) => state.as_str().to_string(),
+                    }
+                };
+                let message = e
+                    .answers
+                    .as_deref()
+                    .and_then(|a| self.store.find_message(a).ok().flatten())
+                    .map(|m| m.id);
+                SentReply {
+                    at: e.sent_at.clone().unwrap_or(e.created_at.clone()),
+                    to: e.envelope_to.clone(),
+                    subject: e.subject.clone(),
+                    status,
+                    message,
+                }
+            })
+            .collect())
+    }
+}
+
+/// For an account without a working `[smtp]`: previews work, sending says why it cannot.
+pub struct CannotSend {
+    pub inner: OutboxReplies,
+    pub why: String,
+}
+
+impl ReplyService for CannotSend {
+    fn preview(
+        &mut self,
+        message: i64,
+        template: &str,
+        pay_on: Option<NaiveDate>,
+    ) -> Result<ReplyPreview, String> {
+        self.inner.preview(message, template, pay_on)
+    }
+    fn send(&mut self, _preview: &ReplyPreview) -> Result<String, String> {
+        Err(format!("not sent: {}", self.why))
+    }
+    fn outbox(&mut self) -> Result<Vec<SentReply>, String> {
+        self.inner.outbox()
+    }
+}
+
+/// Stands in for SMTP inside [`CannotSend`]; never called.
+pub struct NoTransport;
+
+impl Transport for NoTransport {
+    fn send(&mut self, _: &str, _: &str, _: &[u8]) -> Result<String, crate::smtp::SendError> {
+        Err(crate::smtp::SendError::Setup(
+            "no SMTP server configured".into(),
+        ))
+    }
+}

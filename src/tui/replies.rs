@@ -1,0 +1,48 @@
+//! What the UI needs from the reply layer: a rendered preview of a reply to one message from
+//! one template, sending it (or, in the demo, filing it in a local outbox), and the outbox
+//! for the Sent folder. The real implementation renders the templates and sends over SMTP;
+//! the UI only ever calls it from its reply worker thread, never from the UI thread.
+
+use chrono::NaiveDate;
+
+/// A reply rendered and not yet sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReplyPreview {
+    /// `messages.id` of the message answered.
+    pub message: i64,
+    pub template: String,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub warnings: Vec<String>,
+    /// Some(reason): one-key sending is refused (a fraud-flagged message).
+    pub blocked: Option<String>,
+}
+
+/// One reply in the outbox, for the Sent folder.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SentReply {
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
+    pub at: String,
+    pub to: String,
+    pub subject: String,
+    /// "sent", "queued", "failed: ...", or the demo's "not sent — demo".
+    pub status: String,
+    /// `messages.id` of the message answered, if still stored.
+    pub message: Option<i64>,
+}
+
+/// The reply layer.
+pub trait ReplyService: Send {
+    fn preview(
+        &mut self,
+        message: i64,
+        template: &str,
+        pay_on: Option<NaiveDate>,
+    ) -> Result<ReplyPreview, String>;
+    /// Sends (or, in the demo, files in the demo outbox); returns words for the status line.
+    fn send(&mut self, preview: &ReplyPreview) -> Result<String, String>;
+    /// The outbox, newest first.
+    fn outbox(&mut self) -> Result<Vec<SentReply>, String>;
+}

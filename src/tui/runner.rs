@@ -1,0 +1,229 @@
+//! Performs `update`'s effects: bounded reads of the local database right here on the UI
+//! thread (one page of rows, one message, the payables, SQL aggregates: milliseconds), the
+//! editor with the terminal suspended, and everything that may wait (network, sending,
+//! writes) handed to the workers, whose answers come back as `Msg`s.
+
+use super::effect::Effect;
+use super::msg::Msg;
+use super::replies::ReplyPreview;
+use super::state::Opened;
+use super::worker::{ReplyCmd, SyncCmd};
+use crate::store::{payables::Filter, Store};
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+
+/// Hands the terminal over to another program (the editor) and takes it back.
+pub trait Suspend {
+    fn suspend(&mut self, run: &mut dyn FnMut() -> Result<(), String>) -> Result<(), String>;
+}
+
+/// Where a template's editable copy is, by name (given by the reply layer).
+pub type TemplatePath = Box<dyn Fn(&str) -> Result<PathBuf, String>>;
+
+pub struct Runner {
+    store: Store,
+    sync: Sender<SyncCmd>,
+    replies: Sender<ReplyCmd>,
+    today: NaiveDate,
+    /// The editor command; None: $VISUAL, else $EDITOR, else vi.
+    pub editor: Option<String>,
+    pub template_path: Option<TemplatePath>,
+}
+
+fn gone(what: &str) -> String {
+    format!("the {what} worker has stopped; quit (q) and start duebox again")
+}
+
+impl Runner {
+    pub fn new(
+        store: Store,
+        sync: Sender<SyncCmd>,
+        replies: Sender<ReplyCmd>,
+        today: NaiveDate,
+    ) -> Runner {
+        Runner {
+            store,
+            sync,
+            replies,
+            today,
+            editor: None,
+            template_path: None,
+        }
+    }
+
+    fn to_sync(&self, cmd: SyncCmd) -> Vec<Msg> {
+        match self.sync.send(cmd) {
+            Ok(()) => Vec::new(),
+            Err(_) => vec![Msg::LoadFailed(gone("sync"))],
+        }
+    }
+
+    fn to_replies(&self, cmd: ReplyCmd) -> Vec<Msg> {
+        match self.replies.send(cmd) {
+            Ok(()) => Vec::new(),
+            Err(_) => vec![Msg::LoadFailed(gone("reply"))],
+        }
+    }
+
+    pub fn perform(&mut self, effect: Effect, term: &mut dyn Suspend) -> Vec<Msg> {
+        let read_failed = |e: crate::store::StoreError| vec![Msg::LoadFailed(e.to_string())];
+        match effect {
+            Effect::LoadFolders => self.store.folder_counts().map_or_else(read_failed, |c| vec![Msg::FoldersLoaded(c)]),
+            Effect::LoadSent => self.to_replies(ReplyCmd::LoadSent),
+            Effect::LoadPage { folder, filter, offset, limit, total } => match self.store.page_known(&folder, filter.as_deref(), offset, limit, total) {
+                Ok(page) => vec![Msg::PageLoaded { folder, filter, page }],
+                Err(e) => read_failed(e),
+            },
+            Effect::LoadMessage(id) => match self.store.detail(id) {
+                Ok(Some(detail)) => vec![Msg::Opened(Box::new(opened(detail)))],
+                Ok(None) => vec![Msg::LoadFailed("that message is gone from the store (moved or deleted by a sync); go back (esc)".into())],
+                Err(e) => read_failed(e),
+            },
+            Effect::LoadPayDate(message) => match self.store.detail(message) {
+                Ok(detail) => vec![Msg::PayDateDefault {
+                    message,
+                    scheduled: detail.and_then(|d| {
+                        d.records.iter().find_map(|r| r.scheduled_on.as_deref().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
+                    }),
+                }],
+                Err(e) => read_failed(e),
+            },
+            Effect::LoadPayables { status, vendor } => match self.store.list_payables(&Filter { status, vendor }) {
+                Ok(rows) => vec![Msg::PayablesLoaded(rows)],
+                Err(e) => read_failed(e),
+            },
+            Effect::LoadDashboard => self.store.dashboard(self.today).map_or_else(read_failed, |d| vec![Msg::DashboardLoaded(d)]),
+            Effect::PrepareReply { message, template, pay_on } => self.to_replies(ReplyCmd::Prepare { message, template, pay_on }),
+            Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(p)),
+            Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
+            Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
+            Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),
+            Effect::MarkSeen(message) => self.to_sync(SyncCmd::Flag {
+                message,
+                flag: "\\Seen",
+            }),
+            Effect::SyncNow => self.to_sync(SyncCmd::SyncNow),
+            Effect::MarkPaid { vendor, invoice, on } => self.to_sync(SyncCmd::MarkPaid { vendor, invoice, on }),
+            Effect::Schedule { vendor, invoice, on } => self.to_sync(SyncCmd::Schedule { vendor, invoice, on }),
+            Effect::EditTemplate(name) => vec![Msg::TemplateEdited(self.edit_template(&name, term))],
+            Effect::Quit => {
+                let _ = self.sync.send(SyncCmd::Shutdown);
+                let _ = self.replies.send(ReplyCmd::Shutdown);
+                Vec::new()
+            }
+        }
+    }
+
+    fn editor(&self) -> String {
+        self.editor
+            .clone()
+            .or_else(|| {
+                std::env::var("VISUAL")
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+            })
+            .or_else(|| {
+                std::env::var("EDITOR")
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+            })
+            .unwrap_or_else(|| "vi".into())
+    }
+
+    /// Runs the editor on a file with the terminal handed over.
+    fn run_editor(&self, path: &Path, term: &mut dyn Suspend) -> Result<(), String> {
+        let editor = self.editor();
+        term.suspend(&mut || {
+            // Through the shell, so an editor set as "code --wait" or "emacs -nw" works.
+            let status = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("{editor} \"$1\""))
+                .arg("sh")
+                .arg(path)
+                .status()
+                .map_err(|e| {
+                    format!("cannot start the editor '{editor}': {e}; set $VISUAL or $EDITOR")
+                })?;
+            if status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the editor '{editor}' failed ({status}); nothing was changed"
+                ))
+            }
+        })
+    }
+
+    fn edit_reply(
+        &self,
+        mut preview: ReplyPreview,
+        term: &mut dyn Suspend,
+    ) -> Result<ReplyPreview, String> {
+        let dir = tempfile::tempdir()
+            .map_err(|e| format!("cannot make a temporary file for the editor: {e}"))?;
+        let path = dir.path().join("reply.txt");
+        std::fs::write(&path, &preview.body)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        self.run_editor(&path, term)?;
+        preview.body = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "cannot read the edited reply back from {}: {e}",
+                path.display()
+            )
+        })?;
+        Ok(preview)
+    }
+
+    fn edit_template(&self, name: &str, term: &mut dyn Suspend) -> Result<String, String> {
+        let Some(path_of) = &self.template_path else {
+            return Err("editing templates is not available in this build yet (the reply layer provides the template files)".into());
+        };
+        let path = path_of(name)?;
+        self.run_editor(&path, term)?;
+        // Checked as `duebox templates edit` checks it: a mistake is named with its line.
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {} back: {e}", path.display()))?;
+        crate::reply::Template::parse(name, &path.display().to_string(), &text).map_err(|e| {
+            format!("{e}; replies with {name} fail until it is fixed: press t to edit it again")
+        })?;
+        Ok(format!(
+            "template {name} saved and checked ({}); replies use it from now on",
+            path.display()
+        ))
+    }
+}
+
+/// A stored message made ready for the message view: headers and body parsed and made
+/// terminal-safe.
+pub fn opened(detail: crate::store::Detail) -> Opened {
+    let parsed = crate::mail::parse(&detail.raw).ok();
+    let show = |a: &crate::mail::Address| match &a.name {
+        Some(n) if !n.is_empty() => format!("{n} <{}>", a.email),
+        _ => a.email.clone(),
+    };
+    let (from, to, reply_to, body) = match &parsed {
+        Some(m) => (
+            m.from.as_ref().map(show).unwrap_or_default(),
+            m.to.iter().map(show).collect::<Vec<_>>().join(", "),
+            m.reply_to
+                .as_ref()
+                .filter(|r| Some(&r.email) != m.from.as_ref().map(|f| &f.email))
+                .map(show),
+            m.body.clone(),
+        ),
+        None => (
+            detail.summary.from_addr.clone().unwrap_or_default(),
+            String::new(),
+            None,
+            String::new(),
+        ),
+    };
+    Opened {
+        detail,
+        from,
+        to,
+        reply_to,
+        body,
+    }
+}

@@ -1,0 +1,323 @@
+//! The UI's state as plain data, one struct per screen: what is shown and where the cursor
+//! is. No I/O and no drawing here; `update` changes it, the views read it.
+
+use super::keymap::Keymap;
+use super::replies::{ReplyPreview, SentReply};
+use crate::payables::{Payable, Status};
+use crate::store::{Dashboard, Detail, FolderCount, Page};
+use crate::sync::user_move::UserMove;
+use chrono::NaiveDate;
+
+/// How many rows around the cursor the list keeps loaded.
+pub const WINDOW: usize = 200;
+
+/// The application: a stack of screens over the mailbox, an overlay, the status line.
+pub struct App {
+    /// `screens[0]` is always the mailbox.
+    pub mailbox: MailboxState,
+    pub stack: Vec<Screen>,
+    pub overlay: Option<Overlay>,
+    pub status: StatusLine,
+    pub keymap: Keymap,
+    pub today: NaiveDate,
+    pub demo: bool,
+    /// Colours on (off with NO_COLOR: the views use bold and reverse instead).
+    pub color: bool,
+    /// The account as shown in the title.
+    pub account: String,
+    /// Terminal size (columns, rows), for paging.
+    pub size: (u16, u16),
+    /// The last move of this session, for undo.
+    pub last_move: Option<UserMove>,
+    pub quit: bool,
+}
+
+/// A screen pushed over the mailbox.
+#[derive(Debug)]
+pub enum Screen {
+    Message(MessageState),
+    Reply(ReplyState),
+    Payables(PayablesState),
+    Dashboard(DashboardState),
+}
+
+/// Which pane of the mailbox has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Folders,
+    List,
+}
+
+#[derive(Debug)]
+pub struct MailboxState {
+    pub folders: FoldersState,
+    pub list: ListState,
+    pub focus: Focus,
+}
+
+/// What a folder of the pane is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FolderKind {
+    /// A folder of the mailbox (and the store).
+    Mail,
+    /// The reply outbox.
+    Sent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderEntry {
+    pub label: String,
+    /// The mailbox folder's name ("Chasers/Overdue").
+    pub name: String,
+    pub kind: FolderKind,
+    pub counts: FolderCount,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FoldersState {
+    pub entries: Vec<FolderEntry>,
+    pub selected: usize,
+}
+
+impl FoldersState {
+    pub fn current(&self) -> Option<&FolderEntry> {
+        self.entries.get(self.selected)
+    }
+}
+
+/// The message list of one folder: a window of rows around the cursor.
+#[derive(Debug, Clone, Default)]
+pub struct ListState {
+    pub folder: String,
+    pub kind: Option<FolderKind>,
+    pub filter: Option<String>,
+    pub page: Page,
+    /// The cursor, as a position in the whole (filtered) list.
+    pub selected: usize,
+    /// The first row on screen.
+    pub top: usize,
+    /// A page was asked for and has not come yet.
+    pub loading: bool,
+    /// The outbox, when this is the Sent folder.
+    pub sent: Vec<SentReply>,
+}
+
+impl ListState {
+    /// The number of rows in the whole list.
+    pub fn len(&self) -> usize {
+        match self.kind {
+            Some(FolderKind::Sent) => self.sent.len(),
+            _ => self.page.total,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The row at a position of the whole list, if loaded.
+    pub fn row(&self, at: usize) -> Option<&crate::store::Summary> {
+        at.checked_sub(self.page.offset)
+            .and_then(|i| self.page.rows.get(i))
+    }
+
+    pub fn selected_row(&self) -> Option<&crate::store::Summary> {
+        if self.kind == Some(FolderKind::Sent) {
+            return None;
+        }
+        self.row(self.selected)
+    }
+}
+
+/// A message opened, with what the view shows of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Opened {
+    pub detail: Detail,
+    /// Display forms of the headers and the readable body, terminal-safe.
+    pub from: String,
+    pub to: String,
+    pub reply_to: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug)]
+pub struct MessageState {
+    pub id: i64,
+    pub opened: Option<Box<Opened>>,
+    pub scroll: u16,
+}
+
+#[derive(Debug)]
+pub struct ReplyState {
+    pub preview: ReplyPreview,
+    pub sending: bool,
+    pub edited: bool,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Default)]
+pub struct PayablesState {
+    pub rows: Vec<Payable>,
+    pub selected: usize,
+    pub top: usize,
+    pub status: Option<Status>,
+    pub vendor: Option<String>,
+    pub loading: bool,
+}
+
+impl PayablesState {
+    pub fn current(&self) -> Option<&Payable> {
+        self.rows.get(self.selected)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct DashboardState {
+    pub data: Option<Dashboard>,
+}
+
+/// Something drawn over the screens that takes the keys while open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    Picker(Picker),
+    Prompt(Prompt),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub title: &'static str,
+    pub items: Vec<(String, String)>,
+    pub selected: usize,
+    pub purpose: PickPurpose,
+}
+
+/// What a picked item is for; items are (label, value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickPurpose {
+    MoveTo { message: i64 },
+    Template,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub label: &'static str,
+    pub input: String,
+    pub purpose: PromptPurpose,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptPurpose {
+    Filter,
+    PayablesVendor,
+    ReplyDate { message: i64 },
+    MarkPaid { vendor: String, invoice: String },
+    Schedule { vendor: String, invoice: String },
+}
+
+/// The sync as the status line tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SyncStatus {
+    #[default]
+    NotYet,
+    Syncing {
+        done: usize,
+        total: usize,
+    },
+    Synced {
+        at: String,
+        new: usize,
+    },
+    Offline {
+        words: String,
+        retry_in_secs: Option<u64>,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusLine {
+    pub sync: SyncStatus,
+    /// What the last action did ("reply sent to ...").
+    pub note: Option<String>,
+    /// The last error, in words.
+    pub error: Option<String>,
+    /// Work in progress ("sending…").
+    pub busy: Option<&'static str>,
+}
+
+impl App {
+    pub fn new(
+        keymap: Keymap,
+        today: NaiveDate,
+        demo: bool,
+        account: String,
+        folders: Vec<FolderEntry>,
+    ) -> App {
+        App {
+            mailbox: MailboxState {
+                folders: FoldersState {
+                    entries: folders,
+                    selected: 0,
+                },
+                list: ListState::default(),
+                focus: Focus::List,
+            },
+            stack: Vec::new(),
+            overlay: None,
+            status: StatusLine::default(),
+            keymap,
+            today,
+            demo,
+            color: true,
+            account,
+            size: (80, 24),
+            last_move: None,
+            quit: false,
+        }
+    }
+
+    pub fn top(&self) -> Option<&Screen> {
+        self.stack.last()
+    }
+
+    pub fn top_mut(&mut self) -> Option<&mut Screen> {
+        self.stack.last_mut()
+    }
+
+    /// Rows of the message list on screen (the layout's arithmetic, shared with the view).
+    pub fn list_rows(&self) -> usize {
+        super::views::layout::list_rows(self.size)
+    }
+}
+
+/// The folders of the pane, in order: the inbox, each stage, review, Sent, Archive.
+pub fn folder_entries(folders: &crate::config::Folders) -> Vec<FolderEntry> {
+    use super::strings::*;
+    let mail = |label: &str, name: &str| FolderEntry {
+        label: label.to_string(),
+        name: name.to_string(),
+        kind: FolderKind::Mail,
+        counts: FolderCount {
+            name: name.to_string(),
+            ..FolderCount::default()
+        },
+    };
+    vec![
+        mail(FOLDER_INBOX, "INBOX"),
+        mail(FOLDER_REMINDERS, &folders.reminder),
+        mail(FOLDER_OVERDUE, &folders.overdue),
+        mail(FOLDER_FINAL, &folders.final_notice),
+        mail(FOLDER_STATEMENTS, &folders.statement),
+        mail(FOLDER_REVIEW, &folders.review),
+        FolderEntry {
+            label: FOLDER_SENT.to_string(),
+            name: FOLDER_SENT.to_string(),
+            kind: FolderKind::Sent,
+            counts: FolderCount::default(),
+        },
+        mail(FOLDER_ARCHIVE, ARCHIVE),
+    ]
+}
+
+/// The archive folder's name on the server.
+pub const ARCHIVE: &str = "Archive";

@@ -1,0 +1,276 @@
+//! Keys on the mailbox (folders pane and message list) and the mail actions shared with the
+//! message view: reply, move, undo. The list keeps a window of rows around the cursor and
+//! asks for another only when the rows on screen are not loaded. No I/O here.
+
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Action;
+use crate::tui::state::*;
+use crate::tui::strings;
+use chrono::{Days, NaiveDate};
+
+pub(super) fn template_of(action: Action) -> Option<&'static str> {
+    Some(match action {
+        Action::Acknowledge => "acknowledge",
+        Action::SetExpectations => "set_expectations",
+        Action::Negotiate => "negotiate",
+        Action::ConfirmPayment => "confirm_payment",
+        Action::DisputeAmount => "dispute_amount",
+        Action::Escalate => "escalate",
+        _ => return None,
+    })
+}
+
+/// Reply, move and undo: the same on the list and in the message view.
+pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -> Vec<Effect> {
+    if action == Action::Undo {
+        return match app.last_move.clone() {
+            Some(m) => {
+                app.status.busy = Some(strings::MOVING);
+                vec![Effect::UndoMove(m)]
+            }
+            None => {
+                app.status.error = Some(strings::NO_UNDO.into());
+                Vec::new()
+            }
+        };
+    }
+    let Some(message) = message else {
+        app.status.error = Some(
+            if app.mailbox.list.kind == Some(FolderKind::Sent) {
+                strings::NOT_FOR_SENT
+            } else {
+                strings::NO_MESSAGE
+            }
+            .into(),
+        );
+        return Vec::new();
+    };
+    if action == Action::Move {
+        let here = current_folder_of(app, message);
+        let items = app
+            .mailbox
+            .folders
+            .entries
+            .iter()
+            .filter(|e| e.kind == FolderKind::Mail && Some(&e.name) != here.as_ref())
+            .map(|e| (e.label.clone(), e.name.clone()))
+            .collect();
+        app.overlay = Some(Overlay::Picker(Picker {
+            title: strings::PICK_FOLDER,
+            items,
+            selected: 0,
+            purpose: PickPurpose::MoveTo { message },
+        }));
+        return Vec::new();
+    }
+    let Some(template) = template_of(action) else {
+        return Vec::new();
+    };
+    if action == Action::SetExpectations {
+        // The default date is our scheduled payment date: known if the message is open,
+        // else read first.
+        if let Some(scheduled) = opened_schedule(app, message) {
+            pay_date_prompt(app, message, scheduled);
+            return Vec::new();
+        }
+        app.status.busy = Some(strings::LOADING);
+        return vec![Effect::LoadPayDate(message)];
+    }
+    app.status.busy = Some(strings::PREPARING);
+    vec![Effect::PrepareReply {
+        message,
+        template: template.to_string(),
+        pay_on: None,
+    }]
+}
+
+/// The folder a message is in, when the screen knows it.
+pub(super) fn current_folder_of(app: &App, message: i64) -> Option<String> {
+    for s in &app.stack {
+        if let Screen::Message(m) = s {
+            if m.id == message {
+                if let Some(o) = &m.opened {
+                    return Some(o.detail.folder.clone());
+                }
+            }
+        }
+    }
+    Some(app.mailbox.list.folder.clone()).filter(|_| {
+        app.mailbox
+            .list
+            .selected_row()
+            .is_some_and(|r| r.id == message)
+    })
+}
+
+/// Our scheduled payment date for an open message: Some(None) when it is open and has
+/// none, None when the message is not open.
+pub(super) fn opened_schedule(app: &App, message: i64) -> Option<Option<NaiveDate>> {
+    app.stack.iter().find_map(|s| match s {
+        Screen::Message(m) if m.id == message => m.opened.as_ref().map(|o| {
+            o.detail.records.iter().find_map(|r| {
+                r.scheduled_on
+                    .as_deref()
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            })
+        }),
+        _ => None,
+    })
+}
+
+/// Asks the date for "set expectations": our scheduled date, else a week from today.
+pub(super) fn pay_date_prompt(app: &mut App, message: i64, scheduled: Option<NaiveDate>) {
+    let default = scheduled.unwrap_or_else(|| {
+        app.today
+            .checked_add_days(Days::new(7))
+            .unwrap_or(app.today)
+    });
+    app.overlay = Some(Overlay::Prompt(Prompt {
+        label: strings::PROMPT_PAY_ON,
+        input: default.to_string(),
+        purpose: PromptPurpose::ReplyDate { message },
+    }));
+}
+
+pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
+    let rows = app.list_rows();
+    if app.mailbox.focus == Focus::Folders {
+        let n = app.mailbox.folders.entries.len();
+        let at = app.mailbox.folders.selected;
+        let to = match action {
+            Action::Down => (at + 1).min(n.saturating_sub(1)),
+            Action::Up => at.saturating_sub(1),
+            Action::Top | Action::PageUp => 0,
+            Action::Bottom | Action::PageDown => n.saturating_sub(1),
+            Action::Open | Action::NextPane => {
+                app.mailbox.focus = Focus::List;
+                return Vec::new();
+            }
+            Action::Filter => {
+                app.mailbox.focus = Focus::List;
+                return mailbox_key(app, action);
+            }
+            a if template_of(a).is_some() || matches!(a, Action::Move | Action::Undo) => {
+                let id = app.mailbox.list.selected_row().map(|r| r.id);
+                return mail_action(app, a, id);
+            }
+            _ => return Vec::new(),
+        };
+        if to == at {
+            return Vec::new();
+        }
+        return select_folder(app, to);
+    }
+    let list = &mut app.mailbox.list;
+    let len = list.len();
+    let target = match action {
+        Action::Down => Some(list.selected + 1),
+        Action::Up => Some(list.selected.saturating_sub(1)),
+        Action::PageDown => {
+            list.top = (list.top + rows).min(len.saturating_sub(rows));
+            Some(list.selected + rows)
+        }
+        Action::PageUp => {
+            list.top = list.top.saturating_sub(rows);
+            Some(list.selected.saturating_sub(rows))
+        }
+        Action::Top => Some(0),
+        Action::Bottom => Some(len.saturating_sub(1)),
+        _ => None,
+    };
+    if let Some(to) = target {
+        list.selected = to.min(len.saturating_sub(1));
+        scroll_into_view(list, rows);
+        return ensure_loaded(list, rows).into_iter().collect();
+    }
+    match action {
+        Action::Back | Action::NextPane => {
+            app.mailbox.focus = Focus::Folders;
+            Vec::new()
+        }
+        Action::Open => match list.selected_row() {
+            Some(row) => {
+                let id = row.id;
+                app.stack.push(Screen::Message(MessageState {
+                    id,
+                    opened: None,
+                    scroll: 0,
+                }));
+                vec![Effect::LoadMessage(id)]
+            }
+            None => Vec::new(),
+        },
+        Action::Filter => {
+            if list.kind == Some(FolderKind::Mail) {
+                app.overlay = Some(Overlay::Prompt(Prompt {
+                    label: strings::PROMPT_FILTER,
+                    input: list.filter.clone().unwrap_or_default(),
+                    purpose: PromptPurpose::Filter,
+                }));
+            }
+            Vec::new()
+        }
+        a => {
+            let id = list.selected_row().map(|r| r.id);
+            mail_action(app, a, id)
+        }
+    }
+}
+
+/// Shows another folder of the pane.
+pub(super) fn select_folder(app: &mut App, to: usize) -> Vec<Effect> {
+    let folders = &mut app.mailbox.folders;
+    folders.selected = to.min(folders.entries.len().saturating_sub(1));
+    let Some(entry) = folders.current().cloned() else {
+        return Vec::new();
+    };
+    app.mailbox.list = ListState {
+        folder: entry.name.clone(),
+        kind: Some(entry.kind),
+        loading: true,
+        ..ListState::default()
+    };
+    match entry.kind {
+        FolderKind::Sent => vec![Effect::LoadSent],
+        FolderKind::Mail => vec![Effect::LoadPage {
+            folder: entry.name,
+            filter: None,
+            offset: 0,
+            limit: WINDOW,
+            total: None,
+        }],
+    }
+}
+
+/// Moves `top` so the cursor is on screen.
+pub(super) fn scroll_into_view(list: &mut ListState, rows: usize) {
+    let rows = rows.max(1);
+    if list.selected < list.top {
+        list.top = list.selected;
+    } else if list.selected >= list.top + rows {
+        list.top = list.selected + 1 - rows;
+    }
+    list.top = list.top.min(list.len().saturating_sub(rows));
+}
+
+/// A page request when the rows on screen are not all loaded: a window around the cursor.
+pub(super) fn ensure_loaded(list: &mut ListState, rows: usize) -> Option<Effect> {
+    if list.kind != Some(FolderKind::Mail) || list.loading {
+        return None;
+    }
+    let want_from = list.top;
+    let want_to = (list.top + rows).min(list.len());
+    let have_from = list.page.offset;
+    let have_to = have_from + list.page.rows.len();
+    if want_from >= have_from && want_to <= have_to {
+        return None;
+    }
+    list.loading = true;
+    Some(Effect::LoadPage {
+        folder: list.folder.clone(),
+        filter: list.filter.clone(),
+        offset: list.selected.saturating_sub(WINDOW / 2),
+        limit: WINDOW,
+        total: Some(list.page.total),
+    })
+}

@@ -1,0 +1,380 @@
+//! `update`: one message in, the state changed, the effects to perform out. No I/O here, not
+//! even the clock: everything the UI learns comes in as a `Msg`, everything it wants done
+//! goes out as an `Effect`.
+
+mod mailbox;
+mod overlay;
+mod screens;
+
+use mailbox::{ensure_loaded, mailbox_key, pay_date_prompt, scroll_into_view, select_folder};
+use overlay::overlay_key;
+use screens::screen_key;
+
+use super::effect::Effect;
+use super::keymap::{Action, Scope};
+use super::msg::{Msg, SyncEvent};
+use super::state::*;
+use super::strings;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// What the UI asks for when it starts: the folder counts, the outbox, the inbox's first page.
+pub fn init(app: &mut App) -> Vec<Effect> {
+    let mut effects = vec![Effect::LoadFolders, Effect::LoadSent];
+    effects.extend(select_folder(app, 0));
+    effects
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(k) if k.kind != KeyEventKind::Release => key(app, k),
+        Msg::Key(_) => Vec::new(),
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            let rows = app.list_rows();
+            let list = &mut app.mailbox.list;
+            scroll_into_view(list, rows);
+            ensure_loaded(list, rows).into_iter().collect()
+        }
+        Msg::FoldersLoaded(counts) => {
+            for entry in &mut app.mailbox.folders.entries {
+                if entry.kind == FolderKind::Mail {
+                    entry.counts = counts
+                        .iter()
+                        .find(|c| c.name == entry.name)
+                        .cloned()
+                        .unwrap_or_else(|| crate::store::FolderCount {
+                            name: entry.name.clone(),
+                            ..Default::default()
+                        });
+                }
+            }
+            Vec::new()
+        }
+        Msg::SentLoaded(sent) => {
+            if let Some(e) = app
+                .mailbox
+                .folders
+                .entries
+                .iter_mut()
+                .find(|e| e.kind == FolderKind::Sent)
+            {
+                e.counts.total = sent.len() as u64;
+            }
+            let list = &mut app.mailbox.list;
+            if list.kind == Some(FolderKind::Sent) {
+                list.sent = sent;
+                list.loading = false;
+                list.selected = list.selected.min(list.len().saturating_sub(1));
+            }
+            Vec::new()
+        }
+        Msg::PageLoaded {
+            folder,
+            filter,
+            page,
+        } => {
+            let rows = app.list_rows();
+            let list = &mut app.mailbox.list;
+            if list.folder != folder || list.filter != filter || list.kind == Some(FolderKind::Sent)
+            {
+                return Vec::new();
+            }
+            let was = list.selected_row().map(|r| r.id);
+            list.page = page;
+            list.loading = false;
+            // Keep the cursor on the same message when new mail shifted the list.
+            if let Some(i) = was.and_then(|id| list.page.rows.iter().position(|r| r.id == id)) {
+                list.selected = list.page.offset + i;
+            }
+            list.selected = list.selected.min(list.len().saturating_sub(1));
+            scroll_into_view(list, rows);
+            // No new request from here: a page shorter than expected (mail moved away since
+            // the list was counted) would otherwise be asked for again and again.
+            Vec::new()
+        }
+        Msg::PayDateDefault { message, scheduled } => {
+            app.status.busy = None;
+            pay_date_prompt(app, message, scheduled);
+            Vec::new()
+        }
+        Msg::Opened(opened) => {
+            let unread = !opened.detail.summary.has_flag("\\Seen");
+            let id = opened.detail.summary.id;
+            for screen in app.stack.iter_mut() {
+                if let Screen::Message(m) = screen {
+                    if m.id == opened.detail.summary.id {
+                        m.opened = Some(opened.clone());
+                    }
+                }
+            }
+            // Opened is read, as in any mail client (sync fetches with PEEK, so only this
+            // marks mail read).
+            if unread {
+                vec![Effect::MarkSeen(id)]
+            } else {
+                Vec::new()
+            }
+        }
+        Msg::PayablesLoaded(rows) => {
+            if let Some(Screen::Payables(p)) = app.top_mut() {
+                p.rows = rows;
+                p.loading = false;
+                p.selected = p.selected.min(p.rows.len().saturating_sub(1));
+            }
+            Vec::new()
+        }
+        Msg::DashboardLoaded(d) => {
+            if let Some(Screen::Dashboard(s)) = app.top_mut() {
+                s.data = Some(d);
+            }
+            Vec::new()
+        }
+        Msg::Sync(event) => sync_event(app, event),
+        Msg::ReplyPrepared(result) => {
+            app.status.busy = None;
+            match result {
+                Ok(preview) => app.stack.push(Screen::Reply(ReplyState {
+                    preview,
+                    sending: false,
+                    edited: false,
+                    scroll: 0,
+                })),
+                Err(e) => app.status.error = Some(e),
+            }
+            Vec::new()
+        }
+        Msg::ReplyEdited(result) => {
+            match result {
+                Ok(preview) => {
+                    if let Some(Screen::Reply(r)) = app.top_mut() {
+                        r.preview = preview;
+                        r.edited = true;
+                    }
+                }
+                Err(e) => app.status.error = Some(e),
+            }
+            Vec::new()
+        }
+        Msg::ReplySent { message, result } => {
+            app.status.busy = None;
+            match result {
+                Ok(words) => {
+                    if matches!(app.top(), Some(Screen::Reply(r)) if r.preview.message == message) {
+                        app.stack.pop();
+                    }
+                    app.status.note = Some(words);
+                    app.status.error = None;
+                    reload(app)
+                }
+                Err(e) => {
+                    if let Some(Screen::Reply(r)) = app.top_mut() {
+                        r.sending = false;
+                    }
+                    app.status.error = Some(e);
+                    Vec::new()
+                }
+            }
+        }
+        Msg::Moved(result) | Msg::Undone(result) if result.is_err() => {
+            app.status.busy = None;
+            app.status.error = result.err();
+            Vec::new()
+        }
+        Msg::Moved(Ok(done)) => {
+            app.status.busy = None;
+            app.status.note = Some(format!(
+                "moved to {} — {} undoes",
+                done.to,
+                keys(app, Action::Undo)
+            ));
+            if matches!(app.top(), Some(Screen::Message(m)) if m.id == done.row) {
+                app.stack.pop();
+            }
+            app.last_move = Some(done);
+            reload(app)
+        }
+        Msg::Moved(Err(_)) | Msg::Undone(Err(_)) => Vec::new(),
+        Msg::Undone(Ok(done)) => {
+            app.status.busy = None;
+            app.status.note = Some(format!("moved back to {}", done.to));
+            app.last_move = None;
+            reload(app)
+        }
+        Msg::PayableChanged(result) => {
+            app.status.busy = None;
+            match result {
+                Ok(words) => {
+                    app.status.note = Some(words);
+                    if let Some(Screen::Payables(p)) = app.top() {
+                        return vec![Effect::LoadPayables {
+                            status: p.status,
+                            vendor: p.vendor.clone(),
+                        }];
+                    }
+                }
+                Err(e) => app.status.error = Some(e),
+            }
+            Vec::new()
+        }
+        Msg::TemplateEdited(result) => {
+            match result {
+                Ok(words) => app.status.note = Some(words),
+                Err(e) => app.status.error = Some(e),
+            }
+            Vec::new()
+        }
+        Msg::LoadFailed(e) => {
+            app.status.busy = None;
+            app.mailbox.list.loading = false;
+            app.status.error = Some(e);
+            Vec::new()
+        }
+    }
+}
+
+fn keys(app: &App, action: Action) -> String {
+    app.keymap
+        .keys_of(action)
+        .first()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn sync_event(app: &mut App, event: SyncEvent) -> Vec<Effect> {
+    match event {
+        SyncEvent::Started => {
+            app.status.sync = SyncStatus::Syncing { done: 0, total: 0 };
+            Vec::new()
+        }
+        SyncEvent::Progress { done, total } => {
+            app.status.sync = SyncStatus::Syncing { done, total };
+            Vec::new()
+        }
+        SyncEvent::Finished {
+            at,
+            new,
+            summary: _,
+        } => {
+            app.status.sync = SyncStatus::Synced { at, new };
+            reload(app)
+        }
+        SyncEvent::Failed {
+            words,
+            detail,
+            retry_in_secs,
+        } => {
+            app.status.sync = SyncStatus::Offline {
+                words,
+                retry_in_secs,
+            };
+            app.status.error = Some(detail);
+            Vec::new()
+        }
+        SyncEvent::MessagesChanged => reload(app),
+    }
+}
+
+/// Reloads what the store may have changed under the screens: counts, the list, the
+/// outbox, an open dashboard.
+fn reload(app: &mut App) -> Vec<Effect> {
+    let mut effects = vec![Effect::LoadFolders, Effect::LoadSent];
+    let list = &app.mailbox.list;
+    if list.kind == Some(FolderKind::Mail) {
+        effects.push(Effect::LoadPage {
+            folder: list.folder.clone(),
+            filter: list.filter.clone(),
+            offset: list.page.offset,
+            limit: WINDOW,
+            total: None,
+        });
+    }
+    if let Some(Screen::Dashboard(_)) = app.top() {
+        effects.push(Effect::LoadDashboard);
+    }
+    effects
+}
+
+fn scope_of(app: &App) -> Scope {
+    match app.top() {
+        None | Some(Screen::Message(_)) => Scope::Mail,
+        Some(Screen::Reply(_)) => Scope::Reply,
+        Some(Screen::Payables(_)) => Scope::Payables,
+        Some(Screen::Dashboard(_)) => Scope::Global,
+    }
+}
+
+fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
+        app.quit = true;
+        return vec![Effect::Quit];
+    }
+    // Esc then a key typed quickly reaches us as Alt+key: unless Alt+key is bound, it is
+    // taken as the two keys the user typed.
+    if k.modifiers.contains(KeyModifiers::ALT) && app.keymap.action(&k, scope_of(app)).is_none() {
+        let mut effects = key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        if !app.quit {
+            effects.extend(key(
+                app,
+                KeyEvent::new(k.code, k.modifiers - KeyModifiers::ALT),
+            ));
+        }
+        return effects;
+    }
+    if let Some(overlay) = app.overlay.take() {
+        return overlay_key(app, overlay, k);
+    }
+    let Some(action) = app.keymap.action(&k, scope_of(app)) else {
+        return Vec::new();
+    };
+    app.status.error = None;
+    app.status.note = None;
+    match action {
+        Action::Help => {
+            app.overlay = Some(Overlay::Help { scroll: 0 });
+            Vec::new()
+        }
+        Action::Quit if app.stack.is_empty() => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+        Action::Quit => {
+            app.stack.pop();
+            Vec::new()
+        }
+        Action::Payables => {
+            if !matches!(app.top(), Some(Screen::Payables(_))) {
+                app.stack.push(Screen::Payables(PayablesState {
+                    loading: true,
+                    ..PayablesState::default()
+                }));
+            }
+            vec![Effect::LoadPayables {
+                status: None,
+                vendor: None,
+            }]
+        }
+        Action::Dashboard => {
+            if !matches!(app.top(), Some(Screen::Dashboard(_))) {
+                app.stack.push(Screen::Dashboard(DashboardState::default()));
+            }
+            vec![Effect::LoadDashboard]
+        }
+        Action::SyncNow => vec![Effect::SyncNow],
+        Action::Templates => {
+            app.overlay = Some(Overlay::Picker(Picker {
+                title: strings::PICK_TEMPLATE,
+                items: strings::TEMPLATES
+                    .iter()
+                    .map(|t| (t.to_string(), t.to_string()))
+                    .collect(),
+                selected: 0,
+                purpose: PickPurpose::Template,
+            }));
+            Vec::new()
+        }
+        _ => match app.stack.len() {
+            0 => mailbox_key(app, action),
+            _ => screen_key(app, action),
+        },
+    }
+}

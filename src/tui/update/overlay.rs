@@ -1,0 +1,147 @@
+//! Keys while an overlay is open: the help, a picker (folder to move to, template to
+//! edit), a one-line prompt (filter, dates). No I/O here.
+
+use crate::tui::effect::Effect;
+use crate::tui::keymap::{Action, Scope};
+use crate::tui::state::*;
+use crate::tui::strings;
+use chrono::NaiveDate;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+pub(super) fn overlay_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Vec<Effect> {
+    match overlay {
+        Overlay::Help { scroll } => {
+            let scroll = match app.keymap.action(&k, Scope::Nav) {
+                Some(Action::Down) => scroll.saturating_add(1),
+                Some(Action::Up) => scroll.saturating_sub(1),
+                Some(Action::PageDown) => scroll.saturating_add(10),
+                Some(Action::PageUp) => scroll.saturating_sub(10),
+                _ => return Vec::new(),
+            };
+            let lines = (strings::ACTIONS.len() + 7) as u16;
+            let scroll = scroll.min(lines.saturating_sub(app.size.1.saturating_sub(4)));
+            app.overlay = Some(Overlay::Help { scroll });
+            Vec::new()
+        }
+        Overlay::Picker(mut p) => {
+            match k.code {
+                KeyCode::Enter => return picked(app, p),
+                KeyCode::Esc => return Vec::new(),
+                _ => {}
+            }
+            match app.keymap.action(&k, Scope::Nav) {
+                Some(Action::Down) => {
+                    p.selected = (p.selected + 1).min(p.items.len().saturating_sub(1))
+                }
+                Some(Action::Up) => p.selected = p.selected.saturating_sub(1),
+                Some(Action::Top) => p.selected = 0,
+                Some(Action::Bottom) => p.selected = p.items.len().saturating_sub(1),
+                Some(Action::Open) => return picked(app, p),
+                Some(Action::Back) => return Vec::new(),
+                _ => {}
+            }
+            app.overlay = Some(Overlay::Picker(p));
+            Vec::new()
+        }
+        Overlay::Prompt(mut p) => {
+            match k.code {
+                KeyCode::Enter => return submitted(app, p),
+                KeyCode::Esc => return Vec::new(),
+                KeyCode::Backspace => {
+                    p.input.pop();
+                }
+                KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    p.input.clear()
+                }
+                KeyCode::Char(c)
+                    if !k.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() =>
+                {
+                    p.input.push(c)
+                }
+                _ => {}
+            }
+            app.overlay = Some(Overlay::Prompt(p));
+            Vec::new()
+        }
+    }
+}
+
+pub(super) fn picked(app: &mut App, p: Picker) -> Vec<Effect> {
+    let Some((_, value)) = p.items.get(p.selected).cloned() else {
+        return Vec::new();
+    };
+    match p.purpose {
+        PickPurpose::MoveTo { message } => {
+            app.status.busy = Some(strings::MOVING);
+            vec![Effect::Move { message, to: value }]
+        }
+        PickPurpose::Template => vec![Effect::EditTemplate(value)],
+    }
+}
+
+pub(super) fn parse_day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+pub(super) fn submitted(app: &mut App, p: Prompt) -> Vec<Effect> {
+    let input = p.input.trim().to_string();
+    let day = || parse_day(&input);
+    let effects = match &p.purpose {
+        PromptPurpose::Filter => {
+            let list = &mut app.mailbox.list;
+            list.filter = Some(input).filter(|f| !f.is_empty());
+            list.selected = 0;
+            list.top = 0;
+            list.loading = true;
+            return vec![Effect::LoadPage {
+                folder: list.folder.clone(),
+                filter: list.filter.clone(),
+                offset: 0,
+                limit: WINDOW,
+                total: None,
+            }];
+        }
+        PromptPurpose::PayablesVendor => {
+            if let Some(Screen::Payables(s)) = app.top_mut() {
+                s.vendor = Some(input).filter(|v| !v.is_empty());
+                s.selected = 0;
+                return vec![Effect::LoadPayables {
+                    status: s.status,
+                    vendor: s.vendor.clone(),
+                }];
+            }
+            return Vec::new();
+        }
+        PromptPurpose::ReplyDate { message } => day().map(|on| {
+            app.status.busy = Some(strings::PREPARING);
+            vec![Effect::PrepareReply {
+                message: *message,
+                template: "set_expectations".into(),
+                pay_on: Some(on),
+            }]
+        }),
+        PromptPurpose::MarkPaid { vendor, invoice } => day().map(|on| {
+            vec![Effect::MarkPaid {
+                vendor: vendor.clone(),
+                invoice: invoice.clone(),
+                on,
+            }]
+        }),
+        PromptPurpose::Schedule { vendor, invoice } => day().map(|on| {
+            vec![Effect::Schedule {
+                vendor: vendor.clone(),
+                invoice: invoice.clone(),
+                on,
+            }]
+        }),
+    };
+    match effects {
+        Some(e) => e,
+        None => {
+            // A date that does not read stays in the prompt to be corrected.
+            app.status.error = Some(strings::BAD_DATE.into());
+            app.overlay = Some(Overlay::Prompt(p));
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The look: colours when the terminal may use them, and with NO_COLOR the same meaning
+//! carried by bold, reverse and underline alone.
+
+use ratatui::style::{Color, Modifier, Style};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    fn pick(self, colored: Style, plain: Style) -> Style {
+        if self.color {
+            colored
+        } else {
+            plain
+        }
+    }
+
+    pub fn title(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::Black).bg(Color::Cyan),
+            Style::new().add_modifier(Modifier::REVERSED),
+        )
+    }
+
+    pub fn selected(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::Black).bg(Color::LightBlue),
+            Style::new().add_modifier(Modifier::REVERSED),
+        )
+    }
+
+    /// The selection in a pane that does not have the keys.
+    pub fn selected_idle(self) -> Style {
+        self.pick(
+            Style::new().add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
+            Style::new().add_modifier(Modifier::UNDERLINED),
+        )
+    }
+
+    pub fn header(self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    pub fn danger(self) -> Style {
+        self.pick(
+            Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        )
+    }
+
+    pub fn banner(self) -> Style {
+        self.pick(
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        )
+    }
+
+    pub fn warn(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::Yellow),
+            Style::new().add_modifier(Modifier::BOLD),
+        )
+    }
+
+    pub fn good(self) -> Style {
+        self.pick(Style::new().fg(Color::Green), Style::new())
+    }
+
+    pub fn dim(self) -> Style {
+        self.pick(Style::new().fg(Color::DarkGray), Style::new())
+    }
+
+    pub fn unread(self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    pub fn bar(self) -> Style {
+        self.pick(Style::new().fg(Color::Cyan), Style::new())
+    }
+
+    /// The style of a validation badge.
+    pub fn badge(self, status: &str) -> Style {
+        match status {
+            "matched" => self.good(),
+            "amount_mismatch" | "unknown_invoice" => self.danger(),
+            "already_paid" | "disputed" => self.warn(),
+            _ => Style::new(),
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The background threads: the sync worker owns the mail server connection and its own
+//! database connection (SQLite WAL lets the UI read meanwhile); it syncs at start, on `s`,
+//! every interval and when the account's IDLE watcher says so, and makes the user's moves,
+//! undos, flags and payable changes. The reply worker owns the reply layer. Both answer the
+//! UI with `Msg`s over a channel; neither ever touches the terminal.
+
+use super::msg::{Msg, SyncEvent};
+use super::replies::{ReplyPreview, ReplyService};
+use crate::classify::Options;
+use crate::config::Folders;
+use crate::store::Store;
+use crate::sync::engine::{sync_once, Progress, Settings};
+use crate::sync::server::MailServer;
+use crate::sync::user_move::{self, MoveError, UserMove};
+use chrono::NaiveDate;
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// What the sync worker is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncCmd {
+    SyncNow,
+    Move {
+        message: i64,
+        to: String,
+    },
+    Undo(UserMove),
+    /// Adds a system flag to a message (`\Answered` after a reply went out, `\Seen` when
+    /// it was opened), on the server and in the store.
+    Flag {
+        message: i64,
+        flag: &'static str,
+    },
+    MarkPaid {
+        vendor: String,
+        invoice: String,
+        on: NaiveDate,
+    },
+    Schedule {
+        vendor: String,
+        invoice: String,
+        on: NaiveDate,
+    },
+    Shutdown,
+}
+
+/// What the reply worker is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyCmd {
+    Prepare {
+        message: i64,
+        template: String,
+        pay_on: Option<NaiveDate>,
+    },
+    Send(ReplyPreview),
+    LoadSent,
+    Shutdown,
+}
+
+/// How the sync worker reaches the mail server (again, after a failure).
+pub trait Connect: Send {
+    fn connect(&mut self) -> Result<Box<dyn MailServer + Send>, String>;
+    /// The server as the status line names it ("imap.example.com").
+    fn describe(&self) -> String;
+}
+
+/// What a sync pass needs besides the server and the store.
+pub struct SyncSetup {
+    pub folders: Folders,
+    pub classify: Options,
+    /// Keep `classify.today` (the demo's fixed day) rather than taking the date of each pass.
+    pub fixed_today: bool,
+    /// Sync this often besides on demand (None: at start and on demand only).
+    pub interval: Option<Duration>,
+}
+
+/// The longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+pub fn spawn_sync(
+    connect: Box<dyn Connect>,
+    store: Store,
+    setup: SyncSetup,
+    events: Sender<Msg>,
+) -> (Sender<SyncCmd>, JoinHandle<()>) {
+    let (tx, rx) = channel();
+    let handle = std::thread::Builder::new()
+        .name("duebox-sync".into())
+        .spawn(move || {
+            SyncWorker {
+                connect,
+                server: None,
+                store,
+                setup,
+                events,
+                backoff: Duration::from_secs(1),
+            }
+            .run(rx)
+        })
+        .expect("the sync thread starts");
+    (tx, handle)
+}
+
+struct SyncWorker {
+    connect: Box<dyn Connect>,
+    server: Option<Box<dyn MailServer + Send>>,
+    store: Store,
+    setup: SyncSetup,
+    events: Sender<Msg>,
+    backoff: Duration,
+}
+
+impl SyncWorker {
+    fn send(&self, msg: Msg) {
+        // The UI has gone: nothing to tell; the loop ends at the next receive.
+        let _ = self.events.send(msg);
+    }
+
+    fn run(mut self, rx: Receiver<SyncCmd>) {
+        let mut next_sync = Instant::now();
+        loop {
+            let wait = next_sync.saturating_duration_since(Instant::now());
+            let cmd = match rx.recv_timeout(wait) {
+                Ok(cmd) => cmd,
+                Err(RecvTimeoutError::Timeout) => SyncCmd::SyncNow,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            match cmd {
+                SyncCmd::Shutdown => return,
+                SyncCmd::SyncNow => next_sync = self.pass(),
+                SyncCmd::Move { message, to } => {
+                    let r = self
+                        .with_server(|s, store| user_move::move_message(s, store, message, &to));
+                    self.send(Msg::Moved(r));
+                }
+                SyncCmd::Undo(done) => {
+                    let r = self.with_server(|s, store| user_move::undo_move(s, store, &done));
+                    self.send(Msg::Undone(r));
+                }
+                SyncCmd::Flag { message, flag } => {
+                    self.add_flag(message, flag);
+                    self.send(Msg::Sync(SyncEvent::MessagesChanged));
+                }
+                SyncCmd::MarkPaid {
+                    vendor,
+                    invoice,
+                    on,
+                } => {
+                    let r = self
+                        .store
+                        .mark_paid(&invoice, Some(&vendor), on, None)
+                        .map_err(|e| e.to_string())
+                        .and_then(|()| {
+                            self.note(&vendor, &invoice, "marked_paid", &format!("paid on {on}"))?;
+                            Ok(format!("{invoice} ({vendor}) marked paid on {on}"))
+                        });
+                    self.send(Msg::PayableChanged(r));
+                }
+                SyncCmd::Schedule {
+                    vendor,
+                    invoice,
+                    on,
+                } => {
+                    let r = self
+                        .store
+                        .schedule(&invoice, Some(&vendor), on)
+                        .map_err(|e| e.to_string())
+                        .and_then(|()| {
+                            self.note(
+                                &vendor,
+                                &invoice,
+                                "scheduled",
+                                &format!("payment planned for {on}"),
+                            )?;
+                            Ok(format!("{invoice} ({vendor}) scheduled for {on}"))
+                        });
+                    self.send(Msg::PayableChanged(r));
+                }
+            }
+        }
+    }
+
+    fn note(
+        &mut self,
+        vendor: &str,
+        invoice: &str,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), String> {
+        self.store
+            .record_event("user", kind, None, Some(vendor), Some(invoice), detail)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Connects unless connected; the error is the connection's own words.
+    fn ensure_connected(&mut self) -> Result<(), String> {
+        if self.server.is_none() {
+            let server = self.connect.connect()?;
+            self.server = Some(server);
+        }
+        Ok(())
+    }
+
+    /// Runs a user's move on the server; a failure of the connection drops it, so the next
+    /// command reconnects.
+    fn with_server(
+        &mut self,
+        f: impl FnOnce(&mut dyn MailServer, &mut Store) -> Result<UserMove, MoveError>,
+    ) -> Result<UserMove, String> {
+        if let Err(e) = self.ensure_connected() {
+            return Err(format!("cannot reach {}: {e}", self.connect.describe()));
+        }
+        let server = self.server.as_mut().expect("connected");
+        let outcome = f(server.as_mut(), &mut self.store);
+        if let Err(MoveError::Server(_)) = &outcome {
+            self.server = None;
+        }
+        outcome.map_err(|e| e.to_string())
+    }
+
+    fn add_flag(&mut self, id: i64, flag: &'static str) {
+        let Ok(Some(place)) = self.store.message_place(id) else {
+            return;
+        };
+        if place.flags.split_whitespace().any(|f| f == flag) {
+            return;
+        }
+        let flags = format!("{} {flag}", place.flags).trim().to_string();
+        // The local flag first, so the counts change at once; the server's follows, and if
+        // it cannot be reached now the flag is set again on the next reply or by hand.
+        let _ = self.store.set_flags_of(id, &flags);
+        if let (Some(uid), Ok(())) = (place.uid, self.ensure_connected()) {
+            let server = self.server.as_mut().expect("connected");
+            let done = server
+                .select(&place.folder)
+                .and_then(|_| server.add_flags(&[uid], &[flag]));
+            if done.is_err() {
+                self.server = None;
+            }
+        }
+    }
+
+    /// One sync pass; returns when the next one is due.
+    fn pass(&mut self) -> Instant {
+        self.send(Msg::Sync(SyncEvent::Started));
+        if let Err(detail) = self.ensure_connected() {
+            let words = format!("cannot reach {}", self.connect.describe());
+            return self.failed(words, detail);
+        }
+        if !self.setup.fixed_today {
+            self.setup.classify.today = chrono::Local::now().date_naive();
+        }
+        let index = match self.store.payables_index() {
+            Ok(i) => i,
+            Err(e) => return self.failed("cannot read the payables".into(), e.to_string()),
+        };
+        let settings = Settings {
+            folders: &self.setup.folders,
+            classify: &self.setup.classify,
+            index: &index,
+        };
+        let (mut done, mut total) = (0usize, 0usize);
+        let events = self.events.clone();
+        let mut progress = |p: Progress| match p {
+            Progress::Folder { to_fetch, .. } => total += to_fetch,
+            Progress::Fetched(n) => {
+                done += n;
+                let _ = events.send(Msg::Sync(SyncEvent::Progress { done, total }));
+            }
+            Progress::Filing(_) => {}
+        };
+        let server = self.server.as_mut().expect("connected");
+        match sync_once(server.as_mut(), &mut self.store, &settings, &mut progress) {
+            Ok(report) => {
+                self.backoff = Duration::from_secs(1);
+                self.send(Msg::Sync(SyncEvent::Finished {
+                    at: chrono::Local::now().format("%H:%M").to_string(),
+                    new: report.new,
+                    summary: report.summary(),
+                }));
+                Instant::now()
+                    + self
+                        .setup
+                        .interval
+                        .unwrap_or(Duration::from_secs(365 * 24 * 3600))
+            }
+            Err(e) => {
+                self.server = None;
+                self.failed(
+                    format!("sync with {} failed", self.connect.describe()),
+                    e.to_string(),
+                )
+            }
+        }
+    }
+
+    /// Reports a failed pass: short words for the sync state, the whole error for the
+    /// status line's error.
+    fn failed(&mut self, words: String, detail: String) -> Instant {
+        let wait = self.backoff;
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        self.send(Msg::Sync(SyncEvent::Failed {
+            words,
+            detail,
+            retry_in_secs: Some(wait.as_secs()),
+        }));
+        Instant::now() + wait
+    }
+}
+
+pub fn spawn_replies(
+    mut service: Box<dyn ReplyService>,
+    events: Sender<Msg>,
+    sync: Sender<SyncCmd>,
+) -> (Sender<ReplyCmd>, JoinHandle<()>) {
+    let (tx, rx) = channel::<ReplyCmd>();
+    let handle = std::thread::Builder::new()
+        .name("duebox-replies".into())
+        .spawn(move || {
+            for cmd in rx {
+                let msg = match cmd {
+                    ReplyCmd::Shutdown => return,
+                    ReplyCmd::Prepare {
+                        message,
+                        template,
+                        pay_on,
+                    } => Msg::ReplyPrepared(service.preview(message, &template, pay_on)),
+                    ReplyCmd::Send(preview) => {
+                        let result = service.send(&preview);
+                        if result.is_ok() {
+                            let _ = sync.send(SyncCmd::Flag {
+                                message: preview.message,
+                                flag: "\\Answered",
+                            });
+                        }
+                        let _ = events.send(Msg::ReplySent {
+                            message: preview.message,
+                            result,
+                        });
+                        match service.outbox() {
+                            Ok(sent) => Msg::SentLoaded(sent),
+                            Err(e) => Msg::LoadFailed(e),
+                        }
+                    }
+                    ReplyCmd::LoadSent => match service.outbox() {
+                        Ok(sent) => Msg::SentLoaded(sent),
+                        Err(e) => Msg::LoadFailed(e),
+                    },
+                };
+                if events.send(msg).is_err() {
+                    return;
+                }
+            }
+        })
+        .expect("the reply thread starts");
+    (tx, handle)
+}

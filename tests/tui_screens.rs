@@ -1,0 +1,105 @@
+//! Every screen of the terminal UI on the demo mailbox, as snapshots (tests/snapshots/), at
+//! 80×24 (must be usable) and 120×36. After an intended change: `cargo insta review` (or
+//! INSTA_UPDATE=always cargo test --test tui_screens).
+
+mod tui_support;
+
+use std::time::Duration;
+use tui_support::{demo_ui, DemoUi, WAIT};
+
+fn open_message(ui: &mut DemoUi, folder: &str, filter: &str) {
+    ui.open_folder(folder);
+    ui.filter(filter);
+    assert_eq!(
+        ui.h.app.mailbox.list.len(),
+        1,
+        "{filter} finds one message in {folder}:\n{}",
+        ui.screen()
+    );
+    ui.h.press("enter");
+    assert!(ui.h.wait_until(
+        WAIT,
+        |a| matches!(a.top(), Some(duebox::tui::state::Screen::Message(m)) if m.opened.is_some())
+    ));
+}
+
+#[test]
+fn mailbox_list_and_folder_counts() {
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        insta::assert_snapshot!(format!("inbox_{w}x{h}"), ui.screen());
+        ui.open_folder("Overdue");
+        insta::assert_snapshot!(format!("overdue_{w}x{h}"), ui.screen());
+    }
+}
+
+#[test]
+fn message_with_an_amount_mismatch() {
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        open_message(&mut ui, "Overdue", "A-7781");
+        let screen = ui.screen();
+        assert!(screen.contains("amount differs"), "{screen}");
+        insta::assert_snapshot!(format!("message_mismatch_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn fraud_banner() {
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        open_message(&mut ui, "Review", "offlce");
+        let screen = ui.screen();
+        assert!(screen.contains("POSSIBLE FRAUD"), "{screen}");
+        insta::assert_snapshot!(format!("fraud_banner_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn reply_preview() {
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        open_message(&mut ui, "Final", "IBS");
+        ui.h.press("a");
+        assert!(ui.h.wait_until(WAIT, |a| matches!(
+            a.top(),
+            Some(duebox::tui::state::Screen::Reply(_))
+        )));
+        insta::assert_snapshot!(format!("reply_preview_{w}x{h}"), ui.screen());
+    }
+}
+
+#[test]
+fn payables_dashboard_and_help() {
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        ui.h.press("p");
+        insta::assert_snapshot!(format!("payables_{w}x{h}"), ui.screen());
+        ui.h.press("f");
+        let open = ui.screen();
+        assert!(open.contains("status: open"), "{open}");
+        assert!(
+            !open.contains(" paid "),
+            "the filter leaves only open payables:\n{open}"
+        );
+        ui.h.press("esc D");
+        insta::assert_snapshot!(format!("dashboard_{w}x{h}"), ui.screen());
+        ui.h.press("esc ?");
+        insta::assert_snapshot!(format!("help_{w}x{h}"), ui.screen());
+    }
+}
+
+#[test]
+fn the_sent_folder_says_demo_replies_were_not_sent() {
+    let mut ui = demo_ui(100, 24);
+    ui.open_folder("Inbox");
+    ui.filter("Hartmann");
+    ui.h.press("a");
+    assert!(ui.h.wait_until(WAIT, |a| a.top().is_some()));
+    ui.h.press("y");
+    assert!(ui.h.wait_until(WAIT, |a| a.top().is_none()));
+    ui.h.settle(Duration::from_millis(100));
+    ui.open_folder("Sent");
+    let screen = ui.screen();
+    assert!(screen.contains("not sent — demo"), "{screen}");
+}
