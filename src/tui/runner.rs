@@ -76,7 +76,20 @@ impl Runner {
                 Err(e) => read_failed(e),
             },
             Effect::LoadMessage(id) => match self.store.detail(id) {
-                Ok(Some(detail)) => vec![Msg::Opened(Box::new(opened(detail)))],
+                Ok(Some(detail)) => {
+                    if !detail.summary.risk.is_empty() {
+                        // The record shows that the warning was put in front of the user.
+                        let _ = self.store.record_event(
+                            "user",
+                            "fraud_warning_shown",
+                            detail.message_id.as_deref(),
+                            detail.summary.vendor.as_deref(),
+                            detail.summary.invoices.first().map(String::as_str),
+                            &detail.summary.risk.join(", "),
+                        );
+                    }
+                    vec![Msg::Opened(Box::new(opened(detail)))]
+                }
                 Ok(None) => vec![Msg::LoadFailed("that message is gone from the store (moved or deleted by a sync); go back (esc)".into())],
                 Err(e) => read_failed(e),
             },
