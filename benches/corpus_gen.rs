@@ -43,78 +43,16 @@ const VENDORS: &[(&str, &str, usize)] = &[
     ("Bakker Transport B.V.", "bakkertransport.nl", 4),
 ];
 
-const MONTHS: [[&str; 12]; 5] = [
-    [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    [
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-    ],
-    [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ],
-    [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-];
+/// The languages in the order of the tables below.
+const LANGS: [duebox::classify::lang::Lang; 5] = {
+    use duebox::classify::lang::Lang::*;
+    [En, De, Fr, Es, Nl]
+};
+
+/// A month's name as the language writes it (duebox's own reply formatting).
+fn month(lang: usize, m: usize) -> &'static str {
+    duebox::reply::format::month_name(LANGS[lang], m as u32)
+}
 
 /// Reminder, overdue and final wording, then the statement title, per language.
 const CHASE: [[&str; 4]; 5] = [
@@ -255,8 +193,8 @@ fn date_text(rng: &mut Rng, lang: usize) -> String {
     let (m, d) = (1 + rng.below(12), 1 + rng.below(28));
     match (lang, rng.below(3)) {
         (_, 0) => format!("2026-{m:02}-{d:02}"),
-        (0, 1) => format!("{} {d}, 2026", MONTHS[0][m - 1]),
-        (_, 1) => format!("{d} {} 2026", MONTHS[lang][m - 1]),
+        (0, 1) => format!("{} {d}, 2026", month(0, m)),
+        (_, 1) => format!("{d} {} 2026", month(lang, m)),
         (4, _) => format!("{d:02}-{m:02}-2026"),
         _ => format!("{d:02}.{m:02}.2026"),
     }

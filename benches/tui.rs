@@ -194,7 +194,7 @@ fn main() {
             Box::new(OutboxReplies::new(
                 store,
                 ctx,
-                Box::new(duebox::demo::DemoTransport),
+                Ok(Box::new(duebox::demo::DemoTransport)),
                 Box::new(|| None),
                 "Sent".into(),
                 false,

@@ -353,7 +353,7 @@ impl Config {
 
     /// The rules serde cannot express.
     fn check(&self) -> Result<(), String> {
-        self.check_smtp()?;
+        self.check_sending()?;
         let Some(imap) = &self.imap else {
             return Ok(());
         };
@@ -387,7 +387,7 @@ impl Config {
 }
 
 impl Config {
-    fn check_smtp(&self) -> Result<(), String> {
+    fn check_sending(&self) -> Result<(), String> {
         for (key, value) in [
             ("from", &self.reply.from),
             ("approver", &self.reply.approver),

@@ -2,7 +2,7 @@
 //! or STARTTLS, password or XOAUTH2 from the config, a CA file for self-signed servers. The
 //! `Transport` trait is the one seam: the demo's outbox and the unit tests use another.
 
-use crate::config::{self, Security};
+use crate::config::{self, SecretKeys, Security};
 use crate::imap::account::{secret, SecretError};
 use crate::imap::Secret;
 use lettre::address::Envelope;
@@ -74,15 +74,12 @@ impl SmtpAccount {
     /// The account in `[smtp]`; the login and secret default to `[imap]`'s.
     pub fn from_config(config: &config::Config, hello: &str) -> Result<SmtpAccount, SetupError> {
         let smtp = config.smtp.as_ref().ok_or(SetupError::NoSmtp)?;
-        let keys = smtp.secret_keys();
-        let (section, keys) = match (
-            &config.imap,
-            keys.password_cmd.is_none()
-                && keys.password_env.is_none()
-                && keys.oauth2_token_cmd.is_none(),
-        ) {
-            (Some(imap), true) => ("imap", imap.secret_keys()),
-            _ => ("smtp", keys),
+        // With no secret of its own, [smtp] uses the [imap] account's.
+        let (section, keys) = match &config.imap {
+            Some(imap) if smtp.secret_keys() == SecretKeys::default() => {
+                ("imap", imap.secret_keys())
+            }
+            _ => ("smtp", smtp.secret_keys()),
         };
         let login = smtp
             .login

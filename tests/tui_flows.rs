@@ -641,3 +641,37 @@ fn escape_then_a_key_typed_fast_is_two_keys() {
     assert!(ui.h.app.top().is_none(), "Esc went back");
     assert!(ui.h.app.quit, "and q quit");
 }
+
+#[test]
+fn a_payment_recorded_while_the_ui_runs_is_in_the_next_reply() {
+    let mut ui = demo_ui(120, 36);
+    ui.open_folder("Final");
+    ui.filter("IBS/26/0744");
+    ui.h.press("c");
+    ui.h.settle(Duration::from_millis(500));
+    assert!(
+        ui.screen().contains("template needs paid_date"),
+        "not paid yet, so confirm_payment is refused:\n{}",
+        ui.screen()
+    );
+    // Another connection (the CLI, the sync worker) records the payment.
+    ui.demo
+        .open_store()
+        .unwrap()
+        .mark_paid(
+            "IBS/26/0744",
+            None,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 19).unwrap(),
+            Some("BACS 4471"),
+        )
+        .unwrap();
+    ui.h.press("c");
+    assert!(ui
+        .h
+        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    let screen = ui.screen();
+    assert!(
+        screen.contains("paid on 19 November 2026") && screen.contains("BACS 4471"),
+        "{screen}"
+    );
+}

@@ -108,31 +108,10 @@ pub fn run(cli: &Cli, args: &TemplatesArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The editor the user asked for: $VISUAL, then $EDITOR, then vi.
-fn editor() -> String {
-    ["VISUAL", "EDITOR"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|e| !e.trim().is_empty()))
-        .unwrap_or_else(|| "vi".into())
-}
-
-/// Runs the editor on a file (the editor value may carry arguments, as in "code --wait").
-pub(crate) fn run_editor(path: &Path) -> anyhow::Result<()> {
-    let editor = editor();
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("sh")
-        .arg(path)
-        .status()
-        .map_err(|e| anyhow::anyhow!("cannot start the editor '{editor}': {e}; set $EDITOR"))?;
-    if !status.success() {
-        anyhow::bail!(
-            "the editor '{editor}' failed ({status}); your file is kept at {}",
-            path.display()
-        );
-    }
-    Ok(())
+/// Runs the user's editor on a file.
+fn run_editor(path: &Path) -> anyhow::Result<()> {
+    crate::editor::edit(&crate::editor::configured(), path)
+        .map_err(|e| anyhow::anyhow!("{e}; your file is kept at {}", path.display()))
 }
 
 fn edit(templates: &Templates, name: &str) -> anyhow::Result<ExitCode> {

@@ -150,42 +150,26 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
     watch_inbox(imap.clone(), sync.clone());
     let store = super::open_store(cli, &config)?;
     let ctx = super::reply::context(&config, &store, today)?;
-    let replies: Box<dyn crate::tui::replies::ReplyService> =
-        match crate::smtp::SmtpAccount::from_config(&config, &super::reply::hello(&config))
-            .map_err(|e| e.to_string())
-            .and_then(|a| a.connect().map_err(|e| e.to_string()))
-        {
-            Ok(transport) => {
-                let imap_for_replies = imap.clone();
-                Box::new(OutboxReplies::new(
-                    store,
-                    ctx,
-                    Box::new(transport),
-                    Box::new(move || {
-                        let account = account::from_config(&imap_for_replies).ok()?;
-                        let server = Imap::connect(&account).ok()?;
-                        Some(Box::new(server) as Box<dyn MailServer + Send>)
-                    }),
-                    config.reply.sent_folder.clone(),
-                    config.reply.save_sent,
-                    today,
-                ))
-            }
-            // Replies can still be previewed; sending says what is missing.
-            Err(why) => Box::new(crate::tui::outbox_replies::CannotSend {
-                inner: OutboxReplies::new(
-                    store,
-                    ctx,
-                    Box::new(crate::tui::outbox_replies::NoTransport),
-                    Box::new(|| None),
-                    config.reply.sent_folder.clone(),
-                    config.reply.save_sent,
-                    today,
-                ),
-                why,
-            }),
-        };
-    let (reply, _) = worker::spawn_replies(replies, events, sync.clone());
+    // Without a working [smtp], replies can still be previewed; sending says what is missing.
+    let transport = crate::smtp::SmtpAccount::from_config(&config, &super::reply::hello(&config))
+        .map_err(|e| e.to_string())
+        .and_then(|a| a.connect().map_err(|e| e.to_string()))
+        .map(|t| Box::new(t) as Box<dyn crate::smtp::Transport>);
+    let imap_for_replies = imap.clone();
+    let replies = OutboxReplies::new(
+        store,
+        ctx,
+        transport,
+        Box::new(move || {
+            let account = account::from_config(&imap_for_replies).ok()?;
+            let server = Imap::connect(&account).ok()?;
+            Some(Box::new(server) as Box<dyn MailServer + Send>)
+        }),
+        config.reply.sent_folder.clone(),
+        config.reply.save_sent,
+        today,
+    );
+    let (reply, _) = worker::spawn_replies(Box::new(replies), events, sync.clone());
     let mut runner = Runner::new(super::open_store(cli, &config)?, sync, reply, today);
     runner.template_path = Some(template_path());
     let mut app = App::new(

@@ -323,7 +323,7 @@ pub fn replies(demo: &Demo) -> Result<crate::tui::outbox_replies::OutboxReplies,
     Ok(crate::tui::outbox_replies::OutboxReplies::new(
         store,
         ctx,
-        Box::new(DemoTransport),
+        Ok(Box::new(DemoTransport)),
         Box::new(move || Some(Box::new(server.clone()) as Box<dyn MailServer + Send>)),
         "Sent".into(),
         false,

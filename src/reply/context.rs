@@ -112,27 +112,18 @@ impl Facts<'_> {
         let due = self.due_date();
         let days_overdue = due.map(|d| (self.today - d).num_days().max(0)).unwrap_or(0);
         let pay_on = self.pay_on();
-        let instalments: Vec<Part> = match (self.asked.instalments, pay_on) {
-            (Some(n), Some(start)) if n > 1 => {
-                let total = recorded
-                    .clone()
-                    .or_else(|| claimed.map(|m| (m.amount, m.currency.clone())));
-                total
-                    .map(|(amount, cur)| split(amount, &cur, n, start))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(a, d)| Part {
-                        amount: money(
-                            a,
-                            &recorded.as_ref().map_or_else(
-                                || claimed.map_or("", |m| m.currency.as_str()).to_string(),
-                                |r| r.1.clone(),
-                            ),
-                        ),
-                        date: date(d),
-                    })
-                    .collect()
-            }
+        // Instalments of what we owe (our record), else of what is claimed.
+        let total = recorded
+            .clone()
+            .or_else(|| claimed.map(|m| (m.amount, m.currency.clone())));
+        let instalments: Vec<Part> = match (self.asked.instalments, pay_on, total) {
+            (Some(n), Some(start), Some((amount, cur))) if n > 1 => split(amount, &cur, n, start)
+                .into_iter()
+                .map(|(a, d)| Part {
+                    amount: money(a, &cur),
+                    date: date(d),
+                })
+                .collect(),
             _ => Vec::new(),
         };
         let from = self.message.from.as_ref();

@@ -148,16 +148,21 @@ const MONTHS: [[&str; 12]; 5] = [
     ],
 ];
 
-/// A date written out, as the locale writes it in a letter.
-pub fn date(d: NaiveDate, locale: Locale) -> String {
-    let row = match locale.lang {
+/// A month's name (1 = January) as the language writes it in a letter.
+pub fn month_name(lang: Lang, month: u32) -> &'static str {
+    let row = match lang {
         Lang::En => 0,
         Lang::De => 1,
         Lang::Fr => 2,
         Lang::Es => 3,
         Lang::Nl => 4,
     };
-    let month = MONTHS[row][d.month0() as usize];
+    MONTHS[row][(month.clamp(1, 12) - 1) as usize]
+}
+
+/// A date written out, as the locale writes it in a letter.
+pub fn date(d: NaiveDate, locale: Locale) -> String {
+    let month = month_name(locale.lang, d.month());
     let (day, year) = (d.day(), d.year());
     match locale.lang {
         Lang::En if locale.us => format!("{month} {day}, {year}"),

@@ -434,6 +434,17 @@ impl Store {
             .optional()?)
     }
 
+    /// The newest stored row of a message, by Message-ID (no body read).
+    pub fn message_row(&self, message_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM messages WHERE message_id = ?1 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![message_id], |r| r.get(0))
+            .optional()?)
+    }
+
     /// The folders a message (by Message-ID) is stored in, with its UID there.
     pub fn locations(&self, message_id: &str) -> Result<Vec<(String, Option<u32>)>, StoreError> {
         let mut stmt = self.conn.prepare(

@@ -123,6 +123,14 @@ impl Store {
         }
     }
 
+    /// Changes whenever another connection commits (SQLite's `data_version`): tells a
+    /// long-lived reader when what it derived from the database may be stale.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self

@@ -227,15 +227,19 @@ impl Store {
 
     /// Replies in these states (all when empty), newest first.
     pub fn outbox(&self, states: &[OutboxState]) -> Result<Vec<OutboxEntry>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {COLUMNS} FROM outbox ORDER BY id DESC"))?;
+        // The states are a fixed vocabulary; the filter belongs in SQL so that recovery
+        // (run before every send) does not read every reply ever sent.
+        let wanted: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        let filter = if wanted.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE state IN ({})", wanted.join(", "))
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox {filter} ORDER BY id DESC"
+        ))?;
         let rows = stmt.query_map([], entry)?;
-        let all: Vec<OutboxEntry> = rows.collect::<Result<_, _>>()?;
-        Ok(all
-            .into_iter()
-            .filter(|e| states.is_empty() || states.contains(&e.state))
-            .collect())
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every reply (not discarded) that answers the message with this Message-ID.

@@ -323,21 +323,18 @@ impl Store {
         reference: Option<&str>,
     ) -> Result<(), ChangeError> {
         let id = self.find_one(invoice, vendor)?;
-        self.conn.execute(
-            "UPDATE payables SET status = 'paid', paid_on = ?2, reference = COALESCE(?3, reference) WHERE id = ?1",
-            params![id, on.to_string(), reference],
-        )?;
-        self.payable_event(
-            id,
-            "payable_paid",
-            &format!(
-                "paid on {on}{}",
-                reference
-                    .map(|r| format!(", reference {r}"))
-                    .unwrap_or_default()
-            ),
-        )?;
-        Ok(())
+        // The change and its event in one commit: the record never misses a change.
+        self.in_batch(|s| -> Result<(), ChangeError> {
+            s.conn.execute(
+                "UPDATE payables SET status = 'paid', paid_on = ?2, reference = COALESCE(?3, reference) WHERE id = ?1",
+                params![id, on.to_string(), reference],
+            )?;
+            let reference = reference
+                .map(|r| format!(", reference {r}"))
+                .unwrap_or_default();
+            s.payable_event(id, "payable_paid", &format!("paid on {on}{reference}"))?;
+            Ok(())
+        })
     }
 
     /// Records that an invoice will be paid on `on`.
@@ -348,15 +345,17 @@ impl Store {
         on: NaiveDate,
     ) -> Result<(), ChangeError> {
         let id = self.find_one(invoice, vendor)?;
-        self.conn.execute(
-            "UPDATE payables SET status = 'scheduled', scheduled_on = ?2 WHERE id = ?1",
-            params![id, on.to_string()],
-        )?;
-        self.payable_event(
-            id,
-            "payable_scheduled",
-            &format!("payment scheduled for {on}"),
-        )?;
-        Ok(())
+        self.in_batch(|s| -> Result<(), ChangeError> {
+            s.conn.execute(
+                "UPDATE payables SET status = 'scheduled', scheduled_on = ?2 WHERE id = ?1",
+                params![id, on.to_string()],
+            )?;
+            s.payable_event(
+                id,
+                "payable_scheduled",
+                &format!("payment scheduled for {on}"),
+            )?;
+            Ok(())
+        })
     }
 }

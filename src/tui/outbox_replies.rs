@@ -18,13 +18,16 @@ pub type MailboxOpener = Box<dyn FnMut() -> Option<Box<dyn MailServer + Send>> +
 pub struct OutboxReplies {
     pub store: Store,
     pub ctx: ReplyContext,
-    pub transport: Box<dyn Transport>,
+    /// The SMTP sender, or why there is none (previews still work; sending says why not).
+    pub transport: Result<Box<dyn Transport>, String>,
     pub mailbox: MailboxOpener,
     pub sent_folder: String,
     pub save_sent: bool,
     pub today: NaiveDate,
     /// The last preview's draft: `send` sends exactly what was shown (with any edit).
     prepared: Option<(i64, Prepared)>,
+    /// The database's `data_version` when `ctx.index` was built.
+    index_version: Option<i64>,
 }
 
 impl OutboxReplies {
@@ -32,12 +35,13 @@ impl OutboxReplies {
     pub fn new(
         store: Store,
         ctx: ReplyContext,
-        transport: Box<dyn Transport>,
+        transport: Result<Box<dyn Transport>, String>,
         mailbox: MailboxOpener,
         sent_folder: String,
         save_sent: bool,
         today: NaiveDate,
     ) -> OutboxReplies {
+        let store_version = store.data_version().ok();
         OutboxReplies {
             store,
             ctx,
@@ -47,6 +51,8 @@ impl OutboxReplies {
             save_sent,
             today,
             prepared: None,
+            // `ctx.index` was built from this database just now.
+            index_version: store_version,
         }
     }
 }
@@ -63,8 +69,13 @@ impl ReplyService for OutboxReplies {
             .find_message(&message.to_string())
             .map_err(|e| e.to_string())?
             .ok_or("that message is no longer stored; sync (s) and try again")?;
-        // Our records may have changed since the worker started (mark paid, schedule).
-        self.ctx.index = self.store.payables_index().map_err(|e| e.to_string())?;
+        // Our records may have changed since the index was built (mark paid, schedule, an
+        // import): rebuilt only when another connection has written since.
+        let version = self.store.data_version().map_err(|e| e.to_string())?;
+        if self.index_version != Some(version) {
+            self.ctx.index = self.store.payables_index().map_err(|e| e.to_string())?;
+            self.index_version = Some(version);
+        }
         let asked = Asked {
             pay_on,
             ..Asked::default()
@@ -95,6 +106,10 @@ impl ReplyService for OutboxReplies {
         };
         // The user may have edited the body in $EDITOR.
         p.draft.body = preview.body.clone();
+        let transport = match &mut self.transport {
+            Ok(t) => t.as_mut(),
+            Err(why) => return Err(format!("not sent: {why}")),
+        };
         let mut mailbox = (self.mailbox)();
         // The bare address: the status line is one line.
         let to = p
@@ -104,13 +119,13 @@ impl ReplyService for OutboxReplies {
             .unwrap_or_else(|_| p.draft.to.clone());
         let mut sending = Sending {
             store: &mut self.store,
-            transport: self.transport.as_mut(),
+            transport,
             mailbox: mailbox.as_deref_mut().map(|m| m as &mut dyn MailServer),
             sent_folder: self.sent_folder.clone(),
             save_sent: self.save_sent,
         };
         let sent = sending.send(&p, false).map_err(|e| e.to_string())?;
-        if !self.transport.delivers() {
+        if !sending.transport.delivers() {
             return Ok(format!(
                 "reply to {to} filed in the demo outbox (Sent) — not sent"
             ));
@@ -138,8 +153,7 @@ impl ReplyService for OutboxReplies {
                 let message = e
                     .answers
                     .as_deref()
-                    .and_then(|a| self.store.find_message(a).ok().flatten())
-                    .map(|m| m.id);
+                    .and_then(|a| self.store.message_row(a).ok().flatten());
                 SentReply {
                     at: e.sent_at.clone().unwrap_or(e.created_at.clone()),
                     to: e.envelope_to.clone(),
@@ -149,39 +163,5 @@ impl ReplyService for OutboxReplies {
                 }
             })
             .collect())
-    }
-}
-
-/// For an account without a working `[smtp]`: previews work, sending says why it cannot.
-pub struct CannotSend {
-    pub inner: OutboxReplies,
-    pub why: String,
-}
-
-impl ReplyService for CannotSend {
-    fn preview(
-        &mut self,
-        message: i64,
-        template: &str,
-        pay_on: Option<NaiveDate>,
-    ) -> Result<ReplyPreview, String> {
-        self.inner.preview(message, template, pay_on)
-    }
-    fn send(&mut self, _preview: &ReplyPreview) -> Result<String, String> {
-        Err(format!("not sent: {}", self.why))
-    }
-    fn outbox(&mut self) -> Result<Vec<SentReply>, String> {
-        self.inner.outbox()
-    }
-}
-
-/// Stands in for SMTP inside [`CannotSend`]; never called.
-pub struct NoTransport;
-
-impl Transport for NoTransport {
-    fn send(&mut self, _: &str, _: &str, _: &[u8]) -> Result<String, crate::smtp::SendError> {
-        Err(crate::smtp::SendError::Setup(
-            "no SMTP server configured".into(),
-        ))
     }
 }

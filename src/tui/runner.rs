@@ -131,40 +131,14 @@ impl Runner {
     fn editor(&self) -> String {
         self.editor
             .clone()
-            .or_else(|| {
-                std::env::var("VISUAL")
-                    .ok()
-                    .filter(|v| !v.trim().is_empty())
-            })
-            .or_else(|| {
-                std::env::var("EDITOR")
-                    .ok()
-                    .filter(|v| !v.trim().is_empty())
-            })
-            .unwrap_or_else(|| "vi".into())
+            .unwrap_or_else(crate::editor::configured)
     }
 
     /// Runs the editor on a file with the terminal handed over.
     fn run_editor(&self, path: &Path, term: &mut dyn Suspend) -> Result<(), String> {
         let editor = self.editor();
         term.suspend(&mut || {
-            // Through the shell, so an editor set as "code --wait" or "emacs -nw" works.
-            let status = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(format!("{editor} \"$1\""))
-                .arg("sh")
-                .arg(path)
-                .status()
-                .map_err(|e| {
-                    format!("cannot start the editor '{editor}': {e}; set $VISUAL or $EDITOR")
-                })?;
-            if status.success() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "the editor '{editor}' failed ({status}); nothing was changed"
-                ))
-            }
+            crate::editor::edit(&editor, path).map_err(|e| format!("{e}; nothing was changed"))
         })
     }
 
