@@ -108,6 +108,9 @@ def bank_lines(c, bank):
         return [f"Bankgiro: {bank['account']}"]
     if kind == "plusgiro":
         return [f"Plusgiro: {bank['account']}"]
+    if kind == "agencia":
+        return [f"{c.w('bank')}: {bank['bank']}", f"Agência: {bank['sort']}",
+                f"Conta corrente: {bank['account']}"]
     if kind == "sortcode":
         return [f"{c.w('bank')}: {bank['bank']}", f"Sort code: {bank['sort']}",
                 f"Account number: {bank['account']}"]

@@ -154,6 +154,9 @@ def make_bank(kind, cc, r):
     if kind == "sortcode":
         return {"kind": kind, "bank": "Barclays Bank", "sort": f"{r.randint(20, 40)}-{r.randint(10, 99)}-{r.randint(10, 99)}",
                 "account": f"{r.randint(10**7, 10**8 - 1)}"}
+    if kind == "agencia":
+        return {"kind": kind, "bank": r.choice(["Itaú Unibanco", "Banco do Brasil", "Bradesco"]),
+                "sort": f"{r.randint(1000, 9999)}", "account": f"{r.randint(10000, 99999)}-{r.randint(0, 9)}"}
     return {"kind": "routing", "bank": "JPMorgan Chase Bank", "routing": f"0{r.randint(21000000, 29999999)}",
             "account": f"{r.randint(10**9, 10**10 - 1)}"}
 
