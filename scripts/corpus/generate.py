@@ -98,7 +98,7 @@ class World(Ctx):
         out = (pat.replace("{yyyy}", str(self.when.year)).replace("{yy}", str(self.when.year)[2:])
                .replace("{mm}", f"{self.when.month:02d}").replace("{n3}", f"{n % 1000:03d}")
                .replace("{n4}", f"{n:04d}").replace("{n5}", f"{n:05d}")
-               .replace("{n6}", f"{n:06d}").replace("{n8}", f"{n + 24100000:08d}")
+               .replace("{n6}", f"{n:06d}").replace("{n7}", f"{n:07d}").replace("{n8}", f"{n + 24100000:08d}")
                .replace("{n}", str(n)))
         return out
 
