@@ -108,6 +108,10 @@ def bank_lines(c, bank):
         return [f"Bankgiro: {bank['account']}"]
     if kind == "plusgiro":
         return [f"Plusgiro: {bank['account']}"]
+    if kind == "jp":
+        return [f"【お振込先】{bank['bank']} 普通 {bank['account']}", f"口座名義 {c.v['name']}"]
+    if kind == "cn":
+        return [f"户名：{c.v['name']}", f"开户行：{bank['bank']}", f"账号：{bank['account']}"]
     if kind == "agencia":
         return [f"{c.w('bank')}: {bank['bank']}", f"Agência: {bank['sort']}",
                 f"Conta corrente: {bank['account']}"]

@@ -33,7 +33,7 @@ from compose import OUR, Ctx  # noqa: E402
 ROOT = HERE.parent.parent
 OUT = ROOT / "tests" / "fixtures" / "world"
 SEED = 20261202
-BASE_COUNT = 62
+BASE_COUNT = 70
 
 # Family weights: (family, weight). Chasers about 58 %, hard negatives about 42 %.
 CHASERS = [("pre", 7), ("today", 3), ("neutral", 7), ("overdue", 9), ("overdue2", 5),
@@ -98,7 +98,7 @@ class World(Ctx):
         out = (pat.replace("{yyyy}", str(self.when.year)).replace("{yy}", str(self.when.year)[2:])
                .replace("{mm}", f"{self.when.month:02d}").replace("{n3}", f"{n % 1000:03d}")
                .replace("{n4}", f"{n:04d}").replace("{n5}", f"{n:05d}")
-               .replace("{n6}", f"{n:06d}").replace("{n7}", f"{n:07d}").replace("{n8}", f"{n + 24100000:08d}")
+               .replace("{n6}", f"{n:06d}").replace("{n7}", f"{n:07d}").replace("{n9}", f"{n:09d}").replace("{n8}", f"{n + 24100000:08d}")
                .replace("{n}", str(n)))
         return out
 
@@ -154,6 +154,12 @@ def make_bank(kind, cc, r):
     if kind == "sortcode":
         return {"kind": kind, "bank": "Barclays Bank", "sort": f"{r.randint(20, 40)}-{r.randint(10, 99)}-{r.randint(10, 99)}",
                 "account": f"{r.randint(10**7, 10**8 - 1)}"}
+    if kind == "jp":
+        return {"kind": kind, "bank": r.choice(["三菱UFJ銀行 丸の内支店", "三井住友銀行 大阪本店", "みずほ銀行 名古屋支店"]),
+                "account": f"{r.randint(1000000, 9999999)}"}
+    if kind == "cn":
+        return {"kind": kind, "bank": r.choice(["中国工商银行上海分行", "招商银行深圳分行", "中国银行北京分行"]),
+                "account": " ".join(f"{r.randint(1000, 9999)}" for _ in range(4)) + f" {r.randint(100, 999)}"}
     if kind == "agencia":
         return {"kind": kind, "bank": r.choice(["Itaú Unibanco", "Banco do Brasil", "Bradesco"]),
                 "sort": f"{r.randint(1000, 9999)}", "account": f"{r.randint(10000, 99999)}-{r.randint(0, 9)}"}
