@@ -24,6 +24,7 @@ class Ctx:
     def __init__(self, L, split, rng, vendor, when, seq):
         self.L, self.split, self.rng, self.v, self.when, self.seq = L, split, rng, vendor, when, seq
         self.srcs = []
+        self.picked = {}
 
     # -- phrase picking ---------------------------------------------------------------
     def pool(self, name):
@@ -52,14 +53,21 @@ class Ctx:
 
     # -- formats ------------------------------------------------------------------------
     def money(self, n, cur=None):
+        # One money format per message and currency, as one invoicing system would print it.
         cur = cur or self.v["cur"]
         forms = self.L["money"][cur]
-        form = forms[self.seq % len(forms)] if self.rng.random() < 0.7 else self.rng.choice(forms)
-        return fmt.amount(n, form)
+        key = "money/" + cur
+        if key not in self.picked:
+            self.picked[key] = self.rng.choice(forms)
+        return fmt.amount(n, self.picked[key])
 
     def date(self, d):
+        # One date pattern per message (and per sender country: US senders write month first).
         pats = self.L["fmt"]["us_dates"] if self.v.get("us") else self.L["fmt"]["dates"]
-        return fmt.date(d, self.rng.choice(pats), self.L["fmt"]["months"])
+        key = "date/" + ("us" if self.v.get("us") else "eu")
+        if key not in self.picked:
+            self.picked[key] = self.rng.choice(pats)
+        return fmt.date(d, self.picked[key], self.L["fmt"]["months"])
 
     def round_amount(self, n):
         places = self.L["money"][self.v["cur"]][0].get("places", 2)

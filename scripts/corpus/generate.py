@@ -142,10 +142,18 @@ def lookalike(domain, seq):
 
 
 def make_bank(kind, cc, r):
-    banks = {"DE": "Commerzbank", "GB": "Barclays Bank", "PT": "Millennium BCP",
-             "HU": "OTP Bank", "PL": "mBank S.A.", "US": "JPMorgan Chase Bank"}
+    banks = {"DE": ["Commerzbank", "Deutsche Bank", "Sparkasse Bielefeld", "Volksbank Rosenheim"],
+             "GB": ["Barclays Bank", "HSBC UK", "Lloyds Bank"], "PT": ["Millennium BCP", "Caixa Geral de Depósitos"],
+             "HU": ["OTP Bank", "K&H Bank"], "PL": ["mBank S.A.", "PKO Bank Polski"],
+             "FR": ["BNP Paribas", "Crédit Agricole", "Société Générale"], "BE": ["KBC Bank", "BNP Paribas Fortis"],
+             "ES": ["CaixaBank", "BBVA", "Banco Sabadell"], "IT": ["Intesa Sanpaolo", "UniCredit", "Banco BPM"],
+             "NL": ["ING Bank", "Rabobank", "ABN AMRO"], "SE": ["SEB", "Handelsbanken"], "DK": ["Danske Bank", "Jyske Bank"],
+             "NO": ["DNB", "SpareBank 1"], "FI": ["Nordea", "OP Osuuspankki"], "CZ": ["Česká spořitelna", "Komerční banka"],
+             "SK": ["Slovenská sporiteľňa", "VÚB banka"], "RO": ["Banca Transilvania", "BRD"], "HR": ["Zagrebačka banka", "PBZ"],
+             "SI": ["NLB d.d.", "SKB banka"], "TR": ["Türkiye İş Bankası", "Garanti BBVA"], "CH": ["UBS", "Zürcher Kantonalbank"],
+             "AT": ["Erste Bank"], "IE": ["AIB"], "LU": ["BGL BNP Paribas"], "AD": ["Andbank"]}
     if kind == "iban":
-        return {"kind": "iban", "iban": fmt.iban(cc, r), "bank": banks.get(cc, "Bank"),
+        return {"kind": "iban", "iban": fmt.iban(cc, r), "bank": r.choice(banks.get(cc, ["Bank"])),
                 "bic": "".join(r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4)) + cc + "XX"}
     if kind in ("bankgiro", "plusgiro"):
         acc = f"{r.randint(100, 9999)}-{r.randint(1000, 9999)}" if kind == "bankgiro" else \
@@ -242,7 +250,7 @@ def main():
         attempts = 0
         while n < count and attempts < count * 20:
             attempts += 1
-            split = "dev" if rng.random() < 0.3 else "train"
+            split = "dev" if rng.random() < 0.33 else "train"
             kind_pool = CHASERS if rng.random() < 0.58 else OTHERS
             fams = [(f, w) for f, w in kind_pool if available(L, f, split)]
             if not fams:
