@@ -134,9 +134,16 @@ class World(Ctx):
 
 
 def lookalike(domain, seq):
-    name, _, tld = domain.rpartition(".")
+    for suffix in ("co.uk", "com.tr", "com.br", "co.jp", "com.cn"):
+        if domain.endswith("." + suffix):
+            name, tld = domain[: -len(suffix) - 1], suffix
+            break
+    else:
+        name, _, tld = domain.rpartition(".")
+    swapped = name.replace("o", "0", 1) if "o" in name else name.replace("i", "l", 1) \
+        if "i" in name else name + name[-1]
     ways = [name[:-1] + "." + tld, name + "-" + ("pay" if seq % 2 else "billing") + "." + tld,
-            name + "." + ("com" if tld != "com" else "co"), name.replace("o", "0", 1) + "." + tld,
+            name + "." + ("com" if tld != "com" else "co"), swapped + "." + tld,
             name + "s." + tld]
     return ways[seq % len(ways)]
 
