@@ -18,6 +18,7 @@ import random
 import shutil
 import sys
 import tomllib
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -127,10 +128,17 @@ class World(Ctx):
         return self.rng.choice(self.L["colleagues"])
 
     def colleague(self):
-        name = self.colleague_name()
-        local = name.split()[0].lower().translate(str.maketrans("äöüåéèáíóúøæłńśźżčšžřýěťďňőűăâîșțçğıñ",
-                                                                 "aouaeeaiouoalnszzcszryetdnouaaistcgin"))
-        return f"{name} <{local}@{OUR['domain']}>"
+        """A colleague at our own company: (display name, address)."""
+        names = self.L["colleagues"]
+        i = self.rng.randrange(len(names))
+        name = names[i]
+        locals_ = self.L.get("colleague_locals")
+        if locals_:
+            local = locals_[i]
+        else:
+            first = name.split()[0].lower().translate(str.maketrans("ıłøæđ", "iload"))
+            local = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode()
+        return name, f"{local}@{OUR['domain']}"
 
 
 def lookalike(domain, seq):
