@@ -266,7 +266,7 @@ def main():
         while n < count and attempts < count * 20:
             attempts += 1
             split = "dev" if rng.random() < 0.33 else "train"
-            kind_pool = CHASERS if rng.random() < 0.58 else OTHERS
+            kind_pool = CHASERS if rng.random() < 0.56 else OTHERS
             fams = [(f, w) for f, w in kind_pool if available(L, f, split)]
             if not fams:
                 continue
