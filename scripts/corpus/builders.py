@@ -269,6 +269,9 @@ def human(c, fam):
     if label["amount"] is None:
         label["currency"] = None
     subj = c.L["fmt"]["re"] + old_subj
+    if fam == "follow" and c.rng.random() < 0.3:
+        # Re-sent as a forward of the earlier reminder (Fwd: chain).
+        subj = c.L["fmt"]["fw"] + old_subj
     if fam == "short" and c.rng.random() < 0.3:
         subj = c.p(pool, inv=cl["inv"], amount="", due="").split("\n")[0][:70].strip()
     m = base(c, subj, text, label,
