@@ -8,12 +8,13 @@
 //! transaction, so an interrupted sync resumes after the last stored UID.
 
 use super::filing;
+use super::learn::{self, Learnt};
 use super::server::{Capabilities, Fetched, MailServer, ServerError};
 use crate::classify::{self, Classification, Kind, Options};
 use crate::config::Folders;
 use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
-use crate::store::{NewMessage, Store, StoreError, Stored};
+use crate::store::{Correction, CorrectionSource, NewMessage, Store, StoreError, Stored};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How many messages one UID FETCH asks for.
@@ -124,7 +125,20 @@ pub fn sync_once(
         }
     }
     recover_moves(server, store, caps, &mut report)?;
-    let inbox_validity = sync_folder(server, store, settings, INBOX, true, &mut report, progress)?;
+    let mut pass = Pass {
+        learnt: Learnt::load(store)?,
+        departed: HashMap::new(),
+    };
+    let inbox_validity = sync_folder(
+        server,
+        store,
+        settings,
+        INBOX,
+        true,
+        &mut pass,
+        &mut report,
+        progress,
+    )?;
     file_pending(
         server,
         store,
@@ -142,6 +156,7 @@ pub fn sync_once(
                 settings,
                 folder,
                 false,
+                &mut pass,
                 &mut report,
                 progress,
             )?;
@@ -212,14 +227,28 @@ fn recover_moves(
     Ok(())
 }
 
+/// What one pass carries from folder to folder.
+struct Pass {
+    /// What the clerk taught, as it stood when the pass began.
+    learnt: Learnt,
+    /// Message-ID → the folder it vanished from in this pass: a message that turns up in
+    /// another folder later in the pass was moved there by another mail client.
+    departed: HashMap<String, String>,
+}
+
 /// A fetched message made ready to store.
 struct Prepared {
     row: NewMessage,
     parsed: Option<(Message, Classification)>,
+    /// The clerk's correction that decided its verdict.
+    corrected: Option<Correction>,
 }
 
-fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
-    let verdict = classify::classify_bytes(&f.raw, settings.classify);
+fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> Prepared {
+    let verdict = classify::classify_bytes(&f.raw, settings.classify).map(|(msg, mut c)| {
+        let corrected = learn::overrule(learnt, &msg, &mut c).cloned();
+        (msg, c, corrected)
+    });
     let mut row = NewMessage {
         uid: f.uid,
         flags: f.flags.join(" "),
@@ -232,9 +261,13 @@ fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
     match verdict {
         Err(e) => {
             row.parse_error = Some(e.to_string());
-            Prepared { row, parsed: None }
+            Prepared {
+                row,
+                parsed: None,
+                corrected: None,
+            }
         }
-        Ok((msg, mut c)) => {
+        Ok((msg, mut c, corrected)) => {
             let found = apply_records(settings.index, &mut c, &msg, settings.classify);
             row.message_id = msg.message_id.clone();
             row.sent_at = msg.date.map(crate::store::timestamp);
@@ -270,18 +303,21 @@ fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
             Prepared {
                 row,
                 parsed: Some((msg, c)),
+                corrected,
             }
         }
     }
 }
 
 /// Brings one folder into the store; returns its UIDVALIDITY.
+#[allow(clippy::too_many_arguments)]
 fn sync_folder(
     server: &mut dyn MailServer,
     store: &mut Store,
     settings: &Settings<'_>,
     name: &str,
     file: bool,
+    pass: &mut Pass,
     report: &mut Report,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<u32, SyncError> {
@@ -314,6 +350,9 @@ fn sync_folder(
         .filter(|u| !on_server_set.contains(u))
         .collect();
     if !gone.is_empty() {
+        for mid in store.message_ids_of(folder, &gone)? {
+            pass.departed.insert(mid, name.to_string());
+        }
         report.expunged += store.remove_uids(folder, &gone)?;
     }
     if let Some(&max_local) = local.last() {
@@ -353,11 +392,13 @@ fn sync_folder(
     std::thread::scope(|scope| -> Result<(), SyncError> {
         let (to_classify, fetched) = std::sync::mpsc::sync_channel::<Vec<Fetched>>(1);
         let (to_store, classified) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
+        let learnt = &pass.learnt;
+        let departed = &pass.departed;
         scope.spawn(move || {
             for batch in fetched {
                 let prepared = batch
                     .into_iter()
-                    .map(|f| prepare(f, settings, file))
+                    .map(|f| prepare(f, settings, learnt, file))
                     .collect();
                 if to_store.send(prepared).is_err() {
                     break;
@@ -376,6 +417,7 @@ fn sync_folder(
                         Stored::New => {
                             report.new += 1;
                             record_new(s, name, p, settings, report)?;
+                            learn_from_other_client(s, name, p, settings, departed)?;
                         }
                     }
                 }
@@ -434,6 +476,49 @@ fn relink_known(
     Ok(rest)
 }
 
+/// A message new to this folder that we hold, or held earlier in this pass, in another one
+/// was moved by another mail client: when the move says what it is, learn it.
+fn learn_from_other_client(
+    s: &mut Store,
+    folder: &str,
+    p: &Prepared,
+    settings: &Settings<'_>,
+    departed: &HashMap<String, String>,
+) -> Result<(), StoreError> {
+    let Some(mid) = p.row.message_id.as_deref() else {
+        return Ok(());
+    };
+    let from = match departed.get(mid) {
+        Some(f) => Some(f.clone()),
+        None => s
+            .locations(mid)?
+            .into_iter()
+            .find(|(f, uid)| f != folder && uid.is_some())
+            .map(|(f, _)| f),
+    };
+    // A move duebox journalled (one a crash left in both folders, say) is not the clerk's.
+    let Some(from) = from.filter(|f| !s.journalled_move(mid, f, folder).unwrap_or(true)) else {
+        return Ok(());
+    };
+    if folder == INBOX {
+        // The clerk put it in the Inbox: it stays, even if duebox never filed it before.
+        if let Some(row) = s.message_in_folder(INBOX, mid)? {
+            s.clear_destination(row)?;
+        }
+    }
+    learn::learn_from_move(
+        s,
+        settings.folders,
+        &from,
+        folder,
+        p.row.from_addr.as_deref(),
+        p.row.subject.as_deref(),
+        Some(mid),
+        CorrectionSource::ClientMove,
+    )?;
+    Ok(())
+}
+
 /// The record of a newly stored message: synced, classified with reasons, chase history.
 fn record_new(
     s: &mut Store,
@@ -468,6 +553,9 @@ fn record_new(
         None,
         &format!("{folder} UID {}: {subject}", p.row.uid),
     )?;
+    if let Some(correction) = &p.corrected {
+        s.note_correction_used(correction, mid)?;
+    }
     if c.kind == Kind::Chaser || !c.risk.is_empty() {
         let invoice = c.invoices.first().map(String::as_str);
         s.record_event(
