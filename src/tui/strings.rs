@@ -150,14 +150,14 @@ pub const ACTIONS: &[ActionInfo] = &[
         Action::NotAChaser,
         "not_a_chaser",
         &["N"],
-        "correct: not a chaser (the next like it stays in the Inbox)",
+        "correct: not a chaser (remembered for the next)",
         Scope::Mail,
     ),
     info(
         Action::ThisIs,
         "this_is",
         &["C"],
-        "correct: this is a reminder, overdue, final or statement (asks which)",
+        "correct: this is a reminder/final/… (asks which)",
         Scope::Mail,
     ),
     info(
