@@ -128,6 +128,26 @@ fn a_chaser_moved_out_in_the_ui_keeps_the_next_like_it_in_the_inbox_until_forgot
     );
     ui.h.press("esc");
 
+    // `classify --db` gives the same verdict, for the same reason.
+    let file = ui.demo.dir.path().join("next.eml");
+    std::fs::write(&file, &next).unwrap();
+    let json = duebox(
+        &ui.demo.db,
+        &[
+            "classify",
+            "--json",
+            "--today",
+            "2026-11-20",
+            file.to_str().unwrap(),
+        ],
+    );
+    let verdict: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(verdict["kind"], "other", "{verdict}");
+    assert_eq!(
+        verdict["reasons"][0], "you filed 1 message like this as not a chaser",
+        "{verdict}"
+    );
+
     // Listed, then forgotten: the next one is a chaser again, filed as overdue.
     let listed = duebox(&ui.demo.db, &["corrections", "list"]);
     assert!(
@@ -277,11 +297,7 @@ fn moves_made_in_another_imap_client_teach_too() {
     let moved = d.imap_raw(&["SELECT \"Chasers.Overdue\"", "MOVE 1 INBOX"]);
     assert!(moved.contains("a2 OK"), "{moved}");
     sync(&mut imap, &mut store);
-    assert_eq!(
-        in_folder(&d, "INBOX"),
-        [first_id.clone()],
-        "their choice stands"
-    );
+    assert_eq!(in_folder(&d, "INBOX"), [first_id], "their choice stands");
     let learnt = store.corrections().unwrap();
     assert_eq!(learnt.len(), 1, "{learnt:?}");
     assert_eq!(
