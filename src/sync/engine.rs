@@ -128,6 +128,7 @@ pub fn sync_once(
     let mut pass = Pass {
         learnt: Learnt::load(store)?,
         departed: HashMap::new(),
+        arrivals: Vec::new(),
     };
     let inbox_validity = sync_folder(
         server,
@@ -162,6 +163,7 @@ pub fn sync_once(
             )?;
         }
     }
+    learn_from_arrivals(store, settings, &pass)?;
     store.record_event("sync", "synced", None, None, None, &report.summary())?;
     Ok(report)
 }
@@ -234,6 +236,8 @@ struct Pass {
     /// Message-ID → the folder it vanished from in this pass: a message that turns up in
     /// another folder later in the pass was moved there by another mail client.
     departed: HashMap<String, String>,
+    /// Messages that turned up in a folder while we held them in another.
+    arrivals: Vec<Arrival>,
 }
 
 /// A fetched message made ready to store.
@@ -394,6 +398,7 @@ fn sync_folder(
         let (to_store, classified) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
         let learnt = &pass.learnt;
         let departed = &pass.departed;
+        let arrivals = &mut pass.arrivals;
         scope.spawn(move || {
             for batch in fetched {
                 let prepared = batch
@@ -417,7 +422,7 @@ fn sync_folder(
                         Stored::New => {
                             report.new += 1;
                             record_new(s, name, p, settings, report)?;
-                            learn_from_other_client(s, name, p, settings, departed)?;
+                            note_arrival(s, name, p, departed, arrivals)?;
                         }
                     }
                 }
@@ -476,14 +481,26 @@ fn relink_known(
     Ok(rest)
 }
 
-/// A message new to this folder that we hold, or held earlier in this pass, in another one
-/// was moved by another mail client: when the move says what it is, learn it.
-fn learn_from_other_client(
+/// A message seen in one folder and then new in another.
+struct Arrival {
+    message_id: String,
+    from: String,
+    to: String,
+    from_addr: Option<String>,
+    subject: Option<String>,
+}
+
+/// A message new to this folder that we hold, or held earlier in this pass, in another
+/// folder: another mail client moved (or copied) it here. The clerk's move is learnt from
+/// once the message is gone from where it was, which for a message arriving in the Inbox is
+/// known only after the other folders are synced (a copy, or a resent duplicate with the
+/// same Message-ID, teaches nothing).
+fn note_arrival(
     s: &mut Store,
     folder: &str,
     p: &Prepared,
-    settings: &Settings<'_>,
     departed: &HashMap<String, String>,
+    arrivals: &mut Vec<Arrival>,
 ) -> Result<(), StoreError> {
     let Some(mid) = p.row.message_id.as_deref() else {
         return Ok(());
@@ -506,16 +523,37 @@ fn learn_from_other_client(
             s.clear_destination(row)?;
         }
     }
-    learn::learn_from_move(
-        s,
-        settings.folders,
-        &from,
-        folder,
-        p.row.from_addr.as_deref(),
-        p.row.subject.as_deref(),
-        Some(mid),
-        CorrectionSource::ClientMove,
-    )?;
+    arrivals.push(Arrival {
+        message_id: mid.to_string(),
+        from,
+        to: folder.to_string(),
+        from_addr: p.row.from_addr.clone(),
+        subject: p.row.subject.clone(),
+    });
+    Ok(())
+}
+
+/// Learns from the arrivals of the pass whose message left the folder it came from.
+fn learn_from_arrivals(
+    store: &mut Store,
+    settings: &Settings<'_>,
+    pass: &Pass,
+) -> Result<(), StoreError> {
+    for a in &pass.arrivals {
+        if pass.departed.get(&a.message_id) != Some(&a.from) {
+            continue;
+        }
+        learn::learn_from_move(
+            store,
+            settings.folders,
+            &a.from,
+            &a.to,
+            a.from_addr.as_deref(),
+            a.subject.as_deref(),
+            Some(&a.message_id),
+            CorrectionSource::ClientMove,
+        )?;
+    }
     Ok(())
 }
 

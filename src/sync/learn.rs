@@ -367,6 +367,18 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_or_a_resent_duplicate_teaches_nothing() {
+        let (mut server, mut store) = (FakeServer::new(), Store::in_memory().unwrap());
+        server.deliver("INBOX", &chaser(1));
+        sync(&mut server, &mut store);
+        // The same message (same Message-ID) again in the Inbox; the filed one stays.
+        server.deliver("INBOX", &chaser(1));
+        sync(&mut server, &mut store);
+        assert!(uid_of(&server, "Chasers/Overdue", 1).is_some());
+        assert!(store.corrections().unwrap().is_empty());
+    }
+
+    #[test]
     fn an_explicit_correction_moves_the_message_and_keeps_fraud_where_it_is() {
         let (mut server, mut store) = (FakeServer::new(), Store::in_memory().unwrap());
         server.deliver("INBOX", &chaser(1));
