@@ -78,6 +78,13 @@ fn a_chaser_moved_out_in_the_ui_keeps_the_next_like_it_in_the_inbox_until_forgot
         ui.screen()
     );
     assert_eq!(store.message_place(moved).unwrap().unwrap().folder, "INBOX");
+    assert!(
+        ui.h.wait_until(WAIT, |a| a.status.note.as_deref().is_some_and(|n| n
+            .contains("moved to INBOX")
+            && n.contains("taken as not a chaser"))),
+        "the status line says what the move taught: {}",
+        ui.screen()
+    );
 
     // The next overdue notice of the same shape from Acme, another invoice and amount.
     let next = another(

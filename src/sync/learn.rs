@@ -124,17 +124,18 @@ pub fn learn_from_move(
         .map(Some)
 }
 
-/// The UI's `m`: moves the message and learns from the move.
+/// The UI's `m`: moves the message and learns from the move; returns the move and what it
+/// taught.
 pub fn move_message(
     server: &mut dyn MailServer,
     store: &mut Store,
     folders: &Folders,
     row: i64,
     to: &str,
-) -> Result<UserMove, MoveError> {
+) -> Result<(UserMove, Option<Correction>), MoveError> {
     let done = user_move::move_message(server, store, row, to)?;
-    learn_from_user_move(store, folders, &done, CorrectionSource::UiMove)?;
-    Ok(done)
+    let learnt = learn_from_user_move(store, folders, &done, CorrectionSource::UiMove)?;
+    Ok((done, learnt))
 }
 
 fn learn_from_user_move(
@@ -341,7 +342,7 @@ mod tests {
 
         // In duebox: into Final, which replaces the lesson; undo takes it back.
         let folders = Folders::default();
-        let done = move_message(
+        let (done, taught) = move_message(
             &mut server,
             &mut store,
             &folders,
@@ -349,6 +350,10 @@ mod tests {
             "Chasers/Final notices",
         )
         .unwrap();
+        assert_eq!(
+            taught.map(|c| c.verdict),
+            Some(Verdict::Chaser(Stage::Final))
+        );
         let learnt = store.corrections().unwrap();
         assert_eq!(learnt[0].verdict, Verdict::Chaser(Stage::Final));
         assert_eq!(learnt[0].source, CorrectionSource::UiMove);

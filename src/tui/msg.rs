@@ -37,6 +37,8 @@ pub enum Msg {
     },
     Moved(Result<UserMove, String>),
     Undone(Result<UserMove, String>),
+    /// What a move taught, in words, to add to the status line.
+    Learnt(String),
     Corrected {
         message: i64,
         result: Result<Corrected, String>,

@@ -370,3 +370,8 @@ pub fn corrected_words(
         (None, false) => learnt,
     }
 }
+
+/// What a move into or out of a chaser folder taught, after the move's own words.
+pub fn learnt_from_move(verdict: &str) -> String {
+    format!("messages like it will be taken as {verdict} (duebox corrections list)")
+}

@@ -6,6 +6,7 @@
 
 use super::msg::{Msg, SyncEvent};
 use super::replies::{ReplyPreview, ReplyService};
+use super::strings;
 use crate::classify::fingerprint::Verdict;
 use crate::classify::Options;
 use crate::config::Folders;
@@ -138,10 +139,16 @@ impl SyncWorker {
                 SyncCmd::SyncNow => next_sync = self.pass(),
                 SyncCmd::Move { message, to } => {
                     let folders = self.setup.folders.clone();
+                    let mut taught = None;
                     let r = self.with_server(|s, store| {
-                        learn::move_message(s, store, &folders, message, &to)
+                        let (done, learnt) = learn::move_message(s, store, &folders, message, &to)?;
+                        taught = learnt;
+                        Ok(done)
                     });
                     self.send(Msg::Moved(r));
+                    if let Some(c) = taught {
+                        self.send(Msg::Learnt(strings::learnt_from_move(c.verdict.words())));
+                    }
                 }
                 SyncCmd::Undo(done) => {
                     let r = self.with_server(|s, store| learn::undo_move(s, store, &done));

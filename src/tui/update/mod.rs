@@ -200,6 +200,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.last_move = None;
             reload(app)
         }
+        Msg::Learnt(words) => {
+            app.status.note = Some(match app.status.note.take() {
+                Some(note) => format!("{note}; {words}"),
+                None => words,
+            });
+            Vec::new()
+        }
         Msg::Corrected { message, result } => {
             app.status.busy = None;
             match result {
