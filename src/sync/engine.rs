@@ -8,13 +8,13 @@
 //! transaction, so an interrupted sync resumes after the last stored UID.
 
 use super::filing;
-use super::learn::{self, Learnt};
+use super::learn::{self, Arrivals, Learnt};
 use super::server::{Capabilities, Fetched, MailServer, ServerError};
 use crate::classify::{self, Classification, Kind, Options};
 use crate::config::Folders;
 use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
-use crate::store::{Correction, CorrectionSource, NewMessage, Store, StoreError, Stored};
+use crate::store::{Correction, NewMessage, Store, StoreError, Stored};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How many messages one UID FETCH asks for.
@@ -127,8 +127,7 @@ pub fn sync_once(
     recover_moves(server, store, caps, &mut report)?;
     let mut pass = Pass {
         learnt: Learnt::load(store)?,
-        departed: HashMap::new(),
-        arrivals: Vec::new(),
+        arrivals: Arrivals::default(),
     };
     let inbox_validity = sync_folder(
         server,
@@ -163,7 +162,7 @@ pub fn sync_once(
             )?;
         }
     }
-    learn_from_arrivals(store, settings, &pass)?;
+    pass.arrivals.learn(store, settings.folders)?;
     store.record_event("sync", "synced", None, None, None, &report.summary())?;
     Ok(report)
 }
@@ -233,11 +232,8 @@ fn recover_moves(
 struct Pass {
     /// What the clerk taught, as it stood when the pass began.
     learnt: Learnt,
-    /// Message-ID → the folder it vanished from in this pass: a message that turns up in
-    /// another folder later in the pass was moved there by another mail client.
-    departed: HashMap<String, String>,
-    /// Messages that turned up in a folder while we held them in another.
-    arrivals: Vec<Arrival>,
+    /// Messages moved between folders by another mail client.
+    arrivals: Arrivals,
 }
 
 /// A fetched message made ready to store.
@@ -355,7 +351,7 @@ fn sync_folder(
         .collect();
     if !gone.is_empty() {
         for mid in store.message_ids_of(folder, &gone)? {
-            pass.departed.insert(mid, name.to_string());
+            pass.arrivals.left(mid, name);
         }
         report.expunged += store.remove_uids(folder, &gone)?;
     }
@@ -397,7 +393,6 @@ fn sync_folder(
         let (to_classify, fetched) = std::sync::mpsc::sync_channel::<Vec<Fetched>>(1);
         let (to_store, classified) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
         let learnt = &pass.learnt;
-        let departed = &pass.departed;
         let arrivals = &mut pass.arrivals;
         scope.spawn(move || {
             for batch in fetched {
@@ -422,7 +417,13 @@ fn sync_folder(
                         Stored::New => {
                             report.new += 1;
                             record_new(s, name, p, settings, report)?;
-                            note_arrival(s, name, p, departed, arrivals)?;
+                            arrivals.note(
+                                s,
+                                name,
+                                p.row.message_id.as_deref(),
+                                p.row.from_addr.as_deref(),
+                                p.row.subject.as_deref(),
+                            )?;
                         }
                     }
                 }
@@ -479,82 +480,6 @@ fn relink_known(
         })?;
     }
     Ok(rest)
-}
-
-/// A message seen in one folder and then new in another.
-struct Arrival {
-    message_id: String,
-    from: String,
-    to: String,
-    from_addr: Option<String>,
-    subject: Option<String>,
-}
-
-/// A message new to this folder that we hold, or held earlier in this pass, in another
-/// folder: another mail client moved (or copied) it here. The clerk's move is learnt from
-/// once the message is gone from where it was, which for a message arriving in the Inbox is
-/// known only after the other folders are synced (a copy, or a resent duplicate with the
-/// same Message-ID, teaches nothing).
-fn note_arrival(
-    s: &mut Store,
-    folder: &str,
-    p: &Prepared,
-    departed: &HashMap<String, String>,
-    arrivals: &mut Vec<Arrival>,
-) -> Result<(), StoreError> {
-    let Some(mid) = p.row.message_id.as_deref() else {
-        return Ok(());
-    };
-    let from = match departed.get(mid) {
-        Some(f) => Some(f.clone()),
-        None => s
-            .locations(mid)?
-            .into_iter()
-            .find(|(f, uid)| f != folder && uid.is_some())
-            .map(|(f, _)| f),
-    };
-    // A move duebox journalled (one a crash left in both folders, say) is not the clerk's.
-    let Some(from) = from.filter(|f| !s.journalled_move(mid, f, folder).unwrap_or(true)) else {
-        return Ok(());
-    };
-    if folder == INBOX {
-        // The clerk put it in the Inbox: it stays, even if duebox never filed it before.
-        if let Some(row) = s.message_in_folder(INBOX, mid)? {
-            s.clear_destination(row)?;
-        }
-    }
-    arrivals.push(Arrival {
-        message_id: mid.to_string(),
-        from,
-        to: folder.to_string(),
-        from_addr: p.row.from_addr.clone(),
-        subject: p.row.subject.clone(),
-    });
-    Ok(())
-}
-
-/// Learns from the arrivals of the pass whose message left the folder it came from.
-fn learn_from_arrivals(
-    store: &mut Store,
-    settings: &Settings<'_>,
-    pass: &Pass,
-) -> Result<(), StoreError> {
-    for a in &pass.arrivals {
-        if pass.departed.get(&a.message_id) != Some(&a.from) {
-            continue;
-        }
-        learn::learn_from_move(
-            store,
-            settings.folders,
-            &a.from,
-            &a.to,
-            a.from_addr.as_deref(),
-            a.subject.as_deref(),
-            Some(&a.message_id),
-            CorrectionSource::ClientMove,
-        )?;
-    }
-    Ok(())
 }
 
 /// The record of a newly stored message: synced, classified with reasons, chase history.

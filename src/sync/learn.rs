@@ -124,6 +124,96 @@ pub fn learn_from_move(
         .map(Some)
 }
 
+/// What a sync pass sees of other mail clients' moves: messages that left a folder, and
+/// messages that turned up in one while we held them in another.
+#[derive(Debug, Default)]
+pub struct Arrivals {
+    /// Message-ID → the folder it left in this pass.
+    departed: HashMap<String, String>,
+    arrived: Vec<Arrival>,
+}
+
+#[derive(Debug)]
+struct Arrival {
+    message_id: String,
+    from: String,
+    to: String,
+    from_addr: Option<String>,
+    subject: Option<String>,
+}
+
+impl Arrivals {
+    /// The message left `folder` (expunged there, or moved away).
+    pub fn left(&mut self, message_id: String, folder: &str) {
+        self.departed.insert(message_id, folder.to_string());
+    }
+
+    /// A message new in `folder`: if we hold it, or held it earlier in this pass, in another
+    /// folder, another client moved (or copied) it here. A message the clerk put in the
+    /// Inbox stays there, even if duebox never filed it before.
+    pub fn note(
+        &mut self,
+        store: &mut Store,
+        folder: &str,
+        message_id: Option<&str>,
+        from_addr: Option<&str>,
+        subject: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let Some(mid) = message_id else {
+            return Ok(());
+        };
+        let from = match self.departed.get(mid) {
+            Some(f) => Some(f.clone()),
+            None => store
+                .locations(mid)?
+                .into_iter()
+                .find(|(f, uid)| f != folder && uid.is_some())
+                .map(|(f, _)| f),
+        };
+        // A move duebox journalled (one a crash left in both folders, say) is not the clerk's.
+        let Some(from) = from.filter(|f| !store.journalled_move(mid, f, folder).unwrap_or(true))
+        else {
+            return Ok(());
+        };
+        if folder == INBOX {
+            if let Some(row) = store.message_in_folder(INBOX, mid)? {
+                store.clear_destination(row)?;
+            }
+        }
+        self.arrived.push(Arrival {
+            message_id: mid.to_string(),
+            from,
+            to: folder.to_string(),
+            from_addr: from_addr.map(str::to_string),
+            subject: subject.map(str::to_string),
+        });
+        Ok(())
+    }
+
+    /// At the end of a pass: learns from each arrival whose message left the folder it came
+    /// from. A message arriving in the Inbox is known to have left a chaser folder only once
+    /// that folder is synced, later in the pass; a copy, or a resent duplicate with the same
+    /// Message-ID, teaches nothing.
+    pub fn learn(&self, store: &mut Store, folders: &Folders) -> Result<(), StoreError> {
+        for a in &self.arrived {
+            if self.departed.get(&a.message_id) != Some(&a.from) {
+                continue;
+            }
+            learn_from_move(
+                store,
+                folders,
+                &a.from,
+                &a.to,
+                a.from_addr.as_deref(),
+                a.subject.as_deref(),
+                Some(&a.message_id),
+                CorrectionSource::ClientMove,
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// The UI's `m`: moves the message and learns from the move; returns the move and what it
 /// taught.
 pub fn move_message(
