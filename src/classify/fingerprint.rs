@@ -4,6 +4,7 @@
 //! correction gives. Pure functions, no I/O here.
 
 use super::Stage;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 /// What the clerk said a message is.
@@ -172,6 +173,10 @@ const CURRENCIES: &[&str] = &[
     "cad", "aud",
 ];
 
+static MONTH_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| MONTHS.iter().copied().collect());
+static CURRENCY_SET: LazyLock<HashSet<&str>> =
+    LazyLock::new(|| CURRENCIES.iter().copied().collect());
+
 fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
@@ -218,9 +223,9 @@ pub fn subject_shape(subject: &str) -> String {
         let clean = clean.trim_matches(|c: char| !c.is_alphanumeric());
         let numeric = token.chars().any(char::is_numeric)
             || (!trimmed.is_empty() && trimmed.chars().all(|c| c == '#'))
-            || MONTHS.contains(&clean)
-            || CURRENCIES.contains(&clean)
-            || CURRENCIES.contains(&token);
+            || MONTH_SET.contains(clean)
+            || CURRENCY_SET.contains(clean)
+            || CURRENCY_SET.contains(token);
         push(
             &mut words,
             if numeric {

@@ -372,6 +372,36 @@ impl Store {
             .is_some())
     }
 
+    /// Whether any folder but this one holds a message under a UID.
+    pub fn holds_outside(&self, folder: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM messages m JOIN folders f ON f.id = m.folder_id
+                 WHERE f.name <> ?1 AND m.uid IS NOT NULL LIMIT 1",
+            )?
+            .query_row(params![folder], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Another folder that holds the message under a UID (the first stored), if any.
+    pub fn held_elsewhere(
+        &self,
+        message_id: &str,
+        folder: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT f.name FROM messages m JOIN folders f ON f.id = m.folder_id
+                 WHERE m.message_id = ?1 AND f.name <> ?2 AND m.uid IS NOT NULL
+                 ORDER BY m.id LIMIT 1",
+            )?
+            .query_row(params![message_id, folder], |r| r.get(0))
+            .optional()?)
+    }
+
     /// The Message-IDs of some UIDs of a folder (before they are forgotten as gone).
     pub fn message_ids_of(&self, folder_id: i64, uids: &[u32]) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

@@ -387,6 +387,7 @@ fn sync_folder(
         name: name.to_string(),
         to_fetch: new.len(),
     });
+    pass.arrivals.begin(store, name)?;
     // Classification runs on a second thread while the next batch is fetched and the
     // previous one stored: the three overlap on a two-core machine.
     std::thread::scope(|scope| -> Result<(), SyncError> {

@@ -7,7 +7,7 @@
 
 use super::server::MailServer;
 use super::user_move::{self, MoveError, UserMove};
-use crate::classify::fingerprint::{Fingerprint, Verdict};
+use crate::classify::fingerprint::{sender_key, subject_shape, Fingerprint, Verdict};
 use crate::classify::{Classification, Kind, Stage};
 use crate::config::Folders;
 use crate::mail::Message;
@@ -16,25 +16,27 @@ use std::collections::HashMap;
 
 const INBOX: &str = "INBOX";
 
-/// Every correction, by message shape, read once per pass (or per `classify` run).
+/// Every correction, by sender and then subject shape, read once per pass (or per
+/// `classify` run): the subject is shaped only for a sender the clerk corrected.
 #[derive(Debug, Default, Clone)]
 pub struct Learnt {
-    by_shape: HashMap<Fingerprint, Correction>,
+    by_sender: HashMap<String, HashMap<String, Correction>>,
 }
 
 impl Learnt {
     pub fn load(store: &Store) -> Result<Learnt, StoreError> {
-        Ok(Learnt {
-            by_shape: store
-                .corrections()?
-                .into_iter()
-                .map(|c| (c.fingerprint.clone(), c))
-                .collect(),
-        })
+        let mut by_sender: HashMap<String, HashMap<String, Correction>> = HashMap::new();
+        for c in store.corrections()? {
+            by_sender
+                .entry(c.fingerprint.sender.clone())
+                .or_default()
+                .insert(c.fingerprint.subject.clone(), c);
+        }
+        Ok(Learnt { by_sender })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_shape.is_empty()
+        self.by_sender.is_empty()
     }
 }
 
@@ -48,9 +50,11 @@ pub fn overrule<'a>(
     if learnt.is_empty() {
         return None;
     }
-    let from = msg.from.as_ref()?;
-    let shape = Fingerprint::new(&from.email, &msg.subject)?;
-    let correction = learnt.by_shape.get(&shape)?;
+    let sender = sender_key(&msg.from.as_ref()?.email)?;
+    let correction = learnt
+        .by_sender
+        .get(&sender)?
+        .get(&subject_shape(&msg.subject))?;
     match correction.verdict {
         Verdict::NotChaser => {
             c.kind = Kind::Other;
@@ -131,6 +135,9 @@ pub struct Arrivals {
     /// Message-ID → the folder it left in this pass.
     departed: HashMap<String, String>,
     arrived: Vec<Arrival>,
+    /// Whether another folder than the one being synced holds any message: when none does
+    /// (a first sync), no new message needs looking up.
+    others_held: bool,
 }
 
 #[derive(Debug)]
@@ -143,6 +150,12 @@ struct Arrival {
 }
 
 impl Arrivals {
+    /// Before a folder's new mail is stored.
+    pub fn begin(&mut self, store: &Store, folder: &str) -> Result<(), StoreError> {
+        self.others_held = store.holds_outside(folder)?;
+        Ok(())
+    }
+
     /// The message left `folder` (expunged there, or moved away).
     pub fn left(&mut self, message_id: String, folder: &str) {
         self.departed.insert(message_id, folder.to_string());
@@ -164,11 +177,8 @@ impl Arrivals {
         };
         let from = match self.departed.get(mid) {
             Some(f) => Some(f.clone()),
-            None => store
-                .locations(mid)?
-                .into_iter()
-                .find(|(f, uid)| f != folder && uid.is_some())
-                .map(|(f, _)| f),
+            None if self.others_held => store.held_elsewhere(mid, folder)?,
+            None => None,
         };
         // A move duebox journalled (one a crash left in both folders, say) is not the clerk's.
         let Some(from) = from.filter(|f| !store.journalled_move(mid, f, folder).unwrap_or(true))
