@@ -213,6 +213,16 @@ impl Store {
             .query_map(params![message_id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for id in &ids {
+            // The message's own verdict, as it was before it taught this.
+            tx.execute(
+                "UPDATE messages SET (kind, stage, reasons) = (
+                     SELECT prior_kind, prior_stage, prior_reasons FROM correction_messages
+                     WHERE correction_id = ?1 AND message_id = ?2)
+                 WHERE message_id = ?2 AND EXISTS (
+                     SELECT 1 FROM correction_messages WHERE correction_id = ?1
+                     AND message_id = ?2 AND prior_reasons IS NOT NULL)",
+                params![id, message_id],
+            )?;
             tx.execute(
                 "DELETE FROM correction_messages WHERE correction_id = ?1 AND message_id = ?2",
                 params![id, message_id],
@@ -293,25 +303,32 @@ impl Store {
         Ok(())
     }
 
-    /// Gives a stored message the clerk's verdict, with its reason first among the reasons;
-    /// it is not filed anywhere by this.
+    /// Gives a stored message the clerk's verdict, with its reason first among the reasons
+    /// (its own verdict is kept with the correction it taught, for an undo); it is not filed
+    /// anywhere by this.
     pub fn set_message_verdict(
         &mut self,
         row: i64,
         verdict: Verdict,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let reasons: Option<String> = self
-            .conn
+        let tx = self.conn.savepoint()?;
+        type Prior = (Option<String>, Option<String>, Option<String>, String);
+        let prior: Option<Prior> = tx
             .query_row(
-                "SELECT reasons FROM messages WHERE id = ?1",
+                "SELECT message_id, kind, stage, reasons FROM messages WHERE id = ?1",
                 params![row],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some(reasons) = reasons else {
+        let Some((message_id, old_kind, old_stage, reasons)) = prior else {
             return Ok(());
         };
+        tx.execute(
+            "UPDATE correction_messages SET prior_kind = ?2, prior_stage = ?3, prior_reasons = ?4
+             WHERE message_id = ?1 AND prior_reasons IS NULL",
+            params![message_id, old_kind, old_stage, reasons],
+        )?;
         let mut list: Vec<String> = serde_json::from_str(&reasons).unwrap_or_default();
         // An earlier correction's reason gives way to this one.
         list.retain(|r| !r.starts_with("you filed "));
@@ -320,7 +337,7 @@ impl Store {
             Verdict::NotChaser => ("other", None),
             Verdict::Chaser(s) => ("chaser", Some(s)),
         };
-        self.conn.execute(
+        tx.execute(
             "UPDATE messages SET kind = ?2, stage = ?3, reasons = ?4, destination = NULL WHERE id = ?1",
             params![
                 row,
@@ -329,6 +346,7 @@ impl Store {
                 serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
             ],
         )?;
+        tx.commit()?;
         Ok(())
     }
 

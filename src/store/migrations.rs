@@ -181,6 +181,11 @@ const STEPS: &[&str] = &[
     CREATE TABLE correction_messages (
         correction_id INTEGER NOT NULL REFERENCES corrections(id) ON DELETE CASCADE,
         message_id TEXT NOT NULL,
+        -- The message's own verdict before the correction gave it the clerk's (restored
+        -- when the move that taught it is undone).
+        prior_kind TEXT,
+        prior_stage TEXT,
+        prior_reasons TEXT,
         PRIMARY KEY (correction_id, message_id)
     );
     CREATE INDEX correction_messages_message ON correction_messages(message_id);

@@ -209,7 +209,7 @@ impl Arrivals {
             if self.departed.get(&a.message_id) != Some(&a.from) {
                 continue;
             }
-            learn_from_move(
+            let learnt = learn_from_move(
                 store,
                 folders,
                 &a.from,
@@ -219,6 +219,10 @@ impl Arrivals {
                 Some(&a.message_id),
                 CorrectionSource::ClientMove,
             )?;
+            // The moved message itself now reads as the clerk said.
+            if let (Some(c), Some(row)) = (learnt, store.message_in_folder(&a.to, &a.message_id)?) {
+                store.set_message_verdict(row, c.verdict, &c.reason())?;
+            }
         }
         Ok(())
     }
@@ -247,7 +251,7 @@ fn learn_from_user_move(
     let Some(shape) = store.message_shape_of(done.row)? else {
         return Ok(None);
     };
-    learn_from_move(
+    let learnt = learn_from_move(
         store,
         folders,
         &done.from,
@@ -256,7 +260,11 @@ fn learn_from_user_move(
         shape.subject.as_deref(),
         Some(&done.message_id),
         source,
-    )
+    )?;
+    if let Some(c) = &learnt {
+        store.set_message_verdict(done.row, c.verdict, &c.reason())?;
+    }
+    Ok(learnt)
 }
 
 /// The UI's `u`: moves the message back and takes back what the move taught.
@@ -424,6 +432,15 @@ mod tests {
         let learnt = store.corrections().unwrap();
         assert_eq!(learnt.len(), 1);
         assert_eq!(learnt[0].verdict, Verdict::NotChaser);
+        let first = store
+            .message_in_folder("INBOX", "c1@acme.co.uk")
+            .unwrap()
+            .unwrap();
+        let first = store.detail(first).unwrap().unwrap();
+        assert!(
+            !first.summary.is_chaser(),
+            "the moved message reads as the clerk said"
+        );
         assert_eq!(learnt[0].source, CorrectionSource::ClientMove);
         server.deliver("INBOX", &chaser(2));
         let r = sync(&mut server, &mut store);
@@ -457,7 +474,19 @@ mod tests {
         let learnt = store.corrections().unwrap();
         assert_eq!(learnt[0].verdict, Verdict::Chaser(Stage::Final));
         assert_eq!(learnt[0].source, CorrectionSource::UiMove);
+        let moved = store.detail(row).unwrap().unwrap();
+        assert_eq!(moved.summary.stage.as_deref(), Some("final"));
+        assert_eq!(
+            moved.reasons[0],
+            "you filed 1 message like this as a final notice"
+        );
         undo_move(&mut server, &mut store, &done).unwrap();
+        let back = store.detail(row).unwrap().unwrap();
+        assert!(!back.summary.is_chaser(), "its own verdict again");
+        assert_eq!(
+            back.reasons[0],
+            "you filed 1 message like this as not a chaser"
+        );
         assert!(
             store.corrections().unwrap().is_empty(),
             "undo took the lesson back"
