@@ -435,7 +435,10 @@ impl Config {
         }
         if let Some(o) = &self.oauth2 {
             if o.provider == OAuth2Provider::Custom && o.token_url.is_none() {
-                return Err("[oauth2] provider = \"custom\" needs token_url, and auth_url or device_url".into());
+                return Err(
+                    "[oauth2] provider = \"custom\" needs token_url, and auth_url or device_url"
+                        .into(),
+                );
             }
         }
         for name in self.folders.all() {

@@ -47,7 +47,10 @@ pub fn run(cli: &Cli, args: &LoginArgs) -> anyhow::Result<ExitCode> {
         eprintln!("duebox: {provider} gave no refresh token, so this sign-in ends when the access token expires; for Microsoft, [oauth2] scopes must include \"offline_access\"");
     }
     let place = login.save(&tokens)?;
-    println!("Signed in to {provider} as {}; the tokens are kept in {place}.", s.user);
+    println!(
+        "Signed in to {provider} as {}; the tokens are kept in {place}.",
+        s.user
+    );
     if s.user != imap.login {
         println!("The mailbox is {} (shared with {}).", imap.login, s.user);
     }

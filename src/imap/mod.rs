@@ -11,11 +11,11 @@ use crate::config::{is_loopback, Security};
 use crate::sync::server::{
     uid_set, Capabilities, Fetched, FolderState, Identified, MailServer, ServerError, ServerResult,
 };
+use sasl::{authenticate, token_mechanism};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
-use sasl::{authenticate, token_mechanism};
 use tls::Stream;
 
 /// Messages larger than this are fetched only this far: enough for headers and text parts;

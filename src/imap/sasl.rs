@@ -44,8 +44,21 @@ pub struct TokenSasl<'a> {
 }
 
 impl<'a> TokenSasl<'a> {
-    pub fn new(mechanism: TokenMechanism, user: &'a str, token: &'a str, host: &'a str, port: u16) -> Self {
-        TokenSasl { mechanism, user, token, host, port, answered: std::cell::Cell::new(false) }
+    pub fn new(
+        mechanism: TokenMechanism,
+        user: &'a str,
+        token: &'a str,
+        host: &'a str,
+        port: u16,
+    ) -> Self {
+        TokenSasl {
+            mechanism,
+            user,
+            token,
+            host,
+            port,
+            answered: std::cell::Cell::new(false),
+        }
     }
 
     /// The client's first message.
@@ -83,8 +96,19 @@ impl imap::Authenticator for TokenSasl<'_> {
 pub(super) type Unauthenticated = imap::Client<Stream>;
 pub(super) type AuthResult = Result<imap::Session<Stream>, (imap::Error, Unauthenticated)>;
 
-pub(super) fn authenticate(client: Unauthenticated, account: &Account, mechanism: TokenMechanism, token: &str) -> AuthResult {
-    let sasl = TokenSasl::new(mechanism, &account.login, token, &account.host, account.port);
+pub(super) fn authenticate(
+    client: Unauthenticated,
+    account: &Account,
+    mechanism: TokenMechanism,
+    token: &str,
+) -> AuthResult {
+    let sasl = TokenSasl::new(
+        mechanism,
+        &account.login,
+        token,
+        &account.host,
+        account.port,
+    );
     client.authenticate(mechanism.name(), &sasl)
 }
 
@@ -103,8 +127,17 @@ mod tests {
 
     #[test]
     fn messages_name_the_mailbox_and_acknowledge_errors() {
-        let x = TokenSasl::new(TokenMechanism::XOAuth2, "ap@shared.example", "tok", "h", 993);
-        assert_eq!(x.process(b""), "user=ap@shared.example\x01auth=Bearer tok\x01\x01");
+        let x = TokenSasl::new(
+            TokenMechanism::XOAuth2,
+            "ap@shared.example",
+            "tok",
+            "h",
+            993,
+        );
+        assert_eq!(
+            x.process(b""),
+            "user=ap@shared.example\x01auth=Bearer tok\x01\x01"
+        );
         assert_eq!(x.process(b"{\"status\":\"401\"}"), "");
         let o = TokenSasl::new(TokenMechanism::OAuthBearer, "a,b=c@x", "tok", "imap.x", 143);
         assert_eq!(
@@ -112,7 +145,10 @@ mod tests {
             "n,a=a=2Cb=3Dc@x,\x01host=imap.x\x01port=143\x01auth=Bearer tok\x01\x01"
         );
         assert_eq!(o.process(b"{}"), "\x01");
-        assert_eq!(TokenMechanism::choose(|c| c == "AUTH=XOAUTH2"), TokenMechanism::XOAuth2);
+        assert_eq!(
+            TokenMechanism::choose(|c| c == "AUTH=XOAUTH2"),
+            TokenMechanism::XOAuth2
+        );
         assert_eq!(
             TokenMechanism::choose(|c| c.starts_with("AUTH=")),
             TokenMechanism::OAuthBearer

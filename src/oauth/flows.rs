@@ -9,8 +9,8 @@ use super::Error;
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
-    DeviceAuthorizationUrl, DeviceCodeErrorResponseType, ErrorResponse, HttpRequest,
-    HttpResponse, PkceCodeChallenge, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    DeviceAuthorizationUrl, DeviceCodeErrorResponseType, ErrorResponse, HttpRequest, HttpResponse,
+    PkceCodeChallenge, RedirectUrl, RefreshToken, RequestTokenError, Scope,
     StandardDeviceAuthorizationResponse, SyncHttpClient, TokenResponse, TokenUrl,
 };
 use std::io::{BufRead, BufReader, Read, Write};
@@ -118,7 +118,9 @@ macro_rules! client {
     ($s:expr) => {{
         let s: &Settings = $s;
         let mut c = BasicClient::new(ClientId::new(s.client_id.clone()))
-            .set_token_uri(TokenUrl::new(s.token_url.clone()).map_err(|e| url_error("token_url", e))?)
+            .set_token_uri(
+                TokenUrl::new(s.token_url.clone()).map_err(|e| url_error("token_url", e))?,
+            )
             // Installed apps are public clients: the id goes in the body, as RFC 8252 says.
             .set_auth_type(AuthType::RequestBody);
         if let Some(secret) = &s.client_secret {
@@ -244,9 +246,8 @@ pub fn browser(s: &Settings, open: bool, show: &mut dyn FnMut(&str)) -> Result<T
 
 /// Tries `xdg-open` when it is installed; the URL was printed anyway.
 fn open_browser(url: &str) {
-    let found = std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|d| d.join("xdg-open").is_file())
-    });
+    let found = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("xdg-open").is_file()));
     if found {
         let _ = std::process::Command::new("xdg-open")
             .arg(url)
@@ -258,7 +259,11 @@ fn open_browser(url: &str) {
 }
 
 /// Serves the loopback redirect until the browser brings a code with our state.
-fn wait_for_redirect(listener: &TcpListener, state: &str, provider: &'static str) -> Result<String, Error> {
+fn wait_for_redirect(
+    listener: &TcpListener,
+    state: &str,
+    provider: &'static str,
+) -> Result<String, Error> {
     listener
         .set_nonblocking(true)
         .map_err(|e| Error::Local(e.to_string()))?;
@@ -312,7 +317,11 @@ fn answer_redirect(
         );
     };
     if param("state").as_deref() != Some(state) {
-        reply(&mut stream, "404 Not Found", "Not the sign-in duebox is waiting for.");
+        reply(
+            &mut stream,
+            "404 Not Found",
+            "Not the sign-in duebox is waiting for.",
+        );
         return None;
     }
     if let Some(code) = param("code") {

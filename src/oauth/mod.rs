@@ -105,6 +105,15 @@ impl Login {
         })
     }
 
+    /// A sign-in with its tokens in `store`.
+    pub fn with_store(settings: Settings, store: TokenStore) -> Login {
+        Login {
+            settings,
+            store,
+            lock: Arc::new(Mutex::new(())),
+        }
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }

@@ -41,7 +41,8 @@ impl Settings {
     /// `[oauth2]` with the provider's defaults; `login` is the [imap] login.
     pub fn resolve(c: &OAuth2, login: &str) -> Result<Settings, String> {
         let tenant = c.tenant.as_deref().unwrap_or("common");
-        let ms = |end: &str| format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/{end}");
+        let ms =
+            |end: &str| format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/{end}");
         let (client_id, secret, auth, token, device, scopes, flow): (
             Option<&str>,
             Option<&str>,
@@ -168,12 +169,17 @@ mod tests {
             ..OAuth2::default()
         };
         let g = Settings::resolve(&g, "ap@x").unwrap();
-        assert_eq!((g.flow, g.client_secret.as_deref()), (OAuth2Flow::Browser, None));
+        assert_eq!(
+            (g.flow, g.client_secret.as_deref()),
+            (OAuth2Flow::Browser, None)
+        );
         assert_eq!(g.store_key(), "google-dana_clerk@x");
         let custom = OAuth2 {
             provider: OAuth2Provider::Custom,
             ..OAuth2::default()
         };
-        assert!(Settings::resolve(&custom, "ap").unwrap_err().contains("client_id"));
+        assert!(Settings::resolve(&custom, "ap")
+            .unwrap_err()
+            .contains("client_id"));
     }
 }

@@ -63,8 +63,7 @@ pub struct TokenStore {
 /// wait for a timeout (or try to start one).
 fn keyring_reachable() -> bool {
     std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty())
-        || std::env::var_os("XDG_RUNTIME_DIR")
-            .is_some_and(|d| Path::new(&d).join("bus").exists())
+        || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| Path::new(&d).join("bus").exists())
 }
 
 impl TokenStore {
@@ -75,8 +74,20 @@ impl TokenStore {
         Ok(TokenStore {
             kind,
             key: key.to_string(),
-            file: dir.join("duebox").join("tokens").join(format!("{key}.json")),
+            file: dir
+                .join("duebox")
+                .join("tokens")
+                .join(format!("{key}.json")),
         })
+    }
+
+    /// A store that is only this file (tests, and tools that manage their own paths).
+    pub fn in_file(file: PathBuf) -> TokenStore {
+        TokenStore {
+            kind: TokenStoreKind::File,
+            key: String::new(),
+            file,
+        }
     }
 
     fn entry(&self) -> Result<keyring::Entry, StoreError> {
@@ -95,10 +106,9 @@ impl TokenStore {
     /// Where the tokens are now, or where the next sign-in will put them.
     pub fn place(&self) -> Place {
         if self.use_keyring() {
-            let held = self.entry().and_then(|e| {
-                e.get_password()
-                    .map_err(|e| StoreError(e.to_string()))
-            });
+            let held = self
+                .entry()
+                .and_then(|e| e.get_password().map_err(|e| StoreError(e.to_string())));
             if held.is_ok() || self.kind == TokenStoreKind::Keyring || !self.file.exists() {
                 return Place::Keyring;
             }
@@ -217,7 +227,10 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(store.load().unwrap(), Some(t.clone()));
         let shown = format!("{t:?}");
-        assert!(!shown.contains("at-123") && !shown.contains("rt-456"), "{shown}");
+        assert!(
+            !shown.contains("at-123") && !shown.contains("rt-456"),
+            "{shown}"
+        );
         std::fs::write(&store.file, "{\"access_token\": \"at-123\"").unwrap();
         let e = store.load().unwrap_err().to_string();
         assert!(!e.contains("at-123") && e.contains("duebox login"), "{e}");

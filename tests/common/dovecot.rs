@@ -821,10 +821,7 @@ impl Dovecot {
             }
             // 2.4 validates tokens in the mechanism itself, from `oauth2_*` settings (not
             // verified here: the machines the suite runs on have 2.3).
-            Dialect::V24 => body
-                .lines()
-                .map(|l| format!("oauth2_{l}\n"))
-                .collect(),
+            Dialect::V24 => body.lines().map(|l| format!("oauth2_{l}\n")).collect(),
         }
     }
 
