@@ -502,7 +502,7 @@ fn tokens_are_renewed_before_expiry_and_after_a_refusal_and_rotation_is_kept() {
         port: w.smtp_port,
         security: duebox::config::Security::Starttls,
         login: me.into(),
-        secret: duebox::imap::Secret::OAuth2(login),
+        secret: duebox::imap::Secret::OAuth2(Box::new(login)),
         ca_file: Some(w.smtp_ca.clone()),
         hello: "example.test".into(),
     };

@@ -98,7 +98,9 @@ pub fn secret(section: &'static str, keys: &config::SecretKeys) -> Result<Secret
 
 /// The sign-in of `[oauth2]` for the mailbox `login`: its token is fetched at each login.
 pub fn oauth2(c: &config::OAuth2, login: &str) -> Result<Secret, SecretError> {
-    Ok(Secret::OAuth2(crate::oauth::Login::from_config(c, login)?))
+    Ok(Secret::OAuth2(Box::new(crate::oauth::Login::from_config(
+        c, login,
+    )?)))
 }
 
 /// The account described by `[imap]`, with its secret.

@@ -32,7 +32,7 @@ pub enum Secret {
     /// An OAuth2 access token from `oauth2_token_cmd`, sent with OAUTHBEARER or XOAUTH2.
     Bearer(String),
     /// A `duebox login` sign-in: its access token is renewed before expiry and after a refusal.
-    OAuth2(crate::oauth::Login),
+    OAuth2(Box<crate::oauth::Login>),
 }
 
 impl std::fmt::Debug for Secret {

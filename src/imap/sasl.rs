@@ -96,6 +96,8 @@ impl imap::Authenticator for TokenSasl<'_> {
 pub(super) type Unauthenticated = imap::Client<Stream>;
 pub(super) type AuthResult = Result<imap::Session<Stream>, (imap::Error, Unauthenticated)>;
 
+// The imap crate hands the client back in the error, so the error is as large as it is.
+#[allow(clippy::result_large_err)]
 pub(super) fn authenticate(
     client: Unauthenticated,
     account: &Account,

@@ -22,6 +22,17 @@ pub const MICROSOFT_SCOPES: [&str; 3] = [
 /// Gmail's only scope that allows IMAP and SMTP.
 pub const GOOGLE_SCOPES: [&str; 1] = ["https://mail.google.com/"];
 
+/// A provider's client id, secret, authorization, token and device URLs, scopes and flow.
+type Defaults<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Vec<&'a str>,
+    OAuth2Flow,
+);
+
 /// Everything needed to talk to one provider, defaults filled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -43,15 +54,7 @@ impl Settings {
         let tenant = c.tenant.as_deref().unwrap_or("common");
         let ms =
             |end: &str| format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/{end}");
-        let (client_id, secret, auth, token, device, scopes, flow): (
-            Option<&str>,
-            Option<&str>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Vec<&str>,
-            OAuth2Flow,
-        ) = match c.provider {
+        let (client_id, secret, auth, token, device, scopes, flow): Defaults = match c.provider {
             OAuth2Provider::Microsoft => (
                 Some(MICROSOFT_CLIENT_ID),
                 None,
