@@ -122,7 +122,10 @@ fn numeric(a: u32, b: u32, y: u32, order: DayOrder) -> Option<NaiveDate> {
 /// Whether the character just before `at` (or at `at`) is a letter: a month name must stand
 /// as a word of its own.
 fn letter_before(text: &str, at: usize) -> bool {
-    text[..at].chars().next_back().is_some_and(char::is_alphabetic)
+    text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphabetic)
 }
 fn letter_at(text: &str, at: usize) -> bool {
     text[at..].chars().next().is_some_and(char::is_alphabetic)

@@ -115,11 +115,13 @@ pub fn currency_code_with(token: &str, hint: CurrencyHint<'_>) -> Option<&'stati
         "R$" => "BRL",
         _ => {
             let upper = t.to_ascii_uppercase();
-            return ISO_CODES
-                .iter()
-                .copied()
-                .find(|c| *c == upper)
-                .map(|c| if c == "RMB" { "CNY" } else { c });
+            return ISO_CODES.iter().copied().find(|c| *c == upper).map(|c| {
+                if c == "RMB" {
+                    "CNY"
+                } else {
+                    c
+                }
+            });
         }
     };
     Some(code)
@@ -362,9 +364,18 @@ mod tests {
 
     #[test]
     fn shared_symbols_follow_the_message() {
-        let da = CurrencyHint { lang: "da", tld: "" };
-        let no = CurrencyHint { lang: "", tld: "no" };
-        let zh = CurrencyHint { lang: "zh", tld: "" };
+        let da = CurrencyHint {
+            lang: "da",
+            tld: "",
+        };
+        let no = CurrencyHint {
+            lang: "",
+            tld: "no",
+        };
+        let zh = CurrencyHint {
+            lang: "zh",
+            tld: "",
+        };
         let first = |t: &str, h| find_amounts_with(t, h)[0].money.currency.clone();
         assert_eq!(first("1.234,50 kr.", da), "DKK");
         assert_eq!(first("kr 1 234,50", no), "NOK");

@@ -44,8 +44,8 @@ impl<'a> Locale<'a> {
 
 /// Languages whose money and month names need no refining.
 const REFINED: &[&str] = &[
-    "sv", "da", "nb", "nn", "no", "is", "fi", "pl", "cs", "sk", "hr", "sl", "hu", "ro", "tr",
-    "ja", "zh", "it", "pt", "ca",
+    "sv", "da", "nb", "nn", "no", "is", "fi", "pl", "cs", "sk", "hr", "sl", "hu", "ro", "tr", "ja",
+    "zh", "it", "pt", "ca",
 ];
 
 fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
@@ -86,7 +86,7 @@ fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
 fn plausible_id(token: &str) -> bool {
     let t = token.trim_start_matches('#');
     t.len() >= 3
-        && t.len() <= 48
+        && t.len() <= 40
         && t.chars().any(|c| c.is_ascii_digit())
         && !AMOUNT_LIKE_RE.is_match(t)
         && !looks_like_date(t)
@@ -101,7 +101,7 @@ static AMOUNT_LIKE_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A currency right after a number: "fatura 1500 TL" names an amount, not an invoice.
 static CURRENCY_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[ \x{a0}\x{202f}]*(?:[€$£¥￥₺元円]|(?:EUR|USD|GBP|CHF|PLN|CZK|HUF|SEK|NOK|DKK|RON|TRY|HRK|JPY|CNY|RMB)(?-u:\b)|(?:kr|Kr|zł|Kč|Ft|TL|lei|kn|euro)(?:[^\p{L}]|$))")
+    Regex::new(r"^[ \x{a0}\x{202f}]?(?:[€$£¥￥₺元円]|(?:EUR|USD|GBP|CHF|PLN|CZK|HUF|SEK|NOK|DKK|RON|TRY|HRK|JPY|CNY|RMB)(?-u:\b)|(?:kr|Kr|zł|Kč|Ft|TL|lei|kn|euro)(?:[^\p{L}]|$))")
         .expect("valid regex")
 });
 
@@ -149,12 +149,19 @@ pub fn normalise_invoice(id: &str) -> String {
 
 /// A series prefix before a number ("FT 2026/1234", "NF-e 001234") belongs to it when it is
 /// written in capitals and the number starts with a digit; a lower-case word does not.
-fn with_prefix<'t>(text: &'t str, pre: Option<std::ops::Range<usize>>, id: std::ops::Range<usize>) -> Option<&'t str> {
+fn with_prefix<'t>(
+    text: &'t str,
+    pre: Option<std::ops::Range<usize>>,
+    id: std::ops::Range<usize>,
+) -> Option<&'t str> {
     let Some(pre) = pre else {
         return Some(&text[id]);
     };
     let word = text[pre.clone()].trim_end();
-    let caps = word.trim_end_matches("-e").chars().all(|c| c.is_ascii_uppercase());
+    let caps = word
+        .trim_end_matches("-e")
+        .chars()
+        .all(|c| c.is_ascii_uppercase());
     let digit_first = text[id.clone()].starts_with(|c: char| c.is_ascii_digit());
     (caps && digit_first).then(|| &text[pre.start..id.end])
 }
@@ -166,7 +173,10 @@ pub fn invoices(text: &str) -> Vec<String> {
         let id = id.trim_start_matches('#');
         let rest = &text[end..];
         // "1.234" of "1.234,56" is part of a number, and "1500 TL" is an amount.
-        let inside_number = rest.starts_with(['.', ',']) && rest[1..].starts_with(|c: char| c.is_ascii_digit());
+        // A number cut short by the length bound is no number either.
+        let inside_number = (rest.starts_with(['.', ','])
+            && rest[1..].starts_with(|c: char| c.is_ascii_digit()))
+            || rest.starts_with(|c: char| c.is_ascii_alphanumeric());
         if plausible_id(id)
             && !inside_number
             && !CURRENCY_AFTER_RE.is_match(rest)
@@ -187,8 +197,7 @@ pub fn invoices(text: &str) -> Vec<String> {
         if text[..label_start].ends_with(['/', '.', '=', '?', '_', '-']) {
             continue;
         }
-        let Some(first) = with_prefix(text, caps.name("pre").map(|m| m.range()), id.range())
-        else {
+        let Some(first) = with_prefix(text, caps.name("pre").map(|m| m.range()), id.range()) else {
             continue;
         };
         push(first, id.end(), &mut out);
@@ -601,9 +610,15 @@ mod tests {
             ("fakturanummer: 2026-0042", "2026-0042"),
             ("Vedrørende faktura nr. 88231", "88231"),
             ("Numer faktury: FV/2026/10/123", "FV/2026/10/123"),
-            ("Faktura VAT nr FV/2026/10/124 z dnia 01.10.2026", "FV/2026/10/124"),
+            (
+                "Faktura VAT nr FV/2026/10/124 z dnia 01.10.2026",
+                "FV/2026/10/124",
+            ),
             ("la fattura n. 123/2026 risulta scaduta", "123/2026"),
-            ("a fatura nº FT 2026/1234 encontra-se vencida", "FT 2026/1234"),
+            (
+                "a fatura nº FT 2026/1234 encontra-se vencida",
+                "FT 2026/1234",
+            ),
             ("referente à NF-e 001234", "001234"),
             ("Číslo faktury: 2026001", "2026001"),
             ("faktúru č. 2026/0099", "2026/0099"),
@@ -653,12 +668,20 @@ mod tests {
     fn remaining_balance_wins_over_the_invoice_total() {
         let text = "Invoice total: $1,000.00\nPaid on 1 Oct: $600.00\nRemaining balance: $400.00";
         assert_eq!(amount(&[text]).unwrap().amount.to_string(), "400.00");
-        let text = "Wartość faktury: 1 000,00 zł\nZapłacono: 600,00 zł\nPozostało do zapłaty: 400,00 zł";
-        assert_eq!(amount(&[text]).unwrap(), Money::new("400.00".parse().unwrap(), "PLN"));
-        let text = "Fakturabelopp 10 000,00 kr\nPåminnelseavgift 60,00 kr\nAtt betala: 10 060,00 kr";
+        let text =
+            "Wartość faktury: 1 000,00 zł\nZapłacono: 600,00 zł\nPozostało do zapłaty: 400,00 zł";
+        assert_eq!(
+            amount(&[text]).unwrap(),
+            Money::new("400.00".parse().unwrap(), "PLN")
+        );
+        let text =
+            "Fakturabelopp 10 000,00 kr\nPåminnelseavgift 60,00 kr\nAtt betala: 10 060,00 kr";
         assert_eq!(amount(&[text]).unwrap().amount.to_string(), "10060.00");
         let text = "小計 100,000円\n消費税 10,000円\nご請求金額 110,000円";
-        assert_eq!(amount(&[text]).unwrap(), Money::new("110000".parse().unwrap(), "JPY"));
+        assert_eq!(
+            amount(&[text]).unwrap(),
+            Money::new("110000".parse().unwrap(), "JPY")
+        );
         let text = "Total (incl. VAT): € 1.428,00";
         assert_eq!(amount(&[text]).unwrap().amount.to_string(), "1428.00");
     }
@@ -666,11 +689,20 @@ mod tests {
     #[test]
     fn krone_and_yuan_follow_the_locale() {
         let da = Locale::new("en", Some("firma.dk"), "Beløb");
-        assert_eq!(amount_in(&["I alt 1.250,00 kr."], &da).unwrap().currency, "DKK");
+        assert_eq!(
+            amount_in(&["I alt 1.250,00 kr."], &da).unwrap().currency,
+            "DKK"
+        );
         let nb = Locale::new("en", None, "Vennlig hilsen, beløp å betale");
-        assert_eq!(amount_in(&["Å betale: kr 1 250,00"], &nb).unwrap().currency, "NOK");
+        assert_eq!(
+            amount_in(&["Å betale: kr 1 250,00"], &nb).unwrap().currency,
+            "NOK"
+        );
         let zh = Locale::new("zh", None, "");
-        assert_eq!(amount_in(&["应付金额：¥1,234.00"], &zh).unwrap().currency, "CNY");
+        assert_eq!(
+            amount_in(&["应付金额：¥1,234.00"], &zh).unwrap().currency,
+            "CNY"
+        );
     }
 
     #[test]
@@ -703,21 +735,45 @@ mod tests {
             );
         }
         let text = "Kérjük, 2026. november 15-ig fizesse ki.";
-        assert_eq!(due_date(&[text], DayOrder::DayFirst, r, false), Some(d(2026, 11, 15)));
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 11, 15))
+        );
         let text = "2026年11月15日までにお支払いください。";
-        assert_eq!(due_date(&[text], DayOrder::DayFirst, r, false), Some(d(2026, 11, 15)));
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 11, 15))
+        );
     }
 
     #[test]
     fn us_senders_write_month_first() {
         let usd = Money::new("100".parse().unwrap(), "USD");
         let body = "Acme Inc., 100 Main St, Austin, TX 78701, +1 512 555 0100";
-        assert_eq!(day_order("en", Some("acme.com"), Some(&usd), body), DayOrder::MonthFirst);
+        assert_eq!(
+            day_order("en", Some("acme.com"), Some(&usd), body),
+            DayOrder::MonthFirst
+        );
         let gbp = Money::new("100".parse().unwrap(), "GBP");
-        assert_eq!(day_order("en", Some("acme.com"), Some(&gbp), "+44 20 7946 0000"), DayOrder::DayFirst);
-        assert_eq!(day_order("en", Some("acme.co.uk"), None, ""), DayOrder::DayFirst);
-        assert_eq!(day_order("en", Some("acme.com"), None, "London EC1A 1BB"), DayOrder::DayFirst);
-        assert_eq!(day_order("de", Some("acme.com"), Some(&usd), body), DayOrder::DayFirst);
-        assert_eq!(day_order("en", Some("acme.com"), Some(&usd), "due 25/10/2026"), DayOrder::DayFirst);
+        assert_eq!(
+            day_order("en", Some("acme.com"), Some(&gbp), "+44 20 7946 0000"),
+            DayOrder::DayFirst
+        );
+        assert_eq!(
+            day_order("en", Some("acme.co.uk"), None, ""),
+            DayOrder::DayFirst
+        );
+        assert_eq!(
+            day_order("en", Some("acme.com"), None, "London EC1A 1BB"),
+            DayOrder::DayFirst
+        );
+        assert_eq!(
+            day_order("de", Some("acme.com"), Some(&usd), body),
+            DayOrder::DayFirst
+        );
+        assert_eq!(
+            day_order("en", Some("acme.com"), Some(&usd), "due 25/10/2026"),
+            DayOrder::DayFirst
+        );
     }
 }

@@ -101,6 +101,7 @@ pub const MONTHS: &[(&str, u32)] = &[
     ("luglio", 7),
     ("settembre", 9),
     ("ottobre", 10),
+    ("dicembre", 12),
     ("gen", 1),
     ("mag", 5),
     ("giu", 6),

@@ -72,8 +72,10 @@ pub static MORE_IDS_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A table cell that holds only an invoice number.
 pub static ID_ALONE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^[#№]?\s*(?P<pre>[A-Z]{{1,4}}(?:-e)?\ )?(?P<id>{ID})$"))
-        .expect("valid regex")
+    Regex::new(&format!(
+        r"^[#№]?\s*(?P<pre>[A-Z]{{1,4}}(?:-e)?\ )?(?P<id>{ID})$"
+    ))
+    .expect("valid regex")
 });
 
 /// A column header that names invoices.
