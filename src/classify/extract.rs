@@ -161,22 +161,45 @@ fn with_prefix<'t>(
     let caps = word
         .trim_end_matches("-e")
         .chars()
-        .all(|c| c.is_ascii_uppercase());
-    let digit_first = text[id.clone()].starts_with(|c: char| c.is_ascii_digit());
-    (caps && digit_first).then(|| &text[pre.start..id.end])
+        .all(|c| c.is_ascii_uppercase())
+        && money::currency_code(word).is_none();
+    // "FT 2026/1234" and "FT A26/08125" (Portuguese series), but not "FOR ORDER5512".
+    let series =
+        text[id.clone()].starts_with(|c: char| c.is_ascii_digit()) || (2..=4).contains(&word.len());
+    (caps && series).then(|| &text[pre.start..id.end])
+}
+
+/// "269 750 Ft": a number grouped by spaces goes on after the first group.
+static SPACED_DIGITS_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[ \x{a0}\x{202f}]\d{3}(?:\D|$)").expect("valid regex"));
+
+/// A number with its issue date glued on, as Romanian writes it ("nr. 08678/3 august 2026",
+/// "TA001117/24.09.2026"), is the number without the date.
+fn without_date<'a>(id: &'a str, rest: &str) -> &'a str {
+    for (p, _) in id.match_indices('/') {
+        let mut tail = String::with_capacity(48);
+        tail.push_str(&id[p + 1..]);
+        tail.extend(rest.chars().take(24));
+        let found = dates::find_dates(&tail, DayOrder::DayFirst, NaiveDate::MIN);
+        if found.first().is_some_and(|d| d.start == 0) && p > 0 {
+            return &id[..p];
+        }
+    }
+    id
 }
 
 /// Invoice numbers in `text`, in order of first appearance, without repeats.
 pub fn invoices(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let push = |id: &str, end: usize, out: &mut Vec<String>| {
-        let id = id.trim_start_matches('#');
+        let id = without_date(id.trim_start_matches('#'), &text[end..]);
         let rest = &text[end..];
         // "1.234" of "1.234,56" is part of a number, and "1500 TL" is an amount.
         // A number cut short by the length bound is no number either.
-        let inside_number = (rest.starts_with(['.', ','])
-            && rest[1..].starts_with(|c: char| c.is_ascii_digit()))
-            || rest.starts_with(|c: char| c.is_ascii_alphanumeric());
+        let inside_number = (rest.starts_with(['.', ',', '\'', '’'])
+            && rest.chars().nth(1).is_some_and(|c| c.is_ascii_digit()))
+            || rest.starts_with(|c: char| c.is_ascii_alphanumeric())
+            || SPACED_DIGITS_RE.is_match(rest);
         if plausible_id(id)
             && !inside_number
             && !CURRENCY_AFTER_RE.is_match(rest)
@@ -254,42 +277,80 @@ enum AmountLabel {
     Remaining,
 }
 
+/// How close before an amount an exclusion must stand to exclude it: "Bereits bezahlt: 600 €"
+/// or "part payment of 600" is about that amount; "Anbei erhalten Sie die Rechnung 123 über
+/// 1.000 €" is not about a receipt.
+const EXCLUSION_REACH: usize = 32;
+
 fn amount_label(context: &str) -> AmountLabel {
-    let nearest = |re: &Regex| re.find_iter(context).last().map(|m| m.end());
+    if CAPITAL_RE.is_match(context) {
+        return AmountLabel::Excluded;
+    }
+    let last = |re: &Regex| re.find_iter(context).last();
     // "Total incl. VAT" names a total, not the tax.
     let excluded = EXCLUDED_RE
         .find_iter(context)
         .filter(|m| !INCLUDES_RE.is_match(&context[..m.start()]))
         .last()
-        .map(|m| m.end());
-    // A total or remaining label wins anywhere in the context ("Total amount due"), unless an
-    // exclusion stands after it ("Total paid", "Total VAT").
-    for (re, label) in [
-        (&*REMAINING_RE, AmountLabel::Remaining),
-        (&*TOTAL_RE, AmountLabel::Total),
-    ] {
-        if let Some(at) = nearest(re) {
-            if excluded.is_none_or(|x| at > x) {
-                return label;
-            }
-        }
-    }
-    // Otherwise the label nearest the amount decides.
+        .map(|m| m.end())
+        .filter(|&end| end + EXCLUSION_REACH >= context.len());
+    // "Invoice total" is the invoice's amount, not what is left of it: generic.
+    let invoice_total = last(&INVOICE_TOTAL_RE);
+    let total = last(&TOTAL_RE)
+        .filter(|t| invoice_total.is_none_or(|i| t.end() <= i.start() || t.start() >= i.end()));
+    let generic = last(&GENERIC_RE)
+        .map(|m| m.end())
+        .max(invoice_total.map(|m| m.end()))
+        .or_else(|| last(&CONNECTOR_RE).map(|m| m.end()));
+    // The strongest label after the nearest exclusion decides: "Total amount due" is a total,
+    // "Total paid" an exclusion, "still pending: an amount of" due.
     [
-        (excluded, AmountLabel::Excluded),
-        (nearest(&DUE_RE), AmountLabel::Due),
-        (nearest(&GENERIC_RE), AmountLabel::Generic),
+        (last(&REMAINING_RE).map(|m| m.end()), AmountLabel::Remaining),
+        (total.map(|m| m.end()), AmountLabel::Total),
+        (last(&DUE_RE).map(|m| m.end()), AmountLabel::Due),
+        (generic, AmountLabel::Generic),
     ]
     .into_iter()
     .filter_map(|(end, label)| end.map(|e| (e, label)))
+    .filter(|(e, _)| excluded.is_none_or(|x| *e > x))
+    .map(|(_, label)| label)
     .max()
-    .map_or(AmountLabel::None, |(_, label)| label)
+    .unwrap_or(if excluded.is_some() {
+        AmountLabel::Excluded
+    } else {
+        AmountLabel::None
+    })
+}
+
+/// The label a table gives the amount at `at`: its column's header ("Montant", "Offen").
+fn header_label(tables: &[Table<'_>], text: &str, at: usize) -> Option<AmountLabel> {
+    let base = text.as_ptr() as usize;
+    for t in tables {
+        for row in &t.rows {
+            for (i, cell) in row.iter().enumerate() {
+                let start = cell.as_ptr() as usize - base;
+                if (start..=start + cell.len()).contains(&at) {
+                    // A column's label is every row's: a line item at most, so the
+                    // statement's own total line still wins.
+                    return t
+                        .header
+                        .get(i)
+                        .map(|h| amount_label(h).min(AmountLabel::Due));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The context an amount is read in: its line up to it, or the line before if its own line
-/// has no words ("Total due:\n  $1,234.56").
-fn context_before(text: &str, start: usize) -> &str {
+/// has no words ("Total due:\n  $1,234.56"); never back past the amount before it on the
+/// line ("a balance of 400 remains (invoice total 1,000)": the total's words are its own).
+fn context_before(text: &str, start: usize, prev_end: usize) -> &str {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if prev_end > line_start && prev_end <= start {
+        return &text[prev_end..start];
+    }
     let own = &text[line_start..start];
     if own.chars().any(char::is_alphabetic) || line_start == 0 {
         return own;
@@ -307,13 +368,28 @@ pub fn amount(texts: &[&str]) -> Option<Money> {
 /// [`amount`], reading shared currency symbols ("kr", "¥") as the message's locale does.
 pub fn amount_in(texts: &[&str], locale: &Locale<'_>) -> Option<Money> {
     for text in texts {
-        let found: Vec<(AmountLabel, FoundMoney)> =
-            money::find_amounts_with(text, locale.currency_hint())
-                .into_iter()
-                .filter(|f| f.money.amount > rust_decimal::Decimal::ZERO)
-                .map(|f| (amount_label(context_before(text, f.start)), f))
-                .filter(|(label, _)| *label != AmountLabel::Excluded)
-                .collect();
+        let all = money::find_amounts_with(text, locale.currency_hint());
+        if all.is_empty() {
+            continue;
+        }
+        let tables = table::find(text, |h| {
+            h.iter().any(|c| c.chars().any(char::is_alphabetic))
+        });
+        let found: Vec<(AmountLabel, &FoundMoney)> = all
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.money.amount > rust_decimal::Decimal::ZERO)
+            .map(|(i, f)| {
+                let prev_end = if i > 0 { all[i - 1].end } else { 0 };
+                let own = amount_label(context_before(text, f.start, prev_end));
+                let label = match header_label(&tables, text, f.start) {
+                    Some(h) if own != AmountLabel::Excluded => own.max(h),
+                    _ => own,
+                };
+                (label, f)
+            })
+            .filter(|(label, _)| *label != AmountLabel::Excluded)
+            .collect();
         let best = found
             .iter()
             .max_by(|(la, a), (lb, b)| la.cmp(lb).then(a.money.amount.cmp(&b.money.amount)));

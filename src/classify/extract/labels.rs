@@ -57,7 +57,7 @@ pub static INVOICE_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// 2026/123 számú számla", "ABC2026 numaralı fatura", "INV-1の請求書", "12345号发票").
 pub static ID_BEFORE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?-u:\b)(?P<id>{ID})(?:\s*(?:sz\.\s*számla|számú|sorszámú|numaralı|numarali|nolu|no'lu)|\s*の(?:請求書|ご請求)|\s*号(?:发票|的发票))"
+        r"(?-u:\b)(?P<id>{ID})(?:\s*(?:sz\.\s*számla|számú|sorszámú|számla(?:\s|$)|számlá|numaralı|numarali|nolu|no'lu)|\s*の(?:請求書|ご請求)|\s*号(?:发票|的发票))"
     ))
     .expect("valid regex")
 });
@@ -73,7 +73,7 @@ pub static MORE_IDS_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// A table cell that holds only an invoice number.
 pub static ID_ALONE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"^[#№]?\s*(?P<pre>[A-Z]{{1,4}}(?:-e)?\ )?(?P<id>{ID})$"
+        r"^(?:[#№]|(?i:n[.°º]|nr\.?|no\.))?\s*(?P<pre>[A-Z]{{1,4}}(?:-e)?\ )?(?P<id>{ID})$"
     ))
     .expect("valid regex")
 });
@@ -98,7 +98,7 @@ pub static REMAINING_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub static TOTAL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)total|gesamt|(?-u:\b)summe(?-u:\b)|endbetrag|totaal|(?-u:\b)solde(?-u:\b)|saldo(?-u:\b)|gesamtsaldo|importe total|montant total|totale|razem|(?-u:\b)suma(?-u:\b)|łącznie|(?-u:\b)summa(?-u:\b)|totalt|i alt(?-u:\b)|yhteensä|celkem|celkom|összesen|végösszeg|ukupno|skupaj|toplam|合計|合计|总计|總計|総額|总额|bakiye").expect("valid regex")
+    Regex::new(r"(?i)(?-u:\b)total|gesamt|(?-u:\b)summe(?-u:\b)|endbetrag|totaal|(?-u:\b)solde(?-u:\b)|saldo(?-u:\b)|gesamtsaldo|importe total|montant total|totale|razem|(?-u:\b)suma(?-u:\b)|łącznie|(?-u:\b)summa(?-u:\b)|totalt|i alt(?-u:\b)|yhteensä|celkem|celkom|összesen|végösszeg|ukupno|skupaj|toplam|合計|合计|总计|總計|総額|总额|bakiye|kokonais|(?-u:\b)spolu(?-u:\b)|skupno|sammanlagt|totalsumma|totalbel[oø]b|samlet|(?-u:\b)totaal|globale|complessiv|ogółem|łączna|összesen|celková|celkov").expect("valid regex")
 });
 
 pub static DUE_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -106,18 +106,34 @@ pub static DUE_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub static GENERIC_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)amount|(?-u:\b)sum(?-u:\b)|betrag|montant|importe|bedrag|importo|(?-u:\b)valor|montante|kwot|belopp|beløb|beløp|määrä|částk|čiastk|összeg|sumă|iznos|znesek|tutar|(?-u:\b)import(?-u:\b)|金額|金额|(?-u:\b)(?:of|de|von|van|por|pour|over|di|da|na|på|om|za|pe|ve)(?-u:\b)").expect("valid regex")
+    Regex::new(r"(?i)amount|(?-u:\b)sum(?-u:\b)|betrag|montant|importe|bedrag|importo|(?-u:\b)valor|montante|kwot|belopp|beløb|beløp|määrä|částk|čiastk|összeg|sumă|iznos|znesek|tutar|(?-u:\b)import(?-u:\b)|金額|金额|in höhe von|w wysokości|ve výši|v hodnote|v sume|în valoare de|în sumă de|u iznosu|v višini|v znesku|tutarında|i størrelse|på beløbet|no valor de|pari a").expect("valid regex")
+});
+
+/// Prepositions that introduce an amount ("of", "über", "de"): a label only when no other is.
+pub static CONNECTOR_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:of|for|de|von|van|por|pour|per|over|di|da|na|på|om|za|pe|ve|din|od|do|iz|ab|über)(?-u:\b)|über").expect("valid regex")
+});
+
+/// The invoice's own amount ("invoice total", "totale fattura", "factuurbedrag"): generic,
+/// since a part payment or a fee makes what is owed differ from it.
+pub static INVOICE_TOTAL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)invoice (?:total|amount|value)|total (?:of |on )?(?:the |this |your )?invoice|(?:total|totale|totaal|montant|importe|valor|valore|importo|montante) (?:de |da |del |della |van |of |de la |do |dla )?(?:la |the |de )?(?:factur|fattur|fatur|factuur|invoice|rechnung)\p{L}*|rechnungs(?:betrag|summe)|factuurbedrag|fakturabel[oø]p|fakturabeløb|fakturasumma|laskun (?:summa|loppusumma|määrä)|částka faktury|suma faktury|wartość faktury|kwota faktury|számla (?:összege|végösszege)|valoarea facturii|iznos računa|znesek računa|fatura tutarı|請求書金額|发票金额").expect("valid regex")
 });
 
 /// Never the amount requested: subtotals, tax, what was paid, credits, discounts, fees and
 /// interest on their own, a company's registered capital.
 pub static EXCLUDED_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)sub-?total|zwischensumme|sous-total|subtotale|imponibile|(?-u:\b)netto(?-u:\b)|suma netto|delsumma|subtotaal|välisumma|mezisoučet|medzisúčet|részösszeg|međuzbroj|vmesna vsota|ara toplam|小計|小计|(?-u:\b)vat(?-u:\b)|(?-u:\b)tax(?-u:\b)|mwst|ust\.|(?-u:\b)tva(?-u:\b)|(?-u:\b)iva(?-u:\b)|(?-u:\b)btw(?-u:\b)|(?-u:\b)moms(?-u:\b)|(?-u:\b)mva(?-u:\b)|(?-u:\b)alv(?-u:\b)|(?-u:\b)dph(?-u:\b)|(?-u:\b)áfa|(?-u:\b)pdv(?-u:\b)|(?-u:\b)ddv(?-u:\b)|(?-u:\b)kdv(?-u:\b)|消費税|税额|增值税|already paid|(?-u:\b)paid(?-u:\b)|received|bezahlt|erhalten|gezahlt|payé|reçu|pagado|recibido|betaald|ontvangen|pagat[oi]|ricevut|recebid|já pago|valor pago|zapłacon|wpłacon|otrzyman|(?-u:\b)betalt|betalat|inbetalt|modtaget|mottatt|maksettu|vastaanotettu|zaplacen|uhrazen|přijat|zaplaten|uhraden|fizetve|befizetett|kifizetett|plătit|achitat|încasat|plaćen|uplaćen|primljen|plačan|prejet|ödenen|ödendi|alınan|tahsil edil|rebut|支払済|入金済|已付|已收|已支付|credit|gutschrift|(?-u:\b)avoir(?-u:\b)|abono|nota di credito|nota de crédito|korekt|(?-u:\b)kredit|jóváírás|storno|discount|skonto|rabatt|descuento|korting|sconto|desconto|(?-u:\b)rabat|alennus|sleva|zľava|kedvezmény|reducere|popust|indirim|descompte|割引|折扣|fee(?-u:\b)|gebühr|frais|(?-u:\b)kosten|spese|commissione|(?-u:\b)taxa|opłat|avgift|gebyr|muistutusmaksu|viivästysmaksu|perintäkulu|poplat|(?-u:\b)díj|comision|taxă|naknad|troškov|stroški|ücret|masraf|despeses|recàrrec|手数料|手续费|interest|zinsen|intérêts|intereses|(?-u:\b)rente(?-u:\b)|interessi|juros|odsetk|ränta|(?-u:\b)korko|viivästyskorko|úrok|kamat|dobând|penalit|obresti|(?-u:\b)faiz|interessos|延滞金|遅延損害金|利息|罚息|滞纳金|capital social|stammkapital|share capital|kapitał zakładowy|capitale sociale|základní kapitál|alaptőke|temeljni kapital|sermaye|資本金|注册资本").expect("valid regex")
+    Regex::new(r"(?i)sub-?total|zwischensumme|sous-total|subtotale|imponibile|(?-u:\b)netto(?-u:\b)|suma netto|delsumma|subtotaal|välisumma|mezisoučet|medzisúčet|részösszeg|međuzbroj|vmesna vsota|ara toplam|小計|小计|(?-u:\b)vat(?-u:\b)|(?-u:\b)tax(?-u:\b)|mwst|ust\.|(?-u:\b)tva(?-u:\b)|(?-u:\b)iva(?-u:\b)|(?-u:\b)btw(?-u:\b)|(?-u:\b)moms(?-u:\b)|(?-u:\b)mva(?-u:\b)|(?-u:\b)alv(?-u:\b)|(?-u:\b)dph(?-u:\b)|(?-u:\b)áfa|(?-u:\b)pdv(?-u:\b)|(?-u:\b)ddv(?-u:\b)|(?-u:\b)kdv(?-u:\b)|消費税|税额|增值税|already paid|(?-u:\b)paid(?-u:\b)|received|bezahlt|erhalten|gezahlt|payé|reçu|pagado|recibido|betaald|ontvangen|pagat[oi]|ricevut|recebid|já pago|valor pago|zapłacon|wpłacon|otrzyman|(?-u:\b)betalt|betalat|inbetalt|modtaget|mottatt|maksettu|vastaanotettu|zaplacen|uhrazen|přijat|zaplaten|uhraden|fizetve|befizetett|kifizetett|plătit|achitat|încasat|plaćen|uplaćen|primljen|plačan|prejet|ödenen|ödendi|alınan|tahsil edil|rebut|支払済|入金済|已付|已收|已支付|credit|gutschrift|(?-u:\b)avoir(?-u:\b)|abono|nota di credito|nota de crédito|korekt|(?-u:\b)kredit|jóváírás|storno|discount|skonto|rabatt|descuento|korting|sconto|desconto|(?-u:\b)rabat|alennus|sleva|zľava|kedvezmény|reducere|popust|indirim|descompte|割引|折扣|fee(?-u:\b)|gebühr|frais|(?-u:\b)kosten|spese|commissione|(?-u:\b)taxa|opłat|avgift|gebyr|muistutusmaksu|viivästysmaksu|perintäkulu|poplat|(?-u:\b)díj|comision|taxă|naknad|troškov|stroški|ücret|masraf|despeses|recàrrec|手数料|手续费|partial|part[- ]payment|partiel|teilzahlung|deelbetaling|parziale|parcial|częściow|delbetal|delvis|osamaksu|částečn|čiastočn|részlet|parțial|djelomičn|delno|kısmi|indemnité|interest|zinsen|intérêts|intereses|(?-u:\b)rente(?-u:\b)|interessi|juros|odsetk|ränta|(?-u:\b)korko|viivästyskorko|úrok|kamat|dobând|penalit|obresti|(?-u:\b)faiz|interessos|延滞金|遅延損害金|利息|罚息|滞纳金").expect("valid regex")
+});
+
+/// A company's registered capital, in a footer: never the amount, whatever label precedes it.
+pub static CAPITAL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)capital|(?-u:\b)cap\.\s?soc|kapita[lł]|kapitál|stammkapital|grundkapital|alaptőke|sermaye|osakepääoma|aktiekapital|aksjekapital|selskabskapital|資本金|注册资本|registered capital").expect("valid regex")
 });
 
 /// Words that include tax in a total rather than name it ("Total incl. VAT", "inkl. MwSt.").
 pub static INCLUDES_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:incl|inkl|inc|including|inclusive|einschl|incluido|incluida|inclus|incluso|inclusa|incluídos?|s|z|ve|dahil|met|med|sis|s\.|z\.|vč|vrát|včetně|vrátane|cu|uklj|vklj|含|込)\.?\s*$").expect("valid regex")
+    Regex::new(r"(?i)(?-u:\b)(?:incl|inkl|inc|including|inclusive|einschl|incluido|incluida|inclus|incluso|inclusa|incluídos?|s|z|ve|dahil|met|med|sis|vč|vrát|včetně|vrátane|cu|uklj|vklj)\.?(?:\s*[\p{L}-]+){0,2}\s*$|含|込").expect("valid regex")
 });
 
 pub static DUE_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
