@@ -50,6 +50,7 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
       | (?-u:\b)(?P<ny>\d{{4}})\.?\s+(?P<nm>{m})\.?\s+(?P<nd>\d{{1,2}})(?-u:\b)
       | (?-u:\b)(?P<da>\d{{1,2}})\.\s?(?P<db>\d{{1,2}})\.\s?(?P<dy>\d{{4}}|\d{{2}})(?-u:\b)
       | (?-u:\b)(?P<sa>\d{{1,2}})/(?P<sb>\d{{1,2}})/(?P<sy>\d{{4}}|\d{{2}})(?-u:\b)
+      | (?-u:\b)(?P<wa>\d{{1,2}})/(?P<wb>\d{{1,2}})\ (?P<wy>\d{{4}})(?-u:\b)
       | (?-u:\b)(?P<ha>\d{{1,2}})-(?P<hb>\d{{1,2}})-(?P<hy>\d{{4}})(?-u:\b)
       | (?-u:\b)(?P<td>\d{{1,2}}){ordinal}(?:\s+|-)(?:de\s+|d['’]|of\s+)?(?P<tm>{m})\.?,?(?:(?:\s+|-)(?:de\s+)?(?P<ty>\d{{4}})(?-u:\b))?
       | (?P<mm>{m})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?-u:\b),?(?:\s+(?P<my>\d{{4}})(?-u:\b))?
@@ -181,7 +182,11 @@ pub fn find_dates_in(
             None => nearest_year(m, d, reference),
         }
     };
-    for caps in DATE_RE.captures_iter(&folded) {
+    let mut at = 0;
+    // A match that reads as no date ("des 4" of "des 4.11.2026") gives way: the search goes on
+    // from its second character, so the date inside it is still found.
+    while let Some(caps) = DATE_RE.captures_at(&folded, at) {
+        let whole = caps.get(0).expect("group 0 always exists");
         let date = if let Some(y) = num(&caps, "iy") {
             num(&caps, "im")
                 .zip(num(&caps, "id"))
@@ -202,6 +207,11 @@ pub fn find_dates_in(
             num(&caps, "sa")
                 .zip(num(&caps, "sb"))
                 .and_then(|(a, b)| numeric(a, b, y, order))
+        } else if let Some(y) = num(&caps, "wy") {
+            // "16/9 2026" is how Swedish writes day and month.
+            num(&caps, "wa")
+                .zip(num(&caps, "wb"))
+                .and_then(|(d, m)| make(y, m, d))
         } else if let Some(y) = num(&caps, "hy") {
             num(&caps, "ha")
                 .zip(num(&caps, "hb"))
@@ -224,13 +234,25 @@ pub fn find_dates_in(
         } else {
             None
         };
-        if let Some(date) = date {
-            let whole = caps.get(0).expect("group 0 always exists");
-            out.push(FoundDate {
-                date,
-                start: whole.start(),
-                end: whole.end(),
-            });
+        match date {
+            Some(date) => {
+                out.push(FoundDate {
+                    date,
+                    start: whole.start(),
+                    end: whole.end(),
+                });
+                at = whole.end().max(whole.start() + 1);
+            }
+            None => {
+                at = whole.start()
+                    + folded[whole.start()..]
+                        .chars()
+                        .next()
+                        .map_or(1, char::len_utf8);
+            }
+        }
+        if at > folded.len() {
+            break;
         }
     }
     out
@@ -434,5 +456,21 @@ mod tests {
         );
         // A month name inside a longer word is no month.
         assert!(find_dates("Summary 3, marzipan 4", DayOrder::DayFirst, REF()).is_empty());
+    }
+
+    #[test]
+    fn a_rejected_match_gives_way_to_the_date_inside_it() {
+        // "des 4" would be Norwegian "4 December" without a year; "4.11.2026" is the date.
+        assert_eq!(
+            find_dates("nach Ablauf des 4.11.2026 an", DayOrder::DayFirst, REF())
+                .iter()
+                .map(|f| f.date)
+                .collect::<Vec<_>>(),
+            vec![d(2026, 11, 4)]
+        );
+        assert_eq!(
+            parse_date("16/9 2026", DayOrder::MonthFirst, REF()),
+            Some(d(2026, 9, 16))
+        );
     }
 }

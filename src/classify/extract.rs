@@ -471,13 +471,24 @@ pub fn due_date_in(
         let found = dates::find_dates_in(text, order, reference, locale.lang);
         for i in 0..found.len() {
             let after = &text[found[i].end..];
+            // "nr. 08678/3 august 2026": a date glued to a number is its issue date.
+            let glued = text[..found[i].start]
+                .strip_suffix('/')
+                .is_some_and(|b| b.ends_with(|c: char| c.is_ascii_alphanumeric()));
+            if glued {
+                continue;
+            }
+            // A due word after a date labels it unless it labels the next date instead
+            // ("fattura del 14/05/2026, scaduta il 13/06/2026").
+            let next_near = |end: usize| {
+                found
+                    .get(i + 1)
+                    .is_some_and(|n| n.start <= found[i].end + end + 16)
+            };
+            let after_label = |re: &Regex| re.find(after).filter(|m| !next_near(m.end()));
             let label = date_label(date_context(text, &found, i))
-                .or_else(|| DUE_AFTER_RE.is_match(after).then_some(DateLabel::Due))
-                .or_else(|| {
-                    DEADLINE_AFTER_RE
-                        .is_match(after)
-                        .then_some(DateLabel::Deadline)
-                });
+                .or_else(|| after_label(&DUE_AFTER_RE).map(|_| DateLabel::Due))
+                .or_else(|| after_label(&DEADLINE_AFTER_RE).map(|_| DateLabel::Deadline));
             match label {
                 Some(DateLabel::Due) => due.push(found[i].date),
                 Some(DateLabel::Deadline) => deadlines.push(found[i].date),
@@ -850,6 +861,29 @@ mod tests {
         assert_eq!(
             day_order("en", Some("acme.com"), Some(&usd), "due 25/10/2026"),
             DayOrder::DayFirst
+        );
+    }
+
+    #[test]
+    fn dates_glued_to_numbers_and_due_words_after_dates() {
+        let r = d(2026, 11, 1);
+        let text = "a trecut data scadentă a facturii nr. 08678/3 august 2026";
+        assert_eq!(due_date(&[text], DayOrder::DayFirst, r, false), None);
+        assert_eq!(invoices(text), vec!["08678"]);
+        let text = "die Rechnung ist heute, am 04.11.2026, zur Zahlung fällig.";
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 11, 4))
+        );
+        let text = "la fattura del 14/05/2026, scaduta il 13 giugno 2026";
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 6, 13))
+        );
+        let text = "faktura 03384 (förfallodag 24/9 2026). Vänligen betala senast 2026-12-06.";
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 9, 24))
         );
     }
 }

@@ -137,11 +137,11 @@ pub static INCLUDES_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub static DUE_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)due(?-u:\b)|payable (?:on|by)|fällig|zahlungsziel|zahlbar (?:bis|am)|échéance|échu|vencimiento|(?-u:\b)vence|vencid[ao]|vervaldatum|vervalt|verviel|vervallen|betaaltermijn|uiterste betaaldatum|expired? on|scadenza|scadut[ao]|scade(?-u:\b)|scadeva|vencimento|venceu|vence em|termin płatności|termin zapłaty|data wymagalności|płatn[ae] do|wymagaln|förfallodag(?:en)?|förfallodatum|förföll|förfaller|forfaldsdato|forfaldsdag|forfaldt|forfalder|forfallsdato|forfallsdag|forfalt|forfaller|betalingsfrist|eräpäivä|erääntyi|erääntynyt|erääntyy|datum splatnosti|dátum splatnosti|splatnost|splatn[áéý]|lejárat|lejárt|fizetési határidő|esedékesség|esedékes|határidő|scadență|scadenta|scadent|data scadenței|dospijeć|dospijec|dospio|dospjel|rok plaćanja|valuta plaćanja|rok plačila|zapadlost|zapadl|vade tarihi|vadesi|(?-u:\b)vade(?-u:\b)|son ödeme tarihi|venciment|vençut|(?-u:\b)venç|支払期限|支払期日|お支払期限|お支払い期限|支払い期限|期日|到期日|付款期限|到期|截止日期|付款截止").expect("valid regex")
+    Regex::new(r"(?i)(?-u:\b)due(?-u:\b)|payable (?:on|by)|expired? on|fällig\p{L}*|zahlungsziel|zahlbar (?:bis|am)|zahlungstermin|échéance|échu\p{L}*|(?-u:\b)venc\p{L}*|(?-u:\b)venç\p{L}*|verval\p{L}*|verviel|betaaltermijn|uiterste betaaldatum|scadenz\p{L}*|scadut\p{L}*|(?-u:\b)scade\p{L}*|termin płatności|termin zapłaty|(?-u:\b)termin(?-u:\b)|wymagaln\p{L}*|płatn\p{L}*|förfall\p{L}*|förföll|forfald\p{L}*|forfall\p{L}*|forfalt|betalingsfrist|eräpäiv\p{L}*|eräänty\p{L}*|erääntyi|splatn\p{L}*|lejár\p{L}*|határid\p{L}*|esedékes\p{L}*|scaden\p{L}*|dospije\p{L}*|dospi\p{L}*|dospj\p{L}*|dospel\p{L}*|rok\p{L}* plaćanja|valut\p{L}* plaćanja|rok\p{L}* plačila|zapad\p{L}*|(?-u:\b)vade\p{L}*|son ödeme tarihi|支払期限|支払期日|お支払期限|お支払い期限|支払い期限|期日|到期日|付款期限|到期|截止日期|付款截止").expect("valid regex")
 });
 
 pub static DEADLINE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:by|before|no later than|until|latest)(?-u:\b)|(?-u:\b)bis(?-u:\b)|spätestens|avant le|au plus tard|d'ici (?:le|au)|(?-u:\b)antes de|a más tardar|como máximo|(?-u:\b)vóór(?-u:\b)|(?-u:\b)uiterlijk(?-u:\b)|(?-u:\b)voor(?-u:\b)|entro (?:il|e non oltre)|(?-u:\b)entro(?-u:\b)|(?-u:\b)até|do dnia|najpóźniej do|(?-u:\b)senast(?-u:\b)|(?-u:\b)senest(?-u:\b)|(?-u:\b)innen(?-u:\b)|viimeistään|nejpozději|najneskôr|legkésőbb|până (?:la|pe|în)|pana la|najkasnije|najkasneje|en geç|abans del?|(?-u:\b)fins al?").expect("valid regex")
+    Regex::new(r"(?i)(?-u:\b)(?:by|before|no later than|until|latest)(?-u:\b)|(?-u:\b)bis(?-u:\b)|spätestens|avant le|au plus tard|d'ici (?:le|au)|(?-u:\b)antes de|a más tardar|como máximo|(?-u:\b)vóór(?-u:\b)|(?-u:\b)uiterlijk(?-u:\b)|(?-u:\b)voor(?-u:\b)|entro (?:il|e non oltre)|(?-u:\b)entro(?-u:\b)|(?-u:\b)até|do dnia|najpóźniej do|(?-u:\b)senast(?-u:\b)|(?-u:\b)senest(?-u:\b)|(?-u:\b)innen(?-u:\b)|viimeistään|nejpozději|najneskôr|legkésőbb|până (?:la|pe|în)|pana la|najkasnije|najkasneje|en geç|abans del?|(?-u:\b)fins al?|nach ablauf|(?-u:\b)ablauf|(?-u:\b)do(?-u:\b)|à l'issue d|na afloop van").expect("valid regex")
 });
 
 pub static OTHER_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -150,7 +150,7 @@ pub static OTHER_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A due word right after an unlabelled date ("war am 01.10.2026 fällig", "31.10.2026 lejárt").
 pub static DUE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[ \t,]{0,3}(?:fällig|due(?-u:\b)|vervalt|vervallen|vencid|venci[óo]|échue?|scadut|scaduta|lejárt|esedékes|tarihinde vadesi|vadeli|förföll|forfaldt|forfalt|erääntyi|に支払期限|が支払期限|到期)")
+    Regex::new(r"(?i)^[ \t,.]{0,3}(?:\p{L}+\s+){0,2}(?:fällig|due(?-u:\b)|vervalt|vervallen|vencid|venci[óo]|échue?|scadut|lejárt|esedékes|dolmuş|doldu|geçmiş|förföll|forfaldt|forfalt|erääntyi|に支払期限|が支払期限|到期)")
         .expect("valid regex")
 });
 
@@ -162,5 +162,5 @@ pub static DEADLINE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub static DUE_HEADER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)due|fällig|échéance|vencimiento|vervaldatum|vervalt|zahlungsziel|scadenza|vencimento|termin|förfall|forfald|forfall|eräpäivä|splatnost|lejárat|határidő|esedékes|scadență|scadenta|dospijeć|dospijec|rok plačila|zapadlost|vade|venciment|支払期限|期日|到期").expect("valid regex")
+    Regex::new(r"(?i)due|fällig|échéance|venc|venç|verval|zahlungsziel|scadenz|termin|förfall|forfald|forfall|eräpäivä|splatnost|lejárat|határid|esedékes|scaden|dospije|dospijeć|rok plačila|zapadl|vade|支払期限|期日|到期").expect("valid regex")
 });
