@@ -348,7 +348,11 @@ fn header_label(tables: &[Table<'_>], text: &str, at: usize) -> Option<AmountLab
 /// line ("a balance of 400 remains (invoice total 1,000)": the total's words are its own).
 fn context_before(text: &str, start: usize, prev_end: usize) -> &str {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    if prev_end > line_start && prev_end <= start {
+    // (Two amounts with no word between them share the line's label: "Betrag: £1 / €1".)
+    if prev_end > line_start
+        && prev_end <= start
+        && text[prev_end..start].chars().any(char::is_alphabetic)
+    {
         return &text[prev_end..start];
     }
     let own = &text[line_start..start];
