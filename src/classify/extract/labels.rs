@@ -30,6 +30,12 @@ const INVOICE_LABEL_CJK: &str = r"(?:
   | 发票号码|发票号|发票编号|发票|發票號碼|發票號|發票|账单编号|账单号|帐单编号|账单
 )";
 
+/// Label words that name billing, not an invoice number: "Rechnungsanschrift 10115 Berlin",
+/// "invoicing contact 555-1234", "Rechnungsdatum", "fatturazione", "laskutusosoite".
+pub static NOT_A_NUMBER_LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)adress|anschrift|empf|kontakt|contact|ing$|ción|zione|ering|tus|osoite|period|datum|date|dato|päivä|betrag|summe|stell|lauf|bel[oøö]p|összeg|iznos|znesek|tutar|importo|bedrag|montant").expect("valid regex")
+});
+
 /// "No.", "Nr", "n°", "číslo", "broj", "sorszáma"... between an invoice label and its number,
 /// at most two of them ("Faktura VAT nr"). ASCII markers need a word edge after them.
 const MARKER: &str = r"(?:
@@ -42,7 +48,7 @@ const MARKER: &str = r"(?:
 pub static INVOICE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?x)
-        (?:(?-u:\b){INVOICE_LABEL}|{INVOICE_LABEL_CJK})
+        (?:(?-u:\b)(?P<label>{INVOICE_LABEL})|{INVOICE_LABEL_CJK})
         \.?
         (?:[\s:.\#|]*{MARKER}\.?){{0,2}}
         [\s:：\#|（(「【]*
