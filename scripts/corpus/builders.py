@@ -81,9 +81,12 @@ def hash_str(s):
 
 def wrap(c, core, greet=True, sig=True, foot=True):
     parts = []
+    core = core.strip()
     if greet and c.has("greet") and c.rng.random() < 0.92:
         parts.append(c.p("greet", contact=c.L.get("contact", "")))
-    parts.append(core.strip())
+    elif core[:1].islower():
+        core = core[:1].upper() + core[1:]
+    parts.append(core)
     if sig:
         close = c.p("close") if c.has("close") else ""
         parts.append((close + "\n" if close else "") + signature(c))
@@ -244,7 +247,8 @@ def human(c, fam):
         cl["due"] = dated(c.when, c.rng.randint(-30, -3))
         cl["idate"] = cl["due"] - dt.timedelta(days=30)
     more = {"facts": facts_text(c, cl["inv"], cl["idate"], cl["amt"], cl["due"]),
-            "deadline": c.date(dated(c.when, 7)), "table": ""}
+            "deadline": c.date(dated(c.when, 7)),
+            "table": table_text(c, [cl], col="amount" if qfam == "new_invoice" else "open")}
     earlier = dt.datetime.combine(cl["idate"] if qfam == "new_invoice" else c.when.date()
                                   - dt.timedelta(days=c.rng.randint(7, 20)),
                                   dt.time(c.rng.randint(8, 17), c.rng.randint(0, 59)))
@@ -254,18 +258,22 @@ def human(c, fam):
     person = c.v["person"]
     top = new + "\n\n" + person.split()[0] + "\n\n"
     text = top + quote_block(c, person, c.from_addr(), earlier, old_text, old_subj)
-    stated_due = any(k in t["body"] for k in ("{due}", "{facts}"))
+    stated_due = any(k in t["body"] for k in ("{due}", "{facts}", "{table}"))
+    stated_amt = any(k in t["body"] for k in ("{amount}", "{facts}", "{table}"))
     c.items = [cl]
     stage = "overdue" if cl["due"] < c.when.date() else "reminder"
     label = {"kind": "chaser", "category": "chaser", "stage": stage, "invoices": [cl["inv"]],
-             "amount": cl["amt"] if ("{amount}" in t["body"] or "{facts}" in t["body"]) else None,
-             "currency": c.v["cur"] if ("{amount}" in t["body"] or "{facts}" in t["body"]) else None,
+             "amount": cl["amt"] if stated_amt else None,
+             "currency": c.v["cur"] if stated_amt else None,
              "due_date": cl["due"] if stated_due else None, "bank_change": False}
     if label["amount"] is None:
         label["currency"] = None
     subj = c.L["fmt"]["re"] + old_subj
+    if fam == "follow" and c.rng.random() < 0.3:
+        # Re-sent as a forward of the earlier reminder (Fwd: chain).
+        subj = c.L["fmt"]["fw"] + old_subj
     if fam == "short" and c.rng.random() < 0.3:
-        subj = c.p(pool, inv=cl["inv"], amount="", due="").split("\n")[0][:70]
+        subj = c.p(pool, inv=cl["inv"], amount="", due="").split("\n")[0][:70].strip()
     m = base(c, subj, text, label,
              extra_headers=[("In-Reply-To", f"<{hash_str(old_subj) % 10**9}@{c.v['domain']}>")])
     if c.has("banks") and c.rng.random() < 0.15:
@@ -297,12 +305,14 @@ def other(c, fam):
         "paydate": c.date(dated(c.when, -c.rng.randint(0, 4))),
         "doc": c.v_doc(fam), "track": f"{c.rng.randint(10**11, 10**12 - 1)}",
         "valid": c.date(future), "ddate": c.date(dated(c.when, c.rng.randint(2, 12))),
-        "deadline": c.date(future), "quarter": f"Q{(c.when.month - 1) // 3 + 1}",
+        "deadline": c.date(future), "quarter": f"Q{(c.when.month - 1) // 3 or 4}",
         "table": "", "period": c.date(c.when.date().replace(day=1)),
         "meet": c.date(dated(c.when, c.rng.randint(2, 9))),
     }
     if fam == "new_invoice":
         more["table"] = table_text(c, [data], col="amount")
+    if fam == "own_outbound":
+        more["paydate"] = c.date(dated(c.when, c.rng.randint(2, 12)))
     body = fill_claim(c, t["body"], data, **more)
     subject = fill_claim(c, c.rng.choice(t["subj"]), data, **more)
     cat = {"bank_notice": "other", "antifraud": "other", "meeting": "other"}.get(fam, fam)
@@ -322,9 +332,18 @@ def other(c, fam):
                    ("Precedence", "bulk"), ("X-Mailer", "Mailchimp Mailer - **CID" + f"{c.seq:08x}**")]
         sender = f"{c.v['name']} <news@{c.v['domain']}>"
     if fam in ("internal", "own_outbound"):
-        sender = c.colleague()
-    text = wrap(c, body, greet=fam not in ("newsletter",),
-                foot=fam not in ("internal",))
+        # Written by a colleague at our company: our signature, no vendor footer.
+        name, addr = c.colleague()
+        sender = formataddr((name, addr))
+        body = body.strip()
+        if fam == "internal":
+            text = body + "\n\n" + name.split()[0 if c.L["lang"] not in ("ja", "zh", "hu") else -1]
+        else:
+            body = body[:1].upper() + body[1:]
+            text = (body + "\n\n" + (c.p("close") + "\n" if c.has("close") else "") + name + "\n"
+                    + OUR["name"] + "\n" + c.L["us"] + " · " + "www." + OUR["domain"])
+    else:
+        text = wrap(c, body, greet=fam not in ("newsletter",))
     m = base(c, subject, text, label, extra_headers=headers)
     if sender:
         m["from"] = sender
@@ -411,7 +430,8 @@ def own_chaser(c):
     cl = claim(c, "overdue")
     more = {"facts": facts_text(c, cl["inv"], cl["idate"], cl["amt"], cl["due"]),
             "deadline": c.date(dated(c.when, 7)), "table": "", "fee": "", "total": ""}
-    body = fill_claim(c, t["body"], cl, **more).replace(c.v["name"], OUR["name"])
+    body = fill_claim(c, t["body"], cl, **more).replace(c.v["name"], OUR["name"]).strip()
+    body = body[:1].upper() + body[1:]
     subject = fill_claim(c, c.rng.choice(t["subj"]), cl, **more)
     label = {"kind": "other", "category": "own_outbound", "stage": None, "invoices": [],
              "amount": None, "currency": None, "due_date": None, "bank_change": False}

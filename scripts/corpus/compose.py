@@ -24,6 +24,7 @@ class Ctx:
     def __init__(self, L, split, rng, vendor, when, seq):
         self.L, self.split, self.rng, self.v, self.when, self.seq = L, split, rng, vendor, when, seq
         self.srcs = []
+        self.picked = {}
 
     # -- phrase picking ---------------------------------------------------------------
     def pool(self, name):
@@ -52,14 +53,21 @@ class Ctx:
 
     # -- formats ------------------------------------------------------------------------
     def money(self, n, cur=None):
+        # One money format per message and currency, as one invoicing system would print it.
         cur = cur or self.v["cur"]
         forms = self.L["money"][cur]
-        form = forms[self.seq % len(forms)] if self.rng.random() < 0.7 else self.rng.choice(forms)
-        return fmt.amount(n, form)
+        key = "money/" + cur
+        if key not in self.picked:
+            self.picked[key] = self.rng.choice(forms)
+        return fmt.amount(n, self.picked[key])
 
     def date(self, d):
+        # One date pattern per message (and per sender country: US senders write month first).
         pats = self.L["fmt"]["us_dates"] if self.v.get("us") else self.L["fmt"]["dates"]
-        return fmt.date(d, self.rng.choice(pats), self.L["fmt"]["months"])
+        key = "date/" + ("us" if self.v.get("us") else "eu")
+        if key not in self.picked:
+            self.picked[key] = self.rng.choice(pats)
+        return fmt.date(d, self.picked[key], self.L["fmt"]["months"])
 
     def round_amount(self, n):
         places = self.L["money"][self.v["cur"]][0].get("places", 2)
@@ -108,6 +116,10 @@ def bank_lines(c, bank):
         return [f"Bankgiro: {bank['account']}"]
     if kind == "plusgiro":
         return [f"Plusgiro: {bank['account']}"]
+    if kind == "jp":
+        return [f"【お振込先】{bank['bank']} 普通 {bank['account']}", f"口座名義 {c.v['name']}"]
+    if kind == "cn":
+        return [f"户名：{c.v['name']}", f"开户行：{bank['bank']}", f"账号：{bank['account']}"]
     if kind == "agencia":
         return [f"{c.w('bank')}: {bank['bank']}", f"Agência: {bank['sort']}",
                 f"Conta corrente: {bank['account']}"]
@@ -180,6 +192,15 @@ def to_html(c, paragraphs, table=None, button=None, foot=""):
     for para in paragraphs:
         if para == "{TABLE}":
             body.append(table or "")
+            continue
+        rows = [ln.split(": ", 1) for ln in para.strip().split("\n")]
+        if len(rows) >= 2 and all(len(r) == 2 and 1 < len(r[0].strip()) <= 40 for r in rows) \
+                and c.rng.random() < 0.7:
+            # Label/value blocks (bank details, invoice facts) as the two-column tables that
+            # invoicing tools render; the values then sit only in table cells.
+            cells = "".join(f"<tr><td style=\"padding:2px 12px 2px 0;color:#555\">{esc(k.strip())}</td>"
+                            f"<td style=\"padding:2px 0\"><b>{esc(v.strip())}</b></td></tr>" for k, v in rows)
+            body.append(f"<table cellpadding=\"0\" cellspacing=\"0\">{cells}</table>")
             continue
         body.append("<p style=\"margin:0 0 12px 0\">" + esc(para).replace("\n", "<br>") + "</p>")
     if button:

@@ -18,6 +18,7 @@ import random
 import shutil
 import sys
 import tomllib
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from compose import OUR, Ctx  # noqa: E402
 ROOT = HERE.parent.parent
 OUT = ROOT / "tests" / "fixtures" / "world"
 SEED = 20261202
-BASE_COUNT = 62
+BASE_COUNT = 70
 
 # Family weights: (family, weight). Chasers about 58 %, hard negatives about 42 %.
 CHASERS = [("pre", 7), ("today", 3), ("neutral", 7), ("overdue", 9), ("overdue2", 5),
@@ -98,7 +99,7 @@ class World(Ctx):
         out = (pat.replace("{yyyy}", str(self.when.year)).replace("{yy}", str(self.when.year)[2:])
                .replace("{mm}", f"{self.when.month:02d}").replace("{n3}", f"{n % 1000:03d}")
                .replace("{n4}", f"{n:04d}").replace("{n5}", f"{n:05d}")
-               .replace("{n6}", f"{n:06d}").replace("{n7}", f"{n:07d}").replace("{n8}", f"{n + 24100000:08d}")
+               .replace("{n6}", f"{n:06d}").replace("{n7}", f"{n:07d}").replace("{n9}", f"{n:09d}").replace("{n8}", f"{n + 24100000:08d}")
                .replace("{n}", str(n)))
         return out
 
@@ -127,25 +128,47 @@ class World(Ctx):
         return self.rng.choice(self.L["colleagues"])
 
     def colleague(self):
-        name = self.colleague_name()
-        local = name.split()[0].lower().translate(str.maketrans("äöüåéèáíóúøæłńśźżčšžřýěťďňőűăâîșțçğıñ",
-                                                                 "aouaeeaiouoalnszzcszryetdnouaaistcgin"))
-        return f"{name} <{local}@{OUR['domain']}>"
+        """A colleague at our own company: (display name, address)."""
+        names = self.L["colleagues"]
+        i = self.rng.randrange(len(names))
+        name = names[i]
+        locals_ = self.L.get("colleague_locals")
+        if locals_:
+            local = locals_[i]
+        else:
+            first = name.split()[0].lower().translate(str.maketrans("ıłøæđ", "iload"))
+            local = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode()
+        return name, f"{local}@{OUR['domain']}"
 
 
 def lookalike(domain, seq):
-    name, _, tld = domain.rpartition(".")
+    for suffix in ("co.uk", "com.tr", "com.br", "co.jp", "com.cn"):
+        if domain.endswith("." + suffix):
+            name, tld = domain[: -len(suffix) - 1], suffix
+            break
+    else:
+        name, _, tld = domain.rpartition(".")
+    swapped = name.replace("o", "0", 1) if "o" in name else name.replace("i", "l", 1) \
+        if "i" in name else name + name[-1]
     ways = [name[:-1] + "." + tld, name + "-" + ("pay" if seq % 2 else "billing") + "." + tld,
-            name + "." + ("com" if tld != "com" else "co"), name.replace("o", "0", 1) + "." + tld,
+            name + "." + ("com" if tld != "com" else "co"), swapped + "." + tld,
             name + "s." + tld]
     return ways[seq % len(ways)]
 
 
 def make_bank(kind, cc, r):
-    banks = {"DE": "Commerzbank", "GB": "Barclays Bank", "PT": "Millennium BCP",
-             "HU": "OTP Bank", "PL": "mBank S.A.", "US": "JPMorgan Chase Bank"}
+    banks = {"DE": ["Commerzbank", "Deutsche Bank", "Sparkasse Bielefeld", "Volksbank Rosenheim"],
+             "GB": ["Barclays Bank", "HSBC UK", "Lloyds Bank"], "PT": ["Millennium BCP", "Caixa Geral de Depósitos"],
+             "HU": ["OTP Bank", "K&H Bank"], "PL": ["mBank S.A.", "PKO Bank Polski"],
+             "FR": ["BNP Paribas", "Crédit Agricole", "Société Générale"], "BE": ["KBC Bank", "BNP Paribas Fortis"],
+             "ES": ["CaixaBank", "BBVA", "Banco Sabadell"], "IT": ["Intesa Sanpaolo", "UniCredit", "Banco BPM"],
+             "NL": ["ING Bank", "Rabobank", "ABN AMRO"], "SE": ["SEB", "Handelsbanken"], "DK": ["Danske Bank", "Jyske Bank"],
+             "NO": ["DNB", "SpareBank 1"], "FI": ["Nordea", "OP Osuuspankki"], "CZ": ["Česká spořitelna", "Komerční banka"],
+             "SK": ["Slovenská sporiteľňa", "VÚB banka"], "RO": ["Banca Transilvania", "BRD"], "HR": ["Zagrebačka banka", "PBZ"],
+             "SI": ["NLB d.d.", "SKB banka"], "TR": ["Türkiye İş Bankası", "Garanti BBVA"], "CH": ["UBS", "Zürcher Kantonalbank"],
+             "AT": ["Erste Bank"], "IE": ["AIB"], "LU": ["BGL BNP Paribas"], "AD": ["Andbank"]}
     if kind == "iban":
-        return {"kind": "iban", "iban": fmt.iban(cc, r), "bank": banks.get(cc, "Bank"),
+        return {"kind": "iban", "iban": fmt.iban(cc, r), "bank": r.choice(banks.get(cc, ["Bank"])),
                 "bic": "".join(r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4)) + cc + "XX"}
     if kind in ("bankgiro", "plusgiro"):
         acc = f"{r.randint(100, 9999)}-{r.randint(1000, 9999)}" if kind == "bankgiro" else \
@@ -154,6 +177,12 @@ def make_bank(kind, cc, r):
     if kind == "sortcode":
         return {"kind": kind, "bank": "Barclays Bank", "sort": f"{r.randint(20, 40)}-{r.randint(10, 99)}-{r.randint(10, 99)}",
                 "account": f"{r.randint(10**7, 10**8 - 1)}"}
+    if kind == "jp":
+        return {"kind": kind, "bank": r.choice(["三菱UFJ銀行 丸の内支店", "三井住友銀行 大阪本店", "みずほ銀行 名古屋支店"]),
+                "account": f"{r.randint(1000000, 9999999)}"}
+    if kind == "cn":
+        return {"kind": kind, "bank": r.choice(["中国工商银行上海分行", "招商银行深圳分行", "中国银行北京分行"]),
+                "account": " ".join(f"{r.randint(1000, 9999)}" for _ in range(4)) + f" {r.randint(100, 999)}"}
     if kind == "agencia":
         return {"kind": kind, "bank": r.choice(["Itaú Unibanco", "Banco do Brasil", "Bradesco"]),
                 "sort": f"{r.randint(1000, 9999)}", "account": f"{r.randint(10000, 99999)}-{r.randint(0, 9)}"}
@@ -236,8 +265,8 @@ def main():
         attempts = 0
         while n < count and attempts < count * 20:
             attempts += 1
-            split = "dev" if rng.random() < 0.3 else "train"
-            kind_pool = CHASERS if rng.random() < 0.58 else OTHERS
+            split = "dev" if rng.random() < 0.33 else "train"
+            kind_pool = CHASERS if rng.random() < 0.56 else OTHERS
             fams = [(f, w) for f, w in kind_pool if available(L, f, split)]
             if not fams:
                 continue
