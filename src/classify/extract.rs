@@ -65,7 +65,16 @@ fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
     } else if has(&['ř', 'ů', 'Ř']) {
         "cs"
     } else if has(&['æ', 'ø', 'Æ', 'Ø']) {
-        if word("beløp") || word("forfallsdato") || word("vennlig") || word("purring") {
+        let norwegian = [
+            "beløp",
+            "forfall",
+            "vennlig",
+            "purring",
+            "påminnelse",
+            "tenk ",
+            "innen",
+        ];
+        if norwegian.iter().any(|w| word(w)) {
             "nb"
         } else {
             "da"
@@ -221,6 +230,13 @@ pub fn invoices(text: &str) -> Vec<String> {
             continue;
         }
         let label = caps.name("label").map_or("", |m| &folded[m.range()]);
+        // "INV202611840": a label glued to the digits is the number's own prefix.
+        if caps
+            .name("label")
+            .is_some_and(|l| l.end() == id.start() && caps.name("pre").is_none())
+        {
+            continue;
+        }
         // The stems' inflections include billing words: "Rechnungsanschrift" is no label.
         let ending: String = label.chars().skip(5).collect();
         if NOT_A_NUMBER_LABEL_RE.is_match(&ending) {
