@@ -158,11 +158,11 @@ pub fn normalise_invoice(id: &str) -> String {
 
 /// A series prefix before a number ("FT 2026/1234", "NF-e 001234") belongs to it when it is
 /// written in capitals and the number starts with a digit; a lower-case word does not.
-fn with_prefix<'t>(
-    text: &'t str,
+fn with_prefix(
+    text: &str,
     pre: Option<std::ops::Range<usize>>,
     id: std::ops::Range<usize>,
-) -> Option<&'t str> {
+) -> Option<&str> {
     let Some(pre) = pre else {
         return Some(&text[id]);
     };
