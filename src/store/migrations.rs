@@ -162,6 +162,12 @@ const STEPS: &[&str] = &[
     CREATE INDEX events_message ON events(message_id);
     CREATE INDEX messages_counts ON messages(folder_id, kind, flags);
     ",
+    // The server's own name for each folder (namespace prefix, separator, modified UTF-7),
+    // learnt at the first sync and kept, so a folder stays where it was found. NULL: not yet
+    // learnt (databases from before this step), resolved at the next pass.
+    r"
+    ALTER TABLE folders ADD COLUMN server_name TEXT;
+    ",
 ];
 
 /// Recomputes every payable's comparable invoice number.

@@ -14,7 +14,7 @@ use crate::config::Folders;
 use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
 use crate::store::{NewMessage, Store, StoreError, Stored};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// How many messages one UID FETCH asks for.
 const BATCH: usize = 200;
@@ -93,7 +93,8 @@ pub enum Progress {
 /// Why a pass stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("{0}")]
+    // Transparent: the server's words once, not again as the error's source.
+    #[error(transparent)]
     Server(#[from] ServerError),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -118,24 +119,32 @@ pub fn sync_once(
 ) -> Result<Report, SyncError> {
     let mut report = Report::default();
     let caps = server.capabilities();
+    settle_folder_names(server, store, settings)?;
+    // Folders the server would not create: their mail waits in INBOX, the pass goes on.
+    let mut unavailable = BTreeSet::new();
     if !settings.folders.label_only {
         for folder in settings.folders.all() {
-            server.ensure_folder(folder)?;
+            if let Err(e) = server.ensure_folder(folder) {
+                report.warnings.push(format!(
+                    "{e}; mail for it waits in INBOX until the folder exists (create it with another mail client, or name another folder in [folders])"
+                ));
+                unavailable.insert(folder.to_string());
+            }
         }
     }
     recover_moves(server, store, caps, &mut report)?;
     let inbox_validity = sync_folder(server, store, settings, INBOX, true, &mut report, progress)?;
-    file_pending(
-        server,
-        store,
-        settings,
+    let filing = Filing {
         caps,
         inbox_validity,
-        &mut report,
-        progress,
-    )?;
+        unavailable: &unavailable,
+    };
+    file_pending(server, store, settings, &filing, &mut report, progress)?;
     if !settings.folders.label_only {
         for folder in settings.folders.all() {
+            if unavailable.contains(folder) {
+                continue;
+            }
             sync_folder(
                 server,
                 store,
@@ -149,6 +158,25 @@ pub fn sync_once(
     }
     store.record_event("sync", "synced", None, None, None, &report.summary())?;
     Ok(report)
+}
+
+/// Gives the server the names earlier passes settled on, and keeps the ones settled now, so
+/// a folder found under the server's namespace stays the same folder in later passes.
+fn settle_folder_names(
+    server: &mut dyn MailServer,
+    store: &mut Store,
+    settings: &Settings<'_>,
+) -> Result<(), SyncError> {
+    for folder in std::iter::once(INBOX).chain(settings.folders.all()) {
+        match store.folder_server_name(folder)? {
+            Some(name) => server.pin_folder(folder, &name),
+            None => {
+                let name = server.resolve_folder(folder);
+                store.set_folder_server_name(folder, &name)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Completes or abandons every move a crash left open.
@@ -497,17 +525,53 @@ fn record_new(
 /// A message about to be filed: store row, UID, Message-ID, keywords.
 type ToFile = (i64, u32, String, Vec<&'static str>);
 
+/// What filing needs to know about this pass.
+struct Filing<'a> {
+    caps: Capabilities,
+    inbox_validity: u32,
+    /// Destinations the server would not create this pass.
+    unavailable: &'a BTreeSet<String>,
+}
+
+/// Stores keywords unless the server has refused them already this pass; a refusal is one
+/// warning and filing goes on without them. True when the keywords were stored.
+fn label(
+    server: &mut dyn MailServer,
+    uids: &[u32],
+    words: &[&str],
+    keywords: &mut bool,
+    report: &mut Report,
+) -> bool {
+    if !*keywords {
+        return false;
+    }
+    match server.add_flags(uids, words) {
+        Ok(()) => true,
+        Err(e) => {
+            report.warnings.push(format!(
+                "the server refused duebox's keywords ({}): {e}; messages are filed without them this pass",
+                words.join(" ")
+            ));
+            *keywords = false;
+            false
+        }
+    }
+}
+
 /// Files the inbox messages that have a destination, through the journal.
-#[allow(clippy::too_many_arguments)]
 fn file_pending(
     server: &mut dyn MailServer,
     store: &mut Store,
     settings: &Settings<'_>,
-    caps: Capabilities,
-    inbox_validity: u32,
+    filing: &Filing<'_>,
     report: &mut Report,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
+    let Filing {
+        caps,
+        inbox_validity,
+        unavailable,
+    } = *filing;
     let inbox = store.folder(INBOX)?;
     let pending = store.pending_filings(inbox.id)?;
     if pending.is_empty() {
@@ -516,6 +580,15 @@ fn file_pending(
     progress(Progress::Filing(pending.len()));
     let state = server.select(INBOX)?;
     let label_only = settings.folders.label_only;
+    let mut keywords = state.keywords;
+    if !keywords && (label_only || !(caps.moves || caps.uidplus)) {
+        // Labelling is all that could be done, and the server keeps no keywords.
+        report.warnings.push(format!(
+            "the server does not keep custom keywords in INBOX (PERMANENTFLAGS has no \\*), so duebox can neither label nor move {} messages it would file; they stay as they are (ask the mail administrator, or set [folders] label_only = false on a server with MOVE or UIDPLUS)",
+            pending.len()
+        ));
+        return Ok(());
+    }
     if !label_only && !caps.moves && !caps.uidplus {
         report.warnings.push(
             "the server has neither MOVE nor UIDPLUS, so duebox cannot move one message without risking other clients' deleted mail; it labels instead (set [folders] label_only = true to silence this)".into(),
@@ -527,12 +600,12 @@ fn file_pending(
     for p in &pending {
         let Some(mid) = p.message_id.as_deref() else {
             // Without a Message-ID a move could not be checked after a crash: label only.
-            if state.keywords {
-                let risky = !p.risk.is_empty();
-                server.add_flags(&[p.uid], &filing::keywords(p.stage.as_deref(), risky))?;
+            let risky = !p.risk.is_empty();
+            let words = filing::keywords(p.stage.as_deref(), risky);
+            if label(server, &[p.uid], &words, &mut keywords, report) {
+                report.labelled += 1;
             }
             store.clear_destination(p.id)?;
-            report.labelled += 1;
             continue;
         };
         if store.was_filed(mid)? {
@@ -549,17 +622,24 @@ fn file_pending(
         ));
     }
     for (destination, items) in groups {
-        if state.keywords {
-            let mut by_words: BTreeMap<Vec<&str>, Vec<u32>> = BTreeMap::new();
-            for (_, uid, _, words) in &items {
-                by_words.entry(words.clone()).or_default().push(*uid);
-            }
-            for (words, uids) in by_words {
-                server.add_flags(&uids, &words)?;
-            }
+        if can_move && unavailable.contains(&destination) {
+            // Said once already (the folder could not be made); they wait for it.
+            continue;
+        }
+        let mut labelled = true;
+        let mut by_words: BTreeMap<Vec<&str>, Vec<u32>> = BTreeMap::new();
+        for (_, uid, _, words) in &items {
+            by_words.entry(words.clone()).or_default().push(*uid);
+        }
+        for (words, uids) in by_words {
+            labelled &= label(server, &uids, &words, &mut keywords, report);
         }
         let uids: Vec<u32> = items.iter().map(|(_, uid, _, _)| *uid).collect();
         if !can_move {
+            if !labelled {
+                // Nothing was stored: they stay pending, and the warning above says why.
+                continue;
+            }
             store.in_batch(|s| -> Result<_, StoreError> {
                 for (id, _, mid, _) in &items {
                     s.record_labelled(*id, mid, &format!("labelled for {destination}"))?;

@@ -94,6 +94,15 @@ pub struct Options {
     pub smtp_auth: bool,
     /// Users to create besides [`USERS`], all with [`PASSWORD`].
     pub extra_users: Vec<String>,
+    /// The personal namespace's prefix and separator (`("INBOX.", ".")`, as Courier and many
+    /// hosted servers): folders outside it are refused. `None`: Dovecot's default (no prefix).
+    pub namespace: Option<(String, String)>,
+    /// Special-use folders (RFC 6154) as (name inside the namespace, attribute), e.g.
+    /// `("Sent Items", "\\Sent")`; created at login.
+    pub special_use: Vec<(String, String)>,
+    /// More `dovecot.conf` lines, verbatim (for real limits such as
+    /// `mail_max_keyword_length`).
+    pub settings: Vec<String>,
 }
 
 impl Options {
@@ -144,6 +153,29 @@ impl Options {
     /// Adds a user (password [`PASSWORD`]).
     pub fn with_user(mut self, user: &str) -> Self {
         self.extra_users.push(user.to_string());
+        self
+    }
+
+    /// A personal namespace with this prefix and separator (`"INBOX."`, `"."`).
+    pub fn with_namespace(mut self, prefix: &str, separator: &str) -> Self {
+        self.namespace = Some((prefix.to_string(), separator.to_string()));
+        self
+    }
+
+    /// A folder marked with a special-use attribute (`"Sent Items"`, `"\\Sent"`), created at
+    /// login.
+    pub fn with_special_use(mut self, folder: &str, attribute: &str) -> Self {
+        self.special_use
+            .push((folder.to_string(), attribute.to_string()));
+        self
+    }
+
+    /// A server that refuses to store custom keywords longer than `max` bytes: STORE answers
+    /// `NO [CANNOT] Keyword length too long` while PERMANENTFLAGS still shows `\*`
+    /// (Dovecot's `mail_max_keyword_length`, a real limit as other servers have theirs).
+    pub fn refusing_keywords_longer_than(mut self, max: usize) -> Self {
+        self.settings
+            .push(format!("mail_max_keyword_length = {max}"));
         self
     }
 }
@@ -828,6 +860,29 @@ impl Dovecot {
         }
     }
 
+    /// The namespace block (prefix, separator, special-use folders) and verbatim settings.
+    fn namespace_settings(&self) -> String {
+        let mut s = String::new();
+        if self.opts.namespace.is_some() || !self.opts.special_use.is_empty() {
+            s.push_str("namespace inbox {\n  inbox = yes\n");
+            if let Some((prefix, separator)) = &self.opts.namespace {
+                let _ = write!(s, "  prefix = {prefix}\n  separator = {separator}\n");
+            }
+            for (folder, attribute) in &self.opts.special_use {
+                let _ = write!(
+                    s,
+                    "  mailbox \"{folder}\" {{\n    special_use = {attribute}\n    auto = create\n  }}\n"
+                );
+            }
+            s.push_str("}\n");
+        }
+        for line in &self.opts.settings {
+            s.push_str(line);
+            s.push('\n');
+        }
+        s
+    }
+
     fn capability_setting(&self) -> String {
         match &self.advertised {
             Some(list) => format!("imap_capability = {}\n", list.join(" ")),
@@ -894,9 +949,11 @@ impl Dovecot {
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {d}/users\n}}\n\
              userdb {{\n  driver = static\n  args = home={d}/home/%u\n}}\n\
              {caps}\
+             {namespace}\
              {listeners}",
             identity = self.identity_settings(),
             caps = self.capability_setting(),
+            namespace = self.namespace_settings(),
             listeners = self.listeners(),
         )
     }
@@ -928,9 +985,11 @@ impl Dovecot {
              passdb passwd-file {{\n  passwd_file_path = {d}/users\n}}\n\
              userdb static {{\n}}\n\
              {caps}\
+             {namespace}\
              {listeners}",
             identity = self.identity_settings(),
             caps = self.capability_setting(),
+            namespace = self.namespace_settings(),
             listeners = self.listeners(),
         )
     }
