@@ -28,6 +28,12 @@
 //! what is *advertised* (greeting, CAPABILITY, LOGIN response) only: a client that sends MOVE
 //! or ENABLE CONDSTORE anyway is still served. It tests clients that look before they leap.
 //!
+//! Variants of real servers AP teams have: a personal namespace with a prefix
+//! ([`Options::with_namespace`], `INBOX.` and "." as Courier and hosted servers), special-use
+//! folders ([`Options::with_special_use`], e.g. an Outlook-style `Sent Items`), and a server
+//! that refuses custom keywords at STORE while PERMANENTFLAGS shows `\*`
+//! ([`Options::refusing_keywords_longer_than`], Dovecot's real `mail_max_keyword_length`).
+//!
 //! For the SMTP tests, `tests/common/postfix.rs` puts a real Postfix in front of an instance:
 //! it delivers over LMTP ([`Options::with_lmtp`]) and checks SMTP AUTH passwords through
 //! Dovecot's auth service ([`Options::with_smtp_auth`], [`Dovecot::auth_socket`]);
