@@ -79,7 +79,7 @@ pub fn run(cli: &Cli, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     for finding in check::check(&mut server, &config.folders, &config.reply.sent_folder) {
         match finding.level {
             Level::Ok => println!("{}", finding.text),
-            Level::Note => println!("{} (worked around)", finding.text),
+            Level::Note => println!("note: {}", finding.text),
             Level::Problem => {
                 eprintln!("duebox: {}", finding.text);
                 code = ExitCode::from(2);

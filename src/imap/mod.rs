@@ -445,8 +445,8 @@ impl MailServer for Imap {
         self.caps
     }
 
-    fn resolve_folder(&mut self, folder: &str) -> String {
-        self.folders.server_name(folder)
+    fn resolve_folder(&mut self, folder: &str) -> Option<String> {
+        Some(self.folders.server_name(folder))
     }
 
     fn pin_folder(&mut self, folder: &str, server_name: &str) {

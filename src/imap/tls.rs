@@ -81,19 +81,16 @@ pub enum TlsError {
     Certificate(String),
     #[error("the TLS handshake failed: {0}")]
     Handshake(String),
-    #[error("{}", old_server_advice(.0))]
+    /// rustls refused the server's TLS (a build with the `native-tls` feature then tries the
+    /// system's OpenSSL instead).
+    #[error("{OLD_TLS} ({0}); build duebox with `cargo build --release --features native-tls` to use the system's OpenSSL for such servers, or ask the mail provider for TLS 1.2 or later")]
     OldServer(String),
+    /// The system's OpenSSL could not connect either.
+    #[error("{OLD_TLS}, and the system's OpenSSL could not connect either ({0}); ask the mail provider for TLS 1.2 or later")]
+    NativeFailed(String),
 }
 
-/// What to do about a server whose TLS is older than rustls accepts.
-fn old_server_advice(detail: &str) -> String {
-    let what = "the server offers only TLS 1.0/1.1 or a key exchange without forward secrecy (no ECDHE), which duebox's built-in TLS refuses";
-    if cfg!(feature = "native-tls") {
-        format!("{what}, and the system's OpenSSL could not connect either ({detail}); ask the mail provider for TLS 1.2 or later")
-    } else {
-        format!("{what} ({detail}); build duebox with `cargo build --release --features native-tls` to use the system's OpenSSL for such servers, or ask the mail provider for TLS 1.2 or later")
-    }
-}
+const OLD_TLS: &str = "the server offers only TLS 1.0/1.1 or a key exchange without forward secrecy (no ECDHE), which duebox's built-in TLS refuses";
 
 /// Whether a rustls failure means "the server's TLS is too old or weak for rustls" (a
 /// version or cipher-suite mismatch), rather than trust or network trouble.
@@ -205,9 +202,9 @@ pub fn native_handshake(
             if verify != openssl::x509::X509VerifyResult::OK {
                 Err(TlsError::Certificate(verify.error_string().to_string()))
             } else {
-                Err(TlsError::OldServer(mid.error().to_string()))
+                Err(TlsError::NativeFailed(mid.error().to_string()))
             }
         }
-        Err(e) => Err(TlsError::OldServer(e.to_string())),
+        Err(e) => Err(TlsError::NativeFailed(e.to_string())),
     }
 }

@@ -238,6 +238,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn folders_from_before_server_names_keep_their_state_and_learn_the_name_later() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply_until(&mut conn, 0, latest() - 1).unwrap();
+        conn.execute(
+            "INSERT INTO folders (name, uid_validity) VALUES ('Chasers/Overdue', 7)",
+            [],
+        )
+        .unwrap();
+        apply(&mut conn, latest() - 1).unwrap();
+        let row: (i64, Option<String>) = conn
+            .query_row("SELECT uid_validity, server_name FROM folders", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(row, (7, None));
+    }
+
+    #[test]
     fn schema_2_compares_invoices_without_leading_zeros() {
         let mut conn = Connection::open_in_memory().unwrap();
         apply_until(&mut conn, 0, 1).unwrap();

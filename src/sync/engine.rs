@@ -160,20 +160,16 @@ pub fn sync_once(
     Ok(report)
 }
 
-/// Gives the server the names earlier passes settled on, and keeps the ones settled now, so
-/// a folder found under the server's namespace stays the same folder in later passes.
+/// Gives the server the names earlier passes found their folders under, so a folder stays
+/// the same folder even if the server's namespace is read differently later.
 fn settle_folder_names(
     server: &mut dyn MailServer,
     store: &mut Store,
     settings: &Settings<'_>,
 ) -> Result<(), SyncError> {
     for folder in std::iter::once(INBOX).chain(settings.folders.all()) {
-        match store.folder_server_name(folder)? {
-            Some(name) => server.pin_folder(folder, &name),
-            None => {
-                let name = server.resolve_folder(folder);
-                store.set_folder_server_name(folder, &name)?;
-            }
+        if let Some(name) = store.folder_server_name(folder)? {
+            server.pin_folder(folder, &name);
         }
     }
     Ok(())
@@ -316,6 +312,12 @@ fn sync_folder(
     let state = server.select(name)?;
     let stored = store.folder(name)?;
     let folder = stored.id;
+    if store.folder_server_name(name)?.is_none() {
+        // Found under this name: kept (see settle_folder_names).
+        if let Some(server_name) = server.resolve_folder(name) {
+            store.set_folder_server_name(name, &server_name)?;
+        }
+    }
     if stored.uid_validity != Some(state.uid_validity) {
         if stored.uid_validity.is_some() {
             store.record_event(
@@ -584,8 +586,10 @@ fn file_pending(
     if !keywords && (label_only || !(caps.moves || caps.uidplus)) {
         // Labelling is all that could be done, and the server keeps no keywords.
         report.warnings.push(format!(
-            "the server does not keep custom keywords in INBOX (PERMANENTFLAGS has no \\*), so duebox can neither label nor move {} messages it would file; they stay as they are (ask the mail administrator, or set [folders] label_only = false on a server with MOVE or UIDPLUS)",
-            pending.len()
+            "the server keeps no custom keywords in INBOX (PERMANENTFLAGS has no \\*) and duebox may not move mail here ({}), so the {} messages it would file stay as they are, unlabelled; ask the mail administrator for keywords{}",
+            if label_only { "label_only = true" } else { "no MOVE or UIDPLUS" },
+            pending.len(),
+            if label_only { ", or set [folders] label_only = false" } else { "" }
         ));
         return Ok(());
     }

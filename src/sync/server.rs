@@ -66,9 +66,9 @@ pub struct Identified {
 pub trait MailServer {
     fn capabilities(&self) -> Capabilities;
     /// The server's own name for a folder (namespace prefix, separator, encoding, special
-    /// use); servers whose names are the user's keep this default.
-    fn resolve_folder(&mut self, folder: &str) -> String {
-        folder.to_string()
+    /// use), to be kept once the folder is found under it; `None` (the default) keeps nothing.
+    fn resolve_folder(&mut self, _folder: &str) -> Option<String> {
+        None
     }
     /// Uses `server_name` for `folder` from now on: the name an earlier pass settled on, so a
     /// folder stays where it was found even if the server's namespace is read differently.
