@@ -33,7 +33,15 @@ fn certificate(dir: &Path, kind: &str) -> (std::path::PathBuf, std::path::PathBu
         &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
     };
     let ok = Command::new("openssl")
-        .args(["req", "-x509", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args([
+            "req",
+            "-x509",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ])
         .args(newkey)
         .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
         .args(["-addext", "basicConstraints=critical,CA:FALSE"])
@@ -98,7 +106,11 @@ fn handshake(server: &OldServer, cert: &Path) -> Result<(), TlsError> {
 fn servers_with_old_tls_get_a_sentence_and_native_tls_reaches_them() {
     let dir = tempfile::tempdir().unwrap();
     // TLS 1.0 only (OpenSSL 3 needs security level 0 for it).
-    let (tls10, cert10) = start(dir.path(), "ec", &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let (tls10, cert10) = start(
+        dir.path(),
+        "ec",
+        &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"],
+    );
     // TLS 1.2 with RSA key exchange only: no forward secrecy.
     let (rsa_kx, cert_rsa) = start(dir.path(), "rsa", &["-tls1_2", "-cipher", "AES128-SHA256"]);
     for (server, cert) in [(&tls10, &cert10), (&rsa_kx, &cert_rsa)] {

@@ -1,6 +1,6 @@
 //! Sync against a real Cyrus IMAP 3.6 (Debian's binaries, unpacked, not installed; see
 //! tests/common/cyrus.rs) on 127.0.0.1, in its traditional namespace (`INBOX.` prefix, "."
-//! separator) and its alt namespace ("/", MOVE hidden): the default config files chasers
+//! separator) and its alt namespace ("/", MOVE and SPECIAL-USE hidden, so XLIST): the default config files chasers
 //! correctly, a crash between COPY and EXPUNGE loses and doubles nothing, the Sent copy goes
 //! to the `\Sent` folder, `--watch` notices new mail, and a folder the server refuses (a
 //! folder quota) is reported by `config check` before the first sync and never aborts one.
@@ -34,6 +34,9 @@ impl Mailbox for Cyrus {
     fn password(&self) -> String {
         cyrus::PASSWORD.into()
     }
+    fn shows_recent(&self) -> bool {
+        true
+    }
 }
 
 fn account(c: &Cyrus) -> Account {
@@ -59,7 +62,7 @@ fn traditional_namespace_files_under_inbox_with_the_default_config() {
     for needle in [
         "personal namespace: prefix \"INBOX.\", separator \".\"",
         "folder Chasers/Overdue: will be created as \"INBOX.Chasers.Overdue\"",
-        "sent folder: \"INBOX.Sent\" (the server marks it \\Sent)",
+        "sent folder: \"INBOX.Sent Items\" (the server marks it \\Sent)",
         "keywords: kept",
         "MOVE: yes",
     ] {
@@ -67,7 +70,7 @@ fn traditional_namespace_files_under_inbox_with_the_default_config() {
     }
     let map = |f: &str| c.folder(f);
     let (config, db) = scenario::first_and_incremental(&c, dir.path(), &map, true, false);
-    scenario::sent_copy_lands_in(&c, &account(&c), "INBOX.Sent");
+    scenario::sent_copy_lands_in(&c, &account(&c), "INBOX.Sent Items");
     scenario::watch_picks_up(
         &c,
         &config,
@@ -79,7 +82,8 @@ fn traditional_namespace_files_under_inbox_with_the_default_config() {
 
 #[test]
 fn alt_namespace_without_move_survives_a_crash_between_copy_and_expunge() {
-    let c = Cyrus::start(Options::new(Namespace::Alt).without(&["MOVE"]));
+    // SPECIAL-USE hidden too: the Sent folder is then found with XLIST, as on old servers.
+    let c = Cyrus::start(Options::new(Namespace::Alt).without(&["MOVE", "SPECIAL-USE"]));
     let dir = tempfile::tempdir().unwrap();
     scenario::deliver_all(&c);
     let config = scenario::config_file(&c, dir.path(), "config.toml", "");
@@ -90,13 +94,14 @@ fn alt_namespace_without_move_survives_a_crash_between_copy_and_expunge() {
         "personal namespace: prefix \"\", separator \"/\"",
         "folder Chasers/Overdue: will be created as \"Chasers/Overdue\"",
         "MOVE: no, filing uses UID COPY",
-        "sent folder: \"Sent\" (the server marks it \\Sent)",
+        "SPECIAL-USE: no, XLIST marks the Sent folder",
+        "sent folder: \"Sent Items\" (the server marks it \\Sent)",
     ] {
         assert!(text.contains(needle), "no '{needle}' in:\n{text}");
     }
     let map = |f: &str| c.folder(f);
     scenario::first_and_incremental(&c, dir.path(), &map, true, true);
-    scenario::sent_copy_lands_in(&c, &account(&c), "Sent");
+    scenario::sent_copy_lands_in(&c, &account(&c), "Sent Items");
 }
 
 #[test]

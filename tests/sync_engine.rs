@@ -253,8 +253,10 @@ fn refused_keywords_and_folders_degrade_with_one_warning_and_never_abort() {
     let report = w.sync().unwrap();
     assert_eq!(report.filed.get("Chasers/Overdue"), None, "{report:?}");
     assert_eq!(report.filed.values().sum::<usize>(), 4, "{report:?}");
-    assert!(report.warnings.iter().any(|m| m.contains("Chasers/Overdue")
-        && m.contains("waits in INBOX")));
+    assert!(report
+        .warnings
+        .iter()
+        .any(|m| m.contains("Chasers/Overdue") && m.contains("waits in INBOX")));
     w.server.refuse_create.clear();
     let report = w.sync().unwrap();
     assert_eq!(report.filed.get("Chasers/Overdue"), Some(&1), "{report:?}");
@@ -294,5 +296,9 @@ fn a_server_error_reads_once_through_the_whole_chain() {
     let e = anyhow::Error::from(duebox::sync::user_move::MoveError::Server(
         ServerError::new("No Response: gone"),
     ));
-    assert_eq!(format!("{e:#}").matches("No Response: gone").count(), 1, "{e:#}");
+    assert_eq!(
+        format!("{e:#}").matches("No Response: gone").count(),
+        1,
+        "{e:#}"
+    );
 }

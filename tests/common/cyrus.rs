@@ -10,8 +10,8 @@
 //! Namespaces: [`Namespace::Traditional`] (`INBOX.` prefix, "." separator, as many hosted
 //! Cyrus setups) or [`Namespace::Alt`] (folders beside INBOX, "/" separator). Users log in
 //! with any password (`sasl_pwcheck_method: alwaystrue`: the server is on 127.0.0.1 in a
-//! temp dir); INBOX and Sent/Drafts/Junk/Archive/Trash (with their special-use attributes)
-//! are created at the first login. Mail is delivered with APPEND, as another client would.
+//! temp dir); INBOX and "Sent Items" (marked `\Sent`, Outlook-style, so that finding it by
+//! its attribute is visible), Drafts, Junk, Archive and Trash are created at the first login. Mail is delivered with APPEND, as another client would.
 //! Cyrus logs only to syslog, so a failed start shows the master's own output.
 #![allow(dead_code)]
 
@@ -235,8 +235,8 @@ impl Cyrus {
              altnamespace: {alt}\n\
              unixhierarchysep: {unix}\n\
              autocreate_quota: 0\n\
-             autocreate_inbox_folders: Sent | Drafts | Junk | Archive | Trash\n\
-             xlist-sent: Sent\n\
+             autocreate_inbox_folders: Sent Items | Drafts | Junk | Archive | Trash\n\
+             xlist-sent: Sent Items\n\
              xlist-drafts: Drafts\n\
              xlist-junk: Junk\n\
              xlist-archive: Archive\n\

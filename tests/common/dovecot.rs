@@ -272,7 +272,10 @@ impl Dovecot {
         let advertised = match (&opts.capabilities, opts.hide_capabilities.is_empty()) {
             (Some(exact), _) => Some(exact.clone()),
             (None, true) => None,
-            (None, false) => Some(without_hidden(&opts.hide_capabilities)),
+            (None, false) => Some(without_hidden(
+                &opts.hide_capabilities,
+                !opts.special_use.is_empty(),
+            )),
         };
 
         let dir = tempfile::Builder::new()
@@ -1097,10 +1100,16 @@ enum StartError {
 }
 
 /// Dovecot's default post-login capability list, read once per test binary from a throwaway
-/// instance, minus `hidden`. Panics on a name Dovecot does not advertise.
-fn without_hidden(hidden: &[String]) -> Vec<String> {
+/// instance, minus `hidden`; with special-use folders configured Dovecot also advertises
+/// SPECIAL-USE, so it is kept then. Panics on a name Dovecot does not advertise.
+fn without_hidden(hidden: &[String], special_use: bool) -> Vec<String> {
     static DEFAULT: OnceLock<Vec<String>> = OnceLock::new();
-    let all = DEFAULT.get_or_init(|| Dovecot::start().capabilities());
+    let mut all = DEFAULT
+        .get_or_init(|| Dovecot::start().capabilities())
+        .clone();
+    if special_use && !all.iter().any(|c| c.eq_ignore_ascii_case("SPECIAL-USE")) {
+        all.push("SPECIAL-USE".into());
+    }
     for h in hidden {
         assert!(
             all.iter().any(|c| c.eq_ignore_ascii_case(h)),

@@ -33,6 +33,11 @@ pub trait Mailbox {
     fn imap_section(&self) -> String;
     /// The password the section's `password_env` must carry.
     fn password(&self) -> String;
+    /// Whether a message delivered since the last SELECT shows `\Recent` to EXAMINE (Cyrus),
+    /// so that the story can check the flag was offered to duebox and not stored.
+    fn shows_recent(&self) -> bool {
+        false
+    }
 }
 
 /// The Message-ID of a corpus file.
@@ -243,6 +248,13 @@ pub fn first_and_incremental(
     }
     assert_placed(m, &expected(map, false), keywords);
     m.deliver_inbox(&crate::common::corpus(LATER.0));
+    if m.shows_recent() {
+        let flags = m.imap_raw(&["EXAMINE INBOX", "FETCH 1:* (FLAGS)"]);
+        assert!(
+            flags.contains("\\Recent"),
+            "the new message is \\Recent: {flags}"
+        );
+    }
     let mut cmd = duebox(m, &config, &db);
     cmd.arg("sync");
     let (code, text) = run(cmd);
