@@ -1,5 +1,6 @@
 //! The IMAP layer: connects (TLS, STARTTLS, or plain to loopback), logs in (password or
-//! XOAUTH2), and implements the sync engine's `MailServer` over the `imap` crate. Every
+//! XOAUTH2), reads the server's namespace and special-use folders (folders.rs), and implements
+//! the sync engine's `MailServer` over the `imap` crate. Every
 //! failure says which step failed (DNS, TCP, TLS certificate, login, capability), because
 //! that is what a user can act on.
 
@@ -234,25 +235,25 @@ impl Imap {
                 )
                 .map_err(|(e, _)| auth_error(e))?,
         };
-        let advertised = session
+        let caps = session
             .capabilities()
             .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+        let extras = Extras {
+            namespace: caps.has_str("NAMESPACE"),
+            special_use: caps.has_str("SPECIAL-USE"),
+            xlist: caps.has_str("XLIST"),
+            gmail: caps.has_str("X-GM-EXT-1"),
+        };
         let caps = Capabilities {
-            moves: advertised.has_str("MOVE"),
-            uidplus: advertised.has_str("UIDPLUS"),
-            condstore: advertised.has_str("CONDSTORE") || advertised.has_str("QRESYNC"),
-            idle: advertised.has_str("IDLE"),
+            moves: caps.has_str("MOVE"),
+            uidplus: caps.has_str("UIDPLUS"),
+            condstore: caps.has_str("CONDSTORE") || caps.has_str("QRESYNC"),
+            idle: caps.has_str("IDLE"),
         };
         if caps.condstore {
             // Makes SELECT report HIGHESTMODSEQ, so flag changes can be asked for since then.
             let _ = session.run_command_and_check_ok("ENABLE CONDSTORE");
         }
-        let extras = Extras {
-            namespace: advertised.has_str("NAMESPACE"),
-            special_use: advertised.has_str("SPECIAL-USE"),
-            xlist: advertised.has_str("XLIST"),
-            gmail: advertised.has_str("X-GM-EXT-1"),
-        };
         let folders = discover_folders(&mut session, extras);
         Ok(Imap {
             session,
