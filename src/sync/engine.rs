@@ -8,12 +8,14 @@
 //! transaction, so an interrupted sync resumes after the last stored UID.
 
 use super::filing;
+use super::learn::{self, Arrivals, Learnt};
+use super::refusals;
 use super::server::{Capabilities, Fetched, MailServer, ServerError};
 use crate::classify::{self, Classification, Kind, Options};
 use crate::config::Folders;
 use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
-use crate::store::{NewMessage, Store, StoreError, Stored};
+use crate::store::{Correction, NewMessage, Store, StoreError, Stored};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// How many messages one UID FETCH asks for.
@@ -119,21 +121,23 @@ pub fn sync_once(
 ) -> Result<Report, SyncError> {
     let mut report = Report::default();
     let caps = server.capabilities();
-    settle_folder_names(server, store, settings)?;
     // Folders the server would not create: their mail waits in INBOX, the pass goes on.
-    let mut unavailable = BTreeSet::new();
-    if !settings.folders.label_only {
-        for folder in settings.folders.all() {
-            if let Err(e) = server.ensure_folder(folder) {
-                report.warnings.push(format!(
-                    "{e}; mail for it waits in INBOX until the folder exists (create it with another mail client, or name another folder in [folders])"
-                ));
-                unavailable.insert(folder.to_string());
-            }
-        }
-    }
+    let unavailable = refusals::prepare_folders(server, store, settings.folders, &mut report)?;
     recover_moves(server, store, caps, &mut report)?;
-    let inbox_validity = sync_folder(server, store, settings, INBOX, true, &mut report, progress)?;
+    let mut pass = Pass {
+        learnt: Learnt::load(store)?,
+        arrivals: Arrivals::default(),
+    };
+    let inbox_validity = sync_folder(
+        server,
+        store,
+        settings,
+        INBOX,
+        true,
+        &mut pass,
+        &mut report,
+        progress,
+    )?;
     let filing = Filing {
         caps,
         inbox_validity,
@@ -151,28 +155,15 @@ pub fn sync_once(
                 settings,
                 folder,
                 false,
+                &mut pass,
                 &mut report,
                 progress,
             )?;
         }
     }
+    pass.arrivals.learn(store, settings.folders)?;
     store.record_event("sync", "synced", None, None, None, &report.summary())?;
     Ok(report)
-}
-
-/// Gives the server the names earlier passes found their folders under, so a folder stays
-/// the same folder even if the server's namespace is read differently later.
-fn settle_folder_names(
-    server: &mut dyn MailServer,
-    store: &mut Store,
-    settings: &Settings<'_>,
-) -> Result<(), SyncError> {
-    for folder in std::iter::once(INBOX).chain(settings.folders.all()) {
-        if let Some(name) = store.folder_server_name(folder)? {
-            server.pin_folder(folder, &name);
-        }
-    }
-    Ok(())
 }
 
 /// Completes or abandons every move a crash left open.
@@ -236,14 +227,27 @@ fn recover_moves(
     Ok(())
 }
 
+/// What one pass carries from folder to folder.
+struct Pass {
+    /// What the clerk taught, as it stood when the pass began.
+    learnt: Learnt,
+    /// Messages moved between folders by another mail client.
+    arrivals: Arrivals,
+}
+
 /// A fetched message made ready to store.
 struct Prepared {
     row: NewMessage,
     parsed: Option<(Message, Classification)>,
+    /// The clerk's correction that decided its verdict.
+    corrected: Option<Correction>,
 }
 
-fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
-    let verdict = classify::classify_bytes(&f.raw, settings.classify);
+fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> Prepared {
+    let verdict = classify::classify_bytes(&f.raw, settings.classify).map(|(msg, mut c)| {
+        let corrected = learn::overrule(learnt, &msg, &mut c).cloned();
+        (msg, c, corrected)
+    });
     let mut row = NewMessage {
         uid: f.uid,
         flags: f.flags.join(" "),
@@ -256,9 +260,13 @@ fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
     match verdict {
         Err(e) => {
             row.parse_error = Some(e.to_string());
-            Prepared { row, parsed: None }
+            Prepared {
+                row,
+                parsed: None,
+                corrected: None,
+            }
         }
-        Ok((msg, mut c)) => {
+        Ok((msg, mut c, corrected)) => {
             let found = apply_records(settings.index, &mut c, &msg, settings.classify);
             row.message_id = msg.message_id.clone();
             row.sent_at = msg.date.map(crate::store::timestamp);
@@ -294,18 +302,21 @@ fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
             Prepared {
                 row,
                 parsed: Some((msg, c)),
+                corrected,
             }
         }
     }
 }
 
 /// Brings one folder into the store; returns its UIDVALIDITY.
+#[allow(clippy::too_many_arguments)]
 fn sync_folder(
     server: &mut dyn MailServer,
     store: &mut Store,
     settings: &Settings<'_>,
     name: &str,
     file: bool,
+    pass: &mut Pass,
     report: &mut Report,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<u32, SyncError> {
@@ -313,7 +324,7 @@ fn sync_folder(
     let stored = store.folder(name)?;
     let folder = stored.id;
     if store.folder_server_name(name)?.is_none() {
-        // Found under this name: kept (see settle_folder_names).
+        // Found under this name: kept (see refusals::prepare_folders).
         if let Some(server_name) = server.resolve_folder(name) {
             store.set_folder_server_name(name, &server_name)?;
         }
@@ -344,6 +355,9 @@ fn sync_folder(
         .filter(|u| !on_server_set.contains(u))
         .collect();
     if !gone.is_empty() {
+        for mid in store.message_ids_of(folder, &gone)? {
+            pass.arrivals.left(mid, name);
+        }
         report.expunged += store.remove_uids(folder, &gone)?;
     }
     if let Some(&max_local) = local.last() {
@@ -378,16 +392,19 @@ fn sync_folder(
         name: name.to_string(),
         to_fetch: new.len(),
     });
+    pass.arrivals.begin(store, name)?;
     // Classification runs on a second thread while the next batch is fetched and the
     // previous one stored: the three overlap on a two-core machine.
     std::thread::scope(|scope| -> Result<(), SyncError> {
         let (to_classify, fetched) = std::sync::mpsc::sync_channel::<Vec<Fetched>>(1);
         let (to_store, classified) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
+        let learnt = &pass.learnt;
+        let arrivals = &mut pass.arrivals;
         scope.spawn(move || {
             for batch in fetched {
                 let prepared = batch
                     .into_iter()
-                    .map(|f| prepare(f, settings, file))
+                    .map(|f| prepare(f, settings, learnt, file))
                     .collect();
                 if to_store.send(prepared).is_err() {
                     break;
@@ -406,6 +423,13 @@ fn sync_folder(
                         Stored::New => {
                             report.new += 1;
                             record_new(s, name, p, settings, report)?;
+                            arrivals.note(
+                                s,
+                                name,
+                                p.row.message_id.as_deref(),
+                                p.row.from_addr.as_deref(),
+                                p.row.subject.as_deref(),
+                            )?;
                         }
                     }
                 }
@@ -498,6 +522,9 @@ fn record_new(
         None,
         &format!("{folder} UID {}: {subject}", p.row.uid),
     )?;
+    if let Some(correction) = &p.corrected {
+        s.note_correction_used(correction, mid)?;
+    }
     if c.kind == Kind::Chaser || !c.risk.is_empty() {
         let invoice = c.invoices.first().map(String::as_str);
         s.record_event(
@@ -533,31 +560,6 @@ struct Filing<'a> {
     inbox_validity: u32,
     /// Destinations the server would not create this pass.
     unavailable: &'a BTreeSet<String>,
-}
-
-/// Stores keywords unless the server has refused them already this pass; a refusal is one
-/// warning and filing goes on without them. True when the keywords were stored.
-fn label(
-    server: &mut dyn MailServer,
-    uids: &[u32],
-    words: &[&str],
-    keywords: &mut bool,
-    report: &mut Report,
-) -> bool {
-    if !*keywords {
-        return false;
-    }
-    match server.add_flags(uids, words) {
-        Ok(()) => true,
-        Err(e) => {
-            report.warnings.push(format!(
-                "the server refused duebox's keywords ({}): {e}; messages are filed without them this pass",
-                words.join(" ")
-            ));
-            *keywords = false;
-            false
-        }
-    }
 }
 
 /// Files the inbox messages that have a destination, through the journal.
@@ -606,7 +608,7 @@ fn file_pending(
             // Without a Message-ID a move could not be checked after a crash: label only.
             let risky = !p.risk.is_empty();
             let words = filing::keywords(p.stage.as_deref(), risky);
-            if label(server, &[p.uid], &words, &mut keywords, report) {
+            if refusals::label(server, &[p.uid], &words, &mut keywords, report) {
                 report.labelled += 1;
             }
             store.clear_destination(p.id)?;
@@ -636,7 +638,7 @@ fn file_pending(
             by_words.entry(words.clone()).or_default().push(*uid);
         }
         for (words, uids) in by_words {
-            labelled &= label(server, &uids, &words, &mut keywords, report);
+            labelled &= refusals::label(server, &uids, &words, &mut keywords, report);
         }
         let uids: Vec<u32> = items.iter().map(|(_, uid, _, _)| *uid).collect();
         if !can_move {

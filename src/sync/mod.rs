@@ -5,5 +5,7 @@
 pub mod engine;
 pub mod fake;
 pub mod filing;
+pub mod learn;
+pub mod refusals;
 pub mod server;
 pub mod user_move;
