@@ -190,6 +190,12 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX correction_messages_message ON correction_messages(message_id);
     ",
+    // 6: the server's own name for each folder (namespace prefix, separator, modified UTF-7),
+    // learnt at the first sync and kept, so a folder stays where it was found. NULL: not yet
+    // learnt (databases from before this step), learnt when the next pass finds the folder.
+    r"
+    ALTER TABLE folders ADD COLUMN server_name TEXT;
+    ",
 ];
 
 /// Recomputes every payable's comparable invoice number.
@@ -258,6 +264,24 @@ fn apply_until(conn: &mut Connection, from: i64, to: i64) -> rusqlite::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folders_from_before_server_names_keep_their_state_and_learn_the_name_later() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply_until(&mut conn, 0, latest() - 1).unwrap();
+        conn.execute(
+            "INSERT INTO folders (name, uid_validity) VALUES ('Chasers/Overdue', 7)",
+            [],
+        )
+        .unwrap();
+        apply(&mut conn, latest() - 1).unwrap();
+        let row: (i64, Option<String>) = conn
+            .query_row("SELECT uid_validity, server_name FROM folders", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(row, (7, None));
+    }
 
     #[test]
     fn schema_2_compares_invoices_without_leading_zeros() {

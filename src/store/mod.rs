@@ -49,7 +49,15 @@ pub enum StoreError {
         supported: i64,
     },
     #[error("database error: {0}; if it persists, keep a copy of the database file and report it")]
-    Sql(#[from] rusqlite::Error),
+    // No #[from]: the message already carries the SQL error; as its source too, a report
+    // printing the chain ("{:#}") would say it twice.
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sql(e)
+    }
 }
 
 /// How times are stored: `YYYY-MM-DD HH:MM:SS` in UTC, so text order is time order.
