@@ -3,6 +3,8 @@
 //! readers/writers; the database lives in `store`.
 
 pub mod bank;
+pub mod import;
+pub mod statement;
 pub mod validate;
 pub mod vendors;
 
@@ -93,6 +95,8 @@ pub enum CsvError {
     Rows(Vec<RowError>),
     #[error("the file is not readable CSV: {0}")]
     Csv(#[from] csv::Error),
+    #[error("{0}")]
+    Format(String),
 }
 
 fn describe_rows(rows: &[RowError]) -> String {
@@ -140,26 +144,26 @@ fn row(fields: &csv::StringRecord) -> Result<Payable, String> {
     }
     let amount = Decimal::from_str(&amount_text)
         .map_err(|_| format!("amount '{amount_text}' is not a decimal number"))?;
-    let currency = required(4)?.to_ascii_uppercase();
-    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(format!(
-            "currency '{currency}' is not an ISO 4217 code (e.g. EUR)"
-        ));
-    }
+    // duebox's format has no credit-note marker, so a negative amount is always a mistake.
+    import::check_amount(amount, false)?;
+    let currency = import::text::currency(&required(4)?)?;
     let status: Status = required(7)?.parse()?;
     let paid_on = optional_date("paid_on", get(8))?;
     if status == Status::Paid && paid_on.is_none() {
         return Err("status is paid but paid_on is empty".to_string());
     }
     let reference = Some(get(9).to_string()).filter(|r| !r.is_empty());
+    let issue_date = date("issue_date", &required(5)?)?;
+    let due_date = date("due_date", &required(6)?)?;
+    import::check_dates(issue_date, due_date)?;
     Ok(Payable {
         vendor: required(0)?,
         vendor_email,
         invoice_number: required(2)?,
         amount,
         currency,
-        issue_date: date("issue_date", &required(5)?)?,
-        due_date: date("due_date", &required(6)?)?,
+        issue_date,
+        due_date,
         status,
         paid_on,
         reference,

@@ -4,11 +4,13 @@
 
 mod chases;
 mod events;
+pub mod exports;
 mod listing;
 mod messages;
 mod migrations;
 mod outbox;
 pub mod payables;
+pub mod statements;
 mod vendors;
 
 pub use chases::PriorChase;
