@@ -174,3 +174,76 @@ impl Store {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewMessage;
+
+    fn chaser(uid: u32, invoices: &str, amount: &str, flags: &str) -> NewMessage {
+        NewMessage {
+            uid,
+            message_id: Some(format!("m{uid}@acme.example")),
+            sent_at: Some(format!("2026-11-{uid:02} 09:00:00")),
+            subject: Some("Overdue".into()),
+            kind: Some("chaser".into()),
+            vendor: Some("Acme Ltd".into()),
+            invoices: Some(invoices.into()),
+            amount: Some(amount.into()),
+            currency: Some("EUR".into()),
+            match_status: Some("amount_mismatch".into()),
+            reasons: "[]".into(),
+            flags: flags.into(),
+            ..NewMessage::default()
+        }
+    }
+
+    #[test]
+    fn open_chasers_carry_claim_and_record() {
+        let mut store = Store::in_memory().unwrap();
+        let rows = crate::payables::read_csv(
+            "vendor,vendor_email,invoice_number,amount,currency,issue_date,due_date,status,paid_on,reference\n\
+             Acme Ltd,ar@acme.example,INV-1,100.00,EUR,2026-10-01,2026-10-31,open,,\n\
+             Acme Ltd,ar@acme.example,INV-2,50.00,EUR,2026-10-01,2026-11-30,scheduled,,\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        store.import_payables(&rows).unwrap();
+        let inbox = store.folder("INBOX").unwrap().id;
+        store
+            .store_message(inbox, &chaser(1, "[\"inv 0001\"]", "120.00", ""))
+            .unwrap();
+        store
+            .store_message(inbox, &chaser(2, "[\"INV-1\",\"INV-2\"]", "150.00", ""))
+            .unwrap();
+        store
+            .store_message(inbox, &chaser(3, "[\"INV-1\"]", "100.00", "\\Answered"))
+            .unwrap();
+        store
+            .store_message(inbox, &chaser(4, "[\"X-9\"]", "1.00", ""))
+            .unwrap();
+        let open = store.open_chasers().unwrap();
+        assert_eq!(open.len(), 3, "the answered one is not open");
+        let dec = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(open[0].claimed, Some((dec("120.00"), "EUR".into())));
+        assert_eq!(open[0].recorded, Some((dec("100.00"), "EUR".into())));
+        assert_eq!(open[1].recorded, Some((dec("150.00"), "EUR".into())));
+        assert_eq!(
+            open[1].payable_status,
+            vec![Status::Open, Status::Scheduled]
+        );
+        assert_eq!(open[2].recorded, None, "an unknown invoice has no record");
+        let until = NaiveDate::from_ymd_opt(2026, 11, 7).unwrap();
+        let due: Vec<String> = store
+            .due_payables(until)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.invoice_number)
+            .collect();
+        assert_eq!(
+            due,
+            vec!["INV-1"],
+            "the scheduled one is not due to be paid"
+        );
+    }
+}

@@ -339,8 +339,18 @@ pub(super) fn import_rows(
     merge: bool,
 ) -> Result<ImportReport, StoreError> {
     let mut report = ImportReport::default();
+    // A file has many rows per vendor: look each vendor up once.
+    let mut vendors: std::collections::HashMap<(String, String), i64> = Default::default();
     for p in rows {
-        let vendor = vendor_id(tx, p)?;
+        let known = (p.vendor.clone(), p.vendor_email.to_lowercase());
+        let vendor = match vendors.get(&known) {
+            Some(&id) => id,
+            None => {
+                let id = vendor_id(tx, p)?;
+                vendors.insert(known, id);
+                id
+            }
+        };
         let key = normalise_invoice(&p.invoice_number);
         let mut values = StoredRow::of(p);
         let existing: Option<(i64, StoredRow)> = tx
@@ -375,7 +385,7 @@ pub(super) fn import_rows(
                 .execute(params![vendor, values.number, key, values.amount.to_string(), values.currency, values.issue, values.due, values.status, values.scheduled, values.paid, values.reference],
                 )?;
                 super::events::insert(
-                    &tx,
+                    tx,
                     "user",
                     "payable_added",
                     None,
@@ -405,7 +415,7 @@ pub(super) fn import_rows(
                     .execute(params![id, values.number, values.amount.to_string(), values.currency, values.issue, values.due, values.status, values.scheduled, values.paid, values.reference],
                     )?;
                     super::events::insert(
-                        &tx,
+                        tx,
                         "user",
                         "payable_changed",
                         None,

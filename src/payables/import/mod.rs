@@ -107,7 +107,10 @@ pub fn detect(bytes: &[u8], opts: &Options) -> Result<Format, CsvError> {
     if first_cell == "EXTF" || first_cell == "DTVF" {
         return Ok(Format::Datev);
     }
-    let lines = text::records(&text, text::sniff_delimiter(&text))?;
+    // The header is in the first lines: reading the whole file twice would cost as much as
+    // the import itself.
+    let head: String = text.split_inclusive('\n').take(40).collect();
+    let lines = text::records(&head, text::sniff_delimiter(&head))?;
     let keys =
         |l: &text::Line| -> Vec<String> { l.cells.iter().map(|c| text::header_key(c)).collect() };
     if let Some(l) = lines.first() {

@@ -355,27 +355,17 @@ fn name_key(name: &str) -> String {
         .join(" ")
 }
 
-/// The invoice keys a remittance text may name: every word, and every two adjacent words
-/// ("RE 2026-117"), compared as payables compare invoice numbers.
-fn remittance_keys(lines: &[String]) -> Vec<String> {
-    let mut keys = Vec::new();
-    for line in lines {
-        let words: Vec<&str> = line
-            .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '+' | '(' | ')'))
-            .map(|w| w.trim_matches(|c: char| c == '.' || c == ':' || c == '/'))
-            .filter(|w| !w.is_empty())
-            .collect();
-        for (i, w) in words.iter().enumerate() {
-            keys.push(normalise_invoice(w));
-            if let Some(next) = words.get(i + 1) {
-                keys.push(normalise_invoice(&format!("{w}{next}")));
-            }
-        }
-    }
-    keys.retain(|k| k.len() >= 2);
-    keys.sort();
-    keys.dedup();
-    keys
+/// The words of a remittance text, each line apart.
+fn remittance_words(lines: &[String]) -> Vec<Vec<&str>> {
+    lines
+        .iter()
+        .map(|line| {
+            line.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '+' | '(' | ')'))
+                .map(|w| w.trim_matches(|c: char| c == '.' || c == ':' || c == '/'))
+                .filter(|w| !w.is_empty())
+                .collect()
+        })
+        .collect()
 }
 
 /// Our open payables and what we know of their vendors, indexed for matching payments.
@@ -418,18 +408,38 @@ impl<'a> Matcher<'a> {
     /// payments of the same import.
     pub fn outcome(&self, tx: &Transaction, taken: &[usize]) -> Outcome {
         let mut named: Vec<usize> = Vec::new();
-        for key in remittance_keys(&tx.remittance) {
-            if let Some(hits) = self.by_invoice.get(&key) {
-                // Several vendors may use one number: the creditor decides.
-                let pick: Vec<usize> = if hits.len() > 1 {
-                    hits.iter()
-                        .copied()
-                        .filter(|&i| self.creditor_is(tx, &self.open[i]))
-                        .collect()
-                } else {
-                    hits.clone()
-                };
-                named.extend(pick.into_iter().filter(|i| !taken.contains(i)));
+        let add = |hits: &Vec<usize>, named: &mut Vec<usize>| {
+            // Several vendors may use one number: the creditor decides.
+            let pick: Vec<usize> = if hits.len() > 1 {
+                hits.iter()
+                    .copied()
+                    .filter(|&i| self.creditor_is(tx, &self.open[i]))
+                    .collect()
+            } else {
+                hits.clone()
+            };
+            named.extend(pick.into_iter().filter(|i| !taken.contains(i)));
+        };
+        // Invoice numbers compared as payables compare them; two adjacent words read as one
+        // number ("RE 2026/117", "Inv 123") win over either word alone.
+        for words in remittance_words(&tx.remittance) {
+            let mut used = vec![false; words.len()];
+            for i in 0..words.len().saturating_sub(1) {
+                let key = normalise_invoice(&format!("{}{}", words[i], words[i + 1]));
+                if let Some(hits) = self.by_invoice.get(&key) {
+                    add(hits, &mut named);
+                    used[i] = true;
+                    used[i + 1] = true;
+                }
+            }
+            for (i, w) in words.iter().enumerate() {
+                let key = normalise_invoice(w);
+                if used[i] || key.len() < 2 {
+                    continue;
+                }
+                if let Some(hits) = self.by_invoice.get(&key) {
+                    add(hits, &mut named);
+                }
             }
         }
         named.sort();
@@ -476,6 +486,128 @@ impl<'a> Matcher<'a> {
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payable(vendor: &str, invoice: &str, amount: &str) -> Payable {
+        let day = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        Payable {
+            vendor: vendor.into(),
+            vendor_email: String::new(),
+            invoice_number: invoice.into(),
+            amount: amount.parse().unwrap(),
+            currency: "EUR".into(),
+            issue_date: day,
+            due_date: day,
+            status: super::super::Status::Open,
+            paid_on: None,
+            reference: None,
+            scheduled_on: None,
+        }
+    }
+
+    fn tx(
+        amount: &str,
+        creditor: Option<&str>,
+        iban: Option<&str>,
+        remittance: &[&str],
+    ) -> Transaction {
+        Transaction {
+            key: "k".into(),
+            amount: amount.parse().unwrap(),
+            currency: "EUR".into(),
+            end_to_end: None,
+            creditor: creditor.map(str::to_string),
+            creditor_iban: iban.map(str::to_string),
+            remittance: remittance.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn names_as_banks_write_them() {
+        assert_eq!(
+            name_key("BUEROBEDARF KOEHLER"),
+            name_key("Bürobedarf Köhler e.K.")
+        );
+        assert_eq!(
+            name_key("Mueller und Soehne KG"),
+            name_key("Müller & Söhne KG")
+        );
+        assert_eq!(
+            name_key("VAN DIJK INSTALLATIE BV"),
+            name_key("Van Dijk Installatie B.V.")
+        );
+        assert_ne!(name_key("Acme Ltd"), name_key("Acne Ltd"));
+    }
+
+    #[test]
+    fn payments_match_by_number_then_by_amount_and_creditor() {
+        let open = [
+            payable("Acme Ltd", "INV-00123", "100.00"),
+            payable("Acme Ltd", "INV-00124", "250.00"),
+            payable("Brennan Inc", "123", "100.00"),
+            payable("Brennan Inc", "B-9", "40.00"),
+            payable("Brennan Inc", "B-10", "40.00"),
+        ];
+        let m = Matcher::new(
+            &open,
+            [("Acme Ltd".to_string(), "GB29NWBK60161331926819".to_string())],
+        );
+        // Numbers as payables compare them; two invoices in one payment.
+        assert_eq!(
+            m.outcome(&tx("350.00", None, None, &["Inv 123 and INV 124"]), &[]),
+            Outcome::Pays(vec![0, 1], MatchedBy::InvoiceNumber)
+        );
+        // "123" is both Acme's INV-00123 (no: INV123) and Brennan's 123: the key decides.
+        assert_eq!(
+            m.outcome(
+                &tx("100.00", Some("BRENNAN INC"), None, &["invoice 123"]),
+                &[]
+            ),
+            Outcome::Pays(vec![2], MatchedBy::InvoiceNumber)
+        );
+        // No number: the amount and the creditor's IBAN.
+        assert_eq!(
+            m.outcome(
+                &tx(
+                    "250.00",
+                    Some("ACME"),
+                    Some("GB29NWBK60161331926819"),
+                    &["thanks"]
+                ),
+                &[]
+            ),
+            Outcome::Pays(vec![1], MatchedBy::AmountAndCreditor)
+        );
+        // Two candidates of the same amount: not guessed.
+        assert!(
+            matches!(m.outcome(&tx("40.00", Some("Brennan"), None, &[]), &[]), Outcome::Unmatched(w) if w.contains("B-9, B-10"))
+        );
+        // Paid already in this import.
+        assert!(matches!(
+            m.outcome(&tx("100.00", Some("Brennan Inc"), None, &["123"]), &[2]),
+            Outcome::Unmatched(_)
+        ));
+        // A number with the wrong amount is a part payment, left to the clerk.
+        assert!(
+            matches!(m.outcome(&tx("60.00", None, None, &["INV-00123"]), &[]), Outcome::Unmatched(w) if w.contains("part payment"))
+        );
+    }
+
+    #[test]
+    fn hostile_xml_is_an_error_not_a_panic() {
+        for bad in [
+            &b"<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy=\"EUR\">1</Amt>"[..],
+            b"\xff\xfe",
+            b"",
+            b"<a>&bogus;</a>",
+        ] {
+            assert!(parse(bad).is_err());
         }
     }
 }
