@@ -17,6 +17,7 @@ pub use chases::PriorChase;
 pub use events::{Event, EventFilter};
 pub use listing::{
     AgingAmount, Dashboard, Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary,
+    DUE_WINDOW_DAYS,
 };
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};
 pub use outbox::{NewReply, OutboxEntry, OutboxState};
