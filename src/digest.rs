@@ -95,11 +95,7 @@ fn body(due: &[Payable], today: NaiveDate, until: NaiveDate) -> String {
         due.len()
     );
     for p in due {
-        let when = match (p.due_date - today).num_days() {
-            d if d < 0 => format!("{} days overdue", -d),
-            0 => "due today".to_string(),
-            d => format!("due in {d} days"),
-        };
+        let when = crate::payables::due_words(p.due_date, today);
         let _ = writeln!(
             b,
             "  {}  {:<28} {:<20} {:>12} {}  {when}",

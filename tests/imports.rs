@@ -482,7 +482,7 @@ fn payables_due_lists_what_falls_due_and_is_not_scheduled() {
         "{out}"
     );
     assert!(
-        out.contains("AL-2026-0093") && out.contains("due in 1 days"),
+        out.contains("AL-2026-0093") && out.contains("due tomorrow"),
         "{out}"
     );
     assert!(!out.contains("2026-4471"), "due on 11-07, outside: {out}");

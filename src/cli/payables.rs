@@ -149,13 +149,7 @@ pub fn run(cli: &Cli, args: &PayablesArgs) -> anyhow::Result<ExitCode> {
             let due = store.due_payables(today + chrono::Days::new(u64::from(*within)))?;
             let mut out = std::io::stdout().lock();
             for p in &due {
-                let when = if p.due_date < today {
-                    format!("{} days overdue", (today - p.due_date).num_days())
-                } else if p.due_date == today {
-                    "due today".to_string()
-                } else {
-                    format!("due in {} days", (p.due_date - today).num_days())
-                };
+                let when = crate::payables::due_words(p.due_date, today);
                 writeln!(
                     out,
                     "{}  {:<28} {:<20} {:>12} {}  {when}",

@@ -65,6 +65,17 @@ pub struct Payable {
     pub scheduled_on: Option<NaiveDate>,
 }
 
+/// How far a due date is from `today`, in words ("3 days overdue", "due today").
+pub fn due_words(due: NaiveDate, today: NaiveDate) -> String {
+    match (due - today).num_days() {
+        -1 => "1 day overdue".to_string(),
+        d if d < 0 => format!("{} days overdue", -d),
+        0 => "due today".to_string(),
+        1 => "due tomorrow".to_string(),
+        d => format!("due in {d} days"),
+    }
+}
+
 /// The contract's header, in order; `scheduled_on` may follow.
 pub const CSV_HEADER: [&str; 10] = [
     "vendor",
