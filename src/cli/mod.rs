@@ -4,6 +4,7 @@
 mod bank;
 mod classify;
 mod config_cmd;
+mod corrections;
 mod csv_files;
 mod log;
 mod payables;
@@ -57,6 +58,8 @@ pub enum Command {
     Templates(templates::TemplatesArgs),
     /// The record of every message, decision and reply (by vendor, invoice, date; CSV).
     Log(log::LogArgs),
+    /// What duebox learnt from your corrections: list, forget.
+    Corrections(corrections::CorrectionsArgs),
     /// The terminal UI on a built-in demo mailbox (no server, no config; nothing is sent).
     Demo,
 }
@@ -77,6 +80,7 @@ pub fn run() -> ExitCode {
         Some(Command::Outbox(args)) => reply::run_outbox(&cli, args),
         Some(Command::Templates(args)) => templates::run(&cli, args),
         Some(Command::Log(args)) => log::run(&cli, args),
+        Some(Command::Corrections(args)) => corrections::run(&cli, args),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 //! written by a newer duebox is refused rather than damaged. No network or terminal code here.
 
 mod chases;
+mod corrections;
 mod events;
 pub mod exports;
 mod listing;
@@ -14,6 +15,7 @@ pub mod statements;
 mod vendors;
 
 pub use chases::PriorChase;
+pub use corrections::{Correction, CorrectionSource, MessageShape};
 pub use events::{Event, EventFilter};
 pub use listing::{
     AgingAmount, Dashboard, Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary,
