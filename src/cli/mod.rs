@@ -7,6 +7,7 @@ mod config_cmd;
 mod corrections;
 mod csv_files;
 mod log;
+mod login;
 mod payables;
 mod reply;
 mod sync;
@@ -50,6 +51,8 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// Check the config file and the mailbox login.
     Config(config_cmd::ConfigArgs),
+    /// Sign in to Microsoft 365 / Outlook.com or Google ([oauth2] in the config).
+    Login(login::LoginArgs),
     /// Answer a stored message with a template: rendered, sent once over SMTP, recorded.
     Reply(reply::ReplyArgs),
     /// The replies sent and waiting: list, show, retry a failed one, resolve an interrupted one.
@@ -76,6 +79,7 @@ pub fn run() -> ExitCode {
         Some(Command::Bank(args)) => bank::run(&cli, args),
         Some(Command::Sync(args)) => sync::run(&cli, args),
         Some(Command::Config(args)) => config_cmd::run(&cli, args),
+        Some(Command::Login(args)) => login::run(&cli, args),
         Some(Command::Reply(args)) => reply::run(&cli, args),
         Some(Command::Outbox(args)) => reply::run_outbox(&cli, args),
         Some(Command::Templates(args)) => templates::run(&cli, args),
