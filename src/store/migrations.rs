@@ -196,6 +196,25 @@ const STEPS: &[&str] = &[
     r"
     ALTER TABLE folders ADD COLUMN server_name TEXT;
     ",
+    // 7: every bank transaction imported (so a statement imported twice changes
+    // nothing) and the payable it paid; found again by end-to-end id when a pain.002 says
+    // the bank rejected it.
+    r"
+    CREATE TABLE bank_transactions (
+        tx_key TEXT PRIMARY KEY,
+        statement TEXT NOT NULL,
+        booked_on TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        bank_reference TEXT,
+        end_to_end TEXT,
+        creditor TEXT,
+        payable_id INTEGER REFERENCES payables(id) ON DELETE SET NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('paid', 'unmatched', 'incoming', 'rejected')),
+        imported_at TEXT NOT NULL
+    );
+    CREATE INDEX bank_transactions_e2e ON bank_transactions(end_to_end);
+    ",
 ];
 
 /// Recomputes every payable's comparable invoice number.

@@ -5,11 +5,13 @@
 mod chases;
 mod corrections;
 mod events;
+pub mod exports;
 mod listing;
 mod messages;
 mod migrations;
 mod outbox;
 pub mod payables;
+pub mod statements;
 mod vendors;
 
 pub use chases::PriorChase;
@@ -17,6 +19,7 @@ pub use corrections::{Correction, CorrectionSource, MessageShape};
 pub use events::{Event, EventFilter};
 pub use listing::{
     AgingAmount, Dashboard, Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary,
+    DUE_WINDOW_DAYS,
 };
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};
 pub use outbox::{NewReply, OutboxEntry, OutboxState};
