@@ -57,6 +57,8 @@ struct JsonVerdict<'a> {
     vendor: Option<&'a str>,
     risk: Vec<&'static str>,
     reasons: &'a [String],
+    /// ISO 639-1 code of the message's new text (an addition the contract lists).
+    language: Option<&'static str>,
     #[serde(rename = "match")]
     matched: Option<JsonMatch>,
 }
@@ -245,6 +247,7 @@ fn json_verdict<'a>(
         vendor: c.vendor.as_deref(),
         risk: c.risk.iter().map(|r| r.as_str()).collect(),
         reasons: &c.reasons,
+        language: c.lang.map(|l| l.code()),
         matched: found.map(|m| json_match(m, prior)),
     }
 }
