@@ -116,8 +116,8 @@ pub const STRUCTURAL: &[(&str, &str)] = &[
     ("att_statement", "an attachment named as a statement"),
     ("payment_details", "gives payment details (IBAN, account number)"),
     ("bank_reassure", "says its bank details have not changed"),
+    ("bank_wording", "wording about new bank details"),
     ("known_vendor", "a known vendor writes"),
-    ("cites_open", "cites an invoice we have open"),
     ("cites_overdue", "cites an invoice we have overdue"),
     ("cites_paid", "cites an invoice we have paid"),
     ("html", "written in HTML"),
@@ -150,6 +150,29 @@ pub fn structural(name: &str) -> usize {
         .iter()
         .position(|(n, _)| *n == name)
         .unwrap_or_else(|| panic!("no structural feature {name}"))
+}
+
+/// Whether feature `f` may carry weight in the bank-change head: bank wording and the facts
+/// around it, never the wording of stages (a bank-change request comes at any stage).
+pub fn bank_relevant(f: usize) -> bool {
+    let name = NAMES[f].as_str();
+    name.contains(".bank.")
+        || name.contains(":bank")
+        || [
+            "s:bias",
+            "s:payment_details",
+            "s:bank_reassure",
+            "s:bank_wording",
+            "s:known_vendor",
+            "s:reply",
+            "s:forward",
+            "s:quoted",
+            "s:html",
+            "s:own_domain",
+            "s:bulk",
+            "s:auto_header",
+        ]
+        .contains(&name)
 }
 
 /// What a feature stands for, in words, with the hit that fired it when it is wording.
@@ -350,6 +373,14 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
         PAYMENT_DETAILS_RE.is_match(prefix(&split.new, 16 * 1024)),
     );
     fact(
+        "bank_wording",
+        hits.iter().any(|(z, h)| {
+            h.signal == Signal::BankChange
+                && h.strong
+                && matches!(z, Zone::Subject | Zone::Body | Zone::Attachment)
+        }),
+    );
+    fact(
         "bank_reassure",
         super::risk::reassures_about_bank(&split.new),
     );
@@ -365,7 +396,8 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
                 .iter()
                 .filter_map(|n| ledger.invoice_state(domain, n, reference))
                 .collect();
-            fact("cites_open", states.contains(&InvoiceState::Open));
+            // An invoice we hold as open and not yet due says little: new invoices cite
+            // those as much as polite reminders do.
             fact("cites_overdue", states.contains(&InvoiceState::Overdue));
             fact("cites_paid", states.contains(&InvoiceState::Paid));
         }

@@ -188,10 +188,18 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
         let texts = [new_text, subject, quoted, attachment];
         amount = extract::amount(&texts);
         due_date = extract::due_date(&texts, ev.order, reference, picked == Stage::Statement);
+        let overdue_on_record = ev.has(features::structural("cites_overdue"));
         stage = Some(match (picked, due_date) {
             (Stage::Reminder, Some(due)) if due < reference => {
                 reasons.push(format!(
                     "due date {due} had passed when it was sent ({reference})"
+                ));
+                Stage::Overdue
+            }
+            // Our records' due date decides when the message gives none.
+            (Stage::Reminder, None) if overdue_on_record => {
+                reasons.push(format!(
+                    "our records show the invoice was already past due when it was sent ({reference})"
                 ));
                 Stage::Overdue
             }
@@ -200,10 +208,10 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
     }
 
     let mut risks = Vec::new();
-    // A vendor warning its customers about fake "new bank details" letters uses the same
-    // words; the comparison with the known IBAN (with --db) still catches a fraudster who
-    // borrows the reassurance.
-    if own.is_none() && scores.bank >= 0.5 && !risk::reassures_about_bank(new_text) {
+    // A vendor warning about fake "new bank details" letters uses the same words as the
+    // fraud: the reassurance is a feature the head weighs, not a veto (a fraudster borrows
+    // it too), and with --db the known IBAN is compared as well.
+    if own.is_none() && scores.bank >= 0.5 {
         risks.push(Risk::BankChange);
         let evidence: Vec<String> = score::bank_contributions(&ev, table)
             .iter()

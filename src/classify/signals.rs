@@ -215,6 +215,7 @@ pub struct Hit {
 // falls back to the much slower NFA simulation (measured: 130 messages/s instead of thousands).
 static SET: LazyLock<RegexSet> = LazyLock::new(|| {
     RegexSetBuilder::new(RULES.iter().map(Rule::source))
+        .size_limit(256 * 1024 * 1024)
         .dfa_size_limit(64 * 1024 * 1024)
         .build()
         .expect("signal rules are valid")

@@ -168,8 +168,12 @@ fn classify_files(
     for path in &args.files {
         let shown = path.display().to_string();
         let verdict = read_input(path).and_then(|raw| -> anyhow::Result<Verdict> {
-            let (msg, mut c) =
-                classify::classify_bytes(&raw, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ledger: &dyn classify::Ledger = match &records {
+                Some((index, _)) => *index,
+                None => &classify::NoLedger,
+            };
+            let (msg, mut c) = classify::classify_bytes_with(&raw, opts, ledger)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let Some((index, store)) = records.as_mut() else {
                 return Ok((c, None, Vec::new()));
             };

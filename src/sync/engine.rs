@@ -219,7 +219,7 @@ struct Prepared {
 }
 
 fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
-    let verdict = classify::classify_bytes(&f.raw, settings.classify);
+    let verdict = classify::classify_bytes_with(&f.raw, settings.classify, settings.index);
     let mut row = NewMessage {
         uid: f.uid,
         flags: f.flags.join(" "),
