@@ -78,7 +78,11 @@ fn norm_invoice(s: &str) -> String {
     let mut digits = String::new();
     let flush = |digits: &mut String, out: &mut String| {
         let trimmed = digits.trim_start_matches('0');
-        out.push_str(if trimmed.is_empty() && !digits.is_empty() { "0" } else { trimmed });
+        out.push_str(if trimmed.is_empty() && !digits.is_empty() {
+            "0"
+        } else {
+            trimmed
+        });
         digits.clear();
     };
     for ch in s.chars().flat_map(char::to_lowercase) {
@@ -282,7 +286,9 @@ fn load_floors() -> Floors {
     let value: toml::Table = toml::from_str(&text).expect("floors.toml is valid TOML");
     let mut floors = Floors::new();
     for (section, table) in value {
-        let Some(table) = table.as_table() else { continue };
+        let Some(table) = table.as_table() else {
+            continue;
+        };
         if section == "lang" {
             for (lang, t) in table {
                 let entry = floors.entry(lang.clone()).or_default();
@@ -301,13 +307,22 @@ fn load_floors() -> Floors {
 }
 
 /// Checks one row against its floors; `bank_false` is a ceiling, every other key a floor.
-fn check(name: &str, f: &Figures, floors: Option<&BTreeMap<String, f64>>, failures: &mut Vec<String>) {
+fn check(
+    name: &str,
+    f: &Figures,
+    floors: Option<&BTreeMap<String, f64>>,
+    failures: &mut Vec<String>,
+) {
     for (key, limit) in floors.into_iter().flatten() {
         let Some(value) = f.get(key) else {
             failures.push(format!("floors.toml: unknown figure {key} for {name}"));
             continue;
         };
-        let bad = if key == "bank_false" { value > *limit + 1e-9 } else { value + 1e-9 < *limit };
+        let bad = if key == "bank_false" {
+            value > *limit + 1e-9
+        } else {
+            value + 1e-9 < *limit
+        };
         if bad {
             failures.push(format!("{name}: {key} = {value:.3}, floor {limit:.3}"));
         }
@@ -317,7 +332,11 @@ fn check(name: &str, f: &Figures, floors: Option<&BTreeMap<String, f64>>, failur
 #[test]
 fn world_corpus_dev_split_meets_its_floors() {
     let labels = load_labels();
-    assert!(labels.len() >= 300, "the world corpus has only {} messages", labels.len());
+    assert!(
+        labels.len() >= 300,
+        "the world corpus has only {} messages",
+        labels.len()
+    );
     let dir = tempfile::tempdir().unwrap();
     import(dir.path());
     // Dev first: its figures are what counts. Train then goes through the same database
@@ -331,7 +350,9 @@ fn world_corpus_dev_split_meets_its_floors() {
     let mut all = Figures::default();
     let mut misses = Vec::new();
     for l in &dev {
-        let v = got_dev.get(&l.path).unwrap_or_else(|| panic!("no verdict for {}", l.path));
+        let v = got_dev
+            .get(&l.path)
+            .unwrap_or_else(|| panic!("no verdict for {}", l.path));
         let entry = by_lang.entry(l.language.as_str()).or_default();
         score(&mut entry.0, l, v);
         entry.1 += 1;
@@ -344,7 +365,9 @@ fn world_corpus_dev_split_meets_its_floors() {
     }
     let mut train_fig = Figures::default();
     for l in &train {
-        let v = got_train.get(&l.path).unwrap_or_else(|| panic!("no verdict for {}", l.path));
+        let v = got_train
+            .get(&l.path)
+            .unwrap_or_else(|| panic!("no verdict for {}", l.path));
         score(&mut train_fig, l, v);
     }
 
@@ -361,7 +384,10 @@ fn world_corpus_dev_split_meets_its_floors() {
         println!("{}", f.row(lang, *n));
     }
     println!("{}", all.row("ALL dev", dev.len()));
-    println!("{}  (train split, for comparison only)", train_fig.row("train", train.len()));
+    println!(
+        "{}  (train split, for comparison only)",
+        train_fig.row("train", train.len())
+    );
     println!("\nkind misses on dev ({}):", misses.len());
     for m in misses.iter().take(40) {
         println!("  {m}");
@@ -384,6 +410,9 @@ fn world_corpus_dev_split_meets_its_floors() {
 fn invoice_numbers_compare_as_ap_systems_do() {
     assert_eq!(norm_invoice("INV-00123"), norm_invoice("inv 123"));
     assert_eq!(norm_invoice("FT 2026/1234"), norm_invoice("ft2026-1234"));
-    assert_ne!(norm_invoice("FV/2026/10/123"), norm_invoice("FV/2026/10/124"));
+    assert_ne!(
+        norm_invoice("FV/2026/10/123"),
+        norm_invoice("FV/2026/10/124")
+    );
     assert_ne!(norm_invoice("NF-e 001234"), norm_invoice("001234"));
 }

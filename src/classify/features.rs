@@ -310,15 +310,17 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
         }
     }
     let texts = [z.body.as_str(), subject];
-    let amount = extract::amount(&texts);
     let sender_domain = msg.from.as_ref().and_then(crate::mail::Address::domain);
+    let lang_code = lang.unwrap_or(Lang::En).code();
+    let locale = extract::Locale::new(lang_code, sender_domain.as_deref(), &split.new);
+    let amount = extract::amount_in(&texts, &locale);
     let order = super::day_order(
         lang.unwrap_or(Lang::En),
         sender_domain.as_deref(),
         amount.as_ref(),
         &msg.body,
     );
-    let due_date = extract::due_date(&texts, order, reference, false);
+    let due_date = extract::due_date_in(&texts, order, reference, false, &locale);
     fact("invoice_no", !invoices.is_empty());
     fact("invoice_no_subject", subject_invoice);
     fact("amount", amount.is_some());

@@ -186,8 +186,16 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
             _ => Stage::Reminder,
         };
         let texts = [new_text, subject, quoted, attachment];
-        amount = extract::amount(&texts);
-        due_date = extract::due_date(&texts, ev.order, reference, picked == Stage::Statement);
+        let lang_code = ev.lang.unwrap_or(Lang::En).code();
+        let locale = extract::Locale::new(lang_code, sender_domain.as_deref(), new_text);
+        amount = extract::amount_in(&texts, &locale);
+        due_date = extract::due_date_in(
+            &texts,
+            ev.order,
+            reference,
+            picked == Stage::Statement,
+            &locale,
+        );
         let overdue_on_record = ev.has(features::structural("cites_overdue"));
         stage = Some(match (picked, due_date) {
             (Stage::Reminder, Some(due)) if due < reference => {
@@ -303,45 +311,12 @@ fn push_unique(list: &mut Vec<String>, id: String) {
     }
 }
 
-/// Whether 10/01/2026 means 10 January or October 1: the language first, then where the
-/// sender is, then the currency, then any unambiguous date in the text.
-pub(crate) fn day_order(lang: Lang, domain: Option<&str>, amount: Option<&Money>, body: &str) -> DayOrder {
-    if lang != Lang::En {
-        return DayOrder::DayFirst;
-    }
-    if let Some(order) = revealed_order(body) {
-        return order;
-    }
-    let tld = domain.and_then(|d| d.rsplit('.').next()).unwrap_or("");
-    match tld {
-        "us" => DayOrder::MonthFirst,
-        "com" | "net" | "org" | "io" | "co" | "biz" | "" => {
-            if amount.is_none_or(|m| m.currency == "USD") {
-                DayOrder::MonthFirst
-            } else {
-                DayOrder::DayFirst
-            }
-        }
-        _ => DayOrder::DayFirst,
-    }
-}
-
-/// A slash date with a part above 12 shows which convention the writer uses.
-fn revealed_order(body: &str) -> Option<DayOrder> {
-    use regex::Regex;
-    use std::sync::LazyLock;
-    static SLASH_RE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?-u:\b)(\d{1,2})/(\d{1,2})/\d{2,4}(?-u:\b)").expect("valid regex")
-    });
-    for c in SLASH_RE.captures_iter(features::prefix(body, features::MAX_TEXT)) {
-        let a: u32 = c[1].parse().ok()?;
-        let b: u32 = c[2].parse().ok()?;
-        if a > 12 && b <= 12 {
-            return Some(DayOrder::DayFirst);
-        }
-        if b > 12 && a <= 12 {
-            return Some(DayOrder::MonthFirst);
-        }
-    }
-    None
+/// Whether 10/01/2026 means 10 January or October 1 (see [`extract::day_order`]).
+pub(crate) fn day_order(
+    lang: Lang,
+    domain: Option<&str>,
+    amount: Option<&Money>,
+    body: &str,
+) -> DayOrder {
+    extract::day_order(lang.code(), domain, amount, body)
 }
