@@ -196,18 +196,10 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
             picked == Stage::Statement,
             &locale,
         );
-        let overdue_on_record = ev.has(features::structural("cites_overdue"));
         stage = Some(match (picked, due_date) {
             (Stage::Reminder, Some(due)) if due < reference => {
                 reasons.push(format!(
                     "due date {due} had passed when it was sent ({reference})"
-                ));
-                Stage::Overdue
-            }
-            // Our records' due date decides when the message gives none.
-            (Stage::Reminder, None) if overdue_on_record => {
-                reasons.push(format!(
-                    "our records show the invoice was already past due when it was sent ({reference})"
                 ));
                 Stage::Overdue
             }
