@@ -278,6 +278,11 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
         }
     };
     scan(Zone::Subject, subject);
+    // A body with no readable word (broken encoding, only an attachment) says nothing: the
+    // subject is then all the message says, and counts as its body too.
+    if readable_words(&z.body) == 0 {
+        scan(Zone::Body, subject);
+    }
     scan(Zone::Body, &z.body);
     scan(Zone::Footer, &z.footer);
     scan(Zone::Quoted, &split.quoted);
@@ -422,6 +427,20 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
 }
 
 use super::lang;
+
+/// Words a person could read: not base64, not MIME boundaries.
+fn readable_words(text: &str) -> usize {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .flat_map(str::split_whitespace)
+        .filter(|w| !w.starts_with("--"))
+        .filter(|w| {
+            let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+            let n = w.chars().count();
+            (2..=30).contains(&n) && letters * 10 >= n * 6
+        })
+        .count()
+}
 
 /// The head and the tail of a long text, or all of a short one.
 fn wording(text: &str) -> std::borrow::Cow<'_, str> {

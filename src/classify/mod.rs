@@ -208,10 +208,10 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
     }
 
     let mut risks = Vec::new();
-    // A vendor warning about fake "new bank details" letters uses the same words as the
-    // fraud: the reassurance is a feature the head weighs, not a veto (a fraudster borrows
-    // it too), and with --db the known IBAN is compared as well.
-    if own.is_none() && scores.bank >= 0.5 {
+    // A vendor warning its customers about fake "new bank details" letters uses the same
+    // words; the comparison with the known IBAN (with --db) still catches a fraudster who
+    // borrows the reassurance.
+    if own.is_none() && scores.bank >= 0.5 && !risk::reassures_about_bank(new_text) {
         risks.push(Risk::BankChange);
         let evidence: Vec<String> = score::bank_contributions(&ev, table)
             .iter()

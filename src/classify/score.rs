@@ -252,3 +252,30 @@ pub fn bank_contributions(ev: &Evidence, table: &Table) -> Vec<(usize, f32)> {
     out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A rule added, removed or moved renames features: the embedded table must be refitted
+    /// (`cargo run --example fit`), or weights would silently land on the wrong evidence.
+    #[test]
+    fn weights_match_the_rules() {
+        let mut stale = Vec::new();
+        for line in EMBEDDED.lines().filter(|l| !l.starts_with('#')) {
+            let name = line.split('\t').next().unwrap_or("");
+            if name != "feature" && !NAMES.iter().any(|n| n == name) {
+                stale.push(name.to_string());
+            }
+        }
+        assert!(stale.is_empty(), "weights.tsv names unknown features {stale:?}: refit");
+        assert!(EMBEDDED.lines().count() > 100, "the table has been fitted");
+    }
+
+    #[test]
+    fn softmax_sums_to_one() {
+        let p = softmax(&[1.0, 2.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0]);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        assert!(p[2] > p[1] && p[1] > p[0]);
+    }
+}

@@ -244,8 +244,14 @@ pub fn scan(original: &str) -> Vec<Hit> {
         let re = &EACH[i];
         let first_valid = re.find_iter(text).find(|m| {
             !rule.negatable || {
-                let start = floor_char_boundary(text, m.start().saturating_sub(30));
-                !NEGATION_RE.is_match(&text[start..m.start()])
+                // A word-start rule's match begins with the character before the word.
+                let lead = m.as_str().len()
+                    - m.as_str()
+                        .trim_start_matches(|c: char| !c.is_alphanumeric())
+                        .len();
+                let begin = m.start() + lead;
+                let start = floor_char_boundary(text, begin.saturating_sub(30));
+                !NEGATION_RE.is_match(&text[start..begin])
             }
         });
         if let Some(m) = first_valid {

@@ -16,12 +16,59 @@ pub const MAX_TEXT: usize = 16 * 1024;
 /// The text of the first pages of `bytes`, or `None` when it is not a readable PDF, too big,
 /// encrypted, or holds no text.
 pub fn text(bytes: &[u8]) -> Option<String> {
-    if bytes.len() > MAX_PDF_BYTES || !bytes.starts_with(b"%PDF-") {
+    if bytes.len() > MAX_PDF_BYTES || !bytes.starts_with(b"%PDF-") || too_deep(bytes) {
         return None;
     }
     // lopdf is not written for hostile input; a panic there is a file we cannot read.
     let result = catch_unwind(AssertUnwindSafe(|| extract(bytes)));
     result.ok().flatten()
+}
+
+/// Real PDFs nest arrays and dictionaries a few levels; the parser recurses once per level,
+/// and a stack overflow aborts the process (no unwind to catch), so deep nesting is refused
+/// before parsing. Stream contents (compressed binary) are skipped; brackets in strings are
+/// counted, which can only refuse a file, never let a deep one through.
+const MAX_DEPTH: i64 = 64;
+
+fn too_deep(bytes: &[u8]) -> bool {
+    let finder = memchr::memmem::Finder::new(b"endstream");
+    let mut depth: i64 = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        if rest.starts_with(b"stream") && !bytes[..i].ends_with(b"end") {
+            match finder.find(rest) {
+                Some(at) => {
+                    i += at + b"endstream".len();
+                    continue;
+                }
+                None => return false,
+            }
+        }
+        match rest {
+            [b'<', b'<', ..] => {
+                depth += 1;
+                i += 2;
+            }
+            [b'>', b'>', ..] => {
+                depth -= 1;
+                i += 2;
+            }
+            [b'[', ..] => {
+                depth += 1;
+                i += 1;
+            }
+            [b']', ..] => {
+                depth -= 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+        if depth > MAX_DEPTH {
+            return true;
+        }
+    }
+    false
 }
 
 fn extract(bytes: &[u8]) -> Option<String> {
@@ -110,5 +157,12 @@ pub(crate) mod tests {
         let mut g = b"%PDF-1.4\n".to_vec();
         g.extend(garbage);
         let _ = text(&g);
+        // Deep nesting would overflow the parser's stack, which no unwind catches.
+        let mut deep = b"%PDF-1.4\n1 0 obj\n".to_vec();
+        deep.extend(std::iter::repeat_n(b'[', 200_000));
+        assert_eq!(text(&deep), None);
+        let mut dicts = b"%PDF-1.4\n1 0 obj\n".to_vec();
+        dicts.extend(std::iter::repeat_n(b"<<", 100_000).flatten());
+        assert_eq!(text(&dicts), None);
     }
 }
