@@ -87,7 +87,11 @@ impl CsvLedger {
             if cells.len() < 8 {
                 continue;
             }
-            let domain = cells[1].rsplit('@').next().unwrap_or("").to_ascii_lowercase();
+            let domain = cells[1]
+                .rsplit('@')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
             let Ok(due) = NaiveDate::parse_from_str(cells[6], "%Y-%m-%d") else {
                 continue;
             };
@@ -130,15 +134,44 @@ fn class_of(kind: &str, stage: Option<&str>, hint: &str) -> Class {
     let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
     if has(&["own", "outbound"]) {
         Class::Own
-    } else if has(&["auto", "ooo", "out-of-office", "out_of_office", "bounce", "absence"]) {
+    } else if has(&[
+        "auto",
+        "ooo",
+        "out-of-office",
+        "out_of_office",
+        "bounce",
+        "absence",
+    ]) {
         Class::AutoReply
-    } else if has(&["receipt", "remittance", "paid", "settled", "zahlungseingang", "payment_confirmation", "payment-confirmation"]) {
+    } else if has(&[
+        "receipt",
+        "remittance",
+        "paid",
+        "settled",
+        "zahlungseingang",
+        "payment_confirmation",
+        "payment-confirmation",
+    ]) {
         Class::Receipt
-    } else if has(&["credit", "quote", "angebot", "pricelist", "offer", "document"]) {
+    } else if has(&[
+        "credit",
+        "quote",
+        "angebot",
+        "pricelist",
+        "offer",
+        "document",
+    ]) {
         Class::Document
     } else if has(&["new-invoice", "new_invoice", "newinvoice", "invoice"]) {
         Class::NewInvoice
-    } else if has(&["newsletter", "marketing", "webinar", "bulk", "product-update", "promo"]) {
+    } else if has(&[
+        "newsletter",
+        "marketing",
+        "webinar",
+        "bulk",
+        "product-update",
+        "promo",
+    ]) {
         Class::Bulk
     } else {
         Class::Other
@@ -170,7 +203,10 @@ fn fixture_folder(dir: &Path, ledger: &dyn Ledger, out: &mut Vec<Example>) {
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            let n = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let n = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             n.starts_with("expected") && n.ends_with(".json")
         })
         .collect();
@@ -280,7 +316,13 @@ fn main() {
         if row.iter().all(|c| c == "0.000" || c == "-0.000") {
             continue;
         }
-        writeln!(out, "{}\t{}", NAMES[f], row.join("\t").replace("-0.000", "0.000")).unwrap();
+        writeln!(
+            out,
+            "{}\t{}",
+            NAMES[f],
+            row.join("\t").replace("-0.000", "0.000")
+        )
+        .unwrap();
     }
     let path = root().join("src/classify/weights.tsv");
     std::fs::write(&path, out).expect("write weights.tsv");

@@ -74,7 +74,10 @@ mod tests {
             ("ÚLTIMO AVISO, Ñ", "último aviso, ñ"),
             ("3 × 4 €", "3 × 4 €"),
             ("ΑΒΓ stays", "ΑΒΓ stays"),
-            ("OSTATECZNE WEZWANIE DO ZAPŁATY", "ostateczne wezwanie do zapłaty"),
+            (
+                "OSTATECZNE WEZWANIE DO ZAPŁATY",
+                "ostateczne wezwanie do zapłaty",
+            ),
             ("UPOMÍNKA – ŘÁDNĚ", "upomínka – řádně"),
             ("SOMAȚIE ȘI ŞTIRI", "somaţie şi ştiri"),
             ("ŐRZÖTT Ű", "őrzött ű"),

@@ -114,7 +114,10 @@ pub const STRUCTURAL: &[(&str, &str)] = &[
     ("att_invoice", "an attachment named as an invoice"),
     ("att_reminder", "an attachment named as a reminder"),
     ("att_statement", "an attachment named as a statement"),
-    ("payment_details", "gives payment details (IBAN, account number)"),
+    (
+        "payment_details",
+        "gives payment details (IBAN, account number)",
+    ),
     ("bank_reassure", "says its bank details have not changed"),
     ("bank_wording", "wording about new bank details"),
     ("known_vendor", "a known vendor writes"),
@@ -363,7 +366,9 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     fact("bounce", msg.is_report);
     fact(
         "own_domain",
-        sender_domain.as_deref().is_some_and(|d| opts.is_own_domain(d)),
+        sender_domain
+            .as_deref()
+            .is_some_and(|d| opts.is_own_domain(d)),
     );
     let att = |re: &Regex| msg.attachments.iter().any(|a| re.is_match(&a.name));
     fact(

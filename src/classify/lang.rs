@@ -209,26 +209,74 @@ mod tests {
     #[test]
     fn detects_each_language() {
         for (text, want) in [
-            ("Please note that your invoice is overdue. Kind regards", Lang::En),
-            ("Sehr geehrte Damen und Herren, die Rechnung ist noch offen.", Lang::De),
-            ("Madame, Monsieur, votre facture n'est pas réglée. Cordialement", Lang::Fr),
-            ("Estimados señores, su factura está pendiente de pago. Saludos", Lang::Es),
-            ("Geachte heer, uw factuur is nog niet betaald. Met vriendelijke groet", Lang::Nl),
-            ("Gentile cliente, la fattura risulta scaduta. Cordiali saluti", Lang::It),
-            ("Prezado cliente, a fatura está em atraso. Atenciosamente", Lang::Pt),
-            ("Szanowni Państwo, faktura nie została opłacona. Z poważaniem", Lang::Pl),
-            ("Hej, fakturan är förfallen och inte betald. Vänliga hälsningar", Lang::Sv),
-            ("Kære kunde, fakturaen er ikke betalt. Med venlig hilsen", Lang::Da),
-            ("Hei, fakturaen er ikke betalt ennå. Med vennlig hilsen", Lang::Nb),
-            ("Hyvä asiakas, lasku on maksamatta. Ystävällisin terveisin", Lang::Fi),
+            (
+                "Please note that your invoice is overdue. Kind regards",
+                Lang::En,
+            ),
+            (
+                "Sehr geehrte Damen und Herren, die Rechnung ist noch offen.",
+                Lang::De,
+            ),
+            (
+                "Madame, Monsieur, votre facture n'est pas réglée. Cordialement",
+                Lang::Fr,
+            ),
+            (
+                "Estimados señores, su factura está pendiente de pago. Saludos",
+                Lang::Es,
+            ),
+            (
+                "Geachte heer, uw factuur is nog niet betaald. Met vriendelijke groet",
+                Lang::Nl,
+            ),
+            (
+                "Gentile cliente, la fattura risulta scaduta. Cordiali saluti",
+                Lang::It,
+            ),
+            (
+                "Prezado cliente, a fatura está em atraso. Atenciosamente",
+                Lang::Pt,
+            ),
+            (
+                "Szanowni Państwo, faktura nie została opłacona. Z poważaniem",
+                Lang::Pl,
+            ),
+            (
+                "Hej, fakturan är förfallen och inte betald. Vänliga hälsningar",
+                Lang::Sv,
+            ),
+            (
+                "Kære kunde, fakturaen er ikke betalt. Med venlig hilsen",
+                Lang::Da,
+            ),
+            (
+                "Hei, fakturaen er ikke betalt ennå. Med vennlig hilsen",
+                Lang::Nb,
+            ),
+            (
+                "Hyvä asiakas, lasku on maksamatta. Ystävällisin terveisin",
+                Lang::Fi,
+            ),
             ("Dobrý den, faktura je po splatnosti. S pozdravem", Lang::Cs),
             ("Dobrý deň, faktúra je po splatnosti. S pozdravom", Lang::Sk),
-            ("Tisztelt Partnerünk, a számla lejárt. Üdvözlettel", Lang::Hu),
-            ("Stimate client, factura nu a fost achitată. Cu stimă", Lang::Ro),
+            (
+                "Tisztelt Partnerünk, a számla lejárt. Üdvözlettel",
+                Lang::Hu,
+            ),
+            (
+                "Stimate client, factura nu a fost achitată. Cu stimă",
+                Lang::Ro,
+            ),
             ("Poštovani, račun nije plaćen. Srdačan pozdrav", Lang::Hr),
             ("Spoštovani, račun ni plačan. Lep pozdrav", Lang::Sl),
-            ("Sayın müşterimiz, faturanız ödenmemiştir. Saygılarımızla", Lang::Tr),
-            ("Benvolgut client, la factura està pendent de pagament. Salutacions", Lang::Ca),
+            (
+                "Sayın müşterimiz, faturanız ödenmemiştir. Saygılarımızla",
+                Lang::Tr,
+            ),
+            (
+                "Benvolgut client, la factura està pendent de pagament. Salutacions",
+                Lang::Ca,
+            ),
             ("請求書のお支払いが確認できておりません。", Lang::Ja),
             ("您的发票已逾期，请尽快付款。", Lang::Zh),
         ] {

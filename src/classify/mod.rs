@@ -17,8 +17,8 @@ use crate::dates::DayOrder;
 use crate::mail::{self, MailError, Message};
 use crate::money::Money;
 use chrono::NaiveDate;
-pub use features::{InvoiceState, Ledger, NoLedger};
 use features::{Evidence, Meaning};
+pub use features::{InvoiceState, Ledger, NoLedger};
 use lang::Lang;
 use risk::Risk;
 use score::Class;
@@ -274,7 +274,10 @@ fn explain(ev: &Evidence, table: &score::Table, winner: Class, loser: Class) -> 
         let line = match ev.meaning(f) {
             Some(Meaning::Wording(zone, h)) => {
                 let key = h.snippet.to_lowercase();
-                if seen.iter().any(|s| s.contains(&key) || key.contains(s.as_str())) {
+                if seen
+                    .iter()
+                    .any(|s| s.contains(&key) || key.contains(s.as_str()))
+                {
                     continue;
                 }
                 seen.push(key);

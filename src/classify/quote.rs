@@ -70,8 +70,20 @@ pub fn split(body: &str) -> Split {
             // "From: x" alone is common in ordinary text; an Outlook block has more headers.
             let lower = line.trim_start().to_lowercase();
             let outlook = [
-                "from", "von", "de", "van", "da", "od", "från", "fra", "lähettäjä", "feladó",
-                "kimden", "差出人", "发件人", "寄件者",
+                "from",
+                "von",
+                "de",
+                "van",
+                "da",
+                "od",
+                "från",
+                "fra",
+                "lähettäjä",
+                "feladó",
+                "kimden",
+                "差出人",
+                "发件人",
+                "寄件者",
             ]
             .iter()
             .any(|p| lower.starts_with(p))

@@ -227,7 +227,12 @@ pub fn softmax(sums: &[f32; N]) -> [f32; N] {
 
 /// How much each active feature pushed `for_class` over `against`, strongest first (only
 /// those that pushed it at all).
-pub fn contributions(ev: &Evidence, table: &Table, for_class: Class, against: Class) -> Vec<(usize, f32)> {
+pub fn contributions(
+    ev: &Evidence,
+    table: &Table,
+    for_class: Class,
+    against: Class,
+) -> Vec<(usize, f32)> {
     let mut out: Vec<(usize, f32)> = ev
         .active
         .iter()
@@ -268,7 +273,10 @@ mod tests {
                 stale.push(name.to_string());
             }
         }
-        assert!(stale.is_empty(), "weights.tsv names unknown features {stale:?}: refit");
+        assert!(
+            stale.is_empty(),
+            "weights.tsv names unknown features {stale:?}: refit"
+        );
         assert!(EMBEDDED.lines().count() > 100, "the table has been fitted");
     }
 

@@ -130,8 +130,14 @@ pub fn parse(raw: &[u8]) -> Result<Message, MailError> {
     let first_id = |name: &str| header(name).and_then(|v| message_ids(&v).into_iter().next());
     let (body, body_source, attachments, attachment_text) = readable_text(&parsed);
     let from = address_header(&parsed, "From").into_iter().next();
-    let sender = from.as_ref().map(|a| a.email.to_ascii_lowercase()).unwrap_or_default();
-    let is_report = parsed.ctype.mimetype.eq_ignore_ascii_case("multipart/report")
+    let sender = from
+        .as_ref()
+        .map(|a| a.email.to_ascii_lowercase())
+        .unwrap_or_default();
+    let is_report = parsed
+        .ctype
+        .mimetype
+        .eq_ignore_ascii_case("multipart/report")
         || sender.starts_with("mailer-daemon@")
         || sender.starts_with("postmaster@");
     Ok(Message {
@@ -272,9 +278,15 @@ fn readable_text(parsed: &ParsedMail<'_>) -> (String, BodySource, Vec<Attachment
             .get("filename")
             .or_else(|| part.ctype.params.get("name"))
             .map(|n| sanitize::one_line(n));
+        // A broken text type ("text/", "text/plain;;;") is still the text a person reads.
+        let texty = mime == "text/plain"
+            || mime == "text/html"
+            || (mime.starts_with("text") && !mime.contains('/'))
+            || mime == "text/"
+            || (mime.starts_with("text/plain") && mime.len() > "text/plain".len());
         let is_attachment = disposition.disposition == mailparse::DispositionType::Attachment
             || filename.is_some()
-            || !(mime == "text/plain" || mime == "text/html");
+            || !texty;
         if is_attachment {
             let is_pdf = mime == "application/pdf"
                 || filename

@@ -76,7 +76,12 @@ fn extract(bytes: &[u8]) -> Option<String> {
     if doc.is_encrypted() {
         return None;
     }
-    let pages: Vec<u32> = doc.get_pages().keys().copied().take(MAX_PAGES as usize).collect();
+    let pages: Vec<u32> = doc
+        .get_pages()
+        .keys()
+        .copied()
+        .take(MAX_PAGES as usize)
+        .collect();
     if pages.is_empty() {
         return None;
     }
@@ -122,7 +127,9 @@ pub(crate) mod tests {
             out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
         }
         let xref = out.len();
-        out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+        out.extend_from_slice(
+            format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+        );
         for off in offsets {
             out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
         }
@@ -146,7 +153,10 @@ pub(crate) mod tests {
     #[test]
     fn hostile_or_oversized_input_gives_no_text() {
         assert_eq!(text(b""), None);
-        assert_eq!(text(b"%PDF-1.7\n1 0 obj << /Length 99999999 >> stream\n"), None);
+        assert_eq!(
+            text(b"%PDF-1.7\n1 0 obj << /Length 99999999 >> stream\n"),
+            None
+        );
         let mut big = b"%PDF-1.4\n".to_vec();
         big.resize(MAX_PDF_BYTES + 1, b' ');
         assert_eq!(text(&big), None);
