@@ -1,5 +1,6 @@
 //! Sending over SMTP with lettre (no async runtime; rustls like the IMAP side): implicit TLS
-//! or STARTTLS, password or XOAUTH2 from the config, a CA file for self-signed servers. The
+//! or STARTTLS, password or XOAUTH2 (a token command, or the `duebox login` sign-in, renewed
+//! once after a refused login) from the config, a CA file for self-signed servers. The
 //! `Transport` trait is the one seam: the demo's outbox and the unit tests use another.
 
 use crate::config::{self, SecretKeys, Security};
@@ -86,12 +87,17 @@ impl SmtpAccount {
             .clone()
             .or_else(|| config.imap.as_ref().map(|i| i.login.clone()))
             .ok_or(SetupError::NoLogin)?;
+        // The `duebox login` sign-in serves SMTP too unless [smtp] names its own secret.
+        let secret = match &config.oauth2 {
+            Some(o) if keys == SecretKeys::default() => crate::imap::account::oauth2(o, &login)?,
+            _ => secret(section, &keys)?,
+        };
         Ok(SmtpAccount {
             host: smtp.host.clone(),
             port: smtp.port(),
             security: smtp.security,
             login,
-            secret: secret(section, &keys)?,
+            secret,
             ca_file: smtp.ca_file.clone(),
             hello: hello.to_string(),
         })
@@ -103,6 +109,11 @@ impl SmtpAccount {
 
     /// A lettre transport for this account.
     pub fn connect(&self) -> Result<Smtp, SendError> {
+        self.connect_with(false)
+    }
+
+    /// `renew`: after the server refused the access token, a new one from the provider.
+    fn connect_with(&self, renew: bool) -> Result<Smtp, SendError> {
         let tls = || -> Result<TlsParameters, SendError> {
             let mut b = TlsParameters::builder(self.host.clone());
             if let Some(path) = &self.ca_file {
@@ -137,6 +148,20 @@ impl SmtpAccount {
                 Credentials::new(self.login.clone(), token.clone()),
                 vec![Mechanism::Xoauth2],
             ),
+            // lettre speaks XOAUTH2 but not OAUTHBEARER (its Mechanism enum is closed), so
+            // SMTP uses XOAUTH2 whatever the server offers; Microsoft and Google take it.
+            Secret::OAuth2(login) => {
+                let token = if renew {
+                    login.refresh()
+                } else {
+                    login.access_token()
+                }
+                .map_err(|e| SendError::Setup(e.to_string()))?;
+                (
+                    Credentials::new(self.login.clone(), token),
+                    vec![Mechanism::Xoauth2],
+                )
+            }
         };
         let transport = SmtpTransport::builder_dangerous(self.host.clone())
             .port(self.port)
@@ -149,6 +174,7 @@ impl SmtpAccount {
         Ok(Smtp {
             transport,
             server: self.server(),
+            renewable: matches!(self.secret, Secret::OAuth2(_)).then(|| Box::new(self.clone())),
         })
     }
 }
@@ -168,11 +194,34 @@ pub enum SetupError {
 pub struct Smtp {
     transport: SmtpTransport,
     server: String,
+    /// The account again when its token can be renewed after a refusal (`duebox login`).
+    renewable: Option<Box<SmtpAccount>>,
+}
+
+impl Smtp {
+    /// After a refused login with a renewable token: the same transport with a new token.
+    /// A refused login means no MAIL FROM was sent, so trying again cannot send twice.
+    fn renewed(&self, e: &SendError) -> Option<Result<Smtp, SendError>> {
+        match (e, &self.renewable) {
+            (SendError::Auth { .. }, Some(account)) => Some(account.connect_with(true)),
+            _ => None,
+        }
+    }
 }
 
 impl Smtp {
     /// Connects, greets, upgrades and logs in, then hangs up: `config check`.
     pub fn check(&self) -> Result<(), SendError> {
+        match self.check_once() {
+            Err(e) => match self.renewed(&e) {
+                Some(again) => again?.check_once(),
+                None => Err(e),
+            },
+            ok => ok,
+        }
+    }
+
+    fn check_once(&self) -> Result<(), SendError> {
         match self.transport.test_connection() {
             Ok(true) => Ok(()),
             Ok(false) => Err(SendError::Connect {
@@ -186,6 +235,25 @@ impl Smtp {
 
 impl Transport for Smtp {
     fn send(&mut self, from: &str, to: &str, raw: &[u8]) -> Result<String, SendError> {
+        if let Some(account) = &self.renewable {
+            // A transport made long ago (the UI's) would carry a stale token.
+            *self = account.connect()?;
+        }
+        match self.send_once(from, to, raw) {
+            Err(e) => match self.renewed(&e) {
+                Some(again) => {
+                    *self = again?;
+                    self.send_once(from, to, raw)
+                }
+                None => Err(e),
+            },
+            ok => ok,
+        }
+    }
+}
+
+impl Smtp {
+    fn send_once(&mut self, from: &str, to: &str, raw: &[u8]) -> Result<String, SendError> {
         let parse = |a: &str| {
             a.parse::<lettre::Address>()
                 .map_err(|_| SendError::Setup(format!("'{a}' is not a mail address")))
@@ -216,10 +284,12 @@ fn classify_error(server: &str, e: &lettre::transport::smtp::Error) -> SendError
     }
     let reason = crate::mail::sanitize::one_line(&reason);
     let server = server.to_string();
+    // A refused XOAUTH2 token comes back as a 334 challenge carrying the error, which lettre
+    // rejects on the client side before the server's 535.
     let auth = e.status().is_some_and(|c| {
         let c = c.to_string();
         c.starts_with("535") || c.starts_with("534") || c.starts_with("530")
-    });
+    }) || (e.is_client() && reason.contains("does not expect a challenge"));
     if auth {
         SendError::Auth { server, reason }
     } else if e.is_tls() {

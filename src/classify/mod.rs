@@ -4,6 +4,7 @@
 
 pub mod extract;
 pub mod features;
+pub mod fingerprint;
 pub mod lang;
 pub mod quote;
 pub mod risk;

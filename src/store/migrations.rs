@@ -162,6 +162,34 @@ const STEPS: &[&str] = &[
     CREATE INDEX events_message ON events(message_id);
     CREATE INDEX messages_counts ON messages(folder_id, kind, flags);
     ",
+    // 5: what the clerk taught by correcting verdicts: a verdict per message shape (sender and
+    // subject without its numbers), and the messages that taught it.
+    r"
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('not_chaser', 'reminder', 'overdue', 'final', 'statement')),
+        actor TEXT NOT NULL,
+        example_message_id TEXT,
+        created_at TEXT NOT NULL,
+        taught_at TEXT NOT NULL,
+        used INTEGER NOT NULL DEFAULT 0,
+        last_used_at TEXT,
+        UNIQUE (sender, subject)
+    );
+    CREATE TABLE correction_messages (
+        correction_id INTEGER NOT NULL REFERENCES corrections(id) ON DELETE CASCADE,
+        message_id TEXT NOT NULL,
+        -- The message's own verdict before the correction gave it the clerk's (restored
+        -- when the move that taught it is undone).
+        prior_kind TEXT,
+        prior_stage TEXT,
+        prior_reasons TEXT,
+        PRIMARY KEY (correction_id, message_id)
+    );
+    CREATE INDEX correction_messages_message ON correction_messages(message_id);
+    ",
 ];
 
 /// Recomputes every payable's comparable invoice number.
