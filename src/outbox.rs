@@ -87,8 +87,9 @@ pub struct Read {
 impl ReplyContext {
     /// Parses and classifies a message, and finds our records of the invoices it claims.
     pub fn read(&self, raw: &[u8]) -> Result<Read, OutboxError> {
-        let (message, mut classification) = classify::classify_bytes(raw, &self.classify)
-            .map_err(|e| OutboxError::Mail(e.to_string()))?;
+        let (message, mut classification) =
+            classify::classify_bytes_with(raw, &self.classify, &self.index)
+                .map_err(|e| OutboxError::Mail(e.to_string()))?;
         let found = apply_records(&self.index, &mut classification, &message, &self.classify);
         let records = found
             .map(|m| m.lines.into_iter().filter_map(|l| l.record).collect())

@@ -244,10 +244,12 @@ struct Prepared {
 }
 
 fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> Prepared {
-    let verdict = classify::classify_bytes(&f.raw, settings.classify).map(|(msg, mut c)| {
-        let corrected = learn::overrule(learnt, &msg, &mut c).cloned();
-        (msg, c, corrected)
-    });
+    let verdict = classify::classify_bytes_with(&f.raw, settings.classify, settings.index).map(
+        |(msg, mut c)| {
+            let corrected = learn::overrule(learnt, &msg, &mut c).cloned();
+            (msg, c, corrected)
+        },
+    );
     let mut row = NewMessage {
         uid: f.uid,
         flags: f.flags.join(" "),
