@@ -269,6 +269,9 @@ def human(c, fam):
     if label["amount"] is None:
         label["currency"] = None
     subj = c.L["fmt"]["re"] + old_subj
+    if fam == "follow" and c.rng.random() < 0.3:
+        # Re-sent as a forward of the earlier reminder (Fwd: chain).
+        subj = c.L["fmt"]["fw"] + old_subj
     if fam == "short" and c.rng.random() < 0.3:
         subj = c.p(pool, inv=cl["inv"], amount="", due="").split("\n")[0][:70].strip()
     m = base(c, subj, text, label,
@@ -302,12 +305,14 @@ def other(c, fam):
         "paydate": c.date(dated(c.when, -c.rng.randint(0, 4))),
         "doc": c.v_doc(fam), "track": f"{c.rng.randint(10**11, 10**12 - 1)}",
         "valid": c.date(future), "ddate": c.date(dated(c.when, c.rng.randint(2, 12))),
-        "deadline": c.date(future), "quarter": f"Q{(c.when.month - 1) // 3 + 1}",
+        "deadline": c.date(future), "quarter": f"Q{(c.when.month - 1) // 3 or 4}",
         "table": "", "period": c.date(c.when.date().replace(day=1)),
         "meet": c.date(dated(c.when, c.rng.randint(2, 9))),
     }
     if fam == "new_invoice":
         more["table"] = table_text(c, [data], col="amount")
+    if fam == "own_outbound":
+        more["paydate"] = c.date(dated(c.when, c.rng.randint(2, 12)))
     body = fill_claim(c, t["body"], data, **more)
     subject = fill_claim(c, c.rng.choice(t["subj"]), data, **more)
     cat = {"bank_notice": "other", "antifraud": "other", "meeting": "other"}.get(fam, fam)
@@ -327,9 +332,18 @@ def other(c, fam):
                    ("Precedence", "bulk"), ("X-Mailer", "Mailchimp Mailer - **CID" + f"{c.seq:08x}**")]
         sender = f"{c.v['name']} <news@{c.v['domain']}>"
     if fam in ("internal", "own_outbound"):
-        sender = c.colleague()
-    text = wrap(c, body, greet=fam not in ("newsletter",),
-                foot=fam not in ("internal",))
+        # Written by a colleague at our company: our signature, no vendor footer.
+        name, addr = c.colleague()
+        sender = formataddr((name, addr))
+        body = body.strip()
+        if fam == "internal":
+            text = body + "\n\n" + name.split()[0 if c.L["lang"] not in ("ja", "zh", "hu") else -1]
+        else:
+            body = body[:1].upper() + body[1:]
+            text = (body + "\n\n" + (c.p("close") + "\n" if c.has("close") else "") + name + "\n"
+                    + OUR["name"] + "\n" + c.L["us"] + " · " + "www." + OUR["domain"])
+    else:
+        text = wrap(c, body, greet=fam not in ("newsletter",))
     m = base(c, subject, text, label, extra_headers=headers)
     if sender:
         m["from"] = sender

@@ -193,6 +193,15 @@ def to_html(c, paragraphs, table=None, button=None, foot=""):
         if para == "{TABLE}":
             body.append(table or "")
             continue
+        rows = [ln.split(": ", 1) for ln in para.strip().split("\n")]
+        if len(rows) >= 2 and all(len(r) == 2 and 1 < len(r[0].strip()) <= 40 for r in rows) \
+                and c.rng.random() < 0.7:
+            # Label/value blocks (bank details, invoice facts) as the two-column tables that
+            # invoicing tools render; the values then sit only in table cells.
+            cells = "".join(f"<tr><td style=\"padding:2px 12px 2px 0;color:#555\">{esc(k.strip())}</td>"
+                            f"<td style=\"padding:2px 0\"><b>{esc(v.strip())}</b></td></tr>" for k, v in rows)
+            body.append(f"<table cellpadding=\"0\" cellspacing=\"0\">{cells}</table>")
+            continue
         body.append("<p style=\"margin:0 0 12px 0\">" + esc(para).replace("\n", "<br>") + "</p>")
     if button:
         label, url = button

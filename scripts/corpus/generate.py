@@ -18,6 +18,7 @@ import random
 import shutil
 import sys
 import tomllib
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -127,16 +128,30 @@ class World(Ctx):
         return self.rng.choice(self.L["colleagues"])
 
     def colleague(self):
-        name = self.colleague_name()
-        local = name.split()[0].lower().translate(str.maketrans("äöüåéèáíóúøæłńśźżčšžřýěťďňőűăâîșțçğıñ",
-                                                                 "aouaeeaiouoalnszzcszryetdnouaaistcgin"))
-        return f"{name} <{local}@{OUR['domain']}>"
+        """A colleague at our own company: (display name, address)."""
+        names = self.L["colleagues"]
+        i = self.rng.randrange(len(names))
+        name = names[i]
+        locals_ = self.L.get("colleague_locals")
+        if locals_:
+            local = locals_[i]
+        else:
+            first = name.split()[0].lower().translate(str.maketrans("ıłøæđ", "iload"))
+            local = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode()
+        return name, f"{local}@{OUR['domain']}"
 
 
 def lookalike(domain, seq):
-    name, _, tld = domain.rpartition(".")
+    for suffix in ("co.uk", "com.tr", "com.br", "co.jp", "com.cn"):
+        if domain.endswith("." + suffix):
+            name, tld = domain[: -len(suffix) - 1], suffix
+            break
+    else:
+        name, _, tld = domain.rpartition(".")
+    swapped = name.replace("o", "0", 1) if "o" in name else name.replace("i", "l", 1) \
+        if "i" in name else name + name[-1]
     ways = [name[:-1] + "." + tld, name + "-" + ("pay" if seq % 2 else "billing") + "." + tld,
-            name + "." + ("com" if tld != "com" else "co"), name.replace("o", "0", 1) + "." + tld,
+            name + "." + ("com" if tld != "com" else "co"), swapped + "." + tld,
             name + "s." + tld]
     return ways[seq % len(ways)]
 
@@ -251,7 +266,7 @@ def main():
         while n < count and attempts < count * 20:
             attempts += 1
             split = "dev" if rng.random() < 0.33 else "train"
-            kind_pool = CHASERS if rng.random() < 0.58 else OTHERS
+            kind_pool = CHASERS if rng.random() < 0.56 else OTHERS
             fams = [(f, w) for f, w in kind_pool if available(L, f, split)]
             if not fams:
                 continue

@@ -65,7 +65,16 @@ fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
     } else if has(&['ř', 'ů', 'Ř']) {
         "cs"
     } else if has(&['æ', 'ø', 'Æ', 'Ø']) {
-        if word("beløp") || word("forfallsdato") || word("vennlig") || word("purring") {
+        let norwegian = [
+            "beløp",
+            "forfall",
+            "vennlig",
+            "purring",
+            "påminnelse",
+            "tenk ",
+            "innen",
+        ];
+        if norwegian.iter().any(|w| word(w)) {
             "nb"
         } else {
             "da"
@@ -149,11 +158,11 @@ pub fn normalise_invoice(id: &str) -> String {
 
 /// A series prefix before a number ("FT 2026/1234", "NF-e 001234") belongs to it when it is
 /// written in capitals and the number starts with a digit; a lower-case word does not.
-fn with_prefix<'t>(
-    text: &'t str,
+fn with_prefix(
+    text: &str,
     pre: Option<std::ops::Range<usize>>,
     id: std::ops::Range<usize>,
-) -> Option<&'t str> {
+) -> Option<&str> {
     let Some(pre) = pre else {
         return Some(&text[id]);
     };
@@ -220,10 +229,29 @@ pub fn invoices(text: &str) -> Vec<String> {
         if text[..label_start].ends_with(['/', '.', '=', '?', '_', '-']) {
             continue;
         }
+        let label = caps.name("label").map_or("", |m| &folded[m.range()]);
+        // "INV202611840": a label glued to the digits is the number's own prefix.
+        if caps
+            .name("label")
+            .is_some_and(|l| l.end() == id.start() && caps.name("pre").is_none())
+        {
+            continue;
+        }
+        // The stems' inflections include billing words: "Rechnungsanschrift" is no label.
+        let ending: String = label.chars().skip(5).collect();
+        if NOT_A_NUMBER_LABEL_RE.is_match(&ending) {
+            continue;
+        }
         let Some(first) = with_prefix(text, caps.name("pre").map(|m| m.range()), id.range()) else {
             continue;
         };
-        push(first, id.end(), &mut out);
+        // "NF-e 001234": the Brazilian document kind is part of the number as printed.
+        if label.starts_with("nf") {
+            let kind = caps.name("label").map_or("", |m| &text[m.range()]);
+            push(&format!("{kind} {first}"), id.end(), &mut out);
+        } else {
+            push(first, id.end(), &mut out);
+        }
         let mut at = id.end();
         while let Some(more) = MORE_IDS_RE.captures(&folded[at..]) {
             let m = more.name("id").expect("id group is not optional");
@@ -710,7 +738,8 @@ mod tests {
                 "a fatura nº FT 2026/1234 encontra-se vencida",
                 "FT 2026/1234",
             ),
-            ("referente à NF-e 001234", "001234"),
+            ("referente à NF-e 001234", "NF-e 001234"),
+            ("a NF-e nº 006534 encontra-se em atraso", "NF-e 006534"),
             ("Číslo faktury: 2026001", "2026001"),
             ("faktúru č. 2026/0099", "2026/0099"),
             ("Számla sorszáma: SZ-2026/123", "SZ-2026/123"),
@@ -889,5 +918,33 @@ mod tests {
             due_date(&[text], DayOrder::DayFirst, r, false),
             Some(d(2026, 9, 24))
         );
+    }
+
+    #[test]
+    fn billing_words_phones_and_ids_that_are_not_invoice_numbers() {
+        let text =
+            "Rechnungsanschrift: 10115 Berlin. Invoicing contact 555-1234. Kundennummer 12345, \
+                    Bestellnummer 556677, USt-IdNr. DE123456789, IBAN DE89 3704 0044 0532 0130 00, \
+                    Tel. +49 30 1234567, fatturazione 2026-10";
+        assert!(invoices(text).is_empty(), "{:?}", invoices(text));
+    }
+
+    #[test]
+    fn whole_chasers_in_the_languages_outside_the_corpus() {
+        let r = d(2026, 11, 1);
+        let order = DayOrder::DayFirst;
+        for (lang, text, inv, amount, cur) in [
+            ("ja", "請求書番号：INV-2026-0415\nご請求金額：¥120,000（税込）\nお支払期限：2026年10月31日", "INV-2026-0415", "120000", "JPY"),
+            ("zh", "发票号码：12345678\n应付金额：人民币 12,345.00 元\n付款期限：2026年10月31日", "12345678", "12345.00", "CNY"),
+            ("tr", "Fatura No: ABC2026000000123\nToplam: 12.345,67 TL\nSon ödeme tarihi: 31.10.2026", "ABC2026000000123", "12345.67", "TRY"),
+            ("ca", "La factura núm. 2026/311 té un import pendent de 1.234,56 €, amb data de venciment 31/10/2026.", "2026/311", "1234.56", "EUR"),
+            ("nb", "Fakturanummer: 10234\nÅ betale: kr 12 345,00\nForfallsdato: 31.10.2026", "10234", "12345.00", "NOK"),
+        ] {
+            let locale = Locale { lang, tld: "" };
+            assert_eq!(invoices(text), vec![inv], "{text}");
+            let got = amount_in(&[text], &locale).unwrap();
+            assert_eq!((got.amount.to_string().as_str(), got.currency.as_str()), (amount, cur), "{text}");
+            assert_eq!(due_date_in(&[text], order, r, false, &locale), Some(d(2026, 10, 31)), "{text}");
+        }
     }
 }

@@ -30,6 +30,12 @@ const INVOICE_LABEL_CJK: &str = r"(?:
   | 发票号码|发票号|发票编号|发票|發票號碼|發票號|發票|账单编号|账单号|帐单编号|账单
 )";
 
+/// Label words that name billing, not an invoice number: "Rechnungsanschrift 10115 Berlin",
+/// "invoicing contact 555-1234", "Rechnungsdatum", "fatturazione", "laskutusosoite".
+pub static NOT_A_NUMBER_LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)adress|anschrift|empf|kontakt|contact|ing$|ción|zione|ering|tus|osoite|period|datum|date|dato|päivä|betrag|summe|stell|lauf|bel[oøö]p|összeg|iznos|znesek|tutar|importo|bedrag|montant").expect("valid regex")
+});
+
 /// "No.", "Nr", "n°", "číslo", "broj", "sorszáma"... between an invoice label and its number,
 /// at most two of them ("Faktura VAT nr"). ASCII markers need a word edge after them.
 const MARKER: &str = r"(?:
@@ -42,7 +48,7 @@ const MARKER: &str = r"(?:
 pub static INVOICE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?x)
-        (?:(?-u:\b){INVOICE_LABEL}|{INVOICE_LABEL_CJK})
+        (?:(?-u:\b)(?P<label>{INVOICE_LABEL})|{INVOICE_LABEL_CJK})
         \.?
         (?:[\s:.\#|]*{MARKER}\.?){{0,2}}
         [\s:：\#|（(「【]*
@@ -137,7 +143,7 @@ pub static INCLUDES_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub static DUE_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)due(?-u:\b)|payable (?:on|by)|expired? on|fällig\p{L}*|zahlungsziel|zahlbar (?:bis|am)|zahlungstermin|échéance|échu\p{L}*|(?-u:\b)venc\p{L}*|(?-u:\b)venç\p{L}*|verval\p{L}*|verviel|betaaltermijn|uiterste betaaldatum|scadenz\p{L}*|scadut\p{L}*|(?-u:\b)scade\p{L}*|termin płatności|termin zapłaty|(?-u:\b)termin(?-u:\b)|wymagaln\p{L}*|płatn\p{L}*|förfall\p{L}*|förföll|forfald\p{L}*|forfall\p{L}*|forfalt|betalingsfrist|eräpäiv\p{L}*|eräänty\p{L}*|erääntyi|splatn\p{L}*|lejár\p{L}*|határid\p{L}*|esedékes\p{L}*|scaden\p{L}*|dospije\p{L}*|dospi\p{L}*|dospj\p{L}*|dospel\p{L}*|rok\p{L}* plaćanja|valut\p{L}* plaćanja|rok\p{L}* plačila|zapad\p{L}*|(?-u:\b)vade\p{L}*|son ödeme tarihi|支払期限|支払期日|お支払期限|お支払い期限|支払い期限|期日|到期日|付款期限|到期|截止日期|付款截止").expect("valid regex")
+    Regex::new(r"(?i)(?-u:\b)due(?-u:\b)|payable (?:on|by)|expired? on|fällig\p{L}*|zahlungsziel|zahlbar (?:bis|am)|zahlungstermin|échéance|échu\p{L}*|(?-u:\b)venc\p{L}*|(?-u:\b)venç\p{L}*|verval\p{L}*|verviel|betaaltermijn|uiterste betaaldatum|scadenz\p{L}*|scadut\p{L}*|(?-u:\b)scade\p{L}*|termin płatności|termin zapłaty|(?-u:\b)termin(?-u:\b)|wymagaln\p{L}*|płatn\p{L}*|förfall\p{L}*|förföll|forfald\p{L}*|forfall\p{L}*|forfalt|betalingsfrist|eräpäiv\p{L}*|eräänty\p{L}*|erääntyi|splatn\p{L}*|lejár\p{L}*|határid\p{L}*|esedékes\p{L}*|scaden\p{L}*|dospije\p{L}*|dospi\p{L}*|dospj\p{L}*|dospel\p{L}*|rok\p{L}* plaćanja|valut\p{L}* plaćanja|rok\p{L}* plačila|zapad\p{L}*|(?-u:\b)vade\p{L}*|son ödeme tarihi|son tarih\p{L}*|vadeli|支払期限|支払期日|お支払期限|お支払い期限|支払い期限|期日|到期日|付款期限|到期|截止日期|付款截止|应付款日|应付日期|付款日期|到期日期|還款期限|付款到期").expect("valid regex")
 });
 
 pub static DEADLINE_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -150,7 +156,7 @@ pub static OTHER_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A due word right after an unlabelled date ("war am 01.10.2026 fällig", "31.10.2026 lejárt").
 pub static DUE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[ \t,.]{0,3}(?:\p{L}+\s+){0,2}(?:fällig|due(?-u:\b)|vervalt|vervallen|vencid|venci[óo]|échue?|scadut|lejárt|esedékes|dolmuş|doldu|geçmiş|förföll|forfaldt|forfalt|erääntyi|に支払期限|が支払期限|到期)")
+    Regex::new(r"(?i)^[ \t,.]{0,3}(?:\p{L}+\s+){0,2}(?:fällig|due(?-u:\b)|vervalt|vervallen|vencid|venci[óo]|échue?|scadut|lejárt|esedékes|dolmuş|doldu|geçmiş|vadeli(?-u:\b)|förföll|forfaldt|forfalt|erääntyi|に支払期限|が支払期限|到期)")
         .expect("valid regex")
 });
 
@@ -162,5 +168,5 @@ pub static DEADLINE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub static DUE_HEADER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)due|fällig|échéance|venc|venç|verval|zahlungsziel|scadenz|termin|förfall|forfald|forfall|eräpäivä|splatnost|lejárat|határid|esedékes|scaden|dospije|dospijeć|rok plačila|zapadl|vade|支払期限|期日|到期").expect("valid regex")
+    Regex::new(r"(?i)due|fällig|échéance|venc|venç|verval|zahlungsziel|scadenz|termin|förfall|forfald|forfall|eräpäivä|splatnost|lejárat|határid|esedékes|scaden|dospije|dospijeć|rok plačila|zapadl|vade|son tarih|son ödeme|支払期限|期日|到期|应付款日|付款日期").expect("valid regex")
 });
