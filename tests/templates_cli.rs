@@ -148,7 +148,7 @@ fn show_lists_the_variables_and_render_explains_what_is_missing() {
         "",
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --pay-on DATE"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pay-on DATE"));
     let out = duebox(home.path(), &["templates", "show", "no_such"], &[], "");
     assert!(String::from_utf8_lossy(&out.stderr).contains("templates list"));
 }

@@ -315,6 +315,7 @@ pub fn replies(demo: &Demo) -> Result<crate::tui::outbox_replies::OutboxReplies,
             company: COMPANY.into(),
             signature: format!("Accounts Payable\n{COMPANY}"),
             approver: Some("Finance Director <finance@northwind.test>".into()),
+            ..Default::default()
         },
         classify: options(),
         index: store.payables_index()?,

@@ -24,6 +24,7 @@ pub enum Msg {
     /// Our scheduled payment date for the claimed invoice of a message (for `e`).
     PayDateDefault {
         message: i64,
+        template: &'static str,
         scheduled: Option<chrono::NaiveDate>,
     },
     PayablesLoaded(Vec<Payable>),

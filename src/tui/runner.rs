@@ -93,9 +93,10 @@ impl Runner {
                 Ok(None) => vec![Msg::LoadFailed("that message is gone from the store (moved or deleted by a sync); go back (esc)".into())],
                 Err(e) => read_failed(e),
             },
-            Effect::LoadPayDate(message) => match self.store.detail(message) {
+            Effect::LoadPayDate(message, template) => match self.store.detail(message) {
                 Ok(detail) => vec![Msg::PayDateDefault {
                     message,
+                    template,
                     scheduled: detail.and_then(|d| {
                         d.records.iter().find_map(|r| r.scheduled_on.as_deref().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
                     }),

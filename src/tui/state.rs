@@ -216,7 +216,8 @@ pub struct Prompt {
 pub enum PromptPurpose {
     Filter,
     PayablesVendor,
-    ReplyDate { message: i64 },
+    /// The payment date for a reply that promises one (set_expectations, negotiate).
+    ReplyDate { message: i64, template: &'static str },
     MarkPaid { vendor: String, invoice: String },
     Schedule { vendor: String, invoice: String },
 }

@@ -260,6 +260,7 @@ pub const HELP_FOOTER: &str = "Keys can be changed in the config's [keys] table:
 pub const HINT_MAILBOX: &str = "?:help  a/e/n/c/d/x:reply  m:move  /:filter  q:quit";
 pub const HINT_MESSAGE: &str = "?:help  a/e/n/c/d/x:reply  m:move  esc:back";
 pub const HINT_REPLY: &str = "y:send  E:edit  esc:cancel";
+pub const HINT_REPLY_BLOCKED: &str = "not sendable with y (see why above)  E:edit  esc:cancel";
 pub const HINT_REPLY_DEMO: &str = "demo: y files it in a local outbox, nothing is sent";
 pub const HINT_PAYABLES: &str = "f:status  /:vendor  P:paid  S:schedule  esc:back";
 pub const HINT_DASHBOARD: &str = "esc:back  s:sync";
@@ -327,6 +328,8 @@ pub const PICK_FOLDER: &str = "Move to folder (Enter picks, Esc cancels)";
 pub const PICK_VERDICT: &str = "This message is… (Enter picks, Esc cancels)";
 pub const PICK_TEMPLATE: &str = "Edit which template? (Enter picks, Esc cancels)";
 
+pub const PAST_PAY_DATE: &str =
+    "that date is in the past: a payment promise needs today or a later date";
 pub const BAD_DATE: &str = "not a date: write it as YYYY-MM-DD (for example 2026-12-01)";
 pub const NO_MESSAGE: &str = "no message selected: move to one with j/k first";
 pub const NO_UNDO: &str = "nothing to undo: no message was moved in this session";

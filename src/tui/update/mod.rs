@@ -92,9 +92,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             // the list was counted) would otherwise be asked for again and again.
             Vec::new()
         }
-        Msg::PayDateDefault { message, scheduled } => {
+        Msg::PayDateDefault {
+            message,
+            template,
+            scheduled,
+        } => {
             app.status.busy = None;
-            pay_date_prompt(app, message, scheduled);
+            pay_date_prompt(app, message, template, scheduled);
             Vec::new()
         }
         Msg::Opened(opened) => {

@@ -49,6 +49,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, r: &ReplyState, demo: bool, theme
     }
     let hint = if r.sending {
         strings::SENDING.to_string()
+    } else if p.blocked.is_some() {
+        strings::HINT_REPLY_BLOCKED.to_string()
     } else if demo {
         format!("{}  ({})", strings::HINT_REPLY, strings::HINT_REPLY_DEMO)
     } else {
