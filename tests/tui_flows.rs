@@ -675,3 +675,30 @@ fn a_payment_recorded_while_the_ui_runs_is_in_the_next_reply() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_template_broken_in_the_ui_is_not_kept_and_the_reason_is_shown() {
+    let mut ui = demo_ui(100, 30);
+    let dir = tempfile::tempdir().unwrap();
+    let templates = duebox::reply::Templates {
+        user_dir: Some(dir.path().to_path_buf()),
+    };
+    let good = templates.ensure_user_copy("set_expectations").unwrap();
+    let before = std::fs::read_to_string(&good).unwrap();
+    ui.h.runner.template_path = Some(Box::new(move |name| {
+        templates.ensure_user_copy(name).map_err(|e| e.to_string())
+    }));
+    // The edit leaves an unclosed block; the user declines to edit again.
+    let script = dir.path().join("break.sh");
+    std::fs::write(&script, "#!/bin/sh\nprintf 'Hello {%% if vendor %%}\\n' > \"$1\"\n").unwrap();
+    ui.h.runner.editor = Some(format!("sh {}", script.display()));
+    ui.h.runner.ask_again = |_| false;
+    ui.h.press("t j enter");
+    let screen = ui.screen();
+    assert!(
+        screen.contains("template set_expectations not changed, the previous version is kept"),
+        "{screen}"
+    );
+    assert_eq!(std::fs::read_to_string(&good).unwrap(), before, "the last good version is back");
+    assert!(dir.path().join("set_expectations.txt.rejected").exists());
+}

@@ -29,6 +29,9 @@ pub struct Runner {
     /// The editor command; None: $VISUAL, else $EDITOR, else vi.
     pub editor: Option<String>,
     pub template_path: Option<TemplatePath>,
+    /// Asked, with the terminal handed over, when an edited template does not check:
+    /// edit again? (the terminal's own question by default; tests answer for the user).
+    pub ask_again: fn(&crate::reply::TemplateError) -> bool,
 }
 
 fn gone(what: &str) -> String {
@@ -49,6 +52,7 @@ impl Runner {
             today,
             editor: None,
             template_path: None,
+            ask_again: crate::editor::ask_again,
         }
     }
 
@@ -169,17 +173,32 @@ impl Runner {
             return Err("editing templates is not available in this build yet (the reply layer provides the template files)".into());
         };
         let path = path_of(name)?;
-        self.run_editor(&path, term)?;
-        // Checked as `duebox templates edit` checks it: a mistake is named with its line.
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {} back: {e}", path.display()))?;
-        crate::reply::Template::parse(name, &path.display().to_string(), &text).map_err(|e| {
-            format!("{e}; replies with {name} fail until it is fixed: press t to edit it again")
+        let editor = self.editor();
+        let mut outcome = None;
+        // Checked as `duebox templates edit` checks it, with the terminal handed over for the
+        // editor and for "edit again?".
+        term.suspend(&mut || {
+            outcome = Some(crate::editor::edit_template(
+                &path,
+                name,
+                &mut |path| {
+                    crate::editor::edit(&editor, path).map_err(|e| format!("{e}; nothing was changed"))
+                },
+                &mut |e| (self.ask_again)(e),
+            )?);
+            Ok(())
         })?;
-        Ok(format!(
-            "template {name} saved and checked ({}); replies use it from now on",
-            path.display()
-        ))
+        match outcome {
+            Some(crate::editor::TemplateEdit::Saved(path)) => Ok(format!(
+                "template {name} saved and checked ({}); replies use it from now on",
+                path.display()
+            )),
+            Some(crate::editor::TemplateEdit::Restored { error, rejected, .. }) => Err(format!(
+                "template {name} not changed, the previous version is kept (t edits it again): {error}; your edit is in {}",
+                rejected.display()
+            )),
+            None => Err("the editor did not run".into()),
+        }
     }
 }
 
