@@ -245,7 +245,7 @@ impl Default for Reply {
 
 /// The folders duebox files into, with `/` between levels (translated to the server's own
 /// separator).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Folders {
     pub reminder: String,
