@@ -477,9 +477,8 @@ impl Config {
         if let Some(c) = &self.company.currency {
             crate::payables::import::text::currency(c).map_err(|e| format!("[company] {e}"))?;
         }
-        let known = |code: &str| {
-            code.len() == 2 && crate::classify::lang::Lang::from_code(code).is_some()
-        };
+        let known =
+            |code: &str| code.len() == 2 && crate::classify::lang::Lang::from_code(code).is_some();
         if let Some(l) = self.company.language.as_deref().filter(|l| !known(l)) {
             return Err(format!(
                 "[company] language \"{l}\" is not a language duebox knows; use a two-letter code such as en, de, fr, es, nl, it, pt"

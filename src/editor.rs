@@ -67,8 +67,7 @@ pub fn edit_template(
     loop {
         run(&path).map_err(|e| format!("{e}; your file is kept at {}", path.display()))?;
         let text = read(&path)?;
-        let error = match crate::reply::Template::parse(base, &path.display().to_string(), &text)
-        {
+        let error = match crate::reply::Template::parse(base, &path.display().to_string(), &text) {
             Ok(_) => return Ok(TemplateEdit::Saved(path)),
             Err(e) => e,
         };

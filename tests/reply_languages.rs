@@ -97,7 +97,10 @@ fn a_german_chaser_is_answered_with_the_german_template() {
         body.contains("Die Rechnung 26-0815 über 3.480,00\u{a0}€ ist freigegeben und wird am 4. Dezember 2026 zur Zahlung angewiesen."),
         "{body}"
     );
-    assert!(body.contains("Mit freundlichen Grüßen\nJo Bloggs"), "{body}");
+    assert!(
+        body.contains("Mit freundlichen Grüßen\nJo Bloggs"),
+        "{body}"
+    );
     for english in ["Dear", "Thank you", "scheduled", "December", "Kind regards"] {
         assert!(!body.contains(english), "English '{english}' in: {body}");
     }
@@ -114,7 +117,8 @@ fn a_german_chaser_is_answered_with_the_german_template() {
     assert_eq!(transport.sent.len(), 1);
     let sent = duebox::mail::parse(&transport.sent[0]).unwrap();
     assert!(
-        sent.body.contains("wird am 4. Dezember 2026 zur Zahlung angewiesen"),
+        sent.body
+            .contains("wird am 4. Dezember 2026 zur Zahlung angewiesen"),
         "{}",
         sent.body
     );
@@ -132,12 +136,24 @@ fn every_builtin_reads_in_every_language_with_real_data() {
     ];
     let (_store, ctx) = world(id);
     let cases = [
-        ("a-026-de-overdue-mueller.eml", "de", "Mit freundlichen Grüßen"),
+        (
+            "a-026-de-overdue-mueller.eml",
+            "de",
+            "Mit freundlichen Grüßen",
+        ),
         ("b-004-fr-reminder-lefevre.eml", "fr", "Cordialement,"),
         ("b-010-es-overdue-ruiz.eml", "es", "Un cordial saludo,"),
-        ("b-018-nl-overdue-vdberg.eml", "nl", "Met vriendelijke groet,"),
+        (
+            "b-018-nl-overdue-vdberg.eml",
+            "nl",
+            "Met vriendelijke groet,",
+        ),
         ("a-002-en-overdue-acme.eml", "it", "Cordiali saluti,"),
-        ("a-005-en-overdue-brennan.eml", "pt", "Com os melhores cumprimentos,"),
+        (
+            "a-005-en-overdue-brennan.eml",
+            "pt",
+            "Com os melhores cumprimentos,",
+        ),
     ];
     for (file, lang, closing) in cases {
         for template in ["acknowledge", "set_expectations", "negotiate"] {
@@ -148,13 +164,25 @@ fn every_builtin_reads_in_every_language_with_real_data() {
             let d = prepare(&ctx, file, template, &asked)
                 .unwrap_or_else(|e| panic!("{file} {template}: {e}"))
                 .draft;
-            assert!(d.body.contains(closing), "{file} {template} ({lang}):\n{}", d.body);
+            assert!(
+                d.body.contains(closing),
+                "{file} {template} ({lang}):\n{}",
+                d.body
+            );
             for leftover in ["{{", "{%", "none", "None", "Dear ", "Kind regards"] {
-                assert!(!d.body.contains(leftover), "'{leftover}' in {file} {template}:\n{}", d.body);
+                assert!(
+                    !d.body.contains(leftover),
+                    "'{leftover}' in {file} {template}:\n{}",
+                    d.body
+                );
             }
             if template != "acknowledge" {
                 let month = duebox::reply::format::month_name(Lang::from_code(lang).unwrap(), 12);
-                assert!(d.body.contains(month), "{file} {template}: no '{month}':\n{}", d.body);
+                assert!(
+                    d.body.contains(month),
+                    "{file} {template}: no '{month}':\n{}",
+                    d.body
+                );
             }
         }
     }
@@ -198,18 +226,31 @@ fn escalations_are_written_in_our_own_language() {
     .unwrap()
     .draft;
     assert!(d.subject.starts_with("Eskalation: "), "{}", d.subject);
-    assert!(d.body.contains("ich benötige Ihre Entscheidung"), "{}", d.body);
+    assert!(
+        d.body.contains("ich benötige Ihre Entscheidung"),
+        "{}",
+        d.body
+    );
     assert!(d.body.contains("Warnungen:"), "{}", d.body);
     assert!(d.body.contains("Bankverbindung"), "{}", d.body);
     assert!(d.body.contains("Tage überfällig"), "{}", d.body);
     assert!(d.to.contains("fd@northwind-traders.com"));
     // Without a language of our own, escalations stay English whatever the vendor wrote.
     let (_store, ctx) = world(identity());
-    let d = prepare(&ctx, "a-026-de-overdue-mueller.eml", "escalate", &Asked::default())
-        .unwrap()
-        .draft;
+    let d = prepare(
+        &ctx,
+        "a-026-de-overdue-mueller.eml",
+        "escalate",
+        &Asked::default(),
+    )
+    .unwrap()
+    .draft;
     assert!(d.body.starts_with("Hello,"), "{}", d.body);
-    assert!(d.body.contains("Stage:          overdue notice"), "{}", d.body);
+    assert!(
+        d.body.contains("Stage:          overdue notice"),
+        "{}",
+        d.body
+    );
 }
 
 #[test]
@@ -225,7 +266,10 @@ fn a_paid_invoice_gets_no_promise_to_pay_and_the_payment_is_confirmed_in_german(
         )
         .unwrap_err();
         let r = refusal(e);
-        assert!(matches!(&r, Refusal::AlreadyPaid { invoice, .. } if invoice == "RE-2026-117"), "{r:?}");
+        assert!(
+            matches!(&r, Refusal::AlreadyPaid { invoice, .. } if invoice == "RE-2026-117"),
+            "{r:?}"
+        );
         assert!(r.to_string().contains("confirm_payment"), "{r}");
         assert!(r.to_string().contains("c in the UI"), "{r}");
     }
@@ -265,16 +309,42 @@ fn promises_dated_in_the_past_and_missing_values_are_refused() {
     );
     assert!(r.to_string().contains("in the past"), "{r}");
     // Today itself is a date one can promise.
-    prepare(&ctx, "a-001-en-reminder-acme.eml", "set_expectations", &pay_on("2026-11-23")).unwrap();
+    prepare(
+        &ctx,
+        "a-001-en-reminder-acme.eml",
+        "set_expectations",
+        &pay_on("2026-11-23"),
+    )
+    .unwrap();
     let r = refusal(
-        prepare(&ctx, "a-001-en-reminder-acme.eml", "negotiate", &Asked::default()).unwrap_err(),
+        prepare(
+            &ctx,
+            "a-001-en-reminder-acme.eml",
+            "negotiate",
+            &Asked::default(),
+        )
+        .unwrap_err(),
     );
-    assert!(matches!(r, Refusal::Missing { needed: Needed::PayDate, .. }), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Refusal::Missing {
+                needed: Needed::PayDate,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
     assert!(r.to_string().contains("--pay-on"), "{r}");
     // A disputed invoice gets the dispute, not a payment date.
     let r = refusal(
-        prepare(&ctx, "b-002-fr-overdue-moreau.eml", "set_expectations", &pay_on("2026-12-04"))
-            .unwrap_err(),
+        prepare(
+            &ctx,
+            "b-002-fr-overdue-moreau.eml",
+            "set_expectations",
+            &pay_on("2026-12-04"),
+        )
+        .unwrap_err(),
     );
     assert!(matches!(r, Refusal::Disputed { .. }), "{r:?}");
 }
@@ -305,23 +375,36 @@ fn each_template_says_what_it_asks_for() {
     assert_eq!(asks(file, "set_expectations"), [(Needed::PayDate, true)]);
     assert_eq!(
         asks(file, "negotiate"),
-        [(Needed::PayDate, true), (Needed::Instalments, false), (Needed::Note, false)]
+        [
+            (Needed::PayDate, true),
+            (Needed::Instalments, false),
+            (Needed::Note, false)
+        ]
     );
     assert_eq!(asks(file, "escalate"), [(Needed::Note, false)]);
     assert_eq!(asks(file, "acknowledge"), []);
-    assert_eq!(asks("a-026-de-overdue-mueller.eml", "dispute_amount"), [(Needed::PayDate, false), (Needed::Note, false)]);
+    assert_eq!(
+        asks("a-026-de-overdue-mueller.eml", "dispute_amount"),
+        [(Needed::PayDate, false), (Needed::Note, false)]
+    );
 }
 
 #[test]
 fn the_dispute_of_an_overdue_invoice_promises_no_due_date() {
     let (_store, ctx) = world(identity());
     // Acme's final notice claims more than we owe; INV-00123 was due on 1 October.
-    let d = prepare(&ctx, "a-003-en-final-acme.eml", "dispute_amount", &Asked::default())
-        .unwrap()
-        .draft;
+    let d = prepare(
+        &ctx,
+        "a-003-en-final-acme.eml",
+        "dispute_amount",
+        &Asked::default(),
+    )
+    .unwrap()
+    .draft;
     assert!(!d.body.contains("due date"), "{}", d.body);
     assert!(
-        d.body.contains("We will pay the undisputed amount in our next payment run"),
+        d.body
+            .contains("We will pay the undisputed amount in our next payment run"),
         "{}",
         d.body
     );

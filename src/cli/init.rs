@@ -88,7 +88,13 @@ pub fn render(a: &Answers) -> String {
             "starttls",
             Some("microsoft"),
         ),
-        Provider::Google => ("imap.gmail.com", "tls", "smtp.gmail.com", "tls", Some("google")),
+        Provider::Google => (
+            "imap.gmail.com",
+            "tls",
+            "smtp.gmail.com",
+            "tls",
+            Some("google"),
+        ),
         Provider::Fastmail => ("imap.fastmail.com", "tls", "smtp.fastmail.com", "tls", None),
         Provider::Other => (
             a.imap_host.as_str(),
@@ -139,10 +145,7 @@ pub fn render(a: &Answers) -> String {
         out.push_str("save_sent = false\n");
     }
     if let Some(p) = oauth {
-        out.push_str(&format!(
-            "\n[oauth2]\nprovider = {}\n",
-            quoted(p)
-        ));
+        out.push_str(&format!("\n[oauth2]\nprovider = {}\n", quoted(p)));
     }
     out
 }
@@ -185,7 +188,9 @@ fn any(_: &str) -> Result<(), String> {
 
 fn address(s: &str) -> Result<(), String> {
     match s.split_once('@') {
-        Some((l, d)) if !l.is_empty() && d.contains('.') && !s.contains(char::is_whitespace) => Ok(()),
+        Some((l, d)) if !l.is_empty() && d.contains('.') && !s.contains(char::is_whitespace) => {
+            Ok(())
+        }
         _ => Err("that is not a mail address (like ap@yourcompany.com)".into()),
     }
 }
@@ -199,27 +204,70 @@ fn security(s: &str) -> Result<(), String> {
 
 /// Asks every question.
 pub fn interview(input: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result<Answers> {
-    writeln!(out, "duebox init: a few questions for a first config (Enter takes the value in brackets).")?;
-    let addr = ask(input, out, "The accounts-payable mailbox's address", None, &address)?;
+    writeln!(
+        out,
+        "duebox init: a few questions for a first config (Enter takes the value in brackets)."
+    )?;
+    let addr = ask(
+        input,
+        out,
+        "The accounts-payable mailbox's address",
+        None,
+        &address,
+    )?;
     let domain = addr.rsplit('@').next().unwrap_or("").to_lowercase();
     let guess = Provider::guess(&addr);
     writeln!(out, "Mail provider:")?;
     for (i, (_, name)) in Provider::MENU.iter().enumerate() {
         writeln!(out, "  {}) {name}", i + 1)?;
     }
-    let default = Provider::MENU.iter().position(|(p, _)| *p == guess).unwrap_or(3) + 1;
-    let pick = ask(input, out, "Provider (1-4)", Some(&default.to_string()), &|s| match s.parse::<usize>() {
-        Ok(1..=4) => Ok(()),
-        _ => Err("answer 1, 2, 3 or 4".into()),
-    })?;
+    let default = Provider::MENU
+        .iter()
+        .position(|(p, _)| *p == guess)
+        .unwrap_or(3)
+        + 1;
+    let pick = ask(
+        input,
+        out,
+        "Provider (1-4)",
+        Some(&default.to_string()),
+        &|s| match s.parse::<usize>() {
+            Ok(1..=4) => Ok(()),
+            _ => Err("answer 1, 2, 3 or 4".into()),
+        },
+    )?;
     let provider = Provider::MENU[pick.parse::<usize>().unwrap_or(4) - 1].0;
     let (mut imap_host, mut imap_security, mut smtp_host, mut smtp_security) =
         (String::new(), String::new(), String::new(), String::new());
     if provider == Provider::Other {
-        imap_host = ask(input, out, "IMAP server", Some(&format!("imap.{domain}")), &any)?;
-        imap_security = ask(input, out, "IMAP security (tls, starttls)", Some("tls"), &security)?;
-        smtp_host = ask(input, out, "SMTP server", Some(&format!("smtp.{domain}")), &any)?;
-        smtp_security = ask(input, out, "SMTP security (tls, starttls)", Some("tls"), &security)?;
+        imap_host = ask(
+            input,
+            out,
+            "IMAP server",
+            Some(&format!("imap.{domain}")),
+            &any,
+        )?;
+        imap_security = ask(
+            input,
+            out,
+            "IMAP security (tls, starttls)",
+            Some("tls"),
+            &security,
+        )?;
+        smtp_host = ask(
+            input,
+            out,
+            "SMTP server",
+            Some(&format!("smtp.{domain}")),
+            &any,
+        )?;
+        smtp_security = ask(
+            input,
+            out,
+            "SMTP security (tls, starttls)",
+            Some("tls"),
+            &security,
+        )?;
     }
     let secret = match provider {
         Provider::Microsoft | Provider::Google => {
@@ -240,13 +288,19 @@ pub fn interview(input: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result
             },
         )?,
     };
-    let company = ask(input, out, "Your company's name (as in your signature)", None, &|s| {
-        if s.is_empty() {
-            Err("the name tells our own signature from the vendor's; give it".into())
-        } else {
-            Ok(())
-        }
-    })?;
+    let company = ask(
+        input,
+        out,
+        "Your company's name (as in your signature)",
+        None,
+        &|s| {
+            if s.is_empty() {
+                Err("the name tells our own signature from the vendor's; give it".into())
+            } else {
+                Ok(())
+            }
+        },
+    )?;
     let domains = ask(
         input,
         out,
@@ -259,16 +313,30 @@ pub fn interview(input: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result
         .map(|d| d.trim().trim_start_matches('@').to_lowercase())
         .filter(|d| !d.is_empty())
         .collect();
-    let approver = ask(input, out, "Who escalations go to (an address; empty for none)", Some(""), &|s| {
-        if s.is_empty() { Ok(()) } else { address(s.rsplit('<').next().unwrap_or(s).trim_end_matches('>')) }
-    })?;
+    let approver = ask(
+        input,
+        out,
+        "Who escalations go to (an address; empty for none)",
+        Some(""),
+        &|s| {
+            if s.is_empty() {
+                Ok(())
+            } else {
+                address(s.rsplit('<').next().unwrap_or(s).trim_end_matches('>'))
+            }
+        },
+    )?;
     let mut folders = Folders::default();
     let keep = ask(
         input,
         out,
         &format!(
             "File chasers into {}, {}, {}, {} and fraud warnings into {}? (y, or n to name them)",
-            folders.reminder, folders.overdue, folders.final_notice, folders.statement, folders.review
+            folders.reminder,
+            folders.overdue,
+            folders.final_notice,
+            folders.statement,
+            folders.review
         ),
         Some("y"),
         &|s| match s.to_lowercase().as_str() {
@@ -277,12 +345,48 @@ pub fn interview(input: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result
         },
     )?;
     if keep.to_lowercase().starts_with('n') {
-        let name = |s: &str| if s.trim().is_empty() { Err("give a folder name".to_string()) } else { Ok(()) };
-        folders.reminder = ask(input, out, "Folder for reminders", Some(&folders.reminder.clone()), &name)?;
-        folders.overdue = ask(input, out, "Folder for overdue notices", Some(&folders.overdue.clone()), &name)?;
-        folders.final_notice = ask(input, out, "Folder for final notices", Some(&folders.final_notice.clone()), &name)?;
-        folders.statement = ask(input, out, "Folder for statements", Some(&folders.statement.clone()), &name)?;
-        folders.review = ask(input, out, "Folder for fraud warnings to review", Some(&folders.review.clone()), &name)?;
+        let name = |s: &str| {
+            if s.trim().is_empty() {
+                Err("give a folder name".to_string())
+            } else {
+                Ok(())
+            }
+        };
+        folders.reminder = ask(
+            input,
+            out,
+            "Folder for reminders",
+            Some(&folders.reminder.clone()),
+            &name,
+        )?;
+        folders.overdue = ask(
+            input,
+            out,
+            "Folder for overdue notices",
+            Some(&folders.overdue.clone()),
+            &name,
+        )?;
+        folders.final_notice = ask(
+            input,
+            out,
+            "Folder for final notices",
+            Some(&folders.final_notice.clone()),
+            &name,
+        )?;
+        folders.statement = ask(
+            input,
+            out,
+            "Folder for statements",
+            Some(&folders.statement.clone()),
+            &name,
+        )?;
+        folders.review = ask(
+            input,
+            out,
+            "Folder for fraud warnings to review",
+            Some(&folders.review.clone()),
+            &name,
+        )?;
     }
     Ok(Answers {
         address: addr,
@@ -304,7 +408,9 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
         .config
         .clone()
         .or_else(crate::config::default_path)
-        .ok_or_else(|| anyhow::anyhow!("there is no config folder on this system; pass --config PATH"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("there is no config folder on this system; pass --config PATH")
+        })?;
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut out = std::io::stdout();
@@ -324,7 +430,9 @@ pub fn run(cli: &Cli, args: &InitArgs) -> anyhow::Result<ExitCode> {
     let answers = interview(&mut input, &mut out)?;
     let text = render(&answers);
     // What init writes must be what duebox reads.
-    Config::parse(&text).map_err(|e| anyhow::anyhow!("duebox wrote a config it cannot read ({e}); please report this"))?;
+    Config::parse(&text).map_err(|e| {
+        anyhow::anyhow!("duebox wrote a config it cannot read ({e}); please report this")
+    })?;
     write_new(&path, &text)?;
     println!("wrote {}", path.display());
     if matches!(answers.provider, Provider::Microsoft | Provider::Google) {
@@ -369,7 +477,9 @@ mod tests {
             ("2", "imap.gmail.com"),
             ("3", "imap.fastmail.com"),
         ] {
-            let a = answers(&format!("ap@northwind.test\n{pick}\n\nNorthwind Ltd\n\n\n\n"));
+            let a = answers(&format!(
+                "ap@northwind.test\n{pick}\n\nNorthwind Ltd\n\n\n\n"
+            ));
             let c = Config::parse(&render(&a)).unwrap();
             assert_eq!(c.imap.as_ref().unwrap().host, host);
             assert_eq!(c.company.domains, ["northwind.test"]);
@@ -389,7 +499,10 @@ mod tests {
         assert_eq!(a.folders.overdue, Folders::default().overdue);
         let c = Config::parse(&render(&a)).unwrap();
         assert_eq!(c.company.name, "Acme \"Ltd\"");
-        assert_eq!(c.imap.unwrap().password_cmd.as_deref(), Some("pass show ap"));
+        assert_eq!(
+            c.imap.unwrap().password_cmd.as_deref(),
+            Some("pass show ap")
+        );
         assert_eq!(c.reply.approver.as_deref(), Some("fd@acme.example"));
     }
 
@@ -403,7 +516,10 @@ mod tests {
     #[test]
     fn the_provider_is_guessed_from_the_address() {
         assert_eq!(Provider::guess("x@gmail.com"), Provider::Google);
-        assert_eq!(Provider::guess("x@contoso.onmicrosoft.com"), Provider::Microsoft);
+        assert_eq!(
+            Provider::guess("x@contoso.onmicrosoft.com"),
+            Provider::Microsoft
+        );
         assert_eq!(Provider::guess("x@acme.example"), Provider::Other);
     }
 }

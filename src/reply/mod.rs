@@ -39,7 +39,11 @@ pub fn write(templates: &Templates, name: &str, facts: &Facts<'_>) -> Result<Dra
 }
 
 /// The template a reply to these facts is written with.
-pub fn lookup(templates: &Templates, name: &str, facts: &Facts<'_>) -> Result<Template, ReplyError> {
+pub fn lookup(
+    templates: &Templates,
+    name: &str,
+    facts: &Facts<'_>,
+) -> Result<Template, ReplyError> {
     let lang = facts
         .reply_language(templates::split_lang(name).0)
         .map(|l| l.code());

@@ -38,7 +38,9 @@ impl Needed {
             Needed::PayDate => "--pay-on DATE",
             Needed::Instalments => "--instalments N",
             Needed::Note => "--note TEXT",
-            Needed::Reference => "a reference on the payable (`duebox payables mark-paid --reference R`)",
+            Needed::Reference => {
+                "a reference on the payable (`duebox payables mark-paid --reference R`)"
+            }
         }
     }
 

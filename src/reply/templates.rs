@@ -499,12 +499,18 @@ impl Templates {
         };
         let mut candidates: Vec<(Option<PathBuf>, Lang)> = Vec::new();
         if let Some(l) = wanted.filter(|l| *l != Lang::En) {
-            let file = self.user_dir.as_ref().map(|d| d.join(format!("{base}.{}.txt", l.code())));
+            let file = self
+                .user_dir
+                .as_ref()
+                .map(|d| d.join(format!("{base}.{}.txt", l.code())));
             candidates.push((file, l));
             candidates.push((None, l));
         }
         if fixed.is_none() || fixed == Some(Lang::En) {
-            let file = self.user_dir.as_ref().map(|d| d.join(format!("{base}.txt")));
+            let file = self
+                .user_dir
+                .as_ref()
+                .map(|d| d.join(format!("{base}.txt")));
             candidates.push((file, Lang::En));
             candidates.push((None, Lang::En));
         }
@@ -568,7 +574,8 @@ fn valid_name(name: &str) -> bool {
 /// after its one dot is returned whole.
 pub fn split_lang(name: &str) -> (&str, Option<Lang>) {
     match name.rsplit_once('.') {
-        Some((base, code)) if code.len() == 2 && !base.contains('.') => match Lang::from_code(code) {
+        Some((base, code)) if code.len() == 2 && !base.contains('.') => match Lang::from_code(code)
+        {
             Some(l) => (base, Some(l)),
             None => (name, None),
         },
@@ -630,15 +637,32 @@ mod tests {
                     .unwrap()
                     .unwrap();
                 assert_eq!(t.lang, lang, "{name} in {}", lang.code());
-                assert_eq!(t.requires, Templates::builtin_only().get(name, None).unwrap().unwrap().requires, "{name}.{} requires what the English one does", lang.code());
+                assert_eq!(
+                    t.requires,
+                    Templates::builtin_only()
+                        .get(name, None)
+                        .unwrap()
+                        .unwrap()
+                        .requires,
+                    "{name}.{} requires what the English one does",
+                    lang.code()
+                );
             }
         }
         // A language without built-in letters gets the English one.
-        let t = Templates::builtin_only().get("acknowledge", Some("pl")).unwrap().unwrap();
+        let t = Templates::builtin_only()
+            .get("acknowledge", Some("pl"))
+            .unwrap()
+            .unwrap();
         assert_eq!(t.lang, Lang::En);
-        let t = Templates::builtin_only().get("acknowledge.fr", None).unwrap().unwrap();
+        let t = Templates::builtin_only()
+            .get("acknowledge.fr", None)
+            .unwrap()
+            .unwrap();
         assert_eq!(t.lang, Lang::Fr);
-        assert!(Templates::builtin_only().get("acknowledge.xx", None).is_err());
+        assert!(Templates::builtin_only()
+            .get("acknowledge.xx", None)
+            .is_err());
     }
 
     #[test]
@@ -648,14 +672,28 @@ mod tests {
         let t = Templates {
             user_dir: Some(dir.path().to_path_buf()),
         };
-        assert_eq!(t.get("acknowledge", Some("de")).unwrap().unwrap().origin, "built-in (de)");
-        assert!(t.get("acknowledge", Some("en")).unwrap().unwrap().origin.ends_with("acknowledge.txt"));
-        std::fs::write(dir.path().join("acknowledge.de.txt"), "Meins {{ vendor }}\n").unwrap();
+        assert_eq!(
+            t.get("acknowledge", Some("de")).unwrap().unwrap().origin,
+            "built-in (de)"
+        );
+        assert!(t
+            .get("acknowledge", Some("en"))
+            .unwrap()
+            .unwrap()
+            .origin
+            .ends_with("acknowledge.txt"));
+        std::fs::write(
+            dir.path().join("acknowledge.de.txt"),
+            "Meins {{ vendor }}\n",
+        )
+        .unwrap();
         let de = t.get("acknowledge", Some("de")).unwrap().unwrap();
         assert!(de.origin.ends_with("acknowledge.de.txt"), "{}", de.origin);
         assert_eq!(de.lang, Lang::De);
         let copy = t.ensure_user_copy("negotiate.it").unwrap();
-        assert!(std::fs::read_to_string(copy).unwrap().contains("Cordiali saluti"));
+        assert!(std::fs::read_to_string(copy)
+            .unwrap()
+            .contains("Cordiali saluti"));
     }
 
     #[test]

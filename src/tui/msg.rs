@@ -22,6 +22,8 @@ pub enum Msg {
     },
     Opened(Box<Opened>),
     /// Our scheduled payment date for the claimed invoice of a message (for `e`).
+    /// What saving attachments did, in words.
+    AttachmentsSaved(Result<String, String>),
     PayDateDefault {
         message: i64,
         template: &'static str,

@@ -125,6 +125,9 @@ impl Runner {
             Effect::SyncNow => self.to_sync(SyncCmd::SyncNow),
             Effect::MarkPaid { vendor, invoice, on } => self.to_sync(SyncCmd::MarkPaid { vendor, invoice, on }),
             Effect::Schedule { vendor, invoice, on } => self.to_sync(SyncCmd::Schedule { vendor, invoice, on }),
+            Effect::SaveAttachments { message, dir } => {
+                vec![Msg::AttachmentsSaved(self.save_attachments(message, &dir))]
+            }
             Effect::EditTemplate(name) => vec![Msg::TemplateEdited(self.edit_template(&name, term))],
             Effect::Quit => {
                 let _ = self.sync.send(SyncCmd::Shutdown);
@@ -168,6 +171,66 @@ impl Runner {
         Ok(preview)
     }
 
+    /// Saves every attachment of a stored message into `dir` under safe names; a file that
+    /// exists is named and left alone (the UI never overwrites).
+    fn save_attachments(&self, message: i64, dir: &str) -> Result<String, String> {
+        let detail = self
+            .store
+            .detail(message)
+            .map_err(|e| e.to_string())?
+            .ok_or("that message is gone from the store; go back (esc)")?;
+        let parts = crate::mail::attachments::parts(&detail.raw).map_err(|e| e.to_string())?;
+        if parts.is_empty() {
+            return Err("this message has no attachments".into());
+        }
+        let dir = match dir.strip_prefix("~") {
+            Some(rest) => dirs::home_dir()
+                .ok_or("there is no home folder to put ~ in; give the whole path")?
+                .join(rest.trim_start_matches('/')),
+            None => PathBuf::from(dir),
+        };
+        let (mut saved, mut skipped) = (Vec::new(), Vec::new());
+        for (i, p) in parts.iter().enumerate() {
+            if detail.truncated && i + 1 == parts.len() {
+                skipped.push(format!(
+                    "{} is incomplete (the message was stored only up to the size limit)",
+                    p.file_name()
+                ));
+                continue;
+            }
+            match crate::files::save(&dir, p, false) {
+                Ok(path) => saved.push(
+                    path.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned(),
+                ),
+                Err(crate::files::SaveError::Exists(path)) => skipped.push(format!(
+                    "{} exists and was not replaced (duebox attachments save --replace does)",
+                    path.display()
+                )),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        let mut words = format!(
+            "saved {} in {}",
+            if saved.is_empty() {
+                "nothing".into()
+            } else {
+                saved.join(", ")
+            },
+            dir.display()
+        );
+        if !skipped.is_empty() {
+            words.push_str(&format!("; {}", skipped.join("; ")));
+        }
+        if saved.is_empty() {
+            Err(words)
+        } else {
+            Ok(words)
+        }
+    }
+
     fn edit_template(&self, name: &str, term: &mut dyn Suspend) -> Result<String, String> {
         let Some(path_of) = &self.template_path else {
             return Err("editing templates is not available in this build yet (the reply layer provides the template files)".into());
@@ -182,7 +245,8 @@ impl Runner {
                 &path,
                 name,
                 &mut |path| {
-                    crate::editor::edit(&editor, path).map_err(|e| format!("{e}; nothing was changed"))
+                    crate::editor::edit(&editor, path)
+                        .map_err(|e| format!("{e}; nothing was changed"))
                 },
                 &mut |e| (self.ask_again)(e),
             )?);
@@ -227,11 +291,18 @@ pub fn opened(detail: crate::store::Detail) -> Opened {
             String::new(),
         ),
     };
+    // Decoded, for their real sizes, and numbered as `duebox attachments` numbers them.
+    let attachments = crate::mail::attachments::parts(&detail.raw)
+        .map(|parts| parts.into_iter().map(|p| p.attachment).collect())
+        .unwrap_or_default();
+    let attachment_text = parsed.map(|m| m.attachment_text).unwrap_or_default();
     Opened {
         detail,
         from,
         to,
         reply_to,
         body,
+        attachments,
+        attachment_text,
     }
 }

@@ -147,6 +147,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         Scope::Mail,
     ),
     info(
+        Action::SaveAttachments,
+        "save_attachments",
+        &["w"],
+        "save the attachments in a folder (asks which)",
+        Scope::Mail,
+    ),
+    info(
         Action::NotAChaser,
         "not_a_chaser",
         &["N"],
@@ -328,6 +335,9 @@ pub const PICK_FOLDER: &str = "Move to folder (Enter picks, Esc cancels)";
 pub const PICK_VERDICT: &str = "This message is… (Enter picks, Esc cancels)";
 pub const PICK_TEMPLATE: &str = "Edit which template? (Enter picks, Esc cancels)";
 
+pub const PROMPT_SAVE_TO: &str = "Save the attachments in folder: ";
+pub const SAVE_TO_DEFAULT: &str = "~/Downloads";
+pub const SAVING: &str = "saving the attachments…";
 pub const PAST_PAY_DATE: &str =
     "that date is in the past: a payment promise needs today or a later date";
 pub const BAD_DATE: &str = "not a date: write it as YYYY-MM-DD (for example 2026-12-01)";

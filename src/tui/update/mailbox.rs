@@ -46,6 +46,14 @@ pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -
         );
         return Vec::new();
     };
+    if action == Action::SaveAttachments {
+        app.overlay = Some(Overlay::Prompt(Prompt {
+            label: strings::PROMPT_SAVE_TO,
+            input: strings::SAVE_TO_DEFAULT.into(),
+            purpose: PromptPurpose::SaveAttachments { message },
+        }));
+        return Vec::new();
+    }
     if action == Action::NotAChaser {
         app.status.busy = Some(strings::CORRECTING);
         return vec![Effect::Correct {
@@ -180,7 +188,11 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
             a if template_of(a).is_some()
                 || matches!(
                     a,
-                    Action::Move | Action::Undo | Action::NotAChaser | Action::ThisIs
+                    Action::Move
+                        | Action::Undo
+                        | Action::NotAChaser
+                        | Action::ThisIs
+                        | Action::SaveAttachments
                 ) =>
             {
                 let id = app.mailbox.list.selected_row().map(|r| r.id);

@@ -252,6 +252,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::AttachmentsSaved(result) => {
+            app.status.busy = None;
+            match result {
+                Ok(words) => app.status.note = Some(words),
+                Err(e) => app.status.error = Some(e),
+            }
+            Vec::new()
+        }
         Msg::TemplateEdited(result) => {
             match result {
                 Ok(words) => app.status.note = Some(words),

@@ -136,6 +136,16 @@ pub(super) fn submitted(app: &mut App, p: Prompt) -> Vec<Effect> {
                 }]
             }),
         },
+        PromptPurpose::SaveAttachments { message } => {
+            if input.is_empty() {
+                return Vec::new();
+            }
+            app.status.busy = Some(strings::SAVING);
+            return vec![Effect::SaveAttachments {
+                message: *message,
+                dir: input,
+            }];
+        }
         PromptPurpose::MarkPaid { vendor, invoice } => day().map(|on| {
             vec![Effect::MarkPaid {
                 vendor: vendor.clone(),
