@@ -80,7 +80,7 @@ pub const MAX_NAME_BYTES: usize = 200;
 /// `COM1`…) get a `_` in front, and the length is bounded with the extension kept. An empty
 /// result becomes `attachment` with an extension for its type.
 pub fn safe_file_name(name: &str, content_type: &str) -> String {
-    let last = name.rsplit(|c| c == '/' || c == '\\').next().unwrap_or("");
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
     let mut clean: String = sanitize::one_line(last)
         .chars()
         .filter(|c| !c.is_control() && !is_invisible(*c))

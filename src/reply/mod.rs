@@ -2,6 +2,7 @@
 //! draft. Pure domain: no network, no terminal; the outbox in `store` and the senders in
 //! `smtp` and `outbox` do the rest.
 
+pub mod builtin;
 pub mod context;
 pub mod draft;
 pub mod format;
