@@ -6,7 +6,6 @@
 mod tui_support;
 
 use duebox::tui::state::Screen;
-use std::time::Duration;
 use tui_support::{demo_ui, WAIT};
 
 #[test]
@@ -88,7 +87,9 @@ fn an_attachment_is_listed_its_pdf_text_shown_and_saved_never_over_a_file() {
         ui.h.press("ctrl-u");
         ui.h.type_text(&dir.path().display().to_string());
         ui.h.press("enter");
-        ui.h.settle(Duration::from_millis(300));
+        ui.h.wait_until(WAIT, |a| {
+            a.status.busy.is_none() && (a.status.note.is_some() || a.status.error.is_some())
+        });
         ui.screen()
     };
     let screen = save(&mut ui);
@@ -102,4 +103,50 @@ fn an_attachment_is_listed_its_pdf_text_shown_and_saved_never_over_a_file() {
     let screen = save(&mut ui);
     assert!(screen.contains("exists and was not"), "{screen}");
     assert_eq!(std::fs::read(&saved).unwrap(), b"mine");
+}
+
+#[test]
+fn the_demo_keeps_edited_templates_in_its_own_temp_dir() {
+    let demo = duebox::demo::load().unwrap();
+    let templates = duebox::demo::templates(&demo);
+    let dir = templates.user_dir.clone().unwrap();
+    assert!(dir.starts_with(demo.dir.path()), "{}", dir.display());
+    let copy = templates.ensure_user_copy("acknowledge").unwrap();
+    assert!(copy.starts_with(demo.dir.path()), "{}", copy.display());
+}
+
+#[test]
+fn e_on_a_paid_invoice_is_refused_and_offers_c_and_past_dates_stay_in_the_prompt() {
+    let mut ui = demo_ui(140, 30);
+    ui.open_folder("Overdue");
+    ui.filter("SN-2026/1042");
+    assert_eq!(ui.h.app.mailbox.list.len(), 1, "{}", ui.screen());
+    ui.h.press("e");
+    assert!(
+        ui.h.wait_until(WAIT, |a| a.overlay.is_some()),
+        "{}",
+        ui.screen()
+    );
+    // A date before the demo's today is refused where it was typed.
+    ui.h.press("ctrl-u");
+    ui.h.type_text("2026-11-01");
+    ui.h.press("enter");
+    assert!(ui.h.app.overlay.is_some(), "the prompt stays open");
+    assert!(ui.screen().contains("in the past"), "{}", ui.screen());
+    ui.h.press("ctrl-u");
+    ui.h.type_text("2026-12-04");
+    ui.h.press("enter");
+    ui.h.wait_until(WAIT, |a| {
+        a.status
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("already paid"))
+    });
+    let screen = ui.screen();
+    assert!(screen.contains("already paid"), "{screen}");
+    assert!(screen.contains("c in the UI"), "{screen}");
+    assert!(
+        !matches!(ui.h.app.top(), Some(Screen::Reply(_))),
+        "no preview to send"
+    );
 }

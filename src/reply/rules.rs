@@ -68,13 +68,13 @@ pub struct Ask {
 /// Why a reply is refused before it is written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("invoice {invoice} is already paid{}: a {template} reply would promise to pay it again. Confirm the payment instead (c in the UI, --template confirm_payment on the command line)", paid_on.map(|d| format!(" (on {d})")).unwrap_or_default())]
+    #[error("invoice {invoice} is already paid{}: confirm the payment instead (c in the UI, --template confirm_payment on the command line); a {template} reply would promise to pay it again", paid_on.map(|d| format!(" (on {d})")).unwrap_or_default())]
     AlreadyPaid {
         template: String,
         invoice: String,
         paid_on: Option<NaiveDate>,
     },
-    #[error("invoice {invoice} is disputed: a {template} reply would promise to pay what we dispute. Answer with the dispute instead (d in the UI, --template dispute_amount on the command line), or settle the dispute in the payables first")]
+    #[error("invoice {invoice} is disputed: answer with the dispute instead (d in the UI, --template dispute_amount on the command line), or settle the dispute in the payables first; a {template} reply would promise to pay what we dispute")]
     Disputed { template: String, invoice: String },
     #[error("{date} is in the past (today is {today}): a payment promise needs today or a later date; give another date")]
     PastDate { date: NaiveDate, today: NaiveDate },
