@@ -270,6 +270,13 @@ impl MailServer for SharedServer {
     fn search_message_id(&mut self, message_id: &str) -> ServerResult<Vec<u32>> {
         self.lock().search_message_id(message_id)
     }
+    fn search_answers(
+        &mut self,
+        message_id: &str,
+        or_message_id: Option<&str>,
+    ) -> ServerResult<Vec<u32>> {
+        self.lock().search_answers(message_id, or_message_id)
+    }
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
         self.lock().add_flags(uids, flags)
     }

@@ -83,6 +83,29 @@ fn protocol(e: imap::Error) -> ServerError {
     ServerError::new(format!("IMAP error: {e}"))
 }
 
+/// Runs a command on messages that another client may expunge or move at any moment. A
+/// `NO` (Dovecot's `[EXPUNGEISSUED]`, or a refusal of part of a UID set) is answered with a
+/// NOOP, which brings the expunges into our view, and one more try; a second `NO` is
+/// reported as vanished messages, never as a broken connection.
+fn on_messages<T>(
+    session: &mut imap::Session<Stream>,
+    mut command: impl FnMut(&mut imap::Session<Stream>) -> imap::Result<T>,
+) -> ServerResult<T> {
+    match command(session) {
+        Err(imap::Error::No(_)) => {
+            session.noop().map_err(protocol)?;
+            command(session).map_err(|e| match e {
+                imap::Error::No(no) => ServerError::vanished(format!(
+                    "some messages no longer exist: {}",
+                    crate::mail::sanitize::one_line(&no.to_string())
+                )),
+                e => protocol(e),
+            })
+        }
+        other => other.map_err(protocol),
+    }
+}
+
 /// Reads one CRLF-terminated line straight from the socket (before the client owns it).
 fn read_line(tcp: &mut TcpStream) -> std::io::Result<String> {
     let mut line = Vec::new();
@@ -276,6 +299,11 @@ impl Imap {
     }
 }
 
+/// A Message-ID without its angle brackets: HEADER searches match substrings.
+fn bare_id(id: &str) -> &str {
+    id.trim().trim_start_matches('<').trim_end_matches('>')
+}
+
 /// A quoted IMAP string.
 fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
@@ -347,7 +375,7 @@ impl MailServer for Imap {
             Some(modseq) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
             None => "(UID FLAGS)".to_string(),
         };
-        let fetches = self.session.uid_fetch(uids, query).map_err(protocol)?;
+        let fetches = on_messages(&mut self.session, |s| s.uid_fetch(uids, &query))?;
         Ok(fetches
             .iter()
             .filter_map(|f| Some((f.uid?, Imap::flags_of(f))))
@@ -359,18 +387,19 @@ impl MailServer for Imap {
             return Ok(Vec::new());
         }
         let query = format!("(UID FLAGS RFC822.SIZE BODY.PEEK[]<0.{FETCH_LIMIT}>)");
-        let fetches = self
-            .session
-            .uid_fetch(uid_set(uids), query)
-            .map_err(protocol)?;
+        let set = uid_set(uids);
+        let fetches = on_messages(&mut self.session, |s| s.uid_fetch(&set, &query))?;
         Ok(fetches
             .iter()
             .filter_map(|f| {
+                // No text: expunged by another client after our view was taken (Dovecot
+                // still answers for it), not an empty message.
+                let raw = f.body().filter(|b| !b.is_empty())?;
                 Some(Fetched {
                     uid: f.uid?,
                     flags: Imap::flags_of(f),
                     size: f.size.unwrap_or(0),
-                    raw: f.body().unwrap_or_default().to_vec(),
+                    raw: raw.to_vec(),
                 })
             })
             .collect())
@@ -380,13 +409,10 @@ impl MailServer for Imap {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
-        let fetches = self
-            .session
-            .uid_fetch(
-                uid_set(uids),
-                "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
-            )
-            .map_err(protocol)?;
+        let set = uid_set(uids);
+        let fetches = on_messages(&mut self.session, |s| {
+            s.uid_fetch(&set, "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        })?;
         Ok(fetches
             .iter()
             .filter_map(|f| {
@@ -413,27 +439,46 @@ impl MailServer for Imap {
         Ok(uids)
     }
 
+    fn search_answers(
+        &mut self,
+        message_id: &str,
+        or_message_id: Option<&str>,
+    ) -> ServerResult<Vec<u32>> {
+        let answers = format!("HEADER In-Reply-To {}", quoted(bare_id(message_id)));
+        let query = match or_message_id {
+            Some(own) => format!("OR {answers} HEADER Message-ID {}", quoted(bare_id(own))),
+            None => answers,
+        };
+        let mut uids: Vec<u32> = self
+            .session
+            .uid_search(query)
+            .map_err(protocol)?
+            .into_iter()
+            .collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
         if uids.is_empty() || flags.is_empty() {
             return Ok(());
         }
-        self.session
-            .uid_store(
-                uid_set(uids),
-                format!("+FLAGS.SILENT ({})", flags.join(" ")),
-            )
-            .map_err(protocol)?;
+        let set = uid_set(uids);
+        let query = format!("+FLAGS.SILENT ({})", flags.join(" "));
+        on_messages(&mut self.session, |s| s.uid_store(&set, &query))?;
         Ok(())
     }
 
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         let name = self.server_name(folder);
-        self.session.uid_mv(uid_set(uids), name).map_err(protocol)
+        let set = uid_set(uids);
+        on_messages(&mut self.session, |s| s.uid_mv(&set, &name))
     }
 
     fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         let name = quoted(&self.server_name(folder));
-        self.session.uid_copy(uid_set(uids), name).map_err(protocol)
+        let set = uid_set(uids);
+        on_messages(&mut self.session, |s| s.uid_copy(&set, &name))
     }
 
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()> {

@@ -162,6 +162,39 @@ const STEPS: &[&str] = &[
     CREATE INDEX events_message ON events(message_id);
     CREATE INDEX messages_counts ON messages(folder_id, kind, flags);
     ",
+    // 5: a reply's outcome can be "unknown" (the server's answer after the message never
+    // came); SQLite cannot change a CHECK, so the table is rebuilt with its rows.
+    r"
+    CREATE TABLE outbox_new (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        answers TEXT,
+        template TEXT NOT NULL,
+        escalation INTEGER NOT NULL DEFAULT 0,
+        vendor TEXT,
+        invoice TEXT,
+        invoice_key TEXT,
+        envelope_from TEXT NOT NULL,
+        envelope_to TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        raw BLOB NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'unknown', 'discarded')),
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        saved_to_sent INTEGER NOT NULL DEFAULT 0,
+        flagged_answered INTEGER NOT NULL DEFAULT 0,
+        demo INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO outbox_new SELECT id, message_id, answers, template, escalation, vendor, invoice,
+        invoice_key, envelope_from, envelope_to, subject, raw, state, error, created_at,
+        updated_at, sent_at, saved_to_sent, flagged_answered, demo FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_new RENAME TO outbox;
+    CREATE INDEX outbox_state ON outbox(state);
+    CREATE INDEX outbox_answers ON outbox(answers);
+    ",
 ];
 
 /// Recomputes every payable's comparable invoice number.
@@ -230,6 +263,30 @@ fn apply_until(conn: &mut Connection, from: i64, to: i64) -> rusqlite::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schema_5_keeps_the_outbox_and_allows_unknown() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply_until(&mut conn, 0, 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO outbox (message_id, template, envelope_from, envelope_to, subject, raw,
+                                 state, created_at, updated_at)
+             VALUES ('<r@x>', 'acknowledge', 'a@x', 'b@y', 'Re: 1', X'00', 'sending', 't', 't');",
+        )
+        .unwrap();
+        assert!(conn
+            .execute("UPDATE outbox SET state = 'unknown'", [])
+            .is_err());
+        apply(&mut conn, 4).unwrap();
+        conn.execute("UPDATE outbox SET state = 'unknown'", [])
+            .unwrap();
+        let (mid, state): (String, String) = conn
+            .query_row("SELECT message_id, state FROM outbox", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((mid.as_str(), state.as_str()), ("<r@x>", "unknown"));
+    }
 
     #[test]
     fn schema_2_compares_invoices_without_leading_zeros() {

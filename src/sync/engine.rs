@@ -6,9 +6,13 @@
 //! looks at both folders for the message's Message-ID and completes or abandons it, so a
 //! message is never lost and never left twice. Each batch of fetched mail is stored in one
 //! transaction, so an interrupted sync resumes after the last stored UID.
+//!
+//! Other clients: a message another client expunges or moves between our SEARCH and FETCH
+//! is simply not there; it is skipped quietly (never stored as unparsable, never a reason to
+//! stop the pass), and the next pass finds it where it went.
 
 use super::filing;
-use super::server::{Capabilities, Fetched, MailServer, ServerError};
+use super::server::{Capabilities, Fetched, MailServer, ServerError, ServerResult};
 use crate::classify::{self, Classification, Kind, Options};
 use crate::config::Folders;
 use crate::mail::Message;
@@ -316,13 +320,21 @@ fn sync_folder(
     if !gone.is_empty() {
         report.expunged += store.remove_uids(folder, &gone)?;
     }
+    // The mod-sequence is kept as it was when flag changes could not be read this time.
+    let mut modseq = state.highest_modseq;
     if let Some(&max_local) = local.last() {
         let since = stored
             .highest_modseq
             .filter(|_| server.capabilities().condstore && state.highest_modseq.is_some());
         // With CONDSTORE, an unchanged mod-sequence means no flag changed.
         if since.is_none() || since != state.highest_modseq {
-            let changes = server.flags(&format!("1:{max_local}"), since)?;
+            let changes = match server.flags(&format!("1:{max_local}"), since) {
+                Err(e) if e.vanished => {
+                    modseq = stored.highest_modseq;
+                    Vec::new()
+                }
+                other => other?,
+            };
             let known: HashMap<u32, String> = store.local_flags(folder)?.into_iter().collect();
             store.in_batch(|s| -> Result<_, StoreError> {
                 for (uid, flags) in changes {
@@ -386,7 +398,7 @@ fn sync_folder(
         };
         let mut in_flight = 0;
         for chunk in new.chunks(BATCH) {
-            let batch = server.fetch(chunk)?;
+            let batch = present(server, chunk, |s, u| s.fetch(u))?;
             if to_classify.send(batch).is_err() {
                 break;
             }
@@ -403,8 +415,31 @@ fn sync_folder(
         Ok(())
     })?;
     store.drop_unlinked(folder)?;
-    store.set_folder_state(folder, state.uid_validity, state.highest_modseq)?;
+    store.set_folder_state(folder, state.uid_validity, modseq)?;
     Ok(state.uid_validity)
+}
+
+/// Asks for messages by UID; when some of them vanished meanwhile (another client expunged
+/// or moved them), asks one by one and leaves out those that are gone.
+fn present<T>(
+    server: &mut dyn MailServer,
+    uids: &[u32],
+    ask: impl Fn(&mut dyn MailServer, &[u32]) -> ServerResult<Vec<T>>,
+) -> Result<Vec<T>, SyncError> {
+    match ask(server, uids) {
+        Err(e) if e.vanished => {
+            let mut found = Vec::new();
+            for uid in uids {
+                match ask(server, &[*uid]) {
+                    Ok(got) => found.extend(got),
+                    Err(e) if e.vanished => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(found)
+        }
+        other => Ok(other?),
+    }
 }
 
 /// Recognises messages we already hold (moved here by us, or renumbered by a UIDVALIDITY
@@ -419,7 +454,7 @@ fn relink_known(
 ) -> Result<Vec<u32>, SyncError> {
     let mut rest = Vec::new();
     for chunk in uids.chunks(BATCH * 5) {
-        let found = server.fetch_message_ids(chunk)?;
+        let found = present(server, chunk, |s, u| s.fetch_message_ids(u))?;
         store.in_batch(|s| -> Result<_, StoreError> {
             for m in found {
                 let flags = m.flags.join(" ");
@@ -494,6 +529,16 @@ fn record_new(
     Ok(())
 }
 
+/// Whether a command on messages went through; messages that vanished meanwhile are no
+/// error (another client took them; the next pass sees where).
+fn quietly(result: ServerResult<()>) -> Result<bool, SyncError> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if e.vanished => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A message about to be filed: store row, UID, Message-ID, keywords.
 type ToFile = (i64, u32, String, Vec<&'static str>);
 
@@ -529,7 +574,7 @@ fn file_pending(
             // Without a Message-ID a move could not be checked after a crash: label only.
             if state.keywords {
                 let risky = !p.risk.is_empty();
-                server.add_flags(&[p.uid], &filing::keywords(p.stage.as_deref(), risky))?;
+                quietly(server.add_flags(&[p.uid], &filing::keywords(p.stage.as_deref(), risky)))?;
             }
             store.clear_destination(p.id)?;
             report.labelled += 1;
@@ -555,7 +600,7 @@ fn file_pending(
                 by_words.entry(words.clone()).or_default().push(*uid);
             }
             for (words, uids) in by_words {
-                server.add_flags(&uids, &words)?;
+                quietly(server.add_flags(&uids, &words))?;
             }
         }
         let uids: Vec<u32> = items.iter().map(|(_, uid, _, _)| *uid).collect();
@@ -575,10 +620,16 @@ fn file_pending(
                 .map(|(_, uid, mid, _)| s.plan_move(mid, INBOX, *uid, inbox_validity, &destination))
                 .collect()
         })?;
+        // Vanished meanwhile: the moves stay open in the journal, and the next pass looks
+        // in both folders and completes or abandons each.
         if caps.moves {
-            server.move_to(&uids, &destination)?;
+            if !quietly(server.move_to(&uids, &destination))? {
+                continue;
+            }
         } else {
-            server.copy_to(&uids, &destination)?;
+            if !quietly(server.copy_to(&uids, &destination))? {
+                continue;
+            }
             failpoint("after-copy");
             store.in_batch(|s| -> Result<_, StoreError> {
                 for id in &moves {
@@ -586,7 +637,9 @@ fn file_pending(
                 }
                 Ok(())
             })?;
-            server.delete(&uids)?;
+            if !quietly(server.delete(&uids))? {
+                continue;
+            }
         }
         store.in_batch(|s| -> Result<_, StoreError> {
             for (id, (_, _, mid, _)) in moves.iter().zip(&items) {

@@ -271,6 +271,40 @@ impl MailServer for FakeServer {
             .collect())
     }
 
+    fn search_answers(
+        &mut self,
+        message_id: &str,
+        or_message_id: Option<&str>,
+    ) -> ServerResult<Vec<u32>> {
+        self.call()?;
+        let f = self.current()?;
+        let bare = |id: &str| {
+            id.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_lowercase()
+        };
+        let wanted = bare(message_id);
+        let own = or_message_id.map(bare);
+        Ok(f.messages
+            .iter()
+            .filter(|(_, (raw, _, _))| {
+                let Ok(m) = crate::mail::parse(raw) else {
+                    return false;
+                };
+                m.in_reply_to
+                    .as_deref()
+                    .is_some_and(|r| r.to_lowercase().contains(&wanted))
+                    || own.as_deref().is_some_and(|own| {
+                        m.message_id
+                            .as_deref()
+                            .is_some_and(|id| id.to_lowercase().contains(own))
+                    })
+            })
+            .map(|(uid, _)| *uid)
+            .collect())
+    }
+
     fn append(&mut self, folder: &str, flags: &[&str], raw: &[u8]) -> ServerResult<()> {
         self.call()?;
         if !self.folders.contains_key(folder) {
