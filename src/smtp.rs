@@ -274,7 +274,11 @@ impl Smtp {
 
     /// What an error proves, by the step it happened in and lettre's kind of error.
     fn error(&self, step: Step, e: &lettre::transport::smtp::Error) -> SendError {
-        let reason = reason(e);
+        let reason = if timed_out(e) {
+            format!("no answer within {} s", self.timeout.as_secs())
+        } else {
+            reason(e)
+        };
         let server = self.server.clone();
         let refused = e.is_permanent() || e.is_transient();
         match step {
@@ -343,6 +347,22 @@ impl Drop for Smtp {
             let _ = c.quit();
         }
     }
+}
+
+/// Whether the socket's read timeout ran out (the kernel says EAGAIN or ETIMEDOUT).
+fn timed_out(e: &lettre::transport::smtp::Error) -> bool {
+    use std::error::Error as _;
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            );
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// Whether an error says the session is gone (rather than that the server refused).

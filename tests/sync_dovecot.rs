@@ -292,6 +292,10 @@ impl MailServer for Saboteur<'_> {
         self.tick()?;
         self.inner.add_flags(u, f)
     }
+    fn claim(&mut self, u: &[u32], f: &[&str], m: u64) -> ServerResult<Vec<u32>> {
+        self.tick()?;
+        self.inner.claim(u, f, m)
+    }
     fn move_to(&mut self, u: &[u32], f: &str) -> ServerResult<()> {
         self.tick()?;
         self.inner.move_to(u, f)

@@ -280,6 +280,9 @@ impl MailServer for SharedServer {
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
         self.lock().add_flags(uids, flags)
     }
+    fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>> {
+        self.lock().claim(uids, flags, modseq)
+    }
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         self.lock().move_to(uids, folder)
     }

@@ -299,6 +299,25 @@ impl Imap {
     }
 }
 
+/// The UIDs in a tagged `[MODIFIED 3,5:7]` (RFC 7162), none when there is no such code.
+fn modified_set(tagged: &str) -> Vec<u32> {
+    let Some(start) = tagged.find("[MODIFIED ") else {
+        return Vec::new();
+    };
+    let rest = &tagged[start + "[MODIFIED ".len()..];
+    let set = &rest[..rest.find(']').unwrap_or(rest.len())];
+    let mut uids = Vec::new();
+    for part in set.split(',') {
+        let mut ends = part.trim().splitn(2, ':').map(|n| n.parse::<u32>().ok());
+        match (ends.next().flatten(), ends.next().flatten()) {
+            (Some(a), Some(b)) => uids.extend(a.min(b)..=a.max(b).min(a.min(b) + 100_000)),
+            (Some(a), None) => uids.push(a),
+            _ => {}
+        }
+    }
+    uids
+}
+
 /// A Message-ID without its angle brackets: HEADER searches match substrings.
 fn bare_id(id: &str) -> &str {
     id.trim().trim_start_matches('<').trim_end_matches('>')
@@ -328,9 +347,14 @@ impl MailServer for Imap {
             return Ok(());
         }
         let name = self.server_name(folder);
-        self.session
-            .create(&name)
-            .map_err(|e| ServerError::new(format!("cannot create the folder '{folder}': {e}")))?;
+        if let Err(e) = self.session.create(&name) {
+            // Another client may have created it a moment ago.
+            if !self.folder_exists(folder)? {
+                return Err(ServerError::new(format!(
+                    "cannot create the folder '{folder}': {e}"
+                )));
+            }
+        }
         let _ = self.session.subscribe(&name);
         Ok(())
     }
@@ -467,6 +491,38 @@ impl MailServer for Imap {
         let query = format!("+FLAGS.SILENT ({})", flags.join(" "));
         on_messages(&mut self.session, |s| s.uid_store(&set, &query))?;
         Ok(())
+    }
+
+    fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>> {
+        if uids.is_empty() || flags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let set = uid_set(uids);
+        // Not .SILENT: a FETCH names each message changed. FETCHes for other clients'
+        // changes may come along unasked; those messages are in the tagged [MODIFIED].
+        let command = format!(
+            "UID STORE {set} (UNCHANGEDSINCE {modseq}) +FLAGS ({})",
+            flags.join(" ")
+        );
+        let (data, done) = on_messages(&mut self.session, |s| s.run(&command))?;
+        let text = String::from_utf8_lossy(&data);
+        let (untagged, tagged) = text.split_at(done.min(text.len()));
+        let modified = modified_set(tagged);
+        let mut changed: Vec<u32> = untagged
+            .lines()
+            .filter(|l| l.starts_with("* ") && l.contains(" FETCH ("))
+            .filter_map(|l| {
+                let rest = &l[l.find("UID ")? + 4..];
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .filter(|u| uids.contains(u) && !modified.contains(u))
+            .collect();
+        changed.sort_unstable();
+        changed.dedup();
+        Ok(changed)
     }
 
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {

@@ -12,7 +12,7 @@
 //! stop the pass), and the next pass finds it where it went.
 
 use super::filing;
-use super::server::{Capabilities, Fetched, MailServer, ServerError, ServerResult};
+use super::server::{Capabilities, Fetched, FolderState, MailServer, ServerError, ServerResult};
 use crate::classify::{self, Classification, Kind, Options};
 use crate::config::Folders;
 use crate::mail::Message;
@@ -128,16 +128,8 @@ pub fn sync_once(
         }
     }
     recover_moves(server, store, caps, &mut report)?;
-    let inbox_validity = sync_folder(server, store, settings, INBOX, true, &mut report, progress)?;
-    file_pending(
-        server,
-        store,
-        settings,
-        caps,
-        inbox_validity,
-        &mut report,
-        progress,
-    )?;
+    let inbox = sync_folder(server, store, settings, INBOX, true, &mut report, progress)?;
+    file_pending(server, store, settings, caps, inbox, &mut report, progress)?;
     if !settings.folders.label_only {
         for folder in settings.folders.all() {
             sync_folder(
@@ -279,7 +271,8 @@ fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
     }
 }
 
-/// Brings one folder into the store; returns its UIDVALIDITY.
+/// Brings one folder into the store; returns its state as selected before anything was
+/// read (UIDVALIDITY, and the mod-sequence filing claims messages against).
 fn sync_folder(
     server: &mut dyn MailServer,
     store: &mut Store,
@@ -288,7 +281,7 @@ fn sync_folder(
     file: bool,
     report: &mut Report,
     progress: &mut dyn FnMut(Progress),
-) -> Result<u32, SyncError> {
+) -> Result<FolderState, SyncError> {
     let state = server.select(name)?;
     let stored = store.folder(name)?;
     let folder = stored.id;
@@ -416,7 +409,7 @@ fn sync_folder(
     })?;
     store.drop_unlinked(folder)?;
     store.set_folder_state(folder, state.uid_validity, modseq)?;
-    Ok(state.uid_validity)
+    Ok(state)
 }
 
 /// Asks for messages by UID; when some of them vanished meanwhile (another client expunged
@@ -549,7 +542,7 @@ fn file_pending(
     store: &mut Store,
     settings: &Settings<'_>,
     caps: Capabilities,
-    inbox_validity: u32,
+    looked: FolderState,
     report: &mut Report,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
@@ -593,14 +586,39 @@ fn file_pending(
             filing::keywords(p.stage.as_deref(), risky),
         ));
     }
-    for (destination, items) in groups {
+    // With CONDSTORE the keywords are also the claim: they are added only to messages
+    // nobody changed since this pass first looked at INBOX (before fetching them), so when
+    // two clients file the same message at once only the first moves it (a second MOVE
+    // from a stale view would copy it again).
+    let claim_at = looked
+        .highest_modseq
+        .filter(|_| caps.condstore && can_move && state.keywords);
+    for (destination, mut items) in groups {
         if state.keywords {
             let mut by_words: BTreeMap<Vec<&str>, Vec<u32>> = BTreeMap::new();
             for (_, uid, _, words) in &items {
                 by_words.entry(words.clone()).or_default().push(*uid);
             }
+            let mut claimed: HashSet<u32> = HashSet::new();
             for (words, uids) in by_words {
-                quietly(server.add_flags(&uids, &words))?;
+                let Some(modseq) = claim_at else {
+                    quietly(server.add_flags(&uids, &words))?;
+                    continue;
+                };
+                // Messages that pass the test are answered even when they carry the words
+                // already (an interrupted earlier pass); those changed since are not.
+                match server.claim(&uids, &words, modseq) {
+                    Ok(got) => claimed.extend(got),
+                    Err(e) if e.vanished => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if claim_at.is_some() {
+                // The rest were taken by another client since our SELECT.
+                items.retain(|(_, uid, _, _)| claimed.contains(uid));
+                if items.is_empty() {
+                    continue;
+                }
             }
         }
         let uids: Vec<u32> = items.iter().map(|(_, uid, _, _)| *uid).collect();
@@ -617,7 +635,9 @@ fn file_pending(
         let moves: Vec<i64> = store.in_batch(|s| -> Result<_, StoreError> {
             items
                 .iter()
-                .map(|(_, uid, mid, _)| s.plan_move(mid, INBOX, *uid, inbox_validity, &destination))
+                .map(|(_, uid, mid, _)| {
+                    s.plan_move(mid, INBOX, *uid, looked.uid_validity, &destination)
+                })
                 .collect()
         })?;
         // Vanished meanwhile: the moves stay open in the journal, and the next pass looks

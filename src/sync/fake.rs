@@ -338,6 +338,28 @@ impl MailServer for FakeServer {
         Ok(())
     }
 
+    fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>> {
+        self.call()?;
+        let f = self.current()?;
+        f.modseq += 1;
+        let now = f.modseq;
+        let mut changed = Vec::new();
+        for uid in uids {
+            if let Some(m) = f.messages.get_mut(uid) {
+                let missing: Vec<&&str> = flags
+                    .iter()
+                    .filter(|x| !m.1.iter().any(|y| y == **x))
+                    .collect();
+                if m.2 <= modseq && !missing.is_empty() {
+                    m.1.extend(missing.into_iter().map(|x| x.to_string()));
+                    m.2 = now;
+                    changed.push(*uid);
+                }
+            }
+        }
+        Ok(changed)
+    }
+
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         if !self.caps.moves {
             return Err(ServerError::new("MOVE is not supported"));

@@ -110,6 +110,10 @@ pub trait MailServer {
         or_message_id: Option<&str>,
     ) -> ServerResult<Vec<u32>>;
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()>;
+    /// Adds `flags` only to the messages nobody changed since `modseq` (CONDSTORE's
+    /// UNCHANGEDSINCE) and returns the UIDs it changed: when two clients file the same
+    /// message at once, the first claims it and the other leaves it alone.
+    fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>>;
     /// UID MOVE (only when `capabilities().moves`).
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
     /// UID COPY.
