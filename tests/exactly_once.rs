@@ -659,7 +659,7 @@ fn chaos_fifty_sends_with_kills_and_relay_faults_deliver_each_reply_at_most_once
     a.ok(&["sync"]);
     let (mut kills, mut failpoints, mut faults, mut asked) = (0, 0, 0, 0);
     for chaser in &chasers {
-        let fault = match rng.below(12) {
+        let fault = match rng.below(16) {
             0 => Some(Fault::Withhold(Duration::from_secs(TIMEOUT_SECS + 1))),
             1 => Some(Fault::DropAfterAccept),
             2 => Some(Fault::DropAfterForwarding),
@@ -689,7 +689,7 @@ fn chaos_fifty_sends_with_kills_and_relay_faults_deliver_each_reply_at_most_once
         let mut child = cmd.spawn().unwrap();
         if rng.below(3) == 0 {
             // kill -9 at a random moment of the send.
-            std::thread::sleep(Duration::from_millis(rng.below(600)));
+            std::thread::sleep(Duration::from_millis(rng.below(400)));
             if child.try_wait().unwrap().is_none() {
                 let _ = child.kill();
                 kills += 1;
