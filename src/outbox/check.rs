@@ -67,6 +67,15 @@ fn same_id(a: &str, b: &str) -> bool {
     bare(a).eq_ignore_ascii_case(bare(b))
 }
 
+/// Whether a message in Sent is one of our own replies (by its Message-ID).
+fn is_ours(store: &Store, id: &str) -> bool {
+    store
+        .outbox_by_message_id(&format!("<{}>", bare(id)))
+        .ok()
+        .flatten()
+        .is_some()
+}
+
 /// Whether our own outbox explains a reply to `answers` (so \Answered on it is ours).
 fn answered_by_us(store: &Store, answers: &str) -> bool {
     store.replies_to(answers).is_ok_and(|rs| {
@@ -92,14 +101,11 @@ pub fn look(
                 Some(a) => server.search_answers(a, Some(own)),
                 None => server.search_message_id(own),
             };
-            match found.and_then(|uids| {
-                if uids.is_empty() {
-                    Ok(Vec::new())
-                } else {
-                    server.fetch(&uids)
+            match found.and_then(|uids| others_replies(server, store, uids, own)) {
+                Ok((own_copy, copies)) => {
+                    look.own_copy |= own_copy;
+                    read_copies(&mut look, store, &copies, answers, own);
                 }
-            }) {
-                Ok(copies) => read_copies(&mut look, store, &copies, answers, own),
                 Err(e) => look.gaps.push(format!("the {sent_folder} folder: {e}")),
             }
         }
@@ -126,6 +132,35 @@ pub fn look(
     look
 }
 
+/// What the Sent search found, Message-IDs first (small): whether this reply is among
+/// them, and others' replies read whole (for who and when); our own need no more.
+fn others_replies(
+    server: &mut dyn MailServer,
+    store: &Store,
+    uids: Vec<u32>,
+    own: &str,
+) -> Result<(bool, Vec<Fetched>), ServerError> {
+    if uids.is_empty() {
+        return Ok((false, Vec::new()));
+    }
+    let mut own_copy = false;
+    let mut rest = Vec::new();
+    for m in server.fetch_message_ids(&uids)? {
+        let id = m.message_id.as_deref().unwrap_or("");
+        if !id.is_empty() && same_id(id, own) {
+            own_copy = true;
+        } else if id.is_empty() || !is_ours(store, id) {
+            rest.push(m.uid);
+        }
+    }
+    let copies = if rest.is_empty() {
+        Vec::new()
+    } else {
+        server.fetch(&rest)?
+    };
+    Ok((own_copy, copies))
+}
+
 /// Sorts what the Sent search found: this reply itself, our other replies, and others'.
 fn read_copies(
     look: &mut Look,
@@ -150,13 +185,7 @@ fn read_copies(
         if !answering {
             continue;
         }
-        let ours = !id.is_empty()
-            && store
-                .outbox_by_message_id(&format!("<{}>", bare(id)))
-                .ok()
-                .flatten()
-                .is_some();
-        if ours {
+        if !id.is_empty() && is_ours(store, id) {
             continue;
         }
         let found = Elsewhere {
