@@ -28,6 +28,8 @@ pub struct Config {
     /// Key bindings of the UI that replace the defaults: action name → keys ("a", "ctrl-r, F5").
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, String>,
+    /// Signing in with OAuth2 (`duebox login`) instead of a password.
+    pub oauth2: Option<OAuth2>,
     /// Where `check` found the `[imap] security` value, for its error line.
     #[serde(skip)]
     security_line: Option<usize>,
@@ -66,6 +68,60 @@ pub struct Imap {
     pub oauth2_token_cmd: Option<String>,
     /// A PEM file of CA certificates to trust besides the system's (self-signed servers).
     pub ca_file: Option<PathBuf>,
+    /// A copy of the top-level `[oauth2]` section, so the account alone knows how to sign in.
+    #[serde(skip)]
+    pub oauth2: Option<OAuth2>,
+}
+
+/// `[oauth2]`: sign in with `duebox login`. Every endpoint, scope and the client id have a
+/// default per provider (src/oauth/providers.rs); an organisation's own app overrides them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuth2 {
+    pub provider: OAuth2Provider,
+    /// Who signs in (default: the [imap] login). For a shared mailbox, [imap] login is the
+    /// shared address and this is the person with access to it.
+    pub user: Option<String>,
+    pub client_id: Option<String>,
+    /// Installed apps' "secret" (Google issues one; it is not confidential).
+    pub client_secret: Option<String>,
+    /// Microsoft: the directory ("common", "organizations", a tenant id or domain).
+    pub tenant: Option<String>,
+    pub auth_url: Option<String>,
+    pub token_url: Option<String>,
+    pub device_url: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    /// "device" (a code to enter on any device) or "browser" (a redirect to 127.0.0.1).
+    pub flow: Option<OAuth2Flow>,
+    /// Where the refresh token is kept.
+    #[serde(default)]
+    pub token_store: TokenStoreKind,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OAuth2Provider {
+    #[default]
+    Microsoft,
+    Google,
+    Custom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OAuth2Flow {
+    Device,
+    Browser,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenStoreKind {
+    /// The system keyring when one answers, else a 0600 file.
+    #[default]
+    Auto,
+    Keyring,
+    File,
 }
 
 /// Where a secret comes from: exactly one of the three.
@@ -349,6 +405,9 @@ impl Config {
                 None => what,
             }
         })?;
+        if let Some(imap) = &mut config.imap {
+            imap.oauth2 = config.oauth2.clone();
+        }
         config.security_line = text
             .lines()
             .position(|l| l.trim_start().starts_with("security"))
@@ -372,10 +431,21 @@ impl Config {
             ));
         }
         let secrets = imap.secret_keys().count();
-        if secrets != 1 {
+        if self.oauth2.is_some() && secrets != 0 {
+            return Err("[imap] has a password or token command and there is an [oauth2] section: keep one (with [oauth2], `duebox login` signs in and no command is needed)".into());
+        }
+        if secrets != 1 && self.oauth2.is_none() {
             return Err(format!(
-                "[imap] needs exactly one of password_cmd, password_env or oauth2_token_cmd (found {secrets}); passwords are never written in the file"
+                "[imap] needs exactly one of password_cmd, password_env or oauth2_token_cmd, or an [oauth2] section (found {secrets}); passwords are never written in the file"
             ));
+        }
+        if let Some(o) = &self.oauth2 {
+            if o.provider == OAuth2Provider::Custom && o.token_url.is_none() {
+                return Err(
+                    "[oauth2] provider = \"custom\" needs token_url, and auth_url or device_url"
+                        .into(),
+                );
+            }
         }
         for name in self.folders.all() {
             if name.trim().is_empty()
@@ -421,7 +491,7 @@ impl Config {
                 "[smtp] takes at most one of password_cmd, password_env or oauth2_token_cmd (found {secrets}); with none, the [imap] account's secret is used"
             ));
         }
-        if secrets == 0 && self.imap.is_none() {
+        if secrets == 0 && self.imap.is_none() && self.oauth2.is_none() {
             return Err(
                 "[smtp] needs password_cmd, password_env or oauth2_token_cmd (there is no [imap] account to borrow the secret from)".into(),
             );

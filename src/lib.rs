@@ -13,6 +13,7 @@ pub mod fold;
 pub mod imap;
 pub mod mail;
 pub mod money;
+pub mod oauth;
 pub mod outbox;
 pub mod payables;
 pub mod reply;

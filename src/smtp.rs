@@ -1,5 +1,6 @@
 //! Sending over SMTP with lettre (no async runtime; rustls like the IMAP side): implicit TLS
-//! or STARTTLS, password or XOAUTH2 from the config, a CA file for self-signed servers. The
+//! or STARTTLS, password or XOAUTH2 (a token command, or the `duebox login` sign-in, renewed
+//! once after a refused login) from the config, a CA file for self-signed servers. The
 //! `Transport` trait is the one seam: the demo's outbox and the unit tests use another.
 //!
 //! The session is driven step by step (lettre's `SmtpConnection`), so that every error is
@@ -97,12 +98,17 @@ impl SmtpAccount {
             .clone()
             .or_else(|| config.imap.as_ref().map(|i| i.login.clone()))
             .ok_or(SetupError::NoLogin)?;
+        // The `duebox login` sign-in serves SMTP too unless [smtp] names its own secret.
+        let secret = match &config.oauth2 {
+            Some(o) if keys == SecretKeys::default() => crate::imap::account::oauth2(o, &login)?,
+            _ => secret(section, &keys)?,
+        };
         Ok(SmtpAccount {
             host: smtp.host.clone(),
             port: smtp.port(),
             security: smtp.security,
             login,
-            secret: secret(section, &keys)?,
+            secret,
             ca_file: smtp.ca_file.clone(),
             hello: hello.to_string(),
             timeout: smtp.timeout(),
@@ -115,6 +121,11 @@ impl SmtpAccount {
 
     /// A lettre transport for this account.
     pub fn connect(&self) -> Result<Smtp, SendError> {
+        self.connect_with(false)
+    }
+
+    /// `renew`: after the server refused the access token, a new one from the provider.
+    fn connect_with(&self, renew: bool) -> Result<Smtp, SendError> {
         let tls = || -> Result<TlsParameters, SendError> {
             let mut b = TlsParameters::builder(self.host.clone());
             if let Some(path) = &self.ca_file {
@@ -149,6 +160,20 @@ impl SmtpAccount {
                 Credentials::new(self.login.clone(), token.clone()),
                 vec![Mechanism::Xoauth2],
             ),
+            // lettre speaks XOAUTH2 but not OAUTHBEARER (its Mechanism enum is closed), so
+            // SMTP uses XOAUTH2 whatever the server offers; Microsoft and Google take it.
+            Secret::OAuth2(login) => {
+                let token = if renew {
+                    login.refresh()
+                } else {
+                    login.access_token()
+                }
+                .map_err(|e| SendError::Setup(e.to_string()))?;
+                (
+                    Credentials::new(self.login.clone(), token),
+                    vec![Mechanism::Xoauth2],
+                )
+            }
         };
         Ok(Smtp {
             host: self.host.clone(),
@@ -160,6 +185,7 @@ impl SmtpAccount {
             timeout: self.timeout,
             server: self.server(),
             connection: None,
+            renewable: matches!(self.secret, Secret::OAuth2(_)).then(|| Box::new(self.clone())),
         })
     }
 }
@@ -187,6 +213,19 @@ pub struct Smtp {
     timeout: Duration,
     server: String,
     connection: Option<SmtpConnection>,
+    /// The account again when its token can be renewed after a refusal (`duebox login`).
+    renewable: Option<Box<SmtpAccount>>,
+}
+
+impl Smtp {
+    /// After a refused login with a renewable token: the same transport with a new token.
+    /// A refused login means no MAIL FROM was sent, so trying again cannot send twice.
+    fn renewed(&self, e: &SendError) -> Option<Result<Smtp, SendError>> {
+        match (e, &self.renewable) {
+            (SendError::Auth { .. }, Some(account)) => Some(account.connect_with(true)),
+            _ => None,
+        }
+    }
 }
 
 /// Where in the session an error happened: it decides what the error proves.
@@ -204,6 +243,16 @@ enum Step {
 impl Smtp {
     /// Connects, greets, upgrades and logs in, then hangs up: `config check`.
     pub fn check(&self) -> Result<(), SendError> {
+        match self.check_once() {
+            Err(e) => match self.renewed(&e) {
+                Some(again) => again?.check_once(),
+                None => Err(e),
+            },
+            ok => ok,
+        }
+    }
+
+    fn check_once(&self) -> Result<(), SendError> {
         let mut c = self.open()?;
         let _ = c.quit();
         Ok(())
@@ -282,7 +331,9 @@ impl Smtp {
         let server = self.server.clone();
         let refused = e.is_permanent() || e.is_transient();
         match step {
-            Step::Login if refused => SendError::Auth { server, reason },
+            // A refused XOAUTH2 token comes back as a 334 challenge carrying the error,
+            // which lettre rejects on the client side before the server's 535.
+            Step::Login if refused || e.is_client() => SendError::Auth { server, reason },
             Step::Connect | Step::Login if e.is_tls() => SendError::Tls { server, reason },
             Step::Tls => SendError::Tls { server, reason },
             Step::Connect | Step::Login => SendError::Connect { server, reason },
@@ -301,6 +352,25 @@ impl Smtp {
 
 impl Transport for Smtp {
     fn send(&mut self, from: &str, to: &str, raw: &[u8]) -> Result<String, SendError> {
+        if let Some(account) = &self.renewable {
+            // A transport made long ago (the UI's) would carry a stale token.
+            *self = account.connect()?;
+        }
+        match self.send_once(from, to, raw) {
+            Err(e) => match self.renewed(&e) {
+                Some(again) => {
+                    *self = again?;
+                    self.send_once(from, to, raw)
+                }
+                None => Err(e),
+            },
+            ok => ok,
+        }
+    }
+}
+
+impl Smtp {
+    fn send_once(&mut self, from: &str, to: &str, raw: &[u8]) -> Result<String, SendError> {
         let parse = |a: &str| {
             a.parse::<lettre::Address>()
                 .map_err(|_| SendError::Setup(format!("'{a}' is not a mail address")))

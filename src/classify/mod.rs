@@ -3,6 +3,7 @@
 //! options; returns values. No I/O here.
 
 pub mod extract;
+pub mod fingerprint;
 pub mod lang;
 pub mod quote;
 pub mod risk;

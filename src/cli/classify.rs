@@ -6,6 +6,7 @@ use crate::classify::{self, Classification, Kind, Options};
 use crate::money::Money;
 use crate::payables::validate::{self, Match, PayablesIndex};
 use crate::store::{PriorChase, Store};
+use crate::sync::learn::{self, Learnt};
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
@@ -140,7 +141,10 @@ pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
         Some(_) => {
             let mut store = super::open_store(cli, &config)?;
             let index = store.payables_index()?;
-            store.in_batch(|store| classify_files(args, &opts, Some((&index, store)), &mut out))?
+            let learnt = Learnt::load(&store)?;
+            store.in_batch(|store| {
+                classify_files(args, &opts, Some((&index, &learnt, store)), &mut out)
+            })?
         }
         None => classify_files(args, &opts, None, &mut out)?,
     };
@@ -159,7 +163,7 @@ type Verdict = (Classification, Option<Match>, Vec<PriorChase>);
 fn classify_files(
     args: &ClassifyArgs,
     opts: &Options,
-    mut records: Option<(&PayablesIndex, &mut Store)>,
+    mut records: Option<(&PayablesIndex, &Learnt, &mut Store)>,
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
     let mut failed = false;
@@ -168,9 +172,10 @@ fn classify_files(
         let verdict = read_input(path).and_then(|raw| -> anyhow::Result<Verdict> {
             let (msg, mut c) =
                 classify::classify_bytes(&raw, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let Some((index, store)) = records.as_mut() else {
+            let Some((index, learnt, store)) = records.as_mut() else {
                 return Ok((c, None, Vec::new()));
             };
+            learn::overrule(learnt, &msg, &mut c);
             let found = validate::apply_records(index, &mut c, &msg, opts);
             let prior = store.note_chase(index, &msg, &c)?;
             if !prior.is_empty() {

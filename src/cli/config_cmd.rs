@@ -32,6 +32,11 @@ pub fn run(cli: &Cli, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
         println!("no [imap] section: classify and payables work; sync and the inbox need one (see config.example.toml)");
         return Ok(ExitCode::SUCCESS);
     };
+    if let Some(o) = &imap.oauth2 {
+        if !report_sign_in(o, &imap.login) {
+            return Ok(ExitCode::from(2));
+        }
+    }
     if offline {
         return Ok(ExitCode::SUCCESS);
     }
@@ -130,6 +135,39 @@ fn check_smtp(config: &crate::config::Config) -> bool {
         }
         Err(e) => {
             eprintln!("duebox: {e}");
+            false
+        }
+    }
+}
+
+/// Says who signs in where and where the tokens are kept; false when not signed in.
+fn report_sign_in(o: &crate::config::OAuth2, login: &str) -> bool {
+    let checked = crate::oauth::Login::from_config(o, login)
+        .and_then(|l| l.is_signed_in().map(|signed| (l, signed)));
+    match checked {
+        Ok((l, signed)) => {
+            let s = l.settings();
+            println!(
+                "sign-in: {} as {} ({} flow), tokens kept in {}",
+                s.provider_name(),
+                s.user,
+                match s.flow {
+                    crate::config::OAuth2Flow::Device => "device-code",
+                    crate::config::OAuth2Flow::Browser => "browser",
+                },
+                l.place()
+            );
+            if !signed {
+                eprintln!(
+                    "duebox: not signed in to {} as {}: sign in with `duebox login`",
+                    s.provider_name(),
+                    s.user
+                );
+            }
+            signed
+        }
+        Err(e) => {
+            eprintln!("duebox: sign-in: {e}");
             false
         }
     }

@@ -3,8 +3,10 @@
 
 mod classify;
 mod config_cmd;
+mod corrections;
 mod csv_files;
 mod log;
+mod login;
 mod payables;
 mod reply;
 mod sync;
@@ -46,6 +48,8 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// Check the config file and the mailbox login.
     Config(config_cmd::ConfigArgs),
+    /// Sign in to Microsoft 365 / Outlook.com or Google ([oauth2] in the config).
+    Login(login::LoginArgs),
     /// Answer a stored message with a template: rendered, sent once over SMTP, recorded.
     Reply(reply::ReplyArgs),
     /// The replies sent and waiting: list, show, retry a failed one, resolve an interrupted one.
@@ -54,6 +58,8 @@ pub enum Command {
     Templates(templates::TemplatesArgs),
     /// The record of every message, decision and reply (by vendor, invoice, date; CSV).
     Log(log::LogArgs),
+    /// What duebox learnt from your corrections: list, forget.
+    Corrections(corrections::CorrectionsArgs),
     /// The terminal UI on a built-in demo mailbox (no server, no config; nothing is sent).
     Demo,
 }
@@ -84,10 +90,12 @@ pub fn run() -> ExitCode {
         Some(Command::Vendors(args)) => vendors::run(&cli, args),
         Some(Command::Sync(args)) => sync::run(&cli, args),
         Some(Command::Config(args)) => config_cmd::run(&cli, args),
+        Some(Command::Login(args)) => login::run(&cli, args),
         Some(Command::Reply(args)) => reply::run(&cli, args),
         Some(Command::Outbox(args)) => reply::run_outbox(&cli, args),
         Some(Command::Templates(args)) => templates::run(&cli, args),
         Some(Command::Log(args)) => log::run(&cli, args),
+        Some(Command::Corrections(args)) => corrections::run(&cli, args),
     };
     match result {
         Ok(code) => code,

@@ -34,6 +34,21 @@ pub struct SyncArgs {
     pub log: Option<PathBuf>,
 }
 
+/// How often the watcher looks for a new `duebox login` after the sign-in was lost.
+const LOGIN_POLL: Duration = Duration::from_secs(3);
+
+/// Whether the error is a lost sign-in, which no retry cures.
+fn needs_login(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<crate::imap::ConnectError>()
+            .is_some_and(crate::imap::ConnectError::needs_login)
+            || c.downcast_ref::<account::SecretError>()
+                .is_some_and(account::SecretError::needs_login)
+            || c.downcast_ref::<crate::oauth::Error>()
+                .is_some_and(crate::oauth::Error::needs_login)
+    })
+}
+
 /// The longest IDLE before it is re-issued: servers drop it after 30 minutes.
 const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
 
@@ -240,12 +255,27 @@ fn watch(
         log.display()
     ));
     let mut backoff = Duration::from_secs(1);
+    let mut told_to_sign_in: Option<String> = None;
     while !stopper.stopped() {
         let connected = account::from_config(imap)
             .map_err(anyhow::Error::from)
             .and_then(|a| Imap::connect(&a).map_err(anyhow::Error::from));
         let mut server = match connected {
             Ok(s) => s,
+            Err(e) if needs_login(&e) => {
+                // Only `duebox login` helps: said once, then the token store is looked at
+                // every few seconds (a local read; the provider is not asked again).
+                let text = format!("{e:#}");
+                if told_to_sign_in.as_ref() != Some(&text) {
+                    say(&format!(
+                        "cannot connect: {text}; waiting for the new sign-in (looking every {}s)",
+                        LOGIN_POLL.as_secs()
+                    ));
+                    told_to_sign_in = Some(text);
+                }
+                stopper.sleep(LOGIN_POLL);
+                continue;
+            }
             Err(e) => {
                 say(&format!(
                     "cannot connect: {e:#}; retrying in {}s",
@@ -256,6 +286,9 @@ fn watch(
                 continue;
             }
         };
+        if told_to_sign_in.take().is_some() {
+            say("signed in again: resuming");
+        }
         stopper.watch_socket(server.interrupter().ok());
         let outcome = watch_connected(&mut server, store, config, &stopper, &mut backoff);
         stopper.watch_socket(None);

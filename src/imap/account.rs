@@ -1,5 +1,5 @@
 //! The account from the config file, with its secret fetched from a command or the
-//! environment. The secret is never logged nor shown in an error.
+//! environment, or the `duebox login` sign-in of `[oauth2]`. The secret is never logged nor shown in an error.
 
 use super::{Account, Secret};
 use crate::config;
@@ -31,8 +31,17 @@ pub enum SecretError {
     },
     #[error("the environment variable {var} named by [{section}] password_env is not set (or not UTF-8)")]
     Env { section: &'static str, var: String },
-    #[error("[{0}] needs password_cmd, password_env or oauth2_token_cmd")]
+    #[error("[{0}] needs password_cmd, password_env or oauth2_token_cmd, or an [oauth2] section")]
     Missing(&'static str),
+    #[error(transparent)]
+    OAuth(#[from] crate::oauth::Error),
+}
+
+impl SecretError {
+    /// Whether only a new `duebox login` can help.
+    pub fn needs_login(&self) -> bool {
+        matches!(self, SecretError::OAuth(e) if e.needs_login())
+    }
 }
 
 /// Runs a shell command and takes the first line it prints (as mbsync's PassCmd does).
@@ -87,9 +96,19 @@ pub fn secret(section: &'static str, keys: &config::SecretKeys) -> Result<Secret
     }
 }
 
+/// The sign-in of `[oauth2]` for the mailbox `login`: its token is fetched at each login.
+pub fn oauth2(c: &config::OAuth2, login: &str) -> Result<Secret, SecretError> {
+    Ok(Secret::OAuth2(Box::new(crate::oauth::Login::from_config(
+        c, login,
+    )?)))
+}
+
 /// The account described by `[imap]`, with its secret.
 pub fn from_config(imap: &config::Imap) -> Result<Account, SecretError> {
-    let secret = secret("imap", &imap.secret_keys())?;
+    let secret = match &imap.oauth2 {
+        Some(o) if imap.secret_keys() == config::SecretKeys::default() => oauth2(o, &imap.login)?,
+        _ => secret("imap", &imap.secret_keys())?,
+    };
     Ok(Account {
         host: imap.host.clone(),
         port: imap.port(),
@@ -115,6 +134,7 @@ mod tests {
             password_env: env.map(str::to_string),
             oauth2_token_cmd: None,
             ca_file: None,
+            oauth2: None,
         }
     }
 

@@ -1,15 +1,17 @@
-//! The IMAP layer: connects (TLS, STARTTLS, or plain to loopback), logs in (password or
-//! XOAUTH2), and implements the sync engine's `MailServer` over the `imap` crate. Every
+//! The IMAP layer: connects (TLS, STARTTLS, or plain to loopback), logs in (password, or a
+//! token with OAUTHBEARER or XOAUTH2), and implements the sync engine's `MailServer` over the `imap` crate. Every
 //! failure says which step failed (DNS, TCP, TLS certificate, login, capability), because
 //! that is what a user can act on.
 
 pub mod account;
+pub mod sasl;
 pub mod tls;
 
 use crate::config::{is_loopback, Security};
 use crate::sync::server::{
     uid_set, Capabilities, Fetched, FolderState, Identified, MailServer, ServerError, ServerResult,
 };
+use sasl::{authenticate, token_mechanism};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
@@ -27,16 +29,19 @@ const NETWORK_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub enum Secret {
     Password(String),
-    /// An OAuth2 access token, sent with XOAUTH2.
+    /// An OAuth2 access token from `oauth2_token_cmd`, sent with OAUTHBEARER or XOAUTH2.
     Bearer(String),
+    /// A `duebox login` sign-in: its access token is renewed before expiry and after a refusal.
+    OAuth2(Box<crate::oauth::Login>),
 }
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Secret::Password(_) => "Password(<hidden>)",
-            Secret::Bearer(_) => "Bearer(<hidden>)",
-        })
+        match self {
+            Secret::Password(_) => f.write_str("Password(<hidden>)"),
+            Secret::Bearer(_) => f.write_str("Bearer(<hidden>)"),
+            Secret::OAuth2(login) => write!(f, "{login:?}"),
+        }
     }
 }
 
@@ -68,6 +73,15 @@ pub enum ConnectError {
     Auth { login: String, reason: String },
     #[error("IMAP error while connecting: {0}")]
     Protocol(String),
+    #[error(transparent)]
+    SignIn(#[from] crate::oauth::Error),
+}
+
+impl ConnectError {
+    /// Whether only a new `duebox login` can help.
+    pub fn needs_login(&self) -> bool {
+        matches!(self, ConnectError::SignIn(e) if e.needs_login())
+    }
 }
 
 /// A logged-in IMAP session.
@@ -144,18 +158,6 @@ fn starttls(tcp: &mut TcpStream) -> Result<(), ConnectError> {
     }
 }
 
-struct XOAuth2<'a> {
-    user: &'a str,
-    token: &'a str,
-}
-
-impl imap::Authenticator for XOAuth2<'_> {
-    type Response = String;
-    fn process(&self, _challenge: &[u8]) -> String {
-        format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token)
-    }
-}
-
 /// Opens the TCP connection, trying each address the host resolves to.
 fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, ConnectError> {
     let addrs: Vec<SocketAddr> = (host, port)
@@ -219,15 +221,24 @@ impl Imap {
             Secret::Password(password) => client
                 .login(&account.login, password)
                 .map_err(|(e, _)| auth_error(e))?,
-            Secret::Bearer(token) => client
-                .authenticate(
-                    "XOAUTH2",
-                    &XOAuth2 {
-                        user: &account.login,
-                        token,
-                    },
-                )
-                .map_err(|(e, _)| auth_error(e))?,
+            Secret::Bearer(token) => {
+                let mechanism = token_mechanism(&mut client);
+                authenticate(client, account, mechanism, token).map_err(|(e, _)| auth_error(e))?
+            }
+            Secret::OAuth2(login) => {
+                let mechanism = token_mechanism(&mut client);
+                let token = login.access_token()?;
+                match authenticate(client, account, mechanism, &token) {
+                    Ok(session) => session,
+                    // AUTHENTICATIONFAILED: revoked early, or our clock is off. Renewed once.
+                    Err((imap::Error::No(_), client)) => {
+                        let token = login.refresh()?;
+                        authenticate(client, account, mechanism, &token)
+                            .map_err(|(e, _)| auth_error(e))?
+                    }
+                    Err((e, _)) => return Err(auth_error(e)),
+                }
+            }
         };
         let caps = session
             .capabilities()

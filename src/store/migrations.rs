@@ -162,7 +162,35 @@ const STEPS: &[&str] = &[
     CREATE INDEX events_message ON events(message_id);
     CREATE INDEX messages_counts ON messages(folder_id, kind, flags);
     ",
-    // 5: a reply's outcome can be "unknown" (the server's answer after the message never
+    // 5: what the clerk taught by correcting verdicts: a verdict per message shape (sender and
+    // subject without its numbers), and the messages that taught it.
+    r"
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('not_chaser', 'reminder', 'overdue', 'final', 'statement')),
+        actor TEXT NOT NULL,
+        example_message_id TEXT,
+        created_at TEXT NOT NULL,
+        taught_at TEXT NOT NULL,
+        used INTEGER NOT NULL DEFAULT 0,
+        last_used_at TEXT,
+        UNIQUE (sender, subject)
+    );
+    CREATE TABLE correction_messages (
+        correction_id INTEGER NOT NULL REFERENCES corrections(id) ON DELETE CASCADE,
+        message_id TEXT NOT NULL,
+        -- The message's own verdict before the correction gave it the clerk's (restored
+        -- when the move that taught it is undone).
+        prior_kind TEXT,
+        prior_stage TEXT,
+        prior_reasons TEXT,
+        PRIMARY KEY (correction_id, message_id)
+    );
+    CREATE INDEX correction_messages_message ON correction_messages(message_id);
+    ",
+    // 6: a reply's outcome can be "unknown" (the server's answer after the message never
     // came); SQLite cannot change a CHECK, so the table is rebuilt with its rows.
     r"
     CREATE TABLE outbox_new (
@@ -265,9 +293,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schema_5_keeps_the_outbox_and_allows_unknown() {
+    fn schema_6_keeps_the_outbox_and_allows_unknown() {
         let mut conn = Connection::open_in_memory().unwrap();
-        apply_until(&mut conn, 0, 4).unwrap();
+        apply_until(&mut conn, 0, 5).unwrap();
         conn.execute_batch(
             "INSERT INTO outbox (message_id, template, envelope_from, envelope_to, subject, raw,
                                  state, created_at, updated_at)
@@ -277,7 +305,7 @@ mod tests {
         assert!(conn
             .execute("UPDATE outbox SET state = 'unknown'", [])
             .is_err());
-        apply(&mut conn, 4).unwrap();
+        apply(&mut conn, 5).unwrap();
         conn.execute("UPDATE outbox SET state = 'unknown'", [])
             .unwrap();
         let (mid, state): (String, String) = conn

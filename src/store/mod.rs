@@ -3,6 +3,7 @@
 //! written by a newer duebox is refused rather than damaged. No network or terminal code here.
 
 mod chases;
+mod corrections;
 mod events;
 mod listing;
 mod messages;
@@ -12,6 +13,7 @@ pub mod payables;
 mod vendors;
 
 pub use chases::PriorChase;
+pub use corrections::{Correction, CorrectionSource, MessageShape};
 pub use events::{Event, EventFilter};
 pub use listing::{
     AgingAmount, Dashboard, Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary,

@@ -12,12 +12,13 @@
 //! stop the pass), and the next pass finds it where it went.
 
 use super::filing;
+use super::learn::{self, Arrivals, Learnt};
 use super::server::{Capabilities, Fetched, FolderState, MailServer, ServerError, ServerResult};
 use crate::classify::{self, Classification, Kind, Options};
 use crate::config::Folders;
 use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
-use crate::store::{NewMessage, Store, StoreError, Stored};
+use crate::store::{Correction, NewMessage, Store, StoreError, Stored};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How many messages one UID FETCH asks for.
@@ -128,7 +129,20 @@ pub fn sync_once(
         }
     }
     recover_moves(server, store, caps, &mut report)?;
-    let inbox = sync_folder(server, store, settings, INBOX, true, &mut report, progress)?;
+    let mut pass = Pass {
+        learnt: Learnt::load(store)?,
+        arrivals: Arrivals::default(),
+    };
+    let inbox = sync_folder(
+        server,
+        store,
+        settings,
+        INBOX,
+        true,
+        &mut pass,
+        &mut report,
+        progress,
+    )?;
     file_pending(server, store, settings, caps, inbox, &mut report, progress)?;
     if !settings.folders.label_only {
         for folder in settings.folders.all() {
@@ -138,11 +152,13 @@ pub fn sync_once(
                 settings,
                 folder,
                 false,
+                &mut pass,
                 &mut report,
                 progress,
             )?;
         }
     }
+    pass.arrivals.learn(store, settings.folders)?;
     store.record_event("sync", "synced", None, None, None, &report.summary())?;
     Ok(report)
 }
@@ -208,14 +224,27 @@ fn recover_moves(
     Ok(())
 }
 
+/// What one pass carries from folder to folder.
+struct Pass {
+    /// What the clerk taught, as it stood when the pass began.
+    learnt: Learnt,
+    /// Messages moved between folders by another mail client.
+    arrivals: Arrivals,
+}
+
 /// A fetched message made ready to store.
 struct Prepared {
     row: NewMessage,
     parsed: Option<(Message, Classification)>,
+    /// The clerk's correction that decided its verdict.
+    corrected: Option<Correction>,
 }
 
-fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
-    let verdict = classify::classify_bytes(&f.raw, settings.classify);
+fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> Prepared {
+    let verdict = classify::classify_bytes(&f.raw, settings.classify).map(|(msg, mut c)| {
+        let corrected = learn::overrule(learnt, &msg, &mut c).cloned();
+        (msg, c, corrected)
+    });
     let mut row = NewMessage {
         uid: f.uid,
         flags: f.flags.join(" "),
@@ -228,9 +257,13 @@ fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
     match verdict {
         Err(e) => {
             row.parse_error = Some(e.to_string());
-            Prepared { row, parsed: None }
+            Prepared {
+                row,
+                parsed: None,
+                corrected: None,
+            }
         }
-        Ok((msg, mut c)) => {
+        Ok((msg, mut c, corrected)) => {
             let found = apply_records(settings.index, &mut c, &msg, settings.classify);
             row.message_id = msg.message_id.clone();
             row.sent_at = msg.date.map(crate::store::timestamp);
@@ -266,6 +299,7 @@ fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
             Prepared {
                 row,
                 parsed: Some((msg, c)),
+                corrected,
             }
         }
     }
@@ -273,12 +307,14 @@ fn prepare(f: Fetched, settings: &Settings<'_>, file: bool) -> Prepared {
 
 /// Brings one folder into the store; returns its state as selected before anything was
 /// read (UIDVALIDITY, and the mod-sequence filing claims messages against).
+#[allow(clippy::too_many_arguments)]
 fn sync_folder(
     server: &mut dyn MailServer,
     store: &mut Store,
     settings: &Settings<'_>,
     name: &str,
     file: bool,
+    pass: &mut Pass,
     report: &mut Report,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<FolderState, SyncError> {
@@ -311,6 +347,9 @@ fn sync_folder(
         .filter(|u| !on_server_set.contains(u))
         .collect();
     if !gone.is_empty() {
+        for mid in store.message_ids_of(folder, &gone)? {
+            pass.arrivals.left(mid, name);
+        }
         report.expunged += store.remove_uids(folder, &gone)?;
     }
     // The mod-sequence is kept as it was when flag changes could not be read this time.
@@ -353,16 +392,19 @@ fn sync_folder(
         name: name.to_string(),
         to_fetch: new.len(),
     });
+    pass.arrivals.begin(store, name)?;
     // Classification runs on a second thread while the next batch is fetched and the
     // previous one stored: the three overlap on a two-core machine.
     std::thread::scope(|scope| -> Result<(), SyncError> {
         let (to_classify, fetched) = std::sync::mpsc::sync_channel::<Vec<Fetched>>(1);
         let (to_store, classified) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
+        let learnt = &pass.learnt;
+        let arrivals = &mut pass.arrivals;
         scope.spawn(move || {
             for batch in fetched {
                 let prepared = batch
                     .into_iter()
-                    .map(|f| prepare(f, settings, file))
+                    .map(|f| prepare(f, settings, learnt, file))
                     .collect();
                 if to_store.send(prepared).is_err() {
                     break;
@@ -381,6 +423,13 @@ fn sync_folder(
                         Stored::New => {
                             report.new += 1;
                             record_new(s, name, p, settings, report)?;
+                            arrivals.note(
+                                s,
+                                name,
+                                p.row.message_id.as_deref(),
+                                p.row.from_addr.as_deref(),
+                                p.row.subject.as_deref(),
+                            )?;
                         }
                     }
                 }
@@ -496,6 +545,9 @@ fn record_new(
         None,
         &format!("{folder} UID {}: {subject}", p.row.uid),
     )?;
+    if let Some(correction) = &p.corrected {
+        s.note_correction_used(correction, mid)?;
+    }
     if c.kind == Kind::Chaser || !c.risk.is_empty() {
         let invoice = c.invoices.first().map(String::as_str);
         s.record_event(

@@ -5,5 +5,6 @@
 pub mod engine;
 pub mod fake;
 pub mod filing;
+pub mod learn;
 pub mod server;
 pub mod user_move;

@@ -3,6 +3,7 @@
 //! messages.
 
 use super::replies::ReplyPreview;
+use crate::classify::fingerprint::Verdict;
 use crate::payables::Status;
 use crate::sync::user_move::UserMove;
 use chrono::NaiveDate;
@@ -41,6 +42,11 @@ pub enum Effect {
         to: String,
     },
     UndoMove(UserMove),
+    /// The clerk's correction of a message's verdict.
+    Correct {
+        message: i64,
+        verdict: Verdict,
+    },
     SyncNow,
     EditTemplate(String),
     MarkPaid {

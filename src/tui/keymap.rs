@@ -28,6 +28,8 @@ pub enum Action {
     Escalate,
     Move,
     Undo,
+    NotAChaser,
+    ThisIs,
     Send,
     EditReply,
     StatusFilter,

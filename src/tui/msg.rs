@@ -5,6 +5,7 @@ use super::replies::{NotSent, ReplyPreview, SentReply};
 use super::state::Opened;
 use crate::payables::Payable;
 use crate::store::{Dashboard, FolderCount, Page};
+use crate::sync::learn::Corrected;
 use crate::sync::user_move::UserMove;
 use ratatui::crossterm::event::KeyEvent;
 
@@ -36,6 +37,12 @@ pub enum Msg {
     },
     Moved(Result<UserMove, String>),
     Undone(Result<UserMove, String>),
+    /// What a move taught, in words, to add to the status line.
+    Learnt(String),
+    Corrected {
+        message: i64,
+        result: Result<Corrected, String>,
+    },
     PayableChanged(Result<String, String>),
     TemplateEdited(Result<String, String>),
     /// A read for the screen failed; words for the status line.

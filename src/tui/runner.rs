@@ -112,6 +112,7 @@ impl Runner {
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
             Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),
+            Effect::Correct { message, verdict } => self.to_sync(SyncCmd::Correct { message, verdict }),
             Effect::MarkSeen(message) => self.to_sync(SyncCmd::Flag {
                 message,
                 flag: "\\Seen",

@@ -195,7 +195,13 @@ pub struct Picker {
 /// What a picked item is for; items are (label, value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PickPurpose {
-    MoveTo { message: i64 },
+    MoveTo {
+        message: i64,
+    },
+    /// "This is a …": the value is the verdict's name.
+    Verdict {
+        message: i64,
+    },
     Template,
 }
 

@@ -147,6 +147,20 @@ pub const ACTIONS: &[ActionInfo] = &[
         Scope::Mail,
     ),
     info(
+        Action::NotAChaser,
+        "not_a_chaser",
+        &["N"],
+        "correct: not a chaser (remembered for the next)",
+        Scope::Mail,
+    ),
+    info(
+        Action::ThisIs,
+        "this_is",
+        &["C"],
+        "correct: this is a reminder/final/… (asks which)",
+        Scope::Mail,
+    ),
+    info(
         Action::Send,
         "send",
         &["y"],
@@ -314,6 +328,7 @@ pub const PROMPT_PAY_ON: &str = "Pay on (YYYY-MM-DD): ";
 pub const PROMPT_PAID_ON: &str = "Paid on (YYYY-MM-DD): ";
 pub const PROMPT_SCHEDULE: &str = "Schedule for (YYYY-MM-DD): ";
 pub const PICK_FOLDER: &str = "Move to folder (Enter picks, Esc cancels)";
+pub const PICK_VERDICT: &str = "This message is… (Enter picks, Esc cancels)";
 pub const PICK_TEMPLATE: &str = "Edit which template? (Enter picks, Esc cancels)";
 
 pub const BAD_DATE: &str = "not a date: write it as YYYY-MM-DD (for example 2026-12-01)";
@@ -326,7 +341,41 @@ pub const SYNC_NEVER: &str = "not synced yet";
 pub const PREPARING: &str = "preparing the reply…";
 pub const SENDING: &str = "sending…";
 pub const MOVING: &str = "moving…";
+pub const CORRECTING: &str = "remembering the correction…";
 pub const LOADING: &str = "loading…";
 pub const EMPTY_FOLDER: &str = "no messages here";
 pub const EMPTY_FILTER: &str =
     "no message matches the filter (/ then Enter on an empty line clears it)";
+
+/// The verdicts the "this is" picker offers, as (label, stored name).
+pub const VERDICT_CHOICES: [(&str, &str); 4] = [
+    ("a reminder", "reminder"),
+    ("an overdue notice", "overdue"),
+    ("a final notice", "final"),
+    ("a statement of account", "statement"),
+];
+
+/// What the status line says after a correction.
+pub fn corrected_words(
+    verdict: &str,
+    reason: Option<&str>,
+    moved_to: Option<&str>,
+    offline_stays: bool,
+) -> String {
+    let learnt = match reason {
+        Some(r) => format!("remembered: messages like this are {verdict} ({r})"),
+        None => format!(
+            "this message is now {verdict}; nothing learnt: it has no sender domain or its subject is only numbers"
+        ),
+    };
+    match (moved_to, offline_stays) {
+        (Some(folder), _) => format!("{learnt}; moved to {folder}"),
+        (None, true) => format!("{learnt}; not connected, so it stays here: move it with m later"),
+        (None, false) => learnt,
+    }
+}
+
+/// What a move into or out of a chaser folder taught, after the move's own words.
+pub fn learnt_from_move(verdict: &str) -> String {
+    format!("messages like it will be taken as {verdict} (duebox corrections list)")
+}

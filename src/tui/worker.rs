@@ -6,12 +6,15 @@
 
 use super::msg::{Msg, SyncEvent};
 use super::replies::{ReplyPreview, ReplyService};
+use super::strings;
+use crate::classify::fingerprint::Verdict;
 use crate::classify::Options;
 use crate::config::Folders;
 use crate::store::Store;
 use crate::sync::engine::{sync_once, Progress, Settings};
+use crate::sync::learn::{self, CorrectError};
 use crate::sync::server::MailServer;
-use crate::sync::user_move::{self, MoveError, UserMove};
+use crate::sync::user_move::{MoveError, UserMove};
 use chrono::NaiveDate;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
@@ -26,6 +29,11 @@ pub enum SyncCmd {
         to: String,
     },
     Undo(UserMove),
+    /// The clerk's "not a chaser" / "this is a …" on a message.
+    Correct {
+        message: i64,
+        verdict: Verdict,
+    },
     /// Adds a system flag to a message (`\Answered` after a reply went out, `\Seen` when
     /// it was opened), on the server and in the store.
     Flag {
@@ -130,13 +138,25 @@ impl SyncWorker {
                 SyncCmd::Shutdown => return,
                 SyncCmd::SyncNow => next_sync = self.pass(),
                 SyncCmd::Move { message, to } => {
-                    let r = self
-                        .with_server(|s, store| user_move::move_message(s, store, message, &to));
+                    let folders = self.setup.folders.clone();
+                    let mut taught = None;
+                    let r = self.with_server(|s, store| {
+                        let (done, learnt) = learn::move_message(s, store, &folders, message, &to)?;
+                        taught = learnt;
+                        Ok(done)
+                    });
                     self.send(Msg::Moved(r));
+                    if let Some(c) = taught {
+                        self.send(Msg::Learnt(strings::learnt_from_move(c.verdict.words())));
+                    }
                 }
                 SyncCmd::Undo(done) => {
-                    let r = self.with_server(|s, store| user_move::undo_move(s, store, &done));
+                    let r = self.with_server(|s, store| learn::undo_move(s, store, &done));
                     self.send(Msg::Undone(r));
+                }
+                SyncCmd::Correct { message, verdict } => {
+                    let result = self.correct(message, verdict);
+                    self.send(Msg::Corrected { message, result });
                 }
                 SyncCmd::Flag { message, flag } => {
                     self.add_flag(message, flag);
@@ -217,6 +237,27 @@ impl SyncWorker {
             self.server = None;
         }
         outcome.map_err(|e| e.to_string())
+    }
+
+    /// The clerk's correction: kept even when the server cannot be reached (the message then
+    /// stays where it is).
+    fn correct(&mut self, message: i64, verdict: Verdict) -> Result<learn::Corrected, String> {
+        let connected = self.ensure_connected().is_ok();
+        let server = match self.server.as_mut() {
+            Some(s) if connected => Some(s.as_mut() as &mut dyn MailServer),
+            _ => None,
+        };
+        let r = learn::correct(
+            server,
+            &mut self.store,
+            &self.setup.folders,
+            message,
+            verdict,
+        );
+        if let Err(CorrectError::Move(MoveError::Server(_))) = &r {
+            self.server = None;
+        }
+        r.map_err(|e| e.to_string())
     }
 
     fn add_flag(&mut self, id: i64, flag: &'static str) {

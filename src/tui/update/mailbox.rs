@@ -2,6 +2,7 @@
 //! message view: reply, move, undo. The list keeps a window of rows around the cursor and
 //! asks for another only when the rows on screen are not loaded. No I/O here.
 
+use crate::classify::fingerprint::Verdict;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Action;
 use crate::tui::state::*;
@@ -45,6 +46,25 @@ pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -
         );
         return Vec::new();
     };
+    if action == Action::NotAChaser {
+        app.status.busy = Some(strings::CORRECTING);
+        return vec![Effect::Correct {
+            message,
+            verdict: Verdict::NotChaser,
+        }];
+    }
+    if action == Action::ThisIs {
+        app.overlay = Some(Overlay::Picker(Picker {
+            title: strings::PICK_VERDICT,
+            items: strings::VERDICT_CHOICES
+                .iter()
+                .map(|(label, name)| (label.to_string(), name.to_string()))
+                .collect(),
+            selected: 0,
+            purpose: PickPurpose::Verdict { message },
+        }));
+        return Vec::new();
+    }
     if action == Action::Move {
         let here = current_folder_of(app, message);
         let items = app
@@ -150,7 +170,12 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
                 app.mailbox.focus = Focus::List;
                 return mailbox_key(app, action);
             }
-            a if template_of(a).is_some() || matches!(a, Action::Move | Action::Undo) => {
+            a if template_of(a).is_some()
+                || matches!(
+                    a,
+                    Action::Move | Action::Undo | Action::NotAChaser | Action::ThisIs
+                ) =>
+            {
                 let id = app.mailbox.list.selected_row().map(|r| r.id);
                 return mail_action(app, a, id);
             }

@@ -215,6 +215,38 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.last_move = None;
             reload(app)
         }
+        Msg::Learnt(words) => {
+            app.status.note = Some(match app.status.note.take() {
+                Some(note) => format!("{note}; {words}"),
+                None => words,
+            });
+            Vec::new()
+        }
+        Msg::Corrected { message, result } => {
+            app.status.busy = None;
+            match result {
+                Ok(done) => {
+                    app.status.note = Some(strings::corrected_words(
+                        done.verdict.words(),
+                        done.learnt.as_ref().map(|c| c.reason()).as_deref(),
+                        done.moved_to.as_deref(),
+                        done.stays_offline,
+                    ));
+                    let open = matches!(app.top(), Some(Screen::Message(m)) if m.id == message);
+                    let mut effects = reload(app);
+                    if open && done.moved_to.is_some() {
+                        app.stack.pop();
+                    } else if open {
+                        effects.push(Effect::LoadMessage(message));
+                    }
+                    effects
+                }
+                Err(e) => {
+                    app.status.error = Some(e);
+                    reload(app)
+                }
+            }
+        }
         Msg::PayableChanged(result) => {
             app.status.busy = None;
             match result {

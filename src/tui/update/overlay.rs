@@ -1,6 +1,7 @@
 //! Keys while an overlay is open: the help, a picker (folder to move to, template to
 //! edit), a one-line prompt (filter, dates). No I/O here.
 
+use crate::classify::fingerprint::Verdict;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{Action, Scope};
 use crate::tui::state::*;
@@ -75,6 +76,13 @@ pub(super) fn picked(app: &mut App, p: Picker) -> Vec<Effect> {
             app.status.busy = Some(strings::MOVING);
             vec![Effect::Move { message, to: value }]
         }
+        PickPurpose::Verdict { message } => match Verdict::parse(&value) {
+            Some(verdict) => {
+                app.status.busy = Some(strings::CORRECTING);
+                vec![Effect::Correct { message, verdict }]
+            }
+            None => Vec::new(),
+        },
         PickPurpose::Template => vec![Effect::EditTemplate(value)],
     }
 }
