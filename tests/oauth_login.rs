@@ -603,7 +603,7 @@ fn a_revoked_sign_in_is_reported_and_the_watcher_resumes_after_a_new_login() {
         assert!(Instant::now() < deadline, "the watcher did not stop");
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert!(status.success());
+    assert!(status.success(), "{status:?}\n{}", read());
     u.assert_no_token_in(
         &idp,
         &[("the watch log", read()), ("Dovecot's log", dovecot.log())],
