@@ -350,9 +350,13 @@ impl MailServer for FakeServer {
                     .iter()
                     .filter(|x| !m.1.iter().any(|y| y == **x))
                     .collect();
-                if m.2 <= modseq && !missing.is_empty() {
-                    m.1.extend(missing.into_iter().map(|x| x.to_string()));
-                    m.2 = now;
+                // As Dovecot: a message that passes the test is answered for even when it
+                // carries the flags already.
+                if m.2 <= modseq {
+                    if !missing.is_empty() {
+                        m.1.extend(missing.into_iter().map(|x| x.to_string()));
+                        m.2 = now;
+                    }
                     changed.push(*uid);
                 }
             }
