@@ -18,6 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
+# Cyrus IMAP, the second real server of the IMAP tests, is unpacked rather than installed (its
+# package conflicts with dovecot-imapd); tests/common/cyrus.rs runs it from there.
+scripts/fetch-cyrus.sh >/dev/null
+
 # No doc tests exist (examples live in tests/), so that target is skipped. The last line totals
 # every test binary, so the run closes on the real count rather than on the last binary's.
 log=$(mktemp)

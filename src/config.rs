@@ -25,6 +25,12 @@ pub struct Config {
     pub smtp: Option<Smtp>,
     #[serde(default)]
     pub reply: Reply,
+    /// How `payables import` reads files that are not a preset: `[import.mapping]`.
+    #[serde(default)]
+    pub import: Import,
+    /// The daily digest of payables falling due, sent by `sync --watch` (opt-in).
+    #[serde(default)]
+    pub digest: Digest,
     /// Key bindings of the UI that replace the defaults: action name → keys ("a", "ctrl-r, F5").
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, String>,
@@ -347,6 +353,36 @@ pub struct Company {
     pub name: String,
     #[serde(default)]
     pub domains: Vec<String>,
+    /// The home currency (ISO 4217): what imported files without a currency are in.
+    pub currency: Option<String>,
+}
+
+/// `[import]`: reading exports that are not one of the presets.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Import {
+    pub mapping: Option<crate::payables::import::Mapping>,
+}
+
+/// `[digest]`: a daily mail listing the payables falling due and not yet scheduled.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Digest {
+    pub enabled: bool,
+    /// Who gets it (default: `[reply] approver`, else `[reply] from`).
+    pub to: Option<String>,
+    /// How far ahead it looks, in days.
+    pub within_days: u32,
+}
+
+impl Default for Digest {
+    fn default() -> Self {
+        Digest {
+            enabled: false,
+            to: None,
+            within_days: 7,
+        }
+    }
 }
 
 /// Why the configuration could not be read.
@@ -419,6 +455,12 @@ impl Config {
     /// The rules serde cannot express.
     fn check(&self) -> Result<(), String> {
         self.check_sending()?;
+        if let Some(c) = &self.company.currency {
+            crate::payables::import::text::currency(c).map_err(|e| format!("[company] {e}"))?;
+        }
+        if let Some(m) = &self.import.mapping {
+            m.check()?;
+        }
         let Some(imap) = &self.imap else {
             return Ok(());
         };

@@ -1,5 +1,6 @@
-//! Dates as printed in mail, in English, German, French, Spanish and Dutch, read as `chrono` dates.
-//! Pure functions over text; never panics on any input.
+//! Dates as printed in mail in the 22 languages duebox reads (month names with their case
+//! forms, day-first, US month-first, ISO, year-first, CJK `2026年10月31日`), read as `chrono`
+//! dates. Pure functions over text; never panics on any input.
 
 use chrono::{Datelike, NaiveDate};
 use regex::Regex;
@@ -23,95 +24,8 @@ pub struct FoundDate {
     pub end: usize,
 }
 
-/// Month names and abbreviations in the languages duebox reads, lower case.
-const MONTHS: &[(&str, u32)] = &[
-    // English
-    ("january", 1),
-    ("february", 2),
-    ("march", 3),
-    ("april", 4),
-    ("may", 5),
-    ("june", 6),
-    ("july", 7),
-    ("august", 8),
-    ("september", 9),
-    ("october", 10),
-    ("november", 11),
-    ("december", 12),
-    ("jan", 1),
-    ("feb", 2),
-    ("mar", 3),
-    ("apr", 4),
-    ("jun", 6),
-    ("jul", 7),
-    ("aug", 8),
-    ("sep", 9),
-    ("sept", 9),
-    ("oct", 10),
-    ("nov", 11),
-    ("dec", 12),
-    // German
-    ("januar", 1),
-    ("jänner", 1),
-    ("februar", 2),
-    ("märz", 3),
-    ("maerz", 3),
-    ("mai", 5),
-    ("juni", 6),
-    ("juli", 7),
-    ("oktober", 10),
-    ("dezember", 12),
-    ("mär", 3),
-    ("mrz", 3),
-    ("okt", 10),
-    ("dez", 12),
-    // French
-    ("janvier", 1),
-    ("février", 2),
-    ("fevrier", 2),
-    ("mars", 3),
-    ("avril", 4),
-    ("juin", 6),
-    ("juillet", 7),
-    ("août", 8),
-    ("aout", 8),
-    ("septembre", 9),
-    ("octobre", 10),
-    ("novembre", 11),
-    ("décembre", 12),
-    ("decembre", 12),
-    ("janv", 1),
-    ("févr", 2),
-    ("fevr", 2),
-    ("avr", 4),
-    ("juil", 7),
-    ("déc", 12),
-    // Spanish
-    ("enero", 1),
-    ("febrero", 2),
-    ("marzo", 3),
-    ("abril", 4),
-    ("mayo", 5),
-    ("junio", 6),
-    ("julio", 7),
-    ("agosto", 8),
-    ("septiembre", 9),
-    ("setiembre", 9),
-    ("octubre", 10),
-    ("noviembre", 11),
-    ("diciembre", 12),
-    ("ene", 1),
-    ("abr", 4),
-    ("ago", 8),
-    ("dic", 12),
-    // Dutch
-    ("januari", 1),
-    ("februari", 2),
-    ("maart", 3),
-    ("mei", 5),
-    ("augustus", 8),
-    ("mrt", 3),
-];
+mod months;
+use months::MONTHS;
 
 static MONTH_INDEX: LazyLock<HashMap<&'static str, u32>> =
     LazyLock::new(|| MONTHS.iter().copied().collect());
@@ -125,23 +39,45 @@ fn month_alternation() -> String {
 }
 
 static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    let m = month_alternation();
+    // Month names are matched without ASCII word boundaries (a name may start or end with
+    // "ř" or "í", which `(?-u:\b)` does not see as letters); `letter_at` checks the edges.
+    let m = format!("(?i:{})", month_alternation());
     let ordinal = r"(?:st|nd|rd|th|er|e|º|°)?\.?";
     Regex::new(&format!(
         r"(?x)
         (?-u:\b)(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?-u:\b)
+      | (?-u:\b)(?P<ya>\d{{4}})[./]\s?(?P<yb>\d{{1,2}})[./]\s?(?P<yc>\d{{1,2}})(?-u:\b)
+      | (?-u:\b)(?P<ny>\d{{4}})\.?\s+(?P<nm>{m})\.?\s+(?P<nd>\d{{1,2}})(?-u:\b)
       | (?-u:\b)(?P<da>\d{{1,2}})\.\s?(?P<db>\d{{1,2}})\.\s?(?P<dy>\d{{4}}|\d{{2}})(?-u:\b)
       | (?-u:\b)(?P<sa>\d{{1,2}})/(?P<sb>\d{{1,2}})/(?P<sy>\d{{4}}|\d{{2}})(?-u:\b)
+      | (?-u:\b)(?P<wa>\d{{1,2}})/(?P<wb>\d{{1,2}})\ (?P<wy>\d{{4}})(?-u:\b)
       | (?-u:\b)(?P<ha>\d{{1,2}})-(?P<hb>\d{{1,2}})-(?P<hy>\d{{4}})(?-u:\b)
-      | (?-u:\b)(?P<td>\d{{1,2}}){ordinal}\s+(?:de\s+)?(?P<tm>{m})(?-u:\b)\.?,?(?:\s+(?:de\s+)?(?P<ty>\d{{4}})(?-u:\b))?
-      | (?-u:\b)(?P<mm>{m})(?-u:\b)\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?-u:\b),?(?:\s+(?P<my>\d{{4}})(?-u:\b))?
+      | (?-u:\b)(?P<td>\d{{1,2}}){ordinal}(?:\s+|-)(?:de\s+|d['’]|of\s+)?(?P<tm>{m})\.?,?(?:(?:\s+|-)(?:de\s+)?(?P<ty>\d{{4}})(?-u:\b))?
+      | (?P<mm>{m})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?-u:\b),?(?:\s+(?P<my>\d{{4}})(?-u:\b))?
+      | 令和\s*(?P<ry>\d{{1,2}}|元)\s*年\s*(?P<rm>\d{{1,2}})\s*月\s*(?P<rd>\d{{1,2}})\s*[日号]
+      | (?P<cy>\d{{4}})\s*年\s*(?P<cm>\d{{1,2}})\s*月\s*(?P<cd>\d{{1,2}})\s*[日号]?
+      | (?P<km>\d{{1,2}})\s*月\s*(?P<kd>\d{{1,2}})\s*[日号]
     "
     ))
     .expect("date regex is valid")
 });
 
+/// Reads ASCII and full-width digits (CJK mail writes both); `元` is the first year of an era.
 fn num(caps: &regex::Captures<'_>, name: &str) -> Option<u32> {
-    caps.name(name)?.as_str().parse().ok()
+    let text = caps.name(name)?.as_str();
+    if text == "元" {
+        return Some(1);
+    }
+    let mut n: u32 = 0;
+    for c in text.chars() {
+        let d = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            '０'..='９' => c as u32 - '０' as u32,
+            _ => return None,
+        };
+        n = n.checked_mul(10)?.checked_add(d)?;
+    }
+    Some(n)
 }
 
 fn full_year(y: u32) -> u32 {
@@ -184,21 +120,84 @@ fn numeric(a: u32, b: u32, y: u32, order: DayOrder) -> Option<NaiveDate> {
     make(y, m, d)
 }
 
-fn month_of(caps: &regex::Captures<'_>, name: &str) -> Option<u32> {
-    let word = caps.name(name)?.as_str().to_lowercase();
+/// Whether the character just before `at` (or at `at`) is a letter: a month name must stand
+/// as a word of its own.
+fn letter_before(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphabetic)
+}
+fn letter_at(text: &str, at: usize) -> bool {
+    text[at..].chars().next().is_some_and(char::is_alphabetic)
+}
+
+/// The month a name stands for, in the language of the text when the name is ambiguous.
+/// `None` when the name is no month, or a short form that needs a year and has none.
+fn month_of(
+    text: &str,
+    caps: &regex::Captures<'_>,
+    name: &str,
+    has_year: bool,
+    lang: &str,
+) -> Option<u32> {
+    let m = caps.name(name)?;
+    if letter_before(text, m.start()) || letter_at(text, m.end()) {
+        return None;
+    }
+    let word = m.as_str().to_lowercase();
+    if !has_year && months::NEEDS_YEAR.contains(&word.as_str()) {
+        return None;
+    }
+    if let Some(&(_, _, month)) = months::AMBIGUOUS
+        .iter()
+        .find(|(w, l, _)| *w == word && *l == lang)
+    {
+        return Some(month);
+    }
     MONTH_INDEX.get(word.as_str()).copied()
 }
 
 /// Finds every date in `text`. `reference` supplies the year of dates written without one.
 pub fn find_dates(text: &str, order: DayOrder, reference: NaiveDate) -> Vec<FoundDate> {
+    find_dates_in(text, order, reference, "")
+}
+
+/// Finds every date in `text` written in the language `lang` (an ISO 639-1 code, or "" when
+/// unknown): the language decides the few month names two languages read differently.
+pub fn find_dates_in(
+    text: &str,
+    order: DayOrder,
+    reference: NaiveDate,
+    lang: &str,
+) -> Vec<FoundDate> {
     let mut out = Vec::new();
     // Month names are matched on the case-folded text; offsets are the same as in `text`.
     let folded = crate::fold::fold(text);
-    for caps in DATE_RE.captures_iter(&folded) {
+    let named = |name: &str, year: Option<u32>, day: Option<u32>, caps: &regex::Captures<'_>| {
+        let m = month_of(&folded, caps, name, year.is_some(), lang)?;
+        let d = day?;
+        match year {
+            Some(y) => make(y, m, d),
+            None => nearest_year(m, d, reference),
+        }
+    };
+    let mut at = 0;
+    // A match that reads as no date ("des 4" of "des 4.11.2026") gives way: the search goes on
+    // from its second character, so the date inside it is still found.
+    while let Some(caps) = DATE_RE.captures_at(&folded, at) {
+        let whole = caps.get(0).expect("group 0 always exists");
         let date = if let Some(y) = num(&caps, "iy") {
             num(&caps, "im")
                 .zip(num(&caps, "id"))
                 .and_then(|(m, d)| make(y, m, d))
+        } else if let Some(y) = num(&caps, "ya") {
+            // Year first is year-month-day everywhere it is written (hu, ja, zh, lt).
+            num(&caps, "yb")
+                .zip(num(&caps, "yc"))
+                .and_then(|(m, d)| make(y, m, d))
+        } else if let Some(y) = num(&caps, "ny") {
+            named("nm", Some(y), num(&caps, "nd"), &caps)
         } else if let Some(y) = num(&caps, "dy") {
             // Dotted dates are day-first everywhere they are used.
             num(&caps, "da")
@@ -208,30 +207,52 @@ pub fn find_dates(text: &str, order: DayOrder, reference: NaiveDate) -> Vec<Foun
             num(&caps, "sa")
                 .zip(num(&caps, "sb"))
                 .and_then(|(a, b)| numeric(a, b, y, order))
+        } else if let Some(y) = num(&caps, "wy") {
+            // "16/9 2026" is how Swedish writes day and month.
+            num(&caps, "wa")
+                .zip(num(&caps, "wb"))
+                .and_then(|(d, m)| make(y, m, d))
         } else if let Some(y) = num(&caps, "hy") {
             num(&caps, "ha")
                 .zip(num(&caps, "hb"))
                 .and_then(|(a, b)| numeric(a, b, y, order))
-        } else if let Some(d) = num(&caps, "td") {
-            month_of(&caps, "tm").and_then(|m| match num(&caps, "ty") {
-                Some(y) => make(y, m, d),
-                None => nearest_year(m, d, reference),
-            })
-        } else if let Some(d) = num(&caps, "md") {
-            month_of(&caps, "mm").and_then(|m| match num(&caps, "my") {
-                Some(y) => make(y, m, d),
-                None => nearest_year(m, d, reference),
-            })
+        } else if caps.name("td").is_some() {
+            named("tm", num(&caps, "ty"), num(&caps, "td"), &caps)
+        } else if caps.name("mm").is_some() {
+            named("mm", num(&caps, "my"), num(&caps, "md"), &caps)
+        } else if let Some(era) = num(&caps, "ry") {
+            // Reiwa 1 is 2019.
+            num(&caps, "rm")
+                .zip(num(&caps, "rd"))
+                .and_then(|(m, d)| make(2018 + era, m, d))
+        } else if let Some(y) = num(&caps, "cy") {
+            num(&caps, "cm")
+                .zip(num(&caps, "cd"))
+                .and_then(|(m, d)| make(y, m, d))
+        } else if let Some(m) = num(&caps, "km") {
+            num(&caps, "kd").and_then(|d| nearest_year(m, d, reference))
         } else {
             None
         };
-        if let Some(date) = date {
-            let whole = caps.get(0).expect("group 0 always exists");
-            out.push(FoundDate {
-                date,
-                start: whole.start(),
-                end: whole.end(),
-            });
+        match date {
+            Some(date) => {
+                out.push(FoundDate {
+                    date,
+                    start: whole.start(),
+                    end: whole.end(),
+                });
+                at = whole.end().max(whole.start() + 1);
+            }
+            None => {
+                at = whole.start()
+                    + folded[whole.start()..]
+                        .chars()
+                        .next()
+                        .map_or(1, char::len_utf8);
+            }
+        }
+        if at > folded.len() {
+            break;
         }
     }
     out
@@ -239,8 +260,18 @@ pub fn find_dates(text: &str, order: DayOrder, reference: NaiveDate) -> Vec<Foun
 
 /// Reads `text` as one date, if the whole of it (trimmed) is a date.
 pub fn parse_date(text: &str, order: DayOrder, reference: NaiveDate) -> Option<NaiveDate> {
+    parse_date_in(text, order, reference, "")
+}
+
+/// [`parse_date`] for text in the language `lang` (see [`find_dates_in`]).
+pub fn parse_date_in(
+    text: &str,
+    order: DayOrder,
+    reference: NaiveDate,
+    lang: &str,
+) -> Option<NaiveDate> {
     let t = text.trim();
-    let found = find_dates(t, order, reference);
+    let found = find_dates_in(t, order, reference, lang);
     match found.as_slice() {
         [one] if one.start == 0 && one.end >= t.trim_end_matches(['.', ',']).len() => {
             Some(one.date)
@@ -348,5 +379,98 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn month_names_of_every_language_with_their_case_forms() {
+        for (text, m) in [
+            ("31 ottobre 2026", 10),
+            ("31 de outubro de 2026", 10),
+            ("31 d'octubre de 2026", 10),
+            ("31 de desembre de 2026", 12),
+            ("31 października 2026", 10),
+            ("31 pazdziernika 2026", 10),
+            ("31. října 2026", 10),
+            ("31. októbra 2026", 10),
+            ("31. oktobra 2026", 10),
+            ("31. lokakuuta 2026", 10),
+            ("31 oktober 2026", 10),
+            ("31. december 2026", 12),
+            ("31. desember 2026", 12),
+            ("31 octombrie 2026", 10),
+            ("31. prosinca 2026.", 12),
+            ("31 Ekim 2026", 10),
+            ("28 Şubat 2026", 2),
+            ("30. září 2026", 9),
+            ("2026. október 31.", 10),
+            ("2026. márc. 31.", 3),
+            ("31 mars 2026", 3),
+            ("31-Oct-2026", 10),
+            ("31st of October 2026", 10),
+        ] {
+            let got = parse_date(text, DayOrder::DayFirst, REF());
+            assert_eq!(got.map(|d| d.month()), Some(m), "{text}");
+            assert_eq!(got.map(|d| d.year()), Some(2026), "{text}");
+        }
+    }
+
+    #[test]
+    fn listopad_is_october_in_croatian_and_november_elsewhere() {
+        let pl = parse_date_in("15 listopada 2026", DayOrder::DayFirst, REF(), "pl");
+        let hr = parse_date_in("15. listopada 2026.", DayOrder::DayFirst, REF(), "hr");
+        assert_eq!(pl, Some(d(2026, 11, 15)));
+        assert_eq!(hr, Some(d(2026, 10, 15)));
+    }
+
+    #[test]
+    fn year_first_and_cjk_dates() {
+        let want = d(2026, 10, 31);
+        for text in [
+            "2026年10月31日",
+            "2026 年 10 月 31 日",
+            "２０２６年１０月３１日",
+            "令和8年10月31日",
+            "2026/10/31",
+            "2026.10.31.",
+            "2026. 10. 31.",
+            "31. 10. 2026",
+        ] {
+            assert_eq!(
+                parse_date(text, DayOrder::DayFirst, REF()),
+                Some(want),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse_date("10月31日", DayOrder::DayFirst, REF()),
+            Some(want)
+        );
+    }
+
+    #[test]
+    fn short_forms_that_are_words_need_a_year() {
+        assert!(find_dates("remise de 3 des articles", DayOrder::DayFirst, REF()).is_empty());
+        assert_eq!(
+            parse_date("3 des 2026", DayOrder::DayFirst, REF()),
+            Some(d(2026, 12, 3))
+        );
+        // A month name inside a longer word is no month.
+        assert!(find_dates("Summary 3, marzipan 4", DayOrder::DayFirst, REF()).is_empty());
+    }
+
+    #[test]
+    fn a_rejected_match_gives_way_to_the_date_inside_it() {
+        // "des 4" would be Norwegian "4 December" without a year; "4.11.2026" is the date.
+        assert_eq!(
+            find_dates("nach Ablauf des 4.11.2026 an", DayOrder::DayFirst, REF())
+                .iter()
+                .map(|f| f.date)
+                .collect::<Vec<_>>(),
+            vec![d(2026, 11, 4)]
+        );
+        assert_eq!(
+            parse_date("16/9 2026", DayOrder::MonthFirst, REF()),
+            Some(d(2026, 9, 16))
+        );
     }
 }

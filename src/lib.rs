@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod dates;
 pub mod demo;
+pub mod digest;
 pub mod editor;
 pub mod fold;
 pub mod imap;

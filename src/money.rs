@@ -1,5 +1,6 @@
-//! Money as printed in mail: finds amounts with their currency and reads them as `rust_decimal`.
-//! Pure functions over text; never floats, never panics on any input.
+//! Money as printed in mail: finds amounts with their currency (symbols, ISO codes before or
+//! after, local units such as kr, zł, Kč, Ft, TL, lei, kn, 元, 円) and reads them as
+//! `rust_decimal`. Pure functions over text; never floats, never panics on any input.
 
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -48,28 +49,79 @@ pub fn minor_units(currency: &str) -> u32 {
 const ISO_CODES: &[&str] = &[
     "EUR", "USD", "GBP", "CHF", "JPY", "MXN", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN",
     "CZK", "HUF", "CNY", "INR", "BRL", "ZAR", "SGD", "HKD", "KRW", "TRY", "RON", "ISK", "CLP",
-    "VND",
+    "VND", "HRK", "BGN", "RSD", "TWD", "RMB",
 ];
+
+/// What the text around an amount says about its currency where a symbol is shared: "kr" is
+/// Swedish, Danish, Norwegian or Icelandic, "¥" is yen or yuan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CurrencyHint<'a> {
+    /// ISO 639-1 code of the message's language, or "".
+    pub lang: &'a str,
+    /// Top-level domain of the sender ("se", "dk"), or "".
+    pub tld: &'a str,
+}
+
+impl CurrencyHint<'_> {
+    /// The krone or krona meant by "kr".
+    fn krone(&self) -> &'static str {
+        match (self.lang, self.tld) {
+            ("da", _) | (_, "dk") => "DKK",
+            ("nb" | "nn" | "no", _) | (_, "no") => "NOK",
+            ("is", _) | (_, "is") => "ISK",
+            _ => "SEK",
+        }
+    }
+
+    /// The currency meant by "¥": the yuan in Chinese mail, the yen otherwise.
+    fn yen(&self) -> &'static str {
+        match (self.lang, self.tld) {
+            ("zh", _) | (_, "cn") => "CNY",
+            _ => "JPY",
+        }
+    }
+}
 
 /// Maps a currency symbol or code as printed to its ISO code.
 pub fn currency_code(token: &str) -> Option<&'static str> {
-    let t = token.trim().trim_end_matches('.');
+    currency_code_with(token, CurrencyHint::default())
+}
+
+/// [`currency_code`], resolving shared symbols with what the message says about itself.
+pub fn currency_code_with(token: &str, hint: CurrencyHint<'_>) -> Option<&'static str> {
+    let t = token.trim().trim_end_matches(['.', ',', '-', '–', ':']);
     let code = match t {
-        "€" => "EUR",
+        "€" | "euro" | "euros" | "Euro" | "Euros" => "EUR",
         "$" | "US$" | "U$S" => "USD",
         "£" => "GBP",
-        "¥" | "￥" | "円" => "JPY",
+        "¥" | "￥" => hint.yen(),
+        "円" => "JPY",
+        "元" | "人民币" | "人民幣" | "RMB" => "CNY",
         "C$" | "CA$" => "CAD",
         "A$" | "AU$" => "AUD",
         "MX$" | "Mex$" => "MXN",
-        "Fr" | "SFr" => "CHF",
-        "zł" => "PLN",
-        "Kč" => "CZK",
+        "NT$" => "TWD",
+        "HK$" => "HKD",
+        "S$" => "SGD",
+        "Fr" | "SFr" | "CHF" => "CHF",
+        "zł" | "zl" | "Zł" | "PLN" => "PLN",
+        "Kč" | "Kc" => "CZK",
+        "Ft" | "HUF" => "HUF",
+        "TL" | "₺" => "TRY",
+        "lei" | "Lei" | "LEI" | "RON" => "RON",
+        "kn" | "HRK" => "HRK",
+        "kr" | "Kr" | "KR" | "kronor" | "kroner" => hint.krone(),
         "₹" => "INR",
         "R$" => "BRL",
         _ => {
             let upper = t.to_ascii_uppercase();
-            return ISO_CODES.iter().copied().find(|c| *c == upper);
+            return ISO_CODES.iter().copied().find(|c| *c == upper).map(|c| {
+                if c == "RMB" {
+                    "CNY"
+                } else {
+                    c
+                }
+            });
         }
     };
     Some(code)
@@ -149,14 +201,19 @@ pub struct FoundMoney {
     pub end: usize,
 }
 
-const CURRENCY: &str = r"(?:US\$|U\$S|MX\$|Mex\$|C\$|CA\$|A\$|AU\$|R\$|[€$£¥￥₹]|(?-u:\b)(?:EUR|USD|GBP|CHF|JPY|MXN|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|CNY|INR|BRL|ZAR|SGD|HKD|KRW|TRY|RON|ISK|CLP|VND|SFr|Fr)(?-u:\b)\.?)";
+/// A currency as printed: symbols, then letter units with word edges (an ASCII edge is checked
+/// where the unit ends in an ASCII letter, so "kr" is not read in "krone" but "zł" is in "złotych").
+const CURRENCY: &str = r"(?:US\$|U\$S|MX\$|Mex\$|C\$|CA\$|A\$|AU\$|R\$|NT\$|HK\$|S\$|[€$£¥￥₹₺元円]|人民币|人民幣|(?-u:\b)(?:EUR|USD|GBP|CHF|JPY|MXN|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|CNY|INR|BRL|ZAR|SGD|HKD|KRW|TRY|RON|ISK|CLP|VND|HRK|BGN|RSD|TWD|RMB|SFr|Fr|kr|Kr|KR|kronor|kroner|kn|Ft|TL|lei|Lei|LEI|zl|euros?|Euros?)(?-u:\b)\.?|(?-u:\b)(?:zł|Zł|Kč)\.?)";
+/// A number: grouped thousands (comma, dot, apostrophe, ordinary/no-break/thin space) with an
+/// optional decimal part, or plain digits; ",-" / ".–" / ":-" stand for no minor units.
 const NUMBER: &str =
     r"(?:\d{1,3}(?:[,.'’ \x{a0}\x{202f}\x{2009}]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)";
+const NO_MINOR: &str = r"(?:[,.:][-–]{1,2})?";
 
 static MONEY_RE: LazyLock<Regex> = LazyLock::new(|| {
     let gap = r"[ \x{a0}\x{202f}\x{2009}]?";
     Regex::new(&format!(
-        r"(?P<c1>{CURRENCY}){gap}(?P<n1>-?{NUMBER})(?:[^\d.,'’]|[.,'’](?:\D|$)|$)|(?P<n2>-?{NUMBER}){gap}(?P<c2>{CURRENCY})|(?P<n3>{NUMBER}){gap}円"
+        r"(?P<c1>{CURRENCY}){gap}(?P<n1>-?{NUMBER}){NO_MINOR}(?:[^\d.,'’]|[.,'’](?:\D|$)|$)|(?P<n2>-?(?-u:\b){NUMBER}){NO_MINOR}{gap}(?P<c2>{CURRENCY})|(?P<n3>(?-u:\b){NUMBER}):-"
     ))
     .expect("money regex is valid")
 });
@@ -164,6 +221,11 @@ static MONEY_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// Finds every amount with a currency in `text`, in order. Numbers without a currency are
 /// ignored: in chasers the amount owed is written with its currency.
 pub fn find_amounts(text: &str) -> Vec<FoundMoney> {
+    find_amounts_with(text, CurrencyHint::default())
+}
+
+/// [`find_amounts`], reading shared symbols ("kr", "¥") with `hint`.
+pub fn find_amounts_with(text: &str, hint: CurrencyHint<'_>) -> Vec<FoundMoney> {
     let mut found = Vec::new();
     for caps in MONEY_RE.captures_iter(text) {
         let (cur, num) = if let (Some(c), Some(n)) = (caps.name("c1"), caps.name("n1")) {
@@ -171,11 +233,12 @@ pub fn find_amounts(text: &str) -> Vec<FoundMoney> {
         } else if let (Some(n), Some(c)) = (caps.name("n2"), caps.name("c2")) {
             (c.as_str(), n)
         } else if let Some(n) = caps.name("n3") {
-            ("円", n)
+            // "4 500:-" is how Swedish writes whole kronor.
+            ("kr", n)
         } else {
             continue;
         };
-        let Some(code) = currency_code(cur) else {
+        let Some(code) = currency_code_with(cur, hint) else {
             continue;
         };
         let Some(amount) = parse_number(num.as_str()) else {
@@ -266,5 +329,64 @@ mod tests {
     #[test]
     fn numbers_without_currency_are_not_amounts() {
         assert!(find_amounts("Invoice 2026/0042 of 12 items, PO 4411").is_empty());
+    }
+
+    #[test]
+    fn european_and_asian_local_units() {
+        let cases = [
+            ("att betala 12 345,00 kr", "12345.00", "SEK"),
+            ("do zapłaty 1 234,56 zł", "1234.56", "PLN"),
+            ("k úhradě 12\u{a0}345 Kč", "12345", "CZK"),
+            ("12.345,- Kč", "12345", "CZK"),
+            ("fizetendő 4 500 Ft", "4500", "HUF"),
+            ("toplam 1.234,56 TL", "1234.56", "TRY"),
+            ("toplam ₺1.234,56", "1234.56", "TRY"),
+            ("de plată 1.234,56 lei", "1234.56", "RON"),
+            ("RON 1.234,56", "1234.56", "RON"),
+            ("ukupno 1.234,56 kn", "1234.56", "HRK"),
+            ("€ 1.234,56", "1234.56", "EUR"),
+            ("Fr. 1'234.50", "1234.50", "CHF"),
+            ("合計 120,000円", "120000", "JPY"),
+            ("金额 1,234.00元", "1234.00", "CNY"),
+            ("人民币1,234.00元", "1234.00", "CNY"),
+            ("RMB 1,234.00", "1234.00", "CNY"),
+            ("totalt 4 500:-", "4500", "SEK"),
+            ("1.500 euro", "1500", "EUR"),
+            ("HRK 980,00", "980.00", "HRK"),
+        ];
+        for (text, amount, cur) in cases {
+            let found = find_amounts(text);
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            assert_eq!(found[0].money, Money::new(dec(amount), cur), "{text}");
+        }
+    }
+
+    #[test]
+    fn shared_symbols_follow_the_message() {
+        let da = CurrencyHint {
+            lang: "da",
+            tld: "",
+        };
+        let no = CurrencyHint {
+            lang: "",
+            tld: "no",
+        };
+        let zh = CurrencyHint {
+            lang: "zh",
+            tld: "",
+        };
+        let first = |t: &str, h| find_amounts_with(t, h)[0].money.currency.clone();
+        assert_eq!(first("1.234,50 kr.", da), "DKK");
+        assert_eq!(first("kr 1 234,50", no), "NOK");
+        assert_eq!(first("¥1,234.00", zh), "CNY");
+        assert_eq!(first("¥120,000", CurrencyHint::default()), "JPY");
+    }
+
+    #[test]
+    fn units_inside_words_and_numbers_inside_numbers_are_not_amounts() {
+        assert!(find_amounts("3 krone coins, 12 Ftx, Art.100 TLC").is_empty());
+        let found = find_amounts("Rechnung 2026 100 zł");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].money.amount, dec("100"));
     }
 }

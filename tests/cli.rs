@@ -17,9 +17,9 @@ fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-const CONTRACT_KEYS: [&str; 11] = [
+const CONTRACT_KEYS: [&str; 12] = [
     "path", "kind", "stage", "invoices", "amount", "currency", "due_date", "vendor", "risk",
-    "reasons", "match",
+    "reasons", "language", "match",
 ];
 
 #[test]
@@ -55,6 +55,8 @@ fn json_lines_follow_the_contract_in_input_order() {
     );
     assert_eq!(lines[0].as_object().unwrap().len(), CONTRACT_KEYS.len());
     assert_eq!(lines[0]["kind"], "chaser");
+    assert_eq!(lines[0]["language"], "de");
+    assert_eq!(lines[1]["language"], "fr");
     assert_eq!(lines[0]["stage"], "overdue");
     assert_eq!(lines[0]["invoices"], serde_json::json!(["RE-2026-117"]));
     assert_eq!(lines[0]["amount"], "1234.56");

@@ -2,9 +2,10 @@
 //! no string or byte sequence makes the parsers panic.
 
 use chrono::{Datelike, NaiveDate};
+use duebox::classify::extract;
 use duebox::dates::{self, DayOrder};
 use duebox::mail;
-use duebox::money::{self, Money};
+use duebox::money::{self, CurrencyHint, Money};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -200,5 +201,329 @@ proptest! {
         }
         let opts = duebox::classify::Options { own_domains: vec![], own_names: vec![], today: NaiveDate::MIN };
         let _ = duebox::classify::classify_bytes(&raw, &opts);
+    }
+}
+
+/// How each language writes a date with its month name, and the month names in the form a
+/// date takes (genitive, partitive), as CLDR's "long" date formats print them.
+fn long_dates(lang: &str, y: i32, m: u32, d: u32) -> String {
+    let i = m as usize - 1;
+    let pick = |names: [&'static str; 12]| names[i];
+    match lang {
+        "it" => format!(
+            "{d} {} {y}",
+            pick([
+                "gennaio",
+                "febbraio",
+                "marzo",
+                "aprile",
+                "maggio",
+                "giugno",
+                "luglio",
+                "agosto",
+                "settembre",
+                "ottobre",
+                "novembre",
+                "dicembre"
+            ])
+        ),
+        "pt" => format!(
+            "{d} de {} de {y}",
+            pick([
+                "janeiro",
+                "fevereiro",
+                "março",
+                "abril",
+                "maio",
+                "junho",
+                "julho",
+                "agosto",
+                "setembro",
+                "outubro",
+                "novembro",
+                "dezembro"
+            ])
+        ),
+        "ca" => {
+            let name = pick([
+                "gener", "febrer", "març", "abril", "maig", "juny", "juliol", "agost", "setembre",
+                "octubre", "novembre", "desembre",
+            ]);
+            let de = if name.starts_with(['a', 'o']) {
+                "d'".to_string()
+            } else {
+                "de ".to_string()
+            };
+            format!("{d} {de}{name} de {y}")
+        }
+        "pl" => format!(
+            "{d} {} {y}",
+            pick([
+                "stycznia",
+                "lutego",
+                "marca",
+                "kwietnia",
+                "maja",
+                "czerwca",
+                "lipca",
+                "sierpnia",
+                "września",
+                "października",
+                "listopada",
+                "grudnia"
+            ])
+        ),
+        "cs" => format!(
+            "{d}. {} {y}",
+            pick([
+                "ledna",
+                "února",
+                "března",
+                "dubna",
+                "května",
+                "června",
+                "července",
+                "srpna",
+                "září",
+                "října",
+                "listopadu",
+                "prosince"
+            ])
+        ),
+        "sk" => format!(
+            "{d}. {} {y}",
+            pick([
+                "januára",
+                "februára",
+                "marca",
+                "apríla",
+                "mája",
+                "júna",
+                "júla",
+                "augusta",
+                "septembra",
+                "októbra",
+                "novembra",
+                "decembra"
+            ])
+        ),
+        "sl" => format!(
+            "{d}. {} {y}",
+            pick([
+                "januarja",
+                "februarja",
+                "marca",
+                "aprila",
+                "maja",
+                "junija",
+                "julija",
+                "avgusta",
+                "septembra",
+                "oktobra",
+                "novembra",
+                "decembra"
+            ])
+        ),
+        "hr" => format!(
+            "{d}. {} {y}.",
+            pick([
+                "siječnja",
+                "veljače",
+                "ožujka",
+                "travnja",
+                "svibnja",
+                "lipnja",
+                "srpnja",
+                "kolovoza",
+                "rujna",
+                "listopada",
+                "studenoga",
+                "prosinca"
+            ])
+        ),
+        "hu" => format!(
+            "{y}. {} {d}.",
+            pick([
+                "január",
+                "február",
+                "március",
+                "április",
+                "május",
+                "június",
+                "július",
+                "augusztus",
+                "szeptember",
+                "október",
+                "november",
+                "december"
+            ])
+        ),
+        "ro" => format!(
+            "{d} {} {y}",
+            pick([
+                "ianuarie",
+                "februarie",
+                "martie",
+                "aprilie",
+                "mai",
+                "iunie",
+                "iulie",
+                "august",
+                "septembrie",
+                "octombrie",
+                "noiembrie",
+                "decembrie"
+            ])
+        ),
+        "fi" => format!(
+            "{d}. {} {y}",
+            pick([
+                "tammikuuta",
+                "helmikuuta",
+                "maaliskuuta",
+                "huhtikuuta",
+                "toukokuuta",
+                "kesäkuuta",
+                "heinäkuuta",
+                "elokuuta",
+                "syyskuuta",
+                "lokakuuta",
+                "marraskuuta",
+                "joulukuuta"
+            ])
+        ),
+        "sv" => format!(
+            "{d} {} {y}",
+            pick([
+                "januari",
+                "februari",
+                "mars",
+                "april",
+                "maj",
+                "juni",
+                "juli",
+                "augusti",
+                "september",
+                "oktober",
+                "november",
+                "december"
+            ])
+        ),
+        "da" => format!(
+            "{d}. {} {y}",
+            pick([
+                "januar",
+                "februar",
+                "marts",
+                "april",
+                "maj",
+                "juni",
+                "juli",
+                "august",
+                "september",
+                "oktober",
+                "november",
+                "december"
+            ])
+        ),
+        "nb" => format!(
+            "{d}. {} {y}",
+            pick([
+                "januar",
+                "februar",
+                "mars",
+                "april",
+                "mai",
+                "juni",
+                "juli",
+                "august",
+                "september",
+                "oktober",
+                "november",
+                "desember"
+            ])
+        ),
+        "tr" => format!(
+            "{d} {} {y}",
+            pick([
+                "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül",
+                "Ekim", "Kasım", "Aralık"
+            ])
+        ),
+        _ => format!("{y}年{m}月{d}日"),
+    }
+}
+
+const LANGS: &[&str] = &[
+    "it", "pt", "ca", "pl", "cs", "sk", "sl", "hr", "hu", "ro", "fi", "sv", "da", "nb", "tr", "ja",
+];
+
+proptest! {
+    #[test]
+    fn long_dates_round_trip_in_every_language(date in any_date()) {
+        let reference = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        for lang in LANGS {
+            let text = long_dates(lang, date.year(), date.month(), date.day());
+            prop_assert_eq!(dates::parse_date_in(&text, DayOrder::DayFirst, reference, lang), Some(date), "{}", text);
+            // Capitalised at the start of a line, as a table cell prints it.
+            let mut chars = text.chars();
+            let capital: String = chars.next().into_iter().flat_map(char::to_uppercase).chain(chars).collect();
+            prop_assert_eq!(dates::parse_date_in(&capital, DayOrder::DayFirst, reference, lang), Some(date), "{}", capital);
+        }
+        let (y, m, d) = (date.year(), date.month(), date.day());
+        for text in [format!("{y}.{m:02}.{d:02}."), format!("{y}/{m:02}/{d:02}"), format!("{d}. {m}. {y}")] {
+            prop_assert_eq!(dates::parse_date(&text, DayOrder::MonthFirst, reference), Some(date), "{}", text);
+        }
+    }
+
+    #[test]
+    fn local_units_round_trip(cents in 1u64..10_000_000_000) {
+        let want = Decimal::new(i64::try_from(cents).unwrap(), 2);
+        let (int, frac) = (cents / 100, cents % 100);
+        let spaced = format!("{},{frac:02}", grouped(int, "\u{a0}"));
+        let dotted = format!("{},{frac:02}", grouped(int, "."));
+        for (text, code, lang) in [
+            (format!("{spaced} kr"), "SEK", "sv"),
+            (format!("{dotted} kr."), "DKK", "da"),
+            (format!("kr {spaced}"), "NOK", "nb"),
+            (format!("{spaced} zł"), "PLN", "pl"),
+            (format!("{spaced} Kč"), "CZK", "cs"),
+            (format!("{spaced} Ft"), "HUF", "hu"),
+            (format!("{dotted} TL"), "TRY", "tr"),
+            (format!("₺{dotted}"), "TRY", "tr"),
+            (format!("{dotted} lei"), "RON", "ro"),
+            (format!("{dotted} kn"), "HRK", "hr"),
+            (format!("{}.{frac:02}元", grouped(int, ",")), "CNY", "zh"),
+            (format!("¥{}.{frac:02}", grouped(int, ",")), "CNY", "zh"),
+        ] {
+            let found = money::find_amounts_with(&text, CurrencyHint { lang, tld: "" });
+            prop_assert_eq!(found.len(), 1, "{}", text);
+            prop_assert_eq!(&found[0].money, &Money::new(want, code), "{}", text);
+        }
+        let yen = Decimal::from(int);
+        let found = money::find_amounts(&format!("ご請求金額 {}円", grouped(int, ",")));
+        prop_assert_eq!(found.first().map(|f| &f.money), Some(&Money::new(yen, "JPY")));
+    }
+
+    #[test]
+    fn invoice_numbers_round_trip_after_any_label(
+        n in 100u64..1_000_000_000,
+        label in prop::sample::select(vec!["Fakturanr", "Numer faktury:", "fattura n.", "Číslo faktury:", "Számla sorszáma:", "Fatura No:", "factura núm.", "Laskun numero", "請求書番号：", "发票号码：", "Invoice #", "Rechnungsnummer"]),
+        series in prop::sample::select(vec!["", "FT ", "FV/2026/", "INV-"]),
+    ) {
+        let id = format!("{series}{n}");
+        let text = format!("Dobrý den, {label} {id} nije plaćen.");
+        prop_assert_eq!(extract::invoices(&text), vec![id.clone()], "{}", text);
+    }
+
+    #[test]
+    fn claim_readers_never_panic(s in any::<String>(), lang in prop::sample::select(vec!["", "hr", "pl", "zh", "da", "ja"])) {
+        let _ = dates::find_dates_in(&s, DayOrder::DayFirst, NaiveDate::MIN, lang);
+        let _ = money::find_amounts_with(&s, CurrencyHint { lang, tld: "no" });
+        let _ = extract::invoices(&s);
+        let locale = extract::Locale::new(lang, Some("x.se"), &s);
+        let _ = extract::amount_in(&[&s], &locale);
+        let _ = extract::due_date_in(&[&s], DayOrder::MonthFirst, NaiveDate::MAX, true, &locale);
+        let _ = extract::day_order("en", Some(&s), None, &s);
     }
 }

@@ -231,3 +231,74 @@ fn unparsable_mail_is_kept_counted_and_never_moved() {
         report.summary()
     );
 }
+
+#[test]
+fn refused_keywords_and_folders_degrade_with_one_warning_and_never_abort() {
+    // Keywords refused at STORE: everything is filed, without them, with one warning.
+    let mut w = World::new();
+    w.server.refuse_keywords = true;
+    let report = w.sync().unwrap();
+    assert_eq!(report.filed.values().sum::<usize>(), 5, "{report:?}");
+    let keyword_warnings = report
+        .warnings
+        .iter()
+        .filter(|m| m.contains("refused duebox's keywords"))
+        .count();
+    assert_eq!(keyword_warnings, 1, "{report:?}");
+    assert!(w.where_is().values().all(|f| f.len() == 1));
+    // A folder the server will not create: the pass goes on, its mail waits in INBOX and is
+    // filed once the folder can be made.
+    let mut w = World::new();
+    w.server.refuse_create = vec!["Chasers/Overdue".into()];
+    let report = w.sync().unwrap();
+    assert_eq!(report.filed.get("Chasers/Overdue"), None, "{report:?}");
+    assert_eq!(report.filed.values().sum::<usize>(), 4, "{report:?}");
+    assert!(report
+        .warnings
+        .iter()
+        .any(|m| m.contains("Chasers/Overdue") && m.contains("waits in INBOX")));
+    w.server.refuse_create.clear();
+    let report = w.sync().unwrap();
+    assert_eq!(report.filed.get("Chasers/Overdue"), Some(&1), "{report:?}");
+    assert!(w.where_is().values().all(|f| f.len() == 1));
+}
+
+#[test]
+fn label_only_without_keyword_permission_says_so_and_claims_nothing() {
+    for (no_keywords, refuse_keywords) in [(true, false), (false, true)] {
+        let mut w = World::new();
+        w.folders.label_only = true;
+        w.server.no_keywords = no_keywords;
+        w.server.refuse_keywords = refuse_keywords;
+        let report = w.sync().unwrap();
+        assert_eq!(report.labelled, 0, "{report:?}");
+        assert_eq!(report.warnings.len(), 1, "{report:?}");
+        assert!(w.where_is().values().all(|f| f == &["INBOX".to_string()]));
+        // Given the permission, the next pass labels them.
+        w.server.no_keywords = false;
+        w.server.refuse_keywords = false;
+        let report = w.sync().unwrap();
+        assert_eq!(report.labelled, 5, "{report:?}");
+    }
+}
+
+#[test]
+fn a_server_error_reads_once_through_the_whole_chain() {
+    use duebox::sync::server::ServerError;
+    let e = anyhow::Error::from(SyncError::Server(ServerError::new(
+        "cannot open the folder 'INBOX': No Response: gone",
+    )));
+    assert_eq!(
+        format!("{e:#}").matches("No Response: gone").count(),
+        1,
+        "{e:#}"
+    );
+    let e = anyhow::Error::from(duebox::sync::user_move::MoveError::Server(
+        ServerError::new("No Response: gone"),
+    ));
+    assert_eq!(
+        format!("{e:#}").matches("No Response: gone").count(),
+        1,
+        "{e:#}"
+    );
+}

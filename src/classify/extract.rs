@@ -1,52 +1,95 @@
 //! What a chaser claims: the invoice numbers, the total amount requested and the due date,
-//! read from labels ("Invoice No.", "Total due", "fällig am"...) and from statement tables.
-//! No I/O here.
+//! read from labels ("Invoice No.", "Fakturanr", "Total due", "do zapłaty", "fällig am",
+//! "支払期限"...) in 22 languages and from statement tables. No I/O here.
+
+mod labels;
 
 use super::table::{self, Table};
 use crate::dates::{self, DayOrder, FoundDate};
-use crate::money::{self, FoundMoney, Money};
+use crate::money::{self, CurrencyHint, FoundMoney, Money};
 use chrono::NaiveDate;
+use labels::*;
 use regex::Regex;
 use std::sync::LazyLock;
 
-const ID: &str = r"[A-Za-z0-9](?:[A-Za-z0-9/_.-]{0,40}[A-Za-z0-9])?";
+/// What a message says about where it comes from, for the few readings that depend on it:
+/// "kr" (which krone), "¥" (yen or yuan), "listopad" (October in Croatian, November in Polish).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Locale<'a> {
+    /// ISO 639-1 code of the message's language ("" when unknown).
+    pub lang: &'a str,
+    /// The sender's top-level domain, lower case ("" when unknown).
+    pub tld: &'a str,
+}
 
-/// An invoice label, optional number markers, then the number itself. (A label written the
-/// other way round, "N° de facture : FA-1", is found through its "facture :".) Runs on folded
-/// text, so the pattern is lower case.
-static INVOICE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?x)
-        (?-u:\b)(?:invoices?|inv|bills?|rechnungs?(?:nummer|nr)?|rechnungs-nr|rechnungen|factures?|facturas?|factuur|facturen|factuurnummer|factuurnr|rg)
-        \.?
-        (?:[\s:.\#]*(?:(?:no|nr|num|number|nummer|número|numéro|ref|reference|id)(?-u:\b)|n°|nº|n\.º|n\.°)\.?)?
-        [\s:\#]*
-        (?P<id>{ID})
-    "
-    ))
-    .expect("valid regex")
-});
+impl<'a> Locale<'a> {
+    /// The locale of a message: its detected language, refined from the text where the
+    /// detector's languages do not include the one written (the letters and words of the
+    /// Nordic and Slavic languages are distinctive), and the sender's top-level domain.
+    pub fn new(lang: &'a str, domain: Option<&'a str>, text: &str) -> Self {
+        let tld = domain.and_then(|d| d.rsplit('.').next()).unwrap_or("");
+        Locale {
+            lang: refine_lang(lang, text),
+            tld,
+        }
+    }
 
-/// More numbers after the first: "invoices INV-1, INV-2 and INV-3".
-static MORE_IDS_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"^\s*(?:,|;|&|(?-u:\b)and(?-u:\b)|(?-u:\b)und(?-u:\b)|(?-u:\b)et(?-u:\b)|(?-u:\b)y(?-u:\b)|(?-u:\b)en(?-u:\b)|\+)\s*(?:no\.?\s*|nr\.?\s*|#\s*)?(?P<id>{ID})"
-    ))
-    .expect("valid regex")
-});
+    fn currency_hint(&self) -> CurrencyHint<'a> {
+        CurrencyHint {
+            lang: self.lang,
+            tld: self.tld,
+        }
+    }
+}
 
-static ID_ALONE_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"^#?\s*(?P<id>{ID})$")).expect("valid regex"));
+/// Languages whose money and month names need no refining.
+const REFINED: &[&str] = &[
+    "sv", "da", "nb", "nn", "no", "is", "fi", "pl", "cs", "sk", "hr", "sl", "hu", "ro", "tr", "ja",
+    "zh", "it", "pt", "ca",
+];
 
-static AMOUNT_LIKE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\d{1,3}(?:[.,]\d{3})*[.,]\d{2}$|^\d{1,2}$|^\d{1,2}[.:]\d{2}$")
-        .expect("valid regex")
-});
-
-/// Labels of a column or line that holds invoice numbers.
-static INVOICE_HEADER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:invoice|inv|bill|rechnung\w*|beleg\w*|factur\w*|factuur\w*|document|doc)(?-u:\b)|^n[º°o]\.?(?:\s|$)|^(?:number|nummer|número|numéro|reference|referencia|référence)(?-u:\b)").expect("valid regex")
-});
+fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
+    if REFINED.contains(&lang) {
+        return lang;
+    }
+    let sample = match text.char_indices().nth(2000) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    };
+    let has = |chars: &[char]| sample.contains(chars);
+    let word = |w: &str| sample.to_lowercase().contains(w);
+    if has(&['ł', 'ą', 'ę', 'ś', 'ź', 'ż', 'Ł']) {
+        "pl"
+    } else if has(&['đ', 'Đ']) || word("račun") || word("dospijeć") {
+        "hr"
+    } else if has(&['ř', 'ů', 'Ř']) {
+        "cs"
+    } else if has(&['æ', 'ø', 'Æ', 'Ø']) {
+        let norwegian = [
+            "beløp",
+            "forfall",
+            "vennlig",
+            "purring",
+            "påminnelse",
+            "tenk ",
+            "innen",
+        ];
+        if norwegian.iter().any(|w| word(w)) {
+            "nb"
+        } else {
+            "da"
+        }
+    } else if has(&['ä', 'ö']) && (word("förfall") || word("belopp") || word(" och ")) {
+        "sv"
+    } else if has(&['円', 'の', 'を', 'ご']) {
+        "ja"
+    } else if has(&['元', '的', '发', '请']) {
+        "zh"
+    } else {
+        // The detector's own language, or an unknown one: either way "" reads the defaults.
+        lang
+    }
+}
 
 /// Whether `token` can be an invoice number (has a digit, is not a date, an amount or a time).
 fn plausible_id(token: &str) -> bool {
@@ -59,6 +102,17 @@ fn plausible_id(token: &str) -> bool {
         // A bare year ("Rechnung 2026") is not a number.
         && !(t.len() == 4 && t.starts_with("20") && t.chars().all(|c| c.is_ascii_digit()))
 }
+
+static AMOUNT_LIKE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\d{1,3}(?:[.,]\d{3})*[.,]\d{2}$|^\d{1,2}$|^\d{1,2}[.:]\d{2}$")
+        .expect("valid regex")
+});
+
+/// A currency right after a number: "fatura 1500 TL" names an amount, not an invoice.
+static CURRENCY_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[ \x{a0}\x{202f}]?(?:[€$£¥￥₺元円]|(?:EUR|USD|GBP|CHF|PLN|CZK|HUF|SEK|NOK|DKK|RON|TRY|HRK|JPY|CNY|RMB)(?-u:\b)|(?:kr|Kr|zł|Kč|Ft|TL|lei|kn|euro)(?:[^\p{L}]|$))")
+        .expect("valid regex")
+});
 
 /// Whether a token is a date rather than a number ("01.10.2026", "2026-10-01", "10/01/26").
 fn looks_like_date(t: &str) -> bool {
@@ -102,12 +156,62 @@ pub fn normalise_invoice(id: &str) -> String {
     out
 }
 
+/// A series prefix before a number ("FT 2026/1234", "NF-e 001234") belongs to it when it is
+/// written in capitals and the number starts with a digit; a lower-case word does not.
+fn with_prefix(
+    text: &str,
+    pre: Option<std::ops::Range<usize>>,
+    id: std::ops::Range<usize>,
+) -> Option<&str> {
+    let Some(pre) = pre else {
+        return Some(&text[id]);
+    };
+    let word = text[pre.clone()].trim_end();
+    let caps = word
+        .trim_end_matches("-e")
+        .chars()
+        .all(|c| c.is_ascii_uppercase())
+        && money::currency_code(word).is_none();
+    // "FT 2026/1234" and "FT A26/08125" (Portuguese series), but not "FOR ORDER5512".
+    let series =
+        text[id.clone()].starts_with(|c: char| c.is_ascii_digit()) || (2..=4).contains(&word.len());
+    (caps && series).then(|| &text[pre.start..id.end])
+}
+
+/// "269 750 Ft": a number grouped by spaces goes on after the first group.
+static SPACED_DIGITS_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[ \x{a0}\x{202f}]\d{3}(?:\D|$)").expect("valid regex"));
+
+/// A number with its issue date glued on, as Romanian writes it ("nr. 08678/3 august 2026",
+/// "TA001117/24.09.2026"), is the number without the date.
+fn without_date<'a>(id: &'a str, rest: &str) -> &'a str {
+    for (p, _) in id.match_indices('/') {
+        let mut tail = String::with_capacity(48);
+        tail.push_str(&id[p + 1..]);
+        tail.extend(rest.chars().take(24));
+        let found = dates::find_dates(&tail, DayOrder::DayFirst, NaiveDate::MIN);
+        if found.first().is_some_and(|d| d.start == 0) && p > 0 {
+            return &id[..p];
+        }
+    }
+    id
+}
+
 /// Invoice numbers in `text`, in order of first appearance, without repeats.
 pub fn invoices(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let push = |id: &str, out: &mut Vec<String>| {
-        let id = id.trim_start_matches('#');
+    let push = |id: &str, end: usize, out: &mut Vec<String>| {
+        let id = without_date(id.trim_start_matches('#'), &text[end..]);
+        let rest = &text[end..];
+        // "1.234" of "1.234,56" is part of a number, and "1500 TL" is an amount.
+        // A number cut short by the length bound is no number either.
+        let inside_number = (rest.starts_with(['.', ',', '\'', '’'])
+            && rest.chars().nth(1).is_some_and(|c| c.is_ascii_digit()))
+            || rest.starts_with(|c: char| c.is_ascii_alphanumeric())
+            || SPACED_DIGITS_RE.is_match(rest);
         if plausible_id(id)
+            && !inside_number
+            && !CURRENCY_AFTER_RE.is_match(rest)
             && !out
                 .iter()
                 .any(|o| normalise_invoice(o) == normalise_invoice(id))
@@ -125,24 +229,67 @@ pub fn invoices(text: &str) -> Vec<String> {
         if text[..label_start].ends_with(['/', '.', '=', '?', '_', '-']) {
             continue;
         }
-        push(&text[id.range()], &mut out);
+        let label = caps.name("label").map_or("", |m| &folded[m.range()]);
+        // "INV202611840": a label glued to the digits is the number's own prefix.
+        if caps
+            .name("label")
+            .is_some_and(|l| l.end() == id.start() && caps.name("pre").is_none())
+        {
+            continue;
+        }
+        // The stems' inflections include billing words: "Rechnungsanschrift" is no label.
+        let ending: String = label.chars().skip(5).collect();
+        if NOT_A_NUMBER_LABEL_RE.is_match(&ending) {
+            continue;
+        }
+        let Some(first) = with_prefix(text, caps.name("pre").map(|m| m.range()), id.range()) else {
+            continue;
+        };
+        // "NF-e 001234": the Brazilian document kind is part of the number as printed.
+        if label.starts_with("nf") {
+            let kind = caps.name("label").map_or("", |m| &text[m.range()]);
+            push(&format!("{kind} {first}"), id.end(), &mut out);
+        } else {
+            push(first, id.end(), &mut out);
+        }
         let mut at = id.end();
         while let Some(more) = MORE_IDS_RE.captures(&folded[at..]) {
             let m = more.name("id").expect("id group is not optional");
-            push(&text[at + m.start()..at + m.end()], &mut out);
+            let pre = more.name("pre").map(|p| at + p.start()..at + p.end());
+            if let Some(next) = with_prefix(text, pre, at + m.start()..at + m.end()) {
+                push(next, at + m.end(), &mut out);
+            }
             at += m.end();
         }
     }
+    for caps in ID_BEFORE_RE.captures_iter(&folded) {
+        if let Some(id) = caps.name("id") {
+            push(&text[id.range()], id.end(), &mut out);
+        }
+    }
     for t in table::find(text, |h| h.iter().any(|c| INVOICE_HEADER_RE.is_match(c))) {
-        if let Some(col) = t.column(|h| INVOICE_HEADER_RE.is_match(h)) {
+        if let Some(col) = invoice_column(&t) {
             for cell in t.cells(col) {
                 if let Some(c) = ID_ALONE_RE.captures(cell) {
-                    push(&c["id"], &mut out);
+                    let pre = c.name("pre").map(|p| p.range());
+                    let id = c.name("id").expect("id group is not optional").range();
+                    if let Some(id) = with_prefix(cell, pre, id) {
+                        // A cell holds nothing after the number.
+                        push(id, text.len(), &mut out);
+                    }
                 }
             }
         }
     }
     out
+}
+
+/// The column of a table that holds invoice numbers: one whose header names invoices, a
+/// number rather than a date or amount preferred ("Rechnungsdatum | Rechnungsnummer").
+fn invoice_column(t: &Table<'_>) -> Option<usize> {
+    let named = |h: &str| INVOICE_HEADER_RE.is_match(h);
+    t.column(|h| named(h) && NUMBER_HEADER_RE.is_match(h))
+        .or_else(|| t.column(|h| named(h) && !DATE_OR_AMOUNT_HEADER_RE.is_match(h)))
 }
 
 /// How strongly the words before an amount say it is the sum requested.
@@ -154,51 +301,88 @@ enum AmountLabel {
     Generic,
     Due,
     Total,
+    /// What is left to pay: "balance due", "remaining", "do zapłaty", "k úhradě".
+    Remaining,
 }
 
-static TOTAL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)total|gesamt|(?-u:\b)summe(?-u:\b)|endbetrag|totaal|(?-u:\b)solde(?-u:\b)|saldo(?-u:\b)|balance (?:due|outstanding|owing|of)|outstanding balance|gesamtsaldo|importe total|montant total")
-        .expect("valid regex")
-});
-static DUE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)amount (?:due|owed|outstanding|overdue|payable)|(?-u:\b)balance(?-u:\b)|outstanding|owed|owing|overdue|past due|(?-u:\b)due(?-u:\b)|offen|ausstehend|zu zahlen|fällig|restbetrag|rückstand|montant dû|reste à payer|en souffrance|impayé|dû|(?-u:\b)due?s?(?-u:\b)|pendiente|adeudad|vencid|openstaand|verschuldigd|te betalen|achterstallig")
-        .expect("valid regex")
-});
-static GENERIC_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)amount|(?-u:\b)sum(?-u:\b)|betrag|montant|importe|bedrag|(?-u:\b)of(?-u:\b)|(?-u:\b)de(?-u:\b)|(?-u:\b)von(?-u:\b)|(?-u:\b)van(?-u:\b)|(?-u:\b)por(?-u:\b)|(?-u:\b)pour(?-u:\b)|(?-u:\b)over(?-u:\b)")
-        .expect("valid regex")
-});
-static EXCLUDED_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)sub-?total|zwischensumme|sous-total|(?-u:\b)vat(?-u:\b)|(?-u:\b)tax(?-u:\b)|mwst|ust\.|(?-u:\b)tva(?-u:\b)|(?-u:\b)iva(?-u:\b)|(?-u:\b)btw(?-u:\b)|already paid|(?-u:\b)paid(?-u:\b)|received|bezahlt|erhalten|gezahlt|payé|reçu|pagado|recibido|betaald|ontvangen|credit|gutschrift|(?-u:\b)avoir(?-u:\b)|abono|discount|skonto|rabatt|descuento|korting|fee(?-u:\b)|gebühr|frais|interest|zinsen|intérêts|intereses|(?-u:\b)rente(?-u:\b)|capital social|stammkapital|share capital")
-        .expect("valid regex")
-});
+/// How close before an amount an exclusion must stand to exclude it: "Bereits bezahlt: 600 €"
+/// or "part payment of 600" is about that amount; "Anbei erhalten Sie die Rechnung 123 über
+/// 1.000 €" is not about a receipt.
+const EXCLUSION_REACH: usize = 32;
 
 fn amount_label(context: &str) -> AmountLabel {
-    let nearest = |re: &Regex| re.find_iter(context).last().map(|m| m.end());
-    let excluded = nearest(&EXCLUDED_RE);
-    // A total label wins anywhere in the context ("Total amount due"), unless an exclusion
-    // stands after it ("Total paid", "Total VAT").
-    if let Some(total) = nearest(&TOTAL_RE) {
-        if excluded.is_none_or(|x| total > x) {
-            return AmountLabel::Total;
-        }
+    if CAPITAL_RE.is_match(context) {
+        return AmountLabel::Excluded;
     }
-    // Otherwise the label nearest the amount decides.
+    let last = |re: &Regex| re.find_iter(context).last();
+    // "Total incl. VAT" names a total, not the tax.
+    let excluded = EXCLUDED_RE
+        .find_iter(context)
+        .filter(|m| !INCLUDES_RE.is_match(&context[..m.start()]))
+        .last()
+        .map(|m| m.end())
+        .filter(|&end| end + EXCLUSION_REACH >= context.len());
+    // "Invoice total" is the invoice's amount, not what is left of it: generic.
+    let invoice_total = last(&INVOICE_TOTAL_RE);
+    let total = last(&TOTAL_RE)
+        .filter(|t| invoice_total.is_none_or(|i| t.end() <= i.start() || t.start() >= i.end()));
+    let generic = last(&GENERIC_RE)
+        .map(|m| m.end())
+        .max(invoice_total.map(|m| m.end()))
+        .or_else(|| last(&CONNECTOR_RE).map(|m| m.end()));
+    // The strongest label after the nearest exclusion decides: "Total amount due" is a total,
+    // "Total paid" an exclusion, "still pending: an amount of" due.
     [
-        (excluded, AmountLabel::Excluded),
-        (nearest(&DUE_RE), AmountLabel::Due),
-        (nearest(&GENERIC_RE), AmountLabel::Generic),
+        (last(&REMAINING_RE).map(|m| m.end()), AmountLabel::Remaining),
+        (total.map(|m| m.end()), AmountLabel::Total),
+        (last(&DUE_RE).map(|m| m.end()), AmountLabel::Due),
+        (generic, AmountLabel::Generic),
     ]
     .into_iter()
     .filter_map(|(end, label)| end.map(|e| (e, label)))
+    .filter(|(e, _)| excluded.is_none_or(|x| *e > x))
+    .map(|(_, label)| label)
     .max()
-    .map_or(AmountLabel::None, |(_, label)| label)
+    .unwrap_or(if excluded.is_some() {
+        AmountLabel::Excluded
+    } else {
+        AmountLabel::None
+    })
+}
+
+/// The label a table gives the amount at `at`: its column's header ("Montant", "Offen").
+fn header_label(tables: &[Table<'_>], text: &str, at: usize) -> Option<AmountLabel> {
+    let base = text.as_ptr() as usize;
+    for t in tables {
+        for row in &t.rows {
+            for (i, cell) in row.iter().enumerate() {
+                let start = cell.as_ptr() as usize - base;
+                if (start..=start + cell.len()).contains(&at) {
+                    // A column's label is every row's: a line item at most, so the
+                    // statement's own total line still wins.
+                    return t
+                        .header
+                        .get(i)
+                        .map(|h| amount_label(h).min(AmountLabel::Due));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The context an amount is read in: its line up to it, or the line before if its own line
-/// has no words ("Total due:\n  $1,234.56").
-fn context_before(text: &str, start: usize) -> &str {
+/// has no words ("Total due:\n  $1,234.56"); never back past the amount before it on the
+/// line ("a balance of 400 remains (invoice total 1,000)": the total's words are its own).
+fn context_before(text: &str, start: usize, prev_end: usize) -> &str {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    // (Two amounts with no word between them share the line's label: "Betrag: £1 / €1".)
+    if prev_end > line_start
+        && prev_end <= start
+        && text[prev_end..start].chars().any(char::is_alphabetic)
+    {
+        return &text[prev_end..start];
+    }
     let own = &text[line_start..start];
     if own.chars().any(char::is_alphabetic) || line_start == 0 {
         return own;
@@ -210,11 +394,32 @@ fn context_before(text: &str, start: usize) -> &str {
 /// The total amount a chaser asks for, from the texts in order of preference (new text,
 /// subject, quoted text): the best-labelled amount, the largest among equals.
 pub fn amount(texts: &[&str]) -> Option<Money> {
+    amount_in(texts, &Locale::default())
+}
+
+/// [`amount`], reading shared currency symbols ("kr", "¥") as the message's locale does.
+pub fn amount_in(texts: &[&str], locale: &Locale<'_>) -> Option<Money> {
     for text in texts {
-        let found: Vec<(AmountLabel, FoundMoney)> = money::find_amounts(text)
-            .into_iter()
-            .filter(|f| f.money.amount > rust_decimal::Decimal::ZERO)
-            .map(|f| (amount_label(context_before(text, f.start)), f))
+        let all = money::find_amounts_with(text, locale.currency_hint());
+        if all.is_empty() {
+            continue;
+        }
+        let tables = table::find(text, |h| {
+            h.iter().any(|c| c.chars().any(char::is_alphabetic))
+        });
+        let found: Vec<(AmountLabel, &FoundMoney)> = all
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.money.amount > rust_decimal::Decimal::ZERO)
+            .map(|(i, f)| {
+                let prev_end = if i > 0 { all[i - 1].end } else { 0 };
+                let own = amount_label(context_before(text, f.start, prev_end));
+                let label = match header_label(&tables, text, f.start) {
+                    Some(h) if own != AmountLabel::Excluded => own.max(h),
+                    _ => own,
+                };
+                (label, f)
+            })
             .filter(|(label, _)| *label != AmountLabel::Excluded)
             .collect();
         let best = found
@@ -237,19 +442,6 @@ enum DateLabel {
     /// Anything else: invoice date, message date, unrelated.
     Other,
 }
-
-static DUE_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)due(?-u:\b)|payable (?:on|by)|fällig|zahlungsziel|zahlbar (?:bis|am)|échéance|échu|vencimiento|(?-u:\b)vence|vencid[ao]|vervaldatum|vervalt|verviel|vervallen|betaaltermijn|uiterste betaaldatum|expired? on")
-        .expect("valid regex")
-});
-static DEADLINE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:by|before|no later than|until|latest)(?-u:\b)|(?-u:\b)bis(?-u:\b)|spätestens|avant le|au plus tard|d'ici (?:le|au)|(?-u:\b)antes de|a más tardar|como máximo|(?-u:\b)vóór(?-u:\b)|(?-u:\b)uiterlijk(?-u:\b)|(?-u:\b)voor(?-u:\b)")
-        .expect("valid regex")
-});
-static OTHER_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)invoice date|(?-u:\b)dated(?-u:\b)|issued|date of (?:the )?invoice|rechnungsdatum|(?-u:\b)vom(?-u:\b)|date de (?:la )?facture|(?-u:\b)du(?-u:\b)|émise(?-u:\b)|fecha (?:de )?(?:la )?factura|de fecha|(?-u:\b)emitida|factuurdatum|(?-u:\b)sent(?-u:\b)|gesendet|envoyé|enviado|verzonden|wrote|schrieb|écrit|escribió|schreef|(?-u:\b)on\s+\w+day(?-u:\b)|(?-u:\b)am\s+\w+tag(?-u:\b)")
-        .expect("valid regex")
-});
 
 /// The label nearest before a date, if any label stands there.
 fn date_label(context: &str) -> Option<DateLabel> {
@@ -286,17 +478,6 @@ fn date_context<'a>(text: &'a str, found: &[FoundDate], i: usize) -> &'a str {
     context
 }
 
-/// A due word right after an unlabelled date ("war am 01.10.2026 fällig").
-static DUE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[ \t,]{0,3}(?:fällig|due(?-u:\b)|vervalt|vervallen|vencid|venci[óo]|échue?)")
-        .expect("valid regex")
-});
-
-static DUE_HEADER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)due|fällig|échéance|vencimiento|vervaldatum|vervalt|zahlungsziel")
-        .expect("valid regex")
-});
-
 /// The due date a chaser states: the invoice's due date, or else the deadline it sets. When a
 /// statement lists several different due dates and sets no deadline, there is no single one.
 pub fn due_date(
@@ -305,16 +486,41 @@ pub fn due_date(
     reference: NaiveDate,
     is_statement: bool,
 ) -> Option<NaiveDate> {
+    due_date_in(texts, order, reference, is_statement, &Locale::default())
+}
+
+/// [`due_date`], reading month names in the message's language.
+pub fn due_date_in(
+    texts: &[&str],
+    order: DayOrder,
+    reference: NaiveDate,
+    is_statement: bool,
+    locale: &Locale<'_>,
+) -> Option<NaiveDate> {
     let mut due: Vec<NaiveDate> = Vec::new();
     let mut deadlines: Vec<NaiveDate> = Vec::new();
     for text in texts {
-        let found = dates::find_dates(text, order, reference);
+        let found = dates::find_dates_in(text, order, reference, locale.lang);
         for i in 0..found.len() {
-            let label = date_label(date_context(text, &found, i)).or_else(|| {
-                DUE_AFTER_RE
-                    .is_match(&text[found[i].end..])
-                    .then_some(DateLabel::Due)
-            });
+            let after = &text[found[i].end..];
+            // "nr. 08678/3 august 2026": a date glued to a number is its issue date.
+            let glued = text[..found[i].start]
+                .strip_suffix('/')
+                .is_some_and(|b| b.ends_with(|c: char| c.is_ascii_alphanumeric()));
+            if glued {
+                continue;
+            }
+            // A due word after a date labels it unless it labels the next date instead
+            // ("fattura del 14/05/2026, scaduta il 13/06/2026").
+            let next_near = |end: usize| {
+                found
+                    .get(i + 1)
+                    .is_some_and(|n| n.start <= found[i].end + end + 16)
+            };
+            let after_label = |re: &Regex| re.find(after).filter(|m| !next_near(m.end()));
+            let label = date_label(date_context(text, &found, i))
+                .or_else(|| after_label(&DUE_AFTER_RE).map(|_| DateLabel::Due))
+                .or_else(|| after_label(&DEADLINE_AFTER_RE).map(|_| DateLabel::Deadline));
             match label {
                 Some(DateLabel::Due) => due.push(found[i].date),
                 Some(DateLabel::Deadline) => deadlines.push(found[i].date),
@@ -322,7 +528,7 @@ pub fn due_date(
             }
         }
         for t in table::find(text, |h| h.iter().any(|c| DUE_HEADER_RE.is_match(c))) {
-            due.extend(due_column_dates(&t, order, reference));
+            due.extend(due_column_dates(&t, order, reference, locale.lang));
         }
         if !due.is_empty() || !deadlines.is_empty() {
             break;
@@ -340,13 +546,90 @@ pub fn due_date(
     }
 }
 
-fn due_column_dates(t: &Table<'_>, order: DayOrder, reference: NaiveDate) -> Vec<NaiveDate> {
+fn due_column_dates(
+    t: &Table<'_>,
+    order: DayOrder,
+    reference: NaiveDate,
+    lang: &str,
+) -> Vec<NaiveDate> {
     let Some(col) = t.column(|h| DUE_HEADER_RE.is_match(h)) else {
         return Vec::new();
     };
     t.cells(col)
-        .filter_map(|c| dates::parse_date(c, order, reference))
+        .filter_map(|c| dates::parse_date_in(c, order, reference, lang))
         .collect()
+}
+
+/// Whether 10/01/2026 means 10 January or October 1: the language first, then any
+/// unambiguous slash date in the text, then where the sender is (its domain, a +1 phone
+/// number or a US state and ZIP code against another country's), then the currency.
+pub fn day_order(lang: &str, domain: Option<&str>, amount: Option<&Money>, body: &str) -> DayOrder {
+    if lang != "en" {
+        return DayOrder::DayFirst;
+    }
+    let tld = domain.and_then(|d| d.rsplit('.').next()).unwrap_or("");
+    let generic = matches!(tld, "com" | "net" | "org" | "io" | "co" | "biz" | "us" | "");
+    let clues = sender_clues(body);
+    if let Some(order) = clues.revealed {
+        return order;
+    }
+    if tld == "us" {
+        return DayOrder::MonthFirst;
+    }
+    if !generic {
+        return DayOrder::DayFirst;
+    }
+    let usd = amount.map(|m| m.currency == "USD");
+    match (clues.us, clues.elsewhere, usd) {
+        (true, false, Some(true) | None) => DayOrder::MonthFirst,
+        (_, true, _) | (_, _, Some(false)) => DayOrder::DayFirst,
+        _ => DayOrder::MonthFirst,
+    }
+}
+
+/// The first `max` bytes of `text`, cut at a character boundary.
+fn head(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[derive(Default)]
+struct SenderClues {
+    /// A slash date with a part above 12 shows which convention the writer uses.
+    revealed: Option<DayOrder>,
+    /// A +1 phone number or a US state and ZIP code.
+    us: bool,
+    /// A phone number with another country code, or a UK postcode.
+    elsewhere: bool,
+}
+
+/// One pass over the body for everything that tells where a sender writes from.
+fn sender_clues(body: &str) -> SenderClues {
+    static CLUE_RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?-u:\b)(?P<a>\d{1,2})/(?P<b>\d{1,2})/\d{2,4}(?-u:\b)|(?P<us>\+1[ .\-(]{0,2}\d{3}[ .\-)]{0,2}\d{3}[ .\-]?\d{4}(?-u:\b)|\(\d{3}\) ?\d{3}-\d{4}(?-u:\b)|(?-u:\b)(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC) \d{5}(?:-\d{4})?(?-u:\b))|(?P<other>\+(?:44|353|61|64|27|91|49|33|34|31|32|39|41|43|45|46|47|48|351|358)[ .\-(]{0,2}\d|(?-u:\b)[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}(?-u:\b))")
+            .expect("valid regex")
+    });
+    let mut clues = SenderClues::default();
+    for c in CLUE_RE.captures_iter(head(body, 64 * 1024)) {
+        if c.name("us").is_some() {
+            clues.us = true;
+        } else if c.name("other").is_some() {
+            clues.elsewhere = true;
+        } else if clues.revealed.is_none() {
+            let part = |n: &str| c.name(n).and_then(|m| m.as_str().parse::<u32>().ok());
+            if let (Some(a), Some(b)) = (part("a"), part("b")) {
+                if a > 12 && b <= 12 {
+                    clues.revealed = Some(DayOrder::DayFirst);
+                } else if b > 12 && a <= 12 {
+                    clues.revealed = Some(DayOrder::MonthFirst);
+                }
+            }
+        }
+    }
+    clues
 }
 
 #[cfg(test)]
@@ -437,5 +720,231 @@ mod tests {
             due_date(&["Invoice dated 01.09.2026"], DayOrder::DayFirst, r, false),
             None
         );
+    }
+
+    #[test]
+    fn invoice_labels_of_every_language() {
+        for (text, want) in [
+            ("Fakturanr 12345 är förfallen", "12345"),
+            ("fakturanummer: 2026-0042", "2026-0042"),
+            ("Vedrørende faktura nr. 88231", "88231"),
+            ("Numer faktury: FV/2026/10/123", "FV/2026/10/123"),
+            (
+                "Faktura VAT nr FV/2026/10/124 z dnia 01.10.2026",
+                "FV/2026/10/124",
+            ),
+            ("la fattura n. 123/2026 risulta scaduta", "123/2026"),
+            (
+                "a fatura nº FT 2026/1234 encontra-se vencida",
+                "FT 2026/1234",
+            ),
+            ("referente à NF-e 001234", "NF-e 001234"),
+            ("a NF-e nº 006534 encontra-se em atraso", "NF-e 006534"),
+            ("Číslo faktury: 2026001", "2026001"),
+            ("faktúru č. 2026/0099", "2026/0099"),
+            ("Számla sorszáma: SZ-2026/123", "SZ-2026/123"),
+            ("a 2026/456 számú számla", "2026/456"),
+            ("factura nr. RO-7781 din 01.10.2026", "RO-7781"),
+            ("račun br. 12-2026-1", "12-2026-1"),
+            ("Številka računa: 2026-00311", "2026-00311"),
+            ("Fatura No: ABC2026000000123", "ABC2026000000123"),
+            ("la factura núm. 2026/311", "2026/311"),
+            ("Laskun numero 404412", "404412"),
+            ("請求書番号：INV-2026-001", "INV-2026-001"),
+            ("发票号码：12345678", "12345678"),
+            ("Invoice number | 55120", "55120"),
+        ] {
+            assert_eq!(invoices(text), vec![want], "{text}");
+        }
+    }
+
+    #[test]
+    fn not_invoice_numbers() {
+        for text in [
+            "fatura 1500 TL tutarında",
+            "faktura på 12 345,00 kr",
+            "la fattura del 31/10/2026",
+            "Rechnung über 1.234,56 EUR",
+            "invoice for order 5512",
+            "la factura de 2026",
+        ] {
+            assert!(invoices(text).is_empty(), "{text}: {:?}", invoices(text));
+        }
+    }
+
+    #[test]
+    fn invoice_lists_and_table_columns_in_other_languages() {
+        assert_eq!(
+            invoices("fakturorna 1001, 1002 och 1003"),
+            vec!["1001", "1002", "1003"]
+        );
+        let table = "Fakturadatum | Fakturanummer | Belopp\n01.09.2026 | 7781 | 1 200,00 kr\n01.10.2026 | 7790 | 800,00 kr";
+        assert_eq!(invoices(table), vec!["7781", "7790"]);
+        let table = "Nr faktury | Kwota\nFT 2026/1 | 100,00 zł";
+        assert_eq!(invoices(table), vec!["FT 2026/1"]);
+    }
+
+    #[test]
+    fn remaining_balance_wins_over_the_invoice_total() {
+        let text = "Invoice total: $1,000.00\nPaid on 1 Oct: $600.00\nRemaining balance: $400.00";
+        assert_eq!(amount(&[text]).unwrap().amount.to_string(), "400.00");
+        let text =
+            "Wartość faktury: 1 000,00 zł\nZapłacono: 600,00 zł\nPozostało do zapłaty: 400,00 zł";
+        assert_eq!(
+            amount(&[text]).unwrap(),
+            Money::new("400.00".parse().unwrap(), "PLN")
+        );
+        let text =
+            "Fakturabelopp 10 000,00 kr\nPåminnelseavgift 60,00 kr\nAtt betala: 10 060,00 kr";
+        assert_eq!(amount(&[text]).unwrap().amount.to_string(), "10060.00");
+        let text = "小計 100,000円\n消費税 10,000円\nご請求金額 110,000円";
+        assert_eq!(
+            amount(&[text]).unwrap(),
+            Money::new("110000".parse().unwrap(), "JPY")
+        );
+        let text = "Total (incl. VAT): € 1.428,00";
+        assert_eq!(amount(&[text]).unwrap().amount.to_string(), "1428.00");
+    }
+
+    #[test]
+    fn krone_and_yuan_follow_the_locale() {
+        let da = Locale::new("en", Some("firma.dk"), "Beløb");
+        assert_eq!(
+            amount_in(&["I alt 1.250,00 kr."], &da).unwrap().currency,
+            "DKK"
+        );
+        let nb = Locale::new("en", None, "Vennlig hilsen, beløp å betale");
+        assert_eq!(
+            amount_in(&["Å betale: kr 1 250,00"], &nb).unwrap().currency,
+            "NOK"
+        );
+        let zh = Locale::new("zh", None, "");
+        assert_eq!(
+            amount_in(&["应付金额：¥1,234.00"], &zh).unwrap().currency,
+            "CNY"
+        );
+    }
+
+    #[test]
+    fn due_date_labels_of_every_language() {
+        let r = d(2026, 11, 1);
+        for (text, lang) in [
+            ("Data di scadenza: 31/10/2026", "it"),
+            ("Data de vencimento: 31/10/2026", "pt"),
+            ("Termin płatności: 31 października 2026", "pl"),
+            ("Förfallodatum: 2026-10-31", "sv"),
+            ("Forfaldsdato: 31.10.2026", "da"),
+            ("Forfallsdato: 31.10.2026", "nb"),
+            ("Eräpäivä: 31.10.2026", "fi"),
+            ("Datum splatnosti: 31. 10. 2026", "cs"),
+            ("Fizetési határidő: 2026. október 31.", "hu"),
+            ("Data scadenței: 31.10.2026", "ro"),
+            ("Datum dospijeća: 31. listopada 2026.", "hr"),
+            ("Rok plačila: 31. 10. 2026", "sl"),
+            ("Vade tarihi: 31 Ekim 2026", "tr"),
+            ("Data de venciment: 31/10/2026", "ca"),
+            ("支払期限：2026年10月31日", "ja"),
+            ("到期日：2026年10月31日", "zh"),
+            ("Invoice date 01.09.2026. Eräpäivä oli 31.10.2026.", "fi"),
+        ] {
+            let locale = Locale { lang, tld: "" };
+            assert_eq!(
+                due_date_in(&[text], DayOrder::DayFirst, r, false, &locale),
+                Some(d(2026, 10, 31)),
+                "{text}"
+            );
+        }
+        let text = "Kérjük, 2026. november 15-ig fizesse ki.";
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 11, 15))
+        );
+        let text = "2026年11月15日までにお支払いください。";
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 11, 15))
+        );
+    }
+
+    #[test]
+    fn us_senders_write_month_first() {
+        let usd = Money::new("100".parse().unwrap(), "USD");
+        let body = "Acme Inc., 100 Main St, Austin, TX 78701, +1 512 555 0100";
+        assert_eq!(
+            day_order("en", Some("acme.com"), Some(&usd), body),
+            DayOrder::MonthFirst
+        );
+        let gbp = Money::new("100".parse().unwrap(), "GBP");
+        assert_eq!(
+            day_order("en", Some("acme.com"), Some(&gbp), "+44 20 7946 0000"),
+            DayOrder::DayFirst
+        );
+        assert_eq!(
+            day_order("en", Some("acme.co.uk"), None, ""),
+            DayOrder::DayFirst
+        );
+        assert_eq!(
+            day_order("en", Some("acme.com"), None, "London EC1A 1BB"),
+            DayOrder::DayFirst
+        );
+        assert_eq!(
+            day_order("de", Some("acme.com"), Some(&usd), body),
+            DayOrder::DayFirst
+        );
+        assert_eq!(
+            day_order("en", Some("acme.com"), Some(&usd), "due 25/10/2026"),
+            DayOrder::DayFirst
+        );
+    }
+
+    #[test]
+    fn dates_glued_to_numbers_and_due_words_after_dates() {
+        let r = d(2026, 11, 1);
+        let text = "a trecut data scadentă a facturii nr. 08678/3 august 2026";
+        assert_eq!(due_date(&[text], DayOrder::DayFirst, r, false), None);
+        assert_eq!(invoices(text), vec!["08678"]);
+        let text = "die Rechnung ist heute, am 04.11.2026, zur Zahlung fällig.";
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 11, 4))
+        );
+        let text = "la fattura del 14/05/2026, scaduta il 13 giugno 2026";
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 6, 13))
+        );
+        let text = "faktura 03384 (förfallodag 24/9 2026). Vänligen betala senast 2026-12-06.";
+        assert_eq!(
+            due_date(&[text], DayOrder::DayFirst, r, false),
+            Some(d(2026, 9, 24))
+        );
+    }
+
+    #[test]
+    fn billing_words_phones_and_ids_that_are_not_invoice_numbers() {
+        let text =
+            "Rechnungsanschrift: 10115 Berlin. Invoicing contact 555-1234. Kundennummer 12345, \
+                    Bestellnummer 556677, USt-IdNr. DE123456789, IBAN DE89 3704 0044 0532 0130 00, \
+                    Tel. +49 30 1234567, fatturazione 2026-10";
+        assert!(invoices(text).is_empty(), "{:?}", invoices(text));
+    }
+
+    #[test]
+    fn whole_chasers_in_the_languages_outside_the_corpus() {
+        let r = d(2026, 11, 1);
+        let order = DayOrder::DayFirst;
+        for (lang, text, inv, amount, cur) in [
+            ("ja", "請求書番号：INV-2026-0415\nご請求金額：¥120,000（税込）\nお支払期限：2026年10月31日", "INV-2026-0415", "120000", "JPY"),
+            ("zh", "发票号码：12345678\n应付金额：人民币 12,345.00 元\n付款期限：2026年10月31日", "12345678", "12345.00", "CNY"),
+            ("tr", "Fatura No: ABC2026000000123\nToplam: 12.345,67 TL\nSon ödeme tarihi: 31.10.2026", "ABC2026000000123", "12345.67", "TRY"),
+            ("ca", "La factura núm. 2026/311 té un import pendent de 1.234,56 €, amb data de venciment 31/10/2026.", "2026/311", "1234.56", "EUR"),
+            ("nb", "Fakturanummer: 10234\nÅ betale: kr 12 345,00\nForfallsdato: 31.10.2026", "10234", "12345.00", "NOK"),
+        ] {
+            let locale = Locale { lang, tld: "" };
+            assert_eq!(invoices(text), vec![inv], "{text}");
+            let got = amount_in(&[text], &locale).unwrap();
+            assert_eq!((got.amount.to_string().as_str(), got.currency.as_str()), (amount, cur), "{text}");
+            assert_eq!(due_date_in(&[text], order, r, false, &locale), Some(d(2026, 10, 31)), "{text}");
+        }
     }
 }

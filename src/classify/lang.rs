@@ -1,9 +1,12 @@
-//! Which of the supported languages a message is written in, from its most common words.
-//! Decides month names, day order and which phrasing to expect. No I/O here.
+//! Which language a message is written in, from its script and its most common words, for
+//! the 22 languages duebox reads. Decides month names, day order and the language replies are
+//! written in. No I/O here.
 
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
-/// A language duebox reads.
+/// A language duebox reads (ISO 639-1 codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
@@ -12,7 +15,50 @@ pub enum Lang {
     Fr,
     Es,
     Nl,
+    It,
+    Pt,
+    Pl,
+    Sv,
+    Da,
+    Nb,
+    Fi,
+    Cs,
+    Sk,
+    Hu,
+    Ro,
+    Hr,
+    Sl,
+    Tr,
+    Ca,
+    Ja,
+    Zh,
 }
+
+/// Every language, in the order of the enum.
+pub const ALL: [Lang; 22] = [
+    Lang::En,
+    Lang::De,
+    Lang::Fr,
+    Lang::Es,
+    Lang::Nl,
+    Lang::It,
+    Lang::Pt,
+    Lang::Pl,
+    Lang::Sv,
+    Lang::Da,
+    Lang::Nb,
+    Lang::Fi,
+    Lang::Cs,
+    Lang::Sk,
+    Lang::Hu,
+    Lang::Ro,
+    Lang::Hr,
+    Lang::Sl,
+    Lang::Tr,
+    Lang::Ca,
+    Lang::Ja,
+    Lang::Zh,
+];
 
 impl Lang {
     pub fn code(self) -> &'static str {
@@ -22,51 +68,138 @@ impl Lang {
             Lang::Fr => "fr",
             Lang::Es => "es",
             Lang::Nl => "nl",
+            Lang::It => "it",
+            Lang::Pt => "pt",
+            Lang::Pl => "pl",
+            Lang::Sv => "sv",
+            Lang::Da => "da",
+            Lang::Nb => "nb",
+            Lang::Fi => "fi",
+            Lang::Cs => "cs",
+            Lang::Sk => "sk",
+            Lang::Hu => "hu",
+            Lang::Ro => "ro",
+            Lang::Hr => "hr",
+            Lang::Sl => "sl",
+            Lang::Tr => "tr",
+            Lang::Ca => "ca",
+            Lang::Ja => "ja",
+            Lang::Zh => "zh",
         }
+    }
+
+    /// The language for an ISO 639-1 code ("no" is read as Bokmål).
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let code = code.trim().to_ascii_lowercase();
+        let code = match code.get(..2) {
+            Some("no") => "nb",
+            Some(c) => c,
+            None => return None,
+        };
+        ALL.into_iter().find(|l| l.code() == code)
     }
 }
 
-/// Function words that almost never occur in the other languages' mail.
-fn vote(word: &str) -> Option<Lang> {
-    Some(match word {
-        "the" | "and" | "your" | "you" | "please" | "invoice" | "payment" | "of" | "we" | "is"
-        | "our" | "this" | "that" | "for" | "have" | "has" | "been" | "with" | "regards" => {
-            Lang::En
+/// Common words of each language's business mail: function words first, then the words of
+/// invoicing. A word listed for two languages votes for both.
+const WORDS: &[(Lang, &str)] = &[
+    (Lang::En, "the and your you please invoice payment of we is our this that for have has been with regards dear kind thank due are will be account amount"),
+    (Lang::De, "und der die das sie ihre ihr wir bitte rechnung nicht zahlung mit freundlichen grüßen ist noch uns sehr geehrte geehrter betrag vom auf bis wurde haben damen herren"),
+    (Lang::Fr, "le les vous votre vos nous facture est avec pour paiement règlement madame monsieur cordialement une sur dans au du des pas merci vouloir veuillez sommes"),
+    (Lang::Es, "el los las su sus usted factura pago por que para con estimado estimados saludos atentamente una hemos del nuestra nuestro importe le muy señores"),
+    (Lang::Nl, "het een uw u wij factuur betaling van voor niet geachte heer mevrouw groet vriendelijke bedrag zijn deze nog ons onze wordt graag bij"),
+    (Lang::It, "il gli della delle di che la per con non vostro vostra fattura pagamento gentile cordiali saluti importo sono abbiamo vi ci questa nostro nostra"),
+    (Lang::Pt, "o os da das do dos que não para com seu sua fatura pagamento prezado prezados atenciosamente valor em uma nossa nosso obrigado cumprimentos"),
+    (Lang::Pl, "i w na z że nie się do jest dla faktura faktury płatności prosimy szanowni państwo pozdrawiam kwota kwoty nr oraz termin poważaniem"),
+    (Lang::Sv, "och att det är som för på med inte vi ni er din faktura betalning hälsningar vänliga belopp har till vänligen kr förfallodag"),
+    (Lang::Da, "og at det er som for på med ikke vi i jer din faktura betaling hilsen venlig beløb har til venligst kr af jeres"),
+    (Lang::Nb, "og at det er som for på med ikke vi dere din faktura betaling hilsen vennlig beløp har til vennligst kr av ikkje deres"),
+    (Lang::Fi, "ja on että ei olemme lasku laskun maksu maksun summa terveisin ystävällisin eräpäivä pyydämme teidän tämä kiitos yhteyttä"),
+    (Lang::Cs, "a je že na se v s k o faktura faktury platba platbu úhradu dobrý den pozdravem částka prosíme jsme vám vaší splatnosti"),
+    (Lang::Sk, "a je že na sa v s k o faktúra faktúry platba platbu úhradu dobrý deň pozdravom suma prosíme sme vám vašej splatnosti"),
+    (Lang::Hu, "a az és hogy nem is egy számla számlát fizetés összeg kérjük tisztelt üdvözlettel köszönjük önök ön szíveskedjen határidő"),
+    (Lang::Ro, "şi în de la cu pe nu că un o factura factură plata plată suma vă rugăm stimate stimaţi mulţumim cu stimă din pentru"),
+    (Lang::Hr, "i u na je da se za ne od račun računa uplata iznos molimo poštovani pozdrav hvala vaš vam kn eur dospijeća"),
+    (Lang::Sl, "in v na je da se za ne od račun računa plačilo znesek prosimo spoštovani pozdrav hvala vaš vam lep zapadlosti"),
+    (Lang::Tr, "ve bir bu için ile de da olarak fatura ödeme tutarı sayın saygılarımızla teşekkür ederiz lütfen tarihli tarafımıza"),
+    (Lang::Ca, "el els les la que de per amb no la seva factura pagament benvolgut benvolguts salutacions import us hem nostra vostra"),
+];
+
+static VOTES: LazyLock<HashMap<&'static str, Vec<Lang>>> = LazyLock::new(|| {
+    let mut votes: HashMap<&'static str, Vec<Lang>> = HashMap::new();
+    for (lang, words) in WORDS {
+        for w in words.split_whitespace() {
+            votes.entry(w).or_default().push(*lang);
         }
-        "und" | "der" | "die" | "das" | "sie" | "ihre" | "ihr" | "wir" | "bitte" | "rechnung"
-        | "nicht" | "zahlung" | "mit" | "freundlichen" | "grüßen" | "ist" | "noch" | "uns"
-        | "sehr" | "geehrte" | "geehrter" | "betrag" | "vom" | "auf" | "bis" => Lang::De,
-        "le" | "les" | "vous" | "votre" | "vos" | "nous" | "facture" | "est" | "avec" | "pour"
-        | "paiement" | "règlement" | "madame" | "monsieur" | "cordialement" | "une" | "sur"
-        | "dans" | "au" | "du" | "des" | "pas" | "merci" => Lang::Fr,
-        "el" | "los" | "las" | "su" | "sus" | "usted" | "factura" | "pago" | "por" | "que"
-        | "para" | "con" | "estimado" | "estimados" | "saludos" | "atentamente" | "una"
-        | "hemos" | "del" | "nuestra" | "nuestro" | "importe" => Lang::Es,
-        "het" | "een" | "uw" | "u" | "wij" | "factuur" | "betaling" | "van" | "voor" | "niet"
-        | "geachte" | "heer" | "mevrouw" | "groet" | "vriendelijke" | "bedrag" | "zijn"
-        | "deze" | "nog" | "ons" | "onze" | "wordt" => Lang::Nl,
-        _ => return None,
-    })
+    }
+    votes
+});
+
+/// Letters that only some of the languages write: each seen one is a strong vote.
+fn letter_votes(c: char) -> &'static [Lang] {
+    match c {
+        'ß' => &[Lang::De],
+        'ł' | 'ś' | 'ź' | 'ż' | 'ę' | 'ą' | 'ń' => &[Lang::Pl],
+        'ř' | 'ů' | 'ě' => &[Lang::Cs],
+        'ľ' | 'ĺ' | 'ŕ' => &[Lang::Sk],
+        'ő' | 'ű' => &[Lang::Hu],
+        // Folded text writes Romanian ș/ț as ş/ţ (see fold.rs).
+        'ă' | 'ţ' => &[Lang::Ro],
+        'ş' => &[Lang::Ro, Lang::Tr],
+        'ğ' | 'ı' => &[Lang::Tr],
+        'đ' => &[Lang::Hr],
+        'å' => &[Lang::Sv, Lang::Da, Lang::Nb],
+        'ø' | 'æ' => &[Lang::Da, Lang::Nb],
+        'ã' | 'õ' => &[Lang::Pt],
+        'ñ' => &[Lang::Es],
+        'ŀ' => &[Lang::Ca],
+        _ => &[],
+    }
 }
 
-/// Detects the language of `text` (only the start is read: that is enough and keeps it cheap).
-pub fn detect(text: &str) -> Lang {
-    let sample = match text.char_indices().nth(800) {
+/// Detects the language of `text` (only the start is read: that is enough and keeps it
+/// cheap); `None` when nothing in it is recognisably any of them.
+pub fn detect(text: &str) -> Option<Lang> {
+    let sample = match text.char_indices().nth(1200) {
         Some((i, _)) => &text[..i],
         None => text,
     };
-    let lower = crate::fold::fold(sample);
-    let mut counts = [0usize; 5];
-    for word in lower.split(|c: char| !c.is_alphabetic()) {
-        if let Some(lang) = vote(word) {
-            counts[lang as usize] += 1;
+    // Japanese writes kana; Chinese writes Han characters without them.
+    let (mut kana, mut han) = (0usize, 0usize);
+    for c in sample.chars() {
+        match c {
+            '\u{3040}'..='\u{30ff}' => kana += 1,
+            '\u{4e00}'..='\u{9fff}' => han += 1,
+            _ => {}
         }
     }
-    let langs = [Lang::En, Lang::De, Lang::Fr, Lang::Es, Lang::Nl];
-    let best = (0..5)
-        .max_by_key(|&i| (counts[i], usize::from(i == 0)))
-        .unwrap_or(0);
-    langs[best]
+    if kana >= 2 {
+        return Some(Lang::Ja);
+    }
+    if han >= 4 {
+        return Some(Lang::Zh);
+    }
+    let lower = crate::fold::fold(sample);
+    let mut counts = [0usize; 22];
+    for c in lower.chars().filter(|c| !c.is_ascii()) {
+        for l in letter_votes(c) {
+            counts[*l as usize] += 2;
+        }
+    }
+    for word in lower.split(|c: char| !c.is_alphabetic()) {
+        if let Some(langs) = VOTES.get(word) {
+            for l in langs {
+                counts[*l as usize] += 1;
+            }
+        }
+    }
+    let best = (0..22).max_by_key(|&i| (counts[i], usize::from(i == 0)))?;
+    (counts[best] >= 2).then_some(ALL[best])
+}
+
+/// Detects the language of `text`, falling back on a declared Content-Language.
+pub fn detect_with_hint(text: &str, declared: Option<&str>) -> Option<Lang> {
+    detect(text).or_else(|| declared.and_then(Lang::from_code))
 }
 
 #[cfg(test)]
@@ -75,26 +208,81 @@ mod tests {
 
     #[test]
     fn detects_each_language() {
-        assert_eq!(
-            detect("Please note that your invoice is overdue. Kind regards"),
-            Lang::En
-        );
-        assert_eq!(
-            detect("Sehr geehrte Damen und Herren, die Rechnung ist noch offen."),
-            Lang::De
-        );
-        assert_eq!(
-            detect("Madame, Monsieur, votre facture n'est pas réglée. Cordialement"),
-            Lang::Fr
-        );
-        assert_eq!(
-            detect("Estimados señores, su factura está pendiente de pago. Saludos"),
-            Lang::Es
-        );
-        assert_eq!(
-            detect("Geachte heer, uw factuur is nog niet betaald. Met vriendelijke groet"),
-            Lang::Nl
-        );
-        assert_eq!(detect(""), Lang::En);
+        for (text, want) in [
+            (
+                "Please note that your invoice is overdue. Kind regards",
+                Lang::En,
+            ),
+            (
+                "Sehr geehrte Damen und Herren, die Rechnung ist noch offen.",
+                Lang::De,
+            ),
+            (
+                "Madame, Monsieur, votre facture n'est pas réglée. Cordialement",
+                Lang::Fr,
+            ),
+            (
+                "Estimados señores, su factura está pendiente de pago. Saludos",
+                Lang::Es,
+            ),
+            (
+                "Geachte heer, uw factuur is nog niet betaald. Met vriendelijke groet",
+                Lang::Nl,
+            ),
+            (
+                "Gentile cliente, la fattura risulta scaduta. Cordiali saluti",
+                Lang::It,
+            ),
+            (
+                "Prezado cliente, a fatura está em atraso. Atenciosamente",
+                Lang::Pt,
+            ),
+            (
+                "Szanowni Państwo, faktura nie została opłacona. Z poważaniem",
+                Lang::Pl,
+            ),
+            (
+                "Hej, fakturan är förfallen och inte betald. Vänliga hälsningar",
+                Lang::Sv,
+            ),
+            (
+                "Kære kunde, fakturaen er ikke betalt. Med venlig hilsen",
+                Lang::Da,
+            ),
+            (
+                "Hei, fakturaen er ikke betalt ennå. Med vennlig hilsen",
+                Lang::Nb,
+            ),
+            (
+                "Hyvä asiakas, lasku on maksamatta. Ystävällisin terveisin",
+                Lang::Fi,
+            ),
+            ("Dobrý den, faktura je po splatnosti. S pozdravem", Lang::Cs),
+            ("Dobrý deň, faktúra je po splatnosti. S pozdravom", Lang::Sk),
+            (
+                "Tisztelt Partnerünk, a számla lejárt. Üdvözlettel",
+                Lang::Hu,
+            ),
+            (
+                "Stimate client, factura nu a fost achitată. Cu stimă",
+                Lang::Ro,
+            ),
+            ("Poštovani, račun nije plaćen. Srdačan pozdrav", Lang::Hr),
+            ("Spoštovani, račun ni plačan. Lep pozdrav", Lang::Sl),
+            (
+                "Sayın müşterimiz, faturanız ödenmemiştir. Saygılarımızla",
+                Lang::Tr,
+            ),
+            (
+                "Benvolgut client, la factura està pendent de pagament. Salutacions",
+                Lang::Ca,
+            ),
+            ("請求書のお支払いが確認できておりません。", Lang::Ja),
+            ("您的发票已逾期，请尽快付款。", Lang::Zh),
+        ] {
+            assert_eq!(detect(text), Some(want), "{text}");
+        }
+        assert_eq!(detect(""), None);
+        assert_eq!(detect("12345 -- ##"), None);
     }
 }

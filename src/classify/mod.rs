@@ -3,22 +3,28 @@
 //! options; returns values. No I/O here.
 
 pub mod extract;
+pub mod features;
 pub mod fingerprint;
 pub mod lang;
 pub mod quote;
 pub mod risk;
+pub mod score;
 pub mod signals;
 pub mod table;
 pub mod vendor;
+pub mod zones;
 
 use crate::dates::DayOrder;
 use crate::mail::{self, MailError, Message};
 use crate::money::Money;
 use chrono::NaiveDate;
+use features::{Evidence, Meaning};
+pub use features::{InvoiceState, Ledger, NoLedger};
 use lang::Lang;
 use risk::Risk;
+use score::Class;
 use serde::Serialize;
-use signals::{Hit, Signal};
+use signals::Signal;
 
 /// Chaser or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -81,113 +87,87 @@ pub struct Classification {
     pub vendor: Option<String>,
     pub risk: Vec<Risk>,
     pub reasons: Vec<String>,
-    /// The language a chaser is written in (replies answer in it); `None` for other mail.
+    /// The language of the message's new text (replies answer in it); `None` when it is
+    /// none of those duebox reads.
     pub lang: Option<Lang>,
 }
 
-/// Longest text read for wording and claims: chasers say what they want early, and a bound
-/// keeps a 5 MB body from costing more than a normal one.
-const MAX_TEXT: usize = 64 * 1024;
-
-/// How much of a long new text is read for wording: a chaser says early what it is, and a
-/// newsletter says so in its footer ("unsubscribe"); the middle of a long message adds little.
-const WORDING_HEAD: usize = 4 * 1024;
-const WORDING_TAIL: usize = 1024;
-
 /// Parses and classifies raw message bytes.
 pub fn classify_bytes(raw: &[u8], opts: &Options) -> Result<(Message, Classification), MailError> {
+    classify_bytes_with(raw, opts, &NoLedger)
+}
+
+/// Parses and classifies raw message bytes, with what the payables database knows.
+pub fn classify_bytes_with(
+    raw: &[u8],
+    opts: &Options,
+    ledger: &dyn Ledger,
+) -> Result<(Message, Classification), MailError> {
     let msg = mail::parse(raw)?;
-    let c = classify(&msg, opts);
+    let c = classify_with(&msg, opts, ledger);
     Ok((msg, c))
 }
 
 /// Classifies a parsed message.
 pub fn classify(msg: &Message, opts: &Options) -> Classification {
-    let split = quote::split(prefix(&msg.body, MAX_TEXT));
-    let subject = msg.subject.as_str();
-    let new_text = split.new.as_str();
-    let quoted = split.quoted.as_str();
-    let reference = msg.date.map_or(opts.today, |d| d.date_naive());
-    let mut reasons = Vec::new();
+    classify_with(msg, opts, &NoLedger)
+}
 
-    let subject_hits = signals::scan(subject);
-    let new_hits = signals::scan(&wording(new_text));
-    let bulk_hit = msg.bulk_header.as_ref().map(|h| Hit {
-        signal: Signal::Marketing,
-        weight: 3,
-        snippet: h.clone(),
-    });
-    let current: Vec<&Hit> = subject_hits
-        .iter()
-        .chain(&new_hits)
-        .chain(&bulk_hit)
-        .collect();
-    // Bulk mail that reads like marketing is a newsletter however much it talks about overdue
-    // invoices (invoicing-software ads do little else).
-    let newsletter = bulk_hit.is_some() && new_hits.iter().any(|h| h.signal == Signal::Marketing);
+/// A chaser is called one when its probability is at least this.
+const CHASER_AT: f32 = 0.5;
+/// Reasons listed per decision.
+const MAX_REASONS: usize = 6;
+
+/// Classifies a parsed message, with what the payables database knows of its sender and the
+/// invoices it cites (pure: the caller asks the database, see [`Ledger`]).
+pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Classification {
+    let ev = features::read(msg, opts, ledger);
+    let table = &*score::TABLE;
+    let scores = score::score(&ev, table);
+    let subject = msg.subject.as_str();
+    let reference = ev.reference;
+    let mut reasons = Vec::new();
 
     let sender_domain = msg.from.as_ref().and_then(mail::Address::domain);
     let own = sender_domain.as_deref().filter(|d| opts.is_own_domain(d));
-
-    let chase = score(&current, Signal::is_chase);
-    let negative = score(&current, Signal::is_negative);
-    // The quoted text is read only for a reply that would otherwise be no chaser.
-    let follow_up =
-        own.is_none() && !newsletter && negative == 0 && chase < 3 && is_follow_up(new_text);
-    let quoted_hits = if follow_up {
-        signals::scan(quoted)
-    } else {
-        Vec::new()
-    };
-    let mut stage_hits: Vec<&Hit> = current.clone();
+    let stage_class = scores.best(Class::is_chaser);
+    let other_class = scores.best(|c| !c.is_chaser());
+    let p_chaser = scores.chaser();
     let mut kind = Kind::Other;
     if let Some(d) = own {
+        // Definitional, not evidence: what we send is never a vendor's chaser.
         reasons.push(format!(
             "sent from our own domain {d}: not a vendor's chaser"
         ));
-    } else if newsletter {
-        reasons.push("bulk mail with newsletter/marketing wording: not a chaser".to_string());
-    } else if chase >= 3 && chase > negative {
+    } else if p_chaser >= CHASER_AT {
         kind = Kind::Chaser;
-        reasons.extend(describe(&current, Signal::is_chase));
-        if negative > 0 {
-            reasons.push(format!(
-                "outweighs {}",
-                describe(&current, Signal::is_negative).join(", ")
-            ));
-        }
-    } else if follow_up {
-        let quoted_refs: Vec<&Hit> = quoted_hits.iter().collect();
-        if score(&quoted_refs, Signal::is_chase) >= 3
-            && score(&quoted_refs, Signal::is_negative) == 0
-        {
-            kind = Kind::Chaser;
-            reasons.push("follows up on the chaser it quotes".to_string());
-            reasons.extend(describe(&quoted_refs, Signal::is_chase));
-            stage_hits.extend(quoted_refs.iter().copied());
-        }
-    }
-    if kind == Kind::Other && own.is_none() && !newsletter {
-        if negative > 0 {
-            reasons.extend(describe(&current, Signal::is_negative));
-        }
-        if chase > 0 {
-            reasons.push(format!(
-                "weak chaser wording only: {}",
-                describe(&current, Signal::is_chase).join(", ")
-            ));
-        } else if negative == 0 {
+        reasons.extend(explain(&ev, table, stage_class, other_class));
+        reasons.push(format!(
+            "scored {} ({:.0}% chaser; next best: {}, {:.0}%)",
+            stage_class.described(),
+            100.0 * p_chaser,
+            other_class.described(),
+            100.0 * scores.prob(other_class)
+        ));
+    } else {
+        let why = explain(&ev, table, other_class, stage_class);
+        if why.is_empty() {
             reasons.push("no chaser wording found".to_string());
         }
+        reasons.extend(why);
+        reasons.push(format!(
+            "scored {} ({:.0}% chaser at most)",
+            other_class.described(),
+            100.0 * p_chaser
+        ));
     }
 
-    // Claims are read from chasers only: nothing else has a claim to validate, and skipping
-    // them keeps the 70% of mail that is not a chaser cheap.
+    // Claims are read from chasers only: nothing else has a claim to validate.
     let (mut invoices, mut amount, mut due_date, mut stage) = (Vec::new(), None, None, None);
-    let (mut language, mut vendor_name) = (None, None);
+    let mut vendor_name = None;
+    let new_text = ev.new_text.as_str();
+    let quoted = ev.quoted.as_str();
     if kind == Kind::Chaser {
-        let lang = lang::detect(&format!("{subject}\n{}", prefix(new_text, 2048)));
-        language = Some(lang);
         vendor_name = vendor::vendor_name(msg.from.as_ref(), new_text, &opts.own_names);
         invoices = extract::invoices(subject);
         for id in extract::invoices(new_text) {
@@ -196,11 +176,27 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
         if invoices.is_empty() {
             invoices = extract::invoices(quoted);
         }
-        let picked = pick_stage(&stage_hits, invoices.len());
-        let texts = [new_text, subject, quoted];
-        amount = extract::amount(&texts);
-        let order = day_order(lang, sender_domain.as_deref(), amount.as_ref(), &msg.body);
-        due_date = extract::due_date(&texts, order, reference, picked == Stage::Statement);
+        let attachment = features::prefix(&msg.attachment_text, 8 * 1024);
+        if invoices.is_empty() {
+            invoices = extract::invoices(attachment);
+        }
+        let picked = match stage_class {
+            Class::Final => Stage::Final,
+            Class::Statement => Stage::Statement,
+            Class::Overdue => Stage::Overdue,
+            _ => Stage::Reminder,
+        };
+        let texts = [new_text, subject, quoted, attachment];
+        let lang_code = ev.lang.unwrap_or(Lang::En).code();
+        let locale = extract::Locale::new(lang_code, sender_domain.as_deref(), new_text);
+        amount = extract::amount_in(&texts, &locale);
+        due_date = extract::due_date_in(
+            &texts,
+            ev.order,
+            reference,
+            picked == Stage::Statement,
+            &locale,
+        );
         stage = Some(match (picked, due_date) {
             (Stage::Reminder, Some(due)) if due < reference => {
                 reasons.push(format!(
@@ -216,16 +212,26 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
     // A vendor warning its customers about fake "new bank details" letters uses the same
     // words; the comparison with the known IBAN (with --db) still catches a fraudster who
     // borrows the reassurance.
-    let bank_hit = current
-        .iter()
-        .find(|h| h.signal == Signal::BankChange)
-        .filter(|_| !risk::reassures_about_bank(new_text));
-    if let Some(hit) = bank_hit {
+    if own.is_none() && scores.bank >= 0.5 && !risk::reassures_about_bank(new_text) {
         risks.push(Risk::BankChange);
-        reasons.push(format!(
-            "FRAUD RISK: asks to pay to new bank details (\"{}\")",
-            hit.snippet
-        ));
+        let evidence: Vec<String> = score::bank_contributions(&ev, table)
+            .iter()
+            .filter_map(|(f, _)| match ev.meaning(*f)? {
+                Meaning::Wording(_, h) if h.signal == Signal::BankChange => {
+                    Some(format!("\"{}\"", h.snippet))
+                }
+                _ => None,
+            })
+            .take(2)
+            .collect();
+        reasons.push(if evidence.is_empty() {
+            "FRAUD RISK: asks to pay to new bank details".to_string()
+        } else {
+            format!(
+                "FRAUD RISK: asks to pay to new bank details ({})",
+                evidence.join(", ")
+            )
+        });
     }
     if let Some(why) = risk::reply_to_mismatch(msg) {
         risks.push(Risk::ReplyToMismatch);
@@ -256,8 +262,42 @@ pub fn classify(msg: &Message, opts: &Options) -> Classification {
         vendor: vendor_name,
         risk: risks,
         reasons,
-        lang: language,
+        lang: ev.lang,
     }
+}
+
+/// The evidence that made `winner` beat `loser`, strongest first, one line per piece of
+/// wording (a rule and the zone feature it also fired are one piece of evidence).
+fn explain(ev: &Evidence, table: &score::Table, winner: Class, loser: Class) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for (f, _) in score::contributions(ev, table, winner, loser) {
+        let line = match ev.meaning(f) {
+            Some(Meaning::Wording(zone, h)) => {
+                let key = h.snippet.to_lowercase();
+                if seen
+                    .iter()
+                    .any(|s| s.contains(&key) || key.contains(s.as_str()))
+                {
+                    continue;
+                }
+                seen.push(key);
+                let place = zone.described();
+                if place.is_empty() {
+                    format!("{}: \"{}\"", h.signal.label(), h.snippet)
+                } else {
+                    format!("{} {place}: \"{}\"", h.signal.label(), h.snippet)
+                }
+            }
+            Some(Meaning::Fact(words)) if words != "prior" => words.to_string(),
+            _ => continue,
+        };
+        out.push(line);
+        if out.len() >= MAX_REASONS {
+            break;
+        }
+    }
+    out
 }
 
 fn push_unique(list: &mut Vec<String>, id: String) {
@@ -267,134 +307,12 @@ fn push_unique(list: &mut Vec<String>, id: String) {
     }
 }
 
-/// The head and the tail of a long text, or all of a short one.
-fn wording(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.len() <= WORDING_HEAD + WORDING_TAIL {
-        return text.into();
-    }
-    let mut tail_start = text.len() - WORDING_TAIL;
-    while !text.is_char_boundary(tail_start) {
-        tail_start += 1;
-    }
-    format!("{}\n{}", prefix(text, WORDING_HEAD), &text[tail_start..]).into()
-}
-
-fn prefix(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-fn score(hits: &[&Hit], pred: fn(Signal) -> bool) -> i32 {
-    hits.iter()
-        .filter(|h| pred(h.signal))
-        .map(|h| h.weight)
-        .sum()
-}
-
-/// One reason per distinct piece of wording: "reminder" is not repeated next to "friendly
-/// reminder", nor "Overdue" next to "overdue".
-fn describe(hits: &[&Hit], pred: fn(Signal) -> bool) -> Vec<String> {
-    let chosen: Vec<&Hit> = hits.iter().copied().filter(|h| pred(h.signal)).collect();
-    let mut seen: Vec<(Signal, String)> = Vec::new();
-    let mut out = Vec::new();
-    for h in &chosen {
-        let lower = h.snippet.to_lowercase();
-        let covered = chosen.iter().any(|o| {
-            o.signal == h.signal
-                && o.snippet.len() > h.snippet.len()
-                && o.snippet.to_lowercase().contains(&lower)
-        });
-        if covered || seen.contains(&(h.signal, lower.clone())) {
-            continue;
-        }
-        seen.push((h.signal, lower));
-        out.push(format!("{}: \"{}\"", h.signal.label(), h.snippet));
-    }
-    out
-}
-
-/// A short reply that asks for news ("Any update on the below?") is a chase when what it
-/// quotes is one.
-fn is_follow_up(new_text: &str) -> bool {
-    let t = new_text.to_lowercase();
-    t.contains('?')
-        || [
-            "please",
-            "kindly",
-            "bitte",
-            "merci de",
-            "por favor",
-            "graag",
-            "gelieve",
-            "update",
-        ]
-        .iter()
-        .any(|w| t.contains(w))
-}
-
-fn pick_stage(hits: &[&Hit], invoice_count: usize) -> Stage {
-    let sum = |s: Signal| -> i32 {
-        hits.iter()
-            .filter(|h| h.signal == s)
-            .map(|h| h.weight)
-            .sum()
-    };
-    if sum(Signal::Final) >= 3 {
-        Stage::Final
-    } else if sum(Signal::Statement) >= 3 || (sum(Signal::Statement) >= 1 && invoice_count >= 3) {
-        Stage::Statement
-    } else if sum(Signal::Overdue) >= 3 && sum(Signal::Overdue) >= sum(Signal::Reminder) {
-        Stage::Overdue
-    } else {
-        Stage::Reminder
-    }
-}
-
-/// Whether 10/01/2026 means 10 January or October 1: the language first, then where the
-/// sender is, then the currency, then any unambiguous date in the text.
-fn day_order(lang: Lang, domain: Option<&str>, amount: Option<&Money>, body: &str) -> DayOrder {
-    if lang != Lang::En {
-        return DayOrder::DayFirst;
-    }
-    if let Some(order) = revealed_order(body) {
-        return order;
-    }
-    let tld = domain.and_then(|d| d.rsplit('.').next()).unwrap_or("");
-    match tld {
-        "us" => DayOrder::MonthFirst,
-        "com" | "net" | "org" | "io" | "co" | "biz" | "" => {
-            if amount.is_none_or(|m| m.currency == "USD") {
-                DayOrder::MonthFirst
-            } else {
-                DayOrder::DayFirst
-            }
-        }
-        _ => DayOrder::DayFirst,
-    }
-}
-
-/// A slash date with a part above 12 shows which convention the writer uses.
-fn revealed_order(body: &str) -> Option<DayOrder> {
-    use regex::Regex;
-    use std::sync::LazyLock;
-    static SLASH_RE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?-u:\b)(\d{1,2})/(\d{1,2})/\d{2,4}(?-u:\b)").expect("valid regex")
-    });
-    for c in SLASH_RE.captures_iter(prefix(body, MAX_TEXT)) {
-        let a: u32 = c[1].parse().ok()?;
-        let b: u32 = c[2].parse().ok()?;
-        if a > 12 && b <= 12 {
-            return Some(DayOrder::DayFirst);
-        }
-        if b > 12 && a <= 12 {
-            return Some(DayOrder::MonthFirst);
-        }
-    }
-    None
+/// Whether 10/01/2026 means 10 January or October 1 (see [`extract::day_order`]).
+pub(crate) fn day_order(
+    lang: Lang,
+    domain: Option<&str>,
+    amount: Option<&Money>,
+    body: &str,
+) -> DayOrder {
+    extract::day_order(lang.code(), domain, amount, body)
 }

@@ -9,22 +9,23 @@ use std::sync::LazyLock;
 static ATTRIBUTION_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^\s*(?:
-            -{2,}\s*(?:original\ message|ursprüngliche\ nachricht|message\ d'origine|mensaje\ original|oorspronkelijk\ bericht|forwarded\ message|weitergeleitete\ nachricht|message\ transféré|mensaje\ reenviado|doorgestuurd\ bericht)\s*-{2,}
-          | (?:from|von|de|van)\s?:\s.+   # Outlook block, confirmed by a second header line below
-          | (?:on|am|le|el|op)\s.{4,200}?(?:wrote|schrieb|a\ écrit|escribió|schreef)\s?.{0,80}:\s*$
+            -{2,}\s*(?:original\ message|ursprüngliche\ nachricht|message\ d'origine|mensaje\ original|oorspronkelijk\ bericht|forwarded\ message|weitergeleitete\ nachricht|message\ transféré|mensaje\ reenviado|doorgestuurd\ bericht|messaggio\ originale|messaggio\ inoltrato|mensagem\ original|mensagem\ encaminhada|wiadomość\ oryginalna|oryginalna\ wiadomość|ursprungligt\ meddelande|vidarebefordrat\ meddelande|oprindelig\ meddelelse|opprinnelig\ melding|alkuperäinen\ viesti|původní\ zpráva|pôvodná\ správa|eredeti\ üzenet|mesaj\ original|izvorna\ poruka|izvirno\ sporočilo|orijinal\ mesaj|missatge\ original)\s*-{2,}
+          | (?:from|von|de|van|da|od|från|fra|lähettäjä|feladó|kimden|差出人|发件人|寄件者)\s?[:：]\s?.+   # Outlook block, confirmed by a second header line below
+          | (?:on|am|le|el|op|il|em|w\ dniu|den|dne|în|u|dana|v|on\ \S+\ \S+)\s.{4,200}?(?:wrote|schrieb|a\ écrit|escribió|schreef|ha\ scritto|escreveu|napisał|napisała|skrev|kirjoitti|napsal|napsala|napísal|napísala|írta|a\ scris|je\ napisao|je\ napisala|je\ napisal|je\ napisala|yazdı|va\ escriure)\s?.{0,80}:\s*$
+          | .{4,200}?(?:kirjoitti|írta|yazdı|のメッセージ|写道|寫道)\s?[:：]\s*$
         )",
     )
     .expect("valid regex")
 });
 
 static OUTLOOK_NEXT_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:sent|date|gesendet|datum|envoyé|date|enviado|fecha|verzonden|to|an|à|para|aan)\s?:")
+    Regex::new(r"(?i)^\s*(?:sent|date|gesendet|datum|envoyé|date|enviado|fecha|verzonden|to|an|à|para|aan|inviato|data|a|wysłano|do|skickat|till|sendt|til|lähetetty|vastaanottaja|odesláno|komu|odoslané|elküldve|címzett|trimis|către|poslano|prima|za|poslano|gönderildi|kime|tarih|enviat|per a|送信日時|宛先|发送时间|收件人|日期|件名|主题|subject|betreff|objet|asunto|onderwerp|oggetto|assunto|temat|ämne|emne|aihe|předmět|predmet|tárgy|subiect|zadeva|konu)\s?[:：]")
         .expect("valid regex")
 });
 
 /// A two-line attribution ("On Mon, 3 Nov 2026, Dana <ap@x>\nwrote:").
 static WROTE_ALONE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:wrote|schrieb|a écrit|escribió|schreef)\s?:\s*$").expect("valid regex")
+    Regex::new(r"(?i)^\s*(?:wrote|schrieb|a écrit|escribió|schreef|ha scritto|escreveu|napisał\(a\)|napisał|skrev|kirjoitti|napsal\(a\)|írta|a scris|je napisao|yazdı)\s?:\s*$").expect("valid regex")
 });
 static ATTRIBUTION_START_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^\s*(?:on|am|le|el|op)\s").expect("valid regex"));
@@ -36,10 +37,17 @@ fn may_start_attribution(line: &str) -> bool {
     if t.starts_with("--") {
         return true;
     }
-    let word = t.split([' ', ':', '\t']).next().unwrap_or("");
-    ["on", "am", "le", "el", "op", "from", "von", "de", "van"]
-        .iter()
-        .any(|w| word.eq_ignore_ascii_case(w))
+    let word = t.split([' ', ':', '\t', '：']).next().unwrap_or("");
+    if !word.is_ascii() || t.ends_with(':') || t.ends_with('：') {
+        // Unusual scripts and "<name> kirjoitti:" lines: the regexes decide.
+        return true;
+    }
+    [
+        "on", "am", "le", "el", "op", "from", "von", "de", "van", "il", "em", "w", "den", "dne",
+        "u", "dana", "v", "da", "od", "fra",
+    ]
+    .iter()
+    .any(|w| word.eq_ignore_ascii_case(w))
 }
 
 /// The new text of a message and what it quotes.
@@ -61,9 +69,24 @@ pub fn split(body: &str) -> Split {
         let is_attribution = if ATTRIBUTION_RE.is_match(line) {
             // "From: x" alone is common in ordinary text; an Outlook block has more headers.
             let lower = line.trim_start().to_lowercase();
-            let outlook = ["from", "von", "de", "van"]
-                .iter()
-                .any(|p| lower.starts_with(p))
+            let outlook = [
+                "from",
+                "von",
+                "de",
+                "van",
+                "da",
+                "od",
+                "från",
+                "fra",
+                "lähettäjä",
+                "feladó",
+                "kimden",
+                "差出人",
+                "发件人",
+                "寄件者",
+            ]
+            .iter()
+            .any(|p| lower.starts_with(p))
                 && !lower.starts_with("on ")
                 && !lower.starts_with("-");
             !outlook

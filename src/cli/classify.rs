@@ -58,6 +58,8 @@ struct JsonVerdict<'a> {
     vendor: Option<&'a str>,
     risk: Vec<&'static str>,
     reasons: &'a [String],
+    /// ISO 639-1 code of the message's new text (an addition the contract lists).
+    language: Option<&'static str>,
     #[serde(rename = "match")]
     matched: Option<JsonMatch>,
 }
@@ -170,8 +172,12 @@ fn classify_files(
     for path in &args.files {
         let shown = path.display().to_string();
         let verdict = read_input(path).and_then(|raw| -> anyhow::Result<Verdict> {
-            let (msg, mut c) =
-                classify::classify_bytes(&raw, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ledger: &dyn classify::Ledger = match &records {
+                Some((index, _, _)) => *index,
+                None => &classify::NoLedger,
+            };
+            let (msg, mut c) = classify::classify_bytes_with(&raw, opts, ledger)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let Some((index, learnt, store)) = records.as_mut() else {
                 return Ok((c, None, Vec::new()));
             };
@@ -250,6 +256,7 @@ fn json_verdict<'a>(
         vendor: c.vendor.as_deref(),
         risk: c.risk.iter().map(|r| r.as_str()).collect(),
         reasons: &c.reasons,
+        language: c.lang.map(|l| l.code()),
         matched: found.map(|m| json_match(m, prior)),
     }
 }

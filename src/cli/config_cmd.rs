@@ -1,7 +1,9 @@
 //! `duebox config check`: reads the config file (unknown keys and bad values named with their
-//! line), then tries the mailbox step by step and says exactly which step failed.
+//! line), then tries the mailbox step by step and says exactly which step failed, and what the
+//! server will refuse (folders, keywords) before the first sync meets it.
 
 use super::Cli;
+use crate::imap::check::{self, Level};
 use crate::imap::{account, Imap};
 use crate::sync::server::MailServer;
 use clap::{Args, Subcommand};
@@ -72,16 +74,6 @@ pub fn run(cli: &Cli, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
         yes(caps.idle)
     );
     let mut code = ExitCode::SUCCESS;
-    if !caps.moves && !caps.uidplus && !config.folders.label_only {
-        eprintln!("duebox: the server lacks both MOVE and UIDPLUS, so duebox cannot move single messages safely; set [folders] label_only = true");
-        code = ExitCode::from(2);
-    }
-    if !caps.idle {
-        println!(
-            "no IDLE: sync --watch polls every {} s ([sync] interval)",
-            config.sync.interval.as_secs()
-        );
-    }
     match server.select("INBOX") {
         Ok(state) => println!("INBOX: {} messages", state.exists),
         Err(e) => {
@@ -89,15 +81,20 @@ pub fn run(cli: &Cli, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
             code = ExitCode::from(2);
         }
     }
-    for folder in config.folders.all() {
-        let exists = server.folder_exists(folder).unwrap_or(false);
-        println!(
-            "folder {folder}: {}",
-            if exists {
-                "exists"
-            } else {
-                "will be created at the first sync"
+    for finding in check::check(&mut server, &config.folders, &config.reply.sent_folder) {
+        match finding.level {
+            Level::Ok => println!("{}", finding.text),
+            Level::Note => println!("note: {}", finding.text),
+            Level::Problem => {
+                eprintln!("duebox: {}", finding.text);
+                code = ExitCode::from(2);
             }
+        }
+    }
+    if !caps.idle {
+        println!(
+            "sync --watch polls every {} s ([sync] interval)",
+            config.sync.interval.as_secs()
         );
     }
     server.logout();

@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap) and dispatch to one module per command.
 //! Front end only: it reads files and prints; decisions live in the domain modules.
 
+mod bank;
 mod classify;
 mod config_cmd;
 mod corrections;
@@ -44,6 +45,8 @@ pub enum Command {
     Payables(payables::PayablesArgs),
     /// Keep vendors' known addresses and bank details: import/export CSV, list.
     Vendors(vendors::VendorsArgs),
+    /// Import bank statements (camt.053/054) and status reports (pain.002): payments matched to payables.
+    Bank(bank::BankArgs),
     /// Sync the mailbox: fetch, classify, validate and file new mail (--watch keeps going).
     Sync(sync::SyncArgs),
     /// Check the config file and the mailbox login.
@@ -91,6 +94,7 @@ pub fn run() -> ExitCode {
         Some(Command::Classify(args)) => classify::run(&cli, args),
         Some(Command::Payables(args)) => payables::run(&cli, args),
         Some(Command::Vendors(args)) => vendors::run(&cli, args),
+        Some(Command::Bank(args)) => bank::run(&cli, args),
         Some(Command::Sync(args)) => sync::run(&cli, args),
         Some(Command::Config(args)) => config_cmd::run(&cli, args),
         Some(Command::Login(args)) => login::run(&cli, args),

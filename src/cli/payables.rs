@@ -2,7 +2,8 @@
 //! the contract's format, listing, adding, marking paid and scheduling.
 
 use super::Cli;
-use crate::payables::{self, Payable, Status};
+use crate::payables::import::{self, Format};
+use crate::payables::{Payable, Status};
 use crate::store::payables::Filter;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
@@ -22,9 +23,27 @@ pub enum PayablesCommand {
     /// Import a payables CSV (creates the database if missing). Re-importing the same rows
     /// changes nothing; a file with any bad row is refused whole, with each bad line named.
     Import {
-        /// The CSV file: vendor,vendor_email,invoice_number,amount,currency,issue_date,due_date,status,paid_on,reference
+        /// The file: duebox's CSV, or an export from QuickBooks Online, Xero or DATEV (told
+        /// from its header row), or any CSV through [import.mapping] in the config.
         file: PathBuf,
+        /// The file's format, when its header row does not tell it.
+        #[arg(long, value_parser = parse_format, value_name = "qbo-aging|xero-aged|xero-bills|datev|mapping|duebox")]
+        format: Option<Format>,
+        /// The currency of a file that names none [default: [company] currency].
+        #[arg(long, value_name = "CODE")]
+        currency: Option<String>,
     },
+    /// List the open payables falling due (overdue ones too) that are not yet scheduled.
+    Due {
+        /// How far ahead: days, as 7d or 7.
+        #[arg(long, default_value = "7d", value_parser = parse_days)]
+        within: u32,
+        /// The day to count from [default: today].
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+        today: Option<NaiveDate>,
+    },
+    /// Export the unanswered chasers with what they claim against our records, as CSV.
+    ExportChasers { file: Option<PathBuf> },
     /// Export every payable as CSV (to FILE, or standard output).
     Export { file: Option<PathBuf> },
     /// List payables, by due date.
@@ -84,6 +103,17 @@ pub(crate) fn parse_day(s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD (e.g. 2026-11-23)"))
 }
 
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::parse(s)
+}
+
+pub(crate) fn parse_days(s: &str) -> Result<u32, String> {
+    s.trim()
+        .trim_end_matches('d')
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of days such as 7d"))
+}
+
 fn parse_status(s: &str) -> Result<Status, String> {
     s.parse()
 }
@@ -97,15 +127,52 @@ pub fn run(cli: &Cli, args: &PayablesArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(cli)?;
     let mut store = super::open_store(cli, &config)?;
     match &args.command {
-        PayablesCommand::Import { file } => {
-            return super::csv_files::import(file, payables::read_csv, |rows| {
-                store.import_payables(rows)
-            });
+        PayablesCommand::Import {
+            file,
+            format,
+            currency,
+        } => {
+            let opts = import::Options {
+                currency: currency.clone().or(config.company.currency.clone()),
+                mapping: config.import.mapping.clone(),
+            };
+            return super::csv_files::import_file(file, *format, &opts, &mut store);
         }
         PayablesCommand::Export { file } => {
             let rows = store.list_payables(&Filter::default())?;
             super::csv_files::export(file.as_deref(), rows.len(), "payables", |out| {
-                payables::write_csv(&rows, out)
+                crate::payables::write_csv(&rows, out)
+            })?;
+        }
+        PayablesCommand::Due { within, today } => {
+            let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let due = store.due_payables(today + chrono::Days::new(u64::from(*within)))?;
+            let mut out = std::io::stdout().lock();
+            for p in &due {
+                let when = crate::payables::due_words(p.due_date, today);
+                writeln!(
+                    out,
+                    "{}  {:<28} {:<20} {:>12} {}  {when}",
+                    p.due_date, p.vendor, p.invoice_number, p.amount, p.currency
+                )?;
+            }
+            if due.is_empty() {
+                writeln!(
+                    out,
+                    "nothing falls due within {within} days that is not scheduled"
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{} payable(s) to pay or schedule (`duebox payables schedule INVOICE --on DATE`)",
+                    due.len()
+                )?;
+            }
+        }
+        PayablesCommand::ExportChasers { file } => {
+            let rows = store.open_chasers()?;
+            super::csv_files::export(file.as_deref(), rows.len(), "open chasers", |out| {
+                super::csv_files::write_chasers(&rows, out)
             })?;
         }
         PayablesCommand::List { status, vendor } => {

@@ -325,6 +325,7 @@ fn watch_connected(
         for w in &report.warnings {
             say(w);
         }
+        digest_step(server, store, config, chrono::Local::now().date_naive());
         if stopper.stopped() {
             break;
         }
@@ -336,4 +337,38 @@ fn watch_connected(
         }
     }
     Ok(())
+}
+
+/// The daily digest after a pass, when the config asks for it; a failure is logged and the
+/// watcher goes on (the next pass tries again; the outbox keeps it to once a day).
+pub(crate) fn digest_step(
+    server: &mut dyn crate::sync::server::MailServer,
+    store: &mut Store,
+    config: &Config,
+    today: chrono::NaiveDate,
+) {
+    let mut run = || -> anyhow::Result<Option<crate::digest::DigestOutcome>> {
+        if !crate::digest::wanted(store, config, today)? {
+            return Ok(None);
+        }
+        let account = crate::smtp::SmtpAccount::from_config(config, &super::reply::hello(config))?;
+        let mut transport = account.connect()?;
+        let mut sending = crate::outbox::Sending {
+            store,
+            transport: &mut transport,
+            mailbox: Some(server),
+            sent_folder: config.reply.sent_folder.clone(),
+            save_sent: config.reply.save_sent,
+        };
+        Ok(Some(crate::digest::send(&mut sending, config, today)?))
+    };
+    match run() {
+        Ok(Some(crate::digest::DigestOutcome::Sent { id, count })) => say(&format!(
+            "digest: sent the payables due ({count}) as outbox #{id}"
+        )),
+        Ok(_) => {}
+        Err(e) => say(&format!(
+            "digest: not sent: {e:#}; it is tried again after the next sync"
+        )),
+    }
 }

@@ -1,22 +1,28 @@
 //! The IMAP layer: connects (TLS, STARTTLS, or plain to loopback), logs in (password, or a
-//! token with OAUTHBEARER or XOAUTH2), and implements the sync engine's `MailServer` over the `imap` crate. Every
+//! token with OAUTHBEARER or XOAUTH2), reads the server's namespace and special-use folders
+//! (folders.rs), and implements the sync engine's `MailServer` over the `imap` crate. Every
 //! failure says which step failed (DNS, TCP, TLS certificate, login, capability), because
 //! that is what a user can act on.
 
 pub mod account;
+pub mod check;
+pub mod folders;
 pub mod sasl;
 pub mod tls;
+pub mod wire;
 
 use crate::config::{is_loopback, Security};
 use crate::sync::server::{
     uid_set, Capabilities, Fetched, FolderState, Identified, MailServer, ServerError, ServerResult,
 };
+use folders::{FolderMap, Namespace, SpecialUse};
 use sasl::{authenticate, token_mechanism};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 use tls::Stream;
+use wire::Wire;
 
 /// Messages larger than this are fetched only this far: enough for headers and text parts;
 /// attachments further on are fetched when the user asks for them.
@@ -84,32 +90,63 @@ impl ConnectError {
     }
 }
 
+/// Server traits beyond the sync engine's `Capabilities`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extras {
+    pub namespace: bool,
+    pub special_use: bool,
+    pub xlist: bool,
+    /// Gmail (X-GM-EXT-1): folders are labels, and sent mail is filed by the server itself.
+    pub gmail: bool,
+}
+
 /// A logged-in IMAP session.
 pub struct Imap {
-    session: imap::Session<Stream>,
+    session: imap::Session<Wire>,
     caps: Capabilities,
-    delimiter: String,
+    folders: FolderMap,
+    /// What the server advertised that `Capabilities` does not carry, for `config check`.
+    extras: Extras,
     /// A second handle on the socket, to interrupt a blocked IDLE from a signal handler.
     socket: TcpStream,
 }
 
 fn protocol(e: imap::Error) -> ServerError {
-    ServerError::new(format!("IMAP error: {e}"))
+    ServerError::new(format!("IMAP error: {}", one_line(&e)))
 }
 
 /// Runs a command on messages that another client may expunge or move at any moment. A
 /// `NO` (Dovecot's `[EXPUNGEISSUED]`, or a refusal of part of a UID set) is answered with a
 /// NOOP, which brings the expunges into our view, and one more try; a second `NO` is
-/// reported as vanished messages, never as a broken connection.
+/// reported as vanished messages, never as a broken connection. A STORE is different (see
+/// [`storing`]).
 fn on_messages<T>(
-    session: &mut imap::Session<Stream>,
-    mut command: impl FnMut(&mut imap::Session<Stream>) -> imap::Result<T>,
+    session: &mut imap::Session<Wire>,
+    command: impl FnMut(&mut imap::Session<Wire>) -> imap::Result<T>,
+) -> ServerResult<T> {
+    twice(session, |_| true, command)
+}
+
+/// As [`on_messages`] for a STORE, where a second `NO` counts as vanished messages only when
+/// it says so (`EXPUNGEISSUED`, RFC 5530's `NONEXISTENT`): any other is the server refusing
+/// the flags (a keyword it will not keep), which must be said, not skipped.
+fn storing<T>(
+    session: &mut imap::Session<Wire>,
+    command: impl FnMut(&mut imap::Session<Wire>) -> imap::Result<T>,
+) -> ServerResult<T> {
+    twice(session, says_gone, command)
+}
+
+fn twice<T>(
+    session: &mut imap::Session<Wire>,
+    gone: impl Fn(&imap::error::No) -> bool,
+    mut command: impl FnMut(&mut imap::Session<Wire>) -> imap::Result<T>,
 ) -> ServerResult<T> {
     match command(session) {
         Err(imap::Error::No(_)) => {
             session.noop().map_err(protocol)?;
             command(session).map_err(|e| match e {
-                imap::Error::No(no) => ServerError::vanished(format!(
+                imap::Error::No(no) if gone(&no) => ServerError::vanished(format!(
                     "some messages no longer exist: {}",
                     crate::mail::sanitize::one_line(&no.to_string())
                 )),
@@ -118,6 +155,12 @@ fn on_messages<T>(
         }
         other => other.map_err(protocol),
     }
+}
+
+/// Whether a `NO` says that some of the messages asked for no longer exist.
+fn says_gone(no: &imap::error::No) -> bool {
+    let words = format!("{} {:?}", no.information, no.code).to_ascii_uppercase();
+    words.contains("EXPUNGEISSUED") || words.contains("NONEXISTENT")
 }
 
 /// Reads one CRLF-terminated line straight from the socket (before the client owns it).
@@ -191,23 +234,34 @@ impl Imap {
             return Err(ConnectError::PlainNotLoopback(account.host.clone()));
         }
         let mut tcp = tcp_connect(&account.host, account.port)?;
-        let socket = tcp
-            .try_clone()
-            .map_err(|e| ConnectError::Protocol(e.to_string()))?;
-        let mut client = match account.security {
-            Security::Plain => imap::Client::new(Stream::Plain(tcp)),
-            Security::Tls => {
+        let stream = match account.security {
+            Security::Plain => Stream::Plain(tcp),
+            Security::Tls | Security::Starttls => {
+                if account.security == Security::Starttls {
+                    starttls(&mut tcp)?;
+                }
                 let config = tls::client_config(account.ca_file.as_deref())?;
-                imap::Client::new(tls::handshake(config, &account.host, tcp)?)
-            }
-            Security::Starttls => {
-                starttls(&mut tcp)?;
-                let config = tls::client_config(account.ca_file.as_deref())?;
-                let mut client = imap::Client::new(tls::handshake(config, &account.host, tcp)?);
-                client.greeting_read = true;
-                client
+                match tls::handshake(config, &account.host, tcp) {
+                    #[cfg(feature = "native-tls")]
+                    Err(tls::TlsError::OldServer(why)) => {
+                        tracing::info!("rustls refused the server's TLS ({why}); trying OpenSSL");
+                        let mut tcp = tcp_connect(&account.host, account.port)?;
+                        if account.security == Security::Starttls {
+                            starttls(&mut tcp)?;
+                        }
+                        tls::native_handshake(&account.host, account.ca_file.as_deref(), tcp)?
+                    }
+                    other => other?,
+                }
             }
         };
+        let socket = stream
+            .socket()
+            .try_clone()
+            .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+        let mut client = imap::Client::new(Wire::new(stream));
+        // After STARTTLS the greeting was read before the handshake.
+        client.greeting_read = account.security == Security::Starttls;
         if !client.greeting_read {
             client
                 .read_greeting()
@@ -243,6 +297,12 @@ impl Imap {
         let caps = session
             .capabilities()
             .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+        let extras = Extras {
+            namespace: caps.has_str("NAMESPACE"),
+            special_use: caps.has_str("SPECIAL-USE"),
+            xlist: caps.has_str("XLIST"),
+            gmail: caps.has_str("X-GM-EXT-1"),
+        };
         let caps = Capabilities {
             moves: caps.has_str("MOVE"),
             uidplus: caps.has_str("UIDPLUS"),
@@ -253,27 +313,74 @@ impl Imap {
             // Makes SELECT report HIGHESTMODSEQ, so flag changes can be asked for since then.
             let _ = session.run_command_and_check_ok("ENABLE CONDSTORE");
         }
-        let delimiter = session
-            .list(Some(""), Some("\"\""))
-            .ok()
-            .and_then(|names| names.iter().find_map(|n| n.delimiter().map(str::to_string)))
-            .unwrap_or_else(|| "/".to_string());
+        let folders = discover_folders(&mut session, extras);
         Ok(Imap {
             session,
             caps,
-            delimiter,
+            folders,
+            extras,
             socket,
         })
     }
 
-    /// The server's name for a folder written with `/` ("Chasers/Overdue" →
-    /// "Chasers.Overdue" on a server whose separator is "."), in modified UTF-7.
+    /// The server's name for a folder written with `/`: under the personal namespace
+    /// ("Chasers/Overdue" → "INBOX.Chasers.Overdue" on a server whose prefix is "INBOX."),
+    /// with its separator, in modified UTF-7; "Sent" and the other special uses the folder
+    /// the server marks for them.
     pub fn server_name(&self, folder: &str) -> String {
-        if folder.eq_ignore_ascii_case("INBOX") {
-            return "INBOX".into();
-        }
-        let joined = folder.split('/').collect::<Vec<_>>().join(&self.delimiter);
-        utf7_imap::encode_utf7_imap(joined)
+        self.folders.server_name(folder)
+    }
+
+    /// The personal namespace, the special-use folders found, and names settled.
+    pub fn folder_map(&self) -> &FolderMap {
+        &self.folders
+    }
+
+    /// What the server advertised beyond the sync engine's capabilities.
+    pub fn extras(&self) -> Extras {
+        self.extras
+    }
+
+    /// Every folder the server lists (INBOX and the personal namespace among them), with its
+    /// attributes.
+    pub fn list_all(&mut self) -> ServerResult<Vec<(String, Vec<String>)>> {
+        let names = self
+            .session
+            .list(Some(""), Some("\"*\""))
+            .map_err(protocol)?;
+        Ok(names
+            .iter()
+            .map(|n| {
+                (
+                    n.name().to_string(),
+                    n.attributes().iter().map(attribute_text).collect(),
+                )
+            })
+            .collect())
+    }
+
+    /// Creates a folder by its server name and deletes it again: whether the server lets
+    /// duebox create folders there. The error is the server's own words.
+    pub fn probe_create(&mut self, server_name: &str) -> ServerResult<()> {
+        self.session
+            .create(server_name)
+            .map_err(|e| ServerError::new(one_line(&e)))?;
+        self.session.delete(server_name).map_err(|e| {
+            ServerError::new(format!("created, but not deleted again: {}", one_line(&e)))
+        })
+    }
+
+    /// Stores a keyword on a message and takes it off again: whether the server keeps custom
+    /// keywords (PERMANENTFLAGS may promise `\*` and STORE still refuse them).
+    pub fn probe_keyword(&mut self, uid: u32, keyword: &str) -> ServerResult<()> {
+        let set = uid.to_string();
+        self.session
+            .uid_store(&set, format!("+FLAGS.SILENT ({keyword})"))
+            .map_err(|e| ServerError::new(one_line(&e)))?;
+        self.session
+            .uid_store(&set, format!("-FLAGS.SILENT ({keyword})"))
+            .map_err(|e| ServerError::new(one_line(&e)))?;
+        Ok(())
     }
 
     /// A handle that can wake a blocked read (IDLE) from another thread.
@@ -305,8 +412,15 @@ impl Imap {
         let _ = self.session.logout();
     }
 
+    /// A message's flags, without `\Recent`: it belongs to one session, not to the message
+    /// (the next session, or another client, sees it differently).
     fn flags_of(fetch: &imap::types::Fetch<'_>) -> Vec<String> {
-        fetch.flags().iter().map(|f| f.to_string()).collect()
+        fetch
+            .flags()
+            .iter()
+            .filter(|f| **f != imap::types::Flag::Recent)
+            .map(|f| f.to_string())
+            .collect()
     }
 }
 
@@ -334,6 +448,77 @@ fn bare_id(id: &str) -> &str {
     id.trim().trim_start_matches('<').trim_end_matches('>')
 }
 
+/// An IMAP error as one line of the server's words.
+fn one_line(e: &imap::Error) -> String {
+    crate::mail::sanitize::one_line(&e.to_string())
+}
+
+/// A LIST attribute as the server wrote it (`\Sent`, `\Noinferiors`).
+fn attribute_text(a: &imap_proto::NameAttribute<'_>) -> String {
+    use imap_proto::NameAttribute as A;
+    match a {
+        A::NoInferiors => "\\Noinferiors".into(),
+        A::NoSelect => "\\Noselect".into(),
+        A::Marked => "\\Marked".into(),
+        A::Unmarked => "\\Unmarked".into(),
+        A::All => "\\All".into(),
+        A::Archive => "\\Archive".into(),
+        A::Drafts => "\\Drafts".into(),
+        A::Flagged => "\\Flagged".into(),
+        A::Junk => "\\Junk".into(),
+        A::Sent => "\\Sent".into(),
+        A::Trash => "\\Trash".into(),
+        A::Extension(s) => s.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The personal namespace (NAMESPACE, else LIST's separator with no prefix) and the
+/// special-use folders (LIST RETURN (SPECIAL-USE), else XLIST). A server that answers
+/// neither leaves the plain mapping: a failure here costs features, never the connection.
+fn discover_folders(session: &mut imap::Session<Wire>, extras: Extras) -> FolderMap {
+    let from_namespace = if extras.namespace {
+        session
+            .run_command_and_read_response("NAMESPACE")
+            .ok()
+            .and_then(|raw| {
+                String::from_utf8_lossy(&raw)
+                    .lines()
+                    .find_map(folders::parse_namespace)
+            })
+    } else {
+        None
+    };
+    let personal = match from_namespace {
+        Some(ns) => ns,
+        None => Namespace {
+            prefix: String::new(),
+            delimiter: session
+                .list(Some(""), Some("\"\""))
+                .ok()
+                .and_then(|names| names.iter().find_map(|n| n.delimiter().map(str::to_string))),
+        },
+    };
+    let mut map = FolderMap::new(personal);
+    if extras.special_use {
+        if let Ok(names) = session.list(Some(""), Some("\"*\" RETURN (SPECIAL-USE)")) {
+            for n in names.iter() {
+                let attributes: Vec<String> = n.attributes().iter().map(attribute_text).collect();
+                map.note_attributes(n.name(), attributes.iter().map(String::as_str));
+            }
+        }
+    } else if extras.xlist {
+        if let Ok(raw) = session.run_command_and_read_response("XLIST \"\" \"*\"") {
+            for line in String::from_utf8_lossy(&raw).lines() {
+                if let Some((attributes, name)) = folders::parse_xlist(line) {
+                    map.note_attributes(&name, attributes.iter().map(String::as_str));
+                }
+            }
+        }
+    }
+    map
+}
+
 /// A quoted IMAP string.
 fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
@@ -342,6 +527,14 @@ fn quoted(s: &str) -> String {
 impl MailServer for Imap {
     fn capabilities(&self) -> Capabilities {
         self.caps
+    }
+
+    fn resolve_folder(&mut self, folder: &str) -> Option<String> {
+        Some(self.folders.server_name(folder))
+    }
+
+    fn pin_folder(&mut self, folder: &str, server_name: &str) {
+        self.folders.pin(folder, server_name);
     }
 
     fn folder_exists(&mut self, folder: &str) -> ServerResult<bool> {
@@ -362,7 +555,8 @@ impl MailServer for Imap {
             // Another client may have created it a moment ago.
             if !self.folder_exists(folder)? {
                 return Err(ServerError::new(format!(
-                    "cannot create the folder '{folder}': {e}"
+                    "the server refused to create the folder '{folder}' (as \"{name}\"): {}",
+                    one_line(&e)
                 )));
             }
         }
@@ -372,10 +566,12 @@ impl MailServer for Imap {
 
     fn select(&mut self, folder: &str) -> ServerResult<FolderState> {
         let name = self.server_name(folder);
-        let mailbox = self
-            .session
-            .select(&name)
-            .map_err(|e| ServerError::new(format!("cannot open the folder '{folder}': {e}")))?;
+        let mailbox = self.session.select(&name).map_err(|e| {
+            ServerError::new(format!(
+                "cannot open the folder '{folder}' (as \"{name}\"): {}",
+                one_line(&e)
+            ))
+        })?;
         let uid_validity = mailbox.uid_validity.ok_or_else(|| {
             ServerError::new(format!("the server gave no UIDVALIDITY for '{folder}'"))
         })?;
@@ -500,7 +696,7 @@ impl MailServer for Imap {
         }
         let set = uid_set(uids);
         let query = format!("+FLAGS.SILENT ({})", flags.join(" "));
-        on_messages(&mut self.session, |s| s.uid_store(&set, &query))?;
+        storing(&mut self.session, |s| s.uid_store(&set, &query))?;
         Ok(())
     }
 
@@ -515,7 +711,7 @@ impl MailServer for Imap {
             "UID STORE {set} (UNCHANGEDSINCE {modseq}) +FLAGS ({})",
             flags.join(" ")
         );
-        let (data, done) = on_messages(&mut self.session, |s| s.run(&command))?;
+        let (data, done) = storing(&mut self.session, |s| s.run(&command))?;
         let text = String::from_utf8_lossy(&data);
         let (untagged, tagged) = text.split_at(done.min(text.len()));
         let modified = modified_set(tagged);
@@ -564,11 +760,22 @@ impl MailServer for Imap {
 
     fn append(&mut self, folder: &str, flags: &[&str], raw: &[u8]) -> ServerResult<()> {
         let name = self.server_name(folder);
+        if self.extras.gmail && self.folders.special.get(&SpecialUse::Sent) == Some(&name) {
+            // Gmail files its own copy of everything sent through its SMTP; another would be
+            // a duplicate in "Sent Mail".
+            tracing::debug!("Gmail keeps sent mail itself: no APPEND to {name}");
+            return Ok(());
+        }
         self.session
             .append(&name, raw)
             .flags(flags.iter().map(|f| imap::types::Flag::from(*f)))
             .finish()
-            .map_err(|e| ServerError::new(format!("cannot save a copy in '{folder}': {e}")))?;
+            .map_err(|e| {
+                ServerError::new(format!(
+                    "cannot save a copy in '{folder}' (as \"{name}\"): {}",
+                    one_line(&e)
+                ))
+            })?;
         Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! SASL with a bearer token for IMAP: OAUTHBEARER (RFC 7628) or XOAUTH2, whichever the
 //! server offers. The token goes only to the server, never to a log or an error.
 
-use super::tls::Stream;
+use super::wire::Wire;
 use super::Account;
 
 /// The SASL mechanisms for a bearer token, best first.
@@ -93,8 +93,8 @@ impl imap::Authenticator for TokenSasl<'_> {
     }
 }
 
-pub(super) type Unauthenticated = imap::Client<Stream>;
-pub(super) type AuthResult = Result<imap::Session<Stream>, (imap::Error, Unauthenticated)>;
+pub(super) type Unauthenticated = imap::Client<Wire>;
+pub(super) type AuthResult = Result<imap::Session<Wire>, (imap::Error, Unauthenticated)>;
 
 // The imap crate hands the client back in the error, so the error is as large as it is.
 #[allow(clippy::result_large_err)]

@@ -1,5 +1,7 @@
 //! The byte stream under the IMAP client: plain TCP (loopback only) or rustls over TCP,
-//! trusting the system's CAs plus an optional CA file for self-signed servers.
+//! trusting the system's CAs plus an optional CA file for self-signed servers; with the
+//! `native-tls` feature also the system's OpenSSL, for servers rustls refuses (TLS 1.0/1.1,
+//! no ECDHE). A handshake failure is told as what the user can do about it.
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -14,6 +16,8 @@ use std::time::Duration;
 pub enum Stream {
     Plain(TcpStream),
     Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    #[cfg(feature = "native-tls")]
+    Native(Box<openssl::ssl::SslStream<TcpStream>>),
 }
 
 impl Stream {
@@ -22,6 +26,8 @@ impl Stream {
         match self {
             Stream::Plain(s) => s,
             Stream::Tls(s) => s.get_ref(),
+            #[cfg(feature = "native-tls")]
+            Stream::Native(s) => s.get_ref(),
         }
     }
 }
@@ -31,6 +37,8 @@ impl Read for Stream {
         match self {
             Stream::Plain(s) => s.read(buf),
             Stream::Tls(s) => s.read(buf),
+            #[cfg(feature = "native-tls")]
+            Stream::Native(s) => s.read(buf),
         }
     }
 }
@@ -40,12 +48,16 @@ impl Write for Stream {
         match self {
             Stream::Plain(s) => s.write(buf),
             Stream::Tls(s) => s.write(buf),
+            #[cfg(feature = "native-tls")]
+            Stream::Native(s) => s.write(buf),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Stream::Plain(s) => s.flush(),
             Stream::Tls(s) => s.flush(),
+            #[cfg(feature = "native-tls")]
+            Stream::Native(s) => s.flush(),
         }
     }
 }
@@ -69,6 +81,28 @@ pub enum TlsError {
     Certificate(String),
     #[error("the TLS handshake failed: {0}")]
     Handshake(String),
+    /// rustls refused the server's TLS (a build with the `native-tls` feature then tries the
+    /// system's OpenSSL instead).
+    #[error("{OLD_TLS} ({0}); build duebox with `cargo build --release --features native-tls` to use the system's OpenSSL for such servers, or ask the mail provider for TLS 1.2 or later")]
+    OldServer(String),
+    /// The system's OpenSSL could not connect either.
+    #[error("{OLD_TLS}, and the system's OpenSSL could not connect either ({0}); ask the mail provider for TLS 1.2 or later")]
+    NativeFailed(String),
+}
+
+const OLD_TLS: &str = "the server offers only TLS 1.0/1.1 or a key exchange without forward secrecy (no ECDHE), which duebox's built-in TLS refuses";
+
+/// Whether a rustls failure means "the server's TLS is too old or weak for rustls" (a
+/// version or cipher-suite mismatch), rather than trust or network trouble.
+fn too_old(e: &rustls::Error) -> bool {
+    use rustls::AlertDescription as A;
+    matches!(
+        e,
+        rustls::Error::PeerIncompatible(_)
+            | rustls::Error::AlertReceived(
+                A::ProtocolVersion | A::HandshakeFailure | A::InsufficientSecurity
+            )
+    )
 }
 
 /// The rustls client settings: system CAs, plus the CA file if given.
@@ -127,10 +161,50 @@ pub fn handshake(
                 Some(rustls::Error::InvalidCertificate(why)) => {
                     TlsError::Certificate(format!("{why:?}"))
                 }
+                Some(other) if too_old(other) => TlsError::OldServer(other.to_string()),
                 Some(other) => TlsError::Handshake(other.to_string()),
                 None => TlsError::Handshake(e.to_string()),
             });
         }
     }
     Ok(Stream::Tls(Box::new(StreamOwned::new(conn, tcp))))
+}
+
+/// The handshake with the system's OpenSSL, for servers rustls refuses: TLS 1.0 and later,
+/// any cipher OpenSSL still has (security level 0: an old server's own choice), with the
+/// certificate and host name checked as always.
+#[cfg(feature = "native-tls")]
+pub fn native_handshake(
+    host: &str,
+    ca_file: Option<&Path>,
+    tcp: TcpStream,
+) -> Result<Stream, TlsError> {
+    use openssl::ssl::{SslConnector, SslMethod, SslVersion};
+    let setup = |e: openssl::error::ErrorStack| TlsError::Handshake(e.to_string());
+    let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(setup)?;
+    builder
+        .set_min_proto_version(Some(SslVersion::TLS1))
+        .map_err(setup)?;
+    builder
+        .set_cipher_list("DEFAULT:@SECLEVEL=0")
+        .map_err(setup)?;
+    if let Some(path) = ca_file {
+        builder.set_ca_file(path).map_err(|e| TlsError::CaFile {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    }
+    let connector = builder.build();
+    match connector.connect(host, tcp) {
+        Ok(stream) => Ok(Stream::Native(Box::new(stream))),
+        Err(openssl::ssl::HandshakeError::Failure(mid)) => {
+            let verify = mid.ssl().verify_result();
+            if verify != openssl::x509::X509VerifyResult::OK {
+                Err(TlsError::Certificate(verify.error_string().to_string()))
+            } else {
+                Err(TlsError::NativeFailed(mid.error().to_string()))
+            }
+        }
+        Err(e) => Err(TlsError::NativeFailed(e.to_string())),
+    }
 }

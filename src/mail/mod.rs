@@ -3,6 +3,7 @@
 //! why not. Built on mailparse; no I/O and no terminal code here.
 
 pub mod html;
+pub mod pdf;
 pub mod sanitize;
 
 use chrono::{DateTime, Utc};
@@ -59,6 +60,13 @@ pub struct Message {
     /// The header that marks this as bulk or list mail (List-Unsubscribe, List-Id,
     /// Precedence: bulk), if any: newsletters have one, a vendor's chaser almost never does.
     pub bulk_header: Option<String>,
+    /// The header that marks this as an automatic reply (Auto-Submitted, X-Autoreply,
+    /// Precedence: auto_reply...), if any: an out-of-office answer is never a chaser.
+    pub auto_reply: Option<String>,
+    /// A delivery status report (multipart/report, or from the mailer daemon): a bounce.
+    pub is_report: bool,
+    /// The text of the first PDF attachments, bounded (see [`pdf`]); empty when none.
+    pub attachment_text: String,
     /// The readable text, terminal-safe, with "\n" line ends.
     pub body: String,
     pub body_source: BodySource,
@@ -120,9 +128,20 @@ pub fn parse(raw: &[u8]) -> Result<Message, MailError> {
         .and_then(|d| mailparse::dateparse(&d).ok())
         .and_then(|ts| DateTime::from_timestamp(ts, 0));
     let first_id = |name: &str| header(name).and_then(|v| message_ids(&v).into_iter().next());
-    let (body, body_source, attachments) = readable_text(&parsed);
+    let (body, body_source, attachments, attachment_text) = readable_text(&parsed);
+    let from = address_header(&parsed, "From").into_iter().next();
+    let sender = from
+        .as_ref()
+        .map(|a| a.email.to_ascii_lowercase())
+        .unwrap_or_default();
+    let is_report = parsed
+        .ctype
+        .mimetype
+        .eq_ignore_ascii_case("multipart/report")
+        || sender.starts_with("mailer-daemon@")
+        || sender.starts_with("postmaster@");
     Ok(Message {
-        from: address_header(&parsed, "From").into_iter().next(),
+        from,
         reply_to: address_header(&parsed, "Reply-To").into_iter().next(),
         to: address_header(&parsed, "To"),
         subject,
@@ -139,9 +158,12 @@ pub fn parse(raw: &[u8]) -> Result<Message, MailError> {
             .collect(),
         content_language: header("Content-Language"),
         bulk_header: bulk_header(h),
+        auto_reply: auto_reply_header(h),
+        is_report,
         body,
         body_source,
         attachments,
+        attachment_text,
     })
 }
 
@@ -154,6 +176,23 @@ fn bulk_header(h: &[mailparse::MailHeader<'_>]) -> Option<String> {
     let precedence = h.get_first_value("Precedence")?.trim().to_ascii_lowercase();
     matches!(precedence.as_str(), "bulk" | "list" | "junk")
         .then(|| format!("Precedence: {precedence}"))
+}
+
+fn auto_reply_header(h: &[mailparse::MailHeader<'_>]) -> Option<String> {
+    if let Some(v) = h.get_first_value("Auto-Submitted") {
+        let v = v.trim().to_ascii_lowercase();
+        if !v.is_empty() && v != "no" {
+            return Some(format!("Auto-Submitted: {}", sanitize::one_line(&v)));
+        }
+    }
+    // (X-Auto-Response-Suppress is set by Outlook on ordinary mail too: it says nothing.)
+    for name in ["X-Autoreply", "X-Autorespond"] {
+        if h.get_first_value(name).is_some() {
+            return Some(format!("{name} header"));
+        }
+    }
+    let precedence = h.get_first_value("Precedence")?.trim().to_ascii_lowercase();
+    (precedence == "auto_reply").then(|| "Precedence: auto_reply".to_string())
 }
 
 /// Message-IDs in a header value: the `<...>` tokens, or the bare value if it has none.
@@ -209,9 +248,16 @@ fn to_address(info: &mailparse::SingleInfo) -> Address {
     }
 }
 
+/// PDFs read per message, and the attachment text kept in all.
+const MAX_PDFS: usize = 3;
+const MAX_ATTACHMENT_TEXT: usize = 24 * 1024;
+
 /// Chooses the text to read: inline text/plain parts, or the HTML parts rendered as text when
-/// there is no real plain text. Lists everything else as attachments.
-fn readable_text(parsed: &ParsedMail<'_>) -> (String, BodySource, Vec<Attachment>) {
+/// there is no real plain text. Lists everything else as attachments, and reads the text of
+/// the first PDFs.
+fn readable_text(parsed: &ParsedMail<'_>) -> (String, BodySource, Vec<Attachment>, String) {
+    let mut attachment_text = String::new();
+    let mut pdfs = 0;
     let mut plain_parts = Vec::new();
     let mut html_parts = Vec::new();
     let mut attachments = Vec::new();
@@ -232,10 +278,32 @@ fn readable_text(parsed: &ParsedMail<'_>) -> (String, BodySource, Vec<Attachment
             .get("filename")
             .or_else(|| part.ctype.params.get("name"))
             .map(|n| sanitize::one_line(n));
+        // A broken text type ("text/", "text/plain;;;") is still the text a person reads.
+        let texty = mime == "text/plain"
+            || mime == "text/html"
+            || (mime.starts_with("text") && !mime.contains('/'))
+            || mime == "text/"
+            || (mime.starts_with("text/plain") && mime.len() > "text/plain".len());
         let is_attachment = disposition.disposition == mailparse::DispositionType::Attachment
             || filename.is_some()
-            || !(mime == "text/plain" || mime == "text/html");
+            || !texty;
         if is_attachment {
+            let is_pdf = mime == "application/pdf"
+                || filename
+                    .as_deref()
+                    .is_some_and(|n| n.to_ascii_lowercase().ends_with(".pdf"));
+            // Base64 is 4/3 of the bytes: a part this size cannot decode under the cap.
+            if is_pdf
+                && pdfs < MAX_PDFS
+                && attachment_text.len() < MAX_ATTACHMENT_TEXT
+                && part.raw_bytes.len() <= pdf::MAX_PDF_BYTES * 4 / 3 + 4096
+            {
+                pdfs += 1;
+                if let Some(text) = part.get_body_raw().ok().and_then(|b| pdf::text(&b)) {
+                    attachment_text.push_str(&text);
+                    attachment_text.push('\n');
+                }
+            }
             attachments.push(Attachment {
                 name: filename.unwrap_or_else(|| "(unnamed)".to_string()),
                 content_type: sanitize::one_line(&mime),
@@ -268,7 +336,7 @@ fn readable_text(parsed: &ParsedMail<'_>) -> (String, BodySource, Vec<Attachment
         };
     // Dropping control characters also turns CRLF into LF.
     let text = sanitize::for_terminal(&text);
-    (text, source, attachments)
+    (text, source, attachments, attachment_text)
 }
 
 /// The decoded text of several parts, one after the other.

@@ -102,8 +102,9 @@ pub struct Read {
 impl ReplyContext {
     /// Parses and classifies a message, and finds our records of the invoices it claims.
     pub fn read(&self, raw: &[u8]) -> Result<Read, OutboxError> {
-        let (message, mut classification) = classify::classify_bytes(raw, &self.classify)
-            .map_err(|e| OutboxError::Mail(e.to_string()))?;
+        let (message, mut classification) =
+            classify::classify_bytes_with(raw, &self.classify, &self.index)
+                .map_err(|e| OutboxError::Mail(e.to_string()))?;
         let found = apply_records(&self.index, &mut classification, &message, &self.classify);
         // The same rule as filing: with no vendor known, every sender is unknown.
         let vendors_known = self.index.known_domains().next().is_some();

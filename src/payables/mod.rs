@@ -3,6 +3,8 @@
 //! readers/writers; the database lives in `store`.
 
 pub mod bank;
+pub mod import;
+pub mod statement;
 pub mod validate;
 pub mod vendors;
 
@@ -63,6 +65,17 @@ pub struct Payable {
     pub scheduled_on: Option<NaiveDate>,
 }
 
+/// How far a due date is from `today`, in words ("3 days overdue", "due today").
+pub fn due_words(due: NaiveDate, today: NaiveDate) -> String {
+    match (due - today).num_days() {
+        -1 => "1 day overdue".to_string(),
+        d if d < 0 => format!("{} days overdue", -d),
+        0 => "due today".to_string(),
+        1 => "due tomorrow".to_string(),
+        d => format!("due in {d} days"),
+    }
+}
+
 /// The contract's header, in order; `scheduled_on` may follow.
 pub const CSV_HEADER: [&str; 10] = [
     "vendor",
@@ -93,6 +106,8 @@ pub enum CsvError {
     Rows(Vec<RowError>),
     #[error("the file is not readable CSV: {0}")]
     Csv(#[from] csv::Error),
+    #[error("{0}")]
+    Format(String),
 }
 
 fn describe_rows(rows: &[RowError]) -> String {
@@ -126,8 +141,10 @@ fn row(fields: &csv::StringRecord) -> Result<Payable, String> {
             Ok(v.to_string())
         }
     };
-    let vendor_email = required(1)?;
-    if !vendor_email.contains('@') || vendor_email.ends_with('@') {
+    // An export of payables imported from an accounting tool has vendors without a known
+    // address: they are matched by name, so an empty address is allowed; a wrong one is not.
+    let vendor_email = get(1).to_string();
+    if !vendor_email.is_empty() && (!vendor_email.contains('@') || vendor_email.ends_with('@')) {
         return Err(format!(
             "vendor_email '{vendor_email}' is not an email address"
         ));
@@ -140,26 +157,26 @@ fn row(fields: &csv::StringRecord) -> Result<Payable, String> {
     }
     let amount = Decimal::from_str(&amount_text)
         .map_err(|_| format!("amount '{amount_text}' is not a decimal number"))?;
-    let currency = required(4)?.to_ascii_uppercase();
-    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(format!(
-            "currency '{currency}' is not an ISO 4217 code (e.g. EUR)"
-        ));
-    }
+    // duebox's format has no credit-note marker, so a negative amount is always a mistake.
+    import::check_amount(amount, false)?;
+    let currency = import::text::currency(&required(4)?)?;
     let status: Status = required(7)?.parse()?;
     let paid_on = optional_date("paid_on", get(8))?;
     if status == Status::Paid && paid_on.is_none() {
         return Err("status is paid but paid_on is empty".to_string());
     }
     let reference = Some(get(9).to_string()).filter(|r| !r.is_empty());
+    let issue_date = date("issue_date", &required(5)?)?;
+    let due_date = date("due_date", &required(6)?)?;
+    import::check_dates(issue_date, due_date)?;
     Ok(Payable {
         vendor: required(0)?,
         vendor_email,
         invoice_number: required(2)?,
         amount,
         currency,
-        issue_date: date("issue_date", &required(5)?)?,
-        due_date: date("due_date", &required(6)?)?,
+        issue_date,
+        due_date,
         status,
         paid_on,
         reference,

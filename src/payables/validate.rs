@@ -111,6 +111,15 @@ impl PayablesIndex {
         self.vendor_of_domain.keys().map(String::as_str)
     }
 
+    /// The sender's vendor's record of an invoice (no other vendor's).
+    fn vendor_record(&self, domain: &str, invoice: &str) -> Option<&Payable> {
+        let vendor = self.vendor_for_domain(domain)?;
+        self.by_invoice
+            .get(&normalise_invoice(invoice))?
+            .iter()
+            .find(|p| p.vendor == vendor)
+    }
+
     /// Our record of an invoice, preferring the sender's own vendor when several have it.
     fn record(&self, invoice: &str, vendor: Option<&str>) -> Option<&Payable> {
         let candidates = self.by_invoice.get(&normalise_invoice(invoice))?;
@@ -184,6 +193,30 @@ impl PayablesIndex {
             paid_on: record.and_then(|p| p.paid_on),
             reference: record.and_then(|p| p.reference.clone()),
             lines,
+        })
+    }
+}
+
+/// What the classifier may ask of our records: whether a sender is a known vendor, and the
+/// state of an invoice it cites (so a known vendor citing an overdue invoice is recognised
+/// in any language).
+impl crate::classify::Ledger for PayablesIndex {
+    fn knows_sender(&self, domain: &str) -> bool {
+        self.vendor_for_domain(domain).is_some()
+    }
+
+    fn invoice_state(
+        &self,
+        domain: &str,
+        number: &str,
+        day: NaiveDate,
+    ) -> Option<crate::classify::InvoiceState> {
+        use crate::classify::InvoiceState;
+        let p = self.vendor_record(domain, number)?;
+        Some(match p.status {
+            Status::Paid | Status::Scheduled => InvoiceState::Paid,
+            _ if p.due_date < day => InvoiceState::Overdue,
+            _ => InvoiceState::Open,
         })
     }
 }

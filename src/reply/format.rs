@@ -59,15 +59,19 @@ pub fn money(amount: Decimal, currency: &str, locale: Locale) -> String {
         Lang::En => (",", "."),
         Lang::Fr => (NBSP, ","),
         Lang::De | Lang::Es | Lang::Nl => (".", ","),
+        // Letters are written in the five languages above; others get the English forms,
+        // as they get the English templates.
+        _ => (",", "."),
     };
     let number = if frac.is_empty() {
         format!("{sign}{}", group(int, thousands))
     } else {
         format!("{sign}{}{decimal}{frac}", group(int, thousands))
     };
+    let english = !matches!(locale.lang, Lang::De | Lang::Fr | Lang::Es | Lang::Nl);
     match (locale.lang, symbol(currency)) {
-        (Lang::En, Some(s)) => format!("{sign}{s}{}", number.trim_start_matches('-')),
-        (Lang::En, None) => format!("{currency} {number}"),
+        (_, Some(s)) if english => format!("{sign}{s}{}", number.trim_start_matches('-')),
+        (_, None) if english => format!("{currency} {number}"),
         (Lang::Nl, Some(s)) => format!("{s}{NBSP}{number}"),
         (Lang::Nl, None) => format!("{currency}{NBSP}{number}"),
         (_, Some(s)) => format!("{number}{NBSP}{s}"),
@@ -156,6 +160,7 @@ pub fn month_name(lang: Lang, month: u32) -> &'static str {
         Lang::Fr => 2,
         Lang::Es => 3,
         Lang::Nl => 4,
+        _ => 0,
     };
     MONTHS[row][(month.clamp(1, 12) - 1) as usize]
 }
@@ -171,6 +176,8 @@ pub fn date(d: NaiveDate, locale: Locale) -> String {
         Lang::Fr if day == 1 => format!("1er {month} {year}"),
         Lang::Fr => format!("{day} {month} {year}"),
         Lang::Es => format!("{day} de {month} de {year}"),
+        _ if locale.us => format!("{month} {day}, {year}"),
+        _ => format!("{day} {month} {year}"),
     }
 }
 

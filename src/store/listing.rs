@@ -122,7 +122,13 @@ pub struct Dashboard {
     pub aging: Vec<AgingAmount>,
     /// Claims by match status ("matched", "amount_mismatch", ...), most first.
     pub claims: Vec<(String, u64)>,
+    /// Open payables falling due within [`DUE_WINDOW_DAYS`] (overdue ones too) and not yet
+    /// scheduled: (currency, total, how many), by currency.
+    pub falling_due: Vec<(String, rust_decimal::Decimal, u64)>,
 }
+
+/// How far ahead the dashboard looks for payables to pay or schedule.
+pub const DUE_WINDOW_DAYS: u64 = 7;
 
 /// The columns a list row needs, in the order [`summary`] reads them.
 const SUMMARY_COLUMNS: &str =
@@ -497,11 +503,23 @@ impl Store {
         let claims = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
             .collect::<Result<_, _>>()?;
+        let mut falling_due: Vec<(String, rust_decimal::Decimal, u64)> = Vec::new();
+        for p in self.due_payables(today + chrono::Days::new(DUE_WINDOW_DAYS))? {
+            match falling_due.iter_mut().find(|(c, _, _)| *c == p.currency) {
+                Some((_, total, n)) => {
+                    *total += p.amount;
+                    *n += 1;
+                }
+                None => falling_due.push((p.currency.clone(), p.amount, 1)),
+            }
+        }
+        falling_due.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Dashboard {
             waiting: waiting as u64,
             oldest_waiting,
             aging,
             claims,
+            falling_due,
         })
     }
 

@@ -97,6 +97,33 @@ impl Store {
         )?)
     }
 
+    /// The server's name for the folder as learnt by an earlier pass, if any.
+    pub fn folder_server_name(&mut self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT server_name FROM folders WHERE name = ?1",
+                params![name],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Keeps the server's name for the folder, so later passes use the same one.
+    pub fn set_folder_server_name(
+        &mut self,
+        name: &str,
+        server_name: &str,
+    ) -> Result<(), StoreError> {
+        self.folder(name)?;
+        self.conn.execute(
+            "UPDATE folders SET server_name = ?2 WHERE name = ?1",
+            params![name, server_name],
+        )?;
+        Ok(())
+    }
+
     /// Records the folder's UIDVALIDITY and mod-sequence after a sync.
     pub fn set_folder_state(
         &mut self,

@@ -190,7 +190,32 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX correction_messages_message ON correction_messages(message_id);
     ",
-    // 6: a reply's outcome can be "unknown" (the server's answer after the message never
+    // 6: the server's own name for each folder (namespace prefix, separator, modified UTF-7),
+    // learnt at the first sync and kept, so a folder stays where it was found. NULL: not yet
+    // learnt (databases from before this step), learnt when the next pass finds the folder.
+    r"
+    ALTER TABLE folders ADD COLUMN server_name TEXT;
+    ",
+    // 7: every bank transaction imported (so a statement imported twice changes
+    // nothing) and the payable it paid; found again by end-to-end id when a pain.002 says
+    // the bank rejected it.
+    r"
+    CREATE TABLE bank_transactions (
+        tx_key TEXT PRIMARY KEY,
+        statement TEXT NOT NULL,
+        booked_on TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        bank_reference TEXT,
+        end_to_end TEXT,
+        creditor TEXT,
+        payable_id INTEGER REFERENCES payables(id) ON DELETE SET NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('paid', 'unmatched', 'incoming', 'rejected')),
+        imported_at TEXT NOT NULL
+    );
+    CREATE INDEX bank_transactions_e2e ON bank_transactions(end_to_end);
+    ",
+    // 8: a reply's outcome can be "unknown" (the server's answer after the message never
     // came); SQLite cannot change a CHECK, so the table is rebuilt with its rows.
     r"
     CREATE TABLE outbox_new (
@@ -293,9 +318,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schema_6_keeps_the_outbox_and_allows_unknown() {
+    fn folders_from_before_server_names_keep_their_state_and_learn_the_name_later() {
         let mut conn = Connection::open_in_memory().unwrap();
         apply_until(&mut conn, 0, 5).unwrap();
+        conn.execute(
+            "INSERT INTO folders (name, uid_validity) VALUES ('Chasers/Overdue', 7)",
+            [],
+        )
+        .unwrap();
+        apply(&mut conn, 5).unwrap();
+        let row: (i64, Option<String>) = conn
+            .query_row("SELECT uid_validity, server_name FROM folders", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(row, (7, None));
+    }
+
+    #[test]
+    fn schema_8_keeps_the_outbox_and_allows_unknown() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply_until(&mut conn, 0, 7).unwrap();
         conn.execute_batch(
             "INSERT INTO outbox (message_id, template, envelope_from, envelope_to, subject, raw,
                                  state, created_at, updated_at)
@@ -305,7 +348,7 @@ mod tests {
         assert!(conn
             .execute("UPDATE outbox SET state = 'unknown'", [])
             .is_err());
-        apply(&mut conn, 5).unwrap();
+        apply(&mut conn, 7).unwrap();
         conn.execute("UPDATE outbox SET state = 'unknown'", [])
             .unwrap();
         let (mid, state): (String, String) = conn

@@ -5,11 +5,13 @@
 mod chases;
 mod corrections;
 mod events;
+pub mod exports;
 mod listing;
 mod messages;
 mod migrations;
 mod outbox;
 pub mod payables;
+pub mod statements;
 mod vendors;
 
 pub use chases::PriorChase;
@@ -17,6 +19,7 @@ pub use corrections::{Correction, CorrectionSource, MessageShape};
 pub use events::{Event, EventFilter};
 pub use listing::{
     AgingAmount, Dashboard, Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary,
+    DUE_WINDOW_DAYS,
 };
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};
 pub use outbox::{NewReply, OutboxEntry, OutboxState};
@@ -49,7 +52,15 @@ pub enum StoreError {
         supported: i64,
     },
     #[error("database error: {0}; if it persists, keep a copy of the database file and report it")]
-    Sql(#[from] rusqlite::Error),
+    // No #[from]: the message already carries the SQL error; as its source too, a report
+    // printing the chain ("{:#}") would say it twice.
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sql(e)
+    }
 }
 
 /// How times are stored: `YYYY-MM-DD HH:MM:SS` in UTC, so text order is time order.

@@ -4,6 +4,7 @@
 use super::{Store, StoreError};
 use crate::classify::extract::normalise_invoice;
 use crate::classify::risk::registrable_domain;
+use crate::payables::import::{Format, Imported};
 use crate::payables::{Payable, Status};
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -16,6 +17,16 @@ pub struct ImportReport {
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
+}
+
+/// What importing a file did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FileReport {
+    pub rows: ImportReport,
+    /// Vendors whose bank details changed: (vendor, what they were, what they are now).
+    pub bank_changes: Vec<(String, String, String)>,
+    /// The file's vendors no address is known for (chasers from them cannot be matched).
+    pub without_address: Vec<String>,
 }
 
 /// Which payables to list.
@@ -84,16 +95,16 @@ impl StoredRow {
 }
 
 pub(super) fn vendor_id(tx: &Transaction<'_>, p: &Payable) -> rusqlite::Result<i64> {
-    tx.execute(
-        "INSERT OR IGNORE INTO vendors (name) VALUES (?1)",
-        params![p.vendor],
-    )?;
-    let id: i64 = tx.query_row(
-        "SELECT id FROM vendors WHERE name = ?1",
-        params![p.vendor],
-        |r| r.get(0),
-    )?;
-    add_address(tx, id, &p.vendor_email)?;
+    tx.prepare_cached("INSERT OR IGNORE INTO vendors (name) VALUES (?1)")?
+        .execute(params![p.vendor])?;
+    let id: i64 = tx
+        .prepare_cached("SELECT id FROM vendors WHERE name = ?1")?
+        .query_row(params![p.vendor], |r| r.get(0))?;
+    // Exports from accounting tools rarely carry the vendor's address: the vendor is then
+    // matched by name, and its addresses come from `vendors import`.
+    if !p.vendor_email.trim().is_empty() {
+        add_address(tx, id, &p.vendor_email)?;
+    }
     Ok(id)
 }
 
@@ -106,10 +117,11 @@ pub(super) fn add_address(
 ) -> rusqlite::Result<bool> {
     let email = email.trim().to_ascii_lowercase();
     let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
-    let added = tx.execute(
-        "INSERT OR IGNORE INTO vendor_addresses (vendor_id, email, domain) VALUES (?1, ?2, ?3)",
-        params![vendor_id, email, registrable_domain(domain)],
-    )?;
+    let added = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO vendor_addresses (vendor_id, email, domain) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![vendor_id, email, registrable_domain(domain)])?;
     Ok(added > 0)
 }
 
@@ -118,86 +130,44 @@ impl Store {
     /// the same row was imported before.
     pub fn import_payables(&mut self, rows: &[Payable]) -> Result<ImportReport, StoreError> {
         let tx = self.conn.transaction()?;
-        let mut report = ImportReport::default();
-        for p in rows {
-            let vendor = vendor_id(&tx, p)?;
-            let key = normalise_invoice(&p.invoice_number);
-            let values = StoredRow::of(p);
-            let existing: Option<(i64, StoredRow)> = tx
-                .query_row(
-                    "SELECT id, invoice_number, amount, currency, issue_date, due_date, status, scheduled_on, paid_on, reference
-                     FROM payables WHERE vendor_id = ?1 AND invoice_key = ?2",
-                    params![vendor, key],
-                    |r| {
-                        let amount: String = r.get(2)?;
-                        Ok((r.get(0)?, StoredRow {
-                            number: r.get(1)?,
-                            amount: Decimal::from_str(&amount).unwrap_or_default(),
-                            currency: r.get(3)?,
-                            issue: r.get(4)?,
-                            due: r.get(5)?,
-                            status: r.get(6)?,
-                            scheduled: r.get(7)?,
-                            paid: r.get(8)?,
-                            reference: r.get(9)?,
-                        }))
-                    },
-                )
-                .optional()?;
-            match existing {
-                None => {
-                    tx.execute(
-                        "INSERT INTO payables (vendor_id, invoice_number, invoice_key, amount, currency, issue_date, due_date, status, scheduled_on, paid_on, reference)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                        params![vendor, values.number, key, values.amount.to_string(), values.currency, values.issue, values.due, values.status, values.scheduled, values.paid, values.reference],
-                    )?;
-                    super::events::insert(
-                        &tx,
-                        "user",
-                        "payable_added",
-                        None,
-                        Some(&p.vendor),
-                        Some(&p.invoice_number),
-                        &format!(
-                            "{} {} due {}, {}",
-                            values.amount, values.currency, p.due_date, values.status
-                        ),
-                    )?;
-                    report.added += 1;
-                }
-                Some((id, stored)) => {
-                    if stored == values {
-                        report.unchanged += 1;
-                    } else {
-                        tx.execute(
-                            "UPDATE payables SET invoice_number = ?2, amount = ?3, currency = ?4, issue_date = ?5, due_date = ?6,
-                             status = ?7, scheduled_on = ?8, paid_on = ?9, reference = ?10 WHERE id = ?1",
-                            params![id, values.number, values.amount.to_string(), values.currency, values.issue, values.due, values.status, values.scheduled, values.paid, values.reference],
-                        )?;
-                        super::events::insert(
-                            &tx,
-                            "user",
-                            "payable_changed",
-                            None,
-                            Some(&p.vendor),
-                            Some(&p.invoice_number),
-                            &format!(
-                                "was {} {} {}; now {} {} {}",
-                                stored.amount,
-                                stored.currency,
-                                stored.status,
-                                values.amount,
-                                values.currency,
-                                values.status
-                            ),
-                        )?;
-                        report.updated += 1;
+        let report = import_rows(&tx, rows, false)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Imports what a file holds in one transaction: its payables (from an accounting
+    /// export, an open row never reopens what we recorded as paid, scheduled or disputed),
+    /// its vendors' bank details (a change is an event in the record). Says which of the
+    /// file's vendors have no address yet.
+    pub fn import_file(&mut self, file: &Imported) -> Result<FileReport, StoreError> {
+        let tx = self.conn.transaction()?;
+        let merge = file.format != Format::Duebox;
+        let rows = import_rows(&tx, &file.payables, merge)?;
+        let bank_changes = super::vendors::record_banks(&tx, &file.banks)?;
+        let mut without_address: Vec<String> = Vec::new();
+        {
+            let mut stmt = tx.prepare_cached(
+                "SELECT v.name FROM vendors v WHERE v.name = ?1
+                 AND NOT EXISTS (SELECT 1 FROM vendor_addresses a WHERE a.vendor_id = v.id)",
+            )?;
+            let mut seen = std::collections::HashSet::new();
+            for p in &file.payables {
+                if seen.insert(p.vendor.to_lowercase()) {
+                    if let Some(name) = stmt
+                        .query_row(params![p.vendor], |r| r.get::<_, String>(0))
+                        .optional()?
+                    {
+                        without_address.push(name);
                     }
                 }
             }
         }
         tx.commit()?;
-        Ok(report)
+        Ok(FileReport {
+            rows,
+            bank_changes,
+            without_address,
+        })
     }
 
     /// Adds one payable; refuses one that exists already (same vendor and invoice number).
@@ -358,4 +328,113 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// The rows of an import, inside the caller's transaction.
+/// With `merge`, an open row keeps the status, dates and reference we recorded (an
+/// accounting export lags behind the bank and the clerk).
+pub(super) fn import_rows(
+    tx: &Transaction<'_>,
+    rows: &[Payable],
+    merge: bool,
+) -> Result<ImportReport, StoreError> {
+    let mut report = ImportReport::default();
+    // A file has many rows per vendor: look each vendor up once.
+    let mut vendors: std::collections::HashMap<(String, String), i64> = Default::default();
+    for p in rows {
+        let known = (p.vendor.clone(), p.vendor_email.to_lowercase());
+        let vendor = match vendors.get(&known) {
+            Some(&id) => id,
+            None => {
+                let id = vendor_id(tx, p)?;
+                vendors.insert(known, id);
+                id
+            }
+        };
+        let key = normalise_invoice(&p.invoice_number);
+        let mut values = StoredRow::of(p);
+        let existing: Option<(i64, StoredRow)> = tx
+            .prepare_cached(
+                "SELECT id, invoice_number, amount, currency, issue_date, due_date, status, scheduled_on, paid_on, reference
+                 FROM payables WHERE vendor_id = ?1 AND invoice_key = ?2",
+            )?
+            .query_row(
+                params![vendor, key],
+                |r| {
+                    let amount: String = r.get(2)?;
+                    Ok((r.get(0)?, StoredRow {
+                        number: r.get(1)?,
+                        amount: Decimal::from_str(&amount).unwrap_or_default(),
+                        currency: r.get(3)?,
+                        issue: r.get(4)?,
+                        due: r.get(5)?,
+                        status: r.get(6)?,
+                        scheduled: r.get(7)?,
+                        paid: r.get(8)?,
+                        reference: r.get(9)?,
+                    }))
+                },
+            )
+            .optional()?;
+        match existing {
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO payables (vendor_id, invoice_number, invoice_key, amount, currency, issue_date, due_date, status, scheduled_on, paid_on, reference)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?
+                .execute(params![vendor, values.number, key, values.amount.to_string(), values.currency, values.issue, values.due, values.status, values.scheduled, values.paid, values.reference],
+                )?;
+                super::events::insert(
+                    tx,
+                    "user",
+                    "payable_added",
+                    None,
+                    Some(&p.vendor),
+                    Some(&p.invoice_number),
+                    &format!(
+                        "{} {} due {}, {}",
+                        values.amount, values.currency, p.due_date, values.status
+                    ),
+                )?;
+                report.added += 1;
+            }
+            Some((id, stored)) => {
+                if merge && p.status == Status::Open {
+                    values.status = stored.status.clone();
+                    values.scheduled = stored.scheduled.clone();
+                    values.paid = stored.paid.clone();
+                    values.reference = stored.reference.clone().or(values.reference);
+                }
+                if stored == values {
+                    report.unchanged += 1;
+                } else {
+                    tx.prepare_cached(
+                        "UPDATE payables SET invoice_number = ?2, amount = ?3, currency = ?4, issue_date = ?5, due_date = ?6,
+                         status = ?7, scheduled_on = ?8, paid_on = ?9, reference = ?10 WHERE id = ?1",
+                    )?
+                    .execute(params![id, values.number, values.amount.to_string(), values.currency, values.issue, values.due, values.status, values.scheduled, values.paid, values.reference],
+                    )?;
+                    super::events::insert(
+                        tx,
+                        "user",
+                        "payable_changed",
+                        None,
+                        Some(&p.vendor),
+                        Some(&p.invoice_number),
+                        &format!(
+                            "was {} {} {}; now {} {} {}",
+                            stored.amount,
+                            stored.currency,
+                            stored.status,
+                            values.amount,
+                            values.currency,
+                            values.status
+                        ),
+                    )?;
+                    report.updated += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
 }

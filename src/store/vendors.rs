@@ -3,11 +3,70 @@
 use super::payables::ImportReport;
 use super::{Store, StoreError};
 use crate::payables::bank::KnownBank;
+use crate::payables::import::VendorBank;
 use crate::payables::vendors::VendorRecord;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 /// A vendor's stored bank details and phone.
 type Details = (Option<String>, Option<String>, Option<String>);
+
+/// Bank details as the record shows them.
+fn describe(iban: &Option<String>, account: &Option<String>) -> String {
+    match (iban, account) {
+        (Some(i), Some(a)) => format!("IBAN {i}, account {a}"),
+        (Some(i), None) => format!("IBAN {i}"),
+        (None, Some(a)) => format!("account {a}"),
+        (None, None) => "none".to_string(),
+    }
+}
+
+fn bank_event(
+    tx: &Transaction<'_>,
+    vendor: &str,
+    before: &str,
+    after: &str,
+) -> rusqlite::Result<()> {
+    super::events::insert(
+        tx,
+        "user",
+        "vendor_bank_changed",
+        None,
+        Some(vendor),
+        None,
+        &format!("bank details changed from {before} to {after}; confirm with the vendor by phone before paying"),
+    )
+}
+
+/// Records vendors' bank details from an import; a change of known details is an event.
+/// Returns (vendor, before, after) for each change.
+pub(super) fn record_banks(
+    tx: &Transaction<'_>,
+    banks: &[VendorBank],
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    let mut changes = Vec::new();
+    for b in banks {
+        let stored: Option<(i64, Option<String>, Option<String>)> = tx
+            .prepare_cached("SELECT id, iban, account_number FROM vendors WHERE name = ?1")?
+            .query_row(params![b.vendor], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((id, iban, account)) = stored else {
+            continue;
+        };
+        let new_iban = b.iban.clone().or(iban.clone());
+        let new_account = b.account_number.clone().or(account.clone());
+        if (new_iban.clone(), new_account.clone()) == (iban.clone(), account.clone()) {
+            continue;
+        }
+        if iban.is_some() || account.is_some() {
+            let (before, after) = (describe(&iban, &account), describe(&new_iban, &new_account));
+            bank_event(tx, &b.vendor, &before, &after)?;
+            changes.push((b.vendor.clone(), before, after));
+        }
+        tx.prepare_cached("UPDATE vendors SET iban = ?2, account_number = ?3 WHERE id = ?1")?
+            .execute(params![id, new_iban, new_account])?;
+    }
+    Ok(changes)
+}
 
 impl Store {
     /// Imports vendor records all at once: a new address is added, changed bank details or
@@ -24,7 +83,7 @@ impl Store {
                 )
                 .optional()?;
             let details: Details = (v.iban.clone(), v.account_number.clone(), v.phone.clone());
-            let (id, changed) = match existing {
+            let (id, changed) = match existing.clone() {
                 Some((id, stored)) => (id, stored != details),
                 None => {
                     tx.execute("INSERT INTO vendors (name) VALUES (?1)", params![v.vendor])?;
@@ -32,6 +91,13 @@ impl Store {
                 }
             };
             if changed {
+                if let Some((_, stored)) = &existing {
+                    let before = describe(&stored.0, &stored.1);
+                    let after = describe(&details.0, &details.1);
+                    if (stored.0.is_some() || stored.1.is_some()) && before != after {
+                        bank_event(&tx, &v.vendor, &before, &after)?;
+                    }
+                }
                 tx.execute(
                     "UPDATE vendors SET iban = ?2, account_number = ?3, phone = ?4 WHERE id = ?1",
                     params![id, details.0, details.1, details.2],

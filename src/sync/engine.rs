@@ -13,13 +13,14 @@
 
 use super::filing;
 use super::learn::{self, Arrivals, Learnt};
+use super::refusals;
 use super::server::{Capabilities, Fetched, FolderState, MailServer, ServerError, ServerResult};
 use crate::classify::{self, Classification, Kind, Options};
 use crate::config::Folders;
 use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
 use crate::store::{Correction, NewMessage, Store, StoreError, Stored};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// How many messages one UID FETCH asks for.
 const BATCH: usize = 200;
@@ -98,7 +99,8 @@ pub enum Progress {
 /// Why a pass stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("{0}")]
+    // Transparent: the server's words once, not again as the error's source.
+    #[error(transparent)]
     Server(#[from] ServerError),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -123,11 +125,8 @@ pub fn sync_once(
 ) -> Result<Report, SyncError> {
     let mut report = Report::default();
     let caps = server.capabilities();
-    if !settings.folders.label_only {
-        for folder in settings.folders.all() {
-            server.ensure_folder(folder)?;
-        }
-    }
+    // Folders the server would not create: their mail waits in INBOX, the pass goes on.
+    let unavailable = refusals::prepare_folders(server, store, settings.folders, &mut report)?;
     recover_moves(server, store, caps, &mut report)?;
     let mut pass = Pass {
         learnt: Learnt::load(store)?,
@@ -143,9 +142,17 @@ pub fn sync_once(
         &mut report,
         progress,
     )?;
-    file_pending(server, store, settings, caps, inbox, &mut report, progress)?;
+    let filing = Filing {
+        caps,
+        looked: inbox,
+        unavailable: &unavailable,
+    };
+    file_pending(server, store, settings, &filing, &mut report, progress)?;
     if !settings.folders.label_only {
         for folder in settings.folders.all() {
+            if unavailable.contains(folder) {
+                continue;
+            }
             sync_folder(
                 server,
                 store,
@@ -241,10 +248,12 @@ struct Prepared {
 }
 
 fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> Prepared {
-    let verdict = classify::classify_bytes(&f.raw, settings.classify).map(|(msg, mut c)| {
-        let corrected = learn::overrule(learnt, &msg, &mut c).cloned();
-        (msg, c, corrected)
-    });
+    let verdict = classify::classify_bytes_with(&f.raw, settings.classify, settings.index).map(
+        |(msg, mut c)| {
+            let corrected = learn::overrule(learnt, &msg, &mut c).cloned();
+            (msg, c, corrected)
+        },
+    );
     let mut row = NewMessage {
         uid: f.uid,
         flags: f.flags.join(" "),
@@ -321,6 +330,12 @@ fn sync_folder(
     let state = server.select(name)?;
     let stored = store.folder(name)?;
     let folder = stored.id;
+    if store.folder_server_name(name)?.is_none() {
+        // Found under this name: kept (see refusals::prepare_folders).
+        if let Some(server_name) = server.resolve_folder(name) {
+            store.set_folder_server_name(name, &server_name)?;
+        }
+    }
     if stored.uid_validity != Some(state.uid_validity) {
         if stored.uid_validity.is_some() {
             store.record_event(
@@ -587,17 +602,30 @@ fn quietly(result: ServerResult<()>) -> Result<bool, SyncError> {
 /// A message about to be filed: store row, UID, Message-ID, keywords.
 type ToFile = (i64, u32, String, Vec<&'static str>);
 
+/// What filing needs to know about this pass.
+struct Filing<'a> {
+    caps: Capabilities,
+    /// INBOX as this pass first selected it (before fetching): its UIDVALIDITY, and the
+    /// mod-sequence messages are claimed against.
+    looked: FolderState,
+    /// Destinations the server would not create this pass.
+    unavailable: &'a BTreeSet<String>,
+}
+
 /// Files the inbox messages that have a destination, through the journal.
-#[allow(clippy::too_many_arguments)]
 fn file_pending(
     server: &mut dyn MailServer,
     store: &mut Store,
     settings: &Settings<'_>,
-    caps: Capabilities,
-    looked: FolderState,
+    filing: &Filing<'_>,
     report: &mut Report,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
+    let Filing {
+        caps,
+        looked,
+        unavailable,
+    } = *filing;
     let inbox = store.folder(INBOX)?;
     let pending = store.pending_filings(inbox.id)?;
     if pending.is_empty() {
@@ -606,6 +634,17 @@ fn file_pending(
     progress(Progress::Filing(pending.len()));
     let state = server.select(INBOX)?;
     let label_only = settings.folders.label_only;
+    let mut keywords = state.keywords;
+    if !keywords && (label_only || !(caps.moves || caps.uidplus)) {
+        // Labelling is all that could be done, and the server keeps no keywords.
+        report.warnings.push(format!(
+            "the server keeps no custom keywords in INBOX (PERMANENTFLAGS has no \\*) and duebox may not move mail here ({}), so the {} messages it would file stay as they are, unlabelled; ask the mail administrator for keywords{}",
+            if label_only { "label_only = true" } else { "no MOVE or UIDPLUS" },
+            pending.len(),
+            if label_only { ", or set [folders] label_only = false" } else { "" }
+        ));
+        return Ok(());
+    }
     if !label_only && !caps.moves && !caps.uidplus {
         report.warnings.push(
             "the server has neither MOVE nor UIDPLUS, so duebox cannot move one message without risking other clients' deleted mail; it labels instead (set [folders] label_only = true to silence this)".into(),
@@ -617,12 +656,12 @@ fn file_pending(
     for p in &pending {
         let Some(mid) = p.message_id.as_deref() else {
             // Without a Message-ID a move could not be checked after a crash: label only.
-            if state.keywords {
-                let risky = !p.risk.is_empty();
-                quietly(server.add_flags(&[p.uid], &filing::keywords(p.stage.as_deref(), risky)))?;
+            let risky = !p.risk.is_empty();
+            let words = filing::keywords(p.stage.as_deref(), risky);
+            if refusals::label(server, &[p.uid], &words, &mut keywords, report) {
+                report.labelled += 1;
             }
             store.clear_destination(p.id)?;
-            report.labelled += 1;
             continue;
         };
         if store.was_filed(mid)? {
@@ -644,37 +683,45 @@ fn file_pending(
     // from a stale view would copy it again).
     let claim_at = looked
         .highest_modseq
-        .filter(|_| caps.condstore && can_move && state.keywords);
+        .filter(|_| caps.condstore && can_move && keywords);
     for (destination, mut items) in groups {
-        if state.keywords {
-            let mut by_words: BTreeMap<Vec<&str>, Vec<u32>> = BTreeMap::new();
-            for (_, uid, _, words) in &items {
-                by_words.entry(words.clone()).or_default().push(*uid);
-            }
-            let mut claimed: HashSet<u32> = HashSet::new();
-            for (words, uids) in by_words {
-                let Some(modseq) = claim_at else {
-                    quietly(server.add_flags(&uids, &words))?;
-                    continue;
-                };
-                // Messages that pass the test are answered even when they carry the words
-                // already (an interrupted earlier pass); those changed since are not.
-                match server.claim(&uids, &words, modseq) {
-                    Ok(got) => claimed.extend(got),
-                    Err(e) if e.vanished => {}
-                    Err(e) => return Err(e.into()),
+        if can_move && unavailable.contains(&destination) {
+            // Said once already (the folder could not be made); they wait for it.
+            continue;
+        }
+        let mut labelled = true;
+        let mut by_words: BTreeMap<Vec<&str>, Vec<u32>> = BTreeMap::new();
+        for (_, uid, _, words) in &items {
+            by_words.entry(words.clone()).or_default().push(*uid);
+        }
+        let mut claimed: Option<HashSet<u32>> = claim_at.map(|_| HashSet::new());
+        for (words, uids) in by_words {
+            match (claim_at, claimed.as_mut()) {
+                (Some(modseq), Some(got)) => {
+                    // Messages that pass the test are answered even when they carry the
+                    // words already (an interrupted earlier pass); those changed since are not.
+                    match refusals::claim(server, &uids, &words, modseq, &mut keywords, report)? {
+                        Some(ok) => got.extend(ok),
+                        // Keywords refused: no claim is possible, filed without them.
+                        None => claimed = None,
+                    }
                 }
+                _ => labelled &= refusals::label(server, &uids, &words, &mut keywords, report),
             }
-            if claim_at.is_some() {
-                // The rest were taken by another client since our SELECT.
-                items.retain(|(_, uid, _, _)| claimed.contains(uid));
-                if items.is_empty() {
-                    continue;
-                }
+        }
+        if let Some(claimed) = claimed {
+            // The rest were taken by another client since our SELECT.
+            items.retain(|(_, uid, _, _)| claimed.contains(uid));
+            if items.is_empty() {
+                continue;
             }
         }
         let uids: Vec<u32> = items.iter().map(|(_, uid, _, _)| *uid).collect();
         if !can_move {
+            if !labelled {
+                // Nothing was stored: they stay pending, and the warning above says why.
+                continue;
+            }
             store.in_batch(|s| -> Result<_, StoreError> {
                 for (id, _, mid, _) in &items {
                     s.record_labelled(*id, mid, &format!("labelled for {destination}"))?;

@@ -26,6 +26,12 @@ pub struct FakeServer {
     /// Calls left before every call fails (None: never).
     pub fail_after: Option<usize>,
     pub calls: usize,
+    /// STORE of custom keywords answers NO (as servers with keyword limits do).
+    pub refuse_keywords: bool,
+    /// PERMANENTFLAGS without `\*`: keywords are not kept.
+    pub no_keywords: bool,
+    /// CREATE of these folders answers NO.
+    pub refuse_create: Vec<String>,
 }
 
 impl Default for FakeServer {
@@ -48,6 +54,9 @@ impl FakeServer {
             },
             fail_after: None,
             calls: 0,
+            refuse_keywords: false,
+            no_keywords: false,
+            refuse_create: Vec::new(),
         };
         server.create("INBOX");
         server
@@ -174,6 +183,11 @@ impl MailServer for FakeServer {
 
     fn ensure_folder(&mut self, folder: &str) -> ServerResult<()> {
         self.call()?;
+        if !self.folders.contains_key(folder) && self.refuse_create.iter().any(|f| f == folder) {
+            return Err(ServerError::new(format!(
+                "the server refused to create the folder '{folder}': NO Permission denied"
+            )));
+        }
         self.create(folder);
         Ok(())
     }
@@ -193,7 +207,7 @@ impl MailServer for FakeServer {
             uid_validity: f.uid_validity,
             exists: f.messages.len() as u32,
             highest_modseq: self.caps.condstore.then_some(f.modseq),
-            keywords: true,
+            keywords: !self.no_keywords,
         };
         self.selected = Some(folder.to_string());
         Ok(state)
@@ -322,6 +336,10 @@ impl MailServer for FakeServer {
 
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
         self.call()?;
+        if (self.refuse_keywords || self.no_keywords) && flags.iter().any(|f| !f.starts_with('\\'))
+        {
+            return Err(ServerError::new("IMAP error: No Response: Invalid keyword"));
+        }
         let f = self.current()?;
         f.modseq += 1;
         let modseq = f.modseq;
@@ -340,6 +358,10 @@ impl MailServer for FakeServer {
 
     fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>> {
         self.call()?;
+        if (self.refuse_keywords || self.no_keywords) && flags.iter().any(|f| !f.starts_with('\\'))
+        {
+            return Err(ServerError::new("IMAP error: No Response: Invalid keyword"));
+        }
         let f = self.current()?;
         f.modseq += 1;
         let now = f.modseq;

@@ -6,5 +6,6 @@ pub mod engine;
 pub mod fake;
 pub mod filing;
 pub mod learn;
+pub mod refusals;
 pub mod server;
 pub mod user_move;

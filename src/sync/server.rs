@@ -82,6 +82,14 @@ pub struct Identified {
 /// names one.
 pub trait MailServer {
     fn capabilities(&self) -> Capabilities;
+    /// The server's own name for a folder (namespace prefix, separator, encoding, special
+    /// use), to be kept once the folder is found under it; `None` (the default) keeps nothing.
+    fn resolve_folder(&mut self, _folder: &str) -> Option<String> {
+        None
+    }
+    /// Uses `server_name` for `folder` from now on: the name an earlier pass settled on, so a
+    /// folder stays where it was found even if the server's namespace is read differently.
+    fn pin_folder(&mut self, _folder: &str, _server_name: &str) {}
     /// Creates the folder unless it exists.
     fn ensure_folder(&mut self, folder: &str) -> ServerResult<()>;
     fn folder_exists(&mut self, folder: &str) -> ServerResult<bool>;

@@ -30,9 +30,17 @@ pub enum MoveError {
     #[error("the server has neither MOVE nor UIDPLUS, so duebox cannot move one message without risking other clients' deleted mail; move it with another mail client")]
     CannotMove,
     #[error("the server failed during the move ({0}); the move is journalled and the next sync finishes or undoes it, so nothing is lost")]
-    Server(#[from] ServerError),
+    // No #[from]: that would make the server's error the source too, and a report that
+    // prints the chain ("{:#}") would say it twice.
+    Server(ServerError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ServerError> for MoveError {
+    fn from(e: ServerError) -> Self {
+        MoveError::Server(e)
+    }
 }
 
 /// Moves the message stored as `row` to the folder `to` (created if missing).

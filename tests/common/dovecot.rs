@@ -28,6 +28,12 @@
 //! what is *advertised* (greeting, CAPABILITY, LOGIN response) only: a client that sends MOVE
 //! or ENABLE CONDSTORE anyway is still served. It tests clients that look before they leap.
 //!
+//! Variants of real servers AP teams have: a personal namespace with a prefix
+//! ([`Options::with_namespace`], `INBOX.` and "." as Courier and hosted servers), special-use
+//! folders ([`Options::with_special_use`], e.g. an Outlook-style `Sent Items`), and a server
+//! that refuses custom keywords at STORE while PERMANENTFLAGS shows `\*`
+//! ([`Options::refusing_keywords_longer_than`], Dovecot's real `mail_max_keyword_length`).
+//!
 //! For the SMTP tests, `tests/common/postfix.rs` puts a real Postfix in front of an instance:
 //! it delivers over LMTP ([`Options::with_lmtp`]) and checks SMTP AUTH passwords through
 //! Dovecot's auth service ([`Options::with_smtp_auth`], [`Dovecot::auth_socket`]);
@@ -94,6 +100,15 @@ pub struct Options {
     pub smtp_auth: bool,
     /// Users to create besides [`USERS`], all with [`PASSWORD`].
     pub extra_users: Vec<String>,
+    /// The personal namespace's prefix and separator (`("INBOX.", ".")`, as Courier and many
+    /// hosted servers): folders outside it are refused. `None`: Dovecot's default (no prefix).
+    pub namespace: Option<(String, String)>,
+    /// Special-use folders (RFC 6154) as (name inside the namespace, attribute), e.g.
+    /// `("Sent Items", "\\Sent")`; created at login.
+    pub special_use: Vec<(String, String)>,
+    /// More `dovecot.conf` lines, verbatim (for real limits such as
+    /// `mail_max_keyword_length`).
+    pub settings: Vec<String>,
     /// OAuth2 logins (`passdb oauth2`): tokens are validated by POSTing them to this
     /// introspection URL (RFC 7662; `active` and `username` are read). Passwords still work.
     pub oauth2_introspection: Option<String>,
@@ -158,6 +173,29 @@ impl Options {
     /// Adds a user (password [`PASSWORD`]).
     pub fn with_user(mut self, user: &str) -> Self {
         self.extra_users.push(user.to_string());
+        self
+    }
+
+    /// A personal namespace with this prefix and separator (`"INBOX."`, `"."`).
+    pub fn with_namespace(mut self, prefix: &str, separator: &str) -> Self {
+        self.namespace = Some((prefix.to_string(), separator.to_string()));
+        self
+    }
+
+    /// A folder marked with a special-use attribute (`"Sent Items"`, `"\\Sent"`), created at
+    /// login.
+    pub fn with_special_use(mut self, folder: &str, attribute: &str) -> Self {
+        self.special_use
+            .push((folder.to_string(), attribute.to_string()));
+        self
+    }
+
+    /// A server that refuses to store custom keywords longer than `max` bytes: STORE answers
+    /// `NO [CANNOT] Keyword length too long` while PERMANENTFLAGS still shows `\*`
+    /// (Dovecot's `mail_max_keyword_length`, a real limit as other servers have theirs).
+    pub fn refusing_keywords_longer_than(mut self, max: usize) -> Self {
+        self.settings
+            .push(format!("mail_max_keyword_length = {max}"));
         self
     }
 }
@@ -248,7 +286,10 @@ impl Dovecot {
         let advertised = match (&opts.capabilities, opts.hide_capabilities.is_empty()) {
             (Some(exact), _) => Some(exact.clone()),
             (None, true) => None,
-            (None, false) => Some(without_hidden(&opts.hide_capabilities)),
+            (None, false) => Some(without_hidden(
+                &opts.hide_capabilities,
+                !opts.special_use.is_empty(),
+            )),
         };
 
         let dir = tempfile::Builder::new()
@@ -890,6 +931,29 @@ impl Dovecot {
         }
     }
 
+    /// The namespace block (prefix, separator, special-use folders) and verbatim settings.
+    fn namespace_settings(&self) -> String {
+        let mut s = String::new();
+        if self.opts.namespace.is_some() || !self.opts.special_use.is_empty() {
+            s.push_str("namespace inbox {\n  inbox = yes\n");
+            if let Some((prefix, separator)) = &self.opts.namespace {
+                let _ = write!(s, "  prefix = {prefix}\n  separator = {separator}\n");
+            }
+            for (folder, attribute) in &self.opts.special_use {
+                let _ = write!(
+                    s,
+                    "  mailbox \"{folder}\" {{\n    special_use = {attribute}\n    auto = create\n  }}\n"
+                );
+            }
+            s.push_str("}\n");
+        }
+        for line in &self.opts.settings {
+            s.push_str(line);
+            s.push('\n');
+        }
+        s
+    }
+
     fn capability_setting(&self) -> String {
         match &self.advertised {
             Some(list) => format!("imap_capability = {}\n", list.join(" ")),
@@ -957,11 +1021,13 @@ impl Dovecot {
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {d}/users\n}}\n\
              userdb {{\n  driver = static\n  args = home={d}/home/%u\n}}\n\
              {caps}\
+             {namespace}\
              {listeners}",
             identity = self.identity_settings(),
             mechanisms = self.auth_mechanisms(),
             oauth2 = self.oauth2_settings(),
             caps = self.capability_setting(),
+            namespace = self.namespace_settings(),
             listeners = self.listeners(),
         )
     }
@@ -994,11 +1060,13 @@ impl Dovecot {
              passdb passwd-file {{\n  passwd_file_path = {d}/users\n}}\n\
              userdb static {{\n}}\n\
              {caps}\
+             {namespace}\
              {listeners}",
             identity = self.identity_settings(),
             mechanisms = self.auth_mechanisms(),
             oauth2 = self.oauth2_settings(),
             caps = self.capability_setting(),
+            namespace = self.namespace_settings(),
             listeners = self.listeners(),
         )
     }
@@ -1100,10 +1168,16 @@ enum StartError {
 }
 
 /// Dovecot's default post-login capability list, read once per test binary from a throwaway
-/// instance, minus `hidden`. Panics on a name Dovecot does not advertise.
-fn without_hidden(hidden: &[String]) -> Vec<String> {
+/// instance, minus `hidden`; with special-use folders configured Dovecot also advertises
+/// SPECIAL-USE, so it is kept then. Panics on a name Dovecot does not advertise.
+fn without_hidden(hidden: &[String], special_use: bool) -> Vec<String> {
     static DEFAULT: OnceLock<Vec<String>> = OnceLock::new();
-    let all = DEFAULT.get_or_init(|| Dovecot::start().capabilities());
+    let mut all = DEFAULT
+        .get_or_init(|| Dovecot::start().capabilities())
+        .clone();
+    if special_use && !all.iter().any(|c| c.eq_ignore_ascii_case("SPECIAL-USE")) {
+        all.push("SPECIAL-USE".into());
+    }
     for h in hidden {
         assert!(
             all.iter().any(|c| c.eq_ignore_ascii_case(h)),

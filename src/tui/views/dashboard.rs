@@ -146,5 +146,22 @@ fn lines(d: &Dashboard, today: NaiveDate, width: u16, theme: Theme) -> Vec<Line<
     if !detail.is_empty() {
         out.push(Line::raw(format!("   {}", detail.join(" · "))));
     }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
+        format!(
+            " To pay or schedule within {} days",
+            crate::store::DUE_WINDOW_DAYS
+        ),
+        theme.header(),
+    ));
+    if d.falling_due.is_empty() {
+        out.push(Line::styled("   nothing falls due", theme.good()));
+    }
+    for (currency, total, n) in &d.falling_due {
+        out.push(Line::styled(
+            format!("   {n} payable(s), {total} {currency}"),
+            theme.warn(),
+        ));
+    }
     out
 }
