@@ -648,7 +648,8 @@ fn a_payment_recorded_while_the_ui_runs_is_in_the_next_reply() {
     ui.open_folder("Final");
     ui.filter("IBS/26/0744");
     ui.h.press("c");
-    ui.h.settle(Duration::from_millis(500));
+    // Under load preparing takes longer than any fixed pause: wait for its answer.
+    ui.h.wait_until(WAIT, |a| a.status.busy.is_none());
     assert!(
         ui.screen().contains("template needs paid_date"),
         "not paid yet, so confirm_payment is refused:\n{}",
