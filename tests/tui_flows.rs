@@ -422,7 +422,12 @@ fn set_expectations_from_the_list_reads_the_scheduled_date_first() {
 struct Unreachable;
 
 impl duebox::tui::worker::Connect for Unreachable {
-    fn connect(&mut self) -> Result<Box<dyn duebox::sync::server::MailServer + Send>, String> {
+    fn connect(
+        &mut self,
+    ) -> Result<
+        Box<dyn duebox::sync::server::MailServer + Send>,
+        duebox::sync::session::ConnectFailure,
+    > {
         Err("cannot connect to imap.example.com:993: timed out\u{1b}]0;pwned\u{7}; check [imap] host and port".into())
     }
     fn describe(&self) -> String {
@@ -674,4 +679,49 @@ fn a_payment_recorded_while_the_ui_runs_is_in_the_next_reply() {
         screen.contains("paid on 19 November 2026") && screen.contains("BACS 4471"),
         "{screen}"
     );
+}
+
+#[test]
+fn one_mark_paid_in_the_ui_records_one_event() {
+    let mut ui = demo_ui(100, 30);
+    ui.h.press("p");
+    ui.h.press("/");
+    ui.h.type_text("Redwood");
+    ui.h.press("enter f");
+    let (vendor, invoice) = match ui.h.app.top() {
+        Some(Screen::Payables(p)) => (p.rows[0].vendor.clone(), p.rows[0].invoice_number.clone()),
+        _ => panic!("payables"),
+    };
+    let events = |ui: &tui_support::DemoUi| {
+        ui.demo
+            .open_store()
+            .unwrap()
+            .events(&duebox::store::EventFilter {
+                invoice: Some(invoice.clone()),
+                vendor: Some(vendor.clone()),
+                since: None,
+            })
+            .unwrap()
+    };
+    let before = events(&ui).len();
+    ui.h.press("P");
+    ui.h.press("enter");
+    assert!(
+        ui.h.wait_until(WAIT, |a| a
+            .status
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("marked paid"))),
+        "{}",
+        ui.screen()
+    );
+    ui.h.settle(Duration::from_millis(200));
+    let after = events(&ui);
+    assert_eq!(
+        after.len(),
+        before + 1,
+        "one payment, one event: {:?}",
+        &after[before..]
+    );
+    assert_eq!(after[before].kind, "payable_paid");
 }

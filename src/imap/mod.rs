@@ -457,6 +457,18 @@ impl MailServer for Imap {
         self.caps
     }
 
+    fn idle(&mut self, timeout: Duration) -> ServerResult<bool> {
+        Imap::idle(self, timeout)
+    }
+
+    fn interrupter(&self) -> Option<TcpStream> {
+        Imap::interrupter(self).ok()
+    }
+
+    fn logout(&mut self) {
+        let _ = self.session.logout();
+    }
+
     fn resolve_folder(&mut self, folder: &str) -> Option<String> {
         Some(self.folders.server_name(folder))
     }

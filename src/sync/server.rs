@@ -101,6 +101,17 @@ pub trait MailServer {
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()>;
     /// APPENDs a message to a folder with these flags (a sent reply's copy in Sent).
     fn append(&mut self, folder: &str, flags: &[&str], raw: &[u8]) -> ServerResult<()>;
+    /// Waits in IDLE on the selected folder until it changes (true) or `timeout` passes
+    /// (false); only when `capabilities().idle`.
+    fn idle(&mut self, _timeout: std::time::Duration) -> ServerResult<bool> {
+        Err(ServerError::new("this server has no IDLE"))
+    }
+    /// A handle that can wake a blocked read (IDLE) from another thread, if there is one.
+    fn interrupter(&self) -> Option<std::net::TcpStream> {
+        None
+    }
+    /// Says goodbye politely.
+    fn logout(&mut self) {}
 }
 
 /// A UID set for IMAP commands: runs of consecutive UIDs joined ("1:3,7,9:12").

@@ -16,6 +16,7 @@ pub mod terminal;
 pub mod update;
 pub mod views;
 pub mod worker;
+pub mod writer;
 
 use msg::Msg;
 use ratatui::crossterm::event::{self, Event};

@@ -1,13 +1,16 @@
 //! Performs `update`'s effects: bounded reads of the local database right here on the UI
 //! thread (one page of rows, one message, the payables, SQL aggregates: milliseconds), the
-//! editor with the terminal suspended, and everything that may wait (network, sending,
-//! writes) handed to the workers, whose answers come back as `Msg`s.
+//! editor with the terminal suspended, and everything that may wait (network, sending) and
+//! every write handed to the workers, whose answers come back as `Msg`s. Never writes to
+//! the database itself: a keypress must not wait behind a sync's transaction.
 
 use super::effect::Effect;
 use super::msg::Msg;
 use super::replies::ReplyPreview;
 use super::state::Opened;
 use super::worker::{ReplyCmd, SyncCmd};
+use super::writer::{Shown, WriteCmd};
+use crate::actions::payables::PayableAction;
 use crate::store::{payables::Filter, Store};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -25,6 +28,7 @@ pub struct Runner {
     store: Store,
     sync: Sender<SyncCmd>,
     replies: Sender<ReplyCmd>,
+    writes: Sender<WriteCmd>,
     today: NaiveDate,
     /// The editor command; None: $VISUAL, else $EDITOR, else vi.
     pub editor: Option<String>,
@@ -40,12 +44,14 @@ impl Runner {
         store: Store,
         sync: Sender<SyncCmd>,
         replies: Sender<ReplyCmd>,
+        writes: Sender<WriteCmd>,
         today: NaiveDate,
     ) -> Runner {
         Runner {
             store,
             sync,
             replies,
+            writes,
             today,
             editor: None,
             template_path: None,
@@ -56,6 +62,13 @@ impl Runner {
         match self.sync.send(cmd) {
             Ok(()) => Vec::new(),
             Err(_) => vec![Msg::LoadFailed(gone("sync"))],
+        }
+    }
+
+    fn to_writer(&self, cmd: WriteCmd) -> Vec<Msg> {
+        match self.writes.send(cmd) {
+            Ok(()) => Vec::new(),
+            Err(_) => vec![Msg::LoadFailed(gone("database"))],
         }
     }
 
@@ -79,14 +92,13 @@ impl Runner {
                 Ok(Some(detail)) => {
                     if !detail.summary.risk.is_empty() {
                         // The record shows that the warning was put in front of the user.
-                        let _ = self.store.record_event(
-                            "user",
-                            "fraud_warning_shown",
-                            detail.message_id.as_deref(),
-                            detail.summary.vendor.as_deref(),
-                            detail.summary.invoices.first().map(String::as_str),
-                            &detail.summary.risk.join(", "),
-                        );
+                        let _ = self.writes.send(WriteCmd::Record(Shown {
+                            kind: "fraud_warning_shown",
+                            message_id: detail.message_id.clone(),
+                            vendor: detail.summary.vendor.clone(),
+                            invoice: detail.summary.invoices.first().cloned(),
+                            detail: detail.summary.risk.join(", "),
+                        }));
                     }
                     vec![Msg::Opened(Box::new(opened(detail)))]
                 }
@@ -118,12 +130,13 @@ impl Runner {
                 flag: "\\Seen",
             }),
             Effect::SyncNow => self.to_sync(SyncCmd::SyncNow),
-            Effect::MarkPaid { vendor, invoice, on } => self.to_sync(SyncCmd::MarkPaid { vendor, invoice, on }),
-            Effect::Schedule { vendor, invoice, on } => self.to_sync(SyncCmd::Schedule { vendor, invoice, on }),
+            Effect::MarkPaid { vendor, invoice, on } => self.to_writer(WriteCmd::Payable(PayableAction::mark_paid(&invoice, Some(&vendor), on))),
+            Effect::Schedule { vendor, invoice, on } => self.to_writer(WriteCmd::Payable(PayableAction::schedule(&invoice, Some(&vendor), on))),
             Effect::EditTemplate(name) => vec![Msg::TemplateEdited(self.edit_template(&name, term))],
             Effect::Quit => {
                 let _ = self.sync.send(SyncCmd::Shutdown);
                 let _ = self.replies.send(ReplyCmd::Shutdown);
+                let _ = self.writes.send(WriteCmd::Shutdown);
                 Vec::new()
             }
         }

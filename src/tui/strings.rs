@@ -375,3 +375,16 @@ pub fn corrected_words(
 pub fn learnt_from_move(verdict: &str) -> String {
     format!("messages like it will be taken as {verdict} (duebox corrections list)")
 }
+
+/// What the status line says after a payable changed.
+pub fn payable_changed(action: &crate::actions::payables::PayableAction) -> String {
+    use crate::actions::payables::Change;
+    let who = match &action.vendor {
+        Some(v) => format!("{} ({v})", action.invoice),
+        None => action.invoice.clone(),
+    };
+    match &action.change {
+        Change::Paid { on, .. } => format!("{who} marked paid on {on}"),
+        Change::Scheduled { on } => format!("{who} scheduled for {on}"),
+    }
+}
