@@ -55,6 +55,26 @@ impl Stage {
     }
 }
 
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::Reminder,
+        Stage::Overdue,
+        Stage::Final,
+        Stage::Statement,
+    ];
+}
+
+/// A stage from its contract code ("overdue"), as the store keeps it.
+impl std::str::FromStr for Stage {
+    type Err = String;
+    fn from_str(code: &str) -> Result<Stage, String> {
+        Stage::ALL
+            .into_iter()
+            .find(|s| s.as_str() == code)
+            .ok_or_else(|| format!("'{code}' is not a chase stage"))
+    }
+}
+
 /// What duebox knows about us, the receiving company.
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -30,6 +30,27 @@ impl Risk {
     }
 }
 
+impl Risk {
+    pub const ALL: [Risk; 5] = [
+        Risk::BankChange,
+        Risk::LookalikeDomain,
+        Risk::ReplyToMismatch,
+        Risk::UnknownSender,
+        Risk::AuthFail,
+    ];
+}
+
+/// A warning from its contract code ("bank_change"), as the store keeps it.
+impl std::str::FromStr for Risk {
+    type Err = String;
+    fn from_str(code: &str) -> Result<Risk, String> {
+        Risk::ALL
+            .into_iter()
+            .find(|r| r.as_str() == code)
+            .ok_or_else(|| format!("'{code}' is not a fraud warning"))
+    }
+}
+
 /// The registrable domain ("acme.co.uk" for "mail.billing.acme.co.uk").
 pub fn registrable_domain(domain: &str) -> String {
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();

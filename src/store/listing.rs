@@ -6,7 +6,12 @@
 
 use super::{Store, StoreError};
 use crate::classify::extract::normalise_invoice;
+use crate::classify::risk::Risk;
+use crate::classify::Stage;
+use crate::payables::validate::MatchStatus;
 use rusqlite::{params, OptionalExtension, Row};
+use rust_decimal::Decimal;
+use std::str::FromStr;
 
 /// A folder's message counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,13 +35,14 @@ pub struct Summary {
     pub subject: String,
     pub vendor: Option<String>,
     pub invoices: Vec<String>,
-    pub amount: Option<String>,
+    /// The claimed amount, decoded once here.
+    pub amount: Option<Decimal>,
     pub currency: Option<String>,
     pub due_date: Option<String>,
     pub kind: Option<String>,
-    pub stage: Option<String>,
-    pub risk: Vec<String>,
-    pub match_status: Option<String>,
+    pub stage: Option<Stage>,
+    pub risk: Vec<Risk>,
+    pub match_status: Option<MatchStatus>,
     pub flags: String,
     pub unparsable: bool,
 }
@@ -63,20 +69,8 @@ pub struct Page {
     pub rows: Vec<Summary>,
 }
 
-/// Our record of one claimed invoice.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Record {
-    pub vendor: String,
-    pub invoice_number: String,
-    pub amount: String,
-    pub currency: String,
-    pub issue_date: Option<String>,
-    pub due_date: Option<String>,
-    pub status: String,
-    pub scheduled_on: Option<String>,
-    pub paid_on: Option<String>,
-    pub reference: Option<String>,
-}
+/// Our record of one claimed invoice: the payable itself, typed as everywhere else.
+pub type Record = crate::payables::Payable;
 
 /// One line of an invoice's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +102,8 @@ pub struct AgingAmount {
     /// 0: 0–30 days past due (or not yet due), 1: 31–60, 2: 61–90, 3: over 90.
     pub bucket: usize,
     pub currency: String,
-    pub amount: f64,
+    /// The exact sum of the claims' amounts (summed here, never as SQL REAL).
+    pub amount: Decimal,
     pub claims: u64,
 }
 
@@ -120,8 +115,8 @@ pub struct Dashboard {
     /// When the longest-waiting of them was sent.
     pub oldest_waiting: Option<String>,
     pub aging: Vec<AgingAmount>,
-    /// Claims by match status ("matched", "amount_mismatch", ...), most first.
-    pub claims: Vec<(String, u64)>,
+    /// Claims by match status, most first.
+    pub claims: Vec<(MatchStatus, u64)>,
     /// Open payables falling due within [`DUE_WINDOW_DAYS`] (overdue ones too) and not yet
     /// scheduled: (currency, total, how many), by currency.
     pub falling_due: Vec<(String, rust_decimal::Decimal, u64)>,
@@ -135,9 +130,44 @@ const SUMMARY_COLUMNS: &str =
     "m.id, m.sent_at, m.from_addr, m.subject, m.vendor, m.invoices, m.amount, m.currency,
      m.due_date, m.kind, m.stage, m.risk, m.match_status, m.flags, m.parse_error IS NOT NULL";
 
+/// A stored code decoded into its type; a code this version does not know is an error of
+/// the database (written by a newer duebox or by hand), never a silent default.
+fn decoded<T: FromStr<Err = String>>(column: usize, code: &str) -> rusqlite::Result<T> {
+    T::from_str(code).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn decoded_opt<T: FromStr<Err = String>>(
+    r: &Row<'_>,
+    column: usize,
+) -> rusqlite::Result<Option<T>> {
+    r.get::<_, Option<String>>(column)?
+        .map(|code| decoded(column, &code))
+        .transpose()
+}
+
+fn amount_opt(r: &Row<'_>, column: usize) -> rusqlite::Result<Option<Decimal>> {
+    r.get::<_, Option<String>>(column)?
+        .map(|a| {
+            Decimal::from_str(&a).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    column,
+                    rusqlite::types::Type::Text,
+                    e.into(),
+                )
+            })
+        })
+        .transpose()
+}
+
 fn summary(r: &Row<'_>) -> rusqlite::Result<Summary> {
     let invoices: Option<String> = r.get(5)?;
     let risk: String = r.get(11)?;
+    let risk = risk
+        .split_whitespace()
+        .map(|code| decoded(11, code))
+        .collect::<rusqlite::Result<Vec<Risk>>>()?;
     Ok(Summary {
         id: r.get(0)?,
         sent_at: r.get(1)?,
@@ -147,13 +177,13 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<Summary> {
         invoices: invoices
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default(),
-        amount: r.get(6)?,
+        amount: amount_opt(r, 6)?,
         currency: r.get(7)?,
         due_date: r.get(8)?,
         kind: r.get(9)?,
-        stage: r.get(10)?,
-        risk: risk.split_whitespace().map(str::to_string).collect(),
-        match_status: r.get(12)?,
+        stage: decoded_opt(r, 10)?,
+        risk,
+        match_status: decoded_opt(r, 12)?,
         flags: r.get(13)?,
         unparsable: r.get(14)?,
     })
@@ -360,29 +390,15 @@ impl Store {
         vendor_ids: &[i64],
         out: &mut Vec<Record>,
     ) -> Result<(), StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.vendor_id, v.name, p.invoice_number, p.amount, p.currency, p.issue_date, p.due_date,
-                    p.status, p.scheduled_on, p.paid_on, p.reference
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT p.vendor_id, {}
              FROM payables p JOIN vendors v ON v.id = p.vendor_id WHERE p.invoice_key = ?1
              ORDER BY v.name",
-        )?;
+            super::payables::PAYABLE_COLUMNS
+        ))?;
         let rows: Vec<(i64, Record)> = stmt
             .query_map(params![normalise_invoice(invoice)], |r| {
-                Ok((
-                    r.get(0)?,
-                    Record {
-                        vendor: r.get(1)?,
-                        invoice_number: r.get(2)?,
-                        amount: r.get(3)?,
-                        currency: r.get(4)?,
-                        issue_date: r.get(5)?,
-                        due_date: r.get(6)?,
-                        status: r.get(7)?,
-                        scheduled_on: r.get(8)?,
-                        paid_on: r.get(9)?,
-                        reference: r.get(10)?,
-                    },
-                ))
+                Ok((r.get(0)?, super::payables::payable_row(r, 1)?))
             })?
             .collect::<Result<_, _>>()?;
         let ours = rows.iter().any(|(v, _)| vendor_ids.contains(v));
@@ -474,34 +490,54 @@ impl Store {
         )?;
         // One claim per vendor and set of invoices (a third reminder of the same invoice is
         // not a third debt), at its latest amount; claims we already paid are not owed.
+        // The amounts come out as the decimal strings they are stored as and are added up
+        // as `Decimal`: SQL's sum would be REAL, which loses cents (0.10 + 0.20).
         let mut stmt = self.conn.prepare_cached(
             "SELECT CASE WHEN age <= 30 THEN 0 WHEN age <= 60 THEN 1 WHEN age <= 90 THEN 2 ELSE 3 END AS bucket,
-                    currency, sum(CAST(amount AS REAL)), count(*)
+                    currency, amount
              FROM (SELECT coalesce(julianday(?1) - julianday(min(due_date)), 0) AS age,
                           currency, amount
                    FROM messages
                    WHERE kind = 'chaser' AND amount IS NOT NULL AND currency IS NOT NULL
                          AND coalesce(match_status, '') <> 'already_paid'
                    GROUP BY coalesce(vendor, from_addr), invoices, currency)
-             GROUP BY bucket, currency ORDER BY bucket, currency",
+             ORDER BY bucket, currency",
         )?;
-        let aging = stmt
+        let claims: Vec<(i64, String, String)> = stmt
             .query_map(params![today.to_string()], |r| {
-                Ok(AgingAmount {
-                    bucket: r.get::<_, i64>(0)? as usize,
-                    currency: r.get(1)?,
-                    amount: r.get(2)?,
-                    claims: r.get::<_, i64>(3)? as u64,
-                })
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect::<Result<_, _>>()?;
+        let mut aging: Vec<AgingAmount> = Vec::new();
+        for (bucket, currency, amount) in claims {
+            // Written by the sync from a parsed Decimal; anything else is not an amount.
+            let Ok(amount) = Decimal::from_str(&amount) else {
+                continue;
+            };
+            let bucket = bucket as usize;
+            match aging.last_mut() {
+                Some(a) if a.bucket == bucket && a.currency == currency => {
+                    a.amount += amount;
+                    a.claims += 1;
+                }
+                _ => aging.push(AgingAmount {
+                    bucket,
+                    currency,
+                    amount,
+                    claims: 1,
+                }),
+            }
+        }
         let mut stmt = self.conn.prepare_cached(
             "SELECT match_status, count(*) FROM messages
              WHERE kind = 'chaser' AND match_status IS NOT NULL
              GROUP BY match_status ORDER BY count(*) DESC, match_status",
         )?;
         let claims = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+            .query_map([], |r| {
+                let code: String = r.get(0)?;
+                Ok((decoded(0, &code)?, r.get::<_, i64>(1)? as u64))
+            })?
             .collect::<Result<_, _>>()?;
         let mut falling_due: Vec<(String, rust_decimal::Decimal, u64)> = Vec::new();
         for p in self.due_payables(today + chrono::Days::new(DUE_WINDOW_DAYS))? {
@@ -679,6 +715,48 @@ mod tests {
         assert_eq!(d.oldest_waiting.as_deref(), Some("2026-11-01 09:00:00"));
         assert_eq!(d.aging.len(), 2);
         assert_eq!((d.aging[0].bucket, d.aging[0].claims), (1, 1), "50 days");
-        assert_eq!((d.aging[1].bucket, d.aging[1].amount), (3, 5.5), "142 days");
+        assert_eq!(
+            (d.aging[1].bucket, d.aging[1].amount),
+            (3, Decimal::new(550, 2)),
+            "142 days"
+        );
+    }
+
+    #[test]
+    fn dashboard_sums_are_exact_decimals() {
+        let mut store = Store::in_memory().unwrap();
+        let inbox = store.folder("INBOX").unwrap().id;
+        // Three claims whose sum f64 gets wrong (0.1 + 0.2 = 0.30000000000000004), and two
+        // so large that f64 has no room for their cents.
+        for (i, (amount, currency)) in [
+            ("0.10", "EUR"),
+            ("0.20", "EUR"),
+            ("45035996273704.97", "USD"),
+            ("45035996273704.97", "USD"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut m = message(10 + i as u32, 1, &format!("claim {i}"));
+            m.invoices = Some(format!("[\"INV-{i}\"]"));
+            m.amount = Some(amount.into());
+            m.currency = Some(currency.into());
+            store.store_message(inbox, &m).unwrap();
+        }
+        let d = store
+            .dashboard(chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap())
+            .unwrap();
+        let shown: Vec<(String, String)> = d
+            .aging
+            .iter()
+            .map(|a| (a.currency.clone(), a.amount.to_string()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("EUR".to_string(), "0.30".to_string()),
+                ("USD".to_string(), "90071992547409.94".to_string())
+            ]
+        );
     }
 }

@@ -475,7 +475,7 @@ mod tests {
         assert_eq!(learnt[0].verdict, Verdict::Chaser(Stage::Final));
         assert_eq!(learnt[0].source, CorrectionSource::UiMove);
         let moved = store.detail(row).unwrap().unwrap();
-        assert_eq!(moved.summary.stage.as_deref(), Some("final"));
+        assert_eq!(moved.summary.stage, Some(crate::classify::Stage::Final));
         assert_eq!(
             moved.reasons[0],
             "you filed 1 message like this as a final notice"

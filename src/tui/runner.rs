@@ -97,7 +97,7 @@ impl Runner {
                             message_id: detail.message_id.clone(),
                             vendor: detail.summary.vendor.clone(),
                             invoice: detail.summary.invoices.first().cloned(),
-                            detail: detail.summary.risk.join(", "),
+                            detail: detail.summary.risk.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
                         }));
                     }
                     vec![Msg::Opened(Box::new(opened(detail)))]
@@ -109,7 +109,7 @@ impl Runner {
                 Ok(detail) => vec![Msg::PayDateDefault {
                     message,
                     scheduled: detail.and_then(|d| {
-                        d.records.iter().find_map(|r| r.scheduled_on.as_deref().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
+                        d.records.iter().find_map(|r| r.scheduled_on)
                     }),
                 }],
                 Err(e) => read_failed(e),
