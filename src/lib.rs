@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod classify;
 pub mod cli;
+pub mod codes;
 pub mod config;
 pub mod dates;
 pub mod demo;

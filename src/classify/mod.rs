@@ -68,10 +68,7 @@ impl Stage {
 impl std::str::FromStr for Stage {
     type Err = String;
     fn from_str(code: &str) -> Result<Stage, String> {
-        Stage::ALL
-            .into_iter()
-            .find(|s| s.as_str() == code)
-            .ok_or_else(|| format!("'{code}' is not a chase stage"))
+        crate::codes::from_code(&Stage::ALL, code, Stage::as_str, "a chase stage")
     }
 }
 

@@ -44,10 +44,7 @@ impl Risk {
 impl std::str::FromStr for Risk {
     type Err = String;
     fn from_str(code: &str) -> Result<Risk, String> {
-        Risk::ALL
-            .into_iter()
-            .find(|r| r.as_str() == code)
-            .ok_or_else(|| format!("'{code}' is not a fraud warning"))
+        crate::codes::from_code(&Risk::ALL, code, Risk::as_str, "a fraud warning")
     }
 }
 

@@ -49,10 +49,12 @@ impl MatchStatus {
 impl std::str::FromStr for MatchStatus {
     type Err = String;
     fn from_str(code: &str) -> Result<MatchStatus, String> {
-        MatchStatus::ALL
-            .into_iter()
-            .find(|m| m.as_str() == code)
-            .ok_or_else(|| format!("'{code}' is not a match status"))
+        crate::codes::from_code(
+            &MatchStatus::ALL,
+            code,
+            MatchStatus::as_str,
+            "a match status",
+        )
     }
 }
 

@@ -214,6 +214,7 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
             Some(row) => {
                 let id = row.id;
                 app.stack.push(Screen::Message(MessageState {
+                    max_scroll: u16::MAX,
                     id,
                     opened: None,
                     scroll: 0,
