@@ -8,6 +8,7 @@ use super::effect::Effect;
 use super::msg::Msg;
 use super::replies::ReplyPreview;
 use super::state::Opened;
+use super::strings;
 use super::worker::{ReplyCmd, SyncCmd};
 use super::writer::{Shown, WriteCmd};
 use crate::actions::payables::PayableAction;
@@ -35,10 +36,6 @@ pub struct Runner {
     pub template_path: Option<TemplatePath>,
 }
 
-fn gone(what: &str) -> String {
-    format!("the {what} worker has stopped; quit (q) and start duebox again")
-}
-
 impl Runner {
     pub fn new(
         store: Store,
@@ -61,31 +58,47 @@ impl Runner {
     fn to_sync(&self, cmd: SyncCmd) -> Vec<Msg> {
         match self.sync.send(cmd) {
             Ok(()) => Vec::new(),
-            Err(_) => vec![Msg::LoadFailed(gone("sync"))],
+            Err(_) => vec![Msg::LoadFailed(strings::worker_gone("sync"))],
         }
     }
 
     fn to_writer(&self, cmd: WriteCmd) -> Vec<Msg> {
         match self.writes.send(cmd) {
             Ok(()) => Vec::new(),
-            Err(_) => vec![Msg::LoadFailed(gone("database"))],
+            Err(_) => vec![Msg::LoadFailed(strings::worker_gone("database"))],
         }
     }
 
     fn to_replies(&self, cmd: ReplyCmd) -> Vec<Msg> {
         match self.replies.send(cmd) {
             Ok(()) => Vec::new(),
-            Err(_) => vec![Msg::LoadFailed(gone("reply"))],
+            Err(_) => vec![Msg::LoadFailed(strings::worker_gone("reply"))],
         }
     }
 
     pub fn perform(&mut self, effect: Effect, term: &mut dyn Suspend) -> Vec<Msg> {
         let read_failed = |e: crate::store::StoreError| vec![Msg::LoadFailed(e.to_string())];
         match effect {
-            Effect::LoadFolders => self.store.folder_counts().map_or_else(read_failed, |c| vec![Msg::FoldersLoaded(c)]),
+            Effect::LoadFolders => self
+                .store
+                .folder_counts()
+                .map_or_else(read_failed, |c| vec![Msg::FoldersLoaded(c)]),
             Effect::LoadSent => self.to_replies(ReplyCmd::LoadSent),
-            Effect::LoadPage { folder, filter, offset, limit, total } => match self.store.page_known(&folder, filter.as_deref(), offset, limit, total) {
-                Ok(page) => vec![Msg::PageLoaded { folder, filter, page }],
+            Effect::LoadPage {
+                folder,
+                filter,
+                offset,
+                limit,
+                total,
+            } => match self
+                .store
+                .page_known(&folder, filter.as_deref(), offset, limit, total)
+            {
+                Ok(page) => vec![Msg::PageLoaded {
+                    folder,
+                    filter,
+                    page,
+                }],
                 Err(e) => read_failed(e),
             },
             Effect::LoadMessage(id) => match self.store.detail(id) {
@@ -97,42 +110,79 @@ impl Runner {
                             message_id: detail.message_id.clone(),
                             vendor: detail.summary.vendor.clone(),
                             invoice: detail.summary.invoices.first().cloned(),
-                            detail: detail.summary.risk.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+                            detail: detail
+                                .summary
+                                .risk
+                                .iter()
+                                .map(|r| r.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
                         }));
                     }
                     vec![Msg::Opened(Box::new(opened(detail)))]
                 }
-                Ok(None) => vec![Msg::LoadFailed("that message is gone from the store (moved or deleted by a sync); go back (esc)".into())],
+                Ok(None) => vec![Msg::LoadFailed(strings::MESSAGE_GONE.into())],
                 Err(e) => read_failed(e),
             },
             Effect::LoadPayDate(message) => match self.store.detail(message) {
                 Ok(detail) => vec![Msg::PayDateDefault {
                     message,
-                    scheduled: detail.and_then(|d| {
-                        d.records.iter().find_map(|r| r.scheduled_on)
-                    }),
+                    scheduled: detail.and_then(|d| d.records.iter().find_map(|r| r.scheduled_on)),
                 }],
                 Err(e) => read_failed(e),
             },
-            Effect::LoadPayables { status, vendor } => match self.store.list_payables(&Filter { status, vendor }) {
-                Ok(rows) => vec![Msg::PayablesLoaded(rows)],
-                Err(e) => read_failed(e),
-            },
-            Effect::LoadDashboard => self.store.dashboard(self.today).map_or_else(read_failed, |d| vec![Msg::DashboardLoaded(d)]),
-            Effect::PrepareReply { message, template, pay_on } => self.to_replies(ReplyCmd::Prepare { message, template, pay_on }),
+            Effect::LoadPayables { status, vendor } => {
+                match self.store.list_payables(&Filter { status, vendor }) {
+                    Ok(rows) => vec![Msg::PayablesLoaded(rows)],
+                    Err(e) => read_failed(e),
+                }
+            }
+            Effect::LoadDashboard => self
+                .store
+                .dashboard(self.today)
+                .map_or_else(read_failed, |d| vec![Msg::DashboardLoaded(d)]),
+            Effect::PrepareReply {
+                message,
+                template,
+                pay_on,
+            } => self.to_replies(ReplyCmd::Prepare {
+                message,
+                template,
+                pay_on,
+            }),
             Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(p)),
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
             Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),
-            Effect::Correct { message, verdict } => self.to_sync(SyncCmd::Correct { message, verdict }),
+            Effect::Correct { message, verdict } => {
+                self.to_sync(SyncCmd::Correct { message, verdict })
+            }
             Effect::MarkSeen(message) => self.to_sync(SyncCmd::Flag {
                 message,
                 flag: "\\Seen",
             }),
             Effect::SyncNow => self.to_sync(SyncCmd::SyncNow),
-            Effect::MarkPaid { vendor, invoice, on } => self.to_writer(WriteCmd::Payable(PayableAction::mark_paid(&invoice, Some(&vendor), on))),
-            Effect::Schedule { vendor, invoice, on } => self.to_writer(WriteCmd::Payable(PayableAction::schedule(&invoice, Some(&vendor), on))),
-            Effect::EditTemplate(name) => vec![Msg::TemplateEdited(self.edit_template(&name, term))],
+            Effect::MarkPaid {
+                vendor,
+                invoice,
+                on,
+            } => self.to_writer(WriteCmd::Payable(PayableAction::mark_paid(
+                &invoice,
+                Some(&vendor),
+                on,
+            ))),
+            Effect::Schedule {
+                vendor,
+                invoice,
+                on,
+            } => self.to_writer(WriteCmd::Payable(PayableAction::schedule(
+                &invoice,
+                Some(&vendor),
+                on,
+            ))),
+            Effect::EditTemplate(name) => {
+                vec![Msg::TemplateEdited(self.edit_template(&name, term))]
+            }
             Effect::Quit => {
                 let _ = self.sync.send(SyncCmd::Shutdown);
                 let _ = self.replies.send(ReplyCmd::Shutdown);

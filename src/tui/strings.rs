@@ -425,3 +425,23 @@ pub fn payable_changed(action: &crate::actions::payables::PayableAction) -> Stri
         Change::Scheduled { on } => format!("{who} scheduled for {on}"),
     }
 }
+
+/// The sync state when the mailbox cannot be reached.
+pub fn cannot_reach(server: &str) -> String {
+    format!("cannot reach {server}")
+}
+
+/// The sync state when a pass failed on the way.
+pub fn sync_failed(server: &str) -> String {
+    format!("sync with {server} failed")
+}
+
+pub const CANNOT_READ_PAYABLES: &str = "cannot read the payables";
+
+/// A worker thread has ended (it panicked or was stopped): only a restart helps.
+pub fn worker_gone(what: &str) -> String {
+    format!("the {what} worker has stopped; quit (q) and start duebox again")
+}
+
+pub const MESSAGE_GONE: &str =
+    "that message is gone from the store (moved or deleted by a sync); go back (esc)";

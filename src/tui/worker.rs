@@ -158,7 +158,7 @@ impl SyncWorker {
         let described = self.session.describe();
         let server = match self.session.server() {
             Ok(s) => s,
-            Err(e) => return Err(format!("cannot reach {described}: {e}")),
+            Err(e) => return Err(format!("{}: {e}", strings::cannot_reach(&described))),
         };
         let outcome = f(server, &mut self.store);
         if let Err(MoveError::Server(_)) = &outcome {
@@ -241,13 +241,11 @@ impl SyncWorker {
                         .interval
                         .unwrap_or(Duration::from_secs(365 * 24 * 3600))
             }
-            Err(PassError::Connect(e)) => {
-                self.failed(format!("cannot reach {described}"), e.detail)
-            }
+            Err(PassError::Connect(e)) => self.failed(strings::cannot_reach(&described), e.detail),
             Err(PassError::Payables(e)) => {
-                self.failed("cannot read the payables".into(), e.to_string())
+                self.failed(strings::CANNOT_READ_PAYABLES.into(), e.to_string())
             }
-            Err(e) => self.failed(format!("sync with {described} failed"), e.to_string()),
+            Err(e) => self.failed(strings::sync_failed(&described), e.to_string()),
         }
     }
 
