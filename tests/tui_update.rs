@@ -87,6 +87,8 @@ fn preview(message: i64, blocked: Option<&str>) -> ReplyPreview {
         body: "We have received it.".into(),
         warnings: Vec::new(),
         blocked: blocked.map(str::to_string),
+        answered_elsewhere: None,
+        again: false,
     }
 }
 

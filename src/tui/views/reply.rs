@@ -42,6 +42,17 @@ pub fn draw(
     for w in &p.warnings {
         lines.push(Line::styled(format!("⚠ {}", clean(w)), theme.warn()));
     }
+    if let Some(who) = &p.answered_elsewhere {
+        lines.push(Line::styled(
+            format!(
+                "{} {} — {}",
+                strings::ANSWERED_ELSEWHERE,
+                clean(who),
+                strings::CONFIRM_AGAIN
+            ),
+            theme.danger(),
+        ));
+    }
     if let Some(b) = &p.blocked {
         lines.push(Line::styled(
             format!("Sending with one key is refused: {}", clean(b)),
