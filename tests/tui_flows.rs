@@ -653,7 +653,8 @@ fn a_payment_recorded_while_the_ui_runs_is_in_the_next_reply() {
     ui.open_folder("Final");
     ui.filter("IBS/26/0744");
     ui.h.press("c");
-    ui.h.settle(Duration::from_millis(500));
+    // The reply layer answers in its own time (slow on a loaded machine): wait for it.
+    ui.h.wait_until(WAIT, |a| a.status.busy.is_none());
     assert!(
         ui.screen().contains("template needs paid_date"),
         "not paid yet, so confirm_payment is refused:\n{}",

@@ -34,12 +34,7 @@ pub struct SyncArgs {
 
 pub fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(cli)?;
-    let imap = config.imap.clone().ok_or_else(|| {
-        anyhow::anyhow!(
-            "no [imap] section in the config file ({}): copy the [imap] part of config.example.toml and fill in your mailbox",
-            super::config_path_shown(cli)
-        )
-    })?;
+    let imap = super::imap_section(cli, &config, "")?;
     let mut store = super::open_store(cli, &config)?;
     if args.watch {
         return watch(&config, &imap, &mut store, args);

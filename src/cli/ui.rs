@@ -101,12 +101,7 @@ fn watch_inbox(imap: crate::config::Imap, sync: Sender<SyncCmd>) {
 /// `duebox` with no command.
 pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
     let config = super::load_config(cli)?;
-    let imap = config.imap.clone().ok_or_else(|| {
-        anyhow::anyhow!(
-            "no [imap] section in the config file ({}): copy the [imap] part of config.example.toml and fill in your mailbox, or try `duebox demo`",
-            super::config_path_shown(cli)
-        )
-    })?;
+    let imap = super::imap_section(cli, &config, ", or try `duebox demo`")?;
     let today = chrono::Local::now().date_naive();
     let (events, inbox) = channel();
     let (sync, _) = worker::spawn_sync(
