@@ -225,48 +225,6 @@ fn move_then_undo() {
     assert!(ui.screen().contains("nothing to undo"));
 }
 
-#[test]
-fn payables_mark_paid_and_schedule() {
-    let mut ui = demo_ui(100, 30);
-    ui.h.press("p");
-    ui.h.press("/");
-    ui.h.type_text("Redwood");
-    ui.h.press("enter f");
-    let rows = match ui.h.app.top() {
-        Some(Screen::Payables(p)) => p.rows.clone(),
-        _ => panic!("payables"),
-    };
-    assert!(rows
-        .iter()
-        .all(|r| r.vendor.contains("Redwood") && r.status == duebox::payables::Status::Open));
-    let invoice = rows[0].invoice_number.clone();
-    ui.h.press("S");
-    assert!(
-        ui.screen()
-            .contains("Schedule for (YYYY-MM-DD): 2026-11-27"),
-        "{}",
-        ui.screen()
-    );
-    ui.h.press("enter");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("scheduled"))),
-        "{}",
-        ui.screen()
-    );
-    let store = ui.demo.open_store().unwrap();
-    let p = store
-        .list_payables(&Default::default())
-        .unwrap()
-        .into_iter()
-        .find(|p| p.invoice_number == invoice)
-        .unwrap();
-    assert_eq!(p.status, duebox::payables::Status::Scheduled);
-}
-
 /// Stores a message the way a careless or hostile sender might have it stored, and shows
 /// the inbox again.
 fn plant(ui: &mut tui_support::DemoUi, subjects: &[&str]) {
@@ -735,49 +693,4 @@ fn a_chaser_answered_elsewhere_needs_a_second_y_in_the_preview() {
         ui.screen()
     );
     assert_eq!(ui.sent.lock().unwrap().len(), 1);
-}
-
-#[test]
-fn one_mark_paid_in_the_ui_records_one_event() {
-    let mut ui = demo_ui(100, 30);
-    ui.h.press("p");
-    ui.h.press("/");
-    ui.h.type_text("Redwood");
-    ui.h.press("enter f");
-    let (vendor, invoice) = match ui.h.app.top() {
-        Some(Screen::Payables(p)) => (p.rows[0].vendor.clone(), p.rows[0].invoice_number.clone()),
-        _ => panic!("payables"),
-    };
-    let events = |ui: &tui_support::DemoUi| {
-        ui.demo
-            .open_store()
-            .unwrap()
-            .events(&duebox::store::EventFilter {
-                invoice: Some(invoice.clone()),
-                vendor: Some(vendor.clone()),
-                since: None,
-            })
-            .unwrap()
-    };
-    let before = events(&ui).len();
-    ui.h.press("P");
-    ui.h.press("enter");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("marked paid"))),
-        "{}",
-        ui.screen()
-    );
-    ui.h.settle(Duration::from_millis(200));
-    let after = events(&ui);
-    assert_eq!(
-        after.len(),
-        before + 1,
-        "one payment, one event: {:?}",
-        &after[before..]
-    );
-    assert_eq!(after[before].kind, "payable_paid");
 }
