@@ -112,7 +112,12 @@ pub struct Imap {
 }
 
 fn protocol(e: imap::Error) -> ServerError {
-    ServerError::new(format!("IMAP error: {}", one_line(&e)))
+    let words = format!("IMAP error: {}", one_line(&e));
+    match e {
+        // The server answered: the connection is sound.
+        imap::Error::No(_) | imap::Error::Bad(_) => ServerError::refused(words),
+        _ => ServerError::new(words),
+    }
 }
 
 /// Runs a command on messages that another client may expunge or move at any moment. A

@@ -11,6 +11,10 @@ pub struct ServerError {
     /// them: IMAP's `[EXPUNGEISSUED]`, or a `NO` for part of a UID set). Normal with several
     /// clients on one mailbox; the next pass sees where they went.
     pub vanished: bool,
+    /// The server answered, and said no (`NO`, `BAD`): the connection is sound and stays
+    /// open. Otherwise the answer could not be had (dropped, timed out, garbled) and the
+    /// connection is dropped, to be made again.
+    pub refused: bool,
 }
 
 impl ServerError {
@@ -18,15 +22,29 @@ impl ServerError {
         ServerError {
             message: message.into(),
             vanished: false,
+            refused: false,
         }
     }
 
     /// See [`ServerError::vanished`].
     pub fn vanished(message: impl Into<String>) -> ServerError {
         ServerError {
-            message: message.into(),
             vanished: true,
+            ..ServerError::new(message)
         }
+    }
+
+    /// See [`ServerError::refused`].
+    pub fn refused(message: impl Into<String>) -> ServerError {
+        ServerError {
+            refused: true,
+            ..ServerError::new(message)
+        }
+    }
+
+    /// Whether the connection is worth keeping after this error.
+    pub fn connection_sound(&self) -> bool {
+        self.refused || self.vanished
     }
 }
 

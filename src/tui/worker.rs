@@ -161,8 +161,11 @@ impl SyncWorker {
             Err(e) => return Err(format!("{}: {e}", strings::cannot_reach(&described))),
         };
         let outcome = f(server, &mut self.store);
-        if let Err(MoveError::Server(_)) = &outcome {
-            self.session.drop_connection();
+        // A server's NO leaves the connection as it was; a dropped one is made again.
+        if let Err(MoveError::Server(e)) = &outcome {
+            if !e.connection_sound() {
+                self.session.drop_connection();
+            }
         }
         outcome.map_err(|e| e.to_string())
     }
@@ -178,8 +181,10 @@ impl SyncWorker {
             message,
             verdict,
         );
-        if let Err(CorrectError::Move(MoveError::Server(_))) = &r {
-            self.session.drop_connection();
+        if let Err(CorrectError::Move(MoveError::Server(e))) = &r {
+            if !e.connection_sound() {
+                self.session.drop_connection();
+            }
         }
         r.map_err(|e| e.to_string())
     }
@@ -199,7 +204,7 @@ impl SyncWorker {
             let done = server
                 .select(&place.folder)
                 .and_then(|_| server.add_flags(&[uid], &[flag]));
-            if done.is_err() {
+            if done.is_err_and(|e| !e.connection_sound()) {
                 self.session.drop_connection();
             }
         }
