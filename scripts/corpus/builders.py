@@ -218,15 +218,15 @@ def attached(c, m, core, subject, label):
 def overlay_bank(c, label):
     """Sometimes a chaser also changes (fraud) or merely repeats (legit) bank details."""
     r = c.rng.random()
-    if r < 0.07 and c.has("bankb"):
+    if r < 0.09 and c.has("bankb"):
         c.fraud = "blunt"
         label["bank_change"] = True
         return c.p("bankb") + "\n\n" + "\n".join(bank_lines(c, c.new_bank()))
-    if r < 0.12 and c.has("banks"):
+    if r < 0.15 and c.has("banks"):
         c.fraud = "subtle"
         label["bank_change"] = True
         return c.p("banks") + "\n\n" + "\n".join(bank_lines(c, c.new_bank()))
-    if r < 0.17 and c.has("bankok"):
+    if r < 0.20 and c.has("bankok"):
         return c.p("bankok") + "\n" + "\n".join(bank_lines(c, c.known_bank()))
     if r < 0.45:
         return "\n".join(bank_lines(c, c.known_bank()))
@@ -276,7 +276,7 @@ def human(c, fam):
         subj = c.p(pool, inv=cl["inv"], amount="", due="").split("\n")[0][:70].strip()
     m = base(c, subj, text, label,
              extra_headers=[("In-Reply-To", f"<{hash_str(old_subj) % 10**9}@{c.v['domain']}>")])
-    if c.has("banks") and c.rng.random() < 0.15:
+    if c.has("banks") and c.rng.random() < 0.2:
         # A hijacked mailbox: the real thread, the real sender, new account "for this and
         # future payments".
         c.fraud = "hijack"

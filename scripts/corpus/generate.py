@@ -252,7 +252,9 @@ def main():
             v.setdefault("local", "accounts")
             r = random.Random(f"bank/{v['domain']}")
             kind = v.get("bank") or ("routing" if v.get("cc") == "US" else "iban")
-            state["bank"][v["domain"]] = make_bank(kind, v.get("cc", "DE"), r)
+            # Some vendors bank in another country than their domain says (a Swiss firm's
+            # euro account in Germany): a foreign IBAN alone is not fraud.
+            state["bank"][v["domain"]] = make_bank(kind, v.get("bank_cc", v.get("cc", "DE")), r)
         for v in L["vendor"]:
             if v.get("db", True):
                 b = state["bank"][v["domain"]]
