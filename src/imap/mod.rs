@@ -115,6 +115,54 @@ fn protocol(e: imap::Error) -> ServerError {
     ServerError::new(format!("IMAP error: {}", one_line(&e)))
 }
 
+/// Runs a command on messages that another client may expunge or move at any moment. A
+/// `NO` (Dovecot's `[EXPUNGEISSUED]`, or a refusal of part of a UID set) is answered with a
+/// NOOP, which brings the expunges into our view, and one more try; a second `NO` is
+/// reported as vanished messages, never as a broken connection. A STORE is different (see
+/// [`storing`]).
+fn on_messages<T>(
+    session: &mut imap::Session<Wire>,
+    command: impl FnMut(&mut imap::Session<Wire>) -> imap::Result<T>,
+) -> ServerResult<T> {
+    twice(session, |_| true, command)
+}
+
+/// As [`on_messages`] for a STORE, where a second `NO` counts as vanished messages only when
+/// it says so (`EXPUNGEISSUED`, RFC 5530's `NONEXISTENT`): any other is the server refusing
+/// the flags (a keyword it will not keep), which must be said, not skipped.
+fn storing<T>(
+    session: &mut imap::Session<Wire>,
+    command: impl FnMut(&mut imap::Session<Wire>) -> imap::Result<T>,
+) -> ServerResult<T> {
+    twice(session, says_gone, command)
+}
+
+fn twice<T>(
+    session: &mut imap::Session<Wire>,
+    gone: impl Fn(&imap::error::No) -> bool,
+    mut command: impl FnMut(&mut imap::Session<Wire>) -> imap::Result<T>,
+) -> ServerResult<T> {
+    match command(session) {
+        Err(imap::Error::No(_)) => {
+            session.noop().map_err(protocol)?;
+            command(session).map_err(|e| match e {
+                imap::Error::No(no) if gone(&no) => ServerError::vanished(format!(
+                    "some messages no longer exist: {}",
+                    crate::mail::sanitize::one_line(&no.to_string())
+                )),
+                e => protocol(e),
+            })
+        }
+        other => other.map_err(protocol),
+    }
+}
+
+/// Whether a `NO` says that some of the messages asked for no longer exist.
+fn says_gone(no: &imap::error::No) -> bool {
+    let words = format!("{} {:?}", no.information, no.code).to_ascii_uppercase();
+    words.contains("EXPUNGEISSUED") || words.contains("NONEXISTENT")
+}
+
 /// Reads one CRLF-terminated line straight from the socket (before the client owns it).
 fn read_line(tcp: &mut TcpStream) -> std::io::Result<String> {
     let mut line = Vec::new();
@@ -376,6 +424,30 @@ impl Imap {
     }
 }
 
+/// The UIDs in a tagged `[MODIFIED 3,5:7]` (RFC 7162), none when there is no such code.
+fn modified_set(tagged: &str) -> Vec<u32> {
+    let Some(start) = tagged.find("[MODIFIED ") else {
+        return Vec::new();
+    };
+    let rest = &tagged[start + "[MODIFIED ".len()..];
+    let set = &rest[..rest.find(']').unwrap_or(rest.len())];
+    let mut uids = Vec::new();
+    for part in set.split(',') {
+        let mut ends = part.trim().splitn(2, ':').map(|n| n.parse::<u32>().ok());
+        match (ends.next().flatten(), ends.next().flatten()) {
+            (Some(a), Some(b)) => uids.extend(a.min(b)..=a.max(b).min(a.min(b) + 100_000)),
+            (Some(a), None) => uids.push(a),
+            _ => {}
+        }
+    }
+    uids
+}
+
+/// A Message-ID without its angle brackets: HEADER searches match substrings.
+fn bare_id(id: &str) -> &str {
+    id.trim().trim_start_matches('<').trim_end_matches('>')
+}
+
 /// An IMAP error as one line of the server's words.
 fn one_line(e: &imap::Error) -> String {
     crate::mail::sanitize::one_line(&e.to_string())
@@ -479,12 +551,15 @@ impl MailServer for Imap {
             return Ok(());
         }
         let name = self.server_name(folder);
-        self.session.create(&name).map_err(|e| {
-            ServerError::new(format!(
-                "the server refused to create the folder '{folder}' (as \"{name}\"): {}",
-                one_line(&e)
-            ))
-        })?;
+        if let Err(e) = self.session.create(&name) {
+            // Another client may have created it a moment ago.
+            if !self.folder_exists(folder)? {
+                return Err(ServerError::new(format!(
+                    "the server refused to create the folder '{folder}' (as \"{name}\"): {}",
+                    one_line(&e)
+                )));
+            }
+        }
         let _ = self.session.subscribe(&name);
         Ok(())
     }
@@ -531,7 +606,7 @@ impl MailServer for Imap {
             Some(modseq) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
             None => "(UID FLAGS)".to_string(),
         };
-        let fetches = self.session.uid_fetch(uids, query).map_err(protocol)?;
+        let fetches = on_messages(&mut self.session, |s| s.uid_fetch(uids, &query))?;
         Ok(fetches
             .iter()
             .filter_map(|f| Some((f.uid?, Imap::flags_of(f))))
@@ -543,18 +618,19 @@ impl MailServer for Imap {
             return Ok(Vec::new());
         }
         let query = format!("(UID FLAGS RFC822.SIZE BODY.PEEK[]<0.{FETCH_LIMIT}>)");
-        let fetches = self
-            .session
-            .uid_fetch(uid_set(uids), query)
-            .map_err(protocol)?;
+        let set = uid_set(uids);
+        let fetches = on_messages(&mut self.session, |s| s.uid_fetch(&set, &query))?;
         Ok(fetches
             .iter()
             .filter_map(|f| {
+                // No text: expunged by another client after our view was taken (Dovecot
+                // still answers for it), not an empty message.
+                let raw = f.body().filter(|b| !b.is_empty())?;
                 Some(Fetched {
                     uid: f.uid?,
                     flags: Imap::flags_of(f),
                     size: f.size.unwrap_or(0),
-                    raw: f.body().unwrap_or_default().to_vec(),
+                    raw: raw.to_vec(),
                 })
             })
             .collect())
@@ -564,13 +640,10 @@ impl MailServer for Imap {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
-        let fetches = self
-            .session
-            .uid_fetch(
-                uid_set(uids),
-                "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
-            )
-            .map_err(protocol)?;
+        let set = uid_set(uids);
+        let fetches = on_messages(&mut self.session, |s| {
+            s.uid_fetch(&set, "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        })?;
         Ok(fetches
             .iter()
             .filter_map(|f| {
@@ -597,27 +670,78 @@ impl MailServer for Imap {
         Ok(uids)
     }
 
+    fn search_answers(
+        &mut self,
+        message_id: &str,
+        or_message_id: Option<&str>,
+    ) -> ServerResult<Vec<u32>> {
+        let answers = format!("HEADER In-Reply-To {}", quoted(bare_id(message_id)));
+        let query = match or_message_id {
+            Some(own) => format!("OR {answers} HEADER Message-ID {}", quoted(bare_id(own))),
+            None => answers,
+        };
+        let mut uids: Vec<u32> = self
+            .session
+            .uid_search(query)
+            .map_err(protocol)?
+            .into_iter()
+            .collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
         if uids.is_empty() || flags.is_empty() {
             return Ok(());
         }
-        self.session
-            .uid_store(
-                uid_set(uids),
-                format!("+FLAGS.SILENT ({})", flags.join(" ")),
-            )
-            .map_err(protocol)?;
+        let set = uid_set(uids);
+        let query = format!("+FLAGS.SILENT ({})", flags.join(" "));
+        storing(&mut self.session, |s| s.uid_store(&set, &query))?;
         Ok(())
+    }
+
+    fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>> {
+        if uids.is_empty() || flags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let set = uid_set(uids);
+        // Not .SILENT: a FETCH names each message changed. FETCHes for other clients'
+        // changes may come along unasked; those messages are in the tagged [MODIFIED].
+        let command = format!(
+            "UID STORE {set} (UNCHANGEDSINCE {modseq}) +FLAGS ({})",
+            flags.join(" ")
+        );
+        let (data, done) = storing(&mut self.session, |s| s.run(&command))?;
+        let text = String::from_utf8_lossy(&data);
+        let (untagged, tagged) = text.split_at(done.min(text.len()));
+        let modified = modified_set(tagged);
+        let mut changed: Vec<u32> = untagged
+            .lines()
+            .filter(|l| l.starts_with("* ") && l.contains(" FETCH ("))
+            .filter_map(|l| {
+                let rest = &l[l.find("UID ")? + 4..];
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .filter(|u| uids.contains(u) && !modified.contains(u))
+            .collect();
+        changed.sort_unstable();
+        changed.dedup();
+        Ok(changed)
     }
 
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         let name = self.server_name(folder);
-        self.session.uid_mv(uid_set(uids), name).map_err(protocol)
+        let set = uid_set(uids);
+        on_messages(&mut self.session, |s| s.uid_mv(&set, &name))
     }
 
     fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         let name = quoted(&self.server_name(folder));
-        self.session.uid_copy(uid_set(uids), name).map_err(protocol)
+        let set = uid_set(uids);
+        on_messages(&mut self.session, |s| s.uid_copy(&set, &name))
     }
 
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()> {

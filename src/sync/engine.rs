@@ -6,11 +6,15 @@
 //! looks at both folders for the message's Message-ID and completes or abandons it, so a
 //! message is never lost and never left twice. Each batch of fetched mail is stored in one
 //! transaction, so an interrupted sync resumes after the last stored UID.
+//!
+//! Other clients: a message another client expunges or moves between our SEARCH and FETCH
+//! is simply not there; it is skipped quietly (never stored as unparsable, never a reason to
+//! stop the pass), and the next pass finds it where it went.
 
 use super::filing;
 use super::learn::{self, Arrivals, Learnt};
 use super::refusals;
-use super::server::{Capabilities, Fetched, MailServer, ServerError};
+use super::server::{Capabilities, Fetched, FolderState, MailServer, ServerError, ServerResult};
 use crate::classify::{self, Classification, Kind, Options};
 use crate::config::Folders;
 use crate::mail::Message;
@@ -128,7 +132,7 @@ pub fn sync_once(
         learnt: Learnt::load(store)?,
         arrivals: Arrivals::default(),
     };
-    let inbox_validity = sync_folder(
+    let inbox = sync_folder(
         server,
         store,
         settings,
@@ -140,7 +144,7 @@ pub fn sync_once(
     )?;
     let filing = Filing {
         caps,
-        inbox_validity,
+        looked: inbox,
         unavailable: &unavailable,
     };
     file_pending(server, store, settings, &filing, &mut report, progress)?;
@@ -310,7 +314,8 @@ fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> 
     }
 }
 
-/// Brings one folder into the store; returns its UIDVALIDITY.
+/// Brings one folder into the store; returns its state as selected before anything was
+/// read (UIDVALIDITY, and the mod-sequence filing claims messages against).
 #[allow(clippy::too_many_arguments)]
 fn sync_folder(
     server: &mut dyn MailServer,
@@ -321,7 +326,7 @@ fn sync_folder(
     pass: &mut Pass,
     report: &mut Report,
     progress: &mut dyn FnMut(Progress),
-) -> Result<u32, SyncError> {
+) -> Result<FolderState, SyncError> {
     let state = server.select(name)?;
     let stored = store.folder(name)?;
     let folder = stored.id;
@@ -362,13 +367,21 @@ fn sync_folder(
         }
         report.expunged += store.remove_uids(folder, &gone)?;
     }
+    // The mod-sequence is kept as it was when flag changes could not be read this time.
+    let mut modseq = state.highest_modseq;
     if let Some(&max_local) = local.last() {
         let since = stored
             .highest_modseq
             .filter(|_| server.capabilities().condstore && state.highest_modseq.is_some());
         // With CONDSTORE, an unchanged mod-sequence means no flag changed.
         if since.is_none() || since != state.highest_modseq {
-            let changes = server.flags(&format!("1:{max_local}"), since)?;
+            let changes = match server.flags(&format!("1:{max_local}"), since) {
+                Err(e) if e.vanished => {
+                    modseq = stored.highest_modseq;
+                    Vec::new()
+                }
+                other => other?,
+            };
             let known: HashMap<u32, String> = store.local_flags(folder)?.into_iter().collect();
             store.in_batch(|s| -> Result<_, StoreError> {
                 for (uid, flags) in changes {
@@ -442,7 +455,7 @@ fn sync_folder(
         };
         let mut in_flight = 0;
         for chunk in new.chunks(BATCH) {
-            let batch = server.fetch(chunk)?;
+            let batch = present(server, chunk, |s, u| s.fetch(u))?;
             if to_classify.send(batch).is_err() {
                 break;
             }
@@ -459,8 +472,31 @@ fn sync_folder(
         Ok(())
     })?;
     store.drop_unlinked(folder)?;
-    store.set_folder_state(folder, state.uid_validity, state.highest_modseq)?;
-    Ok(state.uid_validity)
+    store.set_folder_state(folder, state.uid_validity, modseq)?;
+    Ok(state)
+}
+
+/// Asks for messages by UID; when some of them vanished meanwhile (another client expunged
+/// or moved them), asks one by one and leaves out those that are gone.
+fn present<T>(
+    server: &mut dyn MailServer,
+    uids: &[u32],
+    ask: impl Fn(&mut dyn MailServer, &[u32]) -> ServerResult<Vec<T>>,
+) -> Result<Vec<T>, SyncError> {
+    match ask(server, uids) {
+        Err(e) if e.vanished => {
+            let mut found = Vec::new();
+            for uid in uids {
+                match ask(server, &[*uid]) {
+                    Ok(got) => found.extend(got),
+                    Err(e) if e.vanished => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(found)
+        }
+        other => Ok(other?),
+    }
 }
 
 /// Recognises messages we already hold (moved here by us, or renumbered by a UIDVALIDITY
@@ -475,7 +511,7 @@ fn relink_known(
 ) -> Result<Vec<u32>, SyncError> {
     let mut rest = Vec::new();
     for chunk in uids.chunks(BATCH * 5) {
-        let found = server.fetch_message_ids(chunk)?;
+        let found = present(server, chunk, |s, u| s.fetch_message_ids(u))?;
         store.in_batch(|s| -> Result<_, StoreError> {
             for m in found {
                 let flags = m.flags.join(" ");
@@ -553,13 +589,25 @@ fn record_new(
     Ok(())
 }
 
+/// Whether a command on messages went through; messages that vanished meanwhile are no
+/// error (another client took them; the next pass sees where).
+fn quietly(result: ServerResult<()>) -> Result<bool, SyncError> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if e.vanished => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A message about to be filed: store row, UID, Message-ID, keywords.
 type ToFile = (i64, u32, String, Vec<&'static str>);
 
 /// What filing needs to know about this pass.
 struct Filing<'a> {
     caps: Capabilities,
-    inbox_validity: u32,
+    /// INBOX as this pass first selected it (before fetching): its UIDVALIDITY, and the
+    /// mod-sequence messages are claimed against.
+    looked: FolderState,
     /// Destinations the server would not create this pass.
     unavailable: &'a BTreeSet<String>,
 }
@@ -575,7 +623,7 @@ fn file_pending(
 ) -> Result<(), SyncError> {
     let Filing {
         caps,
-        inbox_validity,
+        looked,
         unavailable,
     } = *filing;
     let inbox = store.folder(INBOX)?;
@@ -629,7 +677,14 @@ fn file_pending(
             filing::keywords(p.stage.as_deref(), risky),
         ));
     }
-    for (destination, items) in groups {
+    // With CONDSTORE the keywords are also the claim: they are added only to messages
+    // nobody changed since this pass first looked at INBOX (before fetching them), so when
+    // two clients file the same message at once only the first moves it (a second MOVE
+    // from a stale view would copy it again).
+    let claim_at = looked
+        .highest_modseq
+        .filter(|_| caps.condstore && can_move && keywords);
+    for (destination, mut items) in groups {
         if can_move && unavailable.contains(&destination) {
             // Said once already (the folder could not be made); they wait for it.
             continue;
@@ -639,8 +694,27 @@ fn file_pending(
         for (_, uid, _, words) in &items {
             by_words.entry(words.clone()).or_default().push(*uid);
         }
+        let mut claimed: Option<HashSet<u32>> = claim_at.map(|_| HashSet::new());
         for (words, uids) in by_words {
-            labelled &= refusals::label(server, &uids, &words, &mut keywords, report);
+            match (claim_at, claimed.as_mut()) {
+                (Some(modseq), Some(got)) => {
+                    // Messages that pass the test are answered even when they carry the
+                    // words already (an interrupted earlier pass); those changed since are not.
+                    match refusals::claim(server, &uids, &words, modseq, &mut keywords, report)? {
+                        Some(ok) => got.extend(ok),
+                        // Keywords refused: no claim is possible, filed without them.
+                        None => claimed = None,
+                    }
+                }
+                _ => labelled &= refusals::label(server, &uids, &words, &mut keywords, report),
+            }
+        }
+        if let Some(claimed) = claimed {
+            // The rest were taken by another client since our SELECT.
+            items.retain(|(_, uid, _, _)| claimed.contains(uid));
+            if items.is_empty() {
+                continue;
+            }
         }
         let uids: Vec<u32> = items.iter().map(|(_, uid, _, _)| *uid).collect();
         if !can_move {
@@ -660,13 +734,21 @@ fn file_pending(
         let moves: Vec<i64> = store.in_batch(|s| -> Result<_, StoreError> {
             items
                 .iter()
-                .map(|(_, uid, mid, _)| s.plan_move(mid, INBOX, *uid, inbox_validity, &destination))
+                .map(|(_, uid, mid, _)| {
+                    s.plan_move(mid, INBOX, *uid, looked.uid_validity, &destination)
+                })
                 .collect()
         })?;
+        // Vanished meanwhile: the moves stay open in the journal, and the next pass looks
+        // in both folders and completes or abandons each.
         if caps.moves {
-            server.move_to(&uids, &destination)?;
+            if !quietly(server.move_to(&uids, &destination))? {
+                continue;
+            }
         } else {
-            server.copy_to(&uids, &destination)?;
+            if !quietly(server.copy_to(&uids, &destination))? {
+                continue;
+            }
             failpoint("after-copy");
             store.in_batch(|s| -> Result<_, StoreError> {
                 for id in &moves {
@@ -674,7 +756,9 @@ fn file_pending(
                 }
                 Ok(())
             })?;
-            server.delete(&uids)?;
+            if !quietly(server.delete(&uids))? {
+                continue;
+            }
         }
         store.in_batch(|s| -> Result<_, StoreError> {
             for (id, (_, _, mid, _)) in moves.iter().zip(&items) {
