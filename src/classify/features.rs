@@ -117,6 +117,14 @@ pub const STRUCTURAL: &[(&str, &str)] = &[
     ("forward", "a forwarded message (Fwd:)"),
     ("quoted", "quotes earlier mail"),
     ("short_new", "short new text"),
+    (
+        "unreadable_body",
+        "the body cannot be read: the subject is all it says",
+    ),
+    (
+        "subject_only_chase",
+        "the subject, all that can be read, asks for payment",
+    ),
     ("question", "asks a question"),
     ("bulk", "bulk-mail headers"),
     ("auto_header", "automatic-reply headers"),
@@ -136,6 +144,10 @@ pub const STRUCTURAL: &[(&str, &str)] = &[
         "asks for payment to an IBAN of another country than the sender's",
     ),
     ("bank_wording", "wording about new bank details"),
+    (
+        "bank_wording_many",
+        "several different phrases about new bank details",
+    ),
     ("known_vendor", "a known vendor writes"),
     ("cites_overdue", "cites an invoice we have overdue"),
     ("cites_paid", "cites an invoice we have paid"),
@@ -182,6 +194,7 @@ pub fn bank_relevant(f: usize) -> bool {
             "s:payment_details",
             "s:bank_reassure",
             "s:bank_wording",
+            "s:bank_wording_many",
             "s:iban_foreign",
             "s:known_vendor",
             "s:reply",
@@ -280,7 +293,7 @@ static PRIOR_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 static PAYMENT_DETAILS_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){3,7}|sort[- ]?code|routing (?:number|no)|(?-u:\b)aba(?-u:\b)|bankgiro|plusgiro|(?-u:\b)(?:swift|bic)(?-u:\b)|(?:account|acct|konto|compte|cuenta|conto|rekening|konta|účtu|számlaszám|contul?|račun)\s?(?:no|nr|number|nummer|n°|número|numero|#)?\.?\s?[:：]?\s?\d[\d -]{5,}").expect("valid regex")
+    Regex::new(r"(?i)(?-u:\b)[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){3,7}|sort[- ]?code|routing (?:number|no|#)|(?-u:\b)aba(?-u:\b)|bankgiro|plusgiro|(?-u:\b)(?:swift|bic)(?-u:\b)|(?:account|acct|konto|compte|cuenta|conto|rekening|konta|účtu|számlaszám|contul?|račun)\s?(?:no|nr|number|nummer|n°|número|numero|#)?\.?[\s:：|]{0,4}\d[\d -]{5,}").expect("valid regex")
 });
 static ATT_INVOICE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)invoice|inv[-_ ]?\d|rechnung|facture|factura|factuur|fattura|fatura|faktur|lasku|számla|račun|fatur|請求書|发票|發票|(?-u:\b)re[-_ ]?\d|(?-u:\b)ft[-_ ]?\d").expect("valid regex")
@@ -310,7 +323,8 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     scan(Zone::Subject, subject);
     // A body with no readable word (broken encoding, only an attachment) says nothing: the
     // subject is then all the message says, and counts as its body too.
-    if readable_words(&z.body) == 0 {
+    let unreadable = readable_words(&z.body) == 0;
+    if unreadable {
         scan(Zone::Body, subject);
     }
     scan(Zone::Body, &z.body);
@@ -334,6 +348,14 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
         }
     };
     fact("bias", true);
+    fact("unreadable_body", unreadable);
+    fact(
+        "subject_only_chase",
+        unreadable
+            && hits
+                .iter()
+                .any(|(z, h)| *z == Zone::Subject && h.signal.is_chase()),
+    );
 
     // Claims, read as for a chaser: their shape is evidence in any language.
     let mut invoices = extract::invoices(subject);
@@ -454,6 +476,17 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
                 && matches!(z, Zone::Subject | Zone::Body | Zone::Attachment)
         }),
     );
+    let mut bank_rules: Vec<usize> = hits
+        .iter()
+        .filter(|(z, h)| {
+            h.signal == Signal::BankChange
+                && matches!(z, Zone::Subject | Zone::Body | Zone::Attachment)
+        })
+        .map(|(_, h)| h.rule)
+        .collect();
+    bank_rules.sort_unstable();
+    bank_rules.dedup();
+    fact("bank_wording_many", bank_rules.len() >= 2);
     fact("bank_reassure", super::risk::reassures_about_bank(&z.body));
     fact("html", msg.body_source == crate::mail::BodySource::Html);
     if let Some(domain) = sender_domain.as_deref() {
