@@ -274,8 +274,10 @@ impl MailServer for SharedServer {
         &mut self,
         message_id: &str,
         or_message_id: Option<&str>,
+        except: &[String],
     ) -> ServerResult<Vec<u32>> {
-        self.lock().search_answers(message_id, or_message_id)
+        self.lock()
+            .search_answers(message_id, or_message_id, except)
     }
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
         self.lock().add_flags(uids, flags)
