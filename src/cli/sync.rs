@@ -128,7 +128,7 @@ fn pass(
     let mut report = report?;
     // Replies sent while the mailbox was away: their copy in Sent and \Answered, and the
     // check of any reply a crash left in `sending`.
-    let mut after = crate::outbox::AfterSend {
+    let mut after = crate::send::AfterSend {
         store,
         mailbox: Some(server),
         sent_folder: &config.reply.sent_folder,
@@ -137,7 +137,7 @@ fn pass(
     match after.recover() {
         Ok(unresolved) if !unresolved.is_empty() => report
             .warnings
-            .push(crate::outbox::OutboxError::Unresolved(unresolved).to_string()),
+            .push(crate::send::OutboxError::Unresolved(unresolved).to_string()),
         Ok(_) => {}
         Err(e) => report.warnings.push(e.to_string()),
     }
@@ -351,9 +351,10 @@ pub(crate) fn digest_step(
         if !crate::digest::wanted(store, config, today)? {
             return Ok(None);
         }
-        let account = crate::smtp::SmtpAccount::from_config(config, &super::reply::hello(config))?;
+        let account =
+            crate::send::smtp::SmtpAccount::from_config(config, &super::reply::hello(config))?;
         let mut transport = account.connect()?;
-        let mut sending = crate::outbox::Sending {
+        let mut sending = crate::send::Sending {
             store,
             transport: &mut transport,
             mailbox: Some(server),

@@ -303,13 +303,13 @@ impl MailServer for SharedServer {
 /// outbox (marked as the demo's) and shown in Sent as not sent.
 pub struct DemoTransport;
 
-impl crate::smtp::Transport for DemoTransport {
+impl crate::send::smtp::Transport for DemoTransport {
     fn send(
         &mut self,
         _from: &str,
         _to: &str,
         _raw: &[u8],
-    ) -> Result<String, crate::smtp::SendError> {
+    ) -> Result<String, crate::send::smtp::SendError> {
         Ok("filed in the demo outbox; not sent".into())
     }
     fn delivers(&self) -> bool {
@@ -320,7 +320,7 @@ impl crate::smtp::Transport for DemoTransport {
 /// The demo's reply layer: the real templates and outbox, with [`DemoTransport`] for SMTP.
 pub fn replies(demo: &Demo) -> Result<crate::tui::outbox_replies::OutboxReplies, StoreError> {
     let store = demo.open_store()?;
-    let ctx = crate::outbox::ReplyContext {
+    let ctx = crate::send::ReplyContext {
         templates: crate::reply::Templates::standard(),
         identity: crate::reply::Identity {
             from: format!("Northwind Accounts Payable <{MAILBOX}>"),

@@ -1,12 +1,12 @@
 //! The real reply layer behind the UI's `ReplyService`: templates rendered by `crate::reply`
-//! and sent exactly once through `crate::outbox` — over SMTP for an account, into the demo's
+//! and sent exactly once through `crate::send` — over SMTP for an account, into the demo's
 //! outbox (never sent) for `duebox demo`. Runs on the reply worker thread only: it does
 //! network I/O.
 
 use super::replies::{NotSent, ReplyPreview, ReplyService, SentReply};
-use crate::outbox::{OutboxError, Prepared, ReplyContext, Sending};
 use crate::reply::Asked;
-use crate::smtp::Transport;
+use crate::send::smtp::Transport;
+use crate::send::{OutboxError, Prepared, ReplyContext, Sending};
 use crate::store::{OutboxState, Store};
 use crate::sync::server::MailServer;
 use chrono::NaiveDate;
