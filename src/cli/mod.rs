@@ -155,6 +155,21 @@ pub(crate) fn config_path_shown(cli: &Cli) -> String {
 }
 
 /// Loads the config named by `--config` (which must exist) or the default one (which may not).
+/// The `[imap]` section, or an error that says how to add one (`more`: what else the user
+/// can do, such as "or try `duebox demo`").
+pub(crate) fn imap_section(
+    cli: &Cli,
+    config: &crate::config::Config,
+    more: &str,
+) -> anyhow::Result<crate::config::Imap> {
+    config.imap.clone().ok_or_else(|| {
+        anyhow::anyhow!(
+            "no [imap] section in the config file ({}): copy the [imap] part of config.example.toml and fill in your mailbox{more}",
+            config_path_shown(cli)
+        )
+    })
+}
+
 pub(crate) fn load_config(cli: &Cli) -> anyhow::Result<crate::config::Config> {
     let config = match &cli.config {
         Some(path) => crate::config::Config::load(path, true)?,

@@ -2,6 +2,7 @@
 //! the contract's format, listing, adding, marking paid and scheduling.
 
 use super::Cli;
+use crate::actions::payables::{Change, PayableAction};
 use crate::payables::import::{self, Format};
 use crate::payables::{Payable, Status};
 use crate::store::payables::Filter;
@@ -237,7 +238,12 @@ pub fn run(cli: &Cli, args: &PayablesArgs) -> anyhow::Result<ExitCode> {
             reference,
             vendor,
         } => {
-            store.mark_paid(invoice, vendor.as_deref(), *on, reference.as_deref())?;
+            let mut action = PayableAction::mark_paid(invoice, vendor.as_deref(), *on);
+            action.change = Change::Paid {
+                on: *on,
+                reference: reference.clone(),
+            };
+            crate::actions::payables::apply(&mut store, &action)?;
             println!("{invoice} marked paid on {on}");
         }
         PayablesCommand::Schedule {
@@ -245,7 +251,8 @@ pub fn run(cli: &Cli, args: &PayablesArgs) -> anyhow::Result<ExitCode> {
             on,
             vendor,
         } => {
-            store.schedule(invoice, vendor.as_deref(), *on)?;
+            let action = PayableAction::schedule(invoice, vendor.as_deref(), *on);
+            crate::actions::payables::apply(&mut store, &action)?;
             println!("{invoice} scheduled for payment on {on}");
         }
     }

@@ -8,4 +8,5 @@ pub mod filing;
 pub mod learn;
 pub mod refusals;
 pub mod server;
+pub mod session;
 pub mod user_move;

@@ -47,6 +47,11 @@ pub enum Msg {
     TemplateEdited(Result<String, String>),
     /// A read for the screen failed; words for the status line.
     LoadFailed(String),
+    /// How far the open message can scroll at the current size (from the view's layout).
+    ScrollLimit {
+        message: i64,
+        max: u16,
+    },
 }
 
 /// What the sync worker reports.

@@ -1,13 +1,17 @@
 //! Performs `update`'s effects: bounded reads of the local database right here on the UI
 //! thread (one page of rows, one message, the payables, SQL aggregates: milliseconds), the
-//! editor with the terminal suspended, and everything that may wait (network, sending,
-//! writes) handed to the workers, whose answers come back as `Msg`s.
+//! editor with the terminal suspended, and everything that may wait (network, sending) and
+//! every write handed to the workers, whose answers come back as `Msg`s. Never writes to
+//! the database itself: a keypress must not wait behind a sync's transaction.
 
 use super::effect::Effect;
 use super::msg::Msg;
 use super::replies::ReplyPreview;
 use super::state::Opened;
+use super::strings;
 use super::worker::{ReplyCmd, SyncCmd};
+use super::writer::{Shown, WriteCmd};
+use crate::actions::payables::PayableAction;
 use crate::store::{payables::Filter, Store};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -25,14 +29,11 @@ pub struct Runner {
     store: Store,
     sync: Sender<SyncCmd>,
     replies: Sender<ReplyCmd>,
+    writes: Sender<WriteCmd>,
     today: NaiveDate,
     /// The editor command; None: $VISUAL, else $EDITOR, else vi.
     pub editor: Option<String>,
     pub template_path: Option<TemplatePath>,
-}
-
-fn gone(what: &str) -> String {
-    format!("the {what} worker has stopped; quit (q) and start duebox again")
 }
 
 impl Runner {
@@ -40,12 +41,14 @@ impl Runner {
         store: Store,
         sync: Sender<SyncCmd>,
         replies: Sender<ReplyCmd>,
+        writes: Sender<WriteCmd>,
         today: NaiveDate,
     ) -> Runner {
         Runner {
             store,
             sync,
             replies,
+            writes,
             today,
             editor: None,
             template_path: None,
@@ -55,75 +58,135 @@ impl Runner {
     fn to_sync(&self, cmd: SyncCmd) -> Vec<Msg> {
         match self.sync.send(cmd) {
             Ok(()) => Vec::new(),
-            Err(_) => vec![Msg::LoadFailed(gone("sync"))],
+            Err(_) => vec![Msg::LoadFailed(strings::worker_gone("sync"))],
+        }
+    }
+
+    fn to_writer(&self, cmd: WriteCmd) -> Vec<Msg> {
+        match self.writes.send(cmd) {
+            Ok(()) => Vec::new(),
+            Err(_) => vec![Msg::LoadFailed(strings::worker_gone("database"))],
         }
     }
 
     fn to_replies(&self, cmd: ReplyCmd) -> Vec<Msg> {
         match self.replies.send(cmd) {
             Ok(()) => Vec::new(),
-            Err(_) => vec![Msg::LoadFailed(gone("reply"))],
+            Err(_) => vec![Msg::LoadFailed(strings::worker_gone("reply"))],
         }
     }
 
     pub fn perform(&mut self, effect: Effect, term: &mut dyn Suspend) -> Vec<Msg> {
         let read_failed = |e: crate::store::StoreError| vec![Msg::LoadFailed(e.to_string())];
         match effect {
-            Effect::LoadFolders => self.store.folder_counts().map_or_else(read_failed, |c| vec![Msg::FoldersLoaded(c)]),
+            Effect::LoadFolders => self
+                .store
+                .folder_counts()
+                .map_or_else(read_failed, |c| vec![Msg::FoldersLoaded(c)]),
             Effect::LoadSent => self.to_replies(ReplyCmd::LoadSent),
-            Effect::LoadPage { folder, filter, offset, limit, total } => match self.store.page_known(&folder, filter.as_deref(), offset, limit, total) {
-                Ok(page) => vec![Msg::PageLoaded { folder, filter, page }],
+            Effect::LoadPage {
+                folder,
+                filter,
+                offset,
+                limit,
+                total,
+            } => match self
+                .store
+                .page_known(&folder, filter.as_deref(), offset, limit, total)
+            {
+                Ok(page) => vec![Msg::PageLoaded {
+                    folder,
+                    filter,
+                    page,
+                }],
                 Err(e) => read_failed(e),
             },
             Effect::LoadMessage(id) => match self.store.detail(id) {
                 Ok(Some(detail)) => {
                     if !detail.summary.risk.is_empty() {
                         // The record shows that the warning was put in front of the user.
-                        let _ = self.store.record_event(
-                            "user",
-                            "fraud_warning_shown",
-                            detail.message_id.as_deref(),
-                            detail.summary.vendor.as_deref(),
-                            detail.summary.invoices.first().map(String::as_str),
-                            &detail.summary.risk.join(", "),
-                        );
+                        let _ = self.writes.send(WriteCmd::Record(Shown {
+                            kind: "fraud_warning_shown",
+                            message_id: detail.message_id.clone(),
+                            vendor: detail.summary.vendor.clone(),
+                            invoice: detail.summary.invoices.first().cloned(),
+                            detail: detail
+                                .summary
+                                .risk
+                                .iter()
+                                .map(|r| r.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        }));
                     }
                     vec![Msg::Opened(Box::new(opened(detail)))]
                 }
-                Ok(None) => vec![Msg::LoadFailed("that message is gone from the store (moved or deleted by a sync); go back (esc)".into())],
+                Ok(None) => vec![Msg::LoadFailed(strings::MESSAGE_GONE.into())],
                 Err(e) => read_failed(e),
             },
             Effect::LoadPayDate(message) => match self.store.detail(message) {
                 Ok(detail) => vec![Msg::PayDateDefault {
                     message,
-                    scheduled: detail.and_then(|d| {
-                        d.records.iter().find_map(|r| r.scheduled_on.as_deref().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
-                    }),
+                    scheduled: detail.and_then(|d| d.records.iter().find_map(|r| r.scheduled_on)),
                 }],
                 Err(e) => read_failed(e),
             },
-            Effect::LoadPayables { status, vendor } => match self.store.list_payables(&Filter { status, vendor }) {
-                Ok(rows) => vec![Msg::PayablesLoaded(rows)],
-                Err(e) => read_failed(e),
-            },
-            Effect::LoadDashboard => self.store.dashboard(self.today).map_or_else(read_failed, |d| vec![Msg::DashboardLoaded(d)]),
-            Effect::PrepareReply { message, template, pay_on } => self.to_replies(ReplyCmd::Prepare { message, template, pay_on }),
+            Effect::LoadPayables { status, vendor } => {
+                match self.store.list_payables(&Filter { status, vendor }) {
+                    Ok(rows) => vec![Msg::PayablesLoaded(rows)],
+                    Err(e) => read_failed(e),
+                }
+            }
+            Effect::LoadDashboard => self
+                .store
+                .dashboard(self.today)
+                .map_or_else(read_failed, |d| vec![Msg::DashboardLoaded(d)]),
+            Effect::PrepareReply {
+                message,
+                template,
+                pay_on,
+            } => self.to_replies(ReplyCmd::Prepare {
+                message,
+                template,
+                pay_on,
+            }),
             Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(p)),
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
             Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),
-            Effect::Correct { message, verdict } => self.to_sync(SyncCmd::Correct { message, verdict }),
+            Effect::Correct { message, verdict } => {
+                self.to_sync(SyncCmd::Correct { message, verdict })
+            }
             Effect::MarkSeen(message) => self.to_sync(SyncCmd::Flag {
                 message,
                 flag: "\\Seen",
             }),
             Effect::SyncNow => self.to_sync(SyncCmd::SyncNow),
-            Effect::MarkPaid { vendor, invoice, on } => self.to_sync(SyncCmd::MarkPaid { vendor, invoice, on }),
-            Effect::Schedule { vendor, invoice, on } => self.to_sync(SyncCmd::Schedule { vendor, invoice, on }),
-            Effect::EditTemplate(name) => vec![Msg::TemplateEdited(self.edit_template(&name, term))],
+            Effect::MarkPaid {
+                vendor,
+                invoice,
+                on,
+            } => self.to_writer(WriteCmd::Payable(PayableAction::mark_paid(
+                &invoice,
+                Some(&vendor),
+                on,
+            ))),
+            Effect::Schedule {
+                vendor,
+                invoice,
+                on,
+            } => self.to_writer(WriteCmd::Payable(PayableAction::schedule(
+                &invoice,
+                Some(&vendor),
+                on,
+            ))),
+            Effect::EditTemplate(name) => {
+                vec![Msg::TemplateEdited(self.edit_template(&name, term))]
+            }
             Effect::Quit => {
                 let _ = self.sync.send(SyncCmd::Shutdown);
                 let _ = self.replies.send(ReplyCmd::Shutdown);
+                let _ = self.writes.send(WriteCmd::Shutdown);
                 Vec::new()
             }
         }

@@ -145,6 +145,9 @@ pub struct MessageState {
     pub id: i64,
     pub opened: Option<Box<Opened>>,
     pub scroll: u16,
+    /// The largest useful scroll at the current size (the last row at the bottom), worked
+    /// out by the view's layout and given by `Msg::ScrollLimit`.
+    pub max_scroll: u16,
 }
 
 #[derive(Debug)]

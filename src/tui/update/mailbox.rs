@@ -127,13 +127,10 @@ pub(super) fn current_folder_of(app: &App, message: i64) -> Option<String> {
 /// none, None when the message is not open.
 pub(super) fn opened_schedule(app: &App, message: i64) -> Option<Option<NaiveDate>> {
     app.stack.iter().find_map(|s| match s {
-        Screen::Message(m) if m.id == message => m.opened.as_ref().map(|o| {
-            o.detail.records.iter().find_map(|r| {
-                r.scheduled_on
-                    .as_deref()
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            })
-        }),
+        Screen::Message(m) if m.id == message => m
+            .opened
+            .as_ref()
+            .map(|o| o.detail.records.iter().find_map(|r| r.scheduled_on)),
         _ => None,
     })
 }
@@ -217,6 +214,7 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
             Some(row) => {
                 let id = row.id;
                 app.stack.push(Screen::Message(MessageState {
+                    max_scroll: u16::MAX,
                     id,
                     opened: None,
                     scroll: 0,

@@ -247,6 +247,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
             }
         }
+        Msg::ScrollLimit { message, max } => {
+            for s in app.stack.iter_mut() {
+                if let Screen::Message(m) = s {
+                    if m.id == message {
+                        m.max_scroll = max;
+                    }
+                }
+            }
+            Vec::new()
+        }
         Msg::PayableChanged(result) => {
             app.status.busy = None;
             match result {
