@@ -7,13 +7,15 @@
 pub mod account;
 pub mod check;
 pub mod folders;
+pub mod raw;
 pub mod sasl;
 pub mod tls;
+pub mod uidset;
 pub mod wire;
 
 use crate::config::{is_loopback, Security};
 use crate::sync::server::{
-    uid_set, Capabilities, Fetched, FolderState, Identified, MailServer, ServerError, ServerResult,
+    Capabilities, Fetched, FolderState, Identified, MailServer, ServerError, ServerResult,
 };
 use folders::{FolderMap, Namespace, SpecialUse};
 use sasl::{authenticate, token_mechanism};
@@ -109,6 +111,8 @@ pub struct Imap {
     extras: Extras,
     /// A second handle on the socket, to interrupt a blocked IDLE from a signal handler.
     socket: TcpStream,
+    /// The responses of the commands duebox reads itself (raw.rs).
+    wire: wire::Handle,
 }
 
 fn protocol(e: imap::Error) -> ServerError {
@@ -211,7 +215,9 @@ impl Imap {
             .socket()
             .try_clone()
             .map_err(|e| ConnectError::Protocol(e.to_string()))?;
-        let mut client = imap::Client::new(Wire::new(stream));
+        let wire = Wire::new(stream);
+        let handle = wire.handle();
+        let mut client = imap::Client::new(wire);
         // After STARTTLS the greeting was read before the handshake.
         client.greeting_read = account.security == Security::Starttls;
         if !client.greeting_read {
@@ -272,6 +278,7 @@ impl Imap {
             folders,
             extras,
             socket,
+            wire: handle,
         })
     }
 
@@ -539,41 +546,48 @@ impl MailServer for Imap {
     }
 
     fn fetch(&mut self, uids: &[u32]) -> ServerResult<Vec<Fetched>> {
-        if uids.is_empty() {
-            return Ok(Vec::new());
-        }
+        let mut out = Vec::with_capacity(uids.len());
+        self.fetch_each(uids, &mut |f| {
+            out.push(f);
+            true
+        })?;
+        Ok(out)
+    }
+
+    fn fetch_each(&mut self, uids: &[u32], each: &mut dyn FnMut(Fetched) -> bool) -> ServerResult<()> {
         let query = format!("(UID FLAGS RFC822.SIZE BODY.PEEK[]<0.{FETCH_LIMIT}>)");
-        let fetches = self
-            .session
-            .uid_fetch(uid_set(uids), query)
-            .map_err(protocol)?;
-        Ok(fetches
-            .iter()
-            .filter_map(|f| {
-                Some(Fetched {
-                    uid: f.uid?,
-                    flags: Imap::flags_of(f),
-                    size: f.size.unwrap_or(0),
-                    raw: f.body().unwrap_or_default().to_vec(),
-                })
-            })
-            .collect())
+        let mut wanted = true;
+        for set in uidset::chunks(uids, query.len() + 20) {
+            // One command per set, its responses handed on as they complete; after a refusal
+            // of `each` the rest is read and dropped, so the connection stays usable.
+            raw::run(
+                &mut self.session,
+                &self.wire,
+                &format!("UID FETCH {set} {query}"),
+                &mut |response| {
+                    if let imap_proto::Response::Fetch(_, attributes) = response {
+                        if let Some(f) = raw::fetched(attributes).filter(|_| wanted) {
+                            wanted = each(f);
+                        }
+                    }
+                },
+            )?;
+            if !wanted {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>> {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
-        let fetches = self
-            .session
-            .uid_fetch(
-                uid_set(uids),
-                "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
-            )
-            .map_err(protocol)?;
-        Ok(fetches
-            .iter()
-            .filter_map(|f| {
+        let query = "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])";
+        let mut out = Vec::with_capacity(uids.len());
+        for set in uidset::chunks(uids, query.len() + 20) {
+            let fetches = self.session.uid_fetch(set, query).map_err(protocol)?;
+            out.extend(fetches.iter().filter_map(|f| {
                 Some(Identified {
                     uid: f.uid?,
                     message_id: f
@@ -582,8 +596,9 @@ impl MailServer for Imap {
                         .and_then(|m| m.message_id),
                     flags: Imap::flags_of(f),
                 })
-            })
-            .collect())
+            }));
+        }
+        Ok(out)
     }
 
     fn search_message_id(&mut self, message_id: &str) -> ServerResult<Vec<u32>> {
@@ -601,23 +616,27 @@ impl MailServer for Imap {
         if uids.is_empty() || flags.is_empty() {
             return Ok(());
         }
-        self.session
-            .uid_store(
-                uid_set(uids),
-                format!("+FLAGS.SILENT ({})", flags.join(" ")),
-            )
-            .map_err(protocol)?;
+        let query = format!("+FLAGS.SILENT ({})", flags.join(" "));
+        for set in uidset::chunks(uids, query.len() + 20) {
+            self.session.uid_store(set, &query).map_err(protocol)?;
+        }
         Ok(())
     }
 
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         let name = self.server_name(folder);
-        self.session.uid_mv(uid_set(uids), name).map_err(protocol)
+        for set in uidset::chunks(uids, quoted(&name).len() + 20) {
+            self.session.uid_mv(set, &name).map_err(protocol)?;
+        }
+        Ok(())
     }
 
     fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         let name = quoted(&self.server_name(folder));
-        self.session.uid_copy(uid_set(uids), name).map_err(protocol)
+        for set in uidset::chunks(uids, name.len() + 20) {
+            self.session.uid_copy(set, &name).map_err(protocol)?;
+        }
+        Ok(())
     }
 
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()> {
@@ -626,11 +645,12 @@ impl MailServer for Imap {
                 "the server lacks UIDPLUS, so duebox cannot remove one message without risking other clients' deleted mail",
             ));
         }
-        let set = uid_set(uids);
-        self.session
-            .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
-            .map_err(protocol)?;
-        self.session.uid_expunge(&set).map_err(protocol)?;
+        for set in uidset::chunks(uids, 40) {
+            self.session
+                .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+                .map_err(protocol)?;
+            self.session.uid_expunge(&set).map_err(protocol)?;
+        }
         Ok(())
     }
 

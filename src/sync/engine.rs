@@ -18,8 +18,11 @@ use crate::payables::validate::{apply_records, PayablesIndex};
 use crate::store::{Correction, NewMessage, Store, StoreError, Stored};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-/// How many messages one UID FETCH asks for.
-const BATCH: usize = 200;
+/// How many fetched messages are classified and stored together (one transaction).
+const BATCH: usize = 500;
+/// A batch closes early at this many bytes of mail, so a run of large messages cannot
+/// swell memory (three batches are in hand at once: stored, classified, being fetched).
+const BATCH_BYTES: usize = 8 << 20;
 
 /// What a pass needs besides the server and the store.
 pub struct Settings<'a> {
@@ -440,18 +443,50 @@ fn sync_folder(
             progress(Progress::Fetched(prepared.len()));
             Ok(())
         };
+        // One streamed fetch over the new range: the server keeps sending while a batch is
+        // classified and the one before it stored; a batch closes at BATCH messages or
+        // BATCH_BYTES, so memory is bounded whatever the mailbox holds.
         let mut in_flight = 0;
-        for chunk in new.chunks(BATCH) {
-            let batch = server.fetch(chunk)?;
+        let mut batch: Vec<Fetched> = Vec::new();
+        let mut bytes = 0;
+        let mut failed: Option<SyncError> = None;
+        let mut send = |batch: Vec<Fetched>,
+                        in_flight: &mut usize,
+                        store: &mut Store,
+                        report: &mut Report|
+         -> Result<bool, SyncError> {
             if to_classify.send(batch).is_err() {
-                break;
+                return Ok(false);
             }
-            in_flight += 1;
-            if in_flight > 1 {
+            *in_flight += 1;
+            if *in_flight > 1 {
                 store_next(store, report)?;
-                in_flight -= 1;
+                *in_flight -= 1;
             }
+            Ok(true)
+        };
+        server.fetch_each(&new, &mut |f| {
+            bytes += f.raw.len();
+            batch.push(f);
+            if batch.len() < BATCH && bytes < BATCH_BYTES {
+                return true;
+            }
+            bytes = 0;
+            match send(std::mem::take(&mut batch), &mut in_flight, store, report) {
+                Ok(more) => more,
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
         }
+        if !batch.is_empty() {
+            send(batch, &mut in_flight, store, report)?;
+        }
+        drop(send);
         drop(to_classify);
         for _ in 0..in_flight {
             store_next(store, report)?;

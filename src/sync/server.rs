@@ -88,6 +88,23 @@ pub trait MailServer {
     ) -> ServerResult<Vec<(u32, Vec<String>)>>;
     /// Fetches messages (without setting \Seen).
     fn fetch(&mut self, uids: &[u32]) -> ServerResult<Vec<Fetched>>;
+    /// Fetches messages as a stream: `each` gets every message as soon as it has arrived and
+    /// returns false to want no more. Memory stays bounded by what `each` keeps, however many
+    /// `uids` there are.
+    fn fetch_each(
+        &mut self,
+        uids: &[u32],
+        each: &mut dyn FnMut(Fetched) -> bool,
+    ) -> ServerResult<()> {
+        for chunk in uids.chunks(200) {
+            for f in self.fetch(chunk)? {
+                if !each(f) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
     /// Fetches only the Message-ID and flags of messages (to recognise ones we know).
     fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>>;
     /// UIDs in the selected folder whose Message-ID header is `message_id`.
