@@ -15,7 +15,7 @@ pub mod wire;
 
 use crate::config::{is_loopback, Security};
 use crate::sync::server::{
-    Capabilities, Fetched, FolderState, Identified, MailServer, ServerError, ServerResult,
+    Capabilities, Fetched, FolderState, Identified, MailServer, Placed, ServerError, ServerResult,
 };
 use folders::{FolderMap, Namespace, SpecialUse};
 use sasl::{authenticate, token_mechanism};
@@ -113,6 +113,8 @@ pub struct Imap {
     socket: TcpStream,
     /// The responses of the commands duebox reads itself (raw.rs).
     wire: wire::Handle,
+    /// What the last MOVE or COPY's COPYUID said.
+    placed: Option<Placed>,
 }
 
 fn protocol(e: imap::Error) -> ServerError {
@@ -279,6 +281,7 @@ impl Imap {
             extras,
             socket,
             wire: handle,
+            placed: None,
         })
     }
 
@@ -364,6 +367,14 @@ impl Imap {
             outcome,
             imap::extensions::idle::WaitOutcome::MailboxChanged
         ))
+    }
+
+    /// UID MOVE or UID COPY, keeping what COPYUID says for `placed`.
+    fn transfer(&mut self, verb: &str, uids: &[u32], folder: &str) -> ServerResult<()> {
+        self.placed = None;
+        let name = quoted(&self.server_name(folder));
+        self.placed = raw::transfer(&mut self.session, &self.wire, verb, uids, &name)?;
+        Ok(())
     }
 
     /// Says goodbye politely.
@@ -624,19 +635,15 @@ impl MailServer for Imap {
     }
 
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
-        let name = self.server_name(folder);
-        for set in uidset::chunks(uids, quoted(&name).len() + 20) {
-            self.session.uid_mv(set, &name).map_err(protocol)?;
-        }
-        Ok(())
+        self.transfer("MOVE", uids, folder)
     }
 
     fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
-        let name = quoted(&self.server_name(folder));
-        for set in uidset::chunks(uids, name.len() + 20) {
-            self.session.uid_copy(set, &name).map_err(protocol)?;
-        }
-        Ok(())
+        self.transfer("COPY", uids, folder)
+    }
+
+    fn placed(&mut self) -> Option<Placed> {
+        self.placed.take()
     }
 
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()> {

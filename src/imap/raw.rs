@@ -4,8 +4,9 @@
 //! UID COPY, whose COPYUID (RFC 4315) the crate drops. Each complete response (literals read
 //! as bytes by `wire::Handle`) is parsed exactly once. Never sends anything but the command.
 
+use super::uidset;
 use super::wire::{Handle, Wire};
-use crate::sync::server::{Fetched, ServerError, ServerResult};
+use crate::sync::server::{Fetched, Placed, ServerError, ServerResult};
 use imap_proto::{AttributeValue, Response, ResponseCode, Status, UidSetMember};
 
 /// Where a COPY or MOVE put the messages: source UID → UID in the destination.
@@ -104,6 +105,52 @@ pub fn copy_uids(code: &ResponseCode<'_>) -> Option<CopyUids> {
     };
     let (from, to) = (expand(from), expand(to));
     (from.len() == to.len()).then(|| from.into_iter().zip(to).collect())
+}
+
+/// UID MOVE or UID COPY of `uids` to the quoted folder `name`, a command per chunk of the
+/// set, with what COPYUID said (untagged before MOVE's expunges, or on the tagged OK). Only if
+/// every chunk said it is anything returned: a half-told placement would leave messages
+/// unlinked without a word.
+pub fn transfer(
+    session: &mut imap::Session<Wire>,
+    wire: &Handle,
+    verb: &str,
+    uids: &[u32],
+    name: &str,
+) -> ServerResult<Option<Placed>> {
+    let mut placed = Some(Placed::default());
+    for set in uidset::chunks(uids, name.len() + verb.len() + 20) {
+        let mut told = None;
+        let done = run(
+            session,
+            wire,
+            &format!("UID {verb} {set} {name}"),
+            &mut |response| {
+                if let Response::Data { code: Some(code), .. } = &response {
+                    told = told.take().or_else(|| placement(code));
+                }
+            },
+        )?;
+        let told = told.or_else(|| done.as_ref().and_then(placement));
+        placed = match (placed, told) {
+            (Some(mut p), Some((validity, pairs)))
+                if p.uids.is_empty() || p.uid_validity == validity =>
+            {
+                p.uid_validity = validity;
+                p.uids.extend(pairs);
+                Some(p)
+            }
+            _ => None,
+        };
+    }
+    Ok(placed.filter(|p| !p.uids.is_empty()))
+}
+
+fn placement(code: &ResponseCode<'_>) -> Option<(u32, CopyUids)> {
+    match code {
+        ResponseCode::CopyUid(validity, _, _) => copy_uids(code).map(|pairs| (*validity, pairs)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

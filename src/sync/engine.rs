@@ -123,10 +123,26 @@ pub fn sync_once(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, SyncError> {
     let mut report = Report::default();
+    store.begin_bulk()?;
+    let outcome = run_pass(server, store, settings, progress, &mut report);
+    // Checkpointed even after a failure: what was stored stays stored.
+    let ended = store.end_bulk();
+    outcome?;
+    ended?;
+    Ok(report)
+}
+
+fn run_pass(
+    server: &mut dyn MailServer,
+    store: &mut Store,
+    settings: &Settings<'_>,
+    progress: &mut dyn FnMut(Progress),
+    report: &mut Report,
+) -> Result<(), SyncError> {
     let caps = server.capabilities();
     // Folders the server would not create: their mail waits in INBOX, the pass goes on.
-    let unavailable = refusals::prepare_folders(server, store, settings.folders, &mut report)?;
-    recover_moves(server, store, caps, &mut report)?;
+    let unavailable = refusals::prepare_folders(server, store, settings.folders, report)?;
+    recover_moves(server, store, caps, report)?;
     let mut pass = Pass {
         learnt: Learnt::load(store)?,
         arrivals: Arrivals::default(),
@@ -138,7 +154,7 @@ pub fn sync_once(
         INBOX,
         true,
         &mut pass,
-        &mut report,
+        report,
         progress,
     )?;
     let filing = Filing {
@@ -146,7 +162,7 @@ pub fn sync_once(
         inbox_validity,
         unavailable: &unavailable,
     };
-    file_pending(server, store, settings, &filing, &mut report, progress)?;
+    file_pending(server, store, settings, &filing, report, progress)?;
     if !settings.folders.label_only {
         for folder in settings.folders.all() {
             if unavailable.contains(folder) {
@@ -159,14 +175,14 @@ pub fn sync_once(
                 folder,
                 false,
                 &mut pass,
-                &mut report,
+                report,
                 progress,
             )?;
         }
     }
     pass.arrivals.learn(store, settings.folders)?;
     store.record_event("sync", "synced", None, None, None, &report.summary())?;
-    Ok(report)
+    Ok(())
 }
 
 /// Completes or abandons every move a crash left open.
@@ -373,7 +389,7 @@ fn sync_folder(
         if since.is_none() || since != state.highest_modseq {
             let changes = server.flags(&format!("1:{max_local}"), since)?;
             let known: HashMap<u32, String> = store.local_flags(folder)?.into_iter().collect();
-            store.in_batch(|s| -> Result<_, StoreError> {
+            store.in_bulk(|s| -> Result<_, StoreError> {
                 for (uid, flags) in changes {
                     let flags = flags.join(" ");
                     if known.get(&uid).is_some_and(|old| *old != flags) {
@@ -420,7 +436,7 @@ fn sync_folder(
             let Ok(prepared) = classified.recv() else {
                 return Ok(());
             };
-            store.in_batch(|s| -> Result<_, StoreError> {
+            store.in_bulk(|s| -> Result<_, StoreError> {
                 for p in &prepared {
                     match s.store_message(folder, &p.row)? {
                         Stored::Relinked => report.relinked += 1,
@@ -511,7 +527,7 @@ fn relink_known(
     let mut rest = Vec::new();
     for chunk in uids.chunks(BATCH * 5) {
         let found = server.fetch_message_ids(chunk)?;
-        store.in_batch(|s| -> Result<_, StoreError> {
+        store.in_bulk(|s| -> Result<_, StoreError> {
             for m in found {
                 let flags = m.flags.join(" ");
                 match &m.message_id {
@@ -711,9 +727,27 @@ fn file_pending(
             })?;
             server.delete(&uids)?;
         }
+        // The server's COPYUID places each message in the destination; without it (or
+        // with a UIDVALIDITY the store does not hold) the folder's sync finds them by
+        // Message-ID.
+        let placed: HashMap<u32, u32> = match server.placed() {
+            Some(p) if store.adopt_uid_validity(&destination, p.uid_validity)? => {
+                p.uids.into_iter().collect()
+            }
+            _ => HashMap::new(),
+        };
+        report.relinked += items
+            .iter()
+            .filter(|(_, uid, _, _)| placed.contains_key(uid))
+            .count();
         store.in_batch(|s| -> Result<_, StoreError> {
-            for (id, (_, _, mid, _)) in moves.iter().zip(&items) {
-                s.finish_move(*id, true)?;
+            let moved: Vec<(i64, &str, u32, Option<u32>)> = moves
+                .iter()
+                .zip(&items)
+                .map(|(id, (_, uid, mid, _))| (*id, mid.as_str(), *uid, placed.get(uid).copied()))
+                .collect();
+            s.finish_moves(INBOX, &destination, &moved)?;
+            for (_, _, mid, _) in &items {
                 s.record_event(
                     "sync",
                     "filed",

@@ -53,6 +53,14 @@ impl Fetched {
     }
 }
 
+/// Where a COPY or MOVE put messages: the destination's UIDVALIDITY and, for each source UID,
+/// its UID there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placed {
+    pub uid_validity: u32,
+    pub uids: Vec<(u32, u32)>,
+}
+
 /// A message known by its UID, Message-ID (if it has one) and flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identified {
@@ -114,6 +122,11 @@ pub trait MailServer {
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
     /// UID COPY.
     fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
+    /// Where the last `move_to` or `copy_to` put the messages, when the server said so
+    /// (COPYUID, RFC 4315); taken once. `None` (the default): find them by Message-ID.
+    fn placed(&mut self) -> Option<Placed> {
+        None
+    }
     /// Marks \Deleted and UID EXPUNGEs exactly these messages (needs UIDPLUS).
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()>;
     /// APPENDs a message to a folder with these flags (a sent reply's copy in Sent).
