@@ -9,6 +9,7 @@
 
 use super::filing;
 use super::learn::{self, Arrivals, Learnt};
+use super::pipeline;
 use super::refusals;
 use super::server::{Capabilities, Fetched, MailServer, ServerError};
 use crate::classify::{self, Classification, Kind, Options};
@@ -416,26 +417,21 @@ fn sync_folder(
     pass.arrivals.begin(store, name)?;
     // Classification runs on a second thread while the next batch is fetched and the
     // previous one stored: the three overlap on a two-core machine.
+    // Classification runs on worker threads while the fetch streams on and earlier batches
+    // are stored: the three overlap, and results are stored in UID order.
     std::thread::scope(|scope| -> Result<(), SyncError> {
-        let (to_classify, fetched) = std::sync::mpsc::sync_channel::<Vec<Fetched>>(1);
-        let (to_store, classified) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
         let learnt = &pass.learnt;
         let arrivals = &mut pass.arrivals;
-        scope.spawn(move || {
-            for batch in fetched {
-                let prepared = batch
-                    .into_iter()
-                    .map(|f| prepare(f, settings, learnt, file))
-                    .collect();
-                if to_store.send(prepared).is_err() {
-                    break;
-                }
-            }
+        let mut stage = pipeline::Ordered::start(scope, pipeline::workers(), |batch: Vec<Fetched>| {
+            batch
+                .into_iter()
+                .map(|f| prepare(f, settings, learnt, file))
+                .collect::<Vec<Prepared>>()
         });
-        let mut store_next = |store: &mut Store, report: &mut Report| -> Result<(), SyncError> {
-            let Ok(prepared) = classified.recv() else {
-                return Ok(());
-            };
+        let mut store_batch = |store: &mut Store,
+                               report: &mut Report,
+                               prepared: Vec<Prepared>|
+         -> Result<(), SyncError> {
             store.in_bulk(|s| -> Result<_, StoreError> {
                 for p in &prepared {
                     match s.store_message(folder, &p.row)? {
@@ -459,25 +455,25 @@ fn sync_folder(
             progress(Progress::Fetched(prepared.len()));
             Ok(())
         };
-        // One streamed fetch over the new range: the server keeps sending while a batch is
-        // classified and the one before it stored; a batch closes at BATCH messages or
-        // BATCH_BYTES, so memory is bounded whatever the mailbox holds.
-        let mut in_flight = 0;
+        // One streamed fetch over the new range: the server keeps sending while batches are
+        // classified and stored; a batch closes at BATCH messages or BATCH_BYTES, and only
+        // so many are in flight, so memory is bounded whatever the mailbox holds.
         let mut batch: Vec<Fetched> = Vec::new();
         let mut bytes = 0;
         let mut failed: Option<SyncError> = None;
         let mut send = |batch: Vec<Fetched>,
-                        in_flight: &mut usize,
+                        stage: &mut pipeline::Ordered<Vec<Fetched>, Vec<Prepared>>,
                         store: &mut Store,
                         report: &mut Report|
          -> Result<bool, SyncError> {
-            if to_classify.send(batch).is_err() {
+            if !stage.send(batch) {
                 return Ok(false);
             }
-            *in_flight += 1;
-            if *in_flight > 1 {
-                store_next(store, report)?;
-                *in_flight -= 1;
+            while stage.full() {
+                match stage.next() {
+                    Some(prepared) => store_batch(store, report, prepared)?,
+                    None => return Ok(false),
+                }
             }
             Ok(true)
         };
@@ -488,7 +484,7 @@ fn sync_folder(
                 return true;
             }
             bytes = 0;
-            match send(std::mem::take(&mut batch), &mut in_flight, store, report) {
+            match send(std::mem::take(&mut batch), &mut stage, store, report) {
                 Ok(more) => more,
                 Err(e) => {
                     failed = Some(e);
@@ -500,12 +496,11 @@ fn sync_folder(
             return Err(e);
         }
         if !batch.is_empty() {
-            send(batch, &mut in_flight, store, report)?;
+            send(batch, &mut stage, store, report)?;
         }
-        drop(send);
-        drop(to_classify);
-        for _ in 0..in_flight {
-            store_next(store, report)?;
+        stage.close();
+        while let Some(prepared) = stage.next() {
+            store_batch(store, report, prepared)?;
         }
         Ok(())
     })?;

@@ -6,6 +6,7 @@ pub mod engine;
 pub mod fake;
 pub mod filing;
 pub mod learn;
+pub mod pipeline;
 pub mod refusals;
 pub mod server;
 pub mod user_move;
