@@ -149,7 +149,13 @@ fn mbsync(d: &dovecot::Dovecot, dir: &Path, fsync: bool) -> f64 {
         ),
     )
     .expect("mbsyncrc");
-    let (secs, _, _) = timed(Command::new("mbsync").arg("-c").arg(&rc).arg("-q").arg("bench"));
+    let (secs, _, _) = timed(
+        Command::new("mbsync")
+            .arg("-c")
+            .arg(&rc)
+            .arg("-q")
+            .arg("bench"),
+    );
     let _ = std::fs::remove_dir_all(&maildir);
     secs
 }

@@ -85,7 +85,10 @@ fn a_stage_group_of_twenty_thousand_scattered_messages_is_filed_whole() {
     let whole: Vec<String> = (0..CHASERS / 3)
         .map(|k| format!("{}:{}", 4 * k + 1, 4 * k + 3))
         .collect();
-    let refused = d.imap_raw(&["SELECT INBOX", &format!("UID FETCH {} (UID)", whole.join(","))]);
+    let refused = d.imap_raw(&[
+        "SELECT INBOX",
+        &format!("UID FETCH {} (UID)", whole.join(",")),
+    ]);
     assert!(
         refused.contains("a2 BAD") && refused.contains("Too long argument"),
         "the server took a {} KB command line: {refused}",

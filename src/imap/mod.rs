@@ -565,7 +565,11 @@ impl MailServer for Imap {
         Ok(out)
     }
 
-    fn fetch_each(&mut self, uids: &[u32], each: &mut dyn FnMut(Fetched) -> bool) -> ServerResult<()> {
+    fn fetch_each(
+        &mut self,
+        uids: &[u32],
+        each: &mut dyn FnMut(Fetched) -> bool,
+    ) -> ServerResult<()> {
         let query = format!("(UID FLAGS RFC822.SIZE BODY.PEEK[]<0.{FETCH_LIMIT}>)");
         let mut wanted = true;
         for set in uidset::chunks(uids, query.len() + 20) {

@@ -30,7 +30,15 @@ pub fn run(
     loop {
         let bytes = wire.next_response().map_err(io)?;
         match imap_proto::parser::parse_response(&bytes) {
-            Ok((_, Response::Done { status, code, information, .. })) => {
+            Ok((
+                _,
+                Response::Done {
+                    status,
+                    code,
+                    information,
+                    ..
+                },
+            )) => {
                 return match status {
                     Status::Ok => Ok(code.map(ResponseCode::into_owned)),
                     _ => Err(ServerError::new(format!(
@@ -40,7 +48,14 @@ pub fn run(
                     ))),
                 };
             }
-            Ok((_, Response::Data { status: Status::Bye, information, .. })) => {
+            Ok((
+                _,
+                Response::Data {
+                    status: Status::Bye,
+                    information,
+                    ..
+                },
+            )) => {
                 return Err(ServerError::new(format!(
                     "the server closed the connection: {}",
                     crate::mail::sanitize::one_line(information.as_deref().unwrap_or(""))
@@ -126,7 +141,10 @@ pub fn transfer(
             wire,
             &format!("UID {verb} {set} {name}"),
             &mut |response| {
-                if let Response::Data { code: Some(code), .. } = &response {
+                if let Response::Data {
+                    code: Some(code), ..
+                } = &response
+                {
                     told = told.take().or_else(|| placement(code));
                 }
             },
@@ -176,7 +194,12 @@ mod tests {
         };
         assert!(fetched(attributes).is_none());
         let ok = b"* OK [COPYUID 9 4:6,10 31:34] Moved\r\n";
-        let Ok((_, Response::Data { code: Some(code), .. })) = imap_proto::parser::parse_response(ok)
+        let Ok((
+            _,
+            Response::Data {
+                code: Some(code), ..
+            },
+        )) = imap_proto::parser::parse_response(ok)
         else {
             panic!("parsed");
         };

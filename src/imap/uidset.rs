@@ -79,9 +79,15 @@ mod tests {
 
     #[test]
     fn runs_are_joined_and_sets_cut_by_length() {
-        assert_eq!(chunks(&[9, 1, 2, 3, 7, 10, 11, 12, 3], 20), vec!["1:3,7,9:12"]);
+        assert_eq!(
+            chunks(&[9, 1, 2, 3, 7, 10, 11, 12, 3], 20),
+            vec!["1:3,7,9:12"]
+        );
         assert_eq!(chunks_within(&[1, 3, 5, 7], 3), vec!["1,3", "5,7"]);
-        assert_eq!(chunks_within(&[u32::MAX, u32::MAX - 1], 1), vec!["4294967294:4294967295"]);
+        assert_eq!(
+            chunks_within(&[u32::MAX, u32::MAX - 1], 1),
+            vec!["4294967294:4294967295"]
+        );
         assert!(chunks(&[], 10).is_empty());
         // Every other UID of 100,000: far past one command line.
         let scattered: Vec<u32> = (1..100_000).step_by(2).collect();

@@ -156,13 +156,9 @@ impl Inner {
 fn literal_length(line: &[u8]) -> Option<usize> {
     let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
     let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
-    let Some(body) = trimmed.strip_suffix(b"}") else {
-        return None;
-    };
+    let body = trimmed.strip_suffix(b"}")?;
     let body = body.strip_suffix(b"+").unwrap_or(body);
-    let Some(open) = body.iter().rposition(|&b| b == b'{') else {
-        return None;
-    };
+    let open = body.iter().rposition(|&b| b == b'{')?;
     std::str::from_utf8(&body[open + 1..])
         .ok()
         .and_then(|n| n.parse().ok())

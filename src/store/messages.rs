@@ -418,7 +418,11 @@ impl Store {
 
     /// Takes `uid_validity` as the folder's when it has none yet (never synced): a COPYUID
     /// told it before the folder's first sync. Whether the folder's UIDVALIDITY is now that.
-    pub fn adopt_uid_validity(&mut self, name: &str, uid_validity: u32) -> Result<bool, StoreError> {
+    pub fn adopt_uid_validity(
+        &mut self,
+        name: &str,
+        uid_validity: u32,
+    ) -> Result<bool, StoreError> {
         let id = self.folder(name)?.id;
         self.conn.execute(
             "UPDATE folders SET uid_validity = ?2 WHERE id = ?1 AND uid_validity IS NULL",

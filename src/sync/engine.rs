@@ -149,14 +149,7 @@ fn run_pass(
         arrivals: Arrivals::default(),
     };
     let inbox_validity = sync_folder(
-        server,
-        store,
-        settings,
-        INBOX,
-        true,
-        &mut pass,
-        report,
-        progress,
+        server, store, settings, INBOX, true, &mut pass, report, progress,
     )?;
     let filing = Filing {
         caps,
@@ -170,14 +163,7 @@ fn run_pass(
                 continue;
             }
             sync_folder(
-                server,
-                store,
-                settings,
-                folder,
-                false,
-                &mut pass,
-                report,
-                progress,
+                server, store, settings, folder, false, &mut pass, report, progress,
             )?;
         }
     }
@@ -422,12 +408,13 @@ fn sync_folder(
     std::thread::scope(|scope| -> Result<(), SyncError> {
         let learnt = &pass.learnt;
         let arrivals = &mut pass.arrivals;
-        let mut stage = pipeline::Ordered::start(scope, pipeline::workers(), |batch: Vec<Fetched>| {
-            batch
-                .into_iter()
-                .map(|f| prepare(f, settings, learnt, file))
-                .collect::<Vec<Prepared>>()
-        });
+        let mut stage =
+            pipeline::Ordered::start(scope, pipeline::workers(), |batch: Vec<Fetched>| {
+                batch
+                    .into_iter()
+                    .map(|f| prepare(f, settings, learnt, file))
+                    .collect::<Vec<Prepared>>()
+            });
         let mut store_batch = |store: &mut Store,
                                report: &mut Report,
                                prepared: Vec<Prepared>|
@@ -470,7 +457,7 @@ fn sync_folder(
                 return Ok(false);
             }
             while stage.full() {
-                match stage.next() {
+                match stage.take() {
                     Some(prepared) => store_batch(store, report, prepared)?,
                     None => return Ok(false),
                 }
@@ -499,7 +486,7 @@ fn sync_folder(
             send(batch, &mut stage, store, report)?;
         }
         stage.close();
-        while let Some(prepared) = stage.next() {
+        while let Some(prepared) = stage.take() {
             store_batch(store, report, prepared)?;
         }
         Ok(())

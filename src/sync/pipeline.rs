@@ -92,7 +92,7 @@ impl<I: Send, O: Send> Ordered<I, O> {
 
     /// The next result in sending order (waiting for it); `None` when every batch sent was
     /// taken, or a worker panicked on this one.
-    pub fn next(&mut self) -> Option<O> {
+    pub fn take(&mut self) -> Option<O> {
         if self.taken == self.sent {
             return None;
         }
@@ -129,12 +129,12 @@ mod tests {
                 for b in &batches {
                     assert!(stage.send(*b));
                     while stage.full() {
-                        got.push(stage.next().expect("a result"));
+                        got.push(stage.take().expect("a result"));
                     }
                     assert!(stage.sent - stage.taken <= workers);
                 }
                 stage.close();
-                while let Some(out) = stage.next() {
+                while let Some(out) = stage.take() {
                     got.push(out);
                 }
                 got
