@@ -8,7 +8,8 @@
 //! then prints medians, peak RSS, the ratios the issue sets (a/r, a/m, a at 100k / a at 10k)
 //! and the load average. The mailbox is put back between rounds from a hard-linked pristine
 //! copy (duebox files mail out of INBOX). Needs the release binary, dovecot and mbsync:
-//! `cargo build --release && cargo bench --bench sync [-- SIZES… [--rounds N]]`.
+//! `cargo build --release && cargo bench --bench sync [-- SIZES… [--rounds N]]`; with
+//! `DUEBOX_BENCH_PROFILE=PREFIX`, one more first pass per size runs under `perf record`.
 
 #[path = "corpus_gen.rs"]
 mod corpus_gen;
@@ -271,6 +272,26 @@ fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
             f.mbsync_yes[round],
             load()
         );
+    }
+    if let Ok(prefix) = std::env::var("DUEBOX_BENCH_PROFILE") {
+        // One more first pass, untimed, under `perf record`: where the time goes.
+        restore(&mut d, &pristine);
+        assert!(raw_fetch(&d) > 0);
+        let db = dir.path().join("duebox-profiled.db");
+        let data = format!("{prefix}-{n}.data");
+        let status = Command::new("perf")
+            .args(["record", "-F", "499", "-g", "-o", &data, "--"])
+            .arg(binary)
+            .arg("--config")
+            .arg(&config)
+            .arg("--db")
+            .arg(&db)
+            .arg("sync")
+            .env("DUEBOX_BENCH_PASSWORD", dovecot::PASSWORD)
+            .status()
+            .expect("perf runs (apt-get install linux-perf)");
+        assert!(status.success());
+        eprintln!("  profile of a first pass at {n}: {data} (perf report -i {data})");
     }
     f
 }
