@@ -104,6 +104,9 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Stated, not left to the build: every commit is synced unless `in_bulk` says otherwise.
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // A WAL grown by a bulk run is cut back to this once it is reset after a checkpoint.
+        let _limit: i64 =
+            conn.query_row("PRAGMA journal_size_limit = 33554432", [], |r| r.get(0))?;
         // The default (2 MB) is less than the indexes of a 100,000-message mailbox.
         conn.pragma_update(None, "cache_size", -16_384)?;
         // WAL keeps readers (the UI) and the writer (sync) out of each other's way.
