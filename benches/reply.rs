@@ -79,6 +79,7 @@ fn main() {
         secret: Secret::Password(dovecot::PASSWORD.into()),
         ca_file: Some(postfix.ca_file()),
         hello: "example.test".into(),
+        timeout: Duration::from_secs(30),
     };
     let mut transport = smtp.connect().unwrap();
     let original = store

@@ -191,9 +191,15 @@ pub struct Smtp {
     pub password_env: Option<String>,
     pub oauth2_token_cmd: Option<String>,
     pub ca_file: Option<PathBuf>,
+    /// Seconds each answer of the server is waited for (default 30).
+    pub timeout: Option<u64>,
 }
 
 impl Smtp {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout.unwrap_or(30).max(1))
+    }
+
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(match self.security {
             Security::Tls => 465,

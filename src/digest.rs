@@ -147,7 +147,7 @@ pub fn send(
         });
     }
     if let Some(e) = earlier.first() {
-        let sent = sending.retry(e.id)?;
+        let sent = sending.retry(e.id, false)?;
         return Ok(DigestOutcome::Sent {
             id: sent.id,
             count: listed(&String::from_utf8_lossy(&e.raw)),

@@ -2,15 +2,20 @@
 //! or STARTTLS, password or XOAUTH2 (a token command, or the `duebox login` sign-in, renewed
 //! once after a refused login) from the config, a CA file for self-signed servers. The
 //! `Transport` trait is the one seam: the demo's outbox and the unit tests use another.
+//!
+//! The session is driven step by step (lettre's `SmtpConnection`), so that every error is
+//! known by the step it happened in: before the message's bytes went out the server
+//! provably does not have it; after them only a refusal proves that, and anything else
+//! (a timeout, a dropped connection, a garbled answer) is an unknown outcome — never "failed".
 
 use crate::config::{self, SecretKeys, Security};
 use crate::imap::account::{secret, SecretError};
 use crate::imap::Secret;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
-use lettre::{SmtpTransport, Transport as _};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, Tls, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -24,7 +29,7 @@ pub trait Transport: Send {
     }
 }
 
-/// Why a message was not sent, in words for the user.
+/// Why a message was not sent, or why nobody knows whether it was, in words for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
     #[error("cannot reach the SMTP server {server}: {reason}; check [smtp] host and port, and the network")]
@@ -37,17 +42,21 @@ pub enum SendError {
     Rejected { server: String, reason: String },
     #[error("the SMTP server {server} could not take the message now: {reason}; try again later")]
     Temporary { server: String, reason: String },
-    #[error("the connection to the SMTP server {server} broke while sending ({reason}): the server may or may not have the message")]
-    Interrupted { server: String, reason: String },
+    /// The connection broke before the message's bytes were sent: the server cannot have it.
+    #[error("the connection to the SMTP server {server} broke before the message was handed over ({reason}); it was not sent")]
+    Dropped { server: String, reason: String },
+    /// After the message's bytes went out, no answer that proves anything came back.
+    #[error("the SMTP server {server} took the message's text but its answer never came ({reason}): the server may or may not have the message")]
+    Unknown { server: String, reason: String },
     #[error("{0}")]
     Setup(String),
 }
 
 impl SendError {
-    /// Whether the server certainly does not have the message: false only when the
-    /// connection broke mid-session, after which nobody can say without looking.
-    pub fn certainly_not_sent(&self) -> bool {
-        !matches!(self, SendError::Interrupted { .. })
+    /// Whether the server provably does not have the message: a refusal, or a session that
+    /// ended before the message's text was handed over. False only for [`SendError::Unknown`].
+    pub fn not_sent(&self) -> bool {
+        !matches!(self, SendError::Unknown { .. })
     }
 }
 
@@ -62,6 +71,8 @@ pub struct SmtpAccount {
     pub ca_file: Option<PathBuf>,
     /// The name we greet with (our mail domain).
     pub hello: String,
+    /// How long each answer of the server is waited for.
+    pub timeout: Duration,
 }
 
 impl std::fmt::Debug for SmtpAccount {
@@ -100,6 +111,7 @@ impl SmtpAccount {
             secret,
             ca_file: smtp.ca_file.clone(),
             hello: hello.to_string(),
+            timeout: smtp.timeout(),
         })
     }
 
@@ -163,17 +175,16 @@ impl SmtpAccount {
                 )
             }
         };
-        let transport = SmtpTransport::builder_dangerous(self.host.clone())
-            .port(self.port)
-            .tls(tls)
-            .credentials(credentials)
-            .authentication(mechanisms)
-            .hello_name(ClientId::Domain(self.hello.clone()))
-            .timeout(Some(Duration::from_secs(30)))
-            .build();
         Ok(Smtp {
-            transport,
+            host: self.host.clone(),
+            port: self.port,
+            tls,
+            credentials,
+            mechanisms,
+            hello: ClientId::Domain(self.hello.clone()),
+            timeout: self.timeout,
             server: self.server(),
+            connection: None,
             renewable: matches!(self.secret, Secret::OAuth2(_)).then(|| Box::new(self.clone())),
         })
     }
@@ -190,10 +201,18 @@ pub enum SetupError {
     Secret(#[from] SecretError),
 }
 
-/// A connection-per-message SMTP sender.
+/// An SMTP sender that keeps its session open between messages (and opens a new one when
+/// the server has closed it meanwhile).
 pub struct Smtp {
-    transport: SmtpTransport,
+    host: String,
+    port: u16,
+    tls: Tls,
+    credentials: Credentials,
+    mechanisms: Vec<Mechanism>,
+    hello: ClientId,
+    timeout: Duration,
     server: String,
+    connection: Option<SmtpConnection>,
     /// The account again when its token can be renewed after a refusal (`duebox login`).
     renewable: Option<Box<SmtpAccount>>,
 }
@@ -209,6 +228,18 @@ impl Smtp {
     }
 }
 
+/// Where in the session an error happened: it decides what the error proves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Connect,
+    Tls,
+    Login,
+    /// MAIL, RCPT, DATA: the message's text has not been sent.
+    Envelope,
+    /// The message's text and its final dot, and the answer to them.
+    Message,
+}
+
 impl Smtp {
     /// Connects, greets, upgrades and logs in, then hangs up: `config check`.
     pub fn check(&self) -> Result<(), SendError> {
@@ -222,13 +253,99 @@ impl Smtp {
     }
 
     fn check_once(&self) -> Result<(), SendError> {
-        match self.transport.test_connection() {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(SendError::Connect {
-                server: self.server.clone(),
-                reason: "the server did not answer NOOP".into(),
-            }),
-            Err(e) => Err(classify_error(&self.server, &e)),
+        let mut c = self.open()?;
+        let _ = c.quit();
+        Ok(())
+    }
+
+    fn open(&self) -> Result<SmtpConnection, SendError> {
+        let wrapper = match &self.tls {
+            Tls::Wrapper(p) => Some(p),
+            _ => None,
+        };
+        let step = if wrapper.is_some() {
+            Step::Tls
+        } else {
+            Step::Connect
+        };
+        let mut c = SmtpConnection::connect(
+            (self.host.as_str(), self.port),
+            Some(self.timeout),
+            &self.hello,
+            wrapper,
+            None,
+        )
+        .map_err(|e| self.error(step, &e))?;
+        if let Tls::Required(p) | Tls::Opportunistic(p) = &self.tls {
+            if matches!(self.tls, Tls::Required(_)) || c.can_starttls() {
+                c.starttls(p, &self.hello)
+                    .map_err(|e| self.error(Step::Tls, &e))?;
+            }
+        }
+        c.auth(&self.mechanisms, &self.credentials)
+            .map_err(|e| self.error(Step::Login, &e))?;
+        Ok(c)
+    }
+
+    /// MAIL, RCPT and DATA, then the message: the step of any failure comes back with it.
+    fn transaction(
+        c: &mut SmtpConnection,
+        envelope: &Envelope,
+        raw: &[u8],
+    ) -> Result<String, (Step, lettre::transport::smtp::Error)> {
+        let mut options = Vec::new();
+        if !raw.is_ascii() && c.server_info().supports_feature(Extension::EightBitMime) {
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let non_ascii = envelope
+            .to()
+            .iter()
+            .chain(envelope.from())
+            .any(|a| !AsRef::<str>::as_ref(a).is_ascii());
+        if non_ascii && c.server_info().supports_feature(Extension::SmtpUtfEight) {
+            options.push(MailParameter::SmtpUtfEight);
+        }
+        let envelope_step = |e| (Step::Envelope, e);
+        c.command(Mail::new(envelope.from().cloned(), options))
+            .map_err(envelope_step)?;
+        for to in envelope.to() {
+            c.command(Rcpt::new(to.clone(), vec![]))
+                .map_err(envelope_step)?;
+        }
+        c.command(Data).map_err(envelope_step)?;
+        let response = c.message(raw).map_err(|e| (Step::Message, e))?;
+        Ok(format!(
+            "{} {}",
+            response.code(),
+            response.message().collect::<Vec<_>>().join(" ")
+        ))
+    }
+
+    /// What an error proves, by the step it happened in and lettre's kind of error.
+    fn error(&self, step: Step, e: &lettre::transport::smtp::Error) -> SendError {
+        let reason = if timed_out(e) {
+            format!("no answer within {} s", self.timeout.as_secs())
+        } else {
+            reason(e)
+        };
+        let server = self.server.clone();
+        let refused = e.is_permanent() || e.is_transient();
+        match step {
+            // A refused XOAUTH2 token comes back as a 334 challenge carrying the error,
+            // which lettre rejects on the client side before the server's 535.
+            Step::Login if refused || e.is_client() => SendError::Auth { server, reason },
+            Step::Connect | Step::Login if e.is_tls() => SendError::Tls { server, reason },
+            Step::Tls => SendError::Tls { server, reason },
+            Step::Connect | Step::Login => SendError::Connect { server, reason },
+            // A refusal at any step, the end of the message included, means not taken.
+            Step::Envelope | Step::Message if e.is_permanent() => {
+                SendError::Rejected { server, reason }
+            }
+            Step::Envelope | Step::Message if e.is_transient() => {
+                SendError::Temporary { server, reason }
+            }
+            Step::Envelope => SendError::Dropped { server, reason },
+            Step::Message => SendError::Unknown { server, reason },
         }
     }
 }
@@ -260,18 +377,73 @@ impl Smtp {
         };
         let envelope = Envelope::new(Some(parse(from)?), vec![parse(to)?])
             .map_err(|e| SendError::Setup(format!("bad envelope: {e}")))?;
-        match self.transport.send_raw(&envelope, raw) {
-            Ok(response) => Ok(format!(
-                "{} {}",
-                response.code(),
-                response.message().collect::<Vec<_>>().join(" ")
-            )),
-            Err(e) => Err(classify_error(&self.server, &e)),
+        // A kept session may have been closed by the server meanwhile; that shows before
+        // the message's text is sent, so one fresh session is tried then.
+        let mut fresh = self.connection.is_none();
+        loop {
+            let mut c = match self.connection.take() {
+                Some(c) => c,
+                None => self.open()?,
+            };
+            match Smtp::transaction(&mut c, &envelope, raw) {
+                Ok(words) => {
+                    self.connection = Some(c);
+                    return Ok(words);
+                }
+                Err((Step::Envelope, e)) if !fresh && closed(&e) => {
+                    c.abort();
+                    fresh = true;
+                }
+                Err((step, e)) => {
+                    let error = self.error(step, &e);
+                    if e.is_permanent() || e.is_transient() {
+                        // The session is still in step after a refusal: RSET and keep it.
+                        if c.command(lettre::transport::smtp::commands::Rset).is_ok() {
+                            self.connection = Some(c);
+                        }
+                    } else {
+                        c.abort();
+                    }
+                    return Err(error);
+                }
+            }
         }
     }
 }
 
-fn classify_error(server: &str, e: &lettre::transport::smtp::Error) -> SendError {
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.connection.take() {
+            let _ = c.quit();
+        }
+    }
+}
+
+/// Whether the socket's read timeout ran out (the kernel says EAGAIN or ETIMEDOUT).
+fn timed_out(e: &lettre::transport::smtp::Error) -> bool {
+    use std::error::Error as _;
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            );
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Whether an error says the session is gone (rather than that the server refused).
+fn closed(e: &lettre::transport::smtp::Error) -> bool {
+    let refused = e.is_permanent() || e.is_transient();
+    // 421: the server is closing the session.
+    !refused || e.status().is_some_and(|c| c.to_string() == "421")
+}
+
+/// lettre's error and its causes, on one line.
+fn reason(e: &lettre::transport::smtp::Error) -> String {
     use std::error::Error as _;
     let mut reason = e.to_string();
     let mut source = e.source();
@@ -282,25 +454,5 @@ fn classify_error(server: &str, e: &lettre::transport::smtp::Error) -> SendError
         }
         source = s.source();
     }
-    let reason = crate::mail::sanitize::one_line(&reason);
-    let server = server.to_string();
-    // A refused XOAUTH2 token comes back as a 334 challenge carrying the error, which lettre
-    // rejects on the client side before the server's 535.
-    let auth = e.status().is_some_and(|c| {
-        let c = c.to_string();
-        c.starts_with("535") || c.starts_with("534") || c.starts_with("530")
-    }) || (e.is_client() && reason.contains("does not expect a challenge"));
-    if auth {
-        SendError::Auth { server, reason }
-    } else if e.is_tls() {
-        SendError::Tls { server, reason }
-    } else if e.is_permanent() {
-        SendError::Rejected { server, reason }
-    } else if e.is_transient() {
-        SendError::Temporary { server, reason }
-    } else if e.is_timeout() || reason.starts_with("network error") {
-        SendError::Interrupted { server, reason }
-    } else {
-        SendError::Connect { server, reason }
-    }
+    crate::mail::sanitize::one_line(&reason)
 }

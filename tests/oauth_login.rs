@@ -505,6 +505,7 @@ fn tokens_are_renewed_before_expiry_and_after_a_refusal_and_rotation_is_kept() {
         secret: duebox::imap::Secret::OAuth2(Box::new(login)),
         ca_file: Some(w.smtp_ca.clone()),
         hello: "example.test".into(),
+        timeout: std::time::Duration::from_secs(30),
     };
     let mut smtp = account.connect().unwrap();
     w.idp.revoke_access(me);
@@ -602,7 +603,7 @@ fn a_revoked_sign_in_is_reported_and_the_watcher_resumes_after_a_new_login() {
         assert!(Instant::now() < deadline, "the watcher did not stop");
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert!(status.success());
+    assert!(status.success(), "{status:?}\n{}", read());
     u.assert_no_token_in(
         &idp,
         &[("the watch log", read()), ("Dovecot's log", dovecot.log())],

@@ -8,7 +8,7 @@ mod common;
 use chrono::NaiveDate;
 use common::corpus;
 use duebox::config::Folders;
-use duebox::outbox::{OutboxError, ReplyContext, Sending};
+use duebox::outbox::{Decision, OutboxError, ReplyContext, Resolved, Sending};
 use duebox::payables::read_csv;
 use duebox::reply::{Asked, Identity, Templates};
 use duebox::smtp::{SendError, Transport};
@@ -406,7 +406,7 @@ fn a_refused_send_keeps_the_draft_and_says_why_and_can_be_retried() {
     assert!(entry.error.unwrap().contains("connection refused"));
     assert!(w.server.contents("Sent").is_empty());
     w.transport.fail_with = None;
-    w.sending(true).retry(id).unwrap();
+    w.sending(true).retry(id, false).unwrap();
     assert_eq!(w.transport.sent.len(), 1);
     assert_eq!(
         w.transport.sent[0].2, entry.raw,
@@ -417,8 +417,8 @@ fn a_refused_send_keeps_the_draft_and_says_why_and_can_be_retried() {
 #[test]
 fn after_a_crash_in_sending_duebox_looks_in_sent_and_otherwise_asks() {
     let mut w = World::new();
-    // The connection breaks mid-send: nobody knows whether the server has it.
-    w.transport.fail_with = Some(SendError::Interrupted {
+    // The connection breaks after the message's text: nobody knows whether the server has it.
+    w.transport.fail_with = Some(SendError::Unknown {
         server: "x".into(),
         reason: "network error: reset".into(),
     });
@@ -430,14 +430,21 @@ fn after_a_crash_in_sending_duebox_looks_in_sent_and_otherwise_asks() {
         )
         .unwrap();
     let e = w.sending(true).send(&p, false).unwrap_err();
-    let OutboxError::Failed { id, .. } = e else {
+    let OutboxError::Unknown { id, .. } = e else {
         panic!("{e}")
     };
     assert_eq!(
         w.store.outbox_entry(id).unwrap().unwrap().state,
-        OutboxState::Sending
+        OutboxState::Unknown
     );
     w.transport.fail_with = None;
+    // Retry refuses it: it may have arrived.
+    let e = w.sending(true).retry(id, false).unwrap_err();
+    assert!(matches!(e, OutboxError::OutcomeUnknown { .. }), "{e}");
+    // Resolve looks in Sent (not there) and asks.
+    let r = w.sending(true).resolve(id, Decision::Check).unwrap();
+    assert!(matches!(r, Resolved::Inconclusive { .. }), "{r:?}");
+    assert!(w.transport.sent.is_empty());
     // Any next send asks first, and sends nothing.
     let p2 = w
         .prepare("a-003-en-final-acme.eml", "acknowledge", &Asked::default())
@@ -450,7 +457,7 @@ fn after_a_crash_in_sending_duebox_looks_in_sent_and_otherwise_asks() {
     let e = w.sending(false).send(&p2, false).unwrap_err();
     assert!(matches!(e, OutboxError::Unresolved(_)), "{e}");
     // The user says it arrived.
-    w.sending(true).resolve(id, true).unwrap();
+    w.sending(true).resolve(id, Decision::Arrived).unwrap();
     assert_eq!(
         w.store.outbox_entry(id).unwrap().unwrap().state,
         OutboxState::Sent
@@ -521,4 +528,151 @@ fn without_the_mailbox_the_copy_and_flag_wait_for_later() {
     assert!(after.finish_pending().unwrap().is_empty());
     assert!(w.store.unfinished_after_send().unwrap().is_empty());
     assert_eq!(w.server.contents("Sent").len(), 1);
+}
+
+#[test]
+fn a_chaser_answered_by_another_client_is_not_answered_again_without_again() {
+    let mut w = World::new();
+    let file = "a-001-en-reminder-acme.eml";
+    let chaser = duebox::mail::parse(&corpus(file))
+        .unwrap()
+        .message_id
+        .unwrap();
+    // Another mail client answered: \Answered on the chaser and its reply in Sent.
+    let (folder, uid) = w.store.locations(&chaser).unwrap()[0].clone();
+    w.server
+        .set_flags_as_other_client(&folder, uid.unwrap(), &["\\Seen", "\\Answered"]);
+    w.server.deliver(
+        "Sent",
+        format!(
+            "From: Jo Bloggs <jo@northwind-traders.com>\r\nTo: billing@acme-office.co.uk\r\nDate: Mon, 23 Nov 2026 09:15:00 +0000\r\nMessage-ID: <thunderbird-1@northwind-traders.com>\r\nIn-Reply-To: <{chaser}>\r\nSubject: Re: invoice\r\n\r\nPaid on Friday.\r\n"
+        )
+        .as_bytes(),
+    );
+    let p = w.prepare(file, "acknowledge", &Asked::default()).unwrap();
+    let e = w.sending(true).send(&p, false).unwrap_err();
+    let OutboxError::AnsweredElsewhere(found) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(
+        found.who.as_deref(),
+        Some("Jo Bloggs <jo@northwind-traders.com>")
+    );
+    assert_eq!(found.when.as_deref(), Some("2026-11-23 09:15:00"));
+    assert!(e.to_string().contains("--again"), "{e}");
+    assert!(w.transport.sent.is_empty());
+    // With --again it goes, and the log says both decisions.
+    w.sending(true).send(&p, true).unwrap();
+    assert_eq!(w.transport.sent.len(), 1);
+    let kinds: Vec<String> = w
+        .store
+        .events(&Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        kinds.contains(&"answered_elsewhere_not_sent".to_string()),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"answered_elsewhere_sent_anyway".to_string()),
+        "{kinds:?}"
+    );
+    // Our own \Answered does not count as "elsewhere": a second template is fine.
+    let p2 = w.prepare(
+        file,
+        "set_expectations",
+        &Asked {
+            pay_on: NaiveDate::from_ymd_opt(2026, 12, 4),
+            ..Asked::default()
+        },
+    );
+    assert!(p2.is_ok());
+}
+
+#[test]
+fn only_the_flag_says_answered_still_stops_the_send() {
+    let mut w = World::new();
+    let file = "a-023-de-reminder-schaefer.eml";
+    let chaser = duebox::mail::parse(&corpus(file))
+        .unwrap()
+        .message_id
+        .unwrap();
+    let (folder, uid) = w.store.locations(&chaser).unwrap()[0].clone();
+    w.server
+        .set_flags_as_other_client(&folder, uid.unwrap(), &["\\Answered"]);
+    let p = w.prepare(file, "acknowledge", &Asked::default()).unwrap();
+    let e = w.sending(true).send(&p, false).unwrap_err();
+    let OutboxError::AnsweredElsewhere(found) = &e else {
+        panic!("{e}")
+    };
+    assert!(
+        found.copy.is_none() && e.to_string().contains("Answered"),
+        "{e}"
+    );
+    assert!(w.transport.sent.is_empty());
+}
+
+#[test]
+fn a_refusal_is_failed_and_an_unknown_outcome_is_found_in_sent_by_resolve() {
+    let mut w = World::new();
+    w.transport.fail_with = Some(SendError::Rejected {
+        server: "x".into(),
+        reason: "554 5.7.1 no".into(),
+    });
+    let p = w
+        .prepare("a-003-en-final-acme.eml", "acknowledge", &Asked::default())
+        .unwrap();
+    let e = w.sending(true).send(&p, false).unwrap_err();
+    let OutboxError::Failed { id, .. } = e else {
+        panic!("{e}")
+    };
+    assert_eq!(
+        w.store.outbox_entry(id).unwrap().unwrap().state,
+        OutboxState::Failed
+    );
+    // An unknown one whose copy is in Sent (a server that saves what it takes): resolve
+    // records it as sent without asking, and no second copy is made.
+    w.transport.fail_with = Some(SendError::Unknown {
+        server: "x".into(),
+        reason: "timed out".into(),
+    });
+    let e = w.sending(true).retry(id, false).unwrap_err();
+    assert!(matches!(e, OutboxError::Unknown { .. }), "{e}");
+    let entry = w.store.outbox_entry(id).unwrap().unwrap();
+    assert_eq!(entry.state, OutboxState::Unknown);
+    w.server.deliver("Sent", &entry.raw);
+    w.transport.fail_with = None;
+    let r = w.sending(true).resolve(id, Decision::Check).unwrap();
+    assert!(matches!(r, Resolved::FoundInSent), "{r:?}");
+    assert_eq!(
+        w.store.outbox_entry(id).unwrap().unwrap().state,
+        OutboxState::Sent
+    );
+    assert_eq!(w.server.contents("Sent").len(), 1);
+    assert!(w.transport.sent.is_empty());
+}
+
+#[test]
+fn with_no_vendors_known_an_unknown_sender_alone_does_not_block_a_reply() {
+    let mut w = World::new();
+    w.ctx.index = Store::in_memory().unwrap().payables_index().unwrap();
+    let p = w
+        .prepare(
+            "a-001-en-reminder-acme.eml",
+            "acknowledge",
+            &Asked::default(),
+        )
+        .unwrap();
+    assert!(p.draft.blocked.is_none(), "{:?}", p.draft.blocked);
+    // A real fraud sign still blocks.
+    let p = w
+        .prepare(
+            "b-029-fraud-bankchange-girard.eml",
+            "acknowledge",
+            &Asked::default(),
+        )
+        .unwrap();
+    assert!(p.draft.blocked.is_some());
 }

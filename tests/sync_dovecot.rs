@@ -284,9 +284,17 @@ impl MailServer for Saboteur<'_> {
         self.tick()?;
         self.inner.search_message_id(m)
     }
+    fn search_answers(&mut self, m: &str, or: Option<&str>) -> ServerResult<Vec<u32>> {
+        self.tick()?;
+        self.inner.search_answers(m, or)
+    }
     fn add_flags(&mut self, u: &[u32], f: &[&str]) -> ServerResult<()> {
         self.tick()?;
         self.inner.add_flags(u, f)
+    }
+    fn claim(&mut self, u: &[u32], f: &[&str], m: u64) -> ServerResult<Vec<u32>> {
+        self.tick()?;
+        self.inner.claim(u, f, m)
     }
     fn move_to(&mut self, u: &[u32], f: &str) -> ServerResult<()> {
         self.tick()?;

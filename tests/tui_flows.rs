@@ -675,3 +675,58 @@ fn a_payment_recorded_while_the_ui_runs_is_in_the_next_reply() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_chaser_answered_elsewhere_needs_a_second_y_in_the_preview() {
+    let mut ui = demo_ui(100, 30);
+    ui.open_folder("Final");
+    ui.filter("IBS/26/0744");
+    // Another mail client answered it meanwhile (\Answered on the server).
+    {
+        let mut server = ui.demo.server.lock();
+        let (uid, flags, _) = server.contents("Chasers/Final notices")[0].clone();
+        let mut flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        flags.push("\\Answered");
+        server.set_flags_as_other_client("Chasers/Final notices", uid, &flags);
+    }
+    ui.h.press("enter");
+    assert!(ui.h.wait_until(
+        WAIT,
+        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
+    ));
+    ui.h.press("a");
+    assert!(ui
+        .h
+        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    ui.h.press("y");
+    assert!(
+        ui.h.wait_until(WAIT, |a| a
+            .status
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("already answered"))),
+        "{}",
+        ui.screen()
+    );
+    assert!(
+        ui.sent.lock().unwrap().is_empty(),
+        "not sent on the first y"
+    );
+    let preview = ui.screen();
+    assert!(
+        matches!(ui.h.app.top(), Some(Screen::Reply(_))) && preview.contains("Already answered"),
+        "{preview}"
+    );
+    // The second y is the confirmation.
+    ui.h.press("y");
+    assert!(
+        ui.h.wait_until(WAIT, |a| a
+            .status
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("demo outbox"))),
+        "{}",
+        ui.screen()
+    );
+    assert_eq!(ui.sent.lock().unwrap().len(), 1);
+}

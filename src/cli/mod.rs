@@ -67,9 +67,27 @@ pub enum Command {
     Demo,
 }
 
+/// A closed pipe ends a printing command quietly (`duebox outbox | head -1`), as it ends
+/// `git` or `cat`: the default action of SIGPIPE, which Rust's runtime sets to "ignore" and
+/// so turns every later `println!` into a panic. Sockets are not affected (Rust writes to
+/// them with MSG_NOSIGNAL).
+fn quiet_on_closed_pipe() {
+    // SAFETY: called once at start-up on the main thread before any other thread exists;
+    // resetting a signal's disposition to its default has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Runs the command line; the exit code is what the process returns.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    // The UI and the background sync keep the runtime's setting: they print nothing that
+    // a pipe could take, and a long-running process must never die of a closed socket.
+    let background = matches!(&cli.command, Some(Command::Sync(a)) if a.watch);
+    if !background && !matches!(cli.command, None | Some(Command::Demo)) {
+        quiet_on_closed_pipe();
+    }
     let result = match &cli.command {
         None => ui::run_account(&cli),
         Some(Command::Demo) => ui::run_demo(&cli),

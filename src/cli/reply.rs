@@ -4,7 +4,7 @@
 use super::Cli;
 use crate::config::Config;
 use crate::imap::{account, Imap};
-use crate::outbox::{OutboxError, Prepared, ReplyContext, Sending};
+use crate::outbox::{Decision, OutboxError, Prepared, ReplyContext, Resolved, Sending};
 use crate::reply::{Asked, Identity, Templates};
 use crate::smtp::SmtpAccount;
 use crate::store::{OutboxState, Store};
@@ -54,10 +54,11 @@ pub struct ReplyArgs {
     pub template: String,
     #[command(flatten)]
     pub ask: AskArgs,
-    /// Show the reply, send nothing.
+    /// Show the reply, send nothing; the exit status is 1 when sending it would be refused.
     #[arg(long)]
     pub dry_run: bool,
-    /// Send even though this message was already answered with this template.
+    /// Send even though this message was already answered (with this template here, or by
+    /// anyone: \Answered on the server, a reply to it in Sent).
     #[arg(long)]
     pub again: bool,
 }
@@ -74,17 +75,27 @@ pub enum OutboxCommand {
     List,
     /// Show one reply as it was (or will be) sent.
     Show { id: i64 },
-    /// Send a failed reply again (the same message, the same Message-ID).
-    Retry { id: i64 },
-    /// Decide about a reply duebox was sending when it stopped.
+    /// Send a failed reply again (the same message, the same Message-ID); one whose outcome
+    /// is unknown is refused (see resolve).
+    Retry {
+        id: i64,
+        /// Even if the message was answered elsewhere meanwhile.
+        #[arg(long)]
+        again: bool,
+    },
+    /// Decide about a reply whose outcome is unknown: without --sent or --resend, looks for
+    /// it in Sent and records it as sent if it is there, else says what it found and asks.
     Resolve {
         id: i64,
         /// It arrived: record it as sent.
-        #[arg(long, conflicts_with = "resend", required_unless_present = "resend")]
+        #[arg(long, conflicts_with = "resend")]
         sent: bool,
         /// It did not arrive: send it again.
         #[arg(long)]
         resend: bool,
+        /// With --resend: even if the message was answered elsewhere meanwhile.
+        #[arg(long, requires = "resend")]
+        again: bool,
     },
     /// Give up a failed or unresolved reply (kept in the record as discarded).
     Discard { id: i64 },
@@ -215,6 +226,33 @@ fn report(result: Result<crate::outbox::Sent, OutboxError>, what: &str) -> ExitC
     }
 }
 
+/// The mailbox for a dry run's look, when there is one (a dry run never needs SMTP).
+fn dry_run_check(config: &Config, store: &mut Store, p: &Prepared, again: bool) -> ExitCode {
+    let (mut imap, note) = mailbox(config);
+    if let Some(n) = note {
+        eprintln!("duebox: {n}");
+    }
+    let result = crate::outbox::preflight(
+        store,
+        imap.as_mut()
+            .map(|s| s as &mut dyn crate::sync::server::MailServer),
+        &config.reply.sent_folder,
+        p,
+        again,
+        false,
+    );
+    if let Some(s) = imap {
+        s.logout();
+    }
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("duebox: would not be sent: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(cli)?;
     let mut store = super::open_store(cli, &config)?;
@@ -239,12 +277,44 @@ pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
     };
     if args.dry_run {
         print_draft(&prepared);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(dry_run_check(&config, &mut store, &prepared, args.again));
     }
     let what = format!("{} to {}", prepared.draft.template, prepared.draft.to);
     let again = args.again;
     let result = with_sender(&config, &mut store, |s| s.send(&prepared, again))?;
     Ok(report(result, &what))
+}
+
+/// What `outbox resolve` says.
+fn resolved(id: i64, result: Result<Resolved, OutboxError>) -> ExitCode {
+    match result {
+        Ok(Resolved::FoundInSent) => {
+            println!(
+                "outbox #{id} is in the Sent folder: recorded as sent; nothing was sent again"
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Resolved::Confirmed) => {
+            println!("outbox #{id} recorded as sent");
+            ExitCode::SUCCESS
+        }
+        Ok(Resolved::Resent(sent)) => report(Ok(sent), &format!("outbox #{id} again")),
+        Ok(Resolved::Inconclusive { elsewhere, gaps }) => {
+            println!("outbox #{id}: not in the Sent folder, so duebox cannot tell whether the vendor received it.");
+            if let Some(found) = elsewhere {
+                println!(
+                    "The message it answers was answered {}; sending it again would answer twice.",
+                    found.words()
+                );
+            }
+            for g in gaps {
+                println!("(could not look at {g})");
+            }
+            println!("Check with the vendor, then: `duebox outbox resolve {id} --sent` (it arrived), `duebox outbox resolve {id} --resend` (send it again) or `duebox outbox discard {id}`.");
+            ExitCode::from(1)
+        }
+        Err(e) => report(Err(e), ""),
+    }
 }
 
 pub fn run_outbox(cli: &Cli, args: &OutboxArgs) -> anyhow::Result<ExitCode> {
@@ -304,22 +374,25 @@ pub fn run_outbox(cli: &Cli, args: &OutboxArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        OutboxCommand::Retry { id } => {
-            let id = *id;
-            let result = with_sender(&config, &mut store, |s| s.retry(id))?;
+        OutboxCommand::Retry { id, again } => {
+            let (id, again) = (*id, *again);
+            let result = with_sender(&config, &mut store, |s| s.retry(id, again))?;
             Ok(report(result, &format!("outbox #{id}")))
         }
-        OutboxCommand::Resolve { id, sent, .. } => {
-            let (id, arrived) = (*id, *sent);
-            let result = with_sender(&config, &mut store, |s| s.resolve(id, arrived))?;
-            match result {
-                Ok(None) => {
-                    println!("outbox #{id} recorded as sent");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Ok(Some(sent)) => Ok(report(Ok(sent), &format!("outbox #{id} again"))),
-                Err(e) => Ok(report(Err(e), "")),
-            }
+        OutboxCommand::Resolve {
+            id,
+            sent,
+            resend,
+            again,
+        } => {
+            let id = *id;
+            let decision = match (*sent, *resend) {
+                (true, _) => Decision::Arrived,
+                (_, true) => Decision::Resend { again: *again },
+                _ => Decision::Check,
+            };
+            let result = with_sender(&config, &mut store, |s| s.resolve(id, decision))?;
+            Ok(resolved(id, result))
         }
         OutboxCommand::Discard { id } => {
             let e = store

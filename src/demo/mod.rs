@@ -270,8 +270,18 @@ impl MailServer for SharedServer {
     fn search_message_id(&mut self, message_id: &str) -> ServerResult<Vec<u32>> {
         self.lock().search_message_id(message_id)
     }
+    fn search_answers(
+        &mut self,
+        message_id: &str,
+        or_message_id: Option<&str>,
+    ) -> ServerResult<Vec<u32>> {
+        self.lock().search_answers(message_id, or_message_id)
+    }
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
         self.lock().add_flags(uids, flags)
+    }
+    fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>> {
+        self.lock().claim(uids, flags, modseq)
     }
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
         self.lock().move_to(uids, folder)

@@ -8,6 +8,7 @@ pub mod account;
 pub mod check;
 pub mod folders;
 pub mod raw;
+mod retry;
 pub mod sasl;
 pub mod tls;
 pub mod uidset;
@@ -17,8 +18,10 @@ use crate::config::{is_loopback, Security};
 use crate::sync::server::{
     Capabilities, Fetched, FolderState, Identified, MailServer, Placed, ServerError, ServerResult,
 };
-use folders::{FolderMap, Namespace, SpecialUse};
+use folders::{FolderMap, SpecialUse};
+use retry::{modified_set, on_messages, storing};
 use sasl::{authenticate, token_mechanism};
+use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
@@ -273,7 +276,7 @@ impl Imap {
             // Makes SELECT report HIGHESTMODSEQ, so flag changes can be asked for since then.
             let _ = session.run_command_and_check_ok("ENABLE CONDSTORE");
         }
-        let folders = discover_folders(&mut session, extras);
+        let folders = folders::discover(&mut session, extras);
         Ok(Imap {
             session,
             caps,
@@ -315,7 +318,7 @@ impl Imap {
             .map(|n| {
                 (
                     n.name().to_string(),
-                    n.attributes().iter().map(attribute_text).collect(),
+                    n.attributes().iter().map(folders::attribute_text).collect(),
                 )
             })
             .collect())
@@ -394,75 +397,14 @@ impl Imap {
     }
 }
 
+/// A Message-ID without its angle brackets: HEADER searches match substrings.
+fn bare_id(id: &str) -> &str {
+    id.trim().trim_start_matches('<').trim_end_matches('>')
+}
+
 /// An IMAP error as one line of the server's words.
 fn one_line(e: &imap::Error) -> String {
     crate::mail::sanitize::one_line(&e.to_string())
-}
-
-/// A LIST attribute as the server wrote it (`\Sent`, `\Noinferiors`).
-fn attribute_text(a: &imap_proto::NameAttribute<'_>) -> String {
-    use imap_proto::NameAttribute as A;
-    match a {
-        A::NoInferiors => "\\Noinferiors".into(),
-        A::NoSelect => "\\Noselect".into(),
-        A::Marked => "\\Marked".into(),
-        A::Unmarked => "\\Unmarked".into(),
-        A::All => "\\All".into(),
-        A::Archive => "\\Archive".into(),
-        A::Drafts => "\\Drafts".into(),
-        A::Flagged => "\\Flagged".into(),
-        A::Junk => "\\Junk".into(),
-        A::Sent => "\\Sent".into(),
-        A::Trash => "\\Trash".into(),
-        A::Extension(s) => s.to_string(),
-        other => format!("{other:?}"),
-    }
-}
-
-/// The personal namespace (NAMESPACE, else LIST's separator with no prefix) and the
-/// special-use folders (LIST RETURN (SPECIAL-USE), else XLIST). A server that answers
-/// neither leaves the plain mapping: a failure here costs features, never the connection.
-fn discover_folders(session: &mut imap::Session<Wire>, extras: Extras) -> FolderMap {
-    let from_namespace = if extras.namespace {
-        session
-            .run_command_and_read_response("NAMESPACE")
-            .ok()
-            .and_then(|raw| {
-                String::from_utf8_lossy(&raw)
-                    .lines()
-                    .find_map(folders::parse_namespace)
-            })
-    } else {
-        None
-    };
-    let personal = match from_namespace {
-        Some(ns) => ns,
-        None => Namespace {
-            prefix: String::new(),
-            delimiter: session
-                .list(Some(""), Some("\"\""))
-                .ok()
-                .and_then(|names| names.iter().find_map(|n| n.delimiter().map(str::to_string))),
-        },
-    };
-    let mut map = FolderMap::new(personal);
-    if extras.special_use {
-        if let Ok(names) = session.list(Some(""), Some("\"*\" RETURN (SPECIAL-USE)")) {
-            for n in names.iter() {
-                let attributes: Vec<String> = n.attributes().iter().map(attribute_text).collect();
-                map.note_attributes(n.name(), attributes.iter().map(String::as_str));
-            }
-        }
-    } else if extras.xlist {
-        if let Ok(raw) = session.run_command_and_read_response("XLIST \"\" \"*\"") {
-            for line in String::from_utf8_lossy(&raw).lines() {
-                if let Some((attributes, name)) = folders::parse_xlist(line) {
-                    map.note_attributes(&name, attributes.iter().map(String::as_str));
-                }
-            }
-        }
-    }
-    map
 }
 
 /// A quoted IMAP string.
@@ -497,12 +439,15 @@ impl MailServer for Imap {
             return Ok(());
         }
         let name = self.server_name(folder);
-        self.session.create(&name).map_err(|e| {
-            ServerError::new(format!(
-                "the server refused to create the folder '{folder}' (as \"{name}\"): {}",
-                one_line(&e)
-            ))
-        })?;
+        if let Err(e) = self.session.create(&name) {
+            // Another client may have created it a moment ago.
+            if !self.folder_exists(folder)? {
+                return Err(ServerError::new(format!(
+                    "the server refused to create the folder '{folder}' (as \"{name}\"): {}",
+                    one_line(&e)
+                )));
+            }
+        }
         let _ = self.session.subscribe(&name);
         Ok(())
     }
@@ -549,7 +494,7 @@ impl MailServer for Imap {
             Some(modseq) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
             None => "(UID FLAGS)".to_string(),
         };
-        let fetches = self.session.uid_fetch(uids, query).map_err(protocol)?;
+        let fetches = on_messages(&mut self.session, |s| s.uid_fetch(uids, &query))?;
         Ok(fetches
             .iter()
             .filter_map(|f| Some((f.uid?, Imap::flags_of(f))))
@@ -574,15 +519,19 @@ impl MailServer for Imap {
         let mut wanted = true;
         for set in uidset::chunks(uids, query.len() + 20) {
             // One command per set, its responses handed on as they complete; after a refusal
-            // of `each` the rest is read and dropped, so the connection stays usable.
-            raw::run(
+            // of `each` the rest is read and dropped, so the connection stays usable. A
+            // message is handed on once even when the command is tried twice.
+            let mut seen: HashSet<u32> = HashSet::new();
+            raw::on_messages(
                 &mut self.session,
                 &self.wire,
                 &format!("UID FETCH {set} {query}"),
                 &mut |response| {
                     if let imap_proto::Response::Fetch(_, attributes) = response {
                         if let Some(f) = raw::fetched(attributes).filter(|_| wanted) {
-                            wanted = each(f);
+                            if seen.insert(f.uid) {
+                                wanted = each(f);
+                            }
                         }
                     }
                 },
@@ -601,7 +550,7 @@ impl MailServer for Imap {
         let query = "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])";
         let mut out = Vec::with_capacity(uids.len());
         for set in uidset::chunks(uids, query.len() + 20) {
-            let fetches = self.session.uid_fetch(set, query).map_err(protocol)?;
+            let fetches = on_messages(&mut self.session, |s| s.uid_fetch(&set, query))?;
             out.extend(fetches.iter().filter_map(|f| {
                 Some(Identified {
                     uid: f.uid?,
@@ -627,15 +576,69 @@ impl MailServer for Imap {
         Ok(uids)
     }
 
+    fn search_answers(
+        &mut self,
+        message_id: &str,
+        or_message_id: Option<&str>,
+    ) -> ServerResult<Vec<u32>> {
+        let answers = format!("HEADER In-Reply-To {}", quoted(bare_id(message_id)));
+        let query = match or_message_id {
+            Some(own) => format!("OR {answers} HEADER Message-ID {}", quoted(bare_id(own))),
+            None => answers,
+        };
+        let mut uids: Vec<u32> = self
+            .session
+            .uid_search(query)
+            .map_err(protocol)?
+            .into_iter()
+            .collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
         if uids.is_empty() || flags.is_empty() {
             return Ok(());
         }
         let query = format!("+FLAGS.SILENT ({})", flags.join(" "));
         for set in uidset::chunks(uids, query.len() + 20) {
-            self.session.uid_store(set, &query).map_err(protocol)?;
+            storing(&mut self.session, |s| s.uid_store(&set, &query))?;
         }
         Ok(())
+    }
+
+    fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>> {
+        if uids.is_empty() || flags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let asked: HashSet<u32> = uids.iter().copied().collect();
+        let words = flags.join(" ");
+        let mut changed: Vec<u32> = Vec::new();
+        for set in uidset::chunks(uids, words.len() + 60) {
+            // Not .SILENT: a FETCH names each message changed. FETCHes for other clients'
+            // changes may come along unasked; those messages are in the tagged [MODIFIED].
+            let command = format!("UID STORE {set} (UNCHANGEDSINCE {modseq}) +FLAGS ({words})");
+            let (data, done) = storing(&mut self.session, |s| s.run(&command))?;
+            let text = String::from_utf8_lossy(&data);
+            let (untagged, tagged) = text.split_at(done.min(text.len()));
+            let modified: HashSet<u32> = modified_set(tagged).into_iter().collect();
+            changed.extend(
+                untagged
+                    .lines()
+                    .filter(|l| l.starts_with("* ") && l.contains(" FETCH ("))
+                    .filter_map(|l| {
+                        let rest = &l[l.find("UID ")? + 4..];
+                        rest.split(|c: char| !c.is_ascii_digit())
+                            .next()?
+                            .parse()
+                            .ok()
+                    })
+                    .filter(|u| asked.contains(u) && !modified.contains(u)),
+            );
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        Ok(changed)
     }
 
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {

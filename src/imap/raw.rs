@@ -16,19 +16,28 @@ fn io(e: std::io::Error) -> ServerError {
     ServerError::new(format!("IMAP connection failed: {e}"))
 }
 
+/// How a command ended.
+pub enum Outcome {
+    /// OK, with the completion's response code (a COPYUID on a tagged OK).
+    Ok(Option<ResponseCode<'static>>),
+    /// NO, with the server's words.
+    No(String),
+}
+
 /// Sends `command` and hands every untagged response to `each` until the command completes.
-/// Returns the completion's response code (a COPYUID on a tagged OK).
 pub fn run(
     session: &mut imap::Session<Wire>,
     wire: &Handle,
     command: &str,
     each: &mut dyn FnMut(Response<'_>),
-) -> ServerResult<Option<ResponseCode<'static>>> {
+) -> ServerResult<Outcome> {
     session
         .run_command(command)
         .map_err(|e| ServerError::new(format!("IMAP error: {e}")))?;
     loop {
         let bytes = wire.next_response().map_err(io)?;
+        let words =
+            |information: Option<&str>| crate::mail::sanitize::one_line(information.unwrap_or(""));
         match imap_proto::parser::parse_response(&bytes) {
             Ok((
                 _,
@@ -40,11 +49,11 @@ pub fn run(
                 },
             )) => {
                 return match status {
-                    Status::Ok => Ok(code.map(ResponseCode::into_owned)),
+                    Status::Ok => Ok(Outcome::Ok(code.map(ResponseCode::into_owned))),
+                    Status::No => Ok(Outcome::No(words(information.as_deref()))),
                     _ => Err(ServerError::new(format!(
-                        "IMAP error: {:?} {}",
-                        status,
-                        crate::mail::sanitize::one_line(information.as_deref().unwrap_or(""))
+                        "IMAP error: {status:?} {}",
+                        words(information.as_deref())
                     ))),
                 };
             }
@@ -58,7 +67,7 @@ pub fn run(
             )) => {
                 return Err(ServerError::new(format!(
                     "the server closed the connection: {}",
-                    crate::mail::sanitize::one_line(information.as_deref().unwrap_or(""))
+                    words(information.as_deref())
                 )));
             }
             Ok((_, response)) => each(response),
@@ -72,8 +81,32 @@ pub fn run(
     }
 }
 
+/// [`run`] for a command on messages another client may expunge or move at any moment: a
+/// `NO` (Dovecot's `[EXPUNGEISSUED]`, a refusal of part of a UID set) is answered with a NOOP,
+/// which brings the expunges into our view, and one more try; a second `NO` is reported as
+/// vanished messages, never as a broken connection.
+pub fn on_messages(
+    session: &mut imap::Session<Wire>,
+    wire: &Handle,
+    command: &str,
+    each: &mut dyn FnMut(Response<'_>),
+) -> ServerResult<Option<ResponseCode<'static>>> {
+    if let Outcome::Ok(code) = run(session, wire, command, each)? {
+        return Ok(code);
+    }
+    session
+        .noop()
+        .map_err(|e| ServerError::new(format!("IMAP error: {e}")))?;
+    match run(session, wire, command, each)? {
+        Outcome::Ok(code) => Ok(code),
+        Outcome::No(words) => Err(ServerError::vanished(format!(
+            "some messages no longer exist: {words}"
+        ))),
+    }
+}
+
 /// A FETCH response as a fetched message; `None` without a UID (a flag change another
-/// client caused, sent unasked).
+/// client caused, sent unasked) or without text.
 pub fn fetched(attributes: Vec<AttributeValue<'_>>) -> Option<Fetched> {
     let mut out = Fetched {
         uid: 0,
@@ -96,8 +129,10 @@ pub fn fetched(attributes: Vec<AttributeValue<'_>>) -> Option<Fetched> {
             }
             AttributeValue::Rfc822Size(size) => out.size = size,
             AttributeValue::BodySection { data, .. } | AttributeValue::Rfc822(data) => {
-                body = true;
                 out.raw = data.map(|d| d.into_owned()).unwrap_or_default();
+                // No text: expunged by another client after our view was taken (Dovecot
+                // still answers for it), not an empty message.
+                body = !out.raw.is_empty();
             }
             _ => {}
         }
@@ -136,7 +171,7 @@ pub fn transfer(
     let mut placed = Some(Placed::default());
     for set in uidset::chunks(uids, name.len() + verb.len() + 20) {
         let mut told = None;
-        let done = run(
+        let done = on_messages(
             session,
             wire,
             &format!("UID {verb} {set} {name}"),

@@ -57,6 +57,8 @@ pub struct Pending {
     pub destination: String,
     pub stage: Option<String>,
     pub risk: String,
+    /// The flags the last sync saw, space-separated.
+    pub flags: String,
 }
 
 /// A move recorded in the journal and not finished.
@@ -283,7 +285,7 @@ impl Store {
     /// Messages in a folder that have somewhere to go and were never filed.
     pub fn pending_filings(&self, folder_id: i64) -> Result<Vec<Pending>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT m.id, m.uid, m.message_id, m.destination, m.stage, m.risk FROM messages m
+            "SELECT m.id, m.uid, m.message_id, m.destination, m.stage, m.risk, m.flags FROM messages m
              WHERE m.folder_id = ?1 AND m.uid IS NOT NULL AND m.destination IS NOT NULL
              ORDER BY m.uid",
         )?;
@@ -295,6 +297,7 @@ impl Store {
                 destination: r.get(3)?,
                 stage: r.get(4)?,
                 risk: r.get(5)?,
+                flags: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -215,6 +215,39 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX bank_transactions_e2e ON bank_transactions(end_to_end);
     ",
+    // 8: a reply's outcome can be "unknown" (the server's answer after the message never
+    // came); SQLite cannot change a CHECK, so the table is rebuilt with its rows.
+    r"
+    CREATE TABLE outbox_new (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        answers TEXT,
+        template TEXT NOT NULL,
+        escalation INTEGER NOT NULL DEFAULT 0,
+        vendor TEXT,
+        invoice TEXT,
+        invoice_key TEXT,
+        envelope_from TEXT NOT NULL,
+        envelope_to TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        raw BLOB NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'unknown', 'discarded')),
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        saved_to_sent INTEGER NOT NULL DEFAULT 0,
+        flagged_answered INTEGER NOT NULL DEFAULT 0,
+        demo INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO outbox_new SELECT id, message_id, answers, template, escalation, vendor, invoice,
+        invoice_key, envelope_from, envelope_to, subject, raw, state, error, created_at,
+        updated_at, sent_at, saved_to_sent, flagged_answered, demo FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_new RENAME TO outbox;
+    CREATE INDEX outbox_state ON outbox(state);
+    CREATE INDEX outbox_answers ON outbox(answers);
+    ",
 ];
 
 /// Recomputes every payable's comparable invoice number.
@@ -287,19 +320,43 @@ mod tests {
     #[test]
     fn folders_from_before_server_names_keep_their_state_and_learn_the_name_later() {
         let mut conn = Connection::open_in_memory().unwrap();
-        apply_until(&mut conn, 0, latest() - 1).unwrap();
+        apply_until(&mut conn, 0, 5).unwrap();
         conn.execute(
             "INSERT INTO folders (name, uid_validity) VALUES ('Chasers/Overdue', 7)",
             [],
         )
         .unwrap();
-        apply(&mut conn, latest() - 1).unwrap();
+        apply(&mut conn, 5).unwrap();
         let row: (i64, Option<String>) = conn
             .query_row("SELECT uid_validity, server_name FROM folders", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .unwrap();
         assert_eq!(row, (7, None));
+    }
+
+    #[test]
+    fn schema_8_keeps_the_outbox_and_allows_unknown() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply_until(&mut conn, 0, 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO outbox (message_id, template, envelope_from, envelope_to, subject, raw,
+                                 state, created_at, updated_at)
+             VALUES ('<r@x>', 'acknowledge', 'a@x', 'b@y', 'Re: 1', X'00', 'sending', 't', 't');",
+        )
+        .unwrap();
+        assert!(conn
+            .execute("UPDATE outbox SET state = 'unknown'", [])
+            .is_err());
+        apply(&mut conn, 7).unwrap();
+        conn.execute("UPDATE outbox SET state = 'unknown'", [])
+            .unwrap();
+        let (mid, state): (String, String) = conn
+            .query_row("SELECT message_id, state FROM outbox", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((mid.as_str(), state.as_str()), ("<r@x>", "unknown"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The outbox: every reply is written here, with its Message-ID and exact bytes, before it is
-//! handed to SMTP. Its state (queued → sending → sent | failed, or discarded by the user) is
-//! what makes sending exactly-once across crashes; each change is recorded as an event.
+//! handed to SMTP. Its state (queued → sending → sent | failed | unknown, or discarded by the
+//! user) is what makes sending exactly-once across crashes; each change is recorded as an
+//! event.
 
 use super::events::insert as insert_event;
 use super::{timestamp, Store, StoreError};
@@ -13,8 +14,15 @@ pub enum OutboxState {
     Queued,
     /// Handed to SMTP; if duebox stopped here, whether the server took it is unknown.
     Sending,
+    /// The server accepted it (its 250 after the message), or the user or the Sent folder
+    /// says it arrived.
     Sent,
+    /// The server provably does not have it: refused, or the session ended before the
+    /// message's text was handed over.
     Failed,
+    /// Nobody knows: the answer after the message never came (a timeout, a dropped
+    /// connection, duebox stopped). Never sent again without the user's word.
+    Unknown,
     Discarded,
 }
 
@@ -25,6 +33,7 @@ impl OutboxState {
             OutboxState::Sending => "sending",
             OutboxState::Sent => "sent",
             OutboxState::Failed => "failed",
+            OutboxState::Unknown => "unknown",
             OutboxState::Discarded => "discarded",
         }
     }
@@ -35,6 +44,7 @@ impl OutboxState {
             "sending" => OutboxState::Sending,
             "sent" => OutboxState::Sent,
             "failed" => OutboxState::Failed,
+            "unknown" => OutboxState::Unknown,
             _ => OutboxState::Discarded,
         }
     }
@@ -159,16 +169,43 @@ impl Store {
         state: OutboxState,
         detail: &str,
     ) -> Result<OutboxEntry, StoreError> {
+        self.change_state(id, None, state, detail)?
+            .ok_or(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows))
+    }
+
+    /// Moves a reply to `state` only if it is still in `from` (another process may have
+    /// finished it meanwhile); None when it was not.
+    pub fn settle(
+        &mut self,
+        id: i64,
+        from: OutboxState,
+        state: OutboxState,
+        detail: &str,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
+        self.change_state(id, Some(from), state, detail)
+    }
+
+    fn change_state(
+        &mut self,
+        id: i64,
+        from: Option<OutboxState>,
+        state: OutboxState,
+        detail: &str,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
         // A savepoint, so that callers can group these writes in one commit.
         let tx = self.conn.savepoint()?;
         let at = now();
-        let error = (state == OutboxState::Failed).then_some(detail);
-        tx.execute(
+        let error = matches!(state, OutboxState::Failed | OutboxState::Unknown).then_some(detail);
+        // One statement: the condition on the old state holds against other processes.
+        let changed = tx.execute(
             "UPDATE outbox SET state = ?2, updated_at = ?3, error = ?4,
                     sent_at = CASE WHEN ?2 = 'sent' THEN ?3 ELSE sent_at END
-             WHERE id = ?1",
-            params![id, state.as_str(), at, error],
+             WHERE id = ?1 AND (?5 IS NULL OR state = ?5)",
+            params![id, state.as_str(), at, error, from.map(|f| f.as_str())],
         )?;
+        if changed == 0 {
+            return Ok(None);
+        }
         let e = tx.query_row(
             &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
             params![id],
@@ -178,6 +215,7 @@ impl Store {
             OutboxState::Sent if e.escalation => "escalated",
             OutboxState::Sent => "reply_sent",
             OutboxState::Failed => "reply_failed",
+            OutboxState::Unknown => "reply_unknown",
             OutboxState::Discarded => "reply_discarded",
             OutboxState::Sending => "reply_sending",
             OutboxState::Queued => "reply_requeued",
@@ -196,7 +234,39 @@ impl Store {
             &detail,
         )?;
         tx.commit()?;
-        Ok(e)
+        Ok(Some(e))
+    }
+
+    /// A reply by its Message-ID (with angle brackets).
+    pub fn outbox_by_message_id(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM outbox WHERE message_id = ?1"),
+                params![message_id],
+                entry,
+            )
+            .optional()?)
+    }
+
+    /// The flags the last sync saw on a message (by its stored Message-ID), every copy.
+    pub fn stored_flags(&self, message_id: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT flags FROM messages WHERE message_id = ?1")?;
+        let rows = stmt.query_map(params![message_id], |r| r.get::<_, Option<String>>(0))?;
+        let mut flags = Vec::new();
+        for row in rows {
+            flags.extend(
+                row?.unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_string),
+            );
+        }
+        Ok(flags)
     }
 
     /// Records that the copy is in Sent and/or the original carries \Answered.

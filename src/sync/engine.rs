@@ -6,18 +6,23 @@
 //! looks at both folders for the message's Message-ID and completes or abandons it, so a
 //! message is never lost and never left twice. Each batch of fetched mail is stored in one
 //! transaction, so an interrupted sync resumes after the last stored UID.
+//!
+//! Other clients: a message another client expunges or moves between our SEARCH and FETCH
+//! is simply not there; it is skipped quietly (never stored as unparsable, never a reason to
+//! stop the pass), and the next pass finds it where it went.
 
 use super::filing;
+use super::journal::{file_pending, recover_moves, Filing};
 use super::learn::{self, Arrivals, Learnt};
 use super::pipeline;
 use super::refusals;
-use super::server::{Capabilities, Fetched, MailServer, ServerError};
+use super::server::{Fetched, FolderState, MailServer, ServerError, ServerResult};
 use crate::classify::{self, Classification, Kind, Options};
 use crate::config::Folders;
 use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
 use crate::store::{Correction, NewMessage, Store, StoreError, Stored};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How many fetched messages are classified and stored together (one transaction).
 const BATCH: usize = 500;
@@ -106,15 +111,7 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-const INBOX: &str = "INBOX";
-
-/// A crash on purpose, for the tests that kill the process at the worst moment:
-/// `DUEBOX_FAILPOINT=after-copy` aborts right after a UID COPY, before anything else.
-fn failpoint(name: &str) {
-    if std::env::var("DUEBOX_FAILPOINT").is_ok_and(|v| v == name) {
-        std::process::abort();
-    }
-}
+pub(super) const INBOX: &str = "INBOX";
 
 /// One full pass.
 pub fn sync_once(
@@ -148,12 +145,12 @@ fn run_pass(
         learnt: Learnt::load(store)?,
         arrivals: Arrivals::default(),
     };
-    let inbox_validity = sync_folder(
+    let inbox = sync_folder(
         server, store, settings, INBOX, true, &mut pass, report, progress,
     )?;
     let filing = Filing {
         caps,
-        inbox_validity,
+        looked: inbox,
         unavailable: &unavailable,
     };
     file_pending(server, store, settings, &filing, report, progress)?;
@@ -169,67 +166,6 @@ fn run_pass(
     }
     pass.arrivals.learn(store, settings.folders)?;
     store.record_event("sync", "synced", None, None, None, &report.summary())?;
-    Ok(())
-}
-
-/// Completes or abandons every move a crash left open.
-fn recover_moves(
-    server: &mut dyn MailServer,
-    store: &mut Store,
-    caps: Capabilities,
-    report: &mut Report,
-) -> Result<(), SyncError> {
-    for m in store.open_moves()? {
-        let source = server.select(&m.source)?;
-        let found = server.search_message_id(&m.message_id)?;
-        let in_source: Option<u32> = if source.uid_validity == m.source_uid_validity {
-            found.contains(&m.source_uid).then_some(m.source_uid)
-        } else {
-            found.first().copied()
-        };
-        let in_destination = server.folder_exists(&m.destination)? && {
-            server.select(&m.destination)?;
-            !server.search_message_id(&m.message_id)?.is_empty()
-        };
-        let done = match (in_source, in_destination) {
-            (Some(uid), true) if caps.uidplus => {
-                // Copied, not yet removed: remove the original, exactly that one.
-                server.select(&m.source)?;
-                server.delete(&[uid])?;
-                true
-            }
-            (Some(_), true) => {
-                report.warnings.push(format!(
-                    "message {} is in both {} and {}: the server lacks UIDPLUS, so duebox leaves the original for you to delete",
-                    m.message_id, m.source, m.destination
-                ));
-                false
-            }
-            (Some(_), false) => false,
-            (None, true) => true,
-            (None, false) => false,
-        };
-        store.finish_move(m.id, done)?;
-        store.record_event(
-            "sync",
-            "move_recovered",
-            Some(&m.message_id),
-            None,
-            None,
-            &format!(
-                "interrupted move {} → {} ({}): {}",
-                m.source,
-                m.destination,
-                m.state,
-                if done {
-                    "completed"
-                } else {
-                    "undone; the message stays"
-                }
-            ),
-        )?;
-        report.recovered += 1;
-    }
     Ok(())
 }
 
@@ -316,7 +252,8 @@ fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> 
     }
 }
 
-/// Brings one folder into the store; returns its UIDVALIDITY.
+/// Brings one folder into the store; returns its state as selected before anything was
+/// read (UIDVALIDITY, and the mod-sequence filing claims messages against).
 #[allow(clippy::too_many_arguments)]
 fn sync_folder(
     server: &mut dyn MailServer,
@@ -327,7 +264,7 @@ fn sync_folder(
     pass: &mut Pass,
     report: &mut Report,
     progress: &mut dyn FnMut(Progress),
-) -> Result<u32, SyncError> {
+) -> Result<FolderState, SyncError> {
     let state = server.select(name)?;
     let stored = store.folder(name)?;
     let folder = stored.id;
@@ -368,13 +305,21 @@ fn sync_folder(
         }
         report.expunged += store.remove_uids(folder, &gone)?;
     }
+    // The mod-sequence is kept as it was when flag changes could not be read this time.
+    let mut modseq = state.highest_modseq;
     if let Some(&max_local) = local.last() {
         let since = stored
             .highest_modseq
             .filter(|_| server.capabilities().condstore && state.highest_modseq.is_some());
         // With CONDSTORE, an unchanged mod-sequence means no flag changed.
         if since.is_none() || since != state.highest_modseq {
-            let changes = server.flags(&format!("1:{max_local}"), since)?;
+            let changes = match server.flags(&format!("1:{max_local}"), since) {
+                Err(e) if e.vanished => {
+                    modseq = stored.highest_modseq;
+                    Vec::new()
+                }
+                other => other?,
+            };
             let known: HashMap<u32, String> = store.local_flags(folder)?.into_iter().collect();
             store.in_bulk(|s| -> Result<_, StoreError> {
                 for (uid, flags) in changes {
@@ -464,7 +409,9 @@ fn sync_folder(
             }
             Ok(true)
         };
-        server.fetch_each(&new, &mut |f| {
+        let received: std::cell::RefCell<HashSet<u32>> = Default::default();
+        let mut take = |f: Fetched| -> bool {
+            received.borrow_mut().insert(f.uid);
             bytes += f.raw.len();
             batch.push(f);
             if batch.len() < BATCH && bytes < BATCH_BYTES {
@@ -478,7 +425,23 @@ fn sync_folder(
                     false
                 }
             }
-        })?;
+        };
+        match server.fetch_each(&new, &mut take) {
+            // Some vanished meanwhile: the rest asked for one by one, those gone left out.
+            Err(e) if e.vanished => {
+                let rest: Vec<u32> = new
+                    .iter()
+                    .copied()
+                    .filter(|u| !received.borrow().contains(u))
+                    .collect();
+                for f in present(server, &rest, |s, u| s.fetch(u))? {
+                    if !take(f) {
+                        break;
+                    }
+                }
+            }
+            other => other?,
+        }
         if let Some(e) = failed {
             return Err(e);
         }
@@ -492,8 +455,31 @@ fn sync_folder(
         Ok(())
     })?;
     store.drop_unlinked(folder)?;
-    store.set_folder_state(folder, state.uid_validity, state.highest_modseq)?;
-    Ok(state.uid_validity)
+    store.set_folder_state(folder, state.uid_validity, modseq)?;
+    Ok(state)
+}
+
+/// Asks for messages by UID; when some of them vanished meanwhile (another client expunged
+/// or moved them), asks one by one and leaves out those that are gone.
+fn present<T>(
+    server: &mut dyn MailServer,
+    uids: &[u32],
+    ask: impl Fn(&mut dyn MailServer, &[u32]) -> ServerResult<Vec<T>>,
+) -> Result<Vec<T>, SyncError> {
+    match ask(server, uids) {
+        Err(e) if e.vanished => {
+            let mut found = Vec::new();
+            for uid in uids {
+                match ask(server, &[*uid]) {
+                    Ok(got) => found.extend(got),
+                    Err(e) if e.vanished => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(found)
+        }
+        other => Ok(other?),
+    }
 }
 
 /// Recognises messages we already hold (moved here by us, or renumbered by a UIDVALIDITY
@@ -508,7 +494,7 @@ fn relink_known(
 ) -> Result<Vec<u32>, SyncError> {
     let mut rest = Vec::new();
     for chunk in uids.chunks(BATCH * 5) {
-        let found = server.fetch_message_ids(chunk)?;
+        let found = present(server, chunk, |s, u| s.fetch_message_ids(u))?;
         store.in_bulk(|s| -> Result<_, StoreError> {
             for m in found {
                 let flags = m.flags.join(" ");
@@ -582,169 +568,6 @@ fn record_new(
             )?;
         }
         s.note_chase(settings.index, msg, c)?;
-    }
-    Ok(())
-}
-
-/// A message about to be filed: store row, UID, Message-ID, keywords.
-type ToFile = (i64, u32, String, Vec<&'static str>);
-
-/// What filing needs to know about this pass.
-struct Filing<'a> {
-    caps: Capabilities,
-    inbox_validity: u32,
-    /// Destinations the server would not create this pass.
-    unavailable: &'a BTreeSet<String>,
-}
-
-/// Files the inbox messages that have a destination, through the journal.
-fn file_pending(
-    server: &mut dyn MailServer,
-    store: &mut Store,
-    settings: &Settings<'_>,
-    filing: &Filing<'_>,
-    report: &mut Report,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<(), SyncError> {
-    let Filing {
-        caps,
-        inbox_validity,
-        unavailable,
-    } = *filing;
-    let inbox = store.folder(INBOX)?;
-    let pending = store.pending_filings(inbox.id)?;
-    if pending.is_empty() {
-        return Ok(());
-    }
-    progress(Progress::Filing(pending.len()));
-    let state = server.select(INBOX)?;
-    let label_only = settings.folders.label_only;
-    let mut keywords = state.keywords;
-    if !keywords && (label_only || !(caps.moves || caps.uidplus)) {
-        // Labelling is all that could be done, and the server keeps no keywords.
-        report.warnings.push(format!(
-            "the server keeps no custom keywords in INBOX (PERMANENTFLAGS has no \\*) and duebox may not move mail here ({}), so the {} messages it would file stay as they are, unlabelled; ask the mail administrator for keywords{}",
-            if label_only { "label_only = true" } else { "no MOVE or UIDPLUS" },
-            pending.len(),
-            if label_only { ", or set [folders] label_only = false" } else { "" }
-        ));
-        return Ok(());
-    }
-    if !label_only && !caps.moves && !caps.uidplus {
-        report.warnings.push(
-            "the server has neither MOVE nor UIDPLUS, so duebox cannot move one message without risking other clients' deleted mail; it labels instead (set [folders] label_only = true to silence this)".into(),
-        );
-    }
-    let can_move = !label_only && (caps.moves || caps.uidplus);
-    // Messages grouped by destination, each group moved with one command.
-    let mut groups: BTreeMap<String, Vec<ToFile>> = BTreeMap::new();
-    for p in &pending {
-        let Some(mid) = p.message_id.as_deref() else {
-            // Without a Message-ID a move could not be checked after a crash: label only.
-            let risky = !p.risk.is_empty();
-            let words = filing::keywords(p.stage.as_deref(), risky);
-            if refusals::label(server, &[p.uid], &words, &mut keywords, report) {
-                report.labelled += 1;
-            }
-            store.clear_destination(p.id)?;
-            continue;
-        };
-        if store.was_filed(mid)? {
-            // Filed once already and the user brought it back: their choice stands.
-            store.clear_destination(p.id)?;
-            continue;
-        }
-        let risky = p.destination == settings.folders.review;
-        groups.entry(p.destination.clone()).or_default().push((
-            p.id,
-            p.uid,
-            mid.to_string(),
-            filing::keywords(p.stage.as_deref(), risky),
-        ));
-    }
-    for (destination, items) in groups {
-        if can_move && unavailable.contains(&destination) {
-            // Said once already (the folder could not be made); they wait for it.
-            continue;
-        }
-        let mut labelled = true;
-        let mut by_words: BTreeMap<Vec<&str>, Vec<u32>> = BTreeMap::new();
-        for (_, uid, _, words) in &items {
-            by_words.entry(words.clone()).or_default().push(*uid);
-        }
-        for (words, uids) in by_words {
-            labelled &= refusals::label(server, &uids, &words, &mut keywords, report);
-        }
-        let uids: Vec<u32> = items.iter().map(|(_, uid, _, _)| *uid).collect();
-        if !can_move {
-            if !labelled {
-                // Nothing was stored: they stay pending, and the warning above says why.
-                continue;
-            }
-            store.in_batch(|s| -> Result<_, StoreError> {
-                for (id, _, mid, _) in &items {
-                    s.record_labelled(*id, mid, &format!("labelled for {destination}"))?;
-                }
-                Ok(())
-            })?;
-            report.labelled += items.len();
-            continue;
-        }
-        let moves: Vec<i64> = store.in_batch(|s| -> Result<_, StoreError> {
-            items
-                .iter()
-                .map(|(_, uid, mid, _)| s.plan_move(mid, INBOX, *uid, inbox_validity, &destination))
-                .collect()
-        })?;
-        if caps.moves {
-            server.move_to(&uids, &destination)?;
-        } else {
-            server.copy_to(&uids, &destination)?;
-            failpoint("after-copy");
-            store.in_batch(|s| -> Result<_, StoreError> {
-                for id in &moves {
-                    s.move_copied(*id)?;
-                }
-                Ok(())
-            })?;
-            server.delete(&uids)?;
-        }
-        // The server's COPYUID places each message in the destination; without it (or
-        // with a UIDVALIDITY the store does not hold) the folder's sync finds them by
-        // Message-ID.
-        let placed: HashMap<u32, u32> = match server.placed() {
-            Some(p) if store.adopt_uid_validity(&destination, p.uid_validity)? => {
-                p.uids.into_iter().collect()
-            }
-            _ => HashMap::new(),
-        };
-        report.relinked += items
-            .iter()
-            .filter(|(_, uid, _, _)| placed.contains_key(uid))
-            .count();
-        store.in_batch(|s| -> Result<_, StoreError> {
-            let moved: Vec<(i64, &str, u32, Option<u32>)> = moves
-                .iter()
-                .zip(&items)
-                .map(|(id, (_, uid, mid, _))| (*id, mid.as_str(), *uid, placed.get(uid).copied()))
-                .collect();
-            s.finish_moves(INBOX, &destination, &moved)?;
-            for (_, _, mid, _) in &items {
-                s.record_event(
-                    "sync",
-                    "filed",
-                    Some(mid),
-                    None,
-                    None,
-                    &format!("moved to {destination}"),
-                )?;
-            }
-            Ok(())
-        })?;
-        if destination == settings.folders.review {
-            report.held += items.len();
-        }
-        *report.filed.entry(destination).or_default() += items.len();
     }
     Ok(())
 }

@@ -288,6 +288,40 @@ impl MailServer for FakeServer {
             .collect())
     }
 
+    fn search_answers(
+        &mut self,
+        message_id: &str,
+        or_message_id: Option<&str>,
+    ) -> ServerResult<Vec<u32>> {
+        self.call()?;
+        let f = self.current()?;
+        let bare = |id: &str| {
+            id.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_lowercase()
+        };
+        let wanted = bare(message_id);
+        let own = or_message_id.map(bare);
+        Ok(f.messages
+            .iter()
+            .filter(|(_, (raw, _, _))| {
+                let Ok(m) = crate::mail::parse(raw) else {
+                    return false;
+                };
+                m.in_reply_to
+                    .as_deref()
+                    .is_some_and(|r| r.to_lowercase().contains(&wanted))
+                    || own.as_deref().is_some_and(|own| {
+                        m.message_id
+                            .as_deref()
+                            .is_some_and(|id| id.to_lowercase().contains(own))
+                    })
+            })
+            .map(|(uid, _)| *uid)
+            .collect())
+    }
+
     fn append(&mut self, folder: &str, flags: &[&str], raw: &[u8]) -> ServerResult<()> {
         self.call()?;
         if !self.folders.contains_key(folder) {
@@ -323,6 +357,36 @@ impl MailServer for FakeServer {
             }
         }
         Ok(())
+    }
+
+    fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>> {
+        self.call()?;
+        if (self.refuse_keywords || self.no_keywords) && flags.iter().any(|f| !f.starts_with('\\'))
+        {
+            return Err(ServerError::new("IMAP error: No Response: Invalid keyword"));
+        }
+        let f = self.current()?;
+        f.modseq += 1;
+        let now = f.modseq;
+        let mut changed = Vec::new();
+        for uid in uids {
+            if let Some(m) = f.messages.get_mut(uid) {
+                let missing: Vec<&&str> = flags
+                    .iter()
+                    .filter(|x| !m.1.iter().any(|y| y == **x))
+                    .collect();
+                // As Dovecot: a message that passes the test is answered for even when it
+                // carries the flags already.
+                if m.2 <= modseq {
+                    if !missing.is_empty() {
+                        m.1.extend(missing.into_iter().map(|x| x.to_string()));
+                        m.2 = now;
+                    }
+                    changed.push(*uid);
+                }
+            }
+        }
+        Ok(changed)
     }
 
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {

@@ -5,6 +5,12 @@ use crate::classify::risk::Risk;
 use crate::classify::{Classification, Kind, Stage};
 use crate::config::Folders;
 
+/// Whether a fraud warning counts: `unknown_sender` only once the payables database knows
+/// some vendors (with none, every sender is unknown). Filing and replies both ask this.
+pub fn counts(risk: Risk, vendors_known: bool) -> bool {
+    risk != Risk::UnknownSender || vendors_known
+}
+
 /// The folder a message is filed into, or `None` when it stays in the inbox. Fraud-flagged
 /// chasers (and any message asking for new bank details or from a look-alike domain) go to
 /// review, never to a normal chaser folder. `unknown_sender` counts only once the payables
@@ -14,10 +20,7 @@ pub fn destination<'a>(
     folders: &'a Folders,
     vendors_known: bool,
 ) -> Option<&'a str> {
-    let risky = c
-        .risk
-        .iter()
-        .any(|r| *r != Risk::UnknownSender || vendors_known);
+    let risky = c.risk.iter().any(|r| counts(*r, vendors_known));
     let alarming = c
         .risk
         .iter()

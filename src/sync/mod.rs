@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod fake;
 pub mod filing;
+mod journal;
 pub mod learn;
 pub mod pipeline;
 pub mod refusals;

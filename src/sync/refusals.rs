@@ -51,6 +51,9 @@ pub fn label(
     }
     match server.add_flags(uids, words) {
         Ok(()) => true,
+        // Some vanished meanwhile (another client took them): no refusal; the rest go on and
+        // the next pass sees where the others went.
+        Err(e) if e.vanished => true,
         Err(e) => {
             report.warnings.push(format!(
                 "the server refused duebox's keywords ({}): {e}; messages are filed without them this pass",
@@ -58,6 +61,34 @@ pub fn label(
             ));
             *keywords = false;
             false
+        }
+    }
+}
+
+/// Stores keywords as a claim (a conditional STORE against `modseq`) and returns the messages
+/// this client claimed; None when the server refused the keywords (one warning, filing goes
+/// on without them and without a claim). Vanished messages are simply not claimed.
+pub fn claim(
+    server: &mut dyn MailServer,
+    uids: &[u32],
+    words: &[&str],
+    modseq: u64,
+    keywords: &mut bool,
+    report: &mut Report,
+) -> Result<Option<Vec<u32>>, SyncError> {
+    if !*keywords {
+        return Ok(None);
+    }
+    match server.claim(uids, words, modseq) {
+        Ok(got) => Ok(Some(got)),
+        Err(e) if e.vanished => Ok(Some(Vec::new())),
+        Err(e) => {
+            report.warnings.push(format!(
+                "the server refused duebox's keywords ({}): {e}; messages are filed without them this pass",
+                words.join(" ")
+            ));
+            *keywords = false;
+            Ok(None)
         }
     }
 }

@@ -4,12 +4,29 @@
 
 /// A server's answer could not be had (network down, server error, protocol trouble).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ServerError(pub String);
+#[error("{message}")]
+pub struct ServerError {
+    pub message: String,
+    /// Some of the messages asked for no longer exist (another client expunged or moved
+    /// them: IMAP's `[EXPUNGEISSUED]`, or a `NO` for part of a UID set). Normal with several
+    /// clients on one mailbox; the next pass sees where they went.
+    pub vanished: bool,
+}
 
 impl ServerError {
     pub fn new(message: impl Into<String>) -> ServerError {
-        ServerError(message.into())
+        ServerError {
+            message: message.into(),
+            vanished: false,
+        }
+    }
+
+    /// See [`ServerError::vanished`].
+    pub fn vanished(message: impl Into<String>) -> ServerError {
+        ServerError {
+            message: message.into(),
+            vanished: true,
+        }
     }
 }
 
@@ -117,7 +134,19 @@ pub trait MailServer {
     fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>>;
     /// UIDs in the selected folder whose Message-ID header is `message_id`.
     fn search_message_id(&mut self, message_id: &str) -> ServerResult<Vec<u32>>;
+    /// UIDs in the selected folder whose In-Reply-To header names `message_id`, or (when
+    /// given) whose own Message-ID is `or_message_id` — one search: what answers a message
+    /// (UID SEARCH OR HEADER In-Reply-To … HEADER Message-ID …).
+    fn search_answers(
+        &mut self,
+        message_id: &str,
+        or_message_id: Option<&str>,
+    ) -> ServerResult<Vec<u32>>;
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()>;
+    /// Adds `flags` only to the messages nobody changed since `modseq` (CONDSTORE's
+    /// UNCHANGEDSINCE) and returns the UIDs it changed: when two clients file the same
+    /// message at once, the first claims it and the other leaves it alone.
+    fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>>;
     /// UID MOVE (only when `capabilities().moves`).
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
     /// UID COPY.

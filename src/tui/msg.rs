@@ -1,7 +1,7 @@
 //! Everything that can happen to the UI, as one typed message: a key, a resize, a result
 //! the runner or a worker thread produced. `update` takes these one at a time.
 
-use super::replies::{ReplyPreview, SentReply};
+use super::replies::{NotSent, ReplyPreview, SentReply};
 use super::state::Opened;
 use crate::payables::Payable;
 use crate::store::{Dashboard, FolderCount, Page};
@@ -33,7 +33,7 @@ pub enum Msg {
     ReplyEdited(Result<ReplyPreview, String>),
     ReplySent {
         message: i64,
-        result: Result<String, String>,
+        result: Result<String, NotSent>,
     },
     Moved(Result<UserMove, String>),
     Undone(Result<UserMove, String>),

@@ -3,8 +3,8 @@
 //! outbox (never sent) for `duebox demo`. Runs on the reply worker thread only: it does
 //! network I/O.
 
-use super::replies::{ReplyPreview, ReplyService, SentReply};
-use crate::outbox::{Prepared, ReplyContext, Sending};
+use super::replies::{NotSent, ReplyPreview, ReplyService, SentReply};
+use crate::outbox::{OutboxError, Prepared, ReplyContext, Sending};
 use crate::reply::Asked;
 use crate::smtp::Transport;
 use crate::store::{OutboxState, Store};
@@ -94,21 +94,27 @@ impl ReplyService for OutboxReplies {
             body: d.body.clone(),
             warnings: d.warnings.clone(),
             blocked: d.blocked.clone(),
+            answered_elsewhere: None,
+            again: false,
         };
         self.prepared = Some((message, p));
         Ok(preview)
     }
 
-    fn send(&mut self, preview: &ReplyPreview) -> Result<String, String> {
+    fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent> {
         let mut p = match self.prepared.take() {
             Some((m, p)) if m == preview.message && p.draft.template == preview.template => p,
-            _ => return Err("the reply changed since it was shown; open it again".into()),
+            _ => {
+                return Err(NotSent::Error(
+                    "the reply changed since it was shown; open it again".into(),
+                ))
+            }
         };
         // The user may have edited the body in $EDITOR.
         p.draft.body = preview.body.clone();
         let transport = match &mut self.transport {
             Ok(t) => t.as_mut(),
-            Err(why) => return Err(format!("not sent: {why}")),
+            Err(why) => return Err(NotSent::Error(format!("not sent: {why}"))),
         };
         let mut mailbox = (self.mailbox)();
         // The bare address: the status line is one line.
@@ -124,7 +130,15 @@ impl ReplyService for OutboxReplies {
             sent_folder: self.sent_folder.clone(),
             save_sent: self.save_sent,
         };
-        let sent = sending.send(&p, false).map_err(|e| e.to_string())?;
+        let sent = match sending.send(&p, preview.again) {
+            Ok(sent) => sent,
+            Err(OutboxError::AnsweredElsewhere(found)) => {
+                // Kept for the confirmation: a second `y` sends this same draft.
+                self.prepared = Some((preview.message, p));
+                return Err(NotSent::AnsweredElsewhere(found.words()));
+            }
+            Err(e) => return Err(NotSent::Error(e.to_string())),
+        };
         if !sending.transport.delivers() {
             return Ok(format!(
                 "reply to {to} filed in the demo outbox (Sent) — not sent"
@@ -147,6 +161,7 @@ impl ReplyService for OutboxReplies {
                 } else {
                     match (e.state, &e.error) {
                         (OutboxState::Failed, Some(err)) => format!("failed: {err}"),
+                        (OutboxState::Unknown, _) => super::strings::SENT_UNKNOWN_LABEL.to_string(),
                         (state, _) => state.as_str().to_string(),
                     }
                 };

@@ -18,6 +18,20 @@ pub struct ReplyPreview {
     pub warnings: Vec<String>,
     /// Some(reason): one-key sending is refused (a fraud-flagged message).
     pub blocked: Option<String>,
+    /// Some(who and when): the message was answered elsewhere, found when `y` was pressed;
+    /// the preview says so and only a second `y` sends.
+    pub answered_elsewhere: Option<String>,
+    /// The user confirmed sending although it was answered elsewhere.
+    pub again: bool,
+}
+
+/// Why a reply was not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotSent {
+    /// Words for the status line.
+    Error(String),
+    /// Answered elsewhere ("by Jo <jo@x> on …"): sending needs the user's confirmation.
+    AnsweredElsewhere(String),
 }
 
 /// One reply in the outbox, for the Sent folder.
@@ -42,7 +56,7 @@ pub trait ReplyService: Send {
         pay_on: Option<NaiveDate>,
     ) -> Result<ReplyPreview, String>;
     /// Sends (or, in the demo, files in the demo outbox); returns words for the status line.
-    fn send(&mut self, preview: &ReplyPreview) -> Result<String, String>;
+    fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent>;
     /// The outbox, newest first.
     fn outbox(&mut self) -> Result<Vec<SentReply>, String>;
 }

@@ -255,6 +255,10 @@ pub fn readme_table() -> String {
 pub const APP: &str = "duebox";
 pub const DEMO_BANNER: &str = "DEMO — nothing is sent";
 pub const SENT_DEMO_LABEL: &str = "not sent — demo";
+pub const SENT_UNKNOWN_LABEL: &str =
+    "unknown — may have arrived; `duebox outbox resolve` checks Sent and asks";
+pub const ANSWERED_ELSEWHERE: &str = "Already answered";
+pub const CONFIRM_AGAIN: &str = "press y again to send another reply anyway, esc to drop it";
 pub const HELP_TITLE: &str = "Keys — j/k scroll, Esc closes";
 pub const HELP_FOOTER: &str = "Keys can be changed in the config's [keys] table: action = \"key\".";
 pub const HINT_MAILBOX: &str = "?:help  a/e/n/c/d/x:reply  m:move  /:filter  q:quit";

@@ -8,7 +8,7 @@ use duebox::demo::{Demo, SharedServer};
 use duebox::sync::server::MailServer;
 use duebox::tui::harness::Harness;
 use duebox::tui::keymap::Keymap;
-use duebox::tui::replies::{ReplyPreview, ReplyService, SentReply};
+use duebox::tui::replies::{NotSent, ReplyPreview, ReplyService, SentReply};
 use duebox::tui::runner::Runner;
 use duebox::tui::state::{folder_entries, App, Focus, FolderKind, SyncStatus};
 use duebox::tui::worker::{self, Connect, SyncSetup};
@@ -36,7 +36,7 @@ impl ReplyService for TestReplies {
         self.inner.preview(message, template, pay_on)
     }
 
-    fn send(&mut self, preview: &ReplyPreview) -> Result<String, String> {
+    fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent> {
         let words = self.inner.send(preview)?;
         self.bodies.lock().unwrap().push(preview.body.clone());
         self.sent.lock().unwrap().push(SentReply {

@@ -13,6 +13,7 @@ use screens::screen_key;
 use super::effect::Effect;
 use super::keymap::{Action, Scope};
 use super::msg::{Msg, SyncEvent};
+use super::replies::NotSent;
 use super::state::*;
 use super::strings;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -166,7 +167,21 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     app.status.error = None;
                     reload(app)
                 }
-                Err(e) => {
+                Err(NotSent::AnsweredElsewhere(who)) => {
+                    if let Some(Screen::Reply(r)) = app.top_mut() {
+                        r.sending = false;
+                        if r.preview.message == message {
+                            r.preview.answered_elsewhere = Some(who.clone());
+                        }
+                    }
+                    app.status.error = Some(format!(
+                        "not sent: {} {who} — {}",
+                        strings::ANSWERED_ELSEWHERE.to_lowercase(),
+                        strings::CONFIRM_AGAIN
+                    ));
+                    Vec::new()
+                }
+                Err(NotSent::Error(e)) => {
                     if let Some(Screen::Reply(r)) = app.top_mut() {
                         r.sending = false;
                     }

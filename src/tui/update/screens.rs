@@ -68,6 +68,8 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                         return Vec::new();
                     }
                     r.sending = true;
+                    // A second `y` after "already answered" is the confirmation.
+                    r.preview.again = r.preview.answered_elsewhere.is_some();
                     app.status.busy = Some(strings::SENDING);
                     return vec![Effect::SendReply(r.preview.clone())];
                 }

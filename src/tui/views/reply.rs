@@ -34,6 +34,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, r: &ReplyState, demo: bool, theme
     for w in &p.warnings {
         lines.push(Line::styled(format!("⚠ {}", clean(w)), theme.warn()));
     }
+    if let Some(who) = &p.answered_elsewhere {
+        lines.push(Line::styled(
+            format!(
+                "{} {} — {}",
+                strings::ANSWERED_ELSEWHERE,
+                clean(who),
+                strings::CONFIRM_AGAIN
+            ),
+            theme.danger(),
+        ));
+    }
     if let Some(b) = &p.blocked {
         lines.push(Line::styled(
             format!("Sending with one key is refused: {}", clean(b)),
