@@ -109,7 +109,9 @@ fn build(path: &Path) {
 struct NoServer;
 
 impl Connect for NoServer {
-    fn connect(&mut self) -> Result<Box<dyn MailServer + Send>, String> {
+    fn connect(
+        &mut self,
+    ) -> Result<Box<dyn MailServer + Send>, duebox::sync::session::ConnectFailure> {
         Err("no server in the benchmark".into())
     }
     fn describe(&self) -> String {
@@ -178,6 +180,7 @@ fn main() {
             classify: duebox::demo::options(),
             fixed_today: true,
             interval: None,
+            sent: Default::default(),
         },
         events.clone(),
     );
@@ -201,10 +204,11 @@ fn main() {
                 today,
             ))
         },
-        events,
+        events.clone(),
         sync.clone(),
     );
-    let runner = Runner::new(Store::open(&db).unwrap(), sync, reply, today);
+    let (writes, _) = duebox::tui::writer::spawn_writer(Store::open(&db).unwrap(), events.clone());
+    let runner = Runner::new(Store::open(&db).unwrap(), sync, reply, writes, today);
     let app = App::new(
         Keymap::default(),
         today,

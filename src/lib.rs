@@ -3,13 +3,16 @@
 //! The domain modules (`mail`, `classify`, `money`, `dates`) take bytes and values and return
 //! values: no terminal, network or database code lives in them, so they are testable alone.
 
+pub mod actions;
 pub mod classify;
 pub mod cli;
+pub mod codes;
 pub mod config;
 pub mod dates;
 pub mod demo;
 pub mod digest;
 pub mod editor;
+pub mod files;
 pub mod fold;
 pub mod imap;
 pub mod mail;

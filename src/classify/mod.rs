@@ -55,6 +55,23 @@ impl Stage {
     }
 }
 
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::Reminder,
+        Stage::Overdue,
+        Stage::Final,
+        Stage::Statement,
+    ];
+}
+
+/// A stage from its contract code ("overdue"), as the store keeps it.
+impl std::str::FromStr for Stage {
+    type Err = String;
+    fn from_str(code: &str) -> Result<Stage, String> {
+        crate::codes::from_code(&Stage::ALL, code, Stage::as_str, "a chase stage")
+    }
+}
+
 /// What duebox knows about us, the receiving company.
 #[derive(Debug, Clone)]
 pub struct Options {

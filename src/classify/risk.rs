@@ -30,6 +30,24 @@ impl Risk {
     }
 }
 
+impl Risk {
+    pub const ALL: [Risk; 5] = [
+        Risk::BankChange,
+        Risk::LookalikeDomain,
+        Risk::ReplyToMismatch,
+        Risk::UnknownSender,
+        Risk::AuthFail,
+    ];
+}
+
+/// A warning from its contract code ("bank_change"), as the store keeps it.
+impl std::str::FromStr for Risk {
+    type Err = String;
+    fn from_str(code: &str) -> Result<Risk, String> {
+        crate::codes::from_code(&Risk::ALL, code, Risk::as_str, "a fraud warning")
+    }
+}
+
 /// The registrable domain ("acme.co.uk" for "mail.billing.acme.co.uk").
 pub fn registrable_domain(domain: &str) -> String {
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();

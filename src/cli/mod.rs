@@ -1,11 +1,13 @@
 //! The command line: argument parsing (clap) and dispatch to one module per command.
 //! Front end only: it reads files and prints; decisions live in the domain modules.
 
+mod attachments;
 mod bank;
 mod classify;
 mod config_cmd;
 mod corrections;
 mod csv_files;
+mod init;
 mod log;
 mod login;
 mod payables;
@@ -51,6 +53,10 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// Check the config file and the mailbox login.
     Config(config_cmd::ConfigArgs),
+    /// A message's attachments: list, save (safe names, never over a file), open, a PDF's text.
+    Attachments(attachments::AttachmentsArgs),
+    /// Write a first config file by answering questions (mailbox, provider, company, folders), then check it.
+    Init(init::InitArgs),
     /// Sign in to Microsoft 365 / Outlook.com or Google ([oauth2] in the config).
     Login(login::LoginArgs),
     /// Answer a stored message with a template: rendered, sent once over SMTP, recorded.
@@ -97,6 +103,8 @@ pub fn run() -> ExitCode {
         Some(Command::Bank(args)) => bank::run(&cli, args),
         Some(Command::Sync(args)) => sync::run(&cli, args),
         Some(Command::Config(args)) => config_cmd::run(&cli, args),
+        Some(Command::Init(args)) => init::run(&cli, args),
+        Some(Command::Attachments(args)) => attachments::run(&cli, args),
         Some(Command::Login(args)) => login::run(&cli, args),
         Some(Command::Reply(args)) => reply::run(&cli, args),
         Some(Command::Outbox(args)) => reply::run_outbox(&cli, args),
@@ -155,6 +163,21 @@ pub(crate) fn config_path_shown(cli: &Cli) -> String {
 }
 
 /// Loads the config named by `--config` (which must exist) or the default one (which may not).
+/// The `[imap]` section, or an error that says how to add one (`more`: what else the user
+/// can do, such as "or try `duebox demo`").
+pub(crate) fn imap_section(
+    cli: &Cli,
+    config: &crate::config::Config,
+    more: &str,
+) -> anyhow::Result<crate::config::Imap> {
+    config.imap.clone().ok_or_else(|| {
+        anyhow::anyhow!(
+            "no [imap] section in the config file ({}): copy the [imap] part of config.example.toml and fill in your mailbox{more}",
+            config_path_shown(cli)
+        )
+    })
+}
+
 pub(crate) fn load_config(cli: &Cli) -> anyhow::Result<crate::config::Config> {
     let config = match &cli.config {
         Some(path) => crate::config::Config::load(path, true)?,

@@ -5,6 +5,7 @@
 use super::Cli;
 use crate::imap::{account, Imap};
 use crate::sync::server::MailServer;
+use crate::sync::session::{self, AccountConnect, ConnectFailure, Flow, SentCopy, Session, Wake};
 use crate::tui::keymap::Keymap;
 use crate::tui::outbox_replies::OutboxReplies;
 use crate::tui::runner::Runner;
@@ -12,15 +13,15 @@ use crate::tui::state::{folder_entries, App};
 use crate::tui::worker::{self, Connect, SyncCmd, SyncSetup};
 use std::process::ExitCode;
 use std::sync::mpsc::{channel, Sender};
-use std::time::Duration;
 
 /// The user's copy of a template, made from the built-in on first edit.
 fn template_path() -> crate::tui::runner::TemplatePath {
-    Box::new(|name| {
-        crate::reply::Templates::standard()
-            .ensure_user_copy(name)
-            .map_err(|e| e.to_string())
-    })
+    template_path_in(crate::reply::Templates::standard())
+}
+
+/// The copy of a template in `templates`' folder (the demo's own, in its temp dir).
+fn template_path_in(templates: crate::reply::Templates) -> crate::tui::runner::TemplatePath {
+    Box::new(move |name| templates.ensure_user_copy(name).map_err(|e| e.to_string()))
 }
 
 /// NO_COLOR (any non-empty value) turns colours off.
@@ -31,7 +32,7 @@ fn colour_allowed() -> bool {
 struct DemoConnect(crate::demo::SharedServer);
 
 impl Connect for DemoConnect {
-    fn connect(&mut self) -> Result<Box<dyn MailServer + Send>, String> {
+    fn connect(&mut self) -> Result<Box<dyn MailServer + Send>, ConnectFailure> {
         Ok(Box::new(self.0.clone()))
     }
     fn describe(&self) -> String {
@@ -52,13 +53,16 @@ pub fn run_demo(_cli: &Cli) -> anyhow::Result<ExitCode> {
             classify: crate::demo::options(),
             fixed_today: true,
             interval: None,
+            sent: SentCopy::default(),
         },
         events.clone(),
     );
+    let (writes, _) = crate::tui::writer::spawn_writer(demo.open_store()?, events.clone());
     let replies = crate::demo::replies(&demo)?;
     let (reply, _) = worker::spawn_replies(Box::new(replies), events, sync.clone());
-    let mut runner = Runner::new(demo.open_store()?, sync, reply, today);
-    runner.template_path = Some(template_path());
+    let mut runner = Runner::new(demo.open_store()?, sync, reply, writes, today);
+    // The demo writes nothing outside its temp dir: templates edited there stay there.
+    runner.template_path = Some(template_path_in(crate::demo::templates(&demo)));
     let mut app = App::new(
         Keymap::default(),
         today,
@@ -71,82 +75,51 @@ pub fn run_demo(_cli: &Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-struct ImapConnect(crate::config::Imap);
-
-impl Connect for ImapConnect {
-    fn connect(&mut self) -> Result<Box<dyn MailServer + Send>, String> {
-        let account = account::from_config(&self.0).map_err(|e| e.to_string())?;
-        Ok(Box::new(
-            Imap::connect(&account).map_err(|e| e.to_string())?,
-        ))
-    }
-    fn describe(&self) -> String {
-        self.0.host.clone()
-    }
-}
-
-/// Waits in IDLE on a connection of its own and asks the sync worker for a pass whenever
-/// INBOX changes, as `duebox sync --watch` does; reconnects with backoff. Ends when the
-/// worker is gone (the UI quit) or the server has no IDLE (the worker's interval polls).
+/// Waits in IDLE on a session of its own and asks the sync worker for a pass whenever
+/// INBOX changes, as `duebox sync --watch` does (the same `session::watch`, reconnecting
+/// with backoff). Ends when the worker is gone (the UI quit) or the server has no IDLE (the
+/// worker's interval polls).
 fn watch_inbox(imap: crate::config::Imap, sync: Sender<SyncCmd>) {
     std::thread::spawn(move || {
-        let mut backoff = Duration::from_secs(1);
-        loop {
-            let connected = account::from_config(&imap)
-                .map_err(|e| e.to_string())
-                .and_then(|a| Imap::connect(&a).map_err(|e| e.to_string()));
-            let mut server = match connected {
-                Ok(s) => s,
-                Err(_) => {
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(300));
-                    continue;
+        let mut session = Session::new(Box::new(AccountConnect(imap)), SentCopy::default());
+        let stop = session::Stopper::default();
+        session::watch(
+            &mut session,
+            &session::Watch {
+                stop: &stop,
+                poll: None,
+            },
+            &mut |_, wake| {
+                if wake == Wake::Changed && sync.send(SyncCmd::SyncNow).is_err() {
+                    return Ok(Flow::Stop);
                 }
-            };
-            if !server.capabilities().idle {
-                return;
-            }
-            backoff = Duration::from_secs(1);
-            loop {
-                let changed = server
-                    .select("INBOX")
-                    .and_then(|_| server.idle(Duration::from_secs(25 * 60)));
-                match changed {
-                    Ok(true) => {
-                        if sync.send(SyncCmd::SyncNow).is_err() {
-                            return;
-                        }
-                    }
-                    Ok(false) => {}
-                    Err(_) => break,
-                }
-            }
-        }
+                Ok(Flow::Continue)
+            },
+            &mut |_| {},
+        );
     });
 }
 
 /// `duebox` with no command.
 pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
     let config = super::load_config(cli)?;
-    let imap = config.imap.clone().ok_or_else(|| {
-        anyhow::anyhow!(
-            "no [imap] section in the config file ({}): copy the [imap] part of config.example.toml and fill in your mailbox, or try `duebox demo`",
-            super::config_path_shown(cli)
-        )
-    })?;
+    let imap = super::imap_section(cli, &config, ", or try `duebox demo`")?;
     let today = chrono::Local::now().date_naive();
     let (events, inbox) = channel();
     let (sync, _) = worker::spawn_sync(
-        Box::new(ImapConnect(imap.clone())),
+        Box::new(AccountConnect(imap.clone())),
         super::open_store(cli, &config)?,
         SyncSetup {
             folders: config.folders.clone(),
             classify: super::classify_options(&config, &[], today),
             fixed_today: false,
             interval: Some(config.sync.interval),
+            sent: SentCopy::from_config(&config),
         },
         events.clone(),
     );
+    let (writes, _) =
+        crate::tui::writer::spawn_writer(super::open_store(cli, &config)?, events.clone());
     watch_inbox(imap.clone(), sync.clone());
     let store = super::open_store(cli, &config)?;
     let ctx = super::reply::context(&config, &store, today)?;
@@ -170,7 +143,7 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
         today,
     );
     let (reply, _) = worker::spawn_replies(Box::new(replies), events, sync.clone());
-    let mut runner = Runner::new(super::open_store(cli, &config)?, sync, reply, today);
+    let mut runner = Runner::new(super::open_store(cli, &config)?, sync, reply, writes, today);
     runner.template_path = Some(template_path());
     let mut app = App::new(
         Keymap::with_overrides(&config.keys).map_err(|e| {

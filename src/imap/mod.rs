@@ -121,7 +121,12 @@ pub struct Imap {
 }
 
 fn protocol(e: imap::Error) -> ServerError {
-    ServerError::new(format!("IMAP error: {}", one_line(&e)))
+    let words = format!("IMAP error: {}", one_line(&e));
+    match e {
+        // The server answered: the connection is sound.
+        imap::Error::No(_) | imap::Error::Bad(_) => ServerError::refused(words),
+        _ => ServerError::new(words),
+    }
 }
 
 /// Reads one CRLF-terminated line straight from the socket (before the client owns it).
@@ -415,6 +420,18 @@ fn quoted(s: &str) -> String {
 impl MailServer for Imap {
     fn capabilities(&self) -> Capabilities {
         self.caps
+    }
+
+    fn idle(&mut self, timeout: Duration) -> ServerResult<bool> {
+        Imap::idle(self, timeout)
+    }
+
+    fn interrupter(&self) -> Option<TcpStream> {
+        Imap::interrupter(self).ok()
+    }
+
+    fn logout(&mut self) {
+        let _ = self.session.logout();
     }
 
     fn resolve_folder(&mut self, folder: &str) -> Option<String> {

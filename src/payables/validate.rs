@@ -35,6 +35,29 @@ impl MatchStatus {
     }
 }
 
+impl MatchStatus {
+    pub const ALL: [MatchStatus; 5] = [
+        MatchStatus::Matched,
+        MatchStatus::AmountMismatch,
+        MatchStatus::UnknownInvoice,
+        MatchStatus::Disputed,
+        MatchStatus::AlreadyPaid,
+    ];
+}
+
+/// A verdict from its contract code ("amount_mismatch"), as the store keeps it.
+impl std::str::FromStr for MatchStatus {
+    type Err = String;
+    fn from_str(code: &str) -> Result<MatchStatus, String> {
+        crate::codes::from_code(
+            &MatchStatus::ALL,
+            code,
+            MatchStatus::as_str,
+            "a match status",
+        )
+    }
+}
+
 /// One claimed invoice against our record of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineMatch {

@@ -1,12 +1,17 @@
 //! What the terminal UI reads: folder counts, one page of message summaries, one message
-//! with our records and its history, dashboard aggregates, where a message is (for a move);
+//! with our records and its history (the dashboard's figures are in `dashboard.rs`), where a message is (for a move);
 //! and the one write its actions need, a message's flags. Every query is bounded (a page,
 //! one message) or an SQL aggregate, so a store of 100,000 messages never comes into memory
 //! whole. No terminal code here.
 
 use super::{Store, StoreError};
 use crate::classify::extract::normalise_invoice;
+use crate::classify::risk::Risk;
+use crate::classify::Stage;
+use crate::payables::validate::MatchStatus;
 use rusqlite::{params, OptionalExtension, Row};
+use rust_decimal::Decimal;
+use std::str::FromStr;
 
 /// A folder's message counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,13 +35,14 @@ pub struct Summary {
     pub subject: String,
     pub vendor: Option<String>,
     pub invoices: Vec<String>,
-    pub amount: Option<String>,
+    /// The claimed amount, decoded once here.
+    pub amount: Option<Decimal>,
     pub currency: Option<String>,
     pub due_date: Option<String>,
     pub kind: Option<String>,
-    pub stage: Option<String>,
-    pub risk: Vec<String>,
-    pub match_status: Option<String>,
+    pub stage: Option<Stage>,
+    pub risk: Vec<Risk>,
+    pub match_status: Option<MatchStatus>,
     pub flags: String,
     pub unparsable: bool,
 }
@@ -63,20 +69,8 @@ pub struct Page {
     pub rows: Vec<Summary>,
 }
 
-/// Our record of one claimed invoice.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Record {
-    pub vendor: String,
-    pub invoice_number: String,
-    pub amount: String,
-    pub currency: String,
-    pub issue_date: Option<String>,
-    pub due_date: Option<String>,
-    pub status: String,
-    pub scheduled_on: Option<String>,
-    pub paid_on: Option<String>,
-    pub reference: Option<String>,
-}
+/// Our record of one claimed invoice: the payable itself, typed as everywhere else.
+pub type Record = crate::payables::Payable;
 
 /// One line of an invoice's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,42 +96,49 @@ pub struct Detail {
     pub history: Vec<HistoryEntry>,
 }
 
-/// Chased amounts of one aging bucket in one currency.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AgingAmount {
-    /// 0: 0–30 days past due (or not yet due), 1: 31–60, 2: 61–90, 3: over 90.
-    pub bucket: usize,
-    pub currency: String,
-    pub amount: f64,
-    pub claims: u64,
-}
-
-/// The dashboard's figures.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Dashboard {
-    /// Chasers without `\Answered`.
-    pub waiting: u64,
-    /// When the longest-waiting of them was sent.
-    pub oldest_waiting: Option<String>,
-    pub aging: Vec<AgingAmount>,
-    /// Claims by match status ("matched", "amount_mismatch", ...), most first.
-    pub claims: Vec<(String, u64)>,
-    /// Open payables falling due within [`DUE_WINDOW_DAYS`] (overdue ones too) and not yet
-    /// scheduled: (currency, total, how many), by currency.
-    pub falling_due: Vec<(String, rust_decimal::Decimal, u64)>,
-}
-
-/// How far ahead the dashboard looks for payables to pay or schedule.
-pub const DUE_WINDOW_DAYS: u64 = 7;
-
 /// The columns a list row needs, in the order [`summary`] reads them.
 const SUMMARY_COLUMNS: &str =
     "m.id, m.sent_at, m.from_addr, m.subject, m.vendor, m.invoices, m.amount, m.currency,
      m.due_date, m.kind, m.stage, m.risk, m.match_status, m.flags, m.parse_error IS NOT NULL";
 
+/// A stored code decoded into its type; a code this version does not know is an error of
+/// the database (written by a newer duebox or by hand), never a silent default.
+pub(super) fn decoded<T: FromStr<Err = String>>(column: usize, code: &str) -> rusqlite::Result<T> {
+    T::from_str(code).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn decoded_opt<T: FromStr<Err = String>>(
+    r: &Row<'_>,
+    column: usize,
+) -> rusqlite::Result<Option<T>> {
+    r.get::<_, Option<String>>(column)?
+        .map(|code| decoded(column, &code))
+        .transpose()
+}
+
+fn amount_opt(r: &Row<'_>, column: usize) -> rusqlite::Result<Option<Decimal>> {
+    r.get::<_, Option<String>>(column)?
+        .map(|a| {
+            Decimal::from_str(&a).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    column,
+                    rusqlite::types::Type::Text,
+                    e.into(),
+                )
+            })
+        })
+        .transpose()
+}
+
 fn summary(r: &Row<'_>) -> rusqlite::Result<Summary> {
     let invoices: Option<String> = r.get(5)?;
     let risk: String = r.get(11)?;
+    let risk = risk
+        .split_whitespace()
+        .map(|code| decoded(11, code))
+        .collect::<rusqlite::Result<Vec<Risk>>>()?;
     Ok(Summary {
         id: r.get(0)?,
         sent_at: r.get(1)?,
@@ -147,13 +148,13 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<Summary> {
         invoices: invoices
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default(),
-        amount: r.get(6)?,
+        amount: amount_opt(r, 6)?,
         currency: r.get(7)?,
         due_date: r.get(8)?,
         kind: r.get(9)?,
-        stage: r.get(10)?,
-        risk: risk.split_whitespace().map(str::to_string).collect(),
-        match_status: r.get(12)?,
+        stage: decoded_opt(r, 10)?,
+        risk,
+        match_status: decoded_opt(r, 12)?,
         flags: r.get(13)?,
         unparsable: r.get(14)?,
     })
@@ -360,29 +361,15 @@ impl Store {
         vendor_ids: &[i64],
         out: &mut Vec<Record>,
     ) -> Result<(), StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.vendor_id, v.name, p.invoice_number, p.amount, p.currency, p.issue_date, p.due_date,
-                    p.status, p.scheduled_on, p.paid_on, p.reference
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT p.vendor_id, {}
              FROM payables p JOIN vendors v ON v.id = p.vendor_id WHERE p.invoice_key = ?1
              ORDER BY v.name",
-        )?;
+            super::payables::PAYABLE_COLUMNS
+        ))?;
         let rows: Vec<(i64, Record)> = stmt
             .query_map(params![normalise_invoice(invoice)], |r| {
-                Ok((
-                    r.get(0)?,
-                    Record {
-                        vendor: r.get(1)?,
-                        invoice_number: r.get(2)?,
-                        amount: r.get(3)?,
-                        currency: r.get(4)?,
-                        issue_date: r.get(5)?,
-                        due_date: r.get(6)?,
-                        status: r.get(7)?,
-                        scheduled_on: r.get(8)?,
-                        paid_on: r.get(9)?,
-                        reference: r.get(10)?,
-                    },
-                ))
+                Ok((r.get(0)?, super::payables::payable_row(r, 1)?))
             })?
             .collect::<Result<_, _>>()?;
         let ours = rows.iter().any(|(v, _)| vendor_ids.contains(v));
@@ -464,65 +451,6 @@ impl Store {
         Ok(out)
     }
 
-    /// The dashboard's figures; `today` decides how far past due each claim is.
-    pub fn dashboard(&self, today: chrono::NaiveDate) -> Result<Dashboard, StoreError> {
-        let (waiting, oldest_waiting): (i64, Option<String>) = self.conn.query_row(
-            "SELECT count(*), min(sent_at) FROM messages
-             WHERE kind = 'chaser' AND instr(flags, '\\Answered') = 0",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        // One claim per vendor and set of invoices (a third reminder of the same invoice is
-        // not a third debt), at its latest amount; claims we already paid are not owed.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT CASE WHEN age <= 30 THEN 0 WHEN age <= 60 THEN 1 WHEN age <= 90 THEN 2 ELSE 3 END AS bucket,
-                    currency, sum(CAST(amount AS REAL)), count(*)
-             FROM (SELECT coalesce(julianday(?1) - julianday(min(due_date)), 0) AS age,
-                          currency, amount
-                   FROM messages
-                   WHERE kind = 'chaser' AND amount IS NOT NULL AND currency IS NOT NULL
-                         AND coalesce(match_status, '') <> 'already_paid'
-                   GROUP BY coalesce(vendor, from_addr), invoices, currency)
-             GROUP BY bucket, currency ORDER BY bucket, currency",
-        )?;
-        let aging = stmt
-            .query_map(params![today.to_string()], |r| {
-                Ok(AgingAmount {
-                    bucket: r.get::<_, i64>(0)? as usize,
-                    currency: r.get(1)?,
-                    amount: r.get(2)?,
-                    claims: r.get::<_, i64>(3)? as u64,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT match_status, count(*) FROM messages
-             WHERE kind = 'chaser' AND match_status IS NOT NULL
-             GROUP BY match_status ORDER BY count(*) DESC, match_status",
-        )?;
-        let claims = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
-            .collect::<Result<_, _>>()?;
-        let mut falling_due: Vec<(String, rust_decimal::Decimal, u64)> = Vec::new();
-        for p in self.due_payables(today + chrono::Days::new(DUE_WINDOW_DAYS))? {
-            match falling_due.iter_mut().find(|(c, _, _)| *c == p.currency) {
-                Some((_, total, n)) => {
-                    *total += p.amount;
-                    *n += 1;
-                }
-                None => falling_due.push((p.currency.clone(), p.amount, 1)),
-            }
-        }
-        falling_due.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(Dashboard {
-            waiting: waiting as u64,
-            oldest_waiting,
-            aging,
-            claims,
-            falling_due,
-        })
-    }
-
     /// A message's place: folder name, UID (if linked), Message-ID, flags, and its folder's
     /// UIDVALIDITY, for a user's move.
     pub fn message_place(&self, id: i64) -> Result<Option<MessagePlace>, StoreError> {
@@ -588,11 +516,11 @@ pub struct MessagePlace {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::store::NewMessage;
 
-    fn message(uid: u32, day: u32, subject: &str) -> NewMessage {
+    pub(in crate::store) fn message(uid: u32, day: u32, subject: &str) -> NewMessage {
         NewMessage {
             uid,
             message_id: Some(format!("<m{uid}@x>")),
@@ -655,30 +583,5 @@ mod tests {
         assert_eq!(counts[0].unread, 13);
         assert_eq!(counts[0].unanswered, 25);
         assert!(store.page("Nope", None, 0, 10).unwrap().rows.is_empty());
-    }
-
-    #[test]
-    fn dashboard_counts_each_claim_once_by_age() {
-        let mut store = Store::in_memory().unwrap();
-        let inbox = store.folder("INBOX").unwrap().id;
-        let mut a = message(1, 1, "first");
-        a.invoices = Some("[\"A\"]".into());
-        let mut a2 = message(2, 5, "second reminder of A");
-        a2.invoices = Some("[\"A\"]".into());
-        a2.flags = "\\Answered".into();
-        let mut b = message(3, 6, "B");
-        b.due_date = Some("2026-07-01".into());
-        b.amount = Some("5.50".into());
-        for m in [a, a2, b] {
-            store.store_message(inbox, &m).unwrap();
-        }
-        let d = store
-            .dashboard(chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap())
-            .unwrap();
-        assert_eq!(d.waiting, 2);
-        assert_eq!(d.oldest_waiting.as_deref(), Some("2026-11-01 09:00:00"));
-        assert_eq!(d.aging.len(), 2);
-        assert_eq!((d.aging[0].bucket, d.aging[0].claims), (1, 1), "50 days");
-        assert_eq!((d.aging[1].bucket, d.aging[1].amount), (3, 5.5), "142 days");
     }
 }

@@ -4,6 +4,7 @@
 
 mod chases;
 mod corrections;
+mod dashboard;
 mod events;
 pub mod exports;
 mod listing;
@@ -16,11 +17,9 @@ mod vendors;
 
 pub use chases::PriorChase;
 pub use corrections::{Correction, CorrectionSource, MessageShape};
+pub use dashboard::{AgingAmount, Dashboard, DUE_WINDOW_DAYS};
 pub use events::{Event, EventFilter};
-pub use listing::{
-    AgingAmount, Dashboard, Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary,
-    DUE_WINDOW_DAYS,
-};
+pub use listing::{Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary};
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};
 pub use outbox::{NewReply, OutboxEntry, OutboxState};
 

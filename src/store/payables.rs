@@ -64,6 +64,30 @@ fn parse_day(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
 }
 
+/// The columns [`payable_row`] reads, in its order (`p` the payable, `v` its vendor).
+pub(super) const PAYABLE_COLUMNS: &str = "v.name, (SELECT email FROM vendor_addresses a WHERE a.vendor_id = v.id ORDER BY rowid LIMIT 1),
+                    p.invoice_number, p.amount, p.currency, p.issue_date, p.due_date, p.status, p.paid_on, p.reference, p.scheduled_on";
+
+/// A payable decoded once from [`PAYABLE_COLUMNS`] starting at column `at`. The store wrote
+/// every value from a typed `Payable`, so these parses only meet values it wrote.
+pub(super) fn payable_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Payable> {
+    let amount: String = r.get(at + 3)?;
+    let status: String = r.get(at + 7)?;
+    Ok(Payable {
+        vendor: r.get(at)?,
+        vendor_email: r.get::<_, Option<String>>(at + 1)?.unwrap_or_default(),
+        invoice_number: r.get(at + 2)?,
+        amount: Decimal::from_str(&amount).unwrap_or_default(),
+        currency: r.get(at + 4)?,
+        issue_date: parse_day(r.get(at + 5)?).unwrap_or_default(),
+        due_date: parse_day(r.get(at + 6)?).unwrap_or_default(),
+        status: status.parse().unwrap_or(Status::Open),
+        paid_on: parse_day(r.get(at + 8)?),
+        reference: r.get(at + 9)?,
+        scheduled_on: parse_day(r.get(at + 10)?),
+    })
+}
+
 /// A payable's columns as stored, to tell a re-import of the same row from a change.
 #[derive(Debug, PartialEq, Eq)]
 struct StoredRow {
@@ -193,32 +217,15 @@ impl Store {
 
     /// Payables matching `filter`, by due date.
     pub fn list_payables(&self, filter: &Filter) -> Result<Vec<Payable>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT v.name, (SELECT email FROM vendor_addresses a WHERE a.vendor_id = v.id ORDER BY rowid LIMIT 1),
-                    p.invoice_number, p.amount, p.currency, p.issue_date, p.due_date, p.status, p.paid_on, p.reference, p.scheduled_on
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {PAYABLE_COLUMNS}
              FROM payables p JOIN vendors v ON v.id = p.vendor_id
              WHERE (?1 IS NULL OR p.status = ?1) AND (?2 IS NULL OR v.name LIKE '%' || ?2 || '%')
-             ORDER BY p.due_date, v.name, p.invoice_number",
-        )?;
+             ORDER BY p.due_date, v.name, p.invoice_number"
+        ))?;
         let rows = stmt.query_map(
             params![filter.status.map(Status::as_str), filter.vendor],
-            |r| {
-                let amount: String = r.get(3)?;
-                let status: String = r.get(7)?;
-                Ok(Payable {
-                    vendor: r.get(0)?,
-                    vendor_email: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    invoice_number: r.get(2)?,
-                    amount: Decimal::from_str(&amount).unwrap_or_default(),
-                    currency: r.get(4)?,
-                    issue_date: parse_day(r.get(5)?).unwrap_or_default(),
-                    due_date: parse_day(r.get(6)?).unwrap_or_default(),
-                    status: status.parse().unwrap_or(Status::Open),
-                    paid_on: parse_day(r.get(8)?),
-                    reference: r.get(9)?,
-                    scheduled_on: parse_day(r.get(10)?),
-                })
-            },
+            |r| payable_row(r, 0),
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

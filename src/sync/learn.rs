@@ -209,20 +209,18 @@ impl Arrivals {
             if self.departed.get(&a.message_id) != Some(&a.from) {
                 continue;
             }
-            let learnt = learn_from_move(
+            let row = store.message_in_folder(&a.to, &a.message_id)?;
+            learn_and_mark(
                 store,
                 folders,
+                row,
                 &a.from,
                 &a.to,
                 a.from_addr.as_deref(),
                 a.subject.as_deref(),
-                Some(&a.message_id),
+                &a.message_id,
                 CorrectionSource::ClientMove,
             )?;
-            // The moved message itself now reads as the clerk said.
-            if let (Some(c), Some(row)) = (learnt, store.message_in_folder(&a.to, &a.message_id)?) {
-                store.set_message_verdict(row, c.verdict, &c.reason())?;
-            }
         }
         Ok(())
     }
@@ -251,18 +249,45 @@ fn learn_from_user_move(
     let Some(shape) = store.message_shape_of(done.row)? else {
         return Ok(None);
     };
-    let learnt = learn_from_move(
+    learn_and_mark(
         store,
         folders,
+        Some(done.row),
         &done.from,
         &done.to,
         shape.from_addr.as_deref(),
         shape.subject.as_deref(),
-        Some(&done.message_id),
+        &done.message_id,
+        source,
+    )
+}
+
+/// Learns from a move (by the UI or another client) and, when the moved message is in the
+/// store (`row`), marks it with what was learnt: it now reads as the clerk said.
+#[allow(clippy::too_many_arguments)]
+fn learn_and_mark(
+    store: &mut Store,
+    folders: &Folders,
+    row: Option<i64>,
+    from: &str,
+    to: &str,
+    from_addr: Option<&str>,
+    subject: Option<&str>,
+    message_id: &str,
+    source: CorrectionSource,
+) -> Result<Option<Correction>, StoreError> {
+    let learnt = learn_from_move(
+        store,
+        folders,
+        from,
+        to,
+        from_addr,
+        subject,
+        Some(message_id),
         source,
     )?;
-    if let Some(c) = &learnt {
-        store.set_message_verdict(done.row, c.verdict, &c.reason())?;
+    if let (Some(c), Some(row)) = (&learnt, row) {
+        store.set_message_verdict(row, c.verdict, &c.reason())?;
     }
     Ok(learnt)
 }
@@ -475,7 +500,7 @@ mod tests {
         assert_eq!(learnt[0].verdict, Verdict::Chaser(Stage::Final));
         assert_eq!(learnt[0].source, CorrectionSource::UiMove);
         let moved = store.detail(row).unwrap().unwrap();
-        assert_eq!(moved.summary.stage.as_deref(), Some("final"));
+        assert_eq!(moved.summary.stage, Some(crate::classify::Stage::Final));
         assert_eq!(
             moved.reasons[0],
             "you filed 1 message like this as a final notice"

@@ -10,4 +10,5 @@ pub mod learn;
 pub mod pipeline;
 pub mod refusals;
 pub mod server;
+pub mod session;
 pub mod user_move;

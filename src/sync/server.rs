@@ -11,6 +11,10 @@ pub struct ServerError {
     /// them: IMAP's `[EXPUNGEISSUED]`, or a `NO` for part of a UID set). Normal with several
     /// clients on one mailbox; the next pass sees where they went.
     pub vanished: bool,
+    /// The server answered, and said no (`NO`, `BAD`): the connection is sound and stays
+    /// open. Otherwise the answer could not be had (dropped, timed out, garbled) and the
+    /// connection is dropped, to be made again.
+    pub refused: bool,
 }
 
 impl ServerError {
@@ -18,15 +22,29 @@ impl ServerError {
         ServerError {
             message: message.into(),
             vanished: false,
+            refused: false,
         }
     }
 
     /// See [`ServerError::vanished`].
     pub fn vanished(message: impl Into<String>) -> ServerError {
         ServerError {
-            message: message.into(),
             vanished: true,
+            ..ServerError::new(message)
         }
+    }
+
+    /// See [`ServerError::refused`].
+    pub fn refused(message: impl Into<String>) -> ServerError {
+        ServerError {
+            refused: true,
+            ..ServerError::new(message)
+        }
+    }
+
+    /// Whether the connection is worth keeping after this error.
+    pub fn connection_sound(&self) -> bool {
+        self.refused || self.vanished
     }
 }
 
@@ -160,6 +178,17 @@ pub trait MailServer {
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()>;
     /// APPENDs a message to a folder with these flags (a sent reply's copy in Sent).
     fn append(&mut self, folder: &str, flags: &[&str], raw: &[u8]) -> ServerResult<()>;
+    /// Waits in IDLE on the selected folder until it changes (true) or `timeout` passes
+    /// (false); only when `capabilities().idle`.
+    fn idle(&mut self, _timeout: std::time::Duration) -> ServerResult<bool> {
+        Err(ServerError::new("this server has no IDLE"))
+    }
+    /// A handle that can wake a blocked read (IDLE) from another thread, if there is one.
+    fn interrupter(&self) -> Option<std::net::TcpStream> {
+        None
+    }
+    /// Says goodbye politely.
+    fn logout(&mut self) {}
 }
 
 /// A UID set for IMAP commands: runs of consecutive UIDs joined ("1:3,7,9:12").

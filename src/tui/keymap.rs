@@ -28,6 +28,7 @@ pub enum Action {
     Escalate,
     Move,
     Undo,
+    SaveAttachments,
     NotAChaser,
     ThisIs,
     Send,
@@ -243,6 +244,22 @@ impl Keymap {
             .map(|(_, a, _)| *a)
     }
 
+    /// A screen's key hint ("?:help  a/e/n/c/d/x:reply"), with the keys in force; an
+    /// action left without a key is left out.
+    pub fn hint(&self, parts: &[super::strings::Hint]) -> String {
+        parts
+            .iter()
+            .filter_map(|super::strings::Hint(actions, word)| {
+                let keys: Vec<String> = actions
+                    .iter()
+                    .filter_map(|a| self.keys_of(*a).into_iter().next())
+                    .collect();
+                (!keys.is_empty()).then(|| format!("{}:{word}", keys.join("/")))
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    }
+
     /// The keys of an action, as shown in the help ("j ↓").
     pub fn keys_of(&self, action: Action) -> Vec<String> {
         self.bindings
@@ -264,6 +281,37 @@ pub fn name_of(action: Action) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hints_show_the_keys_in_force() {
+        use crate::tui::strings::{HINT_DASHBOARD, HINT_MAILBOX, HINT_PAYABLES, HINT_REPLY};
+        let default = Keymap::default();
+        assert_eq!(
+            default.hint(HINT_MAILBOX),
+            "?:help  a/e/n/c/d/x:reply  m:move  /:filter  q:quit"
+        );
+        assert_eq!(default.hint(HINT_REPLY), "y:send  E:edit  esc:cancel");
+        assert_eq!(
+            default.hint(HINT_PAYABLES),
+            "f:status  /:vendor  P:paid  S:schedule  esc:back"
+        );
+        assert_eq!(default.hint(HINT_DASHBOARD), "esc:back  s:sync");
+        let mine = Keymap::with_overrides(&BTreeMap::from([
+            ("acknowledge".to_string(), "A".to_string()),
+            ("send".to_string(), "ctrl-s, y".to_string()),
+            ("mark_paid".to_string(), "F6".to_string()),
+        ]))
+        .unwrap();
+        assert_eq!(
+            mine.hint(HINT_MAILBOX),
+            "?:help  A/e/n/c/d/x:reply  m:move  /:filter  q:quit"
+        );
+        assert_eq!(mine.hint(HINT_REPLY), "ctrl-s:send  E:edit  esc:cancel");
+        assert_eq!(
+            mine.hint(HINT_PAYABLES),
+            "f:status  /:vendor  F6:paid  S:schedule  esc:back"
+        );
+    }
 
     fn press(c: KeyCode, m: KeyModifiers) -> KeyEvent {
         KeyEvent::new(c, m)

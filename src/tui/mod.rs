@@ -16,6 +16,7 @@ pub mod terminal;
 pub mod update;
 pub mod views;
 pub mod worker;
+pub mod writer;
 
 use msg::Msg;
 use ratatui::crossterm::event::{self, Event};
@@ -37,9 +38,25 @@ pub fn dispatch(
 ) {
     let mut queue: VecDeque<Msg> = first.into();
     while let Some(msg) = queue.pop_front() {
+        let relayout = matches!(msg, Msg::Opened(_) | Msg::Resize(..));
         for effect in update::update(app, msg) {
             queue.extend(runner.perform(effect, term));
         }
+        if relayout {
+            queue.extend(scroll_limit(app));
+        }
+    }
+}
+
+/// The open message's scroll limit, from the view's layout: worked out here rather than in
+/// `update`, which never calls into a view.
+fn scroll_limit(app: &App) -> Option<Msg> {
+    match app.top() {
+        Some(state::Screen::Message(m)) => m.opened.as_ref().map(|o| Msg::ScrollLimit {
+            message: m.id,
+            max: views::message::max_scroll(o, app.today, app.size),
+        }),
+        _ => None,
     }
 }
 

@@ -22,8 +22,11 @@ pub enum Msg {
     },
     Opened(Box<Opened>),
     /// Our scheduled payment date for the claimed invoice of a message (for `e`).
+    /// What saving attachments did, in words.
+    AttachmentsSaved(Result<String, String>),
     PayDateDefault {
         message: i64,
+        template: &'static str,
         scheduled: Option<chrono::NaiveDate>,
     },
     PayablesLoaded(Vec<Payable>),
@@ -47,6 +50,11 @@ pub enum Msg {
     TemplateEdited(Result<String, String>),
     /// A read for the screen failed; words for the status line.
     LoadFailed(String),
+    /// How far the open message can scroll at the current size (from the view's layout).
+    ScrollLimit {
+        message: i64,
+        max: u16,
+    },
 }
 
 /// What the sync worker reports.

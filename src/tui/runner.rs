@@ -1,13 +1,17 @@
 //! Performs `update`'s effects: bounded reads of the local database right here on the UI
 //! thread (one page of rows, one message, the payables, SQL aggregates: milliseconds), the
-//! editor with the terminal suspended, and everything that may wait (network, sending,
-//! writes) handed to the workers, whose answers come back as `Msg`s.
+//! editor with the terminal suspended, and everything that may wait (network, sending) and
+//! every write handed to the workers, whose answers come back as `Msg`s. Never writes to
+//! the database itself: a keypress must not wait behind a sync's transaction.
 
 use super::effect::Effect;
 use super::msg::Msg;
 use super::replies::ReplyPreview;
 use super::state::Opened;
+use super::strings;
 use super::worker::{ReplyCmd, SyncCmd};
+use super::writer::{Shown, WriteCmd};
+use crate::actions::payables::PayableAction;
 use crate::store::{payables::Filter, Store};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -25,14 +29,14 @@ pub struct Runner {
     store: Store,
     sync: Sender<SyncCmd>,
     replies: Sender<ReplyCmd>,
+    writes: Sender<WriteCmd>,
     today: NaiveDate,
     /// The editor command; None: $VISUAL, else $EDITOR, else vi.
     pub editor: Option<String>,
     pub template_path: Option<TemplatePath>,
-}
-
-fn gone(what: &str) -> String {
-    format!("the {what} worker has stopped; quit (q) and start duebox again")
+    /// Asked, with the terminal handed over, when an edited template does not check:
+    /// edit again? (the terminal's own question by default; tests answer for the user).
+    pub ask_again: fn(&crate::reply::TemplateError) -> bool,
 }
 
 impl Runner {
@@ -40,90 +44,157 @@ impl Runner {
         store: Store,
         sync: Sender<SyncCmd>,
         replies: Sender<ReplyCmd>,
+        writes: Sender<WriteCmd>,
         today: NaiveDate,
     ) -> Runner {
         Runner {
             store,
             sync,
             replies,
+            writes,
             today,
             editor: None,
             template_path: None,
+            ask_again: crate::editor::ask_again,
         }
     }
 
     fn to_sync(&self, cmd: SyncCmd) -> Vec<Msg> {
         match self.sync.send(cmd) {
             Ok(()) => Vec::new(),
-            Err(_) => vec![Msg::LoadFailed(gone("sync"))],
+            Err(_) => vec![Msg::LoadFailed(strings::worker_gone("sync"))],
+        }
+    }
+
+    fn to_writer(&self, cmd: WriteCmd) -> Vec<Msg> {
+        match self.writes.send(cmd) {
+            Ok(()) => Vec::new(),
+            Err(_) => vec![Msg::LoadFailed(strings::worker_gone("database"))],
         }
     }
 
     fn to_replies(&self, cmd: ReplyCmd) -> Vec<Msg> {
         match self.replies.send(cmd) {
             Ok(()) => Vec::new(),
-            Err(_) => vec![Msg::LoadFailed(gone("reply"))],
+            Err(_) => vec![Msg::LoadFailed(strings::worker_gone("reply"))],
         }
     }
 
     pub fn perform(&mut self, effect: Effect, term: &mut dyn Suspend) -> Vec<Msg> {
         let read_failed = |e: crate::store::StoreError| vec![Msg::LoadFailed(e.to_string())];
         match effect {
-            Effect::LoadFolders => self.store.folder_counts().map_or_else(read_failed, |c| vec![Msg::FoldersLoaded(c)]),
+            Effect::LoadFolders => self
+                .store
+                .folder_counts()
+                .map_or_else(read_failed, |c| vec![Msg::FoldersLoaded(c)]),
             Effect::LoadSent => self.to_replies(ReplyCmd::LoadSent),
-            Effect::LoadPage { folder, filter, offset, limit, total } => match self.store.page_known(&folder, filter.as_deref(), offset, limit, total) {
-                Ok(page) => vec![Msg::PageLoaded { folder, filter, page }],
+            Effect::LoadPage {
+                folder,
+                filter,
+                offset,
+                limit,
+                total,
+            } => match self
+                .store
+                .page_known(&folder, filter.as_deref(), offset, limit, total)
+            {
+                Ok(page) => vec![Msg::PageLoaded {
+                    folder,
+                    filter,
+                    page,
+                }],
                 Err(e) => read_failed(e),
             },
             Effect::LoadMessage(id) => match self.store.detail(id) {
                 Ok(Some(detail)) => {
                     if !detail.summary.risk.is_empty() {
                         // The record shows that the warning was put in front of the user.
-                        let _ = self.store.record_event(
-                            "user",
-                            "fraud_warning_shown",
-                            detail.message_id.as_deref(),
-                            detail.summary.vendor.as_deref(),
-                            detail.summary.invoices.first().map(String::as_str),
-                            &detail.summary.risk.join(", "),
-                        );
+                        let _ = self.writes.send(WriteCmd::Record(Shown {
+                            kind: "fraud_warning_shown",
+                            message_id: detail.message_id.clone(),
+                            vendor: detail.summary.vendor.clone(),
+                            invoice: detail.summary.invoices.first().cloned(),
+                            detail: detail
+                                .summary
+                                .risk
+                                .iter()
+                                .map(|r| r.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        }));
                     }
                     vec![Msg::Opened(Box::new(opened(detail)))]
                 }
-                Ok(None) => vec![Msg::LoadFailed("that message is gone from the store (moved or deleted by a sync); go back (esc)".into())],
+                Ok(None) => vec![Msg::LoadFailed(strings::MESSAGE_GONE.into())],
                 Err(e) => read_failed(e),
             },
-            Effect::LoadPayDate(message) => match self.store.detail(message) {
+            Effect::LoadPayDate(message, template) => match self.store.detail(message) {
                 Ok(detail) => vec![Msg::PayDateDefault {
                     message,
-                    scheduled: detail.and_then(|d| {
-                        d.records.iter().find_map(|r| r.scheduled_on.as_deref().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
-                    }),
+                    template,
+                    scheduled: detail.and_then(|d| d.records.iter().find_map(|r| r.scheduled_on)),
                 }],
                 Err(e) => read_failed(e),
             },
-            Effect::LoadPayables { status, vendor } => match self.store.list_payables(&Filter { status, vendor }) {
-                Ok(rows) => vec![Msg::PayablesLoaded(rows)],
-                Err(e) => read_failed(e),
-            },
-            Effect::LoadDashboard => self.store.dashboard(self.today).map_or_else(read_failed, |d| vec![Msg::DashboardLoaded(d)]),
-            Effect::PrepareReply { message, template, pay_on } => self.to_replies(ReplyCmd::Prepare { message, template, pay_on }),
+            Effect::LoadPayables { status, vendor } => {
+                match self.store.list_payables(&Filter { status, vendor }) {
+                    Ok(rows) => vec![Msg::PayablesLoaded(rows)],
+                    Err(e) => read_failed(e),
+                }
+            }
+            Effect::LoadDashboard => self
+                .store
+                .dashboard(self.today)
+                .map_or_else(read_failed, |d| vec![Msg::DashboardLoaded(d)]),
+            Effect::PrepareReply {
+                message,
+                template,
+                pay_on,
+            } => self.to_replies(ReplyCmd::Prepare {
+                message,
+                template,
+                pay_on,
+            }),
             Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(p)),
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
             Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),
-            Effect::Correct { message, verdict } => self.to_sync(SyncCmd::Correct { message, verdict }),
+            Effect::Correct { message, verdict } => {
+                self.to_sync(SyncCmd::Correct { message, verdict })
+            }
             Effect::MarkSeen(message) => self.to_sync(SyncCmd::Flag {
                 message,
                 flag: "\\Seen",
             }),
             Effect::SyncNow => self.to_sync(SyncCmd::SyncNow),
-            Effect::MarkPaid { vendor, invoice, on } => self.to_sync(SyncCmd::MarkPaid { vendor, invoice, on }),
-            Effect::Schedule { vendor, invoice, on } => self.to_sync(SyncCmd::Schedule { vendor, invoice, on }),
-            Effect::EditTemplate(name) => vec![Msg::TemplateEdited(self.edit_template(&name, term))],
+            Effect::MarkPaid {
+                vendor,
+                invoice,
+                on,
+            } => self.to_writer(WriteCmd::Payable(PayableAction::mark_paid(
+                &invoice,
+                Some(&vendor),
+                on,
+            ))),
+            Effect::Schedule {
+                vendor,
+                invoice,
+                on,
+            } => self.to_writer(WriteCmd::Payable(PayableAction::schedule(
+                &invoice,
+                Some(&vendor),
+                on,
+            ))),
+            Effect::SaveAttachments { message, dir } => {
+                vec![Msg::AttachmentsSaved(self.save_attachments(message, &dir))]
+            }
+            Effect::EditTemplate(name) => {
+                vec![Msg::TemplateEdited(self.edit_template(&name, term))]
+            }
             Effect::Quit => {
                 let _ = self.sync.send(SyncCmd::Shutdown);
                 let _ = self.replies.send(ReplyCmd::Shutdown);
+                let _ = self.writes.send(WriteCmd::Shutdown);
                 Vec::new()
             }
         }
@@ -163,22 +234,98 @@ impl Runner {
         Ok(preview)
     }
 
+    /// Saves every attachment of a stored message into `dir` under safe names; a file that
+    /// exists is named and left alone (the UI never overwrites).
+    fn save_attachments(&self, message: i64, dir: &str) -> Result<String, String> {
+        let detail = self
+            .store
+            .detail(message)
+            .map_err(|e| e.to_string())?
+            .ok_or("that message is gone from the store; go back (esc)")?;
+        let parts = crate::mail::attachments::parts(&detail.raw).map_err(|e| e.to_string())?;
+        if parts.is_empty() {
+            return Err("this message has no attachments".into());
+        }
+        let dir = match dir.strip_prefix("~") {
+            Some(rest) => dirs::home_dir()
+                .ok_or("there is no home folder to put ~ in; give the whole path")?
+                .join(rest.trim_start_matches('/')),
+            None => PathBuf::from(dir),
+        };
+        let (mut saved, mut skipped) = (Vec::new(), Vec::new());
+        for (i, p) in parts.iter().enumerate() {
+            if detail.truncated && i + 1 == parts.len() {
+                skipped.push(format!(
+                    "{} is incomplete (the message was stored only up to the size limit)",
+                    p.file_name()
+                ));
+                continue;
+            }
+            match crate::files::save(&dir, p, false) {
+                Ok(path) => saved.push(
+                    path.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned(),
+                ),
+                Err(crate::files::SaveError::Exists(path)) => skipped.push(format!(
+                    "{} exists and was not replaced (duebox attachments save --replace does)",
+                    path.display()
+                )),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        let mut words = format!(
+            "saved {} in {}",
+            if saved.is_empty() {
+                "nothing".into()
+            } else {
+                saved.join(", ")
+            },
+            dir.display()
+        );
+        if !skipped.is_empty() {
+            words.push_str(&format!("; {}", skipped.join("; ")));
+        }
+        if saved.is_empty() {
+            Err(words)
+        } else {
+            Ok(words)
+        }
+    }
+
     fn edit_template(&self, name: &str, term: &mut dyn Suspend) -> Result<String, String> {
         let Some(path_of) = &self.template_path else {
             return Err("editing templates is not available in this build yet (the reply layer provides the template files)".into());
         };
         let path = path_of(name)?;
-        self.run_editor(&path, term)?;
-        // Checked as `duebox templates edit` checks it: a mistake is named with its line.
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {} back: {e}", path.display()))?;
-        crate::reply::Template::parse(name, &path.display().to_string(), &text).map_err(|e| {
-            format!("{e}; replies with {name} fail until it is fixed: press t to edit it again")
+        let editor = self.editor();
+        let mut outcome = None;
+        // Checked as `duebox templates edit` checks it, with the terminal handed over for the
+        // editor and for "edit again?".
+        term.suspend(&mut || {
+            outcome = Some(crate::editor::edit_template(
+                &path,
+                name,
+                &mut |path| {
+                    crate::editor::edit(&editor, path)
+                        .map_err(|e| format!("{e}; nothing was changed"))
+                },
+                &mut |e| (self.ask_again)(e),
+            )?);
+            Ok(())
         })?;
-        Ok(format!(
-            "template {name} saved and checked ({}); replies use it from now on",
-            path.display()
-        ))
+        match outcome {
+            Some(crate::editor::TemplateEdit::Saved(path)) => Ok(format!(
+                "template {name} saved and checked ({}); replies use it from now on",
+                path.display()
+            )),
+            Some(crate::editor::TemplateEdit::Restored { error, rejected, .. }) => Err(format!(
+                "template {name} not changed, the previous version is kept (t edits it again): {error}; your edit is in {}",
+                rejected.display()
+            )),
+            None => Err("the editor did not run".into()),
+        }
     }
 }
 
@@ -207,11 +354,18 @@ pub fn opened(detail: crate::store::Detail) -> Opened {
             String::new(),
         ),
     };
+    // Decoded, for their real sizes, and numbered as `duebox attachments` numbers them.
+    let attachments = crate::mail::attachments::parts(&detail.raw)
+        .map(|parts| parts.into_iter().map(|p| p.attachment).collect())
+        .unwrap_or_default();
+    let attachment_text = parsed.map(|m| m.attachment_text).unwrap_or_default();
     Opened {
         detail,
         from,
         to,
         reply_to,
         body,
+        attachments,
+        attachment_text,
     }
 }

@@ -138,6 +138,9 @@ pub struct Opened {
     pub to: String,
     pub reply_to: Option<String>,
     pub body: String,
+    /// The attachments (name, type, size) and the text of the PDFs among them.
+    pub attachments: Vec<crate::mail::Attachment>,
+    pub attachment_text: String,
 }
 
 #[derive(Debug)]
@@ -145,6 +148,9 @@ pub struct MessageState {
     pub id: i64,
     pub opened: Option<Box<Opened>>,
     pub scroll: u16,
+    /// The largest useful scroll at the current size (the last row at the bottom), worked
+    /// out by the view's layout and given by `Msg::ScrollLimit`.
+    pub max_scroll: u16,
 }
 
 #[derive(Debug)]
@@ -216,9 +222,23 @@ pub struct Prompt {
 pub enum PromptPurpose {
     Filter,
     PayablesVendor,
-    ReplyDate { message: i64 },
-    MarkPaid { vendor: String, invoice: String },
-    Schedule { vendor: String, invoice: String },
+    /// The payment date for a reply that promises one (set_expectations, negotiate).
+    ReplyDate {
+        message: i64,
+        template: &'static str,
+    },
+    /// The folder to save a message's attachments in.
+    SaveAttachments {
+        message: i64,
+    },
+    MarkPaid {
+        vendor: String,
+        invoice: String,
+    },
+    Schedule {
+        vendor: String,
+        invoice: String,
+    },
 }
 
 /// The sync as the status line tells it.

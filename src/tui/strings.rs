@@ -3,6 +3,8 @@
 //! [`ACTIONS`], so they cannot drift apart), labels, badges, prompts and status texts.
 
 use super::keymap::{Action, Scope};
+use crate::classify::risk::Risk;
+use crate::payables::validate::MatchStatus;
 
 /// One bindable action: its config name, default keys, what it does, where it applies.
 pub struct ActionInfo {
@@ -147,6 +149,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         Scope::Mail,
     ),
     info(
+        Action::SaveAttachments,
+        "save_attachments",
+        &["w"],
+        "save the attachments in a folder (asks which)",
+        Scope::Mail,
+    ),
+    info(
         Action::NotAChaser,
         "not_a_chaser",
         &["N"],
@@ -261,12 +270,55 @@ pub const ANSWERED_ELSEWHERE: &str = "Already answered";
 pub const CONFIRM_AGAIN: &str = "press y again to send another reply anyway, esc to drop it";
 pub const HELP_TITLE: &str = "Keys — j/k scroll, Esc closes";
 pub const HELP_FOOTER: &str = "Keys can be changed in the config's [keys] table: action = \"key\".";
-pub const HINT_MAILBOX: &str = "?:help  a/e/n/c/d/x:reply  m:move  /:filter  q:quit";
-pub const HINT_MESSAGE: &str = "?:help  a/e/n/c/d/x:reply  m:move  esc:back";
-pub const HINT_REPLY: &str = "y:send  E:edit  esc:cancel";
+/// One part of a screen's key hint: the first key of each action, joined by "/", then the
+/// word ("a/e/n/c/d/x:reply"). Drawn from the keymap in force, so `[keys]` overrides show.
+pub struct Hint(pub &'static [Action], pub &'static str);
+
+const REPLY_ACTIONS: &[Action] = &[
+    Action::Acknowledge,
+    Action::SetExpectations,
+    Action::Negotiate,
+    Action::ConfirmPayment,
+    Action::DisputeAmount,
+    Action::Escalate,
+];
+
+pub const HINT_MAILBOX: &[Hint] = &[
+    Hint(&[Action::Help], "help"),
+    Hint(REPLY_ACTIONS, "reply"),
+    Hint(&[Action::Move], "move"),
+    Hint(&[Action::Filter], "filter"),
+    Hint(&[Action::Quit], "quit"),
+];
+pub const HINT_MESSAGE: &[Hint] = &[
+    Hint(&[Action::Help], "help"),
+    Hint(REPLY_ACTIONS, "reply"),
+    Hint(&[Action::Move], "move"),
+    Hint(&[Action::Back], "back"),
+];
+pub const HINT_REPLY: &[Hint] = &[
+    Hint(&[Action::Send], "send"),
+    Hint(&[Action::EditReply], "edit"),
+    Hint(&[Action::Back], "cancel"),
+];
+/// A blocked preview offers no send key (why is shown above the text).
+pub const HINT_REPLY_BLOCKED_WHY: &str = "not sendable with one key (see why above)";
+pub const HINT_REPLY_BLOCKED: &[Hint] = &[
+    Hint(&[Action::EditReply], "edit"),
+    Hint(&[Action::Back], "cancel"),
+];
 pub const HINT_REPLY_DEMO: &str = "demo: y files it in a local outbox, nothing is sent";
-pub const HINT_PAYABLES: &str = "f:status  /:vendor  P:paid  S:schedule  esc:back";
-pub const HINT_DASHBOARD: &str = "esc:back  s:sync";
+pub const HINT_PAYABLES: &[Hint] = &[
+    Hint(&[Action::StatusFilter], "status"),
+    Hint(&[Action::Filter], "vendor"),
+    Hint(&[Action::MarkPaid], "paid"),
+    Hint(&[Action::Schedule], "schedule"),
+    Hint(&[Action::Back], "back"),
+];
+pub const HINT_DASHBOARD: &[Hint] = &[
+    Hint(&[Action::Back], "back"),
+    Hint(&[Action::SyncNow], "sync"),
+];
 
 /// The folders pane's count columns: unread messages / chasers waiting for an answer.
 pub const COUNTS_HEADER: &str = "new/todo";
@@ -280,38 +332,36 @@ pub const FOLDER_SENT: &str = "Sent";
 pub const FOLDER_ARCHIVE: &str = "Archive";
 
 /// The list's badge for a validation result.
-pub fn badge(match_status: &str) -> &'static str {
+pub fn badge(match_status: Option<MatchStatus>) -> &'static str {
     match match_status {
-        "matched" => "matched",
-        "amount_mismatch" => "≠ amount",
-        "unknown_invoice" => "unknown",
-        "already_paid" => "paid",
-        "disputed" => "disputed",
-        _ => "",
+        Some(MatchStatus::Matched) => "matched",
+        Some(MatchStatus::AmountMismatch) => "≠ amount",
+        Some(MatchStatus::UnknownInvoice) => "unknown",
+        Some(MatchStatus::AlreadyPaid) => "paid",
+        Some(MatchStatus::Disputed) => "disputed",
+        None => "",
     }
 }
 
 /// A validation result in words, for the message view.
-pub fn match_words(match_status: &str) -> &'static str {
+pub fn match_words(match_status: MatchStatus) -> &'static str {
     match match_status {
-        "matched" => "matches our record",
-        "amount_mismatch" => "amount differs from our record",
-        "unknown_invoice" => "invoice not in our payables",
-        "already_paid" => "we already paid this invoice",
-        "disputed" => "we dispute this invoice",
-        _ => "not checked",
+        MatchStatus::Matched => "matches our record",
+        MatchStatus::AmountMismatch => "amount differs from our record",
+        MatchStatus::UnknownInvoice => "invoice not in our payables",
+        MatchStatus::AlreadyPaid => "we already paid this invoice",
+        MatchStatus::Disputed => "we dispute this invoice",
     }
 }
 
 /// A fraud flag in words.
-pub fn risk_words(flag: &str) -> &'static str {
+pub fn risk_words(flag: Risk) -> &'static str {
     match flag {
-        "bank_change" => "asks to pay to new or different bank details",
-        "lookalike_domain" => "the sender's domain imitates a known one",
-        "reply_to_mismatch" => "replies would go to another domain (Reply-To)",
-        "unknown_sender" => "the sender is not one of our vendors",
-        "auth_fail" => "the sender's server failed authentication (SPF/DKIM/DMARC)",
-        _ => "unusual sender",
+        Risk::BankChange => "asks to pay to new or different bank details",
+        Risk::LookalikeDomain => "the sender's domain imitates a known one",
+        Risk::ReplyToMismatch => "replies would go to another domain (Reply-To)",
+        Risk::UnknownSender => "the sender is not one of our vendors",
+        Risk::AuthFail => "the sender's server failed authentication (SPF/DKIM/DMARC)",
     }
 }
 
@@ -331,6 +381,11 @@ pub const PICK_FOLDER: &str = "Move to folder (Enter picks, Esc cancels)";
 pub const PICK_VERDICT: &str = "This message is… (Enter picks, Esc cancels)";
 pub const PICK_TEMPLATE: &str = "Edit which template? (Enter picks, Esc cancels)";
 
+pub const PROMPT_SAVE_TO: &str = "Save the attachments in folder: ";
+pub const SAVE_TO_DEFAULT: &str = "~/Downloads";
+pub const SAVING: &str = "saving the attachments…";
+pub const PAST_PAY_DATE: &str =
+    "that date is in the past: a payment promise needs today or a later date";
 pub const BAD_DATE: &str = "not a date: write it as YYYY-MM-DD (for example 2026-12-01)";
 pub const NO_MESSAGE: &str = "no message selected: move to one with j/k first";
 pub const NO_UNDO: &str = "nothing to undo: no message was moved in this session";
@@ -379,3 +434,36 @@ pub fn corrected_words(
 pub fn learnt_from_move(verdict: &str) -> String {
     format!("messages like it will be taken as {verdict} (duebox corrections list)")
 }
+
+/// What the status line says after a payable changed.
+pub fn payable_changed(action: &crate::actions::payables::PayableAction) -> String {
+    use crate::actions::payables::Change;
+    let who = match &action.vendor {
+        Some(v) => format!("{} ({v})", action.invoice),
+        None => action.invoice.clone(),
+    };
+    match &action.change {
+        Change::Paid { on, .. } => format!("{who} marked paid on {on}"),
+        Change::Scheduled { on } => format!("{who} scheduled for {on}"),
+    }
+}
+
+/// The sync state when the mailbox cannot be reached.
+pub fn cannot_reach(server: &str) -> String {
+    format!("cannot reach {server}")
+}
+
+/// The sync state when a pass failed on the way.
+pub fn sync_failed(server: &str) -> String {
+    format!("sync with {server} failed")
+}
+
+pub const CANNOT_READ_PAYABLES: &str = "cannot read the payables";
+
+/// A worker thread has ended (it panicked or was stopped): only a restart helps.
+pub fn worker_gone(what: &str) -> String {
+    format!("the {what} worker has stopped; quit (q) and start duebox again")
+}
+
+pub const MESSAGE_GONE: &str =
+    "that message is gone from the store (moved or deleted by a sync); go back (esc)";

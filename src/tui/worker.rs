@@ -1,8 +1,10 @@
-//! The background threads: the sync worker owns the mail server connection and its own
-//! database connection (SQLite WAL lets the UI read meanwhile); it syncs at start, on `s`,
-//! every interval and when the account's IDLE watcher says so, and makes the user's moves,
-//! undos, flags and payable changes. The reply worker owns the reply layer. Both answer the
-//! UI with `Msg`s over a channel; neither ever touches the terminal.
+//! The background threads: the sync worker owns the sync session (`crate::sync::session`:
+//! the mail server connection, its backoff, the pass) and its own database connection
+//! (SQLite WAL lets the UI read meanwhile); it runs a pass at start, on `s`, every interval
+//! and when the account's IDLE watcher says so, and makes the user's moves, undos and flags.
+//! The reply worker owns the reply layer. Both answer the UI with `Msg`s over a channel;
+//! neither ever touches the terminal. Payable changes go to `super::writer` instead, so
+//! they never wait on the network.
 
 use super::msg::{Msg, SyncEvent};
 use super::replies::{ReplyPreview, ReplyService};
@@ -11,9 +13,10 @@ use crate::classify::fingerprint::Verdict;
 use crate::classify::Options;
 use crate::config::Folders;
 use crate::store::Store;
-use crate::sync::engine::{sync_once, Progress, Settings};
+use crate::sync::engine::Progress;
 use crate::sync::learn::{self, CorrectError};
 use crate::sync::server::MailServer;
+use crate::sync::session::{PassError, SentCopy, Session};
 use crate::sync::user_move::{MoveError, UserMove};
 use chrono::NaiveDate;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
@@ -40,16 +43,6 @@ pub enum SyncCmd {
         message: i64,
         flag: &'static str,
     },
-    MarkPaid {
-        vendor: String,
-        invoice: String,
-        on: NaiveDate,
-    },
-    Schedule {
-        vendor: String,
-        invoice: String,
-        on: NaiveDate,
-    },
     Shutdown,
 }
 
@@ -66,12 +59,7 @@ pub enum ReplyCmd {
     Shutdown,
 }
 
-/// How the sync worker reaches the mail server (again, after a failure).
-pub trait Connect: Send {
-    fn connect(&mut self) -> Result<Box<dyn MailServer + Send>, String>;
-    /// The server as the status line names it ("imap.example.com").
-    fn describe(&self) -> String;
-}
+pub use crate::sync::session::Connect;
 
 /// What a sync pass needs besides the server and the store.
 pub struct SyncSetup {
@@ -81,10 +69,9 @@ pub struct SyncSetup {
     pub fixed_today: bool,
     /// Sync this often besides on demand (None: at start and on demand only).
     pub interval: Option<Duration>,
+    /// Where the pass's after-send catch-up saves copies of sent replies.
+    pub sent: SentCopy,
 }
-
-/// The longest wait between reconnection attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 pub fn spawn_sync(
     connect: Box<dyn Connect>,
@@ -97,12 +84,10 @@ pub fn spawn_sync(
         .name("duebox-sync".into())
         .spawn(move || {
             SyncWorker {
-                connect,
-                server: None,
+                session: Session::new(connect, setup.sent.clone()),
                 store,
                 setup,
                 events,
-                backoff: Duration::from_secs(1),
             }
             .run(rx)
         })
@@ -111,12 +96,10 @@ pub fn spawn_sync(
 }
 
 struct SyncWorker {
-    connect: Box<dyn Connect>,
-    server: Option<Box<dyn MailServer + Send>>,
+    session: Session,
     store: Store,
     setup: SyncSetup,
     events: Sender<Msg>,
-    backoff: Duration,
 }
 
 impl SyncWorker {
@@ -162,64 +145,8 @@ impl SyncWorker {
                     self.add_flag(message, flag);
                     self.send(Msg::Sync(SyncEvent::MessagesChanged));
                 }
-                SyncCmd::MarkPaid {
-                    vendor,
-                    invoice,
-                    on,
-                } => {
-                    let r = self
-                        .store
-                        .mark_paid(&invoice, Some(&vendor), on, None)
-                        .map_err(|e| e.to_string())
-                        .and_then(|()| {
-                            self.note(&vendor, &invoice, "marked_paid", &format!("paid on {on}"))?;
-                            Ok(format!("{invoice} ({vendor}) marked paid on {on}"))
-                        });
-                    self.send(Msg::PayableChanged(r));
-                }
-                SyncCmd::Schedule {
-                    vendor,
-                    invoice,
-                    on,
-                } => {
-                    let r = self
-                        .store
-                        .schedule(&invoice, Some(&vendor), on)
-                        .map_err(|e| e.to_string())
-                        .and_then(|()| {
-                            self.note(
-                                &vendor,
-                                &invoice,
-                                "scheduled",
-                                &format!("payment planned for {on}"),
-                            )?;
-                            Ok(format!("{invoice} ({vendor}) scheduled for {on}"))
-                        });
-                    self.send(Msg::PayableChanged(r));
-                }
             }
         }
-    }
-
-    fn note(
-        &mut self,
-        vendor: &str,
-        invoice: &str,
-        kind: &str,
-        detail: &str,
-    ) -> Result<(), String> {
-        self.store
-            .record_event("user", kind, None, Some(vendor), Some(invoice), detail)
-            .map_err(|e| e.to_string())
-    }
-
-    /// Connects unless connected; the error is the connection's own words.
-    fn ensure_connected(&mut self) -> Result<(), String> {
-        if self.server.is_none() {
-            let server = self.connect.connect()?;
-            self.server = Some(server);
-        }
-        Ok(())
     }
 
     /// Runs a user's move on the server; a failure of the connection drops it, so the next
@@ -228,13 +155,17 @@ impl SyncWorker {
         &mut self,
         f: impl FnOnce(&mut dyn MailServer, &mut Store) -> Result<UserMove, MoveError>,
     ) -> Result<UserMove, String> {
-        if let Err(e) = self.ensure_connected() {
-            return Err(format!("cannot reach {}: {e}", self.connect.describe()));
-        }
-        let server = self.server.as_mut().expect("connected");
-        let outcome = f(server.as_mut(), &mut self.store);
-        if let Err(MoveError::Server(_)) = &outcome {
-            self.server = None;
+        let described = self.session.describe();
+        let server = match self.session.server() {
+            Ok(s) => s,
+            Err(e) => return Err(format!("{}: {e}", strings::cannot_reach(&described))),
+        };
+        let outcome = f(server, &mut self.store);
+        // A server's NO leaves the connection as it was; a dropped one is made again.
+        if let Err(MoveError::Server(e)) = &outcome {
+            if !e.connection_sound() {
+                self.session.drop_connection();
+            }
         }
         outcome.map_err(|e| e.to_string())
     }
@@ -242,11 +173,7 @@ impl SyncWorker {
     /// The clerk's correction: kept even when the server cannot be reached (the message then
     /// stays where it is).
     fn correct(&mut self, message: i64, verdict: Verdict) -> Result<learn::Corrected, String> {
-        let connected = self.ensure_connected().is_ok();
-        let server = match self.server.as_mut() {
-            Some(s) if connected => Some(s.as_mut() as &mut dyn MailServer),
-            _ => None,
-        };
+        let server = self.session.server().ok().map(|s| s as &mut dyn MailServer);
         let r = learn::correct(
             server,
             &mut self.store,
@@ -254,8 +181,10 @@ impl SyncWorker {
             message,
             verdict,
         );
-        if let Err(CorrectError::Move(MoveError::Server(_))) = &r {
-            self.server = None;
+        if let Err(CorrectError::Move(MoveError::Server(e))) = &r {
+            if !e.connection_sound() {
+                self.session.drop_connection();
+            }
         }
         r.map_err(|e| e.to_string())
     }
@@ -271,36 +200,22 @@ impl SyncWorker {
         // The local flag first, so the counts change at once; the server's follows, and if
         // it cannot be reached now the flag is set again on the next reply or by hand.
         let _ = self.store.set_flags_of(id, &flags);
-        if let (Some(uid), Ok(())) = (place.uid, self.ensure_connected()) {
-            let server = self.server.as_mut().expect("connected");
+        if let (Some(uid), Ok(server)) = (place.uid, self.session.server()) {
             let done = server
                 .select(&place.folder)
                 .and_then(|_| server.add_flags(&[uid], &[flag]));
-            if done.is_err() {
-                self.server = None;
+            if done.is_err_and(|e| !e.connection_sound()) {
+                self.session.drop_connection();
             }
         }
     }
 
-    /// One sync pass; returns when the next one is due.
+    /// One pass of the session (the same as `duebox sync`'s); returns when the next is due.
     fn pass(&mut self) -> Instant {
         self.send(Msg::Sync(SyncEvent::Started));
-        if let Err(detail) = self.ensure_connected() {
-            let words = format!("cannot reach {}", self.connect.describe());
-            return self.failed(words, detail);
-        }
         if !self.setup.fixed_today {
             self.setup.classify.today = chrono::Local::now().date_naive();
         }
-        let index = match self.store.payables_index() {
-            Ok(i) => i,
-            Err(e) => return self.failed("cannot read the payables".into(), e.to_string()),
-        };
-        let settings = Settings {
-            folders: &self.setup.folders,
-            classify: &self.setup.classify,
-            index: &index,
-        };
         let (mut done, mut total) = (0usize, 0usize);
         let events = self.events.clone();
         let mut progress = |p: Progress| match p {
@@ -311,10 +226,15 @@ impl SyncWorker {
             }
             Progress::Filing(_) => {}
         };
-        let server = self.server.as_mut().expect("connected");
-        match sync_once(server.as_mut(), &mut self.store, &settings, &mut progress) {
+        let outcome = self.session.pass_with(
+            &mut self.store,
+            &self.setup.folders,
+            &self.setup.classify,
+            &mut progress,
+        );
+        let described = self.session.describe();
+        match outcome {
             Ok(report) => {
-                self.backoff = Duration::from_secs(1);
                 self.send(Msg::Sync(SyncEvent::Finished {
                     at: chrono::Local::now().format("%H:%M").to_string(),
                     new: report.new,
@@ -326,21 +246,18 @@ impl SyncWorker {
                         .interval
                         .unwrap_or(Duration::from_secs(365 * 24 * 3600))
             }
-            Err(e) => {
-                self.server = None;
-                self.failed(
-                    format!("sync with {} failed", self.connect.describe()),
-                    e.to_string(),
-                )
+            Err(PassError::Connect(e)) => self.failed(strings::cannot_reach(&described), e.detail),
+            Err(PassError::Payables(e)) => {
+                self.failed(strings::CANNOT_READ_PAYABLES.into(), e.to_string())
             }
+            Err(e) => self.failed(strings::sync_failed(&described), e.to_string()),
         }
     }
 
     /// Reports a failed pass: short words for the sync state, the whole error for the
     /// status line's error.
     fn failed(&mut self, words: String, detail: String) -> Instant {
-        let wait = self.backoff;
-        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        let wait = self.session.backoff.next_wait();
         self.send(Msg::Sync(SyncEvent::Failed {
             words,
             detail,

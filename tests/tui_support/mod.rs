@@ -66,7 +66,9 @@ impl ReplyService for TestReplies {
 struct DemoConnect(SharedServer);
 
 impl Connect for DemoConnect {
-    fn connect(&mut self) -> Result<Box<dyn MailServer + Send>, String> {
+    fn connect(
+        &mut self,
+    ) -> Result<Box<dyn MailServer + Send>, duebox::sync::session::ConnectFailure> {
         Ok(Box::new(self.0.clone()))
     }
     fn describe(&self) -> String {
@@ -100,6 +102,7 @@ pub fn demo_ui_with(width: u16, height: u16, connect: Option<Box<dyn Connect>>) 
             classify: duebox::demo::options(),
             fixed_today: true,
             interval: None,
+            sent: Default::default(),
         },
         events.clone(),
     );
@@ -110,11 +113,13 @@ pub fn demo_ui_with(width: u16, height: u16, connect: Option<Box<dyn Connect>>) 
         sent: sent.clone(),
         bodies: bodies.clone(),
     };
+    let (writes, _) = duebox::tui::writer::spawn_writer(demo.open_store().unwrap(), events.clone());
     let (reply, _) = worker::spawn_replies(Box::new(replies), events, sync.clone());
     let runner = Runner::new(
         demo.open_store().unwrap(),
         sync,
         reply,
+        writes,
         duebox::demo::today(),
     );
     let app = App::new(

@@ -93,9 +93,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             // the list was counted) would otherwise be asked for again and again.
             Vec::new()
         }
-        Msg::PayDateDefault { message, scheduled } => {
+        Msg::PayDateDefault {
+            message,
+            template,
+            scheduled,
+        } => {
             app.status.busy = None;
-            pay_date_prompt(app, message, scheduled);
+            pay_date_prompt(app, message, template, scheduled);
             Vec::new()
         }
         Msg::Opened(opened) => {
@@ -247,6 +251,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
             }
         }
+        Msg::ScrollLimit { message, max } => {
+            for s in app.stack.iter_mut() {
+                if let Screen::Message(m) = s {
+                    if m.id == message {
+                        m.max_scroll = max;
+                    }
+                }
+            }
+            Vec::new()
+        }
         Msg::PayableChanged(result) => {
             app.status.busy = None;
             match result {
@@ -259,6 +273,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                         }];
                     }
                 }
+                Err(e) => app.status.error = Some(e),
+            }
+            Vec::new()
+        }
+        Msg::AttachmentsSaved(result) => {
+            app.status.busy = None;
+            match result {
+                Ok(words) => app.status.note = Some(words),
                 Err(e) => app.status.error = Some(e),
             }
             Vec::new()

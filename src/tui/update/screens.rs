@@ -12,7 +12,6 @@ use chrono::Days;
 pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
     let page = app.list_rows().max(1) as u16;
     let today = app.today;
-    let size = app.size;
     let Some(top) = app.stack.last_mut() else {
         return Vec::new();
     };
@@ -35,10 +34,8 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                 }
             }
             // Scrolling stops at the end of the message, so k works at once after G.
-            if let Some(o) = &m.opened {
-                m.scroll = m
-                    .scroll
-                    .min(crate::tui::views::message::max_scroll(o, today, size));
+            if m.opened.is_some() {
+                m.scroll = m.scroll.min(m.max_scroll);
             }
             Vec::new()
         }

@@ -2,6 +2,7 @@
 //! chased amounts by how long past due as bars, and how many claims matched our records.
 
 use super::style::Theme;
+use crate::payables::validate::MatchStatus;
 use crate::store::Dashboard;
 use crate::tui::state::DashboardState;
 use crate::tui::strings;
@@ -10,6 +11,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 const BUCKETS: [&str; 4] = ["0–30 days ", "31–60 days", "61–90 days", "90+ days  "];
 
@@ -22,9 +25,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, s: &DashboardState, today: NaiveD
 }
 
 /// Thousands separated with a thin comma, two decimals.
-fn amount(v: f64) -> String {
-    let cents = (v * 100.0).round() as i64;
-    let whole = (cents / 100).abs().to_string();
+fn amount(v: Decimal) -> String {
+    // Rounded to cents as money is shown, half away from zero.
+    let cents = v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let whole = cents.trunc().abs().to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
@@ -32,10 +36,15 @@ fn amount(v: f64) -> String {
         }
         grouped.push(c);
     }
+    let fraction = (cents.fract().abs() * Decimal::ONE_HUNDRED).trunc();
     format!(
         "{}{grouped}.{:02}",
-        if cents < 0 { "-" } else { "" },
-        (cents % 100).abs()
+        if cents.is_sign_negative() && !cents.is_zero() {
+            "-"
+        } else {
+            ""
+        },
+        fraction
     )
 }
 
@@ -82,18 +91,22 @@ fn lines(d: &Dashboard, today: NaiveDate, width: u16, theme: Theme) -> Vec<Line<
             .iter()
             .filter(|a| &a.currency == cur)
             .map(|a| a.amount)
-            .fold(0.0, f64::max);
+            .fold(Decimal::ZERO, Decimal::max);
         out.push(Line::styled(format!("   {cur}"), theme.header()));
         for (b, label) in BUCKETS.iter().enumerate() {
             let found = d.aging.iter().find(|a| &a.currency == cur && a.bucket == b);
-            let (v, n) = found.map_or((0.0, 0), |a| (a.amount, a.claims));
-            let len = if max > 0.0 {
-                ((v / max) * bar_room as f64).round() as usize
+            let (v, n) = found.map_or((Decimal::ZERO, 0), |a| (a.amount, a.claims));
+            // Only the bar's length is a ratio; the figure beside it stays exact.
+            let len = if max > Decimal::ZERO {
+                ((v / max) * Decimal::from(bar_room))
+                    .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                    .to_usize()
+                    .unwrap_or(0)
             } else {
                 0
             };
-            let len = if v > 0.0 { len.max(1) } else { 0 };
-            let bar_style = if b >= 2 && v > 0.0 {
+            let len = if v > Decimal::ZERO { len.max(1) } else { 0 };
+            let bar_style = if b >= 2 && v > Decimal::ZERO {
                 theme.danger()
             } else {
                 theme.bar()
@@ -116,13 +129,13 @@ fn lines(d: &Dashboard, today: NaiveDate, width: u16, theme: Theme) -> Vec<Line<
     let matched: u64 = d
         .claims
         .iter()
-        .filter(|(s, _)| s == "matched")
+        .filter(|(s, _)| *s == MatchStatus::Matched)
         .map(|(_, n)| n)
         .sum();
     let other: u64 = d
         .claims
         .iter()
-        .filter(|(s, _)| s != "matched")
+        .filter(|(s, _)| *s != MatchStatus::Matched)
         .map(|(_, n)| n)
         .sum();
     out.push(Line::from(vec![
@@ -140,8 +153,8 @@ fn lines(d: &Dashboard, today: NaiveDate, width: u16, theme: Theme) -> Vec<Line<
     let detail: Vec<String> = d
         .claims
         .iter()
-        .filter(|(s, _)| s != "matched")
-        .map(|(s, n)| format!("{}: {n}", strings::match_words(s)))
+        .filter(|(s, _)| *s != MatchStatus::Matched)
+        .map(|(s, n)| format!("{}: {n}", strings::match_words(*s)))
         .collect();
     if !detail.is_empty() {
         out.push(Line::raw(format!("   {}", detail.join(" · "))));
@@ -164,4 +177,19 @@ fn lines(d: &Dashboard, today: NaiveDate, width: u16, theme: Theme) -> Vec<Line<
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_shown_exactly_to_the_cent() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(amount(d("0.10") + d("0.20")), "0.30");
+        assert_eq!(amount(d("90071992547409.94")), "90,071,992,547,409.94");
+        assert_eq!(amount(d("1234.005")), "1,234.01");
+        assert_eq!(amount(d("-5.5")), "-5.50");
+        assert_eq!(amount(Decimal::ZERO), "0.00");
+    }
 }

@@ -260,7 +260,7 @@ fn draw_row(
                 x,
                 y,
                 *w,
-                &text::money(r.amount.as_deref(), r.currency.as_deref()),
+                &text::money(r.amount, r.currency.as_deref()),
                 true,
                 text_style,
             ),
@@ -274,13 +274,12 @@ fn draw_row(
                 text_style,
             ),
             Col::Badge => {
-                let status = r.match_status.as_deref().unwrap_or("");
                 let style = if selected {
                     base
                 } else {
-                    base.patch(theme.badge(status))
+                    base.patch(theme.badge(r.match_status))
                 };
-                cell(buf, x, y, *w, strings::badge(status), false, style);
+                cell(buf, x, y, *w, strings::badge(r.match_status), false, style);
             }
         }
         x += w + 1;

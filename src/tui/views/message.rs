@@ -4,7 +4,8 @@
 
 use super::style::Theme;
 use super::text::{clean, clean_block, money};
-use crate::store::Record;
+use crate::payables::validate::MatchStatus;
+use crate::payables::Status;
 use crate::tui::state::{MessageState, Opened};
 use crate::tui::strings;
 use chrono::NaiveDate;
@@ -13,7 +14,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, m: &MessageState, today: NaiveDate, theme: Theme) {
     let Some(o) = &m.opened else {
@@ -92,7 +92,7 @@ fn banner_lines(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
     for flag in o.detail.summary.risk.iter().filter(|_| reasons.is_empty()) {
         out.push(Line::from(vec![
             Span::styled("• ", theme.danger()),
-            Span::raw(strings::risk_words(flag)),
+            Span::raw(strings::risk_words(*flag)),
         ]));
     }
     // The classifier's own words for what it saw (bank details, domains, headers).
@@ -159,8 +159,8 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
         ));
     }
     out.push(field("Subject", clean(&s.subject).into_owned(), theme));
-    let kind = match (s.kind.as_deref(), s.stage.as_deref()) {
-        (Some("chaser"), Some(stage)) => format!("{stage} chaser"),
+    let kind = match (s.kind.as_deref(), s.stage) {
+        (Some("chaser"), Some(stage)) => format!("{} chaser", stage.as_str()),
         (Some("chaser"), None) => "chaser".into(),
         _ => "not a chaser".into(),
     };
@@ -169,6 +169,18 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
         folder.push_str(&format!(" · {}", clean(v)));
     }
     out.push(field("Folder", folder, theme));
+    for (i, a) in o.attachments.iter().enumerate() {
+        out.push(field(
+            if i == 0 { "Attached" } else { "" },
+            format!(
+                "{} ({}, {})",
+                clean(&a.name),
+                clean(&a.content_type),
+                crate::mail::attachments::human_size(a.size)
+            ),
+            theme,
+        ));
+    }
     if let Some(e) = &d.parse_error {
         out.push(Line::styled(
             format!("This message could not be read: {}", clean(e)),
@@ -181,7 +193,7 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
             claim.push(clean(&s.invoices.join(", ")).into_owned());
         }
         if s.amount.is_some() {
-            claim.push(money(s.amount.as_deref(), s.currency.as_deref()));
+            claim.push(money(s.amount, s.currency.as_deref()));
         }
         if let Some(due) = &s.due_date {
             let late = days_between(Some(due), today)
@@ -191,14 +203,14 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
             claim.push(format!("due {due}{late}"));
         }
         out.push(field("Claim", claim.join(" · "), theme));
-        if let Some(m) = &s.match_status {
+        if let Some(m) = s.match_status {
             out.push(Line::from(vec![
                 Span::styled(format!("{:<9}", "Check"), theme.header()),
-                Span::styled(strings::match_words(m), theme.badge(m)),
+                Span::styled(strings::match_words(m), theme.badge(Some(m))),
             ]));
         }
     }
-    if !d.records.is_empty() || s.match_status.as_deref() == Some("unknown_invoice") {
+    if !d.records.is_empty() || s.match_status == Some(MatchStatus::UnknownInvoice) {
         out.push(Line::raw(""));
         out.push(heading("Our records", theme));
         out.extend(comparison(o, theme));
@@ -231,11 +243,15 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
     for line in clean_block(&o.body).lines() {
         out.push(Line::raw(line.to_string()));
     }
+    // A reminder that only says "see the attached PDF" is read here.
+    if !o.attachment_text.trim().is_empty() {
+        out.push(Line::raw(""));
+        out.push(heading("Text of the attached PDF", theme));
+        for line in clean_block(&o.attachment_text).lines() {
+            out.push(Line::raw(line.to_string()));
+        }
+    }
     out
-}
-
-fn amount(r: &Record) -> Option<Decimal> {
-    Decimal::from_str(&r.amount).ok()
 }
 
 /// Claimed against recorded, one line per record, and the difference in words.
@@ -253,7 +269,7 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
         ));
         return out;
     }
-    let claimed = s.amount.as_deref().and_then(|a| Decimal::from_str(a).ok());
+    let claimed = s.amount;
     let currency = s.currency.clone().unwrap_or_default();
     let single = records.len() == 1;
     out.push(Line::styled(
@@ -266,11 +282,11 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
     let mut recorded_total = Decimal::ZERO;
     let mut same_currency = true;
     for r in records {
-        let rec = amount(r);
-        recorded_total += rec.unwrap_or_default();
+        let rec = Some(r.amount);
+        recorded_total += r.amount;
         same_currency &= r.currency == currency;
         let claim_text = if single {
-            money(s.amount.as_deref(), s.currency.as_deref())
+            money(s.amount, s.currency.as_deref())
         } else {
             String::new()
         };
@@ -279,11 +295,11 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
             .paid_on
             .as_ref()
             .map(|p| format!("paid {p}"))
-            .or_else(|| r.scheduled_on.as_ref().map(|d| d.to_string()))
+            .or_else(|| r.scheduled_on.map(|d| d.to_string()))
             .unwrap_or_else(|| "—".into());
-        let status_style = match r.status.as_str() {
-            "paid" | "disputed" => theme.warn(),
-            _ => ratatui::style::Style::new(),
+        let status_style = match r.status {
+            Status::Paid | Status::Disputed => theme.warn(),
+            Status::Open | Status::Scheduled => ratatui::style::Style::new(),
         };
         out.push(Line::from(vec![
             Span::raw(format!(
@@ -306,8 +322,8 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
                     ratatui::style::Style::new()
                 },
             ),
-            Span::styled(format!("{:<10}", r.status), status_style),
-            Span::raw(format!("{:<11}", r.due_date.clone().unwrap_or_default())),
+            Span::styled(format!("{:<10}", r.status.as_str()), status_style),
+            Span::raw(format!("{:<11}", r.due_date.to_string())),
             Span::raw(when),
         ]));
     }

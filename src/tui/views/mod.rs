@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
             list::draw(frame, list_area, &app.mailbox, theme);
         }
         Some(Screen::Message(m)) => message::draw(frame, body, m, app.today, theme),
-        Some(Screen::Reply(r)) => reply::draw(frame, body, r, app.demo, theme),
+        Some(Screen::Reply(r)) => reply::draw(frame, body, r, app.demo, &app.keymap, theme),
         Some(Screen::Payables(p)) => payables::draw(frame, body, p, theme),
         Some(Screen::Dashboard(d)) => dashboard::draw(frame, body, d, app.today, theme),
     }

@@ -3,6 +3,7 @@
 
 use super::style::Theme;
 use super::text::{clean, clean_block};
+use crate::tui::keymap::Keymap;
 use crate::tui::state::ReplyState;
 use crate::tui::strings;
 use ratatui::layout::Rect;
@@ -10,7 +11,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, r: &ReplyState, demo: bool, theme: Theme) {
+pub fn draw(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    r: &ReplyState,
+    demo: bool,
+    keymap: &Keymap,
+    theme: Theme,
+) {
     let p = &r.preview;
     let mut lines = vec![
         Line::from(vec![
@@ -60,10 +68,20 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, r: &ReplyState, demo: bool, theme
     }
     let hint = if r.sending {
         strings::SENDING.to_string()
+    } else if p.blocked.is_some() {
+        format!(
+            "{}  {}",
+            strings::HINT_REPLY_BLOCKED_WHY,
+            keymap.hint(strings::HINT_REPLY_BLOCKED)
+        )
     } else if demo {
-        format!("{}  ({})", strings::HINT_REPLY, strings::HINT_REPLY_DEMO)
+        format!(
+            "{}  ({})",
+            keymap.hint(strings::HINT_REPLY),
+            strings::HINT_REPLY_DEMO
+        )
     } else {
-        strings::HINT_REPLY.to_string()
+        keymap.hint(strings::HINT_REPLY)
     };
     let block = Block::default()
         .borders(Borders::ALL)

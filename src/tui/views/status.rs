@@ -33,13 +33,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     if area.height == 0 {
         return;
     }
-    let hint = match app.top() {
+    let hint = app.keymap.hint(match app.top() {
         None => strings::HINT_MAILBOX,
         Some(Screen::Message(_)) => strings::HINT_MESSAGE,
         Some(Screen::Reply(_)) => strings::HINT_REPLY,
         Some(Screen::Payables(_)) => strings::HINT_PAYABLES,
         Some(Screen::Dashboard(_)) => strings::HINT_DASHBOARD,
-    };
+    });
+    let hint = hint.as_str();
     let w = usize::from(area.width);
     // Errors can carry a server's own words: cleaned like mail text.
     let sync = clean(&sync_words(&app.status.sync)).into_owned();

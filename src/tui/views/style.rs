@@ -1,6 +1,7 @@
 //! The look: colours when the terminal may use them, and with NO_COLOR the same meaning
 //! carried by bold, reverse and underline alone.
 
+use crate::payables::validate::MatchStatus;
 use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy)]
@@ -86,12 +87,12 @@ impl Theme {
     }
 
     /// The style of a validation badge.
-    pub fn badge(self, status: &str) -> Style {
+    pub fn badge(self, status: Option<MatchStatus>) -> Style {
         match status {
-            "matched" => self.good(),
-            "amount_mismatch" | "unknown_invoice" => self.danger(),
-            "already_paid" | "disputed" => self.warn(),
-            _ => Style::new(),
+            Some(MatchStatus::Matched) => self.good(),
+            Some(MatchStatus::AmountMismatch | MatchStatus::UnknownInvoice) => self.danger(),
+            Some(MatchStatus::AlreadyPaid | MatchStatus::Disputed) => self.warn(),
+            None => Style::new(),
         }
     }
 }

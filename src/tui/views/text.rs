@@ -66,7 +66,7 @@ pub fn short_day(stored: Option<&str>) -> String {
 }
 
 /// An amount with its currency ("1234.56 EUR").
-pub fn money(amount: Option<&str>, currency: Option<&str>) -> String {
+pub fn money(amount: Option<rust_decimal::Decimal>, currency: Option<&str>) -> String {
     match (amount, currency) {
         (Some(a), Some(c)) => format!("{a} {c}"),
         (Some(a), None) => a.to_string(),

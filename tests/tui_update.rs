@@ -1,0 +1,222 @@
+//! The pure `update` for the main flows, key by key: the state each key leaves and the effects
+//! it asks the runner for. No worker, store, server or terminal: `update` is a function of
+//! the state and one message, so each step is checked exactly (the screens themselves are in
+//! the snapshot tests beside these).
+
+use chrono::NaiveDate;
+use duebox::classify::risk::Risk;
+use duebox::classify::Stage;
+use duebox::payables::validate::MatchStatus;
+use duebox::payables::{Payable, Status};
+use duebox::store::{Page, Summary};
+use duebox::tui::effect::Effect;
+use duebox::tui::keymap::{Key, Keymap};
+use duebox::tui::msg::Msg;
+use duebox::tui::replies::ReplyPreview;
+use duebox::tui::state::{folder_entries, App, ListState, Overlay, Screen};
+use duebox::tui::update::update;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rust_decimal::Decimal;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
+}
+
+fn chaser(id: i64, risk: Vec<Risk>) -> Summary {
+    Summary {
+        id,
+        subject: format!("Reminder: invoice INV-{id}"),
+        vendor: Some("Acme".into()),
+        invoices: vec![format!("INV-{id}")],
+        amount: Some(Decimal::new(61500, 2)),
+        currency: Some("GBP".into()),
+        kind: Some("chaser".into()),
+        stage: Some(Stage::Reminder),
+        risk,
+        match_status: Some(MatchStatus::Matched),
+        ..Summary::default()
+    }
+}
+
+/// The mailbox on INBOX with these rows loaded, the list focused.
+fn app_with(rows: Vec<Summary>) -> App {
+    let mut app = App::new(
+        Keymap::default(),
+        today(),
+        false,
+        "test".into(),
+        folder_entries(&Default::default()),
+    );
+    update(&mut app, Msg::Resize(100, 30));
+    app.mailbox.list = ListState {
+        folder: "INBOX".into(),
+        page: Page {
+            offset: 0,
+            total: rows.len(),
+            rows,
+        },
+        ..ListState::default()
+    };
+    app
+}
+
+/// Presses keys written as the config writes them ("a", "enter", "P").
+fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for k in keys.split(' ').filter(|k| !k.is_empty()) {
+        let key = Key::parse(k).unwrap();
+        let mut mods = KeyModifiers::NONE;
+        if key.ctrl {
+            mods |= KeyModifiers::CONTROL;
+        }
+        if matches!(key.code, KeyCode::Char(c) if c.is_ascii_uppercase()) {
+            mods |= KeyModifiers::SHIFT;
+        }
+        effects.extend(update(app, Msg::Key(KeyEvent::new(key.code, mods))));
+    }
+    effects
+}
+
+fn preview(message: i64, blocked: Option<&str>) -> ReplyPreview {
+    ReplyPreview {
+        message,
+        template: "acknowledge".into(),
+        from: "ap@northwind.test".into(),
+        to: "billing@acme.test".into(),
+        subject: "Re: Reminder".into(),
+        body: "We have received it.".into(),
+        warnings: Vec::new(),
+        blocked: blocked.map(str::to_string),
+        answered_elsewhere: None,
+        again: false,
+    }
+}
+
+#[test]
+fn enter_opens_the_message_and_asks_for_it() {
+    let mut app = app_with(vec![chaser(7, vec![])]);
+    let effects = press(&mut app, "enter");
+    assert!(
+        matches!(app.top(), Some(Screen::Message(m)) if m.id == 7 && m.opened.is_none()),
+        "{:?}",
+        app.top()
+    );
+    assert!(effects.contains(&Effect::LoadMessage(7)), "{effects:?}");
+    let effects = press(&mut app, "esc");
+    assert!(app.top().is_none());
+    assert!(!effects.contains(&Effect::LoadMessage(7)));
+}
+
+#[test]
+fn one_key_prepares_a_reply_and_y_sends_exactly_the_preview() {
+    let mut app = app_with(vec![chaser(7, vec![])]);
+    let effects = press(&mut app, "a");
+    assert_eq!(
+        effects,
+        [Effect::PrepareReply {
+            message: 7,
+            template: "acknowledge".into(),
+            pay_on: None
+        }]
+    );
+    let shown = preview(7, None);
+    update(&mut app, Msg::ReplyPrepared(Ok(shown.clone())));
+    assert!(matches!(app.top(), Some(Screen::Reply(r)) if r.preview == shown && !r.sending));
+    let effects = press(&mut app, "y");
+    assert_eq!(effects, [Effect::SendReply(shown)]);
+    assert!(matches!(app.top(), Some(Screen::Reply(r)) if r.sending));
+    // A second y while it is on its way sends nothing more.
+    assert!(press(&mut app, "y").is_empty());
+}
+
+#[test]
+fn a_blocked_preview_is_never_sent_with_one_key() {
+    let mut app = app_with(vec![chaser(7, vec![Risk::BankChange])]);
+    press(&mut app, "a");
+    update(
+        &mut app,
+        Msg::ReplyPrepared(Ok(preview(7, Some("possible fraud")))),
+    );
+    let effects = press(&mut app, "y");
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::SendReply(_))),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn escape_cancels_the_preview_without_sending() {
+    let mut app = app_with(vec![chaser(7, vec![])]);
+    press(&mut app, "a");
+    update(&mut app, Msg::ReplyPrepared(Ok(preview(7, None))));
+    let effects = press(&mut app, "esc");
+    assert!(app.top().is_none(), "{:?}", app.top());
+    assert!(!effects.iter().any(|e| matches!(e, Effect::SendReply(_))));
+}
+
+#[test]
+fn mark_paid_asks_the_date_and_hands_one_change_to_the_runner() {
+    let mut app = app_with(vec![]);
+    let effects = press(&mut app, "p");
+    assert!(matches!(app.top(), Some(Screen::Payables(_))));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadPayables { .. })),
+        "{effects:?}"
+    );
+    let row = Payable {
+        vendor: "Acme".into(),
+        vendor_email: "billing@acme.test".into(),
+        invoice_number: "INV-7".into(),
+        amount: Decimal::new(61500, 2),
+        currency: "GBP".into(),
+        issue_date: today(),
+        due_date: today(),
+        status: Status::Open,
+        paid_on: None,
+        reference: None,
+        scheduled_on: None,
+    };
+    update(&mut app, Msg::PayablesLoaded(vec![row]));
+    assert!(press(&mut app, "P").is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
+    let effects = press(&mut app, "enter");
+    assert_eq!(
+        effects,
+        [Effect::MarkPaid {
+            vendor: "Acme".into(),
+            invoice: "INV-7".into(),
+            on: today()
+        }]
+    );
+    update(
+        &mut app,
+        Msg::PayableChanged(Ok("INV-7 (Acme) marked paid on 2026-11-20".into())),
+    );
+    assert_eq!(
+        app.status.note.as_deref(),
+        Some("INV-7 (Acme) marked paid on 2026-11-20")
+    );
+}
+
+#[test]
+fn s_asks_for_a_sync_and_the_answer_shows_in_the_status() {
+    let mut app = app_with(vec![]);
+    assert_eq!(press(&mut app, "s"), [Effect::SyncNow]);
+}
+
+#[test]
+fn a_failed_change_is_told_and_changes_nothing_else() {
+    let mut app = app_with(vec![]);
+    press(&mut app, "p");
+    update(
+        &mut app,
+        Msg::PayableChanged(Err("no payable with invoice number 'X'".into())),
+    );
+    assert_eq!(
+        app.status.error.as_deref(),
+        Some("no payable with invoice number 'X'")
+    );
+    assert!(matches!(app.top(), Some(Screen::Payables(_))));
+}
