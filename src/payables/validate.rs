@@ -265,7 +265,9 @@ pub fn apply_records(
             if !c.risk.contains(&Risk::LookalikeDomain) {
                 c.risk.push(Risk::LookalikeDomain);
             }
-            c.reasons.push(format!(
+            c.add_fraud_reason(
+                Risk::LookalikeDomain,
+                format!(
                 "FRAUD RISK: the sender's domain {domain} imitates {imitated}, a known vendor's ({how})"
             ));
         }
@@ -275,10 +277,13 @@ pub fn apply_records(
         } else {
             " yet claims an invoice"
         };
-        c.reasons.push(format!(
-            "unknown sender: no vendor in the payables database writes from {}{claim}",
-            registrable_domain(domain)
-        ));
+        c.add_fraud_reason(
+            Risk::UnknownSender,
+            format!(
+                "unknown sender: no vendor in the payables database writes from {}{claim}",
+                registrable_domain(domain)
+            ),
+        );
     }
     if let Some((vendor, known)) = vendor.and_then(|v| Some((v, index.bank_of(v)?))) {
         let found = bank::find_payment_details(&msg.body);
@@ -286,10 +291,13 @@ pub fn apply_records(
             if !c.risk.contains(&Risk::BankChange) {
                 c.risk.push(Risk::BankChange);
             }
-            c.reasons.push(format!(
+            c.add_fraud_reason(
+                Risk::BankChange,
+                format!(
                 "FRAUD RISK: asks for payment to {other}, but {vendor}'s known bank details are {}",
                 known.describe()
-            ));
+            ),
+            );
         }
     }
     c.risk.sort();

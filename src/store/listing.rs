@@ -6,7 +6,7 @@
 
 use super::{Store, StoreError};
 use crate::classify::extract::normalise_invoice;
-use crate::classify::risk::Risk;
+use crate::classify::risk::{FraudReason, Risk};
 use crate::classify::Stage;
 use crate::payables::validate::MatchStatus;
 use rusqlite::{params, OptionalExtension, Row};
@@ -87,6 +87,8 @@ pub struct Detail {
     pub folder: String,
     pub message_id: Option<String>,
     pub reasons: Vec<String>,
+    /// The reasons behind the fraud warnings (also among `reasons`).
+    pub fraud_reasons: Vec<FraudReason>,
     pub parse_error: Option<String>,
     pub truncated: bool,
     pub raw: Vec<u8>,
@@ -310,7 +312,7 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS}, f.name, m.message_id, m.reasons, m.parse_error, m.truncated,
-                        coalesce(b.raw, x'')
+                        coalesce(b.raw, x''), m.fraud_reasons
                  FROM messages m JOIN folders f ON f.id = m.folder_id
                  LEFT JOIN bodies b ON b.message = m.id WHERE m.id = ?1"
             ))?
@@ -321,6 +323,8 @@ impl Store {
                     folder: r.get(15)?,
                     message_id: r.get(16)?,
                     reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                    fraud_reasons: serde_json::from_str(&r.get::<_, String>(21)?)
+                        .unwrap_or_default(),
                     parse_error: r.get(18)?,
                     truncated: r.get(19)?,
                     raw: r.get(20)?,

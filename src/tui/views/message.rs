@@ -83,12 +83,7 @@ pub fn max_scroll(o: &Opened, today: NaiveDate, size: (u16, u16)) -> u16 {
 
 fn banner_lines(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let reasons: Vec<&String> = o
-        .detail
-        .reasons
-        .iter()
-        .filter(|r| is_fraud_reason(r))
-        .collect();
+    let reasons = &o.detail.fraud_reasons;
     for flag in o.detail.summary.risk.iter().filter(|_| reasons.is_empty()) {
         out.push(Line::from(vec![
             Span::styled("• ", theme.danger()),
@@ -99,32 +94,11 @@ fn banner_lines(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
     for reason in reasons {
         out.push(Line::from(vec![
             Span::styled("• ", theme.danger()),
-            Span::raw(clean(reason).into_owned()),
+            Span::raw(clean(&reason.detail).into_owned()),
         ]));
     }
     out.push(Line::styled(strings::FRAUD_ADVICE, theme.header()));
     out
-}
-
-fn is_fraud_reason(reason: &str) -> bool {
-    let r = reason.to_ascii_lowercase();
-    [
-        "bank",
-        "iban",
-        "account",
-        "domain",
-        "reply-to",
-        "authentic",
-        "spf",
-        "dkim",
-        "dmarc",
-        "look-alike",
-        "lookalike",
-        "unknown sender",
-        "not a known",
-    ]
-    .iter()
-    .any(|w| r.contains(w))
 }
 
 fn field(name: &str, value: impl Into<String>, theme: Theme) -> Line<'static> {
