@@ -5,6 +5,7 @@
 //! the database itself: a keypress must not wait behind a sync's transaction.
 
 use super::effect::Effect;
+use super::error::UiError;
 use super::msg::Msg;
 use super::replies::ReplyPreview;
 use super::state::Opened;
@@ -226,18 +227,23 @@ impl Runner {
         Ok(preview)
     }
 
-    fn edit_template(&self, name: &str, term: &mut dyn Suspend) -> Result<String, String> {
+    fn edit_template(&self, name: &str, term: &mut dyn Suspend) -> Result<String, UiError> {
         let Some(path_of) = &self.template_path else {
-            return Err("editing templates is not available in this build yet (the reply layer provides the template files)".into());
+            return Err(strings::NO_TEMPLATE_EDITING.into());
         };
-        let path = path_of(name)?;
-        self.run_editor(&path, term)?;
+        let path =
+            path_of(name).map_err(|e| UiError::new(strings::template_not_edited(name), e))?;
+        self.run_editor(&path, term)
+            .map_err(|e| UiError::new(strings::template_not_edited(name), e))?;
         // Checked as `duebox templates edit` checks it: a mistake is named with its line.
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {} back: {e}", path.display()))?;
-        crate::reply::Template::parse(name, &path.display().to_string(), &text).map_err(|e| {
-            format!("{e}; replies with {name} fail until it is fixed: press t to edit it again")
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            UiError::new(
+                strings::template_not_edited(name),
+                format!("cannot read {} back: {e}", path.display()),
+            )
         })?;
+        crate::reply::Template::parse(name, &path.display().to_string(), &text)
+            .map_err(|e| UiError::new(strings::template_broken(name), e))?;
         Ok(format!(
             "template {name} saved and checked ({}); replies use it from now on",
             path.display()
