@@ -67,6 +67,7 @@ fn main() {
             company: "Northwind Traders Ltd".into(),
             signature: "Jo Bloggs\nAccounts Payable".into(),
             approver: None,
+            ..Default::default()
         },
         classify: opts,
         index,

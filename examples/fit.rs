@@ -7,11 +7,10 @@
 //! Run: `cargo run --example fit` (then `cargo test --lib classify::` and the corpus tests).
 
 use chrono::NaiveDate;
-use duebox::classify::extract::normalise_invoice;
-use duebox::classify::features::{self, InvoiceState, Ledger, NoLedger, NAMES};
+use duebox::classify::features::{self, Ledger, NoLedger, NAMES};
 use duebox::classify::score::{Class, CLASSES, N};
 use duebox::classify::Options;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -58,71 +57,9 @@ fn kestrel() -> Options {
     }
 }
 
-/// Payables read from a CSV of the contract's format: what a database would answer.
-#[derive(Default)]
-struct CsvLedger {
-    /// registrable domain -> normalised invoice number -> (due date, paid)
-    invoices: HashMap<String, HashMap<String, (NaiveDate, bool)>>,
-    /// Vendors' domains (vendors.csv), with or without payables.
-    vendors: std::collections::HashSet<String>,
-}
-
-impl CsvLedger {
-    fn read(path: &Path) -> CsvLedger {
-        let mut ledger = CsvLedger::default();
-        if let Ok(text) = std::fs::read_to_string(path.with_file_name("vendors.csv")) {
-            for line in text.lines().skip(1) {
-                let email = line.split(',').nth(1).unwrap_or("");
-                let domain = email.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
-                ledger
-                    .vendors
-                    .insert(duebox::classify::risk::registrable_domain(&domain));
-            }
-        }
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return ledger;
-        };
-        for line in text.lines().skip(1) {
-            let cells: Vec<&str> = line.split(',').collect();
-            if cells.len() < 8 {
-                continue;
-            }
-            let domain = cells[1]
-                .rsplit('@')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            let Ok(due) = NaiveDate::parse_from_str(cells[6], "%Y-%m-%d") else {
-                continue;
-            };
-            let paid = matches!(cells[7], "paid" | "scheduled");
-            ledger
-                .invoices
-                .entry(duebox::classify::risk::registrable_domain(&domain))
-                .or_default()
-                .insert(normalise_invoice(cells[2]), (due, paid));
-        }
-        ledger
-    }
-}
-
-impl Ledger for CsvLedger {
-    fn knows_sender(&self, domain: &str) -> bool {
-        let d = duebox::classify::risk::registrable_domain(domain);
-        self.invoices.contains_key(&d) || self.vendors.contains(&d)
-    }
-    fn invoice_state(&self, domain: &str, number: &str, day: NaiveDate) -> Option<InvoiceState> {
-        let d = duebox::classify::risk::registrable_domain(domain);
-        let (due, paid) = *self.invoices.get(&d)?.get(&normalise_invoice(number))?;
-        Some(if paid {
-            InvoiceState::Paid
-        } else if due < day {
-            InvoiceState::Overdue
-        } else {
-            InvoiceState::Open
-        })
-    }
-}
+#[path = "common/ledger.rs"]
+mod ledger;
+use ledger::CsvLedger;
 
 /// The class of a labelled message: its stage when a chaser, else what its category or
 /// file name says it is.

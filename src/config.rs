@@ -231,6 +231,9 @@ pub struct Reply {
     pub sent_folder: String,
     /// false for servers that keep sent mail themselves (Gmail, Outlook).
     pub save_sent: bool,
+    /// Per vendor (its name, mail domain or address), the language its replies are
+    /// written in, whatever language its messages are in.
+    pub vendor_language: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Reply {
@@ -241,13 +244,14 @@ impl Default for Reply {
             approver: None,
             sent_folder: "Sent".into(),
             save_sent: true,
+            vendor_language: Default::default(),
         }
     }
 }
 
 /// The folders duebox files into, with `/` between levels (translated to the server's own
 /// separator).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Folders {
     pub reminder: String,
@@ -355,6 +359,27 @@ pub struct Company {
     pub domains: Vec<String>,
     /// The home currency (ISO 4217): what imported files without a currency are in.
     pub currency: Option<String>,
+    /// Our own language (ISO 639-1): escalations to the approver are written in it.
+    pub language: Option<String>,
+}
+
+impl Company {
+    /// Our own language, when set and known.
+    pub fn lang(&self) -> Option<crate::classify::lang::Lang> {
+        self.language
+            .as_deref()
+            .and_then(crate::classify::lang::Lang::from_code)
+    }
+}
+
+impl Reply {
+    /// The per-vendor languages, known codes only (the config check refuses the others).
+    pub fn vendor_langs(&self) -> Vec<(String, crate::classify::lang::Lang)> {
+        self.vendor_language
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), crate::classify::lang::Lang::from_code(v)?)))
+            .collect()
+    }
 }
 
 /// `[import]`: reading exports that are not one of the presets.
@@ -457,6 +482,18 @@ impl Config {
         self.check_sending()?;
         if let Some(c) = &self.company.currency {
             crate::payables::import::text::currency(c).map_err(|e| format!("[company] {e}"))?;
+        }
+        let known =
+            |code: &str| code.len() == 2 && crate::classify::lang::Lang::from_code(code).is_some();
+        if let Some(l) = self.company.language.as_deref().filter(|l| !known(l)) {
+            return Err(format!(
+                "[company] language \"{l}\" is not a language duebox knows; use a two-letter code such as en, de, fr, es, nl, it, pt"
+            ));
+        }
+        if let Some((vendor, l)) = self.reply.vendor_language.iter().find(|(_, l)| !known(l)) {
+            return Err(format!(
+                "[reply.vendor_language] \"{vendor}\" = \"{l}\": not a language duebox knows; use a two-letter code such as en, de, fr, es, nl, it, pt"
+            ));
         }
         if let Some(m) = &self.import.mapping {
             m.check()?;

@@ -12,6 +12,7 @@ pub mod dates;
 pub mod demo;
 pub mod digest;
 pub mod editor;
+pub mod files;
 pub mod fold;
 pub mod imap;
 pub mod mail;

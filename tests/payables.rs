@@ -177,6 +177,28 @@ fn unknown_invoices_and_duplicates_are_refused_clearly() {
     let out = duebox(&db, &add);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("already has invoice"), "{}", text(&out));
+
+    // `add` checks what an import checks: ISO 4217, credits only negative, due ≥ issued.
+    let with = |field: &str, value: &str, extra: &[&'static str]| {
+        let mut args: Vec<&str> = add.to_vec();
+        let at = args.iter().position(|a| *a == field).unwrap() + 1;
+        args[at] = value;
+        args[7] = "NEW-1";
+        args.extend_from_slice(extra);
+        duebox(&db, &args)
+    };
+    for (field, value, says) in [
+        ("--currency", "GPB", "not an ISO 4217 code"),
+        ("--amount", "-5", "not marked as a credit note"),
+        ("--due", "2026-08-01", "before the issue date"),
+    ] {
+        let out = with(field, value, &[]);
+        assert_eq!(out.status.code(), Some(2), "{field} {value}");
+        assert!(text(&out).contains(says), "{field} {value}: {}", text(&out));
+        assert!(text(&out).contains("nothing added"), "{}", text(&out));
+    }
+    let out = with("--amount", "-5", &["--credit"]);
+    assert!(out.status.success(), "{}", text(&out));
 }
 
 #[test]

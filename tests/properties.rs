@@ -527,3 +527,33 @@ proptest! {
         let _ = extract::day_order("en", Some(&s), None, &s);
     }
 }
+
+proptest! {
+    /// Whatever name a message gives an attachment, the file duebox writes is one plain
+    /// component inside the chosen folder: no separators, no leading dot, no control or
+    /// bidi characters, never empty, bounded, and saving it lands in that folder.
+    #[test]
+    fn attachment_names_are_always_safe(
+        name in prop_oneof![
+            any::<String>(),
+            "[./\\\\a-z\u{202e}\u{0}\r\n :*?]{0,40}",
+            Just("../../etc/passwd".to_string()),
+            Just("..".to_string()),
+        ],
+        ty in prop::sample::select(vec!["application/pdf", "application/octet-stream", "text/plain"]),
+    ) {
+        use duebox::mail::attachments::{safe_file_name, MAX_NAME_BYTES};
+        let safe = safe_file_name(&name, ty);
+        prop_assert!(!safe.is_empty());
+        prop_assert!(safe.len() <= MAX_NAME_BYTES, "{}", safe);
+        prop_assert!(!safe.contains('/') && !safe.contains('\\'), "{:?}", safe);
+        prop_assert!(!safe.starts_with('.') && safe != "..", "{:?}", safe);
+        prop_assert!(!safe.chars().any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)), "{:?}", safe);
+        let dir = std::path::Path::new("/chosen/folder");
+        let joined = dir.join(&safe);
+        prop_assert_eq!(joined.parent(), Some(dir), "{:?}", safe);
+        let mut components = std::path::Path::new(&safe).components();
+        prop_assert!(matches!(components.next(), Some(std::path::Component::Normal(_))));
+        prop_assert!(components.next().is_none());
+    }
+}

@@ -82,6 +82,7 @@ impl World {
                 company: "Northwind Traders Ltd".into(),
                 signature: "Jo Bloggs\nAccounts Payable, Northwind Traders Ltd".into(),
                 approver: Some("Finance Director <fd@northwind-traders.com>".into()),
+                ..Default::default()
             },
             classify: opts,
             index: store.payables_index().unwrap(),
@@ -245,7 +246,7 @@ fn every_builtin_reads_well_with_real_data() {
         .unwrap_err();
     assert!(e.to_string().contains("nothing to dispute"), "{e}");
 
-    // German vendor: amounts and dates as German writes them.
+    // German vendor: the German letter, amounts and dates as German writes them.
     let paid = w
         .prepare(
             "a-023-de-reminder-schaefer.eml",
@@ -257,7 +258,7 @@ fn every_builtin_reads_well_with_real_data() {
     assert!(paid.body.contains("1.234,56\u{a0}€"), "{}", paid.body);
     assert!(
         paid.body
-            .contains("paid on 2. November 2026 with the reference SEPA 2026-11-02/4411"),
+            .contains("wurde am 2. November 2026 unter der Referenz SEPA 2026-11-02/4411 bezahlt"),
         "{}",
         paid.body
     );

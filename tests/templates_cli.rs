@@ -148,7 +148,7 @@ fn show_lists_the_variables_and_render_explains_what_is_missing() {
         "",
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --pay-on DATE"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pay-on DATE"));
     let out = duebox(home.path(), &["templates", "show", "no_such"], &[], "");
     assert!(String::from_utf8_lossy(&out.stderr).contains("templates list"));
 }
@@ -205,5 +205,56 @@ fn log_exports_the_record_of_an_invoice_as_csv() {
     assert!(
         text.starts_with("at,actor,kind,message_id,vendor,invoice,detail"),
         "{text}"
+    );
+}
+
+#[test]
+fn config_check_without_a_file_says_so_and_init_writes_one_that_checks() {
+    let home = tempfile::tempdir().unwrap();
+    let out = duebox(home.path(), &["config", "check", "--offline"], &[], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("there is no config file at"), "{err}");
+    assert!(
+        err.contains("config.example.toml") && err.contains("duebox init"),
+        "{err}"
+    );
+
+    // Answers from a pipe: Fastmail, a password from the environment, default folders.
+    let answers =
+        "ap@northwind.test\n3\n\nNorthwind Traders Ltd\nnorthwind.test\nfd@northwind.test\ny\n";
+    let out = duebox(home.path(), &["init", "--offline"], &[], answers);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("config file") && text.contains("OK"),
+        "{text}"
+    );
+    let written = std::fs::read_to_string(home.path().join("config/duebox/config.toml")).unwrap();
+    assert!(
+        written.contains("host = \"imap.fastmail.com\""),
+        "{written}"
+    );
+    assert!(
+        written.contains("password_env = \"DUEBOX_IMAP_PASSWORD\""),
+        "{written}"
+    );
+    let out = duebox(home.path(), &["config", "check", "--offline"], &[], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A second init asks before replacing the file, and "n" leaves it alone.
+    let out = duebox(home.path(), &["init", "--offline"], &[], "n\n");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("unchanged"));
+    assert_eq!(
+        std::fs::read_to_string(home.path().join("config/duebox/config.toml")).unwrap(),
+        written
     );
 }

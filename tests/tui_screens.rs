@@ -45,6 +45,21 @@ fn message_with_an_amount_mismatch() {
 }
 
 #[test]
+fn message_with_a_pdf_attachment() {
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        open_message(&mut ui, "Overdue", "Letzte Mahnung");
+        let screen = ui.screen();
+        assert!(screen.contains("Attached"), "{screen}");
+        insta::assert_snapshot!(format!("message_pdf_{w}x{h}"), screen);
+        ui.h.press("G");
+        let end = ui.screen();
+        assert!(end.contains("Text of the attached PDF"), "{end}");
+        insta::assert_snapshot!(format!("message_pdf_text_{w}x{h}"), end);
+    }
+}
+
+#[test]
 fn fraud_banner() {
     for (w, h) in [(80, 24), (120, 36)] {
         let mut ui = demo_ui(w, h);

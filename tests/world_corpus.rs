@@ -351,6 +351,7 @@ fn world_corpus_dev_split_meets_its_floors() {
     let mut by_lang: BTreeMap<&str, (Figures, usize)> = BTreeMap::new();
     let mut all = Figures::default();
     let mut misses = Vec::new();
+    let (mut bank_misses, mut stage_misses) = (Vec::new(), Vec::new());
     for l in &dev {
         let v = got_dev
             .get(&l.path)
@@ -363,6 +364,19 @@ fn world_corpus_dev_split_meets_its_floors() {
         let got = v.kind.as_deref() == Some("chaser");
         if want != got {
             misses.push(format!("{}: kind {:?}, want {}", l.path, v.kind, l.kind));
+        }
+        let flagged = v.risk.iter().any(|r| r == "bank_change");
+        if flagged != l.bank_change {
+            bank_misses.push(format!(
+                "{}: bank_change {flagged}, want {}",
+                l.path, l.bank_change
+            ));
+        }
+        if want && got && v.stage != l.stage {
+            stage_misses.push(format!(
+                "{}: stage {:?}, want {:?}",
+                l.path, v.stage, l.stage
+            ));
         }
     }
     let mut train_fig = Figures::default();
@@ -408,6 +422,14 @@ fn world_corpus_dev_split_meets_its_floors() {
     );
     println!("\nkind misses on dev ({}):", misses.len());
     for m in misses.iter().take(40) {
+        println!("  {m}");
+    }
+    println!("bank-change misses on dev ({}):", bank_misses.len());
+    for m in bank_misses.iter().take(40) {
+        println!("  {m}");
+    }
+    println!("stage misses on dev ({}):", stage_misses.len());
+    for m in stage_misses.iter().take(40) {
         println!("  {m}");
     }
 

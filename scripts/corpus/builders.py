@@ -16,12 +16,13 @@ from compose import (OUR, bank_lines, dated, facts_text, footer, quote_block, si
 STAGE_DAYS = {  # due date relative to the message date
     "pre": (3, 12), "today": (0, 0), "neutral": (-2, 9), "overdue": (-40, -8),
     "overdue2": (-70, -25), "fee": (-35, -12), "final": (-120, -40), "legal": (-150, -45),
-    "partial": (-45, -10), "attached": (-50, -10),
+    "partial": (-45, -10), "attached": (-50, -10), "attached_final": (-120, -40),
 }
 STAGE_OF = {
     "pre": "reminder", "today": "reminder", "neutral": "reminder", "overdue": "overdue",
     "overdue2": "overdue", "fee": "overdue", "final": "final", "legal": "final",
     "partial": "overdue", "statement": "statement", "attached": "overdue",
+    "attached_final": "final",
 }
 
 
@@ -143,7 +144,7 @@ def chaser(c, fam):
         core += "\n\n" + bank
     text = wrap(c, core)
     m = base(c, subject, text, label)
-    if html_mode < 0.25 and fam != "attached":
+    if html_mode < 0.25 and fam not in ("attached", "attached_final"):
         # HTML-only: the claim sits in table cells, not in running text.
         more_html = dict(more)
         more_html["facts"] = "{TABLE}"
@@ -164,7 +165,7 @@ def chaser(c, fam):
     elif html_mode < 0.45:
         paras = [seg for seg in text.split("\n\n") if seg.strip()]
         m["html"] = to_html(c, paras)
-    if fam == "attached":
+    if fam in ("attached", "attached_final"):
         return attached(c, m, core, subject, label)
     return m
 
@@ -218,15 +219,15 @@ def attached(c, m, core, subject, label):
 def overlay_bank(c, label):
     """Sometimes a chaser also changes (fraud) or merely repeats (legit) bank details."""
     r = c.rng.random()
-    if r < 0.07 and c.has("bankb"):
+    if r < 0.09 and c.has("bankb"):
         c.fraud = "blunt"
         label["bank_change"] = True
         return c.p("bankb") + "\n\n" + "\n".join(bank_lines(c, c.new_bank()))
-    if r < 0.12 and c.has("banks"):
+    if r < 0.15 and c.has("banks"):
         c.fraud = "subtle"
         label["bank_change"] = True
         return c.p("banks") + "\n\n" + "\n".join(bank_lines(c, c.new_bank()))
-    if r < 0.17 and c.has("bankok"):
+    if r < 0.20 and c.has("bankok"):
         return c.p("bankok") + "\n" + "\n".join(bank_lines(c, c.known_bank()))
     if r < 0.45:
         return "\n".join(bank_lines(c, c.known_bank()))
@@ -276,7 +277,7 @@ def human(c, fam):
         subj = c.p(pool, inv=cl["inv"], amount="", due="").split("\n")[0][:70].strip()
     m = base(c, subj, text, label,
              extra_headers=[("In-Reply-To", f"<{hash_str(old_subj) % 10**9}@{c.v['domain']}>")])
-    if c.has("banks") and c.rng.random() < 0.15:
+    if c.has("banks") and c.rng.random() < 0.2:
         # A hijacked mailbox: the real thread, the real sender, new account "for this and
         # future payments".
         c.fraud = "hijack"

@@ -45,9 +45,11 @@ OTHERS = [("receipt", 7), ("new_invoice", 8), ("credit_note", 3), ("quote", 3), 
           ("own_outbound", 2), ("own_chaser", 1.5), ("internal", 3), ("meeting", 1.5),
           ("antifraud", 1.5), ("bank_notice", 2)]
 TEMPLATE_FAMS = {"pre", "today", "neutral", "overdue", "overdue2", "fee", "final", "legal",
-                 "statement", "partial", "attached", "receipt", "new_invoice", "credit_note",
+                 "statement", "partial", "attached", "attached_final", "receipt", "new_invoice", "credit_note",
                  "quote", "order", "shipping", "newsletter", "own_outbound", "internal",
                  "meeting", "antifraud", "bank_notice"}
+# "See attached" letters: the PDF carries an overdue notice or a final one.
+ATTACHED = {"attached": "overdue", "attached_final": "final"}
 TZ = {"en": 0, "ja": 9, "zh": 8, "tr": 3, "fi": 2, "ro": 2, "pt": 0}
 
 
@@ -202,9 +204,9 @@ def pick(rng, weighted):
 
 def available(L, fam, split):
     if fam in TEMPLATE_FAMS:
-        if fam == "attached":
+        if fam in ATTACHED:
             return L["p"].get("attached") and any(
-                t["fam"] == "overdue" and t["split"] == split for t in L["t"])
+                t["fam"] == ATTACHED[fam] and t["split"] == split for t in L["t"])
         return any(t["fam"] == fam and t["split"] == split for t in L["t"])
     need = {"short": "short", "follow": "follow", "auto_reply": "ooo"}
     if fam in need:
@@ -222,12 +224,12 @@ def build_one(L, fam, c):
     if fam == "own_chaser":
         return builders.own_chaser(c)
     if fam in dict(CHASERS):
-        if fam == "attached":
-            t = [x for x in L["t"] if x["fam"] == "overdue" and x["split"] == c.split]
+        if fam in ATTACHED:
+            t = [x for x in L["t"] if x["fam"] == ATTACHED[fam] and x["split"] == c.split]
             saved = list(L["t"])
-            L["t"] = saved + [dict(x, fam="attached") for x in t]
+            L["t"] = saved + [dict(x, fam=fam) for x in t]
             try:
-                return builders.chaser(c, "attached")
+                return builders.chaser(c, fam)
             finally:
                 L["t"] = saved
         return builders.chaser(c, fam)
@@ -252,7 +254,9 @@ def main():
             v.setdefault("local", "accounts")
             r = random.Random(f"bank/{v['domain']}")
             kind = v.get("bank") or ("routing" if v.get("cc") == "US" else "iban")
-            state["bank"][v["domain"]] = make_bank(kind, v.get("cc", "DE"), r)
+            # Some vendors bank in another country than their domain says (a Swiss firm's
+            # euro account in Germany): a foreign IBAN alone is not fraud.
+            state["bank"][v["domain"]] = make_bank(kind, v.get("bank_cc", v.get("cc", "DE")), r)
         for v in L["vendor"]:
             if v.get("db", True):
                 b = state["bank"][v["domain"]]
@@ -291,8 +295,14 @@ def main():
                 m["headers"].append(("Reply-To", f"{vendor['person']} <{vendor['local']}.{lang}@"
                                                  f"{rng.choice(['gmail.com', 'outlook.com', 'proton.me'])}>"))
             raw = mime.build(m)
-            (OUT / name).write_bytes(raw)
             lab = m["label"]
+            # A few messages arrive with a body no reader can decode (subject-only evidence);
+            # drawn from their own stream so the rest of the corpus does not move.
+            mangled = fam != "bounce" and not lab["bank_change"] and \
+                random.Random(f"mangle/{name}").random() < 0.04
+            if mangled:
+                raw = mime.mangle(raw)
+            (OUT / name).write_bytes(raw)
             srcs = []
             for key in c.srcs:
                 cite = L["src"].get(key, key)
@@ -306,6 +316,11 @@ def main():
                    "due_date": None if lab["due_date"] is None else lab["due_date"].isoformat(),
                    "bank_change": lab["bank_change"], "sources": srcs,
                    "template": c.template_ids[0] if c.template_ids else fam, "family": fam}
+            row["mangled"] = mangled
+            if mangled:
+                # Only the subject can be read: the claims it does not state are not there.
+                row["invoices"] = [i for i in row["invoices"] if i in m["subject"]]
+                row["amount"] = row["currency"] = row["due_date"] = None
             labels.append(row)
             if lab["kind"] == "chaser" and vendor.get("db", True) and c.fraud != "blunt":
                 payables_rows.extend(payables_for(rng, vendor, lab, c, when))

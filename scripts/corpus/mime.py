@@ -4,6 +4,7 @@ Deterministic: MIME boundaries are derived from the Message-ID, never random; th
 header comes from the caller. Never touches the network or the clock.
 """
 
+import base64
 import hashlib
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -80,3 +81,27 @@ def _report(m: dict, msg: EmailMessage) -> bytes:
     ]
     return ("\r\n".join(head) + "\r\n\r\n" + "\r\n".join(body).replace("\n", "\r\n")
             .replace("\r\r\n", "\r\n")).encode("utf-8")
+
+
+def mangle(raw: bytes) -> bytes:
+    """The message as a broken mailer sends it: its body base64-encoded but declared as one
+    HTML part, cut off with junk after the padding, so no reader can decode it and only the
+    headers (the subject) still say what it is (real mail of this shape: see the malformed
+    fixtures' README)."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    keep, skipping = [], False
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                keep.append(line)
+            continue
+        name = line.split(b":", 1)[0].strip().lower()
+        skipping = name in (b"content-type", b"content-transfer-encoding", b"mime-version")
+        if not skipping:
+            keep.append(line)
+    blob = base64.b64encode(body)
+    lines = [blob[i:i + 50] for i in range(0, len(blob), 50)]
+    keep += [b"MIME-Version: 1.0", b"Content-Type: text/html; charset=iso-8859-1",
+             b"Content-Transfer-Encoding: base64"]
+    return b"\r\n".join(keep) + b"\r\n\r\n" + b"\r\n".join(lines) + \
+        b"\r\n====\r\n--not-a-boundary--\r\n"

@@ -237,7 +237,9 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
     // A vendor warning its customers about fake "new bank details" letters uses the same
     // words; the comparison with the known IBAN (with --db) still catches a fraudster who
     // borrows the reassurance.
-    if own.is_none() && scores.bank >= 0.5 && !risk::reassures_about_bank(new_text) {
+    // Only the letter's own words reassure: a footer's standing "we will never change our
+    // bank details by e-mail" is boilerplate that a fraudster's copy keeps too.
+    if own.is_none() && scores.bank >= 0.5 && !risk::reassures_about_bank(&ev.body) {
         risks.push(Risk::BankChange);
         let evidence: Vec<String> = score::bank_contributions(&ev, table)
             .iter()

@@ -85,6 +85,15 @@ static BANK_REASSURANCE_RE: LazyLock<Regex> = LazyLock::new(|| {
         r"|n'ont pas changé|(?:reste|restent) inchangée?s?|ne vous (?:demanderons|enverrons) jamais",
         r"|no han cambiado|(?:siguen|continúan) siendo (?:los mismos|las mismas)|nunca (?:le|les) (?:pediremos|solicitaremos|enviaremos)|nunca cambiaremos",
         r"|(?:zijn|is) niet gewijzigd|(?:blijven|blijft) ongewijzigd|(?:zullen|vragen) (?:u )?nooit",
+        r"|(?:is|zijn) ongewijzigd|nooit per e-mail",
+        r"|restano invariat[ei]|non (?:comunicheremo|chiederemo) mai|coordinate (?:bancarie )?restano",
+        r"|mantêm-se inalterados|(?:permanecem|continuam) (?:os mesmos|inalterados)|nunca (?:lhe )?(?:pediremos|solicitaremos)",
+        r"|pozostaje bez zmian|nigdy nie (?:informujemy|prosimy|wysyłamy|zmieniamy)",
+        r"|är oförändrade|ändrar aldrig|er uændrede|ændrer aldrig|er uendret|endrer aldri|ovat ennallaan|emme koskaan",
+        r"|se nemění|nikdy nebudeme|sa nemení|nikdy nebudeme|számlaszám\w* változatlan|soha nem (?:kérünk|küldünk|változtat)",
+        r"|rămân neschimbate|ramân neschimbate|nu se schimbă|ostaju nepromijenjeni|nikada nećemo|ostajajo nespremenjeni|nikoli ne bomo",
+        r"|değişmemiştir|asla (?:istemeyiz|değiştirmeyiz)|no han canviat|mai no (?:us )?(?:demanarem|canviarem)",
+        r"|変更はございません|変更はありません|保持不变|不会通过(?:电子)?邮件",
     ))
     .expect("valid regex")
 });

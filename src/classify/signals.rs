@@ -233,29 +233,68 @@ static NEGATION_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// How far along a chase a stage signal is; a weaker stage's words inside a stronger one's
+/// ("Mahnung" in "Letzte Mahnung", "reminder" in "2nd reminder", "relance" in "dernière
+/// relance") are part of the stronger wording, not evidence of their own.
+fn stage_rank(s: Signal) -> Option<u8> {
+    match s {
+        Signal::Reminder => Some(0),
+        Signal::Overdue => Some(1),
+        Signal::Final => Some(2),
+        _ => None,
+    }
+}
+
 /// Every rule that fires on `text`, each once, with the first words it matched.
 pub fn scan(original: &str) -> Vec<Hit> {
     // Rules run on the folded text; folding keeps byte offsets, so snippets quote the original.
     let folded = crate::fold::fold(original);
     let text = folded.as_str();
-    let mut hits = Vec::new();
-    for i in SET.matches(text).iter() {
+    let matched: Vec<usize> = SET.matches(text).iter().collect();
+    // A word-start rule's match begins with the character before the word.
+    let word = |m: &regex::Match<'_>| {
+        let lead = m.as_str().len()
+            - m.as_str()
+                .trim_start_matches(|c: char| !c.is_alphanumeric())
+                .len();
+        (m.start() + lead, m.end())
+    };
+    let valid = |rule: &Rule, begin: usize| {
+        !rule.negatable || {
+            let start = floor_char_boundary(text, begin.saturating_sub(30));
+            !NEGATION_RE.is_match(&text[start..begin])
+        }
+    };
+    // Spans of strong stage wording, with their rank.
+    let mut stage_spans: Vec<(u8, usize, usize)> = Vec::new();
+    for &i in &matched {
         let rule = &RULES[i];
-        let re = &EACH[i];
-        let first_valid = re.find_iter(text).find(|m| {
-            !rule.negatable || {
-                // A word-start rule's match begins with the character before the word.
-                let lead = m.as_str().len()
-                    - m.as_str()
-                        .trim_start_matches(|c: char| !c.is_alphanumeric())
-                        .len();
-                let begin = m.start() + lead;
-                let start = floor_char_boundary(text, begin.saturating_sub(30));
-                !NEGATION_RE.is_match(&text[start..begin])
+        let Some(rank) = stage_rank(rule.signal).filter(|r| *r > 0 && rule.strong) else {
+            continue;
+        };
+        for m in EACH[i].find_iter(text) {
+            let (b, e) = word(&m);
+            if valid(rule, b) {
+                stage_spans.push((rank, b, e));
             }
+        }
+    }
+    let mut hits = Vec::new();
+    for i in matched {
+        let rule = &RULES[i];
+        let rank = stage_rank(rule.signal);
+        let inside_stronger = |b: usize, e: usize| {
+            rank.is_some_and(|r| {
+                stage_spans
+                    .iter()
+                    .any(|(sr, sb, se)| *sr > r && *sb <= b && e <= *se)
+            })
+        };
+        let first_valid = EACH[i].find_iter(text).find(|m| {
+            let (b, e) = word(m);
+            valid(rule, b) && !inside_stronger(b, e)
         });
         if let Some(m) = first_valid {
-            // A word-start rule's match begins with the character before the word.
             let snippet: String = original[m.range()]
                 .trim_start_matches(|c: char| !c.is_alphanumeric())
                 .chars()
@@ -318,5 +357,15 @@ mod tests {
         assert!(signals("Relevé de compte au 31/10").contains(&Statement));
         assert!(signals("Recordatorio de pago").contains(&Reminder));
         assert!(signals("Laatste aanmaning").contains(&Final));
+    }
+
+    #[test]
+    fn a_weaker_stage_inside_a_stronger_one_is_not_its_own_evidence() {
+        let s = signals("Letzte Mahnung");
+        assert!(s.contains(&Final) && !s.contains(&Overdue), "{s:?}");
+        assert!(!signals("Dernière relance").contains(&Overdue));
+        // Elsewhere in the text the weaker word still counts.
+        let s = signals("Letzte Mahnung. Unsere Mahnung vom 10.09. blieb unbeantwortet.");
+        assert!(s.contains(&Final) && s.contains(&Overdue));
     }
 }

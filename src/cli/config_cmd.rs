@@ -28,6 +28,14 @@ pub enum ConfigCommand {
 pub fn run(cli: &Cli, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     let ConfigCommand::Check { offline } = args.command;
     let shown = super::config_path_shown(cli);
+    // Without a file everything is a default, and "OK" would hide that nothing is set up.
+    let path = cli.config.clone().or_else(crate::config::default_path);
+    if !path.as_deref().is_some_and(std::path::Path::exists) {
+        eprintln!(
+            "duebox: there is no config file at {shown}. Write one with `duebox init` (it asks for the mailbox, the company and the folders, then checks them), or copy config.example.toml from duebox's sources there: it documents every key"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let config = super::load_config(cli)?;
     println!("config file {shown}: OK");
     let Some(imap) = &config.imap else {

@@ -1,11 +1,13 @@
 //! The command line: argument parsing (clap) and dispatch to one module per command.
 //! Front end only: it reads files and prints; decisions live in the domain modules.
 
+mod attachments;
 mod bank;
 mod classify;
 mod config_cmd;
 mod corrections;
 mod csv_files;
+mod init;
 mod log;
 mod login;
 mod payables;
@@ -51,6 +53,10 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// Check the config file and the mailbox login.
     Config(config_cmd::ConfigArgs),
+    /// A message's attachments: list, save (safe names, never over a file), open, a PDF's text.
+    Attachments(attachments::AttachmentsArgs),
+    /// Write a first config file by answering questions (mailbox, provider, company, folders), then check it.
+    Init(init::InitArgs),
     /// Sign in to Microsoft 365 / Outlook.com or Google ([oauth2] in the config).
     Login(login::LoginArgs),
     /// Answer a stored message with a template: rendered, sent once over SMTP, recorded.
@@ -97,6 +103,8 @@ pub fn run() -> ExitCode {
         Some(Command::Bank(args)) => bank::run(&cli, args),
         Some(Command::Sync(args)) => sync::run(&cli, args),
         Some(Command::Config(args)) => config_cmd::run(&cli, args),
+        Some(Command::Init(args)) => init::run(&cli, args),
+        Some(Command::Attachments(args)) => attachments::run(&cli, args),
         Some(Command::Login(args)) => login::run(&cli, args),
         Some(Command::Reply(args)) => reply::run(&cli, args),
         Some(Command::Outbox(args)) => reply::run_outbox(&cli, args),

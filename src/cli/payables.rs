@@ -66,7 +66,7 @@ pub enum PayablesCommand {
         #[arg(long)]
         invoice: String,
         /// Plain decimal with '.', e.g. 1234.50.
-        #[arg(long, value_parser = parse_amount)]
+        #[arg(long, value_parser = parse_amount, allow_hyphen_values = true)]
         amount: Decimal,
         /// ISO 4217 code, e.g. EUR.
         #[arg(long)]
@@ -75,6 +75,9 @@ pub enum PayablesCommand {
         issued: NaiveDate,
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
         due: NaiveDate,
+        /// It is a credit note: only then may the amount be negative.
+        #[arg(long)]
+        credit: bool,
     },
     /// Record that an invoice was paid.
     MarkPaid {
@@ -215,13 +218,17 @@ pub fn run(cli: &Cli, args: &PayablesArgs) -> anyhow::Result<ExitCode> {
             currency,
             issued,
             due,
+            credit,
         } => {
+            let currency =
+                crate::payables::import::check_payable(currency, *amount, *credit, *issued, *due)
+                    .map_err(|e| anyhow::anyhow!("nothing added: {e}"))?;
             let p = Payable {
                 vendor: vendor.clone(),
                 vendor_email: email.clone(),
                 invoice_number: invoice.clone(),
                 amount: *amount,
-                currency: currency.to_ascii_uppercase(),
+                currency,
                 issue_date: *issued,
                 due_date: *due,
                 status: Status::Open,

@@ -116,6 +116,8 @@ pub(crate) fn identity(config: &Config) -> Identity {
         company,
         signature,
         approver: config.reply.approver.clone(),
+        language: config.company.lang(),
+        vendor_languages: config.reply.vendor_langs(),
     }
 }
 

@@ -3,9 +3,8 @@
 
 use super::reply::{context, print_draft, AskArgs};
 use super::Cli;
-use crate::reply::templates::{Template, Templates, VARIABLES};
+use crate::reply::templates::{Templates, VARIABLES};
 use clap::{Args, Subcommand};
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -108,48 +107,27 @@ pub fn run(cli: &Cli, args: &TemplatesArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Runs the user's editor on a file.
-fn run_editor(path: &Path) -> anyhow::Result<()> {
-    crate::editor::edit(&crate::editor::configured(), path)
-        .map_err(|e| anyhow::anyhow!("{e}; your file is kept at {}", path.display()))
-}
-
 fn edit(templates: &Templates, name: &str) -> anyhow::Result<ExitCode> {
+    let editor = crate::editor::configured();
     let path = templates.ensure_user_copy(name)?;
-    let before = std::fs::read_to_string(&path)?;
-    loop {
-        run_editor(&path)?;
-        let text = std::fs::read_to_string(&path)?;
-        match Template::parse(name, &path.display().to_string(), &text) {
-            Ok(_) => {
-                println!("{name}: saved and checked ({})", path.display());
-                return Ok(ExitCode::SUCCESS);
-            }
-            Err(e) => {
-                eprintln!("duebox: {e}");
-                eprint!("Edit again? [Y/n] ");
-                std::io::stderr().flush()?;
-                let mut answer = String::new();
-                let stdin = std::io::stdin();
-                let read = stdin.lock().read_line(&mut answer)?;
-                let again = read > 0 && !answer.trim().to_lowercase().starts_with('n');
-                if again {
-                    continue;
-                }
-                if read == 0 && !stdin.is_terminal() {
-                    eprintln!();
-                }
-                // A template that does not check would break every reply that uses it: the
-                // last good version goes back, and the rejected text is kept beside it.
-                let rejected = path.with_extension("txt.rejected");
-                std::fs::write(&rejected, &text)?;
-                std::fs::write(&path, &before)?;
-                eprintln!(
-                    "duebox: kept the previous version of {name}; your edit is saved as {}",
-                    rejected.display()
-                );
-                return Ok(ExitCode::from(1));
-            }
+    let outcome = crate::editor::edit_template(
+        &path,
+        name,
+        &mut |path| crate::editor::edit(&editor, path),
+        &mut crate::editor::ask_again,
+    )
+    .map_err(anyhow::Error::msg)?;
+    match outcome {
+        crate::editor::TemplateEdit::Saved(path) => {
+            println!("{name}: saved and checked ({})", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        crate::editor::TemplateEdit::Restored { rejected, .. } => {
+            eprintln!(
+                "duebox: kept the previous version of {name}; your edit is saved as {}",
+                rejected.display()
+            );
+            Ok(ExitCode::from(1))
         }
     }
 }

@@ -16,11 +16,12 @@ use std::sync::mpsc::{channel, Sender};
 
 /// The user's copy of a template, made from the built-in on first edit.
 fn template_path() -> crate::tui::runner::TemplatePath {
-    Box::new(|name| {
-        crate::reply::Templates::standard()
-            .ensure_user_copy(name)
-            .map_err(|e| e.to_string())
-    })
+    template_path_in(crate::reply::Templates::standard())
+}
+
+/// The copy of a template in `templates`' folder (the demo's own, in its temp dir).
+fn template_path_in(templates: crate::reply::Templates) -> crate::tui::runner::TemplatePath {
+    Box::new(move |name| templates.ensure_user_copy(name).map_err(|e| e.to_string()))
 }
 
 /// NO_COLOR (any non-empty value) turns colours off.
@@ -60,7 +61,8 @@ pub fn run_demo(_cli: &Cli) -> anyhow::Result<ExitCode> {
     let replies = crate::demo::replies(&demo)?;
     let (reply, _) = worker::spawn_replies(Box::new(replies), events, sync.clone());
     let mut runner = Runner::new(demo.open_store()?, sync, reply, writes, today);
-    runner.template_path = Some(template_path());
+    // The demo writes nothing outside its temp dir: templates edited there stay there.
+    runner.template_path = Some(template_path_in(crate::demo::templates(&demo)));
     let mut app = App::new(
         Keymap::default(),
         today,

@@ -315,16 +315,25 @@ impl crate::smtp::Transport for DemoTransport {
     }
 }
 
+/// The demo's templates: the built-ins, and copies edited in the demo, kept in its temp dir
+/// (never the user's own folder: the demo writes nothing outside its temp dir).
+pub fn templates(demo: &Demo) -> crate::reply::Templates {
+    crate::reply::Templates {
+        user_dir: Some(demo.dir.path().join("templates")),
+    }
+}
+
 /// The demo's reply layer: the real templates and outbox, with [`DemoTransport`] for SMTP.
 pub fn replies(demo: &Demo) -> Result<crate::tui::outbox_replies::OutboxReplies, StoreError> {
     let store = demo.open_store()?;
     let ctx = crate::outbox::ReplyContext {
-        templates: crate::reply::Templates::standard(),
+        templates: templates(demo),
         identity: crate::reply::Identity {
             from: format!("Northwind Accounts Payable <{MAILBOX}>"),
             company: COMPANY.into(),
             signature: format!("Accounts Payable\n{COMPANY}"),
             approver: Some("Finance Director <finance@northwind.test>".into()),
+            ..Default::default()
         },
         classify: options(),
         index: store.payables_index()?,

@@ -2,6 +2,7 @@
 //! readable text, the attachment list and the thread headers out, or a [`MailError`] that says
 //! why not. Built on mailparse; no I/O and no terminal code here.
 
+pub mod attachments;
 pub mod html;
 pub mod pdf;
 pub mod sanitize;
@@ -248,6 +249,28 @@ fn to_address(info: &mailparse::SingleInfo) -> Address {
     }
 }
 
+/// Whether a leaf part is an attachment (not the readable text), and its file name as the
+/// message gives it (one line, not yet safe as a file name). `mime` is its type in lower
+/// case. The one rule for the attachment list and for saving attachments.
+pub(crate) fn attachment_of(part: &ParsedMail<'_>, mime: &str) -> (bool, Option<String>) {
+    let disposition = part.get_content_disposition();
+    let filename = disposition
+        .params
+        .get("filename")
+        .or_else(|| part.ctype.params.get("name"))
+        .map(|n| sanitize::one_line(n));
+    // A broken text type ("text/", "text/plain;;;") is still the text a person reads.
+    let texty = mime == "text/plain"
+        || mime == "text/html"
+        || (mime.starts_with("text") && !mime.contains('/'))
+        || mime == "text/"
+        || (mime.starts_with("text/plain") && mime.len() > "text/plain".len());
+    let is_attachment = disposition.disposition == mailparse::DispositionType::Attachment
+        || filename.is_some()
+        || !texty;
+    (is_attachment, filename)
+}
+
 /// PDFs read per message, and the attachment text kept in all.
 const MAX_PDFS: usize = 3;
 const MAX_ATTACHMENT_TEXT: usize = 24 * 1024;
@@ -272,21 +295,7 @@ fn readable_text(parsed: &ParsedMail<'_>) -> (String, BodySource, Vec<Attachment
         if mime.starts_with("multipart/") {
             continue; // A multipart whose parts could not be found holds nothing readable.
         }
-        let disposition = part.get_content_disposition();
-        let filename = disposition
-            .params
-            .get("filename")
-            .or_else(|| part.ctype.params.get("name"))
-            .map(|n| sanitize::one_line(n));
-        // A broken text type ("text/", "text/plain;;;") is still the text a person reads.
-        let texty = mime == "text/plain"
-            || mime == "text/html"
-            || (mime.starts_with("text") && !mime.contains('/'))
-            || mime == "text/"
-            || (mime.starts_with("text/plain") && mime.len() > "text/plain".len());
-        let is_attachment = disposition.disposition == mailparse::DispositionType::Attachment
-            || filename.is_some()
-            || !texty;
+        let (is_attachment, filename) = attachment_of(part, &mime);
         if is_attachment {
             let is_pdf = mime == "application/pdf"
                 || filename

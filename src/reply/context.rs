@@ -22,6 +22,13 @@ pub struct Identity {
     pub signature: String,
     /// Where escalations go.
     pub approver: Option<String>,
+    /// Our own language (`[company] language`): escalations and other internal mail are
+    /// written in it. None is English.
+    pub language: Option<Lang>,
+    /// Per vendor, the language its replies are written in whatever its messages are in
+    /// (`[reply.vendor_languages]`): keyed by the vendor's name, its mail domain or its
+    /// address, compared without case.
+    pub vendor_languages: Vec<(String, Lang)>,
 }
 
 /// What the user adds when asking for a reply.
@@ -51,9 +58,53 @@ struct Part {
 }
 
 impl Facts<'_> {
-    /// How amounts and dates are written for this vendor.
+    /// The language a reply with `template` should be written in: our own for an
+    /// escalation; else the vendor's setting; else the language of its message.
+    pub fn reply_language(&self, template: &str) -> Option<Lang> {
+        if super::draft::is_escalation(template) {
+            return Some(self.identity.language.unwrap_or(Lang::En));
+        }
+        self.vendor_setting()
+            .or(self.classification.lang.map(related_written))
+    }
+
+    /// The language set for this vendor in the config, if any.
+    fn vendor_setting(&self) -> Option<Lang> {
+        let from = self.message.from.as_ref();
+        let email = from.map(|a| a.email.to_lowercase());
+        let domain = from.and_then(|a| a.domain()).map(|d| d.to_lowercase());
+        let registrable = domain
+            .as_deref()
+            .map(crate::classify::risk::registrable_domain);
+        let names: Vec<String> = self
+            .classification
+            .vendor
+            .iter()
+            .chain(self.records.iter().map(|r| &r.vendor))
+            .map(|n| n.to_lowercase())
+            .collect();
+        self.identity
+            .vendor_languages
+            .iter()
+            .find(|(key, _)| {
+                let key = key.trim().to_lowercase();
+                let key = key.trim_start_matches('@');
+                Some(key) == email.as_deref()
+                    || Some(key) == domain.as_deref()
+                    || registrable.as_deref() == Some(key)
+                    || names.iter().any(|n| n == key)
+            })
+            .map(|(_, l)| *l)
+    }
+
+    /// How amounts and dates are written for this vendor, in its message's language.
     pub fn locale(&self) -> Locale {
-        let lang = self.classification.lang.unwrap_or(Lang::En);
+        self.locale_in(self.classification.lang.unwrap_or(Lang::En))
+    }
+
+    /// How amounts and dates are written in a letter in `lang`; month first only for an
+    /// English letter about dollars.
+    pub fn locale_in(&self, lang: Lang) -> Locale {
         let usd = self
             .classification
             .amount
@@ -61,7 +112,10 @@ impl Facts<'_> {
             .map(|m| m.currency == "USD")
             .or_else(|| self.records.first().map(|r| r.currency == "USD"))
             .unwrap_or(false);
-        Locale { lang, us: usd }
+        Locale {
+            lang,
+            us: usd && lang == Lang::En,
+        }
     }
 
     /// The sum of our records, when they share one currency.
@@ -76,12 +130,16 @@ impl Facts<'_> {
         ))
     }
 
-    /// The date promised for payment: asked for, else our schedule.
+    /// The date promised for payment: asked for, else our schedule while it is still ahead
+    /// (a schedule that passed unpaid is no date to promise).
     pub fn pay_on(&self) -> Option<NaiveDate> {
-        self.asked.pay_on.or_else(|| self.scheduled())
+        self.asked
+            .pay_on
+            .or_else(|| self.scheduled().filter(|d| *d >= self.today))
     }
 
-    fn scheduled(&self) -> Option<NaiveDate> {
+    /// When our payables record schedules payment.
+    pub fn scheduled(&self) -> Option<NaiveDate> {
         self.records.iter().find_map(|r| r.scheduled_on)
     }
 
@@ -95,9 +153,15 @@ impl Facts<'_> {
         self.records.iter().find(|r| r.status == Status::Paid)
     }
 
-    /// The template variables.
+    /// The template variables, with amounts and dates as the vendor's language writes them.
     pub fn variables(&self) -> Value {
-        let loc = self.locale();
+        self.variables_in(self.classification.lang.unwrap_or(Lang::En))
+    }
+
+    /// The template variables for a letter written in `lang`: amounts, dates, the stage and
+    /// the warnings in that language, so no letter mixes two.
+    pub fn variables_in(&self, lang: Lang) -> Value {
+        let loc = self.locale_in(lang);
         let c = self.classification;
         let money = |a: Decimal, cur: &str| format::money(a, cur, loc);
         let date = |d: NaiveDate| format::date(d, loc);
@@ -154,16 +218,27 @@ impl Facts<'_> {
             paid_date => paid.and_then(|p| p.paid_on).map(date),
             payment_reference => paid.and_then(|p| p.reference.clone()),
             stage => c.stage.map(|s| s.as_str()),
+            stage_name => c.stage.map(|s| super::words::stage(s, lang)),
             subject => self.message.subject.clone(),
             received_date => self.message.date.map(|d| date(d.date_naive())),
             today => date(self.today),
-            warnings => c.risk.iter().map(|r| risk_words(*r)).collect::<Vec<_>>(),
+            warnings => c.risk.iter().map(|r| super::words::risk(*r, lang)).collect::<Vec<_>>(),
             note => self.asked.note.clone(),
             approver => self.identity.approver.clone(),
             company => self.identity.company.clone(),
             signature => self.identity.signature.clone(),
             language => loc.lang.code(),
         }
+    }
+}
+
+/// A language duebox has no built-in letters in, answered in one its writers read in
+/// business: Catalan firms correspond in Spanish as a matter of course. (A user's own
+/// `NAME.ca.txt` is not looked for then; set the vendor's language to `ca` for it.)
+fn related_written(lang: Lang) -> Lang {
+    match lang {
+        Lang::Ca => Lang::Es,
+        other => other,
     }
 }
 

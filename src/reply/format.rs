@@ -58,9 +58,9 @@ pub fn money(amount: Decimal, currency: &str, locale: Locale) -> String {
     let (thousands, decimal) = match locale.lang {
         Lang::En => (",", "."),
         Lang::Fr => (NBSP, ","),
-        Lang::De | Lang::Es | Lang::Nl => (".", ","),
-        // Letters are written in the five languages above; others get the English forms,
-        // as they get the English templates.
+        Lang::De | Lang::Es | Lang::Nl | Lang::It | Lang::Pt => (".", ","),
+        // The built-in letters are in the seven languages above; others get the English
+        // forms, as they get the English templates.
         _ => (",", "."),
     };
     let number = if frac.is_empty() {
@@ -68,10 +68,12 @@ pub fn money(amount: Decimal, currency: &str, locale: Locale) -> String {
     } else {
         format!("{sign}{}{decimal}{frac}", group(int, thousands))
     };
-    let english = !matches!(locale.lang, Lang::De | Lang::Fr | Lang::Es | Lang::Nl);
+    let english = locale.lang == Lang::En || !written_in(locale.lang);
     match (locale.lang, symbol(currency)) {
         (_, Some(s)) if english => format!("{sign}{s}{}", number.trim_start_matches('-')),
         (_, None) if english => format!("{currency} {number}"),
+        // Brazil writes its real before the number: "R$ 1.234,56".
+        (Lang::Pt, _) if currency == "BRL" => format!("R${NBSP}{number}"),
         (Lang::Nl, Some(s)) => format!("{s}{NBSP}{number}"),
         (Lang::Nl, None) => format!("{currency}{NBSP}{number}"),
         (_, Some(s)) => format!("{number}{NBSP}{s}"),
@@ -79,7 +81,24 @@ pub fn money(amount: Decimal, currency: &str, locale: Locale) -> String {
     }
 }
 
-const MONTHS: [[&str; 12]; 5] = [
+/// The languages whose numbers, dates and built-in letters duebox writes; any other is
+/// written as English.
+pub const WRITTEN: [Lang; 7] = [
+    Lang::En,
+    Lang::De,
+    Lang::Fr,
+    Lang::Es,
+    Lang::Nl,
+    Lang::It,
+    Lang::Pt,
+];
+
+/// Whether duebox writes letters in `lang` (see [`WRITTEN`]).
+pub fn written_in(lang: Lang) -> bool {
+    WRITTEN.contains(&lang)
+}
+
+const MONTHS: [[&str; 12]; 7] = [
     [
         "January",
         "February",
@@ -150,6 +169,34 @@ const MONTHS: [[&str; 12]; 5] = [
         "november",
         "december",
     ],
+    [
+        "gennaio",
+        "febbraio",
+        "marzo",
+        "aprile",
+        "maggio",
+        "giugno",
+        "luglio",
+        "agosto",
+        "settembre",
+        "ottobre",
+        "novembre",
+        "dicembre",
+    ],
+    [
+        "janeiro",
+        "fevereiro",
+        "março",
+        "abril",
+        "maio",
+        "junho",
+        "julho",
+        "agosto",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+    ],
 ];
 
 /// A month's name (1 = January) as the language writes it in a letter.
@@ -160,6 +207,8 @@ pub fn month_name(lang: Lang, month: u32) -> &'static str {
         Lang::Fr => 2,
         Lang::Es => 3,
         Lang::Nl => 4,
+        Lang::It => 5,
+        Lang::Pt => 6,
         _ => 0,
     };
     MONTHS[row][(month.clamp(1, 12) - 1) as usize]
@@ -175,7 +224,10 @@ pub fn date(d: NaiveDate, locale: Locale) -> String {
         Lang::De => format!("{day}. {month} {year}"),
         Lang::Fr if day == 1 => format!("1er {month} {year}"),
         Lang::Fr => format!("{day} {month} {year}"),
-        Lang::Es => format!("{day} de {month} de {year}"),
+        Lang::Es | Lang::Pt => format!("{day} de {month} de {year}"),
+        // Italian writes the first of the month as an ordinal: "1º ottobre".
+        Lang::It if day == 1 => format!("1º {month} {year}"),
+        Lang::It => format!("{day} {month} {year}"),
         _ if locale.us => format!("{month} {day}, {year}"),
         _ => format!("{day} {month} {year}"),
     }
@@ -199,6 +251,10 @@ mod tests {
         assert_eq!(money(a, "EUR", loc(Lang::Fr)), "1\u{a0}234,50\u{a0}€");
         assert_eq!(money(a, "EUR", loc(Lang::Nl)), "€\u{a0}1.234,50");
         assert_eq!(money(a, "EUR", loc(Lang::Es)), "1.234,50\u{a0}€");
+        assert_eq!(money(a, "EUR", loc(Lang::It)), "1.234,50\u{a0}€");
+        assert_eq!(money(a, "EUR", loc(Lang::Pt)), "1.234,50\u{a0}€");
+        assert_eq!(money(a, "BRL", loc(Lang::Pt)), "R$\u{a0}1.234,50");
+        assert_eq!(money(a, "GBP", loc(Lang::It)), "1.234,50\u{a0}£");
         let big = Decimal::from_str("1234567").unwrap();
         assert_eq!(money(big, "JPY", Locale::EN_GB), "¥1,234,567");
         assert_eq!(
@@ -229,5 +285,10 @@ mod tests {
         assert_eq!(date(d, loc(Lang::Fr)), "1er octobre 2026");
         assert_eq!(date(d, loc(Lang::Es)), "1 de octubre de 2026");
         assert_eq!(date(d, loc(Lang::Nl)), "1 oktober 2026");
+        assert_eq!(date(d, loc(Lang::It)), "1º ottobre 2026");
+        assert_eq!(date(d, loc(Lang::Pt)), "1 de outubro de 2026");
+        let d = NaiveDate::from_ymd_opt(2026, 3, 27).unwrap();
+        assert_eq!(date(d, loc(Lang::It)), "27 marzo 2026");
+        assert_eq!(date(d, loc(Lang::Pt)), "27 de março de 2026");
     }
 }

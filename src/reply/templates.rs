@@ -2,109 +2,12 @@
 //! replace them, and checking a template before it is ever used (syntax, unknown variables,
 //! required values). Reads files only when asked to look in a folder; renders values.
 
+use crate::classify::lang::Lang;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// The built-in templates, in the order they are listed.
-pub const BUILTIN: [(&str, &str, &str); 6] = [
-    (
-        "acknowledge",
-        "received, being checked",
-        include_str!("../../templates/acknowledge.txt"),
-    ),
-    (
-        "set_expectations",
-        "we will pay invoice X of amount Y on date Z",
-        include_str!("../../templates/set_expectations.txt"),
-    ),
-    (
-        "negotiate",
-        "propose a new date or instalments",
-        include_str!("../../templates/negotiate.txt"),
-    ),
-    (
-        "confirm_payment",
-        "paid on date D with reference R; please confirm receipt",
-        include_str!("../../templates/confirm_payment.txt"),
-    ),
-    (
-        "dispute_amount",
-        "the amount differs from our records: here is what we have",
-        include_str!("../../templates/dispute_amount.txt"),
-    ),
-    (
-        "escalate",
-        "forward to the approver with a note",
-        include_str!("../../templates/escalate.txt"),
-    ),
-];
-
-/// Every variable a template may use, with what it holds (shown by `templates show`).
-pub const VARIABLES: &[(&str, &str)] = &[
-    ("vendor", "the vendor's name"),
-    (
-        "contact_name",
-        "the person who wrote, when the message names one",
-    ),
-    ("vendor_email", "the address the reply goes to"),
-    ("invoices", "the invoice numbers claimed (a list)"),
-    ("invoice", "the invoice numbers joined with commas"),
-    (
-        "claimed_amount",
-        "the amount the vendor asks for, formatted (\"£1,234.56\")",
-    ),
-    ("claimed_currency", "its ISO currency code (\"GBP\")"),
-    (
-        "recorded_amount",
-        "what our payables record says for those invoices, formatted",
-    ),
-    (
-        "difference",
-        "claimed minus recorded, formatted, when both are known and differ",
-    ),
-    (
-        "due_date",
-        "the due date (the vendor's, else ours), written out",
-    ),
-    (
-        "days_overdue",
-        "days past the due date today (0 when not overdue)",
-    ),
-    (
-        "scheduled_date",
-        "when our payables record schedules payment",
-    ),
-    (
-        "pay_on",
-        "the payment date promised: --pay-on, else the scheduled date",
-    ),
-    (
-        "instalments",
-        "a list of {amount, date} when --instalments N is given",
-    ),
-    ("paid_date", "when we paid, from the payables record"),
-    (
-        "payment_reference",
-        "the payment's reference, from the payables record",
-    ),
-    ("stage", "reminder, overdue, final or statement"),
-    ("subject", "the original message's subject"),
-    ("received_date", "when the original was sent"),
-    ("today", "today's date, written out"),
-    ("warnings", "fraud warnings on the message (a list)"),
-    (
-        "note",
-        "the --note text (escalate, negotiate, dispute_amount)",
-    ),
-    ("approver", "who escalations go to ([reply] approver)"),
-    ("company", "our company ([company] name)"),
-    ("signature", "our signature ([reply] signature)"),
-    (
-        "language",
-        "the vendor's language code (en, de, fr, es, nl)",
-    ),
-];
+pub use super::builtin::{BUILTIN, BUILTIN_LANGS, VARIABLES};
 
 /// A template split into its header lines and its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +20,9 @@ pub struct Template {
     body_line: usize,
     /// Where it came from: "built-in" or the file's path.
     pub origin: String,
+    /// The language it is written in: amounts and dates are written as it writes them.
+    /// A template without a language in its name (`NAME.txt`) is English.
+    pub lang: Lang,
 }
 
 /// What is wrong with a template, with the line in its file.
@@ -177,6 +83,7 @@ impl Template {
             body,
             body_line,
             origin: origin.to_string(),
+            lang: Lang::En,
         };
         t.check()?;
         Ok(t)
@@ -228,6 +135,16 @@ impl Template {
         Ok(())
     }
 
+    /// The variables the subject and body use (a template that did not check uses none).
+    pub fn variables_used(&self) -> BTreeSet<String> {
+        let env = environment();
+        self.parts()
+            .into_iter()
+            .filter_map(|(source, _)| env.template_from_str(source).ok())
+            .flat_map(|t| t.undeclared_variables(false))
+            .collect()
+    }
+
     /// The subject (its header line) and the body, each with the file line it starts on.
     fn parts(&self) -> Vec<(&str, usize)> {
         let mut parts = Vec::new();
@@ -270,8 +187,8 @@ impl Template {
 /// What to do when a required value is missing.
 fn hint(variable: &str) -> &'static str {
     match variable {
-        "pay_on" => ": pass --pay-on DATE, or schedule the payable (`duebox payables schedule`)",
-        "paid_date" => ": mark the payable paid first (`duebox payables mark-paid`)",
+        "pay_on" => ": give the payment date (--pay-on DATE), or schedule the payable",
+        "paid_date" => ": the invoice is not paid in our records; mark it paid first (P in the UI's payables, `duebox payables mark-paid` on the command line)",
         "recorded_amount" => ": the claimed invoice is not in the payables database",
         "difference" => ": the amount claimed matches our records (or the message names none), so there is nothing to dispute",
         "approver" => ": set [reply] approver in the config",
@@ -422,7 +339,22 @@ impl Templates {
         out
     }
 
-    /// The template to use: the user's language variant, the user's copy, or the built-in.
+    /// The built-in text of `name` in `lang` (English is the plain built-in).
+    pub fn builtin_text_in(name: &str, lang: Lang) -> Option<&'static str> {
+        if lang == Lang::En {
+            return Templates::builtin_text(name);
+        }
+        BUILTIN_LANGS
+            .iter()
+            .find(|(n, l, _)| *n == name && *l == lang)
+            .map(|(_, _, t)| *t)
+    }
+
+    /// The template to use for a reply in `lang`: the user's copy in that language, the
+    /// built-in in that language, the user's copy, the built-in (English). A language
+    /// variant comes first because a vendor who writes German must not get English because
+    /// the English wording was customised. `name` may carry a language (`acknowledge.de`),
+    /// which then is the only one looked for.
     pub fn get(
         &self,
         name: &str,
@@ -431,26 +363,51 @@ impl Templates {
         if !valid_name(name) {
             return Err(LookupError::Unknown(name.to_string()));
         }
-        if let Some(dir) = &self.user_dir {
-            let mut candidates = Vec::new();
-            if let Some(lang) = lang {
-                candidates.push(dir.join(format!("{name}.{lang}.txt")));
-            }
-            candidates.push(dir.join(format!("{name}.txt")));
-            for path in candidates {
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => {
-                        return Ok(Template::parse(name, &path.display().to_string(), &text))
-                    }
+        let (base, fixed) = split_lang(name);
+        let wanted = fixed.or_else(|| lang.and_then(Lang::from_code));
+        let parsed = |origin: &str, text: &str, lang: Lang| {
+            Template::parse(base, origin, text).map(|mut t| {
+                t.lang = lang;
+                t
+            })
+        };
+        let mut candidates: Vec<(Option<PathBuf>, Lang)> = Vec::new();
+        if let Some(l) = wanted.filter(|l| *l != Lang::En) {
+            let file = self
+                .user_dir
+                .as_ref()
+                .map(|d| d.join(format!("{base}.{}.txt", l.code())));
+            candidates.push((file, l));
+            candidates.push((None, l));
+        }
+        if fixed.is_none() || fixed == Some(Lang::En) {
+            let file = self
+                .user_dir
+                .as_ref()
+                .map(|d| d.join(format!("{base}.txt")));
+            candidates.push((file, Lang::En));
+            candidates.push((None, Lang::En));
+        }
+        for (file, l) in candidates {
+            match file {
+                Some(path) => match std::fs::read_to_string(&path) {
+                    Ok(text) => return Ok(parsed(&path.display().to_string(), &text, l)),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(source) => return Err(LookupError::Read { path, source }),
+                },
+                None => {
+                    if let Some(text) = Templates::builtin_text_in(base, l) {
+                        let origin = if l == Lang::En {
+                            "built-in".to_string()
+                        } else {
+                            format!("built-in ({})", l.code())
+                        };
+                        return Ok(parsed(&origin, text, l));
+                    }
                 }
             }
         }
-        match Templates::builtin_text(name) {
-            Some(text) => Ok(Template::parse(name, "built-in", text)),
-            None => Err(LookupError::Unknown(name.to_string())),
-        }
+        Err(LookupError::Unknown(name.to_string()))
     }
 
     /// Creates the user's copy from the built-in unless it exists; returns its path.
@@ -460,7 +417,8 @@ impl Templates {
             .filter(|_| valid_name(name))
             .ok_or_else(|| LookupError::Unknown(name.to_string()))?;
         if !path.exists() {
-            let text = Templates::builtin_text(name).unwrap_or("Subject: Re: {{ subject }}\n\nDear {{ contact_name or vendor }},\n\n\nKind regards,\n{{ signature }}\n");
+            let (base, lang) = split_lang(name);
+            let text = Templates::builtin_text_in(base, lang.unwrap_or(Lang::En)).unwrap_or("Subject: Re: {{ subject }}\n\nDear {{ contact_name or vendor }},\n\n\nKind regards,\n{{ signature }}\n");
             let write = || -> std::io::Result<()> {
                 std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
                 std::fs::write(&path, text)
@@ -474,12 +432,29 @@ impl Templates {
     }
 }
 
-/// Template names are file names: letters, digits, `_` and `-` only.
+/// Template names are file names: letters, digits, `_` and `-` only, with an optional
+/// language code after a dot (`acknowledge.de`).
 fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    let (base, lang) = split_lang(name);
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    plain(base) && (lang.is_some() || !name.contains('.'))
+}
+
+/// `acknowledge.de` → ("acknowledge", Some(German)); a name without a known language code
+/// after its one dot is returned whole.
+pub fn split_lang(name: &str) -> (&str, Option<Lang>) {
+    match name.rsplit_once('.') {
+        Some((base, code)) if code.len() == 2 && !base.contains('.') => match Lang::from_code(code)
+        {
+            Some(l) => (base, Some(l)),
+            None => (name, None),
+        },
+        _ => (name, None),
+    }
 }
 
 #[cfg(test)]
@@ -525,6 +500,74 @@ mod tests {
         assert!(e.message.contains("--pay-on"), "{e}");
         let vars = minijinja::context! { pay_on => "1 December 2026" };
         assert_eq!(t.render(&vars).unwrap().1, "On 1 December 2026\n");
+    }
+
+    #[test]
+    fn every_builtin_is_in_every_written_language() {
+        for (name, _, _) in BUILTIN {
+            for lang in crate::reply::format::WRITTEN {
+                let t = Templates::builtin_only()
+                    .get(name, Some(lang.code()))
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(t.lang, lang, "{name} in {}", lang.code());
+                assert_eq!(
+                    t.requires,
+                    Templates::builtin_only()
+                        .get(name, None)
+                        .unwrap()
+                        .unwrap()
+                        .requires,
+                    "{name}.{} requires what the English one does",
+                    lang.code()
+                );
+            }
+        }
+        // A language without built-in letters gets the English one.
+        let t = Templates::builtin_only()
+            .get("acknowledge", Some("pl"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.lang, Lang::En);
+        let t = Templates::builtin_only()
+            .get("acknowledge.fr", None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.lang, Lang::Fr);
+        assert!(Templates::builtin_only()
+            .get("acknowledge.xx", None)
+            .is_err());
+    }
+
+    #[test]
+    fn a_users_language_variant_wins_then_the_builtin_language() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("acknowledge.txt"), "Mine {{ vendor }}\n").unwrap();
+        let t = Templates {
+            user_dir: Some(dir.path().to_path_buf()),
+        };
+        assert_eq!(
+            t.get("acknowledge", Some("de")).unwrap().unwrap().origin,
+            "built-in (de)"
+        );
+        assert!(t
+            .get("acknowledge", Some("en"))
+            .unwrap()
+            .unwrap()
+            .origin
+            .ends_with("acknowledge.txt"));
+        std::fs::write(
+            dir.path().join("acknowledge.de.txt"),
+            "Meins {{ vendor }}\n",
+        )
+        .unwrap();
+        let de = t.get("acknowledge", Some("de")).unwrap().unwrap();
+        assert!(de.origin.ends_with("acknowledge.de.txt"), "{}", de.origin);
+        assert_eq!(de.lang, Lang::De);
+        let copy = t.ensure_user_copy("negotiate.it").unwrap();
+        assert!(std::fs::read_to_string(copy)
+            .unwrap()
+            .contains("Cordiali saluti"));
     }
 
     #[test]

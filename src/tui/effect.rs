@@ -24,7 +24,13 @@ pub enum Effect {
     /// The user read the message: flag it `\Seen`.
     MarkSeen(i64),
     /// Our scheduled payment date for the message's invoice, for the `e` prompt.
-    LoadPayDate(i64),
+    /// Our scheduled date for a message, the default of the date a reply template asks.
+    LoadPayDate(i64, &'static str),
+    /// Save a message's attachments into a folder (`~` is the home folder); never over a file.
+    SaveAttachments {
+        message: i64,
+        dir: String,
+    },
     LoadPayables {
         status: Option<Status>,
         vendor: Option<String>,

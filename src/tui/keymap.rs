@@ -28,6 +28,7 @@ pub enum Action {
     Escalate,
     Move,
     Undo,
+    SaveAttachments,
     NotAChaser,
     ThisIs,
     Send,

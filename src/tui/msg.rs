@@ -23,8 +23,11 @@ pub enum Msg {
     },
     Opened(Box<Opened>),
     /// Our scheduled payment date for the claimed invoice of a message (for `e`).
+    /// What saving attachments did, in words.
+    AttachmentsSaved(Result<String, String>),
     PayDateDefault {
         message: i64,
+        template: &'static str,
         scheduled: Option<chrono::NaiveDate>,
     },
     PayablesLoaded(Vec<Payable>),

@@ -35,6 +35,9 @@ pub struct Runner {
     /// The editor command; None: $VISUAL, else $EDITOR, else vi.
     pub editor: Option<String>,
     pub template_path: Option<TemplatePath>,
+    /// Asked, with the terminal handed over, when an edited template does not check:
+    /// edit again? (the terminal's own question by default; tests answer for the user).
+    pub ask_again: fn(&crate::reply::TemplateError) -> bool,
 }
 
 impl Runner {
@@ -53,6 +56,7 @@ impl Runner {
             today,
             editor: None,
             template_path: None,
+            ask_again: crate::editor::ask_again,
         }
     }
 
@@ -125,9 +129,10 @@ impl Runner {
                 Ok(None) => vec![Msg::LoadFailed(strings::MESSAGE_GONE.into())],
                 Err(e) => read_failed(e),
             },
-            Effect::LoadPayDate(message) => match self.store.detail(message) {
+            Effect::LoadPayDate(message, template) => match self.store.detail(message) {
                 Ok(detail) => vec![Msg::PayDateDefault {
                     message,
+                    template,
                     scheduled: detail.and_then(|d| d.records.iter().find_map(|r| r.scheduled_on)),
                 }],
                 Err(e) => read_failed(e),
@@ -181,6 +186,9 @@ impl Runner {
                 Some(&vendor),
                 on,
             ))),
+            Effect::SaveAttachments { message, dir } => {
+                vec![Msg::AttachmentsSaved(self.save_attachments(message, &dir))]
+            }
             Effect::EditTemplate(name) => {
                 vec![Msg::TemplateEdited(self.edit_template(&name, term))]
             }
@@ -227,27 +235,105 @@ impl Runner {
         Ok(preview)
     }
 
+    /// Saves every attachment of a stored message into `dir` under safe names; a file that
+    /// exists is named and left alone (the UI never overwrites).
+    fn save_attachments(&self, message: i64, dir: &str) -> Result<String, String> {
+        let detail = self
+            .store
+            .detail(message)
+            .map_err(|e| e.to_string())?
+            .ok_or("that message is gone from the store; go back (esc)")?;
+        let parts = crate::mail::attachments::parts(&detail.raw).map_err(|e| e.to_string())?;
+        if parts.is_empty() {
+            return Err("this message has no attachments".into());
+        }
+        let dir = match dir.strip_prefix("~") {
+            Some(rest) => dirs::home_dir()
+                .ok_or("there is no home folder to put ~ in; give the whole path")?
+                .join(rest.trim_start_matches('/')),
+            None => PathBuf::from(dir),
+        };
+        let (mut saved, mut skipped) = (Vec::new(), Vec::new());
+        for (i, p) in parts.iter().enumerate() {
+            if detail.truncated && i + 1 == parts.len() {
+                skipped.push(format!(
+                    "{} is incomplete (the message was stored only up to the size limit)",
+                    p.file_name()
+                ));
+                continue;
+            }
+            match crate::files::save(&dir, p, false) {
+                Ok(path) => saved.push(
+                    path.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned(),
+                ),
+                Err(crate::files::SaveError::Exists(path)) => skipped.push(format!(
+                    "{} exists and was not replaced (duebox attachments save --replace does)",
+                    path.display()
+                )),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        let mut words = format!(
+            "saved {} in {}",
+            if saved.is_empty() {
+                "nothing".into()
+            } else {
+                saved.join(", ")
+            },
+            dir.display()
+        );
+        if !skipped.is_empty() {
+            words.push_str(&format!("; {}", skipped.join("; ")));
+        }
+        if saved.is_empty() {
+            Err(words)
+        } else {
+            Ok(words)
+        }
+    }
+
     fn edit_template(&self, name: &str, term: &mut dyn Suspend) -> Result<String, UiError> {
         let Some(path_of) = &self.template_path else {
             return Err(strings::NO_TEMPLATE_EDITING.into());
         };
         let path =
             path_of(name).map_err(|e| UiError::new(strings::template_not_edited(name), e))?;
-        self.run_editor(&path, term)
-            .map_err(|e| UiError::new(strings::template_not_edited(name), e))?;
-        // Checked as `duebox templates edit` checks it: a mistake is named with its line.
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            UiError::new(
+        let editor = self.editor();
+        let mut outcome = None;
+        // Checked as `duebox templates edit` checks it, with the terminal handed over for the
+        // editor and for "edit again?".
+        term.suspend(&mut || {
+            outcome = Some(crate::editor::edit_template(
+                &path,
+                name,
+                &mut |path| {
+                    crate::editor::edit(&editor, path)
+                        .map_err(|e| format!("{e}; nothing was changed"))
+                },
+                &mut |e| (self.ask_again)(e),
+            )?);
+            Ok(())
+        })
+        .map_err(|e| UiError::new(strings::template_not_edited(name), e))?;
+        match outcome {
+            Some(crate::editor::TemplateEdit::Saved(path)) => Ok(format!(
+                "template {name} saved and checked ({}); replies use it from now on",
+                path.display()
+            )),
+            Some(crate::editor::TemplateEdit::Restored {
+                error, rejected, ..
+            }) => Err(UiError::new(
+                strings::template_kept(name),
+                format!("{error}; your edit is in {}", rejected.display()),
+            )),
+            None => Err(UiError::new(
                 strings::template_not_edited(name),
-                format!("cannot read {} back: {e}", path.display()),
-            )
-        })?;
-        crate::reply::Template::parse(name, &path.display().to_string(), &text)
-            .map_err(|e| UiError::new(strings::template_broken(name), e))?;
-        Ok(format!(
-            "template {name} saved and checked ({}); replies use it from now on",
-            path.display()
-        ))
+                strings::EDITOR_DID_NOT_RUN,
+            )),
+        }
     }
 }
 
@@ -276,11 +362,18 @@ pub fn opened(detail: crate::store::Detail) -> Opened {
             String::new(),
         ),
     };
+    // Decoded, for their real sizes, and numbered as `duebox attachments` numbers them.
+    let attachments = crate::mail::attachments::parts(&detail.raw)
+        .map(|parts| parts.into_iter().map(|p| p.attachment).collect())
+        .unwrap_or_default();
+    let attachment_text = parsed.map(|m| m.attachment_text).unwrap_or_default();
     Opened {
         detail,
         from,
         to,
         reply_to,
         body,
+        attachments,
+        attachment_text,
     }
 }

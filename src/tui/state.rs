@@ -138,6 +138,9 @@ pub struct Opened {
     pub to: String,
     pub reply_to: Option<String>,
     pub body: String,
+    /// The attachments (name, type, size) and the text of the PDFs among them.
+    pub attachments: Vec<crate::mail::Attachment>,
+    pub attachment_text: String,
 }
 
 #[derive(Debug)]
@@ -219,9 +222,23 @@ pub struct Prompt {
 pub enum PromptPurpose {
     Filter,
     PayablesVendor,
-    ReplyDate { message: i64 },
-    MarkPaid { vendor: String, invoice: String },
-    Schedule { vendor: String, invoice: String },
+    /// The payment date for a reply that promises one (set_expectations, negotiate).
+    ReplyDate {
+        message: i64,
+        template: &'static str,
+    },
+    /// The folder to save a message's attachments in.
+    SaveAttachments {
+        message: i64,
+    },
+    MarkPaid {
+        vendor: String,
+        invoice: String,
+    },
+    Schedule {
+        vendor: String,
+        invoice: String,
+    },
 }
 
 /// The sync as the status line tells it.

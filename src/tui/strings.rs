@@ -149,6 +149,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         Scope::Mail,
     ),
     info(
+        Action::SaveAttachments,
+        "save_attachments",
+        &["w"],
+        "save the attachments in a folder (asks which)",
+        Scope::Mail,
+    ),
+    info(
         Action::NotAChaser,
         "not_a_chaser",
         &["N"],
@@ -294,6 +301,12 @@ pub const HINT_REPLY: &[Hint] = &[
     Hint(&[Action::EditReply], "edit"),
     Hint(&[Action::Back], "cancel"),
 ];
+/// A blocked preview offers no send key (why is shown above the text).
+pub const HINT_REPLY_BLOCKED_WHY: &str = "not sendable with one key (see why above)";
+pub const HINT_REPLY_BLOCKED: &[Hint] = &[
+    Hint(&[Action::EditReply], "edit"),
+    Hint(&[Action::Back], "cancel"),
+];
 pub const HINT_REPLY_DEMO: &str = "demo: y files it in a local outbox, nothing is sent";
 pub const HINT_PAYABLES: &[Hint] = &[
     Hint(&[Action::StatusFilter], "status"),
@@ -368,6 +381,11 @@ pub const PICK_FOLDER: &str = "Move to folder (Enter picks, Esc cancels)";
 pub const PICK_VERDICT: &str = "This message is… (Enter picks, Esc cancels)";
 pub const PICK_TEMPLATE: &str = "Edit which template? (Enter picks, Esc cancels)";
 
+pub const PROMPT_SAVE_TO: &str = "Save the attachments in folder: ";
+pub const SAVE_TO_DEFAULT: &str = "~/Downloads";
+pub const SAVING: &str = "saving the attachments…";
+pub const PAST_PAY_DATE: &str =
+    "that date is in the past: a payment promise needs today or a later date";
 pub const BAD_DATE: &str = "not a date: write it as YYYY-MM-DD (for example 2026-12-01)";
 pub const NO_MESSAGE: &str = "no message selected: move to one with j/k first";
 pub const NO_UNDO: &str = "nothing to undo: no message was moved in this session";
@@ -464,10 +482,13 @@ pub fn template_not_edited(name: &str) -> String {
     format!("template {name} was not edited")
 }
 
-/// A template saved with a mistake (the mistake follows).
-pub fn template_broken(name: &str) -> String {
-    format!("replies with {name} fail until it is fixed (press t to edit it again)")
+/// A template edit with a mistake, undone (the mistake follows).
+pub fn template_kept(name: &str) -> String {
+    format!("template {name} not changed, the previous version is kept (t edits it again)")
 }
+
+/// The editor ended without saying how.
+pub const EDITOR_DID_NOT_RUN: &str = "the editor did not run";
 
 /// The claim against our records, in words: against one record, or the sum of several.
 pub fn comparison_words(c: &Comparison, single: bool) -> String {

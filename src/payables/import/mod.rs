@@ -268,6 +268,22 @@ pub(crate) fn check_amount(amount: Decimal, credit: bool) -> Result<(), String> 
     Ok(())
 }
 
+/// The checks every payable passes however it comes in (a file, `payables add`): an ISO
+/// 4217 currency, a negative amount only for a credit, due no earlier than issued. Returns
+/// the currency code as stored (upper case).
+pub fn check_payable(
+    currency: &str,
+    amount: Decimal,
+    credit: bool,
+    issued: NaiveDate,
+    due: NaiveDate,
+) -> Result<String, String> {
+    let code = text::currency(currency)?;
+    check_amount(amount, credit)?;
+    check_dates(issued, due)?;
+    Ok(code)
+}
+
 /// An invoice is never due before it was issued.
 pub(crate) fn check_dates(issued: NaiveDate, due: NaiveDate) -> Result<(), String> {
     if due < issued {

@@ -46,6 +46,14 @@ pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -
         );
         return Vec::new();
     };
+    if action == Action::SaveAttachments {
+        app.overlay = Some(Overlay::Prompt(Prompt {
+            label: strings::PROMPT_SAVE_TO,
+            input: strings::SAVE_TO_DEFAULT.into(),
+            purpose: PromptPurpose::SaveAttachments { message },
+        }));
+        return Vec::new();
+    }
     if action == Action::NotAChaser {
         app.status.busy = Some(strings::CORRECTING);
         return vec![Effect::Correct {
@@ -86,15 +94,16 @@ pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -
     let Some(template) = template_of(action) else {
         return Vec::new();
     };
-    if action == Action::SetExpectations {
+    // The templates that promise a payment date ask it (reply::rules: their `pay_on`).
+    if matches!(action, Action::SetExpectations | Action::Negotiate) {
         // The default date is our scheduled payment date: known if the message is open,
         // else read first.
         if let Some(scheduled) = opened_schedule(app, message) {
-            pay_date_prompt(app, message, scheduled);
+            pay_date_prompt(app, message, template, scheduled);
             return Vec::new();
         }
         app.status.busy = Some(strings::LOADING);
-        return vec![Effect::LoadPayDate(message)];
+        return vec![Effect::LoadPayDate(message, template)];
     }
     app.status.busy = Some(strings::PREPARING);
     vec![Effect::PrepareReply {
@@ -135,9 +144,15 @@ pub(super) fn opened_schedule(app: &App, message: i64) -> Option<Option<NaiveDat
     })
 }
 
-/// Asks the date for "set expectations": our scheduled date, else a week from today.
-pub(super) fn pay_date_prompt(app: &mut App, message: i64, scheduled: Option<NaiveDate>) {
-    let default = scheduled.unwrap_or_else(|| {
+/// Asks the payment date for a reply: our scheduled date while it is ahead, else a week
+/// from today.
+pub(super) fn pay_date_prompt(
+    app: &mut App,
+    message: i64,
+    template: &'static str,
+    scheduled: Option<NaiveDate>,
+) {
+    let default = scheduled.filter(|d| *d >= app.today).unwrap_or_else(|| {
         app.today
             .checked_add_days(Days::new(7))
             .unwrap_or(app.today)
@@ -145,7 +160,7 @@ pub(super) fn pay_date_prompt(app: &mut App, message: i64, scheduled: Option<Nai
     app.overlay = Some(Overlay::Prompt(Prompt {
         label: strings::PROMPT_PAY_ON,
         input: default.to_string(),
-        purpose: PromptPurpose::ReplyDate { message },
+        purpose: PromptPurpose::ReplyDate { message, template },
     }));
 }
 
@@ -170,7 +185,11 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
             a if template_of(a).is_some()
                 || matches!(
                     a,
-                    Action::Move | Action::Undo | Action::NotAChaser | Action::ThisIs
+                    Action::Move
+                        | Action::Undo
+                        | Action::NotAChaser
+                        | Action::ThisIs
+                        | Action::SaveAttachments
                 ) =>
             {
                 let id = app.mailbox.list.selected_row().map(|r| r.id);

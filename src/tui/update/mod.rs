@@ -93,9 +93,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             // the list was counted) would otherwise be asked for again and again.
             Vec::new()
         }
-        Msg::PayDateDefault { message, scheduled } => {
+        Msg::PayDateDefault {
+            message,
+            template,
+            scheduled,
+        } => {
             app.status.busy = None;
-            pay_date_prompt(app, message, scheduled);
+            pay_date_prompt(app, message, template, scheduled);
             Vec::new()
         }
         Msg::Opened(opened) => {
@@ -270,6 +274,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     }
                 }
                 Err(e) => app.status.error = Some(e.to_string()),
+            }
+            Vec::new()
+        }
+        Msg::AttachmentsSaved(result) => {
+            app.status.busy = None;
+            match result {
+                Ok(words) => app.status.note = Some(words),
+                Err(e) => app.status.error = Some(e),
             }
             Vec::new()
         }

@@ -120,14 +120,32 @@ pub(super) fn submitted(app: &mut App, p: Prompt) -> Vec<Effect> {
             }
             return Vec::new();
         }
-        PromptPurpose::ReplyDate { message } => day().map(|on| {
-            app.status.busy = Some(strings::PREPARING);
-            vec![Effect::PrepareReply {
+        PromptPurpose::ReplyDate { message, template } => match day() {
+            // A promise dated in the past is refused here, where it can be corrected.
+            Some(on) if on < app.today => {
+                app.status.error = Some(strings::PAST_PAY_DATE.into());
+                app.overlay = Some(Overlay::Prompt(p));
+                return Vec::new();
+            }
+            other => other.map(|on| {
+                app.status.busy = Some(strings::PREPARING);
+                vec![Effect::PrepareReply {
+                    message: *message,
+                    template: template.to_string(),
+                    pay_on: Some(on),
+                }]
+            }),
+        },
+        PromptPurpose::SaveAttachments { message } => {
+            if input.is_empty() {
+                return Vec::new();
+            }
+            app.status.busy = Some(strings::SAVING);
+            return vec![Effect::SaveAttachments {
                 message: *message,
-                template: "set_expectations".into(),
-                pay_on: Some(on),
-            }]
-        }),
+                dir: input,
+            }];
+        }
         PromptPurpose::MarkPaid { vendor, invoice } => day().map(|on| {
             vec![Effect::MarkPaid {
                 vendor: vendor.clone(),

@@ -142,6 +142,18 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
         folder.push_str(&format!(" · {}", clean(v)));
     }
     out.push(field("Folder", folder, theme));
+    for (i, a) in o.attachments.iter().enumerate() {
+        out.push(field(
+            if i == 0 { "Attached" } else { "" },
+            format!(
+                "{} ({}, {})",
+                clean(&a.name),
+                clean(&a.content_type),
+                crate::mail::attachments::human_size(a.size)
+            ),
+            theme,
+        ));
+    }
     if let Some(e) = &d.parse_error {
         out.push(Line::styled(
             format!("This message could not be read: {}", clean(e)),
@@ -203,6 +215,14 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
     }
     for line in clean_block(&o.body).lines() {
         out.push(Line::raw(line.to_string()));
+    }
+    // A reminder that only says "see the attached PDF" is read here.
+    if !o.attachment_text.trim().is_empty() {
+        out.push(Line::raw(""));
+        out.push(heading("Text of the attached PDF", theme));
+        for line in clean_block(&o.attachment_text).lines() {
+            out.push(Line::raw(line.to_string()));
+        }
     }
     out
 }

@@ -68,6 +68,12 @@ pub fn draw(
     }
     let hint = if r.sending {
         strings::SENDING.to_string()
+    } else if p.blocked.is_some() {
+        format!(
+            "{}  {}",
+            strings::HINT_REPLY_BLOCKED_WHY,
+            keymap.hint(strings::HINT_REPLY_BLOCKED)
+        )
     } else if demo {
         format!(
             "{}  ({})",
