@@ -12,10 +12,10 @@ mod postfix;
 
 use duebox::config::{Folders, Security};
 use duebox::imap::{Account, Imap, Secret};
-use duebox::outbox::{ReplyContext, Sending};
 use duebox::payables::read_csv;
 use duebox::reply::{Asked, Identity, Templates};
-use duebox::smtp::SmtpAccount;
+use duebox::send::smtp::SmtpAccount;
+use duebox::send::{ReplyContext, Sending};
 use duebox::store::Store;
 use duebox::sync::engine::{sync_once, Settings};
 use postfix::Postfix;
@@ -112,8 +112,13 @@ fn main() {
     let wire: Vec<f64> = (0..SENDS)
         .map(|_| {
             let start = Instant::now();
-            duebox::smtp::Transport::send(&mut transport, user, "billing@acme-office.co.uk", &raw)
-                .unwrap();
+            duebox::send::smtp::Transport::send(
+                &mut transport,
+                user,
+                "billing@acme-office.co.uk",
+                &raw,
+            )
+            .unwrap();
             start.elapsed().as_secs_f64() * 1000.0
         })
         .collect();

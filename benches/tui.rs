@@ -188,7 +188,7 @@ fn main() {
         {
             // The real reply layer, as the UI has it (never asked to send here).
             let store = Store::open(&db).unwrap();
-            let ctx = duebox::outbox::ReplyContext {
+            let ctx = duebox::send::ReplyContext {
                 templates: duebox::reply::Templates::builtin_only(),
                 identity: Default::default(),
                 classify: duebox::demo::options(),

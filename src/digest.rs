@@ -5,9 +5,9 @@
 //! (`digest-YYYY-MM-DD`), so a second run on the same day finds it and sends nothing.
 
 use crate::config::Config;
-use crate::outbox::{OutboxError, Prepared, Sending};
 use crate::payables::Payable;
 use crate::reply::Draft;
+use crate::send::{OutboxError, Prepared, Sending};
 use crate::store::{OutboxState, Store};
 use chrono::NaiveDate;
 use std::fmt::Write as _;

@@ -840,6 +840,22 @@ fn printing_commands_end_quietly_on_a_closed_pipe() {
     closed_pipe(&a, &["outbox", "show", "1"]);
     closed_pipe(&a, &["log"]);
     closed_pipe(&a, &["config", "check"]);
+    // Every other command that prints: the closed pipe is the process's, not one command's.
+    for args in [
+        &["sync"][..],
+        &["payables", "list"],
+        &["payables", "export"],
+        &["payables", "export-chasers"],
+        &["vendors", "list"],
+        &["templates", "list"],
+        &["templates", "show", "acknowledge"],
+        &["templates", "render", "acknowledge", "--message", chaser],
+        &["corrections", "list"],
+        &["log", "--csv"],
+        &["--help"],
+    ] {
+        closed_pipe(&a, args);
+    }
     closed_pipe(
         &a,
         &["reply", fresh, "--template", "acknowledge", "--dry-run"],

@@ -8,10 +8,10 @@ mod common;
 use chrono::NaiveDate;
 use common::corpus;
 use duebox::config::Folders;
-use duebox::outbox::{Decision, OutboxError, ReplyContext, Resolved, Sending};
 use duebox::payables::read_csv;
 use duebox::reply::{Asked, Identity, Templates};
-use duebox::smtp::{SendError, Transport};
+use duebox::send::smtp::{SendError, Transport};
+use duebox::send::{Decision, OutboxError, ReplyContext, Resolved, Sending};
 use duebox::store::{OutboxState, Store};
 use duebox::sync::engine::{sync_once, Settings};
 use duebox::sync::fake::FakeServer;
@@ -108,7 +108,7 @@ impl World {
         file: &str,
         template: &str,
         asked: &Asked,
-    ) -> Result<duebox::outbox::Prepared, OutboxError> {
+    ) -> Result<duebox::send::Prepared, OutboxError> {
         self.ctx
             .prepare(&self.raw_of(file), template, asked, today())
     }
@@ -520,7 +520,7 @@ fn without_the_mailbox_the_copy_and_flag_wait_for_later() {
     let sent = w.sending(false).send(&p, false).unwrap();
     assert!(!sent.later.is_empty());
     assert_eq!(w.store.unfinished_after_send().unwrap().len(), 1);
-    let mut after = duebox::outbox::AfterSend {
+    let mut after = duebox::send::AfterSend {
         store: &mut w.store,
         mailbox: Some(&mut w.server),
         sent_folder: "Sent",

@@ -9,10 +9,10 @@ mod common;
 use chrono::NaiveDate;
 use common::corpus;
 use duebox::classify::lang::Lang;
-use duebox::outbox::{OutboxError, Prepared, ReplyContext, Sending};
+use duebox::send::{OutboxError, Prepared, ReplyContext, Sending};
 use duebox::payables::read_csv;
 use duebox::reply::{Asked, Identity, Needed, Refusal, ReplyError, Templates};
-use duebox::smtp::{SendError, Transport};
+use duebox::send::smtp::{SendError, Transport};
 use duebox::store::Store;
 
 #[derive(Default)]

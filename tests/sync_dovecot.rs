@@ -284,9 +284,14 @@ impl MailServer for Saboteur<'_> {
         self.tick()?;
         self.inner.search_message_id(m)
     }
-    fn search_answers(&mut self, m: &str, or: Option<&str>) -> ServerResult<Vec<u32>> {
+    fn search_answers(
+        &mut self,
+        m: &str,
+        or: Option<&str>,
+        except: &[String],
+    ) -> ServerResult<Vec<u32>> {
         self.tick()?;
-        self.inner.search_answers(m, or)
+        self.inner.search_answers(m, or, except)
     }
     fn add_flags(&mut self, u: &[u32], f: &[&str]) -> ServerResult<()> {
         self.tick()?;

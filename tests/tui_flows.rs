@@ -694,3 +694,51 @@ fn a_chaser_answered_elsewhere_needs_a_second_y_in_the_preview() {
     );
     assert_eq!(ui.sent.lock().unwrap().len(), 1);
 }
+
+#[test]
+fn two_previews_opened_quickly_then_sending_the_first_sends_it() {
+    let mut ui = demo_ui(100, 30);
+    ui.open_folder("Final");
+    ui.filter("IBS/26/0744");
+    ui.h.press("enter");
+    assert!(ui.h.wait_until(
+        WAIT,
+        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
+    ));
+    // Two templates asked for before the first preview is back (acknowledge, then escalate):
+    // two previews, stacked.
+    ui.h.press("a x");
+    let previews = |a: &duebox::tui::state::App| {
+        a.stack
+            .iter()
+            .filter(|s| matches!(s, Screen::Reply(_)))
+            .count()
+    };
+    assert!(
+        ui.h.wait_until(WAIT, |a| previews(a) == 2),
+        "{:?}\n{}",
+        ui.h.app.status,
+        ui.screen()
+    );
+    // Back to the first (acknowledge) and send it: exactly what it showed goes out.
+    ui.h.press("esc");
+    assert!(
+        matches!(ui.h.app.top(), Some(Screen::Reply(r)) if r.preview.template == "acknowledge"),
+        "{}",
+        ui.screen()
+    );
+    ui.h.press("y");
+    assert!(
+        ui.h.wait_until(WAIT, |a| a
+            .status
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("filed in the demo outbox"))),
+        "{:?}\n{}",
+        ui.h.app.status,
+        ui.screen()
+    );
+    let sent = ui.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].subject.contains("IBS/26/0744"), "{sent:?}");
+}

@@ -79,6 +79,7 @@ fn press(app: &mut App, keys: &str) -> Vec<Effect> {
 
 fn preview(message: i64, blocked: Option<&str>) -> ReplyPreview {
     ReplyPreview {
+        draft_id: 1,
         message,
         template: "acknowledge".into(),
         from: "ap@northwind.test".into(),

@@ -4,9 +4,9 @@
 use super::Cli;
 use crate::config::Config;
 use crate::imap::{account, Imap};
-use crate::outbox::{Decision, OutboxError, Prepared, ReplyContext, Resolved, Sending};
 use crate::reply::{Asked, Identity, Templates};
-use crate::smtp::SmtpAccount;
+use crate::send::smtp::SmtpAccount;
+use crate::send::{Decision, OutboxError, Prepared, ReplyContext, Resolved, Sending};
 use crate::store::{OutboxState, Store};
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -212,7 +212,7 @@ fn with_sender<T>(
     Ok(result)
 }
 
-fn report(result: Result<crate::outbox::Sent, OutboxError>, what: &str) -> ExitCode {
+fn report(result: Result<crate::send::Sent, OutboxError>, what: &str) -> ExitCode {
     match result {
         Ok(sent) => {
             println!("sent {what} (outbox #{}): {}", sent.id, sent.response);
@@ -234,7 +234,7 @@ fn dry_run_check(config: &Config, store: &mut Store, p: &Prepared, again: bool) 
     if let Some(n) = note {
         eprintln!("duebox: {n}");
     }
-    let result = crate::outbox::preflight(
+    let result = crate::send::preflight(
         store,
         imap.as_mut()
             .map(|s| s as &mut dyn crate::sync::server::MailServer),

@@ -124,10 +124,11 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
     let store = super::open_store(cli, &config)?;
     let ctx = super::reply::context(&config, &store, today)?;
     // Without a working [smtp], replies can still be previewed; sending says what is missing.
-    let transport = crate::smtp::SmtpAccount::from_config(&config, &super::reply::hello(&config))
-        .map_err(|e| e.to_string())
-        .and_then(|a| a.connect().map_err(|e| e.to_string()))
-        .map(|t| Box::new(t) as Box<dyn crate::smtp::Transport>);
+    let transport =
+        crate::send::smtp::SmtpAccount::from_config(&config, &super::reply::hello(&config))
+            .map_err(|e| e.to_string())
+            .and_then(|a| a.connect().map_err(|e| e.to_string()))
+            .map(|t| Box::new(t) as Box<dyn crate::send::smtp::Transport>);
     let imap_for_replies = imap.clone();
     let replies = OutboxReplies::new(
         store,

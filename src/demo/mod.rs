@@ -274,8 +274,10 @@ impl MailServer for SharedServer {
         &mut self,
         message_id: &str,
         or_message_id: Option<&str>,
+        except: &[String],
     ) -> ServerResult<Vec<u32>> {
-        self.lock().search_answers(message_id, or_message_id)
+        self.lock()
+            .search_answers(message_id, or_message_id, except)
     }
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()> {
         self.lock().add_flags(uids, flags)
@@ -301,13 +303,13 @@ impl MailServer for SharedServer {
 /// outbox (marked as the demo's) and shown in Sent as not sent.
 pub struct DemoTransport;
 
-impl crate::smtp::Transport for DemoTransport {
+impl crate::send::smtp::Transport for DemoTransport {
     fn send(
         &mut self,
         _from: &str,
         _to: &str,
         _raw: &[u8],
-    ) -> Result<String, crate::smtp::SendError> {
+    ) -> Result<String, crate::send::smtp::SendError> {
         Ok("filed in the demo outbox; not sent".into())
     }
     fn delivers(&self) -> bool {
@@ -326,7 +328,7 @@ pub fn templates(demo: &Demo) -> crate::reply::Templates {
 /// The demo's reply layer: the real templates and outbox, with [`DemoTransport`] for SMTP.
 pub fn replies(demo: &Demo) -> Result<crate::tui::outbox_replies::OutboxReplies, StoreError> {
     let store = demo.open_store()?;
-    let ctx = crate::outbox::ReplyContext {
+    let ctx = crate::send::ReplyContext {
         templates: templates(demo),
         identity: crate::reply::Identity {
             from: format!("Northwind Accounts Payable <{MAILBOX}>"),

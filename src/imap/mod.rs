@@ -691,10 +691,14 @@ impl MailServer for Imap {
         &mut self,
         message_id: &str,
         or_message_id: Option<&str>,
+        except: &[String],
     ) -> ServerResult<Vec<u32>> {
-        let answers = format!("HEADER In-Reply-To {}", quoted(bare_id(message_id)));
+        let mut answers = format!("HEADER In-Reply-To {}", quoted(bare_id(message_id)));
+        for e in except {
+            answers.push_str(&format!(" NOT HEADER Message-ID {}", quoted(bare_id(e))));
+        }
         let query = match or_message_id {
-            Some(own) => format!("OR {answers} HEADER Message-ID {}", quoted(bare_id(own))),
+            Some(own) => format!("OR HEADER Message-ID {} ({answers})", quoted(bare_id(own))),
             None => answers,
         };
         let mut uids: Vec<u32> = self

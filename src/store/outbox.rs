@@ -321,6 +321,16 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The Message-IDs of the replies to a message (not discarded), newest first; cheaper than
+    /// [`Store::replies_to`], which reads each reply's bytes.
+    pub fn reply_ids_to(&self, answers: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT message_id FROM outbox WHERE answers = ?1 AND state != 'discarded' ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map(params![answers], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Sent replies whose copy in Sent or \Answered flag is still to be done.
     pub fn unfinished_after_send(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(

@@ -289,6 +289,7 @@ impl MailServer for FakeServer {
         &mut self,
         message_id: &str,
         or_message_id: Option<&str>,
+        except: &[String],
     ) -> ServerResult<Vec<u32>> {
         self.call()?;
         let f = self.current()?;
@@ -306,9 +307,11 @@ impl MailServer for FakeServer {
                 let Ok(m) = crate::mail::parse(raw) else {
                     return false;
                 };
+                let id = m.message_id.as_deref().unwrap_or("").to_lowercase();
+                let excepted = except.iter().any(|e| id.contains(&bare(e)));
                 m.in_reply_to
                     .as_deref()
-                    .is_some_and(|r| r.to_lowercase().contains(&wanted))
+                    .is_some_and(|r| r.to_lowercase().contains(&wanted) && !excepted)
                     || own.as_deref().is_some_and(|own| {
                         m.message_id
                             .as_deref()

@@ -127,13 +127,16 @@ pub trait MailServer {
     fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>>;
     /// UIDs in the selected folder whose Message-ID header is `message_id`.
     fn search_message_id(&mut self, message_id: &str) -> ServerResult<Vec<u32>>;
-    /// UIDs in the selected folder whose In-Reply-To header names `message_id`, or (when
-    /// given) whose own Message-ID is `or_message_id` — one search: what answers a message
-    /// (UID SEARCH OR HEADER In-Reply-To … HEADER Message-ID …).
+    /// UIDs in the selected folder whose In-Reply-To header names `message_id` and whose
+    /// Message-ID is none of `except` (replies known to be ours, so the server leaves them
+    /// out instead of us reading them), or (when given) whose own Message-ID is
+    /// `or_message_id` — one search: what else answers a message
+    /// (UID SEARCH OR HEADER Message-ID … (HEADER In-Reply-To … NOT HEADER Message-ID …)).
     fn search_answers(
         &mut self,
         message_id: &str,
         or_message_id: Option<&str>,
+        except: &[String],
     ) -> ServerResult<Vec<u32>>;
     fn add_flags(&mut self, uids: &[u32], flags: &[&str]) -> ServerResult<()>;
     /// Adds `flags` only to the messages nobody changed since `modseq` (CONDSTORE's

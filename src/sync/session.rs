@@ -238,7 +238,7 @@ impl Session {
 /// `\Answered` that failed before is tried again. Returns what is still left, in words.
 pub fn catch_up(store: &mut Store, server: &mut dyn MailServer, sent: &SentCopy) -> Vec<String> {
     let mut later = Vec::new();
-    let mut after = crate::outbox::AfterSend {
+    let mut after = crate::send::AfterSend {
         store,
         mailbox: Some(server),
         sent_folder: &sent.folder,
@@ -246,7 +246,7 @@ pub fn catch_up(store: &mut Store, server: &mut dyn MailServer, sent: &SentCopy)
     };
     match after.recover() {
         Ok(unresolved) if !unresolved.is_empty() => {
-            later.push(crate::outbox::OutboxError::Unresolved(unresolved).to_string())
+            later.push(crate::send::OutboxError::Unresolved(unresolved).to_string())
         }
         Ok(_) => {}
         Err(e) => later.push(e.to_string()),

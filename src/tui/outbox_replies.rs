@@ -1,12 +1,12 @@
 //! The real reply layer behind the UI's `ReplyService`: templates rendered by `crate::reply`
-//! and sent exactly once through `crate::outbox` — over SMTP for an account, into the demo's
+//! and sent exactly once through `crate::send` — over SMTP for an account, into the demo's
 //! outbox (never sent) for `duebox demo`. Runs on the reply worker thread only: it does
 //! network I/O.
 
 use super::replies::{NotSent, ReplyPreview, ReplyService, SentReply};
-use crate::outbox::{OutboxError, Prepared, ReplyContext, Sending};
 use crate::reply::Asked;
-use crate::smtp::Transport;
+use crate::send::smtp::Transport;
+use crate::send::{OutboxError, Prepared, ReplyContext, Sending};
 use crate::store::{OutboxState, Store};
 use crate::sync::server::MailServer;
 use chrono::NaiveDate;
@@ -14,6 +14,9 @@ use chrono::NaiveDate;
 /// Opens the mailbox for the copy in Sent and \Answered (None when it cannot be reached:
 /// both then wait for the next sync).
 pub type MailboxOpener = Box<dyn FnMut() -> Option<Box<dyn MailServer + Send>> + Send>;
+
+/// Previews whose drafts are kept for sending; an older one asks to be opened again.
+const DRAFTS_KEPT: usize = 16;
 
 pub struct OutboxReplies {
     pub store: Store,
@@ -24,8 +27,10 @@ pub struct OutboxReplies {
     pub sent_folder: String,
     pub save_sent: bool,
     pub today: NaiveDate,
-    /// The last preview's draft: `send` sends exactly what was shown (with any edit).
-    prepared: Option<(i64, Prepared)>,
+    /// The drafts of the previews shown, by draft id, oldest first: `send` sends exactly what
+    /// its preview showed (with any edit), whichever preview that is.
+    prepared: Vec<(u64, Prepared)>,
+    next_draft: u64,
     /// The database's `data_version` when `ctx.index` was built.
     index_version: Option<i64>,
 }
@@ -50,7 +55,8 @@ impl OutboxReplies {
             sent_folder,
             save_sent,
             today,
-            prepared: None,
+            prepared: Vec::new(),
+            next_draft: 1,
             // `ctx.index` was built from this database just now.
             index_version: store_version,
         }
@@ -85,7 +91,10 @@ impl ReplyService for OutboxReplies {
             .prepare(&stored.raw, template, &asked, self.today)
             .map_err(|e| e.to_string())?;
         let d = &p.draft;
+        let draft_id = self.next_draft;
+        self.next_draft += 1;
         let preview = ReplyPreview {
+            draft_id,
             message,
             template: template.to_string(),
             from: d.from.clone(),
@@ -97,14 +106,21 @@ impl ReplyService for OutboxReplies {
             answered_elsewhere: None,
             again: false,
         };
-        self.prepared = Some((message, p));
+        if self.prepared.len() >= DRAFTS_KEPT {
+            self.prepared.remove(0);
+        }
+        self.prepared.push((draft_id, p));
         Ok(preview)
     }
 
     fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent> {
-        let mut p = match self.prepared.take() {
-            Some((m, p)) if m == preview.message && p.draft.template == preview.template => p,
-            _ => {
+        let found = self
+            .prepared
+            .iter()
+            .position(|(id, p)| *id == preview.draft_id && p.draft.template == preview.template);
+        let mut p = match found {
+            Some(i) => self.prepared.remove(i).1,
+            None => {
                 return Err(NotSent::Error(
                     "the reply changed since it was shown; open it again".into(),
                 ))
@@ -134,7 +150,7 @@ impl ReplyService for OutboxReplies {
             Ok(sent) => sent,
             Err(OutboxError::AnsweredElsewhere(found)) => {
                 // Kept for the confirmation: a second `y` sends this same draft.
-                self.prepared = Some((preview.message, p));
+                self.prepared.push((preview.draft_id, p));
                 return Err(NotSent::AnsweredElsewhere(found.words()));
             }
             Err(e) => return Err(NotSent::Error(e.to_string())),

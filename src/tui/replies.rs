@@ -8,6 +8,9 @@ use chrono::NaiveDate;
 /// A reply rendered and not yet sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReplyPreview {
+    /// Which prepared draft this shows (given by the reply layer): several previews can be
+    /// open at once, and sending one sends that one.
+    pub draft_id: u64,
     /// `messages.id` of the message answered.
     pub message: i64,
     pub template: String,

@@ -76,6 +76,23 @@ fn is_ours(store: &Store, id: &str) -> bool {
         .is_some()
 }
 
+/// At most this many of our own replies are left out by the server's search; any more (a
+/// message answered hundreds of times) are read and recognised here, as before.
+const EXCEPT_AT_MOST: usize = 100;
+
+/// The Message-IDs of our other replies to `answers`, newest first: the Sent search leaves
+/// them out, so the look costs the same however often we answered the message before.
+fn ours_to(store: &Store, answers: &str, own: &str) -> Vec<String> {
+    let mut ids: Vec<String> = store
+        .reply_ids_to(answers)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|id| !same_id(id, own))
+        .collect();
+    ids.truncate(EXCEPT_AT_MOST);
+    ids
+}
+
 /// Whether our own outbox explains a reply to `answers` (so \Answered on it is ours).
 fn answered_by_us(store: &Store, answers: &str) -> bool {
     store.replies_to(answers).is_ok_and(|rs| {
@@ -98,7 +115,7 @@ pub fn look(
         Ok(_) => {
             look.sent_exists = true;
             let found = match answers {
-                Some(a) => server.search_answers(a, Some(own)),
+                Some(a) => server.search_answers(a, Some(own), &ours_to(store, a, own)),
                 None => server.search_message_id(own),
             };
             match found.and_then(|uids| others_replies(server, store, uids, own)) {

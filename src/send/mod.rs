@@ -1,14 +1,19 @@
-//! Replies from draft to sent, exactly once: the one service the CLI and the UI both send
-//! through. A reply is written to the outbox (with its Message-ID and exact bytes) before
-//! SMTP sees it; `sending` is committed before the hand over. The outcome is `sent` only on
-//! the server's acceptance, `failed` only when the server provably does not have it, and
+//! Sending, in one place: replies from draft to sent, exactly once — the one service the CLI
+//! and the UI both send through — with the SMTP transport (smtp.rs), the look at the mailbox
+//! before each send (check.rs) and the after-send catch-up (after.rs). No terminal code here;
+//! the store owns the outbox rows.
+//!
+//! A reply is written to the outbox (with its Message-ID and exact bytes) before SMTP sees
+//! it; `sending` is committed before the hand over. The outcome is `sent` only on the
+//! server's acceptance, `failed` only when the server provably does not have it, and
 //! `unknown` otherwise; an unknown reply is never sent again without the user's word.
-//! Just before each send the mailbox is looked at (check.rs): a message answered elsewhere
-//! is not answered again without `again`. After sending, a copy goes to Sent (\Seen, once)
-//! and the original gets \Answered (after.rs); both are retried until done.
+//! Just before each send the mailbox is looked at: a message answered elsewhere is not
+//! answered again without `again`. After sending, a copy goes to Sent (\Seen, once) and the
+//! original gets \Answered; both are retried until done.
 
 mod after;
 pub mod check;
+pub mod smtp;
 
 pub use after::AfterSend;
 pub use check::{Elsewhere, Look};
@@ -18,7 +23,7 @@ use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
 use crate::payables::Payable;
 use crate::reply::{self, Asked, Draft, Facts, Identity, ReplyError, Templates};
-use crate::smtp::{SendError, Transport};
+use crate::send::smtp::{SendError, Transport};
 use crate::store::{NewReply, OutboxEntry, OutboxState, Store, StoreError};
 use crate::sync::server::MailServer;
 use chrono::NaiveDate;
