@@ -375,9 +375,16 @@ fn part(rng: &mut Rng, mime: &str, text: &str, latin1: bool) -> String {
 }
 
 /// Generates `n` varied, realistic RFC 5322 messages, deterministic for a given seed.
+#[allow(dead_code)]
 pub fn generate(n: usize, seed: u64) -> Vec<Vec<u8>> {
+    messages(n, seed).collect()
+}
+
+/// [`generate`] one message at a time, for mailboxes too large to hold in memory.
+#[allow(dead_code)]
+pub fn messages(n: usize, seed: u64) -> impl Iterator<Item = Vec<u8>> {
     let mut rng = Rng(seed);
-    (0..n).map(|i| message(&mut rng, i)).collect()
+    (0..n).map(move |i| message(&mut rng, i))
 }
 
 fn message(rng: &mut Rng, i: usize) -> Vec<u8> {

@@ -2,6 +2,7 @@
 //! namespace's prefix and separator (RFC 2342), modified UTF-7, and the special-use folders
 //! (RFC 6154) the server marks. Pure: parses response text and maps names, no I/O here.
 
+use super::wire::Wire;
 use std::collections::HashMap;
 
 /// What a folder is for, as the server marks it (RFC 6154 attributes, or XLIST's).
@@ -224,6 +225,72 @@ pub fn parse_xlist(line: &str) -> Option<(Vec<String>, String)> {
     let (_, rest) = string_token(&rest[close + 1..])?;
     let (name, _) = string_token(rest)?;
     Some((attributes, name?))
+}
+
+/// A LIST attribute as the server wrote it (`\Sent`, `\Noinferiors`).
+pub(super) fn attribute_text(a: &imap_proto::NameAttribute<'_>) -> String {
+    use imap_proto::NameAttribute as A;
+    match a {
+        A::NoInferiors => "\\Noinferiors".into(),
+        A::NoSelect => "\\Noselect".into(),
+        A::Marked => "\\Marked".into(),
+        A::Unmarked => "\\Unmarked".into(),
+        A::All => "\\All".into(),
+        A::Archive => "\\Archive".into(),
+        A::Drafts => "\\Drafts".into(),
+        A::Flagged => "\\Flagged".into(),
+        A::Junk => "\\Junk".into(),
+        A::Sent => "\\Sent".into(),
+        A::Trash => "\\Trash".into(),
+        A::Extension(s) => s.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The personal namespace (NAMESPACE, else LIST's separator with no prefix) and the
+/// special-use folders (LIST RETURN (SPECIAL-USE), else XLIST). A server that answers
+/// neither leaves the plain mapping: a failure here costs features, never the connection.
+pub(super) fn discover(session: &mut imap::Session<Wire>, extras: super::Extras) -> FolderMap {
+    let from_namespace = if extras.namespace {
+        session
+            .run_command_and_read_response("NAMESPACE")
+            .ok()
+            .and_then(|raw| {
+                String::from_utf8_lossy(&raw)
+                    .lines()
+                    .find_map(parse_namespace)
+            })
+    } else {
+        None
+    };
+    let personal = match from_namespace {
+        Some(ns) => ns,
+        None => Namespace {
+            prefix: String::new(),
+            delimiter: session
+                .list(Some(""), Some("\"\""))
+                .ok()
+                .and_then(|names| names.iter().find_map(|n| n.delimiter().map(str::to_string))),
+        },
+    };
+    let mut map = FolderMap::new(personal);
+    if extras.special_use {
+        if let Ok(names) = session.list(Some(""), Some("\"*\" RETURN (SPECIAL-USE)")) {
+            for n in names.iter() {
+                let attributes: Vec<String> = n.attributes().iter().map(attribute_text).collect();
+                map.note_attributes(n.name(), attributes.iter().map(String::as_str));
+            }
+        }
+    } else if extras.xlist {
+        if let Ok(raw) = session.run_command_and_read_response("XLIST \"\" \"*\"") {
+            for line in String::from_utf8_lossy(&raw).lines() {
+                if let Some((attributes, name)) = parse_xlist(line) {
+                    map.note_attributes(&name, attributes.iter().map(String::as_str));
+                }
+            }
+        }
+    }
+    map
 }
 
 #[cfg(test)]

@@ -7,16 +7,21 @@
 pub mod account;
 pub mod check;
 pub mod folders;
+pub mod raw;
+mod retry;
 pub mod sasl;
 pub mod tls;
+pub mod uidset;
 pub mod wire;
 
 use crate::config::{is_loopback, Security};
 use crate::sync::server::{
-    uid_set, Capabilities, Fetched, FolderState, Identified, MailServer, ServerError, ServerResult,
+    Capabilities, Fetched, FolderState, Identified, MailServer, Placed, ServerError, ServerResult,
 };
-use folders::{FolderMap, Namespace, SpecialUse};
+use folders::{FolderMap, SpecialUse};
+use retry::{modified_set, on_messages, storing};
 use sasl::{authenticate, token_mechanism};
+use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
@@ -109,6 +114,10 @@ pub struct Imap {
     extras: Extras,
     /// A second handle on the socket, to interrupt a blocked IDLE from a signal handler.
     socket: TcpStream,
+    /// The responses of the commands duebox reads itself (raw.rs).
+    wire: wire::Handle,
+    /// What the last MOVE or COPY's COPYUID said.
+    placed: Option<Placed>,
 }
 
 fn protocol(e: imap::Error) -> ServerError {
@@ -118,54 +127,6 @@ fn protocol(e: imap::Error) -> ServerError {
         imap::Error::No(_) | imap::Error::Bad(_) => ServerError::refused(words),
         _ => ServerError::new(words),
     }
-}
-
-/// Runs a command on messages that another client may expunge or move at any moment. A
-/// `NO` (Dovecot's `[EXPUNGEISSUED]`, or a refusal of part of a UID set) is answered with a
-/// NOOP, which brings the expunges into our view, and one more try; a second `NO` is
-/// reported as vanished messages, never as a broken connection. A STORE is different (see
-/// [`storing`]).
-fn on_messages<T>(
-    session: &mut imap::Session<Wire>,
-    command: impl FnMut(&mut imap::Session<Wire>) -> imap::Result<T>,
-) -> ServerResult<T> {
-    twice(session, |_| true, command)
-}
-
-/// As [`on_messages`] for a STORE, where a second `NO` counts as vanished messages only when
-/// it says so (`EXPUNGEISSUED`, RFC 5530's `NONEXISTENT`): any other is the server refusing
-/// the flags (a keyword it will not keep), which must be said, not skipped.
-fn storing<T>(
-    session: &mut imap::Session<Wire>,
-    command: impl FnMut(&mut imap::Session<Wire>) -> imap::Result<T>,
-) -> ServerResult<T> {
-    twice(session, says_gone, command)
-}
-
-fn twice<T>(
-    session: &mut imap::Session<Wire>,
-    gone: impl Fn(&imap::error::No) -> bool,
-    mut command: impl FnMut(&mut imap::Session<Wire>) -> imap::Result<T>,
-) -> ServerResult<T> {
-    match command(session) {
-        Err(imap::Error::No(_)) => {
-            session.noop().map_err(protocol)?;
-            command(session).map_err(|e| match e {
-                imap::Error::No(no) if gone(&no) => ServerError::vanished(format!(
-                    "some messages no longer exist: {}",
-                    crate::mail::sanitize::one_line(&no.to_string())
-                )),
-                e => protocol(e),
-            })
-        }
-        other => other.map_err(protocol),
-    }
-}
-
-/// Whether a `NO` says that some of the messages asked for no longer exist.
-fn says_gone(no: &imap::error::No) -> bool {
-    let words = format!("{} {:?}", no.information, no.code).to_ascii_uppercase();
-    words.contains("EXPUNGEISSUED") || words.contains("NONEXISTENT")
 }
 
 /// Reads one CRLF-terminated line straight from the socket (before the client owns it).
@@ -264,7 +225,9 @@ impl Imap {
             .socket()
             .try_clone()
             .map_err(|e| ConnectError::Protocol(e.to_string()))?;
-        let mut client = imap::Client::new(Wire::new(stream));
+        let wire = Wire::new(stream);
+        let handle = wire.handle();
+        let mut client = imap::Client::new(wire);
         // After STARTTLS the greeting was read before the handshake.
         client.greeting_read = account.security == Security::Starttls;
         if !client.greeting_read {
@@ -318,13 +281,15 @@ impl Imap {
             // Makes SELECT report HIGHESTMODSEQ, so flag changes can be asked for since then.
             let _ = session.run_command_and_check_ok("ENABLE CONDSTORE");
         }
-        let folders = discover_folders(&mut session, extras);
+        let folders = folders::discover(&mut session, extras);
         Ok(Imap {
             session,
             caps,
             folders,
             extras,
             socket,
+            wire: handle,
+            placed: None,
         })
     }
 
@@ -358,7 +323,7 @@ impl Imap {
             .map(|n| {
                 (
                     n.name().to_string(),
-                    n.attributes().iter().map(attribute_text).collect(),
+                    n.attributes().iter().map(folders::attribute_text).collect(),
                 )
             })
             .collect())
@@ -412,6 +377,14 @@ impl Imap {
         ))
     }
 
+    /// UID MOVE or UID COPY, keeping what COPYUID says for `placed`.
+    fn transfer(&mut self, verb: &str, uids: &[u32], folder: &str) -> ServerResult<()> {
+        self.placed = None;
+        let name = quoted(&self.server_name(folder));
+        self.placed = raw::transfer(&mut self.session, &self.wire, verb, uids, &name)?;
+        Ok(())
+    }
+
     /// Says goodbye politely.
     pub fn logout(mut self) {
         let _ = self.session.logout();
@@ -429,25 +402,6 @@ impl Imap {
     }
 }
 
-/// The UIDs in a tagged `[MODIFIED 3,5:7]` (RFC 7162), none when there is no such code.
-fn modified_set(tagged: &str) -> Vec<u32> {
-    let Some(start) = tagged.find("[MODIFIED ") else {
-        return Vec::new();
-    };
-    let rest = &tagged[start + "[MODIFIED ".len()..];
-    let set = &rest[..rest.find(']').unwrap_or(rest.len())];
-    let mut uids = Vec::new();
-    for part in set.split(',') {
-        let mut ends = part.trim().splitn(2, ':').map(|n| n.parse::<u32>().ok());
-        match (ends.next().flatten(), ends.next().flatten()) {
-            (Some(a), Some(b)) => uids.extend(a.min(b)..=a.max(b).min(a.min(b) + 100_000)),
-            (Some(a), None) => uids.push(a),
-            _ => {}
-        }
-    }
-    uids
-}
-
 /// A Message-ID without its angle brackets: HEADER searches match substrings.
 fn bare_id(id: &str) -> &str {
     id.trim().trim_start_matches('<').trim_end_matches('>')
@@ -456,72 +410,6 @@ fn bare_id(id: &str) -> &str {
 /// An IMAP error as one line of the server's words.
 fn one_line(e: &imap::Error) -> String {
     crate::mail::sanitize::one_line(&e.to_string())
-}
-
-/// A LIST attribute as the server wrote it (`\Sent`, `\Noinferiors`).
-fn attribute_text(a: &imap_proto::NameAttribute<'_>) -> String {
-    use imap_proto::NameAttribute as A;
-    match a {
-        A::NoInferiors => "\\Noinferiors".into(),
-        A::NoSelect => "\\Noselect".into(),
-        A::Marked => "\\Marked".into(),
-        A::Unmarked => "\\Unmarked".into(),
-        A::All => "\\All".into(),
-        A::Archive => "\\Archive".into(),
-        A::Drafts => "\\Drafts".into(),
-        A::Flagged => "\\Flagged".into(),
-        A::Junk => "\\Junk".into(),
-        A::Sent => "\\Sent".into(),
-        A::Trash => "\\Trash".into(),
-        A::Extension(s) => s.to_string(),
-        other => format!("{other:?}"),
-    }
-}
-
-/// The personal namespace (NAMESPACE, else LIST's separator with no prefix) and the
-/// special-use folders (LIST RETURN (SPECIAL-USE), else XLIST). A server that answers
-/// neither leaves the plain mapping: a failure here costs features, never the connection.
-fn discover_folders(session: &mut imap::Session<Wire>, extras: Extras) -> FolderMap {
-    let from_namespace = if extras.namespace {
-        session
-            .run_command_and_read_response("NAMESPACE")
-            .ok()
-            .and_then(|raw| {
-                String::from_utf8_lossy(&raw)
-                    .lines()
-                    .find_map(folders::parse_namespace)
-            })
-    } else {
-        None
-    };
-    let personal = match from_namespace {
-        Some(ns) => ns,
-        None => Namespace {
-            prefix: String::new(),
-            delimiter: session
-                .list(Some(""), Some("\"\""))
-                .ok()
-                .and_then(|names| names.iter().find_map(|n| n.delimiter().map(str::to_string))),
-        },
-    };
-    let mut map = FolderMap::new(personal);
-    if extras.special_use {
-        if let Ok(names) = session.list(Some(""), Some("\"*\" RETURN (SPECIAL-USE)")) {
-            for n in names.iter() {
-                let attributes: Vec<String> = n.attributes().iter().map(attribute_text).collect();
-                map.note_attributes(n.name(), attributes.iter().map(String::as_str));
-            }
-        }
-    } else if extras.xlist {
-        if let Ok(raw) = session.run_command_and_read_response("XLIST \"\" \"*\"") {
-            for line in String::from_utf8_lossy(&raw).lines() {
-                if let Some((attributes, name)) = folders::parse_xlist(line) {
-                    map.note_attributes(&name, attributes.iter().map(String::as_str));
-                }
-            }
-        }
-    }
-    map
 }
 
 /// A quoted IMAP string.
@@ -631,39 +519,56 @@ impl MailServer for Imap {
     }
 
     fn fetch(&mut self, uids: &[u32]) -> ServerResult<Vec<Fetched>> {
-        if uids.is_empty() {
-            return Ok(Vec::new());
-        }
+        let mut out = Vec::with_capacity(uids.len());
+        self.fetch_each(uids, &mut |f| {
+            out.push(f);
+            true
+        })?;
+        Ok(out)
+    }
+
+    fn fetch_each(
+        &mut self,
+        uids: &[u32],
+        each: &mut dyn FnMut(Fetched) -> bool,
+    ) -> ServerResult<()> {
         let query = format!("(UID FLAGS RFC822.SIZE BODY.PEEK[]<0.{FETCH_LIMIT}>)");
-        let set = uid_set(uids);
-        let fetches = on_messages(&mut self.session, |s| s.uid_fetch(&set, &query))?;
-        Ok(fetches
-            .iter()
-            .filter_map(|f| {
-                // No text: expunged by another client after our view was taken (Dovecot
-                // still answers for it), not an empty message.
-                let raw = f.body().filter(|b| !b.is_empty())?;
-                Some(Fetched {
-                    uid: f.uid?,
-                    flags: Imap::flags_of(f),
-                    size: f.size.unwrap_or(0),
-                    raw: raw.to_vec(),
-                })
-            })
-            .collect())
+        let mut wanted = true;
+        for set in uidset::chunks(uids, query.len() + 20) {
+            // One command per set, its responses handed on as they complete; after a refusal
+            // of `each` the rest is read and dropped, so the connection stays usable. A
+            // message is handed on once even when the command is tried twice.
+            let mut seen: HashSet<u32> = HashSet::new();
+            raw::on_messages(
+                &mut self.session,
+                &self.wire,
+                &format!("UID FETCH {set} {query}"),
+                &mut |response| {
+                    if let imap_proto::Response::Fetch(_, attributes) = response {
+                        if let Some(f) = raw::fetched(attributes).filter(|_| wanted) {
+                            if seen.insert(f.uid) {
+                                wanted = each(f);
+                            }
+                        }
+                    }
+                },
+            )?;
+            if !wanted {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>> {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
-        let set = uid_set(uids);
-        let fetches = on_messages(&mut self.session, |s| {
-            s.uid_fetch(&set, "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
-        })?;
-        Ok(fetches
-            .iter()
-            .filter_map(|f| {
+        let query = "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])";
+        let mut out = Vec::with_capacity(uids.len());
+        for set in uidset::chunks(uids, query.len() + 20) {
+            let fetches = on_messages(&mut self.session, |s| s.uid_fetch(&set, query))?;
+            out.extend(fetches.iter().filter_map(|f| {
                 Some(Identified {
                     uid: f.uid?,
                     message_id: f
@@ -672,8 +577,9 @@ impl MailServer for Imap {
                         .and_then(|m| m.message_id),
                     flags: Imap::flags_of(f),
                 })
-            })
-            .collect())
+            }));
+        }
+        Ok(out)
     }
 
     fn search_message_id(&mut self, message_id: &str) -> ServerResult<Vec<u32>> {
@@ -715,9 +621,10 @@ impl MailServer for Imap {
         if uids.is_empty() || flags.is_empty() {
             return Ok(());
         }
-        let set = uid_set(uids);
         let query = format!("+FLAGS.SILENT ({})", flags.join(" "));
-        storing(&mut self.session, |s| s.uid_store(&set, &query))?;
+        for set in uidset::chunks(uids, query.len() + 20) {
+            storing(&mut self.session, |s| s.uid_store(&set, &query))?;
+        }
         Ok(())
     }
 
@@ -725,44 +632,46 @@ impl MailServer for Imap {
         if uids.is_empty() || flags.is_empty() {
             return Ok(Vec::new());
         }
-        let set = uid_set(uids);
-        // Not .SILENT: a FETCH names each message changed. FETCHes for other clients'
-        // changes may come along unasked; those messages are in the tagged [MODIFIED].
-        let command = format!(
-            "UID STORE {set} (UNCHANGEDSINCE {modseq}) +FLAGS ({})",
-            flags.join(" ")
-        );
-        let (data, done) = storing(&mut self.session, |s| s.run(&command))?;
-        let text = String::from_utf8_lossy(&data);
-        let (untagged, tagged) = text.split_at(done.min(text.len()));
-        let modified = modified_set(tagged);
-        let mut changed: Vec<u32> = untagged
-            .lines()
-            .filter(|l| l.starts_with("* ") && l.contains(" FETCH ("))
-            .filter_map(|l| {
-                let rest = &l[l.find("UID ")? + 4..];
-                rest.split(|c: char| !c.is_ascii_digit())
-                    .next()?
-                    .parse()
-                    .ok()
-            })
-            .filter(|u| uids.contains(u) && !modified.contains(u))
-            .collect();
+        let asked: HashSet<u32> = uids.iter().copied().collect();
+        let words = flags.join(" ");
+        let mut changed: Vec<u32> = Vec::new();
+        for set in uidset::chunks(uids, words.len() + 60) {
+            // Not .SILENT: a FETCH names each message changed. FETCHes for other clients'
+            // changes may come along unasked; those messages are in the tagged [MODIFIED].
+            let command = format!("UID STORE {set} (UNCHANGEDSINCE {modseq}) +FLAGS ({words})");
+            let (data, done) = storing(&mut self.session, |s| s.run(&command))?;
+            let text = String::from_utf8_lossy(&data);
+            let (untagged, tagged) = text.split_at(done.min(text.len()));
+            let modified: HashSet<u32> = modified_set(tagged).into_iter().collect();
+            changed.extend(
+                untagged
+                    .lines()
+                    .filter(|l| l.starts_with("* ") && l.contains(" FETCH ("))
+                    .filter_map(|l| {
+                        let rest = &l[l.find("UID ")? + 4..];
+                        rest.split(|c: char| !c.is_ascii_digit())
+                            .next()?
+                            .parse()
+                            .ok()
+                    })
+                    .filter(|u| asked.contains(u) && !modified.contains(u)),
+            );
+        }
         changed.sort_unstable();
         changed.dedup();
         Ok(changed)
     }
 
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
-        let name = self.server_name(folder);
-        let set = uid_set(uids);
-        on_messages(&mut self.session, |s| s.uid_mv(&set, &name))
+        self.transfer("MOVE", uids, folder)
     }
 
     fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()> {
-        let name = quoted(&self.server_name(folder));
-        let set = uid_set(uids);
-        on_messages(&mut self.session, |s| s.uid_copy(&set, &name))
+        self.transfer("COPY", uids, folder)
+    }
+
+    fn placed(&mut self) -> Option<Placed> {
+        self.placed.take()
     }
 
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()> {
@@ -771,11 +680,12 @@ impl MailServer for Imap {
                 "the server lacks UIDPLUS, so duebox cannot remove one message without risking other clients' deleted mail",
             ));
         }
-        let set = uid_set(uids);
-        self.session
-            .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
-            .map_err(protocol)?;
-        self.session.uid_expunge(&set).map_err(protocol)?;
+        for set in uidset::chunks(uids, 40) {
+            self.session
+                .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+                .map_err(protocol)?;
+            self.session.uid_expunge(&set).map_err(protocol)?;
+        }
         Ok(())
     }
 

@@ -334,20 +334,20 @@ impl Store {
         source_uid_validity: u32,
         destination: &str,
     ) -> Result<i64, StoreError> {
-        self.conn.execute(
-            "INSERT INTO moves (message_id, source, source_uid, source_uid_validity, destination, state, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'planned', ?6)",
-            params![message_id, source, source_uid, source_uid_validity, destination, now()],
-        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO moves (message_id, source, source_uid, source_uid_validity, destination, state, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'planned', ?6)",
+            )?
+            .execute(params![message_id, source, source_uid, source_uid_validity, destination, now()])?;
         Ok(self.conn.last_insert_rowid())
     }
 
     /// The copy exists in the destination; the original is still to be removed.
     pub fn move_copied(&mut self, move_id: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE moves SET state = 'copied' WHERE id = ?1",
-            params![move_id],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE moves SET state = 'copied' WHERE id = ?1")?
+            .execute(params![move_id])?;
         Ok(())
     }
 
@@ -378,6 +378,68 @@ impl Store {
             )?;
         }
         Ok(())
+    }
+
+    /// Finishes the moves of one group from `source` to `destination` at once: each done and
+    /// filed, and its message moved in the store — under its UID there when the server said
+    /// it (COPYUID), else waiting for the next sync to find it by Message-ID. Each item is
+    /// (move, Message-ID, UID in the source, UID in the destination).
+    pub fn finish_moves(
+        &mut self,
+        source: &str,
+        destination: &str,
+        moved: &[(i64, &str, u32, Option<u32>)],
+    ) -> Result<(), StoreError> {
+        let dest = self.folder(destination)?.id;
+        let src = self.folder(source)?.id;
+        let at = now();
+        let mut finish = self
+            .conn
+            .prepare_cached("UPDATE moves SET state = 'done', finished_at = ?2 WHERE id = ?1")?;
+        let mut filed = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO filings (message_id, destination, filed_at) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut placed = self.conn.prepare_cached(
+            "UPDATE messages SET folder_id = ?1, uid = ?4, destination = NULL
+             WHERE folder_id = ?2 AND uid = ?3
+               AND NOT EXISTS (SELECT 1 FROM messages WHERE folder_id = ?1 AND uid = ?4)",
+        )?;
+        let mut unplaced = self.conn.prepare_cached(
+            "UPDATE messages SET folder_id = ?1, uid = NULL, destination = NULL
+             WHERE folder_id = ?2 AND message_id = ?3",
+        )?;
+        for (id, message_id, source_uid, new_uid) in moved {
+            finish.execute(params![id, at])?;
+            filed.execute(params![message_id, destination, at])?;
+            let done = match new_uid {
+                Some(uid) => placed.execute(params![dest, src, source_uid, uid])? > 0,
+                None => false,
+            };
+            if !done {
+                unplaced.execute(params![dest, src, message_id])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes `uid_validity` as the folder's when it has none yet (never synced): a COPYUID
+    /// told it before the folder's first sync. Whether the folder's UIDVALIDITY is now that.
+    pub fn adopt_uid_validity(
+        &mut self,
+        name: &str,
+        uid_validity: u32,
+    ) -> Result<bool, StoreError> {
+        let id = self.folder(name)?.id;
+        self.conn.execute(
+            "UPDATE folders SET uid_validity = ?2 WHERE id = ?1 AND uid_validity IS NULL",
+            params![id, uid_validity],
+        )?;
+        let now: Option<u32> = self.conn.query_row(
+            "SELECT uid_validity FROM folders WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )?;
+        Ok(now == Some(uid_validity))
     }
 
     /// Records that a message was labelled in place (label-only mode): never filed again.

@@ -12,18 +12,23 @@
 //! stop the pass), and the next pass finds it where it went.
 
 use super::filing;
+use super::journal::{file_pending, recover_moves, Filing};
 use super::learn::{self, Arrivals, Learnt};
+use super::pipeline;
 use super::refusals;
-use super::server::{Capabilities, Fetched, FolderState, MailServer, ServerError, ServerResult};
+use super::server::{Fetched, FolderState, MailServer, ServerError, ServerResult};
 use crate::classify::{self, Classification, Kind, Options};
 use crate::config::Folders;
 use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
 use crate::store::{Correction, NewMessage, Store, StoreError, Stored};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// How many messages one UID FETCH asks for.
-const BATCH: usize = 200;
+/// How many fetched messages are classified and stored together (one transaction).
+const BATCH: usize = 500;
+/// A batch closes early at this many bytes of mail, so a run of large messages cannot
+/// swell memory (three batches are in hand at once: stored, classified, being fetched).
+const BATCH_BYTES: usize = 8 << 20;
 
 /// What a pass needs besides the server and the store.
 pub struct Settings<'a> {
@@ -106,15 +111,7 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-const INBOX: &str = "INBOX";
-
-/// A crash on purpose, for the tests that kill the process at the worst moment:
-/// `DUEBOX_FAILPOINT=after-copy` aborts right after a UID COPY, before anything else.
-fn failpoint(name: &str) {
-    if std::env::var("DUEBOX_FAILPOINT").is_ok_and(|v| v == name) {
-        std::process::abort();
-    }
-}
+pub(super) const INBOX: &str = "INBOX";
 
 /// One full pass.
 pub fn sync_once(
@@ -124,110 +121,51 @@ pub fn sync_once(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, SyncError> {
     let mut report = Report::default();
+    store.begin_bulk()?;
+    let outcome = run_pass(server, store, settings, progress, &mut report);
+    // Checkpointed even after a failure: what was stored stays stored.
+    let ended = store.end_bulk();
+    outcome?;
+    ended?;
+    Ok(report)
+}
+
+fn run_pass(
+    server: &mut dyn MailServer,
+    store: &mut Store,
+    settings: &Settings<'_>,
+    progress: &mut dyn FnMut(Progress),
+    report: &mut Report,
+) -> Result<(), SyncError> {
     let caps = server.capabilities();
     // Folders the server would not create: their mail waits in INBOX, the pass goes on.
-    let unavailable = refusals::prepare_folders(server, store, settings.folders, &mut report)?;
-    recover_moves(server, store, caps, &mut report)?;
+    let unavailable = refusals::prepare_folders(server, store, settings.folders, report)?;
+    recover_moves(server, store, caps, report)?;
     let mut pass = Pass {
         learnt: Learnt::load(store)?,
         arrivals: Arrivals::default(),
     };
     let inbox = sync_folder(
-        server,
-        store,
-        settings,
-        INBOX,
-        true,
-        &mut pass,
-        &mut report,
-        progress,
+        server, store, settings, INBOX, true, &mut pass, report, progress,
     )?;
     let filing = Filing {
         caps,
         looked: inbox,
         unavailable: &unavailable,
     };
-    file_pending(server, store, settings, &filing, &mut report, progress)?;
+    file_pending(server, store, settings, &filing, report, progress)?;
     if !settings.folders.label_only {
         for folder in settings.folders.all() {
             if unavailable.contains(folder) {
                 continue;
             }
             sync_folder(
-                server,
-                store,
-                settings,
-                folder,
-                false,
-                &mut pass,
-                &mut report,
-                progress,
+                server, store, settings, folder, false, &mut pass, report, progress,
             )?;
         }
     }
     pass.arrivals.learn(store, settings.folders)?;
     store.record_event("sync", "synced", None, None, None, &report.summary())?;
-    Ok(report)
-}
-
-/// Completes or abandons every move a crash left open.
-fn recover_moves(
-    server: &mut dyn MailServer,
-    store: &mut Store,
-    caps: Capabilities,
-    report: &mut Report,
-) -> Result<(), SyncError> {
-    for m in store.open_moves()? {
-        let source = server.select(&m.source)?;
-        let found = server.search_message_id(&m.message_id)?;
-        let in_source: Option<u32> = if source.uid_validity == m.source_uid_validity {
-            found.contains(&m.source_uid).then_some(m.source_uid)
-        } else {
-            found.first().copied()
-        };
-        let in_destination = server.folder_exists(&m.destination)? && {
-            server.select(&m.destination)?;
-            !server.search_message_id(&m.message_id)?.is_empty()
-        };
-        let done = match (in_source, in_destination) {
-            (Some(uid), true) if caps.uidplus => {
-                // Copied, not yet removed: remove the original, exactly that one.
-                server.select(&m.source)?;
-                server.delete(&[uid])?;
-                true
-            }
-            (Some(_), true) => {
-                report.warnings.push(format!(
-                    "message {} is in both {} and {}: the server lacks UIDPLUS, so duebox leaves the original for you to delete",
-                    m.message_id, m.source, m.destination
-                ));
-                false
-            }
-            (Some(_), false) => false,
-            (None, true) => true,
-            (None, false) => false,
-        };
-        store.finish_move(m.id, done)?;
-        store.record_event(
-            "sync",
-            "move_recovered",
-            Some(&m.message_id),
-            None,
-            None,
-            &format!(
-                "interrupted move {} → {} ({}): {}",
-                m.source,
-                m.destination,
-                m.state,
-                if done {
-                    "completed"
-                } else {
-                    "undone; the message stays"
-                }
-            ),
-        )?;
-        report.recovered += 1;
-    }
     Ok(())
 }
 
@@ -385,7 +323,7 @@ fn sync_folder(
                 other => other?,
             };
             let known: HashMap<u32, String> = store.local_flags(folder)?.into_iter().collect();
-            store.in_batch(|s| -> Result<_, StoreError> {
+            store.in_bulk(|s| -> Result<_, StoreError> {
                 for (uid, flags) in changes {
                     let flags = flags.join(" ");
                     if known.get(&uid).is_some_and(|old| *old != flags) {
@@ -412,27 +350,23 @@ fn sync_folder(
     pass.arrivals.begin(store, name)?;
     // Classification runs on a second thread while the next batch is fetched and the
     // previous one stored: the three overlap on a two-core machine.
+    // Classification runs on worker threads while the fetch streams on and earlier batches
+    // are stored: the three overlap, and results are stored in UID order.
     std::thread::scope(|scope| -> Result<(), SyncError> {
-        let (to_classify, fetched) = std::sync::mpsc::sync_channel::<Vec<Fetched>>(1);
-        let (to_store, classified) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
         let learnt = &pass.learnt;
         let arrivals = &mut pass.arrivals;
-        scope.spawn(move || {
-            for batch in fetched {
-                let prepared = batch
+        let mut stage =
+            pipeline::Ordered::start(scope, pipeline::workers(), |batch: Vec<Fetched>| {
+                batch
                     .into_iter()
                     .map(|f| prepare(f, settings, learnt, file))
-                    .collect();
-                if to_store.send(prepared).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut store_next = |store: &mut Store, report: &mut Report| -> Result<(), SyncError> {
-            let Ok(prepared) = classified.recv() else {
-                return Ok(());
-            };
-            store.in_batch(|s| -> Result<_, StoreError> {
+                    .collect::<Vec<Prepared>>()
+            });
+        let mut store_batch = |store: &mut Store,
+                               report: &mut Report,
+                               prepared: Vec<Prepared>|
+         -> Result<(), SyncError> {
+            store.in_bulk(|s| -> Result<_, StoreError> {
                 for p in &prepared {
                     match s.store_message(folder, &p.row)? {
                         Stored::Relinked => report.relinked += 1,
@@ -455,21 +389,70 @@ fn sync_folder(
             progress(Progress::Fetched(prepared.len()));
             Ok(())
         };
-        let mut in_flight = 0;
-        for chunk in new.chunks(BATCH) {
-            let batch = present(server, chunk, |s, u| s.fetch(u))?;
-            if to_classify.send(batch).is_err() {
-                break;
+        // One streamed fetch over the new range: the server keeps sending while batches are
+        // classified and stored; a batch closes at BATCH messages or BATCH_BYTES, and only
+        // so many are in flight, so memory is bounded whatever the mailbox holds.
+        let mut batch: Vec<Fetched> = Vec::new();
+        let mut bytes = 0;
+        let mut failed: Option<SyncError> = None;
+        let mut send = |batch: Vec<Fetched>,
+                        stage: &mut pipeline::Ordered<Vec<Fetched>, Vec<Prepared>>,
+                        store: &mut Store,
+                        report: &mut Report|
+         -> Result<bool, SyncError> {
+            if !stage.send(batch) {
+                return Ok(false);
             }
-            in_flight += 1;
-            if in_flight > 1 {
-                store_next(store, report)?;
-                in_flight -= 1;
+            while stage.full() {
+                match stage.take() {
+                    Some(prepared) => store_batch(store, report, prepared)?,
+                    None => return Ok(false),
+                }
             }
+            Ok(true)
+        };
+        let received: std::cell::RefCell<HashSet<u32>> = Default::default();
+        let mut take = |f: Fetched| -> bool {
+            received.borrow_mut().insert(f.uid);
+            bytes += f.raw.len();
+            batch.push(f);
+            if batch.len() < BATCH && bytes < BATCH_BYTES {
+                return true;
+            }
+            bytes = 0;
+            match send(std::mem::take(&mut batch), &mut stage, store, report) {
+                Ok(more) => more,
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            }
+        };
+        match server.fetch_each(&new, &mut take) {
+            // Some vanished meanwhile: the rest asked for one by one, those gone left out.
+            Err(e) if e.vanished => {
+                let rest: Vec<u32> = new
+                    .iter()
+                    .copied()
+                    .filter(|u| !received.borrow().contains(u))
+                    .collect();
+                for f in present(server, &rest, |s, u| s.fetch(u))? {
+                    if !take(f) {
+                        break;
+                    }
+                }
+            }
+            other => other?,
         }
-        drop(to_classify);
-        for _ in 0..in_flight {
-            store_next(store, report)?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if !batch.is_empty() {
+            send(batch, &mut stage, store, report)?;
+        }
+        stage.close();
+        while let Some(prepared) = stage.take() {
+            store_batch(store, report, prepared)?;
         }
         Ok(())
     })?;
@@ -514,7 +497,7 @@ fn relink_known(
     let mut rest = Vec::new();
     for chunk in uids.chunks(BATCH * 5) {
         let found = present(server, chunk, |s, u| s.fetch_message_ids(u))?;
-        store.in_batch(|s| -> Result<_, StoreError> {
+        store.in_bulk(|s| -> Result<_, StoreError> {
             for m in found {
                 let flags = m.flags.join(" ");
                 match &m.message_id {
@@ -587,199 +570,6 @@ fn record_new(
             )?;
         }
         s.note_chase(settings.index, msg, c)?;
-    }
-    Ok(())
-}
-
-/// Whether a command on messages went through; messages that vanished meanwhile are no
-/// error (another client took them; the next pass sees where).
-fn quietly(result: ServerResult<()>) -> Result<bool, SyncError> {
-    match result {
-        Ok(()) => Ok(true),
-        Err(e) if e.vanished => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// A message about to be filed: store row, UID, Message-ID, keywords.
-type ToFile = (i64, u32, String, Vec<&'static str>);
-
-/// What filing needs to know about this pass.
-struct Filing<'a> {
-    caps: Capabilities,
-    /// INBOX as this pass first selected it (before fetching): its UIDVALIDITY, and the
-    /// mod-sequence messages are claimed against.
-    looked: FolderState,
-    /// Destinations the server would not create this pass.
-    unavailable: &'a BTreeSet<String>,
-}
-
-/// Files the inbox messages that have a destination, through the journal.
-fn file_pending(
-    server: &mut dyn MailServer,
-    store: &mut Store,
-    settings: &Settings<'_>,
-    filing: &Filing<'_>,
-    report: &mut Report,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<(), SyncError> {
-    let Filing {
-        caps,
-        looked,
-        unavailable,
-    } = *filing;
-    let inbox = store.folder(INBOX)?;
-    let pending = store.pending_filings(inbox.id)?;
-    if pending.is_empty() {
-        return Ok(());
-    }
-    progress(Progress::Filing(pending.len()));
-    let state = server.select(INBOX)?;
-    let label_only = settings.folders.label_only;
-    let mut keywords = state.keywords;
-    if !keywords && (label_only || !(caps.moves || caps.uidplus)) {
-        // Labelling is all that could be done, and the server keeps no keywords.
-        report.warnings.push(format!(
-            "the server keeps no custom keywords in INBOX (PERMANENTFLAGS has no \\*) and duebox may not move mail here ({}), so the {} messages it would file stay as they are, unlabelled; ask the mail administrator for keywords{}",
-            if label_only { "label_only = true" } else { "no MOVE or UIDPLUS" },
-            pending.len(),
-            if label_only { ", or set [folders] label_only = false" } else { "" }
-        ));
-        return Ok(());
-    }
-    if !label_only && !caps.moves && !caps.uidplus {
-        report.warnings.push(
-            "the server has neither MOVE nor UIDPLUS, so duebox cannot move one message without risking other clients' deleted mail; it labels instead (set [folders] label_only = true to silence this)".into(),
-        );
-    }
-    let can_move = !label_only && (caps.moves || caps.uidplus);
-    // Messages grouped by destination, each group moved with one command.
-    let mut groups: BTreeMap<String, Vec<ToFile>> = BTreeMap::new();
-    for p in &pending {
-        let Some(mid) = p.message_id.as_deref() else {
-            // Without a Message-ID a move could not be checked after a crash: label only.
-            let risky = !p.risk.is_empty();
-            let words = filing::keywords(p.stage.as_deref(), risky);
-            if refusals::label(server, &[p.uid], &words, &mut keywords, report) {
-                report.labelled += 1;
-            }
-            store.clear_destination(p.id)?;
-            continue;
-        };
-        if store.was_filed(mid)? {
-            // Filed once already and the user brought it back: their choice stands.
-            store.clear_destination(p.id)?;
-            continue;
-        }
-        let risky = p.destination == settings.folders.review;
-        groups.entry(p.destination.clone()).or_default().push((
-            p.id,
-            p.uid,
-            mid.to_string(),
-            filing::keywords(p.stage.as_deref(), risky),
-        ));
-    }
-    // With CONDSTORE the keywords are also the claim: they are added only to messages
-    // nobody changed since this pass first looked at INBOX (before fetching them), so when
-    // two clients file the same message at once only the first moves it (a second MOVE
-    // from a stale view would copy it again).
-    let claim_at = looked
-        .highest_modseq
-        .filter(|_| caps.condstore && can_move && keywords);
-    for (destination, mut items) in groups {
-        if can_move && unavailable.contains(&destination) {
-            // Said once already (the folder could not be made); they wait for it.
-            continue;
-        }
-        let mut labelled = true;
-        let mut by_words: BTreeMap<Vec<&str>, Vec<u32>> = BTreeMap::new();
-        for (_, uid, _, words) in &items {
-            by_words.entry(words.clone()).or_default().push(*uid);
-        }
-        let mut claimed: Option<HashSet<u32>> = claim_at.map(|_| HashSet::new());
-        for (words, uids) in by_words {
-            match (claim_at, claimed.as_mut()) {
-                (Some(modseq), Some(got)) => {
-                    // Messages that pass the test are answered even when they carry the
-                    // words already (an interrupted earlier pass); those changed since are not.
-                    match refusals::claim(server, &uids, &words, modseq, &mut keywords, report)? {
-                        Some(ok) => got.extend(ok),
-                        // Keywords refused: no claim is possible, filed without them.
-                        None => claimed = None,
-                    }
-                }
-                _ => labelled &= refusals::label(server, &uids, &words, &mut keywords, report),
-            }
-        }
-        if let Some(claimed) = claimed {
-            // The rest were taken by another client since our SELECT.
-            items.retain(|(_, uid, _, _)| claimed.contains(uid));
-            if items.is_empty() {
-                continue;
-            }
-        }
-        let uids: Vec<u32> = items.iter().map(|(_, uid, _, _)| *uid).collect();
-        if !can_move {
-            if !labelled {
-                // Nothing was stored: they stay pending, and the warning above says why.
-                continue;
-            }
-            store.in_batch(|s| -> Result<_, StoreError> {
-                for (id, _, mid, _) in &items {
-                    s.record_labelled(*id, mid, &format!("labelled for {destination}"))?;
-                }
-                Ok(())
-            })?;
-            report.labelled += items.len();
-            continue;
-        }
-        let moves: Vec<i64> = store.in_batch(|s| -> Result<_, StoreError> {
-            items
-                .iter()
-                .map(|(_, uid, mid, _)| {
-                    s.plan_move(mid, INBOX, *uid, looked.uid_validity, &destination)
-                })
-                .collect()
-        })?;
-        // Vanished meanwhile: the moves stay open in the journal, and the next pass looks
-        // in both folders and completes or abandons each.
-        if caps.moves {
-            if !quietly(server.move_to(&uids, &destination))? {
-                continue;
-            }
-        } else {
-            if !quietly(server.copy_to(&uids, &destination))? {
-                continue;
-            }
-            failpoint("after-copy");
-            store.in_batch(|s| -> Result<_, StoreError> {
-                for id in &moves {
-                    s.move_copied(*id)?;
-                }
-                Ok(())
-            })?;
-            if !quietly(server.delete(&uids))? {
-                continue;
-            }
-        }
-        store.in_batch(|s| -> Result<_, StoreError> {
-            for (id, (_, _, mid, _)) in moves.iter().zip(&items) {
-                s.finish_move(*id, true)?;
-                s.record_event(
-                    "sync",
-                    "filed",
-                    Some(mid),
-                    None,
-                    None,
-                    &format!("moved to {destination}"),
-                )?;
-            }
-            Ok(())
-        })?;
-        if destination == settings.folders.review {
-            report.held += items.len();
-        }
-        *report.filed.entry(destination).or_default() += items.len();
     }
     Ok(())
 }

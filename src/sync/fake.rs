@@ -4,7 +4,7 @@
 //! The real-server tests run the same engine against Dovecot.
 
 use super::server::{
-    Capabilities, Fetched, FolderState, Identified, MailServer, ServerError, ServerResult,
+    Capabilities, Fetched, FolderState, Identified, MailServer, Placed, ServerError, ServerResult,
 };
 use std::collections::BTreeMap;
 
@@ -32,6 +32,8 @@ pub struct FakeServer {
     pub no_keywords: bool,
     /// CREATE of these folders answers NO.
     pub refuse_create: Vec<String>,
+    /// What the last COPY or MOVE answered with COPYUID (with UIDPLUS only).
+    placed: Option<Placed>,
 }
 
 impl Default for FakeServer {
@@ -56,6 +58,7 @@ impl FakeServer {
             calls: 0,
             refuse_keywords: false,
             no_keywords: false,
+            placed: None,
             refuse_create: Vec::new(),
         };
         server.create("INBOX");
@@ -406,16 +409,27 @@ impl MailServer for FakeServer {
         if !self.folders.contains_key(folder) {
             return Err(ServerError::new(format!("no folder {folder}")));
         }
-        let copies: Vec<(Vec<u8>, Vec<String>)> = {
+        let copies: Vec<(u32, Vec<u8>, Vec<String>)> = {
             let f = self.current()?;
             uids.iter()
-                .filter_map(|u| f.messages.get(u).map(|m| (m.0.clone(), m.1.clone())))
+                .filter_map(|u| f.messages.get(u).map(|m| (*u, m.0.clone(), m.1.clone())))
                 .collect()
         };
-        for (raw, flags) in copies {
-            self.deliver_with_flags(folder, raw, flags);
+        let mut placed = Placed {
+            uid_validity: self.folders[folder].uid_validity,
+            uids: Vec::new(),
+        };
+        for (uid, raw, flags) in copies {
+            placed
+                .uids
+                .push((uid, self.deliver_with_flags(folder, raw, flags)));
         }
+        self.placed = Some(placed).filter(|_| self.caps.uidplus);
         Ok(())
+    }
+
+    fn placed(&mut self) -> Option<Placed> {
+        self.placed.take()
     }
 
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()> {

@@ -5,7 +5,9 @@
 pub mod engine;
 pub mod fake;
 pub mod filing;
+mod journal;
 pub mod learn;
+pub mod pipeline;
 pub mod refusals;
 pub mod server;
 pub mod session;

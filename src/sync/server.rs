@@ -88,6 +88,14 @@ impl Fetched {
     }
 }
 
+/// Where a COPY or MOVE put messages: the destination's UIDVALIDITY and, for each source UID,
+/// its UID there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placed {
+    pub uid_validity: u32,
+    pub uids: Vec<(u32, u32)>,
+}
+
 /// A message known by its UID, Message-ID (if it has one) and flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identified {
@@ -123,6 +131,23 @@ pub trait MailServer {
     ) -> ServerResult<Vec<(u32, Vec<String>)>>;
     /// Fetches messages (without setting \Seen).
     fn fetch(&mut self, uids: &[u32]) -> ServerResult<Vec<Fetched>>;
+    /// Fetches messages as a stream: `each` gets every message as soon as it has arrived and
+    /// returns false to want no more. Memory stays bounded by what `each` keeps, however many
+    /// `uids` there are.
+    fn fetch_each(
+        &mut self,
+        uids: &[u32],
+        each: &mut dyn FnMut(Fetched) -> bool,
+    ) -> ServerResult<()> {
+        for chunk in uids.chunks(200) {
+            for f in self.fetch(chunk)? {
+                if !each(f) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
     /// Fetches only the Message-ID and flags of messages (to recognise ones we know).
     fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>>;
     /// UIDs in the selected folder whose Message-ID header is `message_id`.
@@ -147,6 +172,11 @@ pub trait MailServer {
     fn move_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
     /// UID COPY.
     fn copy_to(&mut self, uids: &[u32], folder: &str) -> ServerResult<()>;
+    /// Where the last `move_to` or `copy_to` put the messages, when the server said so
+    /// (COPYUID, RFC 4315); taken once. `None` (the default): find them by Message-ID.
+    fn placed(&mut self) -> Option<Placed> {
+        None
+    }
     /// Marks \Deleted and UID EXPUNGEs exactly these messages (needs UIDPLUS).
     fn delete(&mut self, uids: &[u32]) -> ServerResult<()>;
     /// APPENDs a message to a folder with these flags (a sent reply's copy in Sent).

@@ -1,0 +1,246 @@
+//! Commands whose responses duebox reads itself instead of through the `imap` crate: UID
+//! FETCH of whole messages, streamed (each response handed on as soon as it is complete, the
+//! crate would re-parse a half-received FETCH from its start on every line), and UID MOVE /
+//! UID COPY, whose COPYUID (RFC 4315) the crate drops. Each complete response (literals read
+//! as bytes by `wire::Handle`) is parsed exactly once. Never sends anything but the command.
+
+use super::uidset;
+use super::wire::{Handle, Wire};
+use crate::sync::server::{Fetched, Placed, ServerError, ServerResult};
+use imap_proto::{AttributeValue, Response, ResponseCode, Status, UidSetMember};
+
+/// Where a COPY or MOVE put the messages: source UID → UID in the destination.
+pub type CopyUids = Vec<(u32, u32)>;
+
+fn io(e: std::io::Error) -> ServerError {
+    ServerError::new(format!("IMAP connection failed: {e}"))
+}
+
+/// How a command ended.
+pub enum Outcome {
+    /// OK, with the completion's response code (a COPYUID on a tagged OK).
+    Ok(Option<ResponseCode<'static>>),
+    /// NO, with the server's words.
+    No(String),
+}
+
+/// Sends `command` and hands every untagged response to `each` until the command completes.
+pub fn run(
+    session: &mut imap::Session<Wire>,
+    wire: &Handle,
+    command: &str,
+    each: &mut dyn FnMut(Response<'_>),
+) -> ServerResult<Outcome> {
+    session
+        .run_command(command)
+        .map_err(|e| ServerError::new(format!("IMAP error: {e}")))?;
+    loop {
+        let bytes = wire.next_response().map_err(io)?;
+        let words =
+            |information: Option<&str>| crate::mail::sanitize::one_line(information.unwrap_or(""));
+        match imap_proto::parser::parse_response(&bytes) {
+            Ok((
+                _,
+                Response::Done {
+                    status,
+                    code,
+                    information,
+                    ..
+                },
+            )) => {
+                return match status {
+                    Status::Ok => Ok(Outcome::Ok(code.map(ResponseCode::into_owned))),
+                    Status::No => Ok(Outcome::No(words(information.as_deref()))),
+                    _ => Err(ServerError::new(format!(
+                        "IMAP error: {status:?} {}",
+                        words(information.as_deref())
+                    ))),
+                };
+            }
+            Ok((
+                _,
+                Response::Data {
+                    status: Status::Bye,
+                    information,
+                    ..
+                },
+            )) => {
+                return Err(ServerError::new(format!(
+                    "the server closed the connection: {}",
+                    words(information.as_deref())
+                )));
+            }
+            Ok((_, response)) => each(response),
+            Err(_) => tracing::debug!(
+                "unreadable response skipped: {}",
+                crate::mail::sanitize::one_line(&String::from_utf8_lossy(
+                    &bytes[..bytes.len().min(200)]
+                ))
+            ),
+        }
+    }
+}
+
+/// [`run`] for a command on messages another client may expunge or move at any moment: a
+/// `NO` (Dovecot's `[EXPUNGEISSUED]`, a refusal of part of a UID set) is answered with a NOOP,
+/// which brings the expunges into our view, and one more try; a second `NO` is reported as
+/// vanished messages, never as a broken connection.
+pub fn on_messages(
+    session: &mut imap::Session<Wire>,
+    wire: &Handle,
+    command: &str,
+    each: &mut dyn FnMut(Response<'_>),
+) -> ServerResult<Option<ResponseCode<'static>>> {
+    if let Outcome::Ok(code) = run(session, wire, command, each)? {
+        return Ok(code);
+    }
+    session
+        .noop()
+        .map_err(|e| ServerError::new(format!("IMAP error: {e}")))?;
+    match run(session, wire, command, each)? {
+        Outcome::Ok(code) => Ok(code),
+        Outcome::No(words) => Err(ServerError::vanished(format!(
+            "some messages no longer exist: {words}"
+        ))),
+    }
+}
+
+/// A FETCH response as a fetched message; `None` without a UID (a flag change another
+/// client caused, sent unasked) or without text.
+pub fn fetched(attributes: Vec<AttributeValue<'_>>) -> Option<Fetched> {
+    let mut out = Fetched {
+        uid: 0,
+        flags: Vec::new(),
+        size: 0,
+        raw: Vec::new(),
+    };
+    let mut body = false;
+    for a in attributes {
+        match a {
+            AttributeValue::Uid(uid) => out.uid = uid,
+            AttributeValue::Flags(flags) => {
+                out.flags = flags
+                    .iter()
+                    .map(|f| imap::types::Flag::from(f.to_string()))
+                    // \Recent belongs to one session, not to the message.
+                    .filter(|f| *f != imap::types::Flag::Recent)
+                    .map(|f| f.to_string())
+                    .collect()
+            }
+            AttributeValue::Rfc822Size(size) => out.size = size,
+            AttributeValue::BodySection { data, .. } | AttributeValue::Rfc822(data) => {
+                out.raw = data.map(|d| d.into_owned()).unwrap_or_default();
+                // No text: expunged by another client after our view was taken (Dovecot
+                // still answers for it), not an empty message.
+                body = !out.raw.is_empty();
+            }
+            _ => {}
+        }
+    }
+    (out.uid != 0 && body).then_some(out)
+}
+
+/// The pairs a COPYUID names, source UID to destination UID, in the order RFC 4315 gives.
+pub fn copy_uids(code: &ResponseCode<'_>) -> Option<CopyUids> {
+    let ResponseCode::CopyUid(_, from, to) = code else {
+        return None;
+    };
+    let expand = |set: &[UidSetMember]| -> Vec<u32> {
+        set.iter()
+            .flat_map(|m| match m {
+                UidSetMember::Uid(u) => *u..=*u,
+                UidSetMember::UidRange(r) => r.clone(),
+            })
+            .collect()
+    };
+    let (from, to) = (expand(from), expand(to));
+    (from.len() == to.len()).then(|| from.into_iter().zip(to).collect())
+}
+
+/// UID MOVE or UID COPY of `uids` to the quoted folder `name`, a command per chunk of the
+/// set, with what COPYUID said (untagged before MOVE's expunges, or on the tagged OK). Only if
+/// every chunk said it is anything returned: a half-told placement would leave messages
+/// unlinked without a word.
+pub fn transfer(
+    session: &mut imap::Session<Wire>,
+    wire: &Handle,
+    verb: &str,
+    uids: &[u32],
+    name: &str,
+) -> ServerResult<Option<Placed>> {
+    let mut placed = Some(Placed::default());
+    for set in uidset::chunks(uids, name.len() + verb.len() + 20) {
+        let mut told = None;
+        let done = on_messages(
+            session,
+            wire,
+            &format!("UID {verb} {set} {name}"),
+            &mut |response| {
+                if let Response::Data {
+                    code: Some(code), ..
+                } = &response
+                {
+                    told = told.take().or_else(|| placement(code));
+                }
+            },
+        )?;
+        let told = told.or_else(|| done.as_ref().and_then(placement));
+        placed = match (placed, told) {
+            (Some(mut p), Some((validity, pairs)))
+                if p.uids.is_empty() || p.uid_validity == validity =>
+            {
+                p.uid_validity = validity;
+                p.uids.extend(pairs);
+                Some(p)
+            }
+            _ => None,
+        };
+    }
+    Ok(placed.filter(|p| !p.uids.is_empty()))
+}
+
+fn placement(code: &ResponseCode<'_>) -> Option<(u32, CopyUids)> {
+    match code {
+        ResponseCode::CopyUid(validity, _, _) => copy_uids(code).map(|pairs| (*validity, pairs)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fetch_response_becomes_a_message_and_copyuid_pairs() {
+        let r = b"* 3 FETCH (UID 17 RFC822.SIZE 5 FLAGS (\\Seen \\Recent $Chaser) BODY[]<0> {5}\r\nab\r\nc)\r\n";
+        let Ok((_, Response::Fetch(_, attributes))) = imap_proto::parser::parse_response(r) else {
+            panic!("parsed");
+        };
+        let f = fetched(attributes).expect("a message");
+        assert_eq!(f.uid, 17);
+        assert_eq!(f.size, 5);
+        assert_eq!(f.raw, b"ab\r\nc");
+        assert_eq!(f.flags, vec!["\\Seen", "$Chaser"]);
+        let flags_only = b"* 3 FETCH (UID 17 FLAGS (\\Seen))\r\n";
+        let Ok((_, Response::Fetch(_, attributes))) =
+            imap_proto::parser::parse_response(flags_only)
+        else {
+            panic!("parsed");
+        };
+        assert!(fetched(attributes).is_none());
+        let ok = b"* OK [COPYUID 9 4:6,10 31:34] Moved\r\n";
+        let Ok((
+            _,
+            Response::Data {
+                code: Some(code), ..
+            },
+        )) = imap_proto::parser::parse_response(ok)
+        else {
+            panic!("parsed");
+        };
+        assert_eq!(
+            copy_uids(&code),
+            Some(vec![(4, 31), (5, 32), (6, 33), (10, 34)])
+        );
+    }
+}

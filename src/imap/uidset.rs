@@ -1,0 +1,135 @@
+//! UID sets cut into commands a server will take: a stage group of 20,000 scattered messages
+//! written as one set ("4,7,9:12,…") is longer than a server's command line (Dovecot refuses
+//! past 64 KB with "Too long argument"), so every command that takes a set is sent once per
+//! chunk, each chunk sized by the whole command's length in bytes, never by a count of UIDs.
+//! Pure: no I/O here.
+
+/// The longest command line duebox sends. RFC 7162 §4 asks clients to keep command lines
+/// under 8192 octets; servers allow at least that.
+pub const MAX_COMMAND: usize = 8000;
+
+/// The sorted, de-duplicated UIDs as runs of consecutive numbers, each `(first, last)`.
+pub fn runs(uids: &[u32]) -> Vec<(u32, u32)> {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for uid in sorted {
+        match out.last_mut() {
+            Some((_, last)) if last.checked_add(1) == Some(uid) => *last = uid,
+            _ => out.push((uid, uid)),
+        }
+    }
+    out
+}
+
+fn write_run(out: &mut String, (first, last): (u32, u32)) {
+    use std::fmt::Write;
+    if !out.is_empty() {
+        out.push(',');
+    }
+    let _ = if first == last {
+        write!(out, "{first}")
+    } else {
+        write!(out, "{first}:{last}")
+    };
+}
+
+/// The UID sets for a command whose text around the set takes `fixed` bytes: every UID in
+/// exactly one set, consecutive UIDs as one range, and each command at most `MAX_COMMAND`
+/// bytes long (a set always holds at least one range, which is at most 21 bytes).
+pub fn chunks(uids: &[u32], fixed: usize) -> Vec<String> {
+    chunks_within(uids, MAX_COMMAND.saturating_sub(fixed).max(21))
+}
+
+/// [`chunks`] with the room for the set given directly.
+pub fn chunks_within(uids: &[u32], room: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut piece = String::new();
+    for run in runs(uids) {
+        piece.clear();
+        write_run(&mut piece, run);
+        let needed = piece.len() + usize::from(!current.is_empty());
+        if !current.is_empty() && current.len() + needed > room {
+            out.push(std::mem::take(&mut current));
+        }
+        write_run(&mut current, run);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The UIDs a set names.
+    fn expand(set: &str) -> Vec<u32> {
+        set.split(',')
+            .flat_map(|part| match part.split_once(':') {
+                Some((a, b)) => (a.parse::<u32>().unwrap()..=b.parse::<u32>().unwrap()).collect(),
+                None => vec![part.parse::<u32>().unwrap()],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn runs_are_joined_and_sets_cut_by_length() {
+        assert_eq!(
+            chunks(&[9, 1, 2, 3, 7, 10, 11, 12, 3], 20),
+            vec!["1:3,7,9:12"]
+        );
+        assert_eq!(chunks_within(&[1, 3, 5, 7], 3), vec!["1,3", "5,7"]);
+        assert_eq!(
+            chunks_within(&[u32::MAX, u32::MAX - 1], 1),
+            vec!["4294967294:4294967295"]
+        );
+        assert!(chunks(&[], 10).is_empty());
+        // Every other UID of 100,000: far past one command line.
+        let scattered: Vec<u32> = (1..100_000).step_by(2).collect();
+        let sets = chunks(&scattered, 40);
+        assert!(sets.len() > 30);
+        assert!(sets.iter().all(|s| s.len() + 40 <= MAX_COMMAND));
+    }
+
+    proptest! {
+        #[test]
+        fn every_uid_once_every_chunk_fits_runs_compressed(
+            uids in proptest::collection::vec(1u32..5_000, 0..2_000),
+            room in 1usize..200,
+        ) {
+            let sets = chunks_within(&uids, room);
+            let mut covered: Vec<u32> = sets.iter().flat_map(|s| expand(s)).collect();
+            let mut expected = uids.clone();
+            expected.sort_unstable();
+            expected.dedup();
+            let n = covered.len();
+            covered.sort_unstable();
+            covered.dedup();
+            prop_assert_eq!(n, covered.len(), "a UID in two sets");
+            prop_assert_eq!(&covered, &expected);
+            for set in &sets {
+                let parts: Vec<&str> = set.split(',').collect();
+                // Over the room only when one range alone is longer than the room.
+                prop_assert!(set.len() <= room.max(21) && (set.len() <= room || parts.len() == 1));
+            }
+            // Compressed: no two runs, in one set or across sets, could have been one.
+            let all: Vec<(u32, u32)> = sets
+                .iter()
+                .flat_map(|s| s.split(','))
+                .map(|p| {
+                    let v = expand(p);
+                    (v[0], *v.last().unwrap())
+                })
+                .collect();
+            prop_assert_eq!(all.len(), runs(&uids).len());
+            for w in all.windows(2) {
+                prop_assert!(w[0].1 + 1 < w[1].0, "runs {:?} and {:?} not joined", w[0], w[1]);
+            }
+        }
+    }
+}
