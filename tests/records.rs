@@ -113,3 +113,68 @@ fn own_mail_is_never_an_unknown_sender() {
     assert!(!c.risk.contains(&Risk::UnknownSender), "{:?}", c.reasons);
     assert!(m.is_none());
 }
+
+/// Two vendors with the same invoice number: the list's badge (the stored match status) and
+/// the message's "Our records" pane name the same payable, for a stranger and for a known
+/// vendor alike.
+#[test]
+fn the_badge_and_our_records_agree_when_two_vendors_share_an_invoice_number() {
+    let csv = "vendor,vendor_email,invoice_number,amount,currency,issue_date,due_date,status,paid_on,reference\n\
+        Zeta Supplies Ltd,ar@zeta-supplies.example,INV-7001,100.00,GBP,2026-08-01,2026-10-01,open,,\n\
+        Alpha Parts Ltd,ar@alpha-parts.example,INV-7001,250.00,GBP,2026-08-01,2026-10-01,open,,\n";
+    let mut store = Store::in_memory().unwrap();
+    store
+        .import_payables(&read_csv(csv.as_bytes()).unwrap())
+        .unwrap();
+    let index = store.payables_index().unwrap();
+    let inbox = store.folder("INBOX").unwrap().id;
+    let opts = common::northwind();
+    for (uid, from, vendor) in [
+        (1, "billing@unknown-sender.example", "Alpha Parts Ltd"),
+        (2, "ar@zeta-supplies.example", "Zeta Supplies Ltd"),
+    ] {
+        let raw = format!(
+            "From: Accounts <{from}>\r\nTo: ap@northwind.test\r\nSubject: Overdue invoice INV-7001\r\n\
+             Date: Fri, 20 Nov 2026 09:00:00 +0000\r\nMessage-ID: <m{uid}@x>\r\n\r\n\
+             Dear customer,\r\n\r\nour invoice INV-7001 for GBP 250.00 was due on 1 October 2026 and is \
+             now overdue. Please arrange payment at your earliest convenience.\r\n\r\nRegards,\r\nAccounts\r\n"
+        );
+        let (msg, mut c) = classify_bytes(raw.as_bytes(), &opts).unwrap();
+        assert_eq!(c.kind, Kind::Chaser, "{:?}", c.reasons);
+        let m = apply_records(&index, &mut c, &msg, &opts).expect("a match");
+        let decided_on = m.lines[0].record.clone().expect("a record");
+        assert_eq!(decided_on.vendor, vendor, "{from}");
+        let stored = store
+            .store_message(
+                inbox,
+                &duebox::store::NewMessage {
+                    uid,
+                    message_id: msg.message_id.clone(),
+                    from_addr: Some(from.into()),
+                    subject: Some(msg.subject.clone()),
+                    kind: Some("chaser".into()),
+                    invoices: serde_json::to_string(&c.invoices).ok(),
+                    amount: c.amount.as_ref().map(|a| a.amount_string()),
+                    currency: c.amount.as_ref().map(|a| a.currency.clone()),
+                    match_status: Some(m.status.as_str().into()),
+                    reasons: "[]".into(),
+                    ..duebox::store::NewMessage::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(stored, duebox::store::Stored::New);
+        let message_id = msg.message_id.clone().expect("a Message-ID");
+        let id = store.message_row(&message_id).unwrap().expect("stored");
+        let detail = store.detail(id).unwrap().unwrap();
+        assert_eq!(detail.summary.match_status, Some(m.status), "{from}");
+        assert_eq!(
+            detail.records,
+            vec![decided_on],
+            "{from}: the pane's record"
+        );
+        let equal = detail
+            .comparison
+            .is_some_and(|c| c.difference == duebox::payables::validate::Difference::Equal);
+        assert_eq!(equal, m.status == MatchStatus::Matched, "{from}");
+    }
+}

@@ -104,6 +104,9 @@ pub struct Classification {
     pub vendor: Option<String>,
     pub risk: Vec<Risk>,
     pub reasons: Vec<String>,
+    /// The reasons that support a fraud warning, each also among `reasons` (which keeps
+    /// the order the decision was made in).
+    pub fraud_reasons: Vec<risk::FraudReason>,
     /// The language of the message's new text (replies answer in it); `None` when it is
     /// none of those duebox reads.
     pub lang: Option<Lang>,
@@ -144,6 +147,7 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
     let subject = msg.subject.as_str();
     let reference = ev.reference;
     let mut reasons = Vec::new();
+    let mut fraud_reasons = Vec::new();
 
     let sender_domain = msg.from.as_ref().and_then(mail::Address::domain);
     let own = sender_domain.as_deref().filter(|d| opts.is_own_domain(d));
@@ -158,7 +162,9 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
         ));
     } else if p_chaser >= CHASER_AT {
         kind = Kind::Chaser;
-        reasons.extend(explain(&ev, table, stage_class, other_class));
+        for (line, risk) in explain(&ev, table, stage_class, other_class) {
+            note(&mut reasons, &mut fraud_reasons, risk, line);
+        }
         reasons.push(format!(
             "scored {} ({:.0}% chaser; next best: {}, {:.0}%)",
             stage_class.described(),
@@ -171,7 +177,9 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
         if why.is_empty() {
             reasons.push("no chaser wording found".to_string());
         }
-        reasons.extend(why);
+        for (line, risk) in why {
+            note(&mut reasons, &mut fraud_reasons, risk, line);
+        }
         reasons.push(format!(
             "scored {} ({:.0}% chaser at most)",
             other_class.described(),
@@ -243,22 +251,35 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
             })
             .take(2)
             .collect();
-        reasons.push(if evidence.is_empty() {
+        let line = if evidence.is_empty() {
             "FRAUD RISK: asks to pay to new bank details".to_string()
         } else {
             format!(
                 "FRAUD RISK: asks to pay to new bank details ({})",
                 evidence.join(", ")
             )
-        });
+        };
+        note(
+            &mut reasons,
+            &mut fraud_reasons,
+            Some(Risk::BankChange),
+            line,
+        );
     }
     if let Some(why) = risk::reply_to_mismatch(msg) {
         risks.push(Risk::ReplyToMismatch);
-        reasons.push(format!("FRAUD RISK: {why}"));
+        let line = format!("FRAUD RISK: {why}");
+        note(
+            &mut reasons,
+            &mut fraud_reasons,
+            Some(Risk::ReplyToMismatch),
+            line,
+        );
     }
     if let Some(why) = risk::auth_fail(msg) {
         risks.push(Risk::AuthFail);
-        reasons.push(format!("FRAUD RISK: {why}"));
+        let line = format!("FRAUD RISK: {why}");
+        note(&mut reasons, &mut fraud_reasons, Some(Risk::AuthFail), line);
     }
     let brand = sender_domain
         .as_deref()
@@ -266,9 +287,14 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
         .and_then(risk::brand_lookalike);
     if let Some((brand, how)) = brand {
         risks.push(Risk::LookalikeDomain);
-        reasons.push(format!(
-            "FRAUD RISK: the sender's domain imitates {brand}, a well-known brand ({how})"
-        ));
+        let line =
+            format!("FRAUD RISK: the sender's domain imitates {brand}, a well-known brand ({how})");
+        note(
+            &mut reasons,
+            &mut fraud_reasons,
+            Some(Risk::LookalikeDomain),
+            line,
+        );
     }
     risks.sort();
 
@@ -281,13 +307,48 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
         vendor: vendor_name,
         risk: risks,
         reasons,
+        fraud_reasons,
         lang: ev.lang,
     }
 }
 
+/// Adds a reason, and when it supports a fraud warning, records which one.
+fn note(
+    reasons: &mut Vec<String>,
+    fraud: &mut Vec<risk::FraudReason>,
+    risk: Option<Risk>,
+    line: String,
+) {
+    if let Some(risk) = risk {
+        fraud.push(risk::FraudReason {
+            risk,
+            detail: line.clone(),
+        });
+    }
+    reasons.push(line);
+}
+
+impl Classification {
+    /// Adds a reason that supports the fraud warning `risk`.
+    pub fn add_fraud_reason(&mut self, risk: Risk, detail: String) {
+        note(
+            &mut self.reasons,
+            &mut self.fraud_reasons,
+            Some(risk),
+            detail,
+        );
+    }
+}
+
 /// The evidence that made `winner` beat `loser`, strongest first, one line per piece of
-/// wording (a rule and the zone feature it also fired are one piece of evidence).
-fn explain(ev: &Evidence, table: &score::Table, winner: Class, loser: Class) -> Vec<String> {
+/// wording (a rule and the zone feature it also fired are one piece of evidence), each with
+/// the fraud warning it is evidence of (bank-change wording, payment details given).
+fn explain(
+    ev: &Evidence,
+    table: &score::Table,
+    winner: Class,
+    loser: Class,
+) -> Vec<(String, Option<Risk>)> {
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for (f, _) in score::contributions(ev, table, winner, loser) {
@@ -302,13 +363,22 @@ fn explain(ev: &Evidence, table: &score::Table, winner: Class, loser: Class) -> 
                 }
                 seen.push(key);
                 let place = zone.described();
+                let risk = (h.signal == Signal::BankChange).then_some(Risk::BankChange);
                 if place.is_empty() {
-                    format!("{}: \"{}\"", h.signal.label(), h.snippet)
+                    (format!("{}: \"{}\"", h.signal.label(), h.snippet), risk)
                 } else {
-                    format!("{} {place}: \"{}\"", h.signal.label(), h.snippet)
+                    (
+                        format!("{} {place}: \"{}\"", h.signal.label(), h.snippet),
+                        risk,
+                    )
                 }
             }
-            Some(Meaning::Fact(words)) if words != "prior" => words.to_string(),
+            Some(Meaning::Fact(words)) if words != "prior" => {
+                // Payment details and bank wording are what a bank-change fraud rests on.
+                let bank =
+                    ["s:payment_details", "s:bank_wording"].contains(&features::NAMES[f].as_str());
+                (words.to_string(), bank.then_some(Risk::BankChange))
+            }
             _ => continue,
         };
         out.push(line);

@@ -4,11 +4,11 @@
 
 use crate::mail::Message;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
 /// A fraud warning, named as in the JSON contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
     BankChange,
@@ -16,6 +16,15 @@ pub enum Risk {
     ReplyToMismatch,
     UnknownSender,
     AuthFail,
+}
+
+/// One reason behind a fraud warning: the warning it supports and the words shown for it.
+/// Decided where the reason is written (the classifier, the payables check), so a view
+/// never has to guess from the words which reasons are about fraud.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FraudReason {
+    pub risk: Risk,
+    pub detail: String,
 }
 
 impl Risk {

@@ -143,13 +143,10 @@ impl PayablesIndex {
             .find(|p| p.vendor == vendor)
     }
 
-    /// Our record of an invoice, preferring the sender's own vendor when several have it.
+    /// Our record of an invoice, by [`claimed_record`].
     fn record(&self, invoice: &str, vendor: Option<&str>) -> Option<&Payable> {
         let candidates = self.by_invoice.get(&normalise_invoice(invoice))?;
-        candidates
-            .iter()
-            .find(|p| Some(p.vendor.as_str()) == vendor)
-            .or_else(|| candidates.first())
+        claimed_record(candidates, |p| Some(p.vendor.as_str()) == vendor)
     }
 
     /// Checks a chaser's claim. `None` for mail that is not a chaser or names no invoice.
@@ -194,8 +191,9 @@ impl PayablesIndex {
             .unwrap_or(MatchStatus::Matched);
         // A statement's total is checked against the sum of what we owe on the invoices it lists.
         if status == MatchStatus::Matched && !single {
-            if let (Some(m), Some((amount, currency))) = (claimed, &expected) {
-                if m.amount != *amount || &m.currency != currency {
+            let records: Vec<&Payable> = lines.iter().filter_map(|l| l.record.as_ref()).collect();
+            if let Some(m) = claimed {
+                if compare(m.amount, &m.currency, records).difference != Difference::Equal {
                     status = MatchStatus::AmountMismatch;
                 }
             }
@@ -244,6 +242,73 @@ impl crate::classify::Ledger for PayablesIndex {
     }
 }
 
+/// "The" payable a claim of an invoice is about, among ours with that number: one of the
+/// sender's vendors' when the sender has one (another vendor's invoice of the same number is
+/// not the one claimed), else any vendor's; the first by vendor name among those, so the
+/// answer never depends on the order records were loaded in. The one rule for the check,
+/// the list's badge and the message's "Our records".
+pub fn claimed_record<'a>(
+    candidates: impl IntoIterator<Item = &'a Payable>,
+    senders: impl Fn(&Payable) -> bool,
+) -> Option<&'a Payable> {
+    let all: Vec<&Payable> = candidates.into_iter().collect();
+    let theirs = all.iter().any(|p| senders(p));
+    all.into_iter()
+        .filter(|p| !theirs || senders(p))
+        .min_by(|a, b| a.vendor.cmp(&b.vendor))
+}
+
+/// How a claimed amount differs from what we have on record for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Difference {
+    Equal,
+    /// Claims more than recorded, by this much.
+    More(Decimal),
+    /// Claims less than recorded, by this much.
+    Less(Decimal),
+    /// Some record is in another currency than the claim: no sum to compare with.
+    OtherCurrency,
+}
+
+/// A claimed amount against the sum of our records for it (one record for a single
+/// invoice, several for a statement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    pub claimed: Decimal,
+    pub currency: String,
+    pub recorded: Decimal,
+    pub difference: Difference,
+}
+
+/// Compares a claim with our records of it.
+pub fn compare<'a>(
+    claimed: Decimal,
+    currency: &str,
+    records: impl IntoIterator<Item = &'a Payable>,
+) -> Comparison {
+    let mut recorded = Decimal::ZERO;
+    let mut same_currency = true;
+    for r in records {
+        recorded += r.amount;
+        same_currency &= r.currency == currency;
+    }
+    let difference = if !same_currency {
+        Difference::OtherCurrency
+    } else if claimed == recorded {
+        Difference::Equal
+    } else if claimed > recorded {
+        Difference::More(claimed - recorded)
+    } else {
+        Difference::Less(recorded - claimed)
+    };
+    Comparison {
+        claimed,
+        currency: currency.to_string(),
+        recorded,
+        difference,
+    }
+}
+
 /// Checks a classified message against our records: fills in the fraud warnings that need
 /// them (`unknown_sender`, `lookalike_domain`, and `bank_change` when the message gives
 /// payment details that are not the vendor's known ones) with their reasons, and returns the
@@ -265,7 +330,9 @@ pub fn apply_records(
             if !c.risk.contains(&Risk::LookalikeDomain) {
                 c.risk.push(Risk::LookalikeDomain);
             }
-            c.reasons.push(format!(
+            c.add_fraud_reason(
+                Risk::LookalikeDomain,
+                format!(
                 "FRAUD RISK: the sender's domain {domain} imitates {imitated}, a known vendor's ({how})"
             ));
         }
@@ -275,10 +342,13 @@ pub fn apply_records(
         } else {
             " yet claims an invoice"
         };
-        c.reasons.push(format!(
-            "unknown sender: no vendor in the payables database writes from {}{claim}",
-            registrable_domain(domain)
-        ));
+        c.add_fraud_reason(
+            Risk::UnknownSender,
+            format!(
+                "unknown sender: no vendor in the payables database writes from {}{claim}",
+                registrable_domain(domain)
+            ),
+        );
     }
     if let Some((vendor, known)) = vendor.and_then(|v| Some((v, index.bank_of(v)?))) {
         let found = bank::find_payment_details(&msg.body);
@@ -286,10 +356,13 @@ pub fn apply_records(
             if !c.risk.contains(&Risk::BankChange) {
                 c.risk.push(Risk::BankChange);
             }
-            c.reasons.push(format!(
+            c.add_fraud_reason(
+                Risk::BankChange,
+                format!(
                 "FRAUD RISK: asks for payment to {other}, but {vendor}'s known bank details are {}",
                 known.describe()
-            ));
+            ),
+            );
         }
     }
     c.risk.sort();

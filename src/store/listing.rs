@@ -6,9 +6,9 @@
 
 use super::{Store, StoreError};
 use crate::classify::extract::normalise_invoice;
-use crate::classify::risk::Risk;
+use crate::classify::risk::{FraudReason, Risk};
 use crate::classify::Stage;
-use crate::payables::validate::MatchStatus;
+use crate::payables::validate::{claimed_record, compare, Comparison, MatchStatus};
 use rusqlite::{params, OptionalExtension, Row};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -87,11 +87,15 @@ pub struct Detail {
     pub folder: String,
     pub message_id: Option<String>,
     pub reasons: Vec<String>,
+    /// The reasons behind the fraud warnings (also among `reasons`).
+    pub fraud_reasons: Vec<FraudReason>,
     pub parse_error: Option<String>,
     pub truncated: bool,
     pub raw: Vec<u8>,
     /// Our payables for the claimed invoices (of the vendor when it is known).
     pub records: Vec<Record>,
+    /// The claimed amount against the sum of `records`, when it claims one and we have any.
+    pub comparison: Option<Comparison>,
     /// Chases of the same invoices and what was done about them, oldest first.
     pub history: Vec<HistoryEntry>,
 }
@@ -310,7 +314,7 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "SELECT {SUMMARY_COLUMNS}, f.name, m.message_id, m.reasons, m.parse_error, m.truncated,
-                        coalesce(b.raw, x'')
+                        coalesce(b.raw, x''), m.fraud_reasons
                  FROM messages m JOIN folders f ON f.id = m.folder_id
                  LEFT JOIN bodies b ON b.message = m.id WHERE m.id = ?1"
             ))?
@@ -321,10 +325,13 @@ impl Store {
                     folder: r.get(15)?,
                     message_id: r.get(16)?,
                     reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                    fraud_reasons: serde_json::from_str(&r.get::<_, String>(21)?)
+                        .unwrap_or_default(),
                     parse_error: r.get(18)?,
                     truncated: r.get(19)?,
                     raw: r.get(20)?,
                     records: Vec::new(),
+                    comparison: None,
                     history: Vec::new(),
                 })
             })
@@ -336,6 +343,14 @@ impl Store {
         for invoice in &detail.summary.invoices {
             self.records_of(invoice, &vendor_ids, &mut detail.records)?;
         }
+        let s = &detail.summary;
+        detail.comparison = s.amount.filter(|_| !detail.records.is_empty()).map(|a| {
+            compare(
+                a,
+                s.currency.as_deref().unwrap_or_default(),
+                &detail.records,
+            )
+        });
         detail.history = self.history(&detail, &vendor_ids)?;
         Ok(Some(detail))
     }
@@ -353,8 +368,8 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Our payables with this invoice number: the sender's vendors' only, when it has any
-    /// (another vendor's invoice of the same number is not the one claimed).
+    /// Our payable the claim of this invoice is about, by the check's own rule
+    /// ([`claimed_record`]), so the pane shows the record the list's badge was decided on.
     fn records_of(
         &self,
         invoice: &str,
@@ -372,11 +387,16 @@ impl Store {
                 Ok((r.get(0)?, super::payables::payable_row(r, 1)?))
             })?
             .collect::<Result<_, _>>()?;
-        let ours = rows.iter().any(|(v, _)| vendor_ids.contains(v));
-        for (vendor, record) in rows {
-            if (!ours || vendor_ids.contains(&vendor)) && !out.contains(&record) {
-                out.push(record);
-            }
+        let senders: Vec<&Record> = rows
+            .iter()
+            .filter(|(v, _)| vendor_ids.contains(v))
+            .map(|(_, r)| r)
+            .collect();
+        let picked = claimed_record(rows.iter().map(|(_, r)| r), |p| {
+            senders.iter().any(|s| std::ptr::eq(*s, p))
+        });
+        if let Some(record) = picked.filter(|r| !out.contains(r)) {
+            out.push(record.clone());
         }
         Ok(())
     }

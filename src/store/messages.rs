@@ -36,6 +36,8 @@ pub struct NewMessage {
     pub risk: String,
     pub match_status: Option<String>,
     pub reasons: String,
+    /// JSON list of `FraudReason`.
+    pub fraud_reasons: String,
     pub destination: Option<String>,
 }
 
@@ -180,8 +182,8 @@ impl Store {
             .prepare_cached(
                 "INSERT INTO messages (folder_id, uid, message_id, flags, size, truncated, sent_at, from_addr, subject,
                     parse_error, kind, stage, vendor, invoices, amount, currency, due_date, risk, match_status, reasons,
-                    destination, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+                    destination, synced_at, fraud_reasons)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
                  ON CONFLICT (folder_id, uid) DO NOTHING",
             )?
             .execute(params![
@@ -206,7 +208,8 @@ impl Store {
                 m.match_status,
                 m.reasons,
                 m.destination,
-                now()
+                now(),
+                if m.fraud_reasons.is_empty() { "[]" } else { m.fraud_reasons.as_str() }
             ])?;
         if inserted == 0 {
             return Ok(Stored::Known);

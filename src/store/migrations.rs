@@ -248,6 +248,11 @@ const STEPS: &[&str] = &[
     CREATE INDEX outbox_state ON outbox(state);
     CREATE INDEX outbox_answers ON outbox(answers);
     ",
+    // The reasons behind each fraud warning, typed where they are written (JSON list of
+    // {risk, detail}); rows stored before have none and show the warnings' names.
+    r"
+    ALTER TABLE messages ADD COLUMN fraud_reasons TEXT NOT NULL DEFAULT '[]';
+    ",
 ];
 
 /// Recomputes every payable's comparable invoice number.

@@ -238,6 +238,8 @@ fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> 
                 .join(" ");
             row.match_status = found.map(|m| m.status.as_str().to_string());
             row.reasons = serde_json::to_string(&c.reasons).unwrap_or_else(|_| "[]".into());
+            row.fraud_reasons =
+                serde_json::to_string(&c.fraud_reasons).unwrap_or_else(|_| "[]".into());
             if file {
                 let vendors_known = settings.index.known_domains().next().is_some();
                 row.destination =

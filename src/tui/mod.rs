@@ -4,6 +4,7 @@
 //! sending and the writes. `run` wires them to the real terminal; `harness` to a test one.
 
 pub mod effect;
+pub mod error;
 pub mod harness;
 pub mod keymap;
 pub mod msg;

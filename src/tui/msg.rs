@@ -1,6 +1,7 @@
 //! Everything that can happen to the UI, as one typed message: a key, a resize, a result
 //! the runner or a worker thread produced. `update` takes these one at a time.
 
+use super::error::UiError;
 use super::replies::{NotSent, ReplyPreview, SentReply};
 use super::state::Opened;
 use crate::payables::Payable;
@@ -38,16 +39,16 @@ pub enum Msg {
         message: i64,
         result: Result<String, NotSent>,
     },
-    Moved(Result<UserMove, String>),
-    Undone(Result<UserMove, String>),
+    Moved(Result<UserMove, UiError>),
+    Undone(Result<UserMove, UiError>),
     /// What a move taught, in words, to add to the status line.
     Learnt(String),
     Corrected {
         message: i64,
-        result: Result<Corrected, String>,
+        result: Result<Corrected, UiError>,
     },
-    PayableChanged(Result<String, String>),
-    TemplateEdited(Result<String, String>),
+    PayableChanged(Result<String, UiError>),
+    TemplateEdited(Result<String, UiError>),
     /// A read for the screen failed; words for the status line.
     LoadFailed(String),
     /// How far the open message can scroll at the current size (from the view's layout).

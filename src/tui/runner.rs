@@ -5,6 +5,7 @@
 //! the database itself: a keypress must not wait behind a sync's transaction.
 
 use super::effect::Effect;
+use super::error::UiError;
 use super::msg::Msg;
 use super::replies::ReplyPreview;
 use super::state::Opened;
@@ -294,11 +295,12 @@ impl Runner {
         }
     }
 
-    fn edit_template(&self, name: &str, term: &mut dyn Suspend) -> Result<String, String> {
+    fn edit_template(&self, name: &str, term: &mut dyn Suspend) -> Result<String, UiError> {
         let Some(path_of) = &self.template_path else {
-            return Err("editing templates is not available in this build yet (the reply layer provides the template files)".into());
+            return Err(strings::NO_TEMPLATE_EDITING.into());
         };
-        let path = path_of(name)?;
+        let path =
+            path_of(name).map_err(|e| UiError::new(strings::template_not_edited(name), e))?;
         let editor = self.editor();
         let mut outcome = None;
         // Checked as `duebox templates edit` checks it, with the terminal handed over for the
@@ -314,17 +316,23 @@ impl Runner {
                 &mut |e| (self.ask_again)(e),
             )?);
             Ok(())
-        })?;
+        })
+        .map_err(|e| UiError::new(strings::template_not_edited(name), e))?;
         match outcome {
             Some(crate::editor::TemplateEdit::Saved(path)) => Ok(format!(
                 "template {name} saved and checked ({}); replies use it from now on",
                 path.display()
             )),
-            Some(crate::editor::TemplateEdit::Restored { error, rejected, .. }) => Err(format!(
-                "template {name} not changed, the previous version is kept (t edits it again): {error}; your edit is in {}",
-                rejected.display()
+            Some(crate::editor::TemplateEdit::Restored {
+                error, rejected, ..
+            }) => Err(UiError::new(
+                strings::template_kept(name),
+                format!("{error}; your edit is in {}", rejected.display()),
             )),
-            None => Err("the editor did not run".into()),
+            None => Err(UiError::new(
+                strings::template_not_edited(name),
+                strings::EDITOR_DID_NOT_RUN,
+            )),
         }
     }
 }

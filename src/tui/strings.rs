@@ -4,7 +4,7 @@
 
 use super::keymap::{Action, Scope};
 use crate::classify::risk::Risk;
-use crate::payables::validate::MatchStatus;
+use crate::payables::validate::{Comparison, Difference, MatchStatus};
 
 /// One bindable action: its config name, default keys, what it does, where it applies.
 pub struct ActionInfo {
@@ -467,3 +467,47 @@ pub fn worker_gone(what: &str) -> String {
 
 pub const MESSAGE_GONE: &str =
     "that message is gone from the store (moved or deleted by a sync); go back (esc)";
+
+/// A move the server or the database refused (the cause follows).
+pub const NOT_MOVED: &str = "the message was not moved";
+/// A correction that could not be kept (the cause follows).
+pub const NOT_CORRECTED: &str = "the correction was not kept";
+/// A payable change that was not recorded (the cause follows).
+pub const NOT_CHANGED: &str = "the payable was not changed";
+/// `t` where the reply layer gives no template files.
+pub const NO_TEMPLATE_EDITING: &str = "editing templates is not available in this build yet (the reply layer provides the template files)";
+
+/// A template edit that did not happen (the cause follows).
+pub fn template_not_edited(name: &str) -> String {
+    format!("template {name} was not edited")
+}
+
+/// A template edit with a mistake, undone (the mistake follows).
+pub fn template_kept(name: &str) -> String {
+    format!("template {name} not changed, the previous version is kept (t edits it again)")
+}
+
+/// The editor ended without saying how.
+pub const EDITOR_DID_NOT_RUN: &str = "the editor did not run";
+
+/// The claim against our records, in words: against one record, or the sum of several.
+pub fn comparison_words(c: &Comparison, single: bool) -> String {
+    let (claimed, currency, total) = (c.claimed, &c.currency, c.recorded);
+    let what = if single {
+        "recorded"
+    } else {
+        "the sum of our records"
+    };
+    match c.difference {
+        Difference::Equal => format!("Claimed {claimed} {currency} equals {what}."),
+        Difference::More(by) => {
+            format!("Claimed {claimed} {currency}: {by} {currency} more than {what} ({total} {currency}).")
+        }
+        Difference::Less(by) => {
+            format!("Claimed {claimed} {currency}: {by} {currency} less than {what} ({total} {currency}).")
+        }
+        Difference::OtherCurrency => {
+            format!("Claimed in {currency}, recorded in another currency.")
+        }
+    }
+}

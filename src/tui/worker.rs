@@ -6,6 +6,7 @@
 //! neither ever touches the terminal. Payable changes go to `super::writer` instead, so
 //! they never wait on the network.
 
+use super::error::UiError;
 use super::msg::{Msg, SyncEvent};
 use super::replies::{ReplyPreview, ReplyService};
 use super::strings;
@@ -154,11 +155,11 @@ impl SyncWorker {
     fn with_server(
         &mut self,
         f: impl FnOnce(&mut dyn MailServer, &mut Store) -> Result<UserMove, MoveError>,
-    ) -> Result<UserMove, String> {
+    ) -> Result<UserMove, UiError> {
         let described = self.session.describe();
         let server = match self.session.server() {
             Ok(s) => s,
-            Err(e) => return Err(format!("{}: {e}", strings::cannot_reach(&described))),
+            Err(e) => return Err(UiError::new(strings::cannot_reach(&described), e)),
         };
         let outcome = f(server, &mut self.store);
         // A server's NO leaves the connection as it was; a dropped one is made again.
@@ -167,12 +168,12 @@ impl SyncWorker {
                 self.session.drop_connection();
             }
         }
-        outcome.map_err(|e| e.to_string())
+        outcome.map_err(|e| UiError::new(strings::NOT_MOVED, e))
     }
 
     /// The clerk's correction: kept even when the server cannot be reached (the message then
     /// stays where it is).
-    fn correct(&mut self, message: i64, verdict: Verdict) -> Result<learn::Corrected, String> {
+    fn correct(&mut self, message: i64, verdict: Verdict) -> Result<learn::Corrected, UiError> {
         let server = self.session.server().ok().map(|s| s as &mut dyn MailServer);
         let r = learn::correct(
             server,
@@ -186,7 +187,7 @@ impl SyncWorker {
                 self.session.drop_connection();
             }
         }
-        r.map_err(|e| e.to_string())
+        r.map_err(|e| UiError::new(strings::NOT_CORRECTED, e))
     }
 
     fn add_flag(&mut self, id: i64, flag: &'static str) {

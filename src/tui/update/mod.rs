@@ -196,7 +196,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Moved(result) | Msg::Undone(result) if result.is_err() => {
             app.status.busy = None;
-            app.status.error = result.err();
+            app.status.error = result.err().map(|e| e.to_string());
             Vec::new()
         }
         Msg::Moved(Ok(done)) => {
@@ -246,7 +246,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     effects
                 }
                 Err(e) => {
-                    app.status.error = Some(e);
+                    app.status.error = Some(e.to_string());
                     reload(app)
                 }
             }
@@ -273,7 +273,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                         }];
                     }
                 }
-                Err(e) => app.status.error = Some(e),
+                Err(e) => app.status.error = Some(e.to_string()),
             }
             Vec::new()
         }
@@ -288,7 +288,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::TemplateEdited(result) => {
             match result {
                 Ok(words) => app.status.note = Some(words),
-                Err(e) => app.status.error = Some(e),
+                Err(e) => app.status.error = Some(e.to_string()),
             }
             Vec::new()
         }

@@ -4,7 +4,7 @@
 
 use super::style::Theme;
 use super::text::{clean, clean_block, money};
-use crate::payables::validate::MatchStatus;
+use crate::payables::validate::{Difference, MatchStatus};
 use crate::payables::Status;
 use crate::tui::state::{MessageState, Opened};
 use crate::tui::strings;
@@ -13,7 +13,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
-use rust_decimal::Decimal;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, m: &MessageState, today: NaiveDate, theme: Theme) {
     let Some(o) = &m.opened else {
@@ -83,12 +82,7 @@ pub fn max_scroll(o: &Opened, today: NaiveDate, size: (u16, u16)) -> u16 {
 
 fn banner_lines(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let reasons: Vec<&String> = o
-        .detail
-        .reasons
-        .iter()
-        .filter(|r| is_fraud_reason(r))
-        .collect();
+    let reasons = &o.detail.fraud_reasons;
     for flag in o.detail.summary.risk.iter().filter(|_| reasons.is_empty()) {
         out.push(Line::from(vec![
             Span::styled("• ", theme.danger()),
@@ -99,32 +93,11 @@ fn banner_lines(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
     for reason in reasons {
         out.push(Line::from(vec![
             Span::styled("• ", theme.danger()),
-            Span::raw(clean(reason).into_owned()),
+            Span::raw(clean(&reason.detail).into_owned()),
         ]));
     }
     out.push(Line::styled(strings::FRAUD_ADVICE, theme.header()));
     out
-}
-
-fn is_fraud_reason(reason: &str) -> bool {
-    let r = reason.to_ascii_lowercase();
-    [
-        "bank",
-        "iban",
-        "account",
-        "domain",
-        "reply-to",
-        "authentic",
-        "spf",
-        "dkim",
-        "dmarc",
-        "look-alike",
-        "lookalike",
-        "unknown sender",
-        "not a known",
-    ]
-    .iter()
-    .any(|w| r.contains(w))
 }
 
 fn field(name: &str, value: impl Into<String>, theme: Theme) -> Line<'static> {
@@ -269,8 +242,6 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
         ));
         return out;
     }
-    let claimed = s.amount;
-    let currency = s.currency.clone().unwrap_or_default();
     let single = records.len() == 1;
     out.push(Line::styled(
         format!(
@@ -279,18 +250,18 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
         ),
         theme.header(),
     ));
-    let mut recorded_total = Decimal::ZERO;
-    let mut same_currency = true;
     for r in records {
-        let rec = Some(r.amount);
-        recorded_total += r.amount;
-        same_currency &= r.currency == currency;
         let claim_text = if single {
             money(s.amount, s.currency.as_deref())
         } else {
             String::new()
         };
-        let differs = single && (claimed != rec || r.currency != currency) && claimed.is_some();
+        // One record: its line is marked when the claim differs from it.
+        let differs = single
+            && o.detail
+                .comparison
+                .as_ref()
+                .is_some_and(|c| c.difference != Difference::Equal);
         let when = r
             .paid_on
             .as_ref()
@@ -327,33 +298,13 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
             Span::raw(when),
         ]));
     }
-    if let Some(claimed) = claimed {
-        if same_currency {
-            let diff = claimed - recorded_total;
-            let what = if single {
-                "recorded"
-            } else {
-                "the sum of our records"
-            };
-            if diff.is_zero() {
-                out.push(Line::styled(
-                    format!("Claimed {claimed} {currency} equals {what}."),
-                    theme.good(),
-                ));
-            } else {
-                let (more, by) = if diff > Decimal::ZERO {
-                    ("more", diff)
-                } else {
-                    ("less", -diff)
-                };
-                out.push(Line::styled(format!("Claimed {claimed} {currency}: {by} {currency} {more} than {what} ({recorded_total} {currency})."), theme.danger()));
-            }
+    if let Some(c) = &o.detail.comparison {
+        let style = if c.difference == Difference::Equal {
+            theme.good()
         } else {
-            out.push(Line::styled(
-                format!("Claimed in {currency}, recorded in another currency."),
-                theme.danger(),
-            ));
-        }
+            theme.danger()
+        };
+        out.push(Line::styled(strings::comparison_words(c, single), style));
     }
     out
 }
