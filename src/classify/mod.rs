@@ -222,6 +222,21 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
             picked == Stage::Statement,
             &locale,
         );
+        // The subject is the letter's own title: a vendor who calls it overdue or a final
+        // notice there is not sending a pre-due reminder, whatever the body's filler scores.
+        let titled = subject_stage(&ev.hits);
+        let picked = match (picked, titled) {
+            (Stage::Reminder | Stage::Overdue, Some(Stage::Final))
+            | (Stage::Reminder, Some(Stage::Overdue)) => {
+                let titled = titled.unwrap_or(picked);
+                reasons.push(match titled {
+                    Stage::Final => "the subject calls it a final notice".to_string(),
+                    _ => "the subject calls it overdue".to_string(),
+                });
+                titled
+            }
+            _ => picked,
+        };
         stage = Some(match (picked, due_date) {
             (Stage::Reminder, Some(due)) if due < reference => {
                 reasons.push(format!(
@@ -404,4 +419,20 @@ pub(crate) fn day_order(
     body: &str,
 ) -> DayOrder {
     extract::day_order(lang.code(), domain, amount, body)
+}
+
+/// The strongest stage the subject's own unambiguous (strong) wording names, if any: a weak
+/// word such as "relance" also opens a friendly "relance amiable".
+fn subject_stage(hits: &[(features::Zone, signals::Hit)]) -> Option<Stage> {
+    hits.iter()
+        .filter(|(zone, hit)| *zone == features::Zone::Subject && hit.strong)
+        .filter_map(|(_, hit)| match hit.signal {
+            Signal::Final => Some(Stage::Final),
+            Signal::Overdue => Some(Stage::Overdue),
+            _ => None,
+        })
+        .max_by_key(|stage| match stage {
+            Stage::Final => 2,
+            _ => 1,
+        })
 }
