@@ -48,7 +48,7 @@ fn message_with_an_amount_mismatch() {
 fn message_with_a_pdf_attachment() {
     for (w, h) in [(80, 24), (120, 36)] {
         let mut ui = demo_ui(w, h);
-        open_message(&mut ui, "Overdue", "Letzte Mahnung");
+        open_message(&mut ui, "Final", "Letzte Mahnung");
         let screen = ui.screen();
         assert!(screen.contains("Attached"), "{screen}");
         insta::assert_snapshot!(format!("message_pdf_{w}x{h}"), screen);
