@@ -73,12 +73,14 @@ fn main() {
         index,
     };
     let smtp = SmtpAccount {
-        host: "127.0.0.1".into(),
-        port: postfix.port(),
-        security: Security::Starttls,
-        login: user.into(),
-        secret: Secret::Password(dovecot::PASSWORD.into()),
-        ca_file: Some(postfix.ca_file()),
+        server: duebox::account::Account {
+            host: "127.0.0.1".into(),
+            port: postfix.port(),
+            security: Security::Starttls,
+            login: user.into(),
+            secret: Secret::Password(dovecot::PASSWORD.into()),
+            ca_file: Some(postfix.ca_file()),
+        },
         hello: "example.test".into(),
         timeout: Duration::from_secs(30),
     };

@@ -3,6 +3,7 @@
 //! The domain modules (`mail`, `classify`, `money`, `dates`) take bytes and values and return
 //! values: no terminal, network or database code lives in them, so they are testable alone.
 
+pub mod account;
 pub mod actions;
 pub mod classify;
 pub mod cli;

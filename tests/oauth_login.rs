@@ -498,12 +498,14 @@ fn tokens_are_renewed_before_expiry_and_after_a_refusal_and_rotation_is_kept() {
         duebox::oauth::TokenStore::in_file(u.token_file(key)),
     );
     let account = duebox::send::smtp::SmtpAccount {
-        host: "127.0.0.1".into(),
-        port: w.smtp_port,
-        security: duebox::config::Security::Starttls,
-        login: me.into(),
-        secret: duebox::imap::Secret::OAuth2(Box::new(login)),
-        ca_file: Some(w.smtp_ca.clone()),
+        server: duebox::account::Account {
+            host: "127.0.0.1".into(),
+            port: w.smtp_port,
+            security: duebox::config::Security::Starttls,
+            login: me.into(),
+            secret: duebox::imap::Secret::OAuth2(Box::new(login)),
+            ca_file: Some(w.smtp_ca.clone()),
+        },
         hello: "example.test".into(),
         timeout: std::time::Duration::from_secs(30),
     };

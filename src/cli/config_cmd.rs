@@ -3,8 +3,9 @@
 //! server will refuse (folders, keywords) before the first sync meets it.
 
 use super::Cli;
+use crate::account;
 use crate::imap::check::{self, Level};
-use crate::imap::{account, Imap};
+use crate::imap::Imap;
 use crate::sync::server::MailServer;
 use clap::{Args, Subcommand};
 use std::process::ExitCode;

@@ -2,8 +2,9 @@
 //! command line (scripts, the background mode), and the outbox after a failure or a crash.
 
 use super::Cli;
+use crate::account;
 use crate::config::Config;
-use crate::imap::{account, Imap};
+use crate::imap::Imap;
 use crate::reply::{Asked, Identity, Templates};
 use crate::send::smtp::SmtpAccount;
 use crate::send::{Decision, OutboxError, Prepared, ReplyContext, Resolved, Sending};

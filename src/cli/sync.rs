@@ -4,8 +4,9 @@
 //! loop are the sync session's (`crate::sync::session`); this file only shows them.
 
 use super::Cli;
+use crate::account;
 use crate::config::Config;
-use crate::imap::{account, Imap};
+use crate::imap::Imap;
 use crate::store::Store;
 use crate::sync::engine::{Progress, Report};
 use crate::sync::session::{self, AccountConnect, Flow, Note, SentCopy, Session, Stopper, Watch};

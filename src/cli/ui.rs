@@ -3,7 +3,8 @@
 //! account's connection to `crate::tui`.
 
 use super::Cli;
-use crate::imap::{account, Imap};
+use crate::account;
+use crate::imap::Imap;
 use crate::sync::server::MailServer;
 use crate::sync::session::{self, AccountConnect, ConnectFailure, Flow, SentCopy, Session, Wake};
 use crate::tui::keymap::Keymap;

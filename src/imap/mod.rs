@@ -4,7 +4,6 @@
 //! failure says which step failed (DNS, TCP, TLS certificate, login, capability), because
 //! that is what a user can act on.
 
-pub mod account;
 pub mod check;
 pub mod folders;
 pub mod raw;
@@ -24,7 +23,6 @@ use sasl::{authenticate, token_mechanism};
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::path::PathBuf;
 use std::time::Duration;
 use tls::Stream;
 use wire::Wire;
@@ -36,36 +34,7 @@ pub const FETCH_LIMIT: u32 = 256 * 1024;
 /// How long a connection attempt or a silent server is waited for.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The login secret, never printed.
-#[derive(Clone)]
-pub enum Secret {
-    Password(String),
-    /// An OAuth2 access token from `oauth2_token_cmd`, sent with OAUTHBEARER or XOAUTH2.
-    Bearer(String),
-    /// A `duebox login` sign-in: its access token is renewed before expiry and after a refusal.
-    OAuth2(Box<crate::oauth::Login>),
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Secret::Password(_) => f.write_str("Password(<hidden>)"),
-            Secret::Bearer(_) => f.write_str("Bearer(<hidden>)"),
-            Secret::OAuth2(login) => write!(f, "{login:?}"),
-        }
-    }
-}
-
-/// Everything needed to reach and log in to the mailbox.
-#[derive(Debug, Clone)]
-pub struct Account {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    pub login: String,
-    pub secret: Secret,
-    pub ca_file: Option<PathBuf>,
-}
+pub use crate::account::{Account, Secret};
 
 /// Which step of connecting failed, and what to do about it.
 #[derive(Debug, thiserror::Error)]

@@ -8,15 +8,14 @@
 //! provably does not have it; after them only a refusal proves that, and anything else
 //! (a timeout, a dropped connection, a garbled answer) is an unknown outcome — never "failed".
 
+use crate::account::{secret, SecretError};
+use crate::account::{Account, Secret};
 use crate::config::{self, SecretKeys, Security};
-use crate::imap::account::{secret, SecretError};
-use crate::imap::Secret;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, Tls, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Hands a finished message to a mail server.
@@ -63,12 +62,8 @@ impl SendError {
 /// The outgoing server, with its secret.
 #[derive(Clone)]
 pub struct SmtpAccount {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    pub login: String,
-    pub secret: Secret,
-    pub ca_file: Option<PathBuf>,
+    /// Host, port, security, login and secret: the same account type IMAP uses.
+    pub server: Account,
     /// The name we greet with (our mail domain).
     pub hello: String,
     /// How long each answer of the server is waited for.
@@ -78,7 +73,11 @@ pub struct SmtpAccount {
 impl std::fmt::Debug for SmtpAccount {
     // The secret never reaches a log line.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SmtpAccount({}@{}:{})", self.login, self.host, self.port)
+        write!(
+            f,
+            "SmtpAccount({}@{}:{})",
+            self.server.login, self.server.host, self.server.port
+        )
     }
 }
 
@@ -100,23 +99,25 @@ impl SmtpAccount {
             .ok_or(SetupError::NoLogin)?;
         // The `duebox login` sign-in serves SMTP too unless [smtp] names its own secret.
         let secret = match &config.oauth2 {
-            Some(o) if keys == SecretKeys::default() => crate::imap::account::oauth2(o, &login)?,
+            Some(o) if keys == SecretKeys::default() => crate::account::oauth2(o, &login)?,
             _ => secret(section, &keys)?,
         };
         Ok(SmtpAccount {
-            host: smtp.host.clone(),
-            port: smtp.port(),
-            security: smtp.security,
-            login,
-            secret,
-            ca_file: smtp.ca_file.clone(),
+            server: Account {
+                host: smtp.host.clone(),
+                port: smtp.port(),
+                security: smtp.security,
+                login,
+                secret,
+                ca_file: smtp.ca_file.clone(),
+            },
             hello: hello.to_string(),
             timeout: smtp.timeout(),
         })
     }
 
     fn server(&self) -> String {
-        format!("{}:{}", self.host, self.port)
+        format!("{}:{}", self.server.host, self.server.port)
     }
 
     /// A lettre transport for this account.
@@ -127,8 +128,8 @@ impl SmtpAccount {
     /// `renew`: after the server refused the access token, a new one from the provider.
     fn connect_with(&self, renew: bool) -> Result<Smtp, SendError> {
         let tls = || -> Result<TlsParameters, SendError> {
-            let mut b = TlsParameters::builder(self.host.clone());
-            if let Some(path) = &self.ca_file {
+            let mut b = TlsParameters::builder(self.server.host.clone());
+            if let Some(path) = &self.server.ca_file {
                 let pem = std::fs::read(path).map_err(|e| {
                     SendError::Setup(format!(
                         "cannot read [smtp] ca_file {}: {e}",
@@ -146,18 +147,18 @@ impl SmtpAccount {
             b.build_rustls()
                 .map_err(|e| SendError::Setup(format!("TLS setup: {e}")))
         };
-        let tls = match self.security {
+        let tls = match self.server.security {
             Security::Tls => Tls::Wrapper(tls()?),
             Security::Starttls => Tls::Required(tls()?),
             Security::Plain => Tls::None,
         };
-        let (credentials, mechanisms) = match &self.secret {
+        let (credentials, mechanisms) = match &self.server.secret {
             Secret::Password(p) => (
-                Credentials::new(self.login.clone(), p.clone()),
+                Credentials::new(self.server.login.clone(), p.clone()),
                 vec![Mechanism::Plain, Mechanism::Login],
             ),
             Secret::Bearer(token) => (
-                Credentials::new(self.login.clone(), token.clone()),
+                Credentials::new(self.server.login.clone(), token.clone()),
                 vec![Mechanism::Xoauth2],
             ),
             // lettre speaks XOAUTH2 but not OAUTHBEARER (its Mechanism enum is closed), so
@@ -170,14 +171,14 @@ impl SmtpAccount {
                 }
                 .map_err(|e| SendError::Setup(e.to_string()))?;
                 (
-                    Credentials::new(self.login.clone(), token),
+                    Credentials::new(self.server.login.clone(), token),
                     vec![Mechanism::Xoauth2],
                 )
             }
         };
         Ok(Smtp {
-            host: self.host.clone(),
-            port: self.port,
+            host: self.server.host.clone(),
+            port: self.server.port,
             tls,
             credentials,
             mechanisms,
@@ -185,7 +186,8 @@ impl SmtpAccount {
             timeout: self.timeout,
             server: self.server(),
             connection: None,
-            renewable: matches!(self.secret, Secret::OAuth2(_)).then(|| Box::new(self.clone())),
+            renewable: matches!(self.server.secret, Secret::OAuth2(_))
+                .then(|| Box::new(self.clone())),
         })
     }
 }

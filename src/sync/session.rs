@@ -56,7 +56,7 @@ pub struct AccountConnect(pub crate::config::Imap);
 
 impl Connect for AccountConnect {
     fn connect(&mut self) -> Result<Box<dyn MailServer + Send>, ConnectFailure> {
-        let account = crate::imap::account::from_config(&self.0).map_err(|e| ConnectFailure {
+        let account = crate::account::from_config(&self.0).map_err(|e| ConnectFailure {
             needs_login: e.needs_login(),
             detail: format!("{:#}", anyhow::Error::from(e)),
         })?;

@@ -1,8 +1,41 @@
-//! The account from the config file, with its secret fetched from a command or the
-//! environment, or the `duebox login` sign-in of `[oauth2]`. The secret is never logged nor shown in an error.
+//! A mail server account — host, port, security, login and secret — shared by the IMAP and
+//! SMTP adapters, with the secret fetched from a command, the environment or the `duebox login`
+//! sign-in of `[oauth2]`. The secret is never logged nor shown in an error.
 
-use super::{Account, Secret};
 use crate::config;
+use crate::config::Security;
+use std::path::PathBuf;
+
+/// The login secret, never printed.
+#[derive(Clone)]
+pub enum Secret {
+    Password(String),
+    /// An OAuth2 access token from `oauth2_token_cmd`, sent with OAUTHBEARER or XOAUTH2.
+    Bearer(String),
+    /// A `duebox login` sign-in: its access token is renewed before expiry and after a refusal.
+    OAuth2(Box<crate::oauth::Login>),
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Secret::Password(_) => f.write_str("Password(<hidden>)"),
+            Secret::Bearer(_) => f.write_str("Bearer(<hidden>)"),
+            Secret::OAuth2(login) => write!(f, "{login:?}"),
+        }
+    }
+}
+
+/// Everything needed to reach and log in to the mailbox.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub login: String,
+    pub secret: Secret,
+    pub ca_file: Option<PathBuf>,
+}
 
 /// Why the secret could not be had.
 #[derive(Debug, thiserror::Error)]
