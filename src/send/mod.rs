@@ -287,6 +287,31 @@ pub fn preflight(
 
 /// Records the decision about a message answered elsewhere (not sent, or sent anyway as
 /// the user asked) and refuses unless `again`.
+/// The chaser an entry answers, if the look should check it (an internal escalation answers
+/// no vendor's mail).
+fn entry_answers(e: &OutboxEntry) -> Option<&str> {
+    e.answers.as_deref().filter(|_| !e.escalation)
+}
+
+/// [`note_elsewhere`] for an entry already in the outbox.
+fn note_entry_elsewhere(
+    store: &mut Store,
+    e: &OutboxEntry,
+    found: &Elsewhere,
+    again: bool,
+) -> Result<(), OutboxError> {
+    let what = format!("outbox #{} ({} to {})", e.id, e.template, e.envelope_to);
+    note_elsewhere(
+        store,
+        entry_answers(e),
+        e.vendor.as_deref(),
+        e.invoice.as_deref(),
+        &what,
+        found,
+        again,
+    )
+}
+
 fn note_elsewhere(
     store: &mut Store,
     answers: Option<&str>,
@@ -400,35 +425,24 @@ impl Sending<'_> {
     /// The look before sending an existing entry: is it in Sent, was the message answered
     /// elsewhere meanwhile?
     fn look_again(&mut self, e: &OutboxEntry, again: bool) -> Result<Option<Look>, OutboxError> {
-        let answers = e.answers.as_deref().filter(|_| !e.escalation);
-        let look = match self.mailbox.as_deref_mut() {
-            Some(m) => Some(check::look(
-                m,
-                self.store,
-                &self.sent_folder,
-                answers,
-                &e.message_id,
-            )),
-            None => None,
-        };
+        let look = self.look_at(e);
         let elsewhere = match &look {
             Some(l) if l.own_copy => None,
             Some(l) => l.elsewhere.clone(),
-            None => check::look_offline(self.store, answers),
+            None => check::look_offline(self.store, entry_answers(e)),
         };
         if let Some(found) = elsewhere {
-            let what = format!("outbox #{} ({} to {})", e.id, e.template, e.envelope_to);
-            note_elsewhere(
-                self.store,
-                answers,
-                e.vendor.as_deref(),
-                e.invoice.as_deref(),
-                &what,
-                &found,
-                again,
-            )?;
+            note_entry_elsewhere(self.store, e, &found, again)?;
         }
         Ok(look)
+    }
+
+    /// The look on the server at an existing entry's chaser and Sent; None without a mailbox.
+    fn look_at(&mut self, e: &OutboxEntry) -> Option<Look> {
+        let answers = entry_answers(e);
+        self.mailbox
+            .as_deref_mut()
+            .map(|m| check::look(m, self.store, &self.sent_folder, answers, &e.message_id))
     }
 
     /// SMTP, then the outcome recorded; `e` is already `sending` on disk.
@@ -491,11 +505,8 @@ impl Sending<'_> {
                 state: e.state.as_str(),
             });
         }
-        let answers = e.answers.as_deref().filter(|_| !e.escalation);
-        let look = self
-            .mailbox
-            .as_deref_mut()
-            .map(|m| check::look(m, self.store, &self.sent_folder, answers, &e.message_id));
+        let answers = entry_answers(&e);
+        let look = self.look_at(&e);
         if look.as_ref().is_some_and(|l| l.own_copy) {
             let e = self.store.set_outbox_state(
                 id,
@@ -527,16 +538,7 @@ impl Sending<'_> {
             }
             Decision::Resend { again } => {
                 if let Some(found) = look.as_ref().and_then(|l| l.elsewhere.clone()) {
-                    let what = format!("outbox #{} ({} to {})", e.id, e.template, e.envelope_to);
-                    note_elsewhere(
-                        self.store,
-                        answers,
-                        e.vendor.as_deref(),
-                        e.invoice.as_deref(),
-                        &what,
-                        &found,
-                        again,
-                    )?;
+                    note_entry_elsewhere(self.store, &e, &found, again)?;
                 }
                 let e = self.store.set_outbox_state(
                     id,
