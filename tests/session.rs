@@ -47,16 +47,14 @@ impl World {
     }
 
     fn write_config(&self, imap_port: u16) {
-        let config = format!(
-            "[company]\nname = \"Northwind Traders Ltd\"\ndomains = [\"northwind-traders.com\", \"example.test\"]\n\n\
-             [database]\npath = \"{db}\"\n\n\
-             [imap]\nhost = \"127.0.0.1\"\nport = {imap_port}\nsecurity = \"tls\"\nlogin = \"{AP}\"\npassword_env = \"DUEBOX_TEST_PASSWORD\"\nca_file = \"{ca}\"\n\n\
-             [smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\nsecurity = \"starttls\"\nca_file = \"{smtp_ca}\"\n\n\
-             [reply]\nfrom = \"Northwind Accounts Payable <{AP}>\"\nsignature = \"Jo Bloggs\"\n",
-            db = self.db().display(),
-            ca = self.dovecot.ca_file().display(),
-            smtp = self.postfix.port(),
-            smtp_ca = self.postfix.ca_file().display(),
+        let config = postfix::duebox_config(
+            &self.db(),
+            &self.dovecot,
+            imap_port,
+            &self.postfix,
+            self.postfix.port(),
+            AP,
+            &format!("from = \"Northwind Accounts Payable <{AP}>\"\nsignature = \"Jo Bloggs\"\n"),
         );
         std::fs::write(self.config_path(), config).unwrap();
     }

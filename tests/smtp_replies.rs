@@ -44,16 +44,16 @@ impl World {
     }
 
     fn write_config(&self, smtp_port: u16) {
-        let config = format!(
-            "[company]\nname = \"Northwind Traders Ltd\"\ndomains = [\"northwind-traders.com\", \"example.test\"]\n\n\
-             [database]\npath = \"{db}\"\n\n\
-             [imap]\nhost = \"127.0.0.1\"\nport = {imap}\nsecurity = \"tls\"\nlogin = \"{AP}\"\npassword_env = \"DUEBOX_TEST_PASSWORD\"\nca_file = \"{ca}\"\n\n\
-             [smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"starttls\"\nca_file = \"{smtp_ca}\"\n\n\
-             [reply]\nfrom = \"Northwind Accounts Payable <{AP}>\"\nsignature = \"Jo Bloggs\\nAccounts Payable\"\napprover = \"Finance Director <{APPROVER}>\"\n",
-            db = self.home.path().join("duebox.db").display(),
-            imap = self.dovecot.tls_port(),
-            ca = self.dovecot.ca_file().display(),
-            smtp_ca = self.postfix.ca_file().display(),
+        let config = postfix::duebox_config(
+            &self.home.path().join("duebox.db"),
+            &self.dovecot,
+            self.dovecot.tls_port(),
+            &self.postfix,
+            smtp_port,
+            AP,
+            &format!(
+                "from = \"Northwind Accounts Payable <{AP}>\"\nsignature = \"Jo Bloggs\\nAccounts Payable\"\napprover = \"Finance Director <{APPROVER}>\"\n"
+            ),
         );
         std::fs::write(self.config_path(), config).unwrap();
     }

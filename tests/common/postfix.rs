@@ -1450,3 +1450,28 @@ fn base64(data: &[u8]) -> String {
     }
     out
 }
+
+/// The config file of a duebox that reads `login`'s mailbox on `dovecot` (IMAP over TLS on
+/// `imap_port`) and sends through `postfix` (STARTTLS on `smtp_port`), its database at `db`;
+/// `reply` is the body of the `[reply]` section. The secret comes from `DUEBOX_TEST_PASSWORD`.
+#[allow(dead_code)] // not every test binary that includes this module writes a config
+pub fn duebox_config(
+    db: &Path,
+    dovecot: &Dovecot,
+    imap_port: u16,
+    postfix: &Postfix,
+    smtp_port: u16,
+    login: &str,
+    reply: &str,
+) -> String {
+    format!(
+        "[company]\nname = \"Northwind Traders Ltd\"\ndomains = [\"northwind-traders.com\", \"example.test\"]\n\n\
+         [database]\npath = \"{db}\"\n\n\
+         [imap]\nhost = \"127.0.0.1\"\nport = {imap_port}\nsecurity = \"tls\"\nlogin = \"{login}\"\npassword_env = \"DUEBOX_TEST_PASSWORD\"\nca_file = \"{ca}\"\n\n\
+         [smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"starttls\"\nca_file = \"{smtp_ca}\"\n\n\
+         [reply]\n{reply}",
+        db = db.display(),
+        ca = dovecot.ca_file().display(),
+        smtp_ca = postfix.ca_file().display(),
+    )
+}
