@@ -45,6 +45,12 @@ pub struct Summary {
     pub match_status: Option<MatchStatus>,
     pub flags: String,
     pub unparsable: bool,
+    /// The sender's display name.
+    pub from_name: Option<String>,
+    /// The folder the message is in (lists across folders show it).
+    pub folder: Option<String>,
+    /// How many messages its thread has (same invoice or References chain), itself included.
+    pub thread: usize,
 }
 
 impl Summary {
@@ -56,6 +62,17 @@ impl Summary {
 
     pub fn is_chaser(&self) -> bool {
         self.kind.as_deref() == Some("chaser")
+    }
+
+    /// Who the message is from, as the lists show it: the company (the vendor record or the
+    /// classifier's signature), else the sender's display name, the address only when
+    /// there is no name.
+    pub fn sender(&self) -> &str {
+        self.vendor
+            .as_deref()
+            .or(self.from_name.as_deref().filter(|n| !n.trim().is_empty()))
+            .or(self.from_addr.as_deref())
+            .unwrap_or("")
     }
 }
 
@@ -100,10 +117,15 @@ pub struct Detail {
     pub history: Vec<HistoryEntry>,
 }
 
-/// The columns a list row needs, in the order [`summary`] reads them.
-const SUMMARY_COLUMNS: &str =
+/// The columns a list row needs, in the order [`summary`] reads them ([`SUMMARY_WIDTH`] of
+/// them). The thread size is two index lookups per row (a page, never the whole list).
+pub(super) const SUMMARY_COLUMNS: &str =
     "m.id, m.sent_at, m.from_addr, m.subject, m.vendor, m.invoices, m.amount, m.currency,
-     m.due_date, m.kind, m.stage, m.risk, m.match_status, m.flags, m.parse_error IS NOT NULL";
+     m.due_date, m.kind, m.stage, m.risk, m.match_status, m.flags, m.parse_error IS NOT NULL,
+     m.from_name, (SELECT name FROM folders WHERE id = m.folder_id),
+     (SELECT count(*) FROM (SELECT id FROM messages WHERE invoice_key = m.invoice_key
+                            UNION SELECT id FROM messages WHERE thread_root = m.thread_root))";
+const SUMMARY_WIDTH: usize = 18;
 
 /// A stored code decoded into its type; a code this version does not know is an error of
 /// the database (written by a newer duebox or by hand), never a silent default.
@@ -136,7 +158,7 @@ fn amount_opt(r: &Row<'_>, column: usize) -> rusqlite::Result<Option<Decimal>> {
         .transpose()
 }
 
-fn summary(r: &Row<'_>) -> rusqlite::Result<Summary> {
+pub(super) fn summary(r: &Row<'_>) -> rusqlite::Result<Summary> {
     let invoices: Option<String> = r.get(5)?;
     let risk: String = r.get(11)?;
     let risk = risk
@@ -161,33 +183,10 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<Summary> {
         match_status: decoded_opt(r, 12)?,
         flags: r.get(13)?,
         unparsable: r.get(14)?,
+        from_name: r.get(15)?,
+        folder: r.get(16)?,
+        thread: r.get::<_, i64>(17)?.max(1) as usize,
     })
-}
-
-/// A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally.
-fn contains_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
-/// The WHERE clause of a folder's list; `?1` is the folder id, `?2` the filter pattern.
-/// Without a filter the clause names only indexed columns, so counting and skipping rows
-/// reads the (folder_id, sent_at) index alone, never the rows.
-fn listed(filtered: bool) -> &'static str {
-    if filtered {
-        "m.folder_id = ?1 AND (m.subject LIKE ?2 ESCAPE '\\' OR m.vendor LIKE ?2 ESCAPE '\\'
-          OR m.invoices LIKE ?2 ESCAPE '\\' OR m.from_addr LIKE ?2 ESCAPE '\\')"
-    } else {
-        "m.folder_id = ?1 AND ?2 IS NULL"
-    }
 }
 
 impl Store {
@@ -219,8 +218,8 @@ impl Store {
             .optional()?)
     }
 
-    /// `limit` messages of a folder from position `offset`, newest first, with the filter's
-    /// substring in the subject, vendor, invoice numbers or sender (any case) when given.
+    /// `limit` messages of a folder from position `offset`, newest first, narrowed by the
+    /// search (subject, body, vendor, invoices, amount, sender) when given.
     pub fn page(
         &self,
         folder: &str,
@@ -241,39 +240,32 @@ impl Store {
         limit: usize,
         total: Option<usize>,
     ) -> Result<Page, StoreError> {
+        let q = super::search::ListQuery {
+            search: filter.map(str::to_string),
+            ..super::search::ListQuery::folder(folder)
+        };
+        self.list_page(&q, offset, limit, total)
+    }
+
+    /// A folder's page newest first, unfiltered: counting and skipping rows read the
+    /// (folder_id, sent_at) index alone, never the rows.
+    pub(super) fn folder_page(
+        &self,
+        folder: &str,
+        offset: usize,
+        limit: usize,
+        total: Option<usize>,
+    ) -> Result<Page, StoreError> {
         let Some(folder_id) = self.folder_id(folder)? else {
             return Ok(Page::default());
         };
-        let pattern = filter.filter(|f| !f.is_empty()).map(contains_pattern);
-        if total.is_none() && offset == 0 && pattern.is_some() {
-            // A filter that matches less than a page is answered by the page alone: one
-            // pass over the folder instead of a count and then the page.
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {}
-                 ORDER BY m.sent_at DESC, m.id DESC LIMIT ?3",
-                listed(true)
-            ))?;
-            let rows: Vec<Summary> = stmt
-                .query_map(params![folder_id, pattern, limit as i64], summary)?
-                .collect::<Result<_, _>>()?;
-            if rows.len() < limit {
-                return Ok(Page {
-                    offset: 0,
-                    total: rows.len(),
-                    rows,
-                });
-            }
-        }
         let total = match total {
             Some(t) => t,
             None => {
                 let n: i64 = self
                     .conn
-                    .prepare_cached(&format!(
-                        "SELECT count(*) FROM messages m WHERE {}",
-                        listed(pattern.is_some())
-                    ))?
-                    .query_row(params![folder_id, pattern], |r| r.get(0))?;
+                    .prepare_cached("SELECT count(*) FROM messages m WHERE m.folder_id = ?1")?
+                    .query_row(params![folder_id], |r| r.get(0))?;
                 n as usize
             }
         };
@@ -288,15 +280,11 @@ impl Store {
             ("DESC", offset)
         };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {}
-             ORDER BY m.sent_at {order}, m.id {order} LIMIT ?3 OFFSET ?4",
-            listed(pattern.is_some())
+            "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.folder_id = ?1
+             ORDER BY m.sent_at {order}, m.id {order} LIMIT ?2 OFFSET ?3"
         ))?;
         let mut rows: Vec<Summary> = stmt
-            .query_map(
-                params![folder_id, pattern, limit as i64, skip as i64],
-                summary,
-            )?
+            .query_map(params![folder_id, limit as i64, skip as i64], summary)?
             .collect::<Result<_, _>>()?;
         if from_end {
             rows.reverse();
@@ -319,17 +307,18 @@ impl Store {
                  LEFT JOIN bodies b ON b.message = m.id WHERE m.id = ?1"
             ))?
             .query_row(params![id], |r| {
-                let reasons: String = r.get(17)?;
+                let at = |k: usize| SUMMARY_WIDTH + k;
+                let reasons: String = r.get(at(2))?;
                 Ok(Detail {
                     summary: summary(r)?,
-                    folder: r.get(15)?,
-                    message_id: r.get(16)?,
+                    folder: r.get(at(0))?,
+                    message_id: r.get(at(1))?,
                     reasons: serde_json::from_str(&reasons).unwrap_or_default(),
-                    fraud_reasons: serde_json::from_str(&r.get::<_, String>(21)?)
+                    fraud_reasons: serde_json::from_str(&r.get::<_, String>(at(6))?)
                         .unwrap_or_default(),
-                    parse_error: r.get(18)?,
-                    truncated: r.get(19)?,
-                    raw: r.get(20)?,
+                    parse_error: r.get(at(3))?,
+                    truncated: r.get(at(4))?,
+                    raw: r.get(at(5))?,
                     records: Vec::new(),
                     comparison: None,
                     history: Vec::new(),
@@ -587,8 +576,8 @@ pub(super) mod tests {
             middle.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
             vec![12, 11, 10]
         );
-        let pct = store.page("INBOX", Some("0%"), 0, 10).unwrap();
-        assert_eq!(pct.total, 1, "% is literal");
+        let pct = store.page("INBOX", Some("100%"), 0, 10).unwrap();
+        assert_eq!(pct.total, 1, "% is no syntax");
         let inv = store.page("INBOX", Some("inv-1"), 0, 50).unwrap();
         assert_eq!(inv.total, 11, "INV-1 and INV-10..19");
         let first = store.page("INBOX", Some("inv-1"), 0, 4).unwrap();

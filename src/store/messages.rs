@@ -39,6 +39,12 @@ pub struct NewMessage {
     /// JSON list of `FraudReason`.
     pub fraud_reasons: String,
     pub destination: Option<String>,
+    /// The sender's display name ("Brennan Logistics — Accounts").
+    pub from_name: Option<String>,
+    /// The first message of its References chain (else In-Reply-To, else its own Message-ID).
+    pub thread_root: Option<String>,
+    /// The readable text (body and attachment text) for the search index; not stored whole.
+    pub search_text: String,
 }
 
 /// Whether a stored message was new or an old one seen again under a new UID.
@@ -218,6 +224,7 @@ impl Store {
         self.conn
             .prepare_cached("INSERT INTO bodies (message, raw) VALUES (?1, ?2)")?
             .execute(params![id, m.raw])?;
+        super::search::index_new(&self.conn, id, m)?;
         Ok(Stored::New)
     }
 

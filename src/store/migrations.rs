@@ -253,6 +253,26 @@ const STEPS: &[&str] = &[
     r"
     ALTER TABLE messages ADD COLUMN fraud_reasons TEXT NOT NULL DEFAULT '[]';
     ",
+    // The lists: the sender's display name (the Vendor column shows a name, not an address),
+    // the keys that put chases of one invoice and one References chain together (threads),
+    // the unanswered chasers by due date ("To answer"), and a full-text index of subject,
+    // body, vendor, invoices, amount and sender (search across folders). The index keeps no
+    // copy of the text (contentless); rows leave it with their message.
+    r"
+    ALTER TABLE messages ADD COLUMN from_name TEXT;
+    ALTER TABLE messages ADD COLUMN invoice_key TEXT;
+    ALTER TABLE messages ADD COLUMN thread_root TEXT;
+    CREATE INDEX messages_invoice_key ON messages(invoice_key);
+    CREATE INDEX messages_thread_root ON messages(thread_root);
+    CREATE INDEX messages_chasers_due ON messages(due_date) WHERE kind = 'chaser';
+    CREATE VIRTUAL TABLE message_search USING fts5(
+        subject, body, vendor, invoices, amount, sender,
+        content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_leave_search AFTER DELETE ON messages BEGIN
+        DELETE FROM message_search WHERE rowid = old.id;
+    END;
+    ",
 ];
 
 /// Recomputes every payable's comparable invoice number.
@@ -311,6 +331,11 @@ fn apply_until(conn: &mut Connection, from: i64, to: i64) -> rusqlite::Result<()
         if i + 1 == 4 {
             // Events are found by invoice the same way since schema 4.
             key_events(&tx)?;
+        }
+        if step.contains("CREATE VIRTUAL TABLE message_search") {
+            // Messages stored before the lists' step get their names, keys and index entry
+            // (found by its text, so renumbering the steps on a merge cannot skip it).
+            super::search::backfill(&tx)?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;

@@ -12,6 +12,7 @@ mod messages;
 mod migrations;
 mod outbox;
 pub mod payables;
+pub mod search;
 pub mod statements;
 mod vendors;
 

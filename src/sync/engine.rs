@@ -215,6 +215,9 @@ fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> 
             row.message_id = msg.message_id.clone();
             row.sent_at = msg.date.map(crate::store::timestamp);
             row.from_addr = msg.from.as_ref().map(|a| a.email.clone());
+            row.from_name = msg.from.as_ref().and_then(|a| a.name.clone());
+            row.thread_root = crate::store::search::thread_root(&msg);
+            row.search_text = crate::store::search::searchable_text(&msg);
             row.subject = Some(msg.subject.clone());
             row.kind = Some(
                 if c.kind == Kind::Chaser {
