@@ -31,6 +31,9 @@ pub struct Config {
     /// The daily digest of payables falling due, sent by `sync --watch` (opt-in).
     #[serde(default)]
     pub digest: Digest,
+    /// How the UI shows things: `[ui]`.
+    #[serde(default)]
+    pub ui: Ui,
     /// Key bindings of the UI that replace the defaults: action name → keys ("a", "ctrl-r, F5").
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, String>,
@@ -387,6 +390,15 @@ impl Reply {
 #[serde(deny_unknown_fields)]
 pub struct Import {
     pub mapping: Option<crate::payables::import::Mapping>,
+}
+
+/// `[ui]`: the terminal UI's display settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ui {
+    /// The time zone of dates on screen: "local" (the system's, `TZ`; the default), "utc",
+    /// or a fixed offset such as "+01:00".
+    pub time_zone: Option<String>,
 }
 
 /// `[digest]`: a daily mail listing the payables falling due and not yet scheduled.

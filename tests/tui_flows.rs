@@ -7,7 +7,7 @@ mod tui_support;
 
 use duebox::store::NewMessage;
 use duebox::tui::state::{FolderKind, Screen, SyncStatus};
-use duebox::tui::views::list::{columns, Col};
+use duebox::tui::views::list::{columns, Col, Shape};
 use std::time::Duration;
 use tui_support::{demo_ui, WAIT};
 
@@ -17,7 +17,7 @@ fn open_acknowledge_send_shows_in_sent() {
     ui.open_folder("Final");
     ui.filter("IBS/26/0744");
     let id = ui.h.app.mailbox.list.selected_row().expect("the chaser").id;
-    let todo_before = ui.h.app.mailbox.folders.entries[3].counts.unanswered;
+    let todo_before = tui_support::entry(&ui.h.app, "Final").counts.unanswered;
     ui.h.press("enter");
     assert!(ui.h.wait_until(
         WAIT,
@@ -63,7 +63,7 @@ fn open_acknowledge_send_shows_in_sent() {
     // The chaser is answered: flagged on the server and counted so.
     assert!(ui
         .h
-        .wait_until(WAIT, |a| a.mailbox.folders.entries[3].counts.unanswered
+        .wait_until(WAIT, |a| tui_support::entry(a, "Final").counts.unanswered
             == todo_before - 1));
     let server = ui.demo.server.lock();
     let answered = server
@@ -297,7 +297,7 @@ fn wide_emoji_and_rtl_text_keep_the_columns() {
     );
     let buf = ui.h.terminal.backend().buffer().clone();
     let list_x = duebox::tui::views::layout::folders_width(width);
-    let cols = columns(width - list_x);
+    let cols = columns(width - list_x, Shape::default());
     let start = |col: Col| {
         list_x
             + cols
@@ -507,11 +507,11 @@ fn opening_an_unread_message_marks_it_read_on_the_server() {
         !row.has_flag("\\Seen"),
         "the newest inbox message is unread"
     );
-    let unread = ui.h.app.mailbox.folders.entries[0].counts.unread;
+    let unread = tui_support::entry(&ui.h.app, "Inbox").counts.unread;
     ui.h.press("enter");
     assert!(ui
         .h
-        .wait_until(WAIT, |a| a.mailbox.folders.entries[0].counts.unread
+        .wait_until(WAIT, |a| tui_support::entry(a, "Inbox").counts.unread
             == unread - 1));
     let flags: Vec<Vec<String>> = ui
         .demo
@@ -526,7 +526,7 @@ fn opening_an_unread_message_marks_it_read_on_the_server() {
             .iter()
             .filter(|f| f.iter().any(|x| x == "\\Seen"))
             .count() as u64,
-        ui.h.app.mailbox.folders.entries[0].counts.total - (unread - 1)
+        tui_support::entry(&ui.h.app, "Inbox").counts.total - (unread - 1)
     );
 }
 

@@ -27,6 +27,8 @@ fn open_message(ui: &mut DemoUi, folder: &str, filter: &str) {
 fn mailbox_list_and_folder_counts() {
     for (w, h) in [(80, 24), (120, 36)] {
         let mut ui = demo_ui(w, h);
+        insta::assert_snapshot!(format!("to_answer_{w}x{h}"), ui.screen());
+        ui.open_folder("Inbox");
         insta::assert_snapshot!(format!("inbox_{w}x{h}"), ui.screen());
         ui.open_folder("Overdue");
         insta::assert_snapshot!(format!("overdue_{w}x{h}"), ui.screen());

@@ -72,6 +72,7 @@ pub fn run_demo(_cli: &Cli) -> anyhow::Result<ExitCode> {
         folder_entries(&demo.folders),
     );
     app.color = colour_allowed();
+    app.zone = crate::tui::state::Zone::Local;
     crate::tui::run(app, runner, inbox).map_err(anyhow::Error::msg)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -160,6 +161,13 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
         folder_entries(&config.folders),
     );
     app.color = colour_allowed();
+    let zone = config.ui.time_zone.as_deref().unwrap_or("local");
+    app.zone = crate::tui::state::Zone::parse(zone).ok_or_else(|| {
+        anyhow::anyhow!(
+            "[ui] time_zone = \"{zone}\" in the config file ({}) is not a time zone: write \"local\" (the system's, TZ), \"utc\" or an offset such as \"+01:00\"",
+            super::config_path_shown(cli)
+        )
+    })?;
     crate::tui::run(app, runner, inbox).map_err(anyhow::Error::msg)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -19,6 +19,8 @@ pub enum Source {
     All,
     /// Chasers not answered (no `\Answered`, no reply of ours queued, sent or unknown),
     /// outside the archive; `flagged` picks the fraud-flagged ones, which are never mixed in.
+    /// One row per invoice: its latest chase (the earlier ones are in its thread, and
+    /// answering the latest answers them).
     ToAnswer { flagged: bool, archive: String },
 }
 
@@ -322,7 +324,10 @@ impl Store {
                     "m.kind = 'chaser' AND instr(m.flags, '\\Answered') = 0 AND m.risk {} ''
                      AND m.folder_id IS NOT (SELECT id FROM folders WHERE name = :archive)
                      AND (m.message_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox o
-                          WHERE o.answers = m.message_id AND o.state IN {ANSWERING}))",
+                          WHERE o.answers = m.message_id AND o.state IN {ANSWERING}))
+                     AND NOT EXISTS (SELECT 1 FROM messages t
+                          WHERE t.invoice_key = m.invoice_key AND t.kind = 'chaser'
+                            AND (t.sent_at > m.sent_at OR (t.sent_at = m.sent_at AND t.id > m.id)))",
                     if *flagged { "!=" } else { "=" }
                 ));
                 args.push((":archive", Box::new(archive.clone())));

@@ -13,14 +13,15 @@ pub enum Effect {
     LoadFolders,
     LoadSent,
     LoadPage {
-        folder: String,
-        filter: Option<String>,
+        query: crate::store::search::ListQuery,
         offset: usize,
         limit: usize,
         /// The list's length when it is known to be unchanged (scrolling): not counted again.
         total: Option<usize>,
     },
     LoadMessage(i64),
+    /// A message's conversation (its invoice's chases, its References chain, our replies).
+    LoadThread(i64),
     /// The user read the message: flag it `\Seen`.
     MarkSeen(i64),
     /// Our scheduled payment date for the message's invoice, for the `e` prompt.

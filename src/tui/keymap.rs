@@ -20,6 +20,8 @@ pub enum Action {
     Back,
     NextPane,
     Filter,
+    Sort,
+    Thread,
     Acknowledge,
     SetExpectations,
     Negotiate,
@@ -288,7 +290,7 @@ mod tests {
         let default = Keymap::default();
         assert_eq!(
             default.hint(HINT_MAILBOX),
-            "?:help  a/e/n/c/d/x:reply  m:move  /:filter  q:quit"
+            "?:help  a/e/n/c/d/x:reply  m:move  /:search  O:sort  q:quit"
         );
         assert_eq!(default.hint(HINT_REPLY), "y:send  E:edit  esc:cancel");
         assert_eq!(
@@ -304,7 +306,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             mine.hint(HINT_MAILBOX),
-            "?:help  A/e/n/c/d/x:reply  m:move  /:filter  q:quit"
+            "?:help  A/e/n/c/d/x:reply  m:move  /:search  O:sort  q:quit"
         );
         assert_eq!(mine.hint(HINT_REPLY), "ctrl-s:send  E:edit  esc:cancel");
         assert_eq!(

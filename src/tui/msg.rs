@@ -17,9 +17,17 @@ pub enum Msg {
     FoldersLoaded(Vec<FolderCount>),
     SentLoaded(Vec<SentReply>),
     PageLoaded {
-        folder: String,
-        filter: Option<String>,
+        query: crate::store::search::ListQuery,
         page: Page,
+    },
+    /// How many chasers wait for an answer: the plain ones and the fraud-flagged ones.
+    ToAnswerCounted {
+        plain: usize,
+        flagged: usize,
+    },
+    ThreadLoaded {
+        id: i64,
+        entries: Vec<crate::store::search::ThreadEntry>,
     },
     Opened(Box<Opened>),
     /// Our scheduled payment date for the claimed invoice of a message (for `e`).

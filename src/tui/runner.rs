@@ -81,29 +81,47 @@ impl Runner {
         }
     }
 
+    /// The pane's "To answer" counts (the lists' own query, counted).
+    fn to_answer_counts(&self) -> Option<Msg> {
+        use crate::store::search::{ListQuery, Source};
+        let count = |flagged| {
+            self.store.list_count(&ListQuery {
+                source: Source::ToAnswer {
+                    flagged,
+                    archive: super::state::ARCHIVE.to_string(),
+                },
+                search: None,
+                sort: None,
+            })
+        };
+        Some(Msg::ToAnswerCounted {
+            plain: count(false).ok()?,
+            flagged: count(true).ok()?,
+        })
+    }
+
     pub fn perform(&mut self, effect: Effect, term: &mut dyn Suspend) -> Vec<Msg> {
         let read_failed = |e: crate::store::StoreError| vec![Msg::LoadFailed(e.to_string())];
         match effect {
-            Effect::LoadFolders => self
-                .store
-                .folder_counts()
-                .map_or_else(read_failed, |c| vec![Msg::FoldersLoaded(c)]),
+            Effect::LoadFolders => match self.store.folder_counts() {
+                Ok(c) => {
+                    let mut out = vec![Msg::FoldersLoaded(c)];
+                    out.extend(self.to_answer_counts());
+                    out
+                }
+                Err(e) => read_failed(e),
+            },
+            Effect::LoadThread(id) => self.store.thread(id).map_or_else(read_failed, |entries| {
+                vec![Msg::ThreadLoaded { id, entries }]
+            }),
             Effect::LoadSent => self.to_replies(ReplyCmd::LoadSent),
             Effect::LoadPage {
-                folder,
-                filter,
+                query,
                 offset,
                 limit,
                 total,
-            } => match self
-                .store
-                .page_known(&folder, filter.as_deref(), offset, limit, total)
-            {
-                Ok(page) => vec![Msg::PageLoaded {
-                    folder,
-                    filter,
-                    page,
-                }],
+            } => match self.store.list_page(&query, offset, limit, total) {
+                Ok(page) => vec![Msg::PageLoaded { query, page }],
                 Err(e) => read_failed(e),
             },
             Effect::LoadMessage(id) => match self.store.detail(id) {

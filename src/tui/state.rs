@@ -4,6 +4,7 @@
 use super::keymap::Keymap;
 use super::replies::{ReplyPreview, SentReply};
 use crate::payables::{Payable, Status};
+use crate::store::search::{ListQuery, Sort, Source, ThreadEntry};
 use crate::store::{Dashboard, Detail, FolderCount, Page};
 use crate::sync::user_move::UserMove;
 use chrono::NaiveDate;
@@ -29,7 +30,51 @@ pub struct App {
     pub size: (u16, u16),
     /// The last move of this session, for undo.
     pub last_move: Option<UserMove>,
+    /// The time zone dates are shown in.
+    pub zone: Zone,
     pub quit: bool,
+}
+
+/// The time zone of the dates on screen: the system's (`TZ`), UTC, or a fixed offset
+/// (the config's `[ui] time_zone`: "local", "utc", "+01:00").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Zone {
+    #[default]
+    Utc,
+    Local,
+    Fixed(chrono::FixedOffset),
+}
+
+impl Zone {
+    /// Reads the config's value; None when it is none of the three forms.
+    pub fn parse(text: &str) -> Option<Zone> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "local" | "" => Some(Zone::Local),
+            "utc" | "z" => Some(Zone::Utc),
+            other => {
+                let (sign, rest) = match other.as_bytes().first()? {
+                    b'+' => (1, &other[1..]),
+                    b'-' => (-1, &other[1..]),
+                    _ => return None,
+                };
+                let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+                let secs = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
+                chrono::FixedOffset::east_opt(sign * secs).map(Zone::Fixed)
+            }
+        }
+    }
+
+    /// A stored UTC `YYYY-MM-DD HH:MM:SS` in this zone.
+    pub fn local(self, stored: &str) -> Option<chrono::NaiveDateTime> {
+        let utc = chrono::NaiveDateTime::parse_from_str(stored.get(..19)?, "%Y-%m-%d %H:%M:%S")
+            .ok()?
+            .and_utc();
+        Some(match self {
+            Zone::Utc => utc.naive_utc(),
+            Zone::Local => utc.with_timezone(&chrono::Local).naive_local(),
+            Zone::Fixed(o) => utc.with_timezone(&o).naive_local(),
+        })
+    }
 }
 
 /// A screen pushed over the mailbox.
@@ -39,6 +84,17 @@ pub enum Screen {
     Reply(ReplyState),
     Payables(PayablesState),
     Dashboard(DashboardState),
+    Thread(ThreadState),
+}
+
+/// A conversation: the chases of one invoice or References chain and our replies.
+#[derive(Debug, Default)]
+pub struct ThreadState {
+    /// The message it was opened from.
+    pub id: i64,
+    pub entries: Option<Vec<ThreadEntry>>,
+    pub selected: usize,
+    pub scroll: u16,
 }
 
 /// Which pane of the mailbox has the keys.
@@ -62,6 +118,19 @@ pub enum FolderKind {
     Mail,
     /// The reply outbox.
     Sent,
+    /// Every chaser not answered, most urgent first, across folders.
+    ToAnswer,
+    /// The same for the fraud-flagged ones, apart.
+    Suspicious,
+    /// Every folder (with a search: the search across folders).
+    All,
+}
+
+impl FolderKind {
+    /// A list of stored messages (not the outbox).
+    pub fn is_stored(self) -> bool {
+        self != FolderKind::Sent
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +159,10 @@ impl FoldersState {
 pub struct ListState {
     pub folder: String,
     pub kind: Option<FolderKind>,
+    /// The search narrowing the list; it stays when another folder is shown.
     pub filter: Option<String>,
+    /// The order chosen (None: the list's own); it stays too.
+    pub sort: Option<Sort>,
     pub page: Page,
     /// The cursor, as a position in the whole (filtered) list.
     pub selected: usize,
@@ -103,6 +175,32 @@ pub struct ListState {
 }
 
 impl ListState {
+    /// What the store is asked for this list (None for the outbox).
+    pub fn query(&self) -> Option<ListQuery> {
+        let source = match self.kind? {
+            FolderKind::Sent => return None,
+            FolderKind::Mail => Source::Folder(self.folder.clone()),
+            FolderKind::All => Source::All,
+            k @ (FolderKind::ToAnswer | FolderKind::Suspicious) => Source::ToAnswer {
+                flagged: k == FolderKind::Suspicious,
+                archive: ARCHIVE.to_string(),
+            },
+        };
+        Some(ListQuery {
+            source,
+            search: self.filter.clone(),
+            sort: self.sort,
+        })
+    }
+
+    /// Whether rows come from several folders (the list shows each row's folder).
+    pub fn across_folders(&self) -> bool {
+        matches!(
+            self.kind,
+            Some(FolderKind::All | FolderKind::ToAnswer | FolderKind::Suspicious)
+        )
+    }
+
     /// The number of rows in the whole list.
     pub fn len(&self) -> usize {
         match self.kind {
@@ -298,6 +396,7 @@ impl App {
             account,
             size: (80, 24),
             last_move: None,
+            zone: Zone::Utc,
             quit: false,
         }
     }
@@ -328,7 +427,15 @@ pub fn folder_entries(folders: &crate::config::Folders) -> Vec<FolderEntry> {
             ..FolderCount::default()
         },
     };
+    let view = |label: &str, kind| FolderEntry {
+        label: label.to_string(),
+        name: label.to_string(),
+        kind,
+        counts: FolderCount::default(),
+    };
     vec![
+        view(FOLDER_TO_ANSWER, FolderKind::ToAnswer),
+        view(FOLDER_SUSPICIOUS, FolderKind::Suspicious),
         mail(FOLDER_INBOX, "INBOX"),
         mail(FOLDER_REMINDERS, &folders.reminder),
         mail(FOLDER_OVERDUE, &folders.overdue),
@@ -342,6 +449,7 @@ pub fn folder_entries(folders: &crate::config::Folders) -> Vec<FolderEntry> {
             counts: FolderCount::default(),
         },
         mail(FOLDER_ARCHIVE, ARCHIVE),
+        view(FOLDER_ALL, FolderKind::All),
     ]
 }
 

@@ -89,8 +89,22 @@ pub const ACTIONS: &[ActionInfo] = &[
         Action::Filter,
         "filter",
         &["/"],
-        "filter by subject, vendor, invoice (empty clears)",
+        "search subject, body, vendor, invoice, amount; stays on in every folder (All folders: everywhere; empty clears)",
         Scope::Nav,
+    ),
+    info(
+        Action::Sort,
+        "sort",
+        &["O"],
+        "sort the list: date, days late, amount, vendor (cycles)",
+        Scope::Mail,
+    ),
+    info(
+        Action::Thread,
+        "thread",
+        &["T"],
+        "the conversation: chases of the same invoice or thread, with our replies",
+        Scope::Mail,
     ),
     info(
         Action::Acknowledge,
@@ -287,13 +301,20 @@ pub const HINT_MAILBOX: &[Hint] = &[
     Hint(&[Action::Help], "help"),
     Hint(REPLY_ACTIONS, "reply"),
     Hint(&[Action::Move], "move"),
-    Hint(&[Action::Filter], "filter"),
+    Hint(&[Action::Filter], "search"),
+    Hint(&[Action::Sort], "sort"),
     Hint(&[Action::Quit], "quit"),
 ];
 pub const HINT_MESSAGE: &[Hint] = &[
     Hint(&[Action::Help], "help"),
     Hint(REPLY_ACTIONS, "reply"),
     Hint(&[Action::Move], "move"),
+    Hint(&[Action::Thread], "thread"),
+    Hint(&[Action::Back], "back"),
+];
+pub const HINT_THREAD: &[Hint] = &[
+    Hint(&[Action::Open], "open"),
+    Hint(REPLY_ACTIONS, "reply"),
     Hint(&[Action::Back], "back"),
 ];
 pub const HINT_REPLY: &[Hint] = &[
@@ -330,6 +351,25 @@ pub const FOLDER_STATEMENTS: &str = "Statements";
 pub const FOLDER_REVIEW: &str = "Review";
 pub const FOLDER_SENT: &str = "Sent";
 pub const FOLDER_ARCHIVE: &str = "Archive";
+pub const FOLDER_TO_ANSWER: &str = "To answer";
+pub const FOLDER_SUSPICIOUS: &str = "⚠ Suspicious";
+pub const FOLDER_ALL: &str = "All folders";
+/// The list's state on the title line: its search and its order.
+pub fn list_state_words(search: Option<&str>, sort: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(s) = search {
+        out.push_str(&format!(" · search “{s}” (/ then enter clears)"));
+    }
+    if let Some(s) = sort {
+        out.push_str(&format!(" · by {s}"));
+    }
+    out
+}
+pub const EMPTY_TO_ANSWER: &str = "nothing to answer — every chaser has a reply";
+pub const THREAD_TITLE: &str = "Conversation";
+pub const THREAD_LEGEND: &str = "→ our replies; enter opens a message";
+pub const THREAD_EMPTY: &str = "no other message of this invoice or conversation";
+pub const NOT_IN_THREAD: &str = "our reply: nothing to open (it is shown here as sent)";
 
 /// The list's badge for a validation result.
 pub fn badge(match_status: Option<MatchStatus>) -> &'static str {
@@ -371,8 +411,20 @@ pub const FRAUD_ADVICE: &str =
     "Call the vendor on a number you already have before acting; replying with one key is disabled.";
 pub const FRAUD_MARK: &str = "!";
 pub const UNREAD_MARK: &str = "•";
+pub const ANSWERED_MARK: &str = "↩";
+/// The list's check column for a fraud-flagged message (never a green "matched").
+pub const FLAGGED_BADGE: &str = "flagged";
+/// The list's thread mark: how many messages the row's conversation has (itself
+/// included), blank when it is alone.
+pub fn thread_mark(size: usize) -> String {
+    match size {
+        0 | 1 => " ".into(),
+        2..=9 => size.to_string(),
+        _ => "+".into(),
+    }
+}
 
-pub const PROMPT_FILTER: &str = "Filter: ";
+pub const PROMPT_FILTER: &str = "Search: ";
 pub const PROMPT_VENDOR: &str = "Vendor: ";
 pub const PROMPT_PAY_ON: &str = "Pay on (YYYY-MM-DD): ";
 pub const PROMPT_PAID_ON: &str = "Paid on (YYYY-MM-DD): ";

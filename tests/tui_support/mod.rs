@@ -197,6 +197,16 @@ impl DemoUi {
     }
 }
 
+/// A folder of the pane by its label (the pane's order is the UI's business).
+pub fn entry<'a>(app: &'a App, label: &str) -> &'a duebox::tui::state::FolderEntry {
+    app.mailbox
+        .folders
+        .entries
+        .iter()
+        .find(|e| e.label == label)
+        .unwrap_or_else(|| panic!("no folder {label}"))
+}
+
 pub fn redact(screen: &str) -> String {
     let now = chrono::Utc::now();
     let mut out = screen.to_string();

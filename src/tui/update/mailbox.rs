@@ -3,6 +3,7 @@
 //! asks for another only when the rows on screen are not loaded. No I/O here.
 
 use crate::classify::fingerprint::Verdict;
+use crate::store::search::{ListQuery, Sort};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Action;
 use crate::tui::state::*;
@@ -242,8 +243,30 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
             }
             None => Vec::new(),
         },
+        Action::Sort => {
+            if !list.kind.is_some_and(FolderKind::is_stored) {
+                return Vec::new();
+            }
+            // The list's own order first (newest first; To answer: most urgent), then date,
+            // days late, amount, vendor, and round again.
+            let Some(natural) = list.query().map(|q| ListQuery { sort: None, ..q }.sort()) else {
+                return Vec::new();
+            };
+            let order: Vec<Sort> = std::iter::once(natural)
+                .chain(Sort::CYCLE.into_iter().filter(|s| *s != natural))
+                .collect();
+            let now = list.sort.unwrap_or(natural);
+            let at = order.iter().position(|s| *s == now).unwrap_or(0);
+            let next = order[(at + 1) % order.len()];
+            list.sort = (next != natural).then_some(next);
+            reload_list(list, 0)
+        }
+        Action::Thread => match list.selected_row().map(|r| r.id) {
+            Some(id) => open_thread(app, id),
+            None => Vec::new(),
+        },
         Action::Filter => {
-            if list.kind == Some(FolderKind::Mail) {
+            if list.kind.is_some_and(FolderKind::is_stored) {
                 app.overlay = Some(Overlay::Prompt(Prompt {
                     label: strings::PROMPT_FILTER,
                     input: list.filter.clone().unwrap_or_default(),
@@ -266,22 +289,49 @@ pub(super) fn select_folder(app: &mut App, to: usize) -> Vec<Effect> {
     let Some(entry) = folders.current().cloned() else {
         return Vec::new();
     };
+    // The search and the order stay on until cleared.
+    let (filter, sort) = (app.mailbox.list.filter.take(), app.mailbox.list.sort);
     app.mailbox.list = ListState {
         folder: entry.name.clone(),
         kind: Some(entry.kind),
-        loading: true,
+        filter,
+        sort,
         ..ListState::default()
     };
     match entry.kind {
-        FolderKind::Sent => vec![Effect::LoadSent],
-        FolderKind::Mail => vec![Effect::LoadPage {
-            folder: entry.name,
-            filter: None,
-            offset: 0,
-            limit: WINDOW,
-            total: None,
-        }],
+        FolderKind::Sent => {
+            app.mailbox.list.loading = true;
+            vec![Effect::LoadSent]
+        }
+        _ => reload_list(&mut app.mailbox.list, 0),
     }
+}
+
+/// The list read again from `offset`, counted again (the store or the query changed).
+pub(super) fn reload_list(list: &mut ListState, offset: usize) -> Vec<Effect> {
+    let Some(query) = list.query() else {
+        return Vec::new();
+    };
+    if offset == 0 {
+        list.selected = 0;
+        list.top = 0;
+    }
+    list.loading = true;
+    vec![Effect::LoadPage {
+        query,
+        offset,
+        limit: WINDOW,
+        total: None,
+    }]
+}
+
+/// Opens the conversation of a message.
+pub(super) fn open_thread(app: &mut App, id: i64) -> Vec<Effect> {
+    app.stack.push(Screen::Thread(ThreadState {
+        id,
+        ..ThreadState::default()
+    }));
+    vec![Effect::LoadThread(id)]
 }
 
 /// Moves `top` so the cursor is on screen.
@@ -297,9 +347,10 @@ pub(super) fn scroll_into_view(list: &mut ListState, rows: usize) {
 
 /// A page request when the rows on screen are not all loaded: a window around the cursor.
 pub(super) fn ensure_loaded(list: &mut ListState, rows: usize) -> Option<Effect> {
-    if list.kind != Some(FolderKind::Mail) || list.loading {
+    if list.loading {
         return None;
     }
+    let query = list.query()?;
     let want_from = list.top;
     let want_to = (list.top + rows).min(list.len());
     let have_from = list.page.offset;
@@ -309,8 +360,7 @@ pub(super) fn ensure_loaded(list: &mut ListState, rows: usize) -> Option<Effect>
     }
     list.loading = true;
     Some(Effect::LoadPage {
-        folder: list.folder.clone(),
-        filter: list.filter.clone(),
+        query,
         offset: list.selected.saturating_sub(WINDOW / 2),
         limit: WINDOW,
         total: Some(list.page.total),

@@ -69,15 +69,37 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::PageLoaded {
-            folder,
-            filter,
-            page,
-        } => {
+        Msg::ToAnswerCounted { plain, flagged } => {
+            for e in &mut app.mailbox.folders.entries {
+                let n = match e.kind {
+                    FolderKind::ToAnswer => plain,
+                    FolderKind::Suspicious => flagged,
+                    _ => continue,
+                };
+                e.counts.total = n as u64;
+                e.counts.unanswered = n as u64;
+            }
+            Vec::new()
+        }
+        Msg::ThreadLoaded { id, entries } => {
+            for s in app.stack.iter_mut() {
+                if let Screen::Thread(t) = s {
+                    if t.id == id {
+                        // The cursor starts on the message it was opened from.
+                        t.selected = entries
+                            .iter()
+                            .position(|e| e.message == Some(id))
+                            .unwrap_or(0);
+                        t.entries = Some(entries.clone());
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::PageLoaded { query, page } => {
             let rows = app.list_rows();
             let list = &mut app.mailbox.list;
-            if list.folder != folder || list.filter != filter || list.kind == Some(FolderKind::Sent)
-            {
+            if list.query().as_ref() != Some(&query) {
                 return Vec::new();
             }
             let was = list.selected_row().map(|r| r.id);
@@ -347,16 +369,9 @@ fn sync_event(app: &mut App, event: SyncEvent) -> Vec<Effect> {
 /// outbox, an open dashboard.
 fn reload(app: &mut App) -> Vec<Effect> {
     let mut effects = vec![Effect::LoadFolders, Effect::LoadSent];
-    let list = &app.mailbox.list;
-    if list.kind == Some(FolderKind::Mail) {
-        effects.push(Effect::LoadPage {
-            folder: list.folder.clone(),
-            filter: list.filter.clone(),
-            offset: list.page.offset,
-            limit: WINDOW,
-            total: None,
-        });
-    }
+    let list = &mut app.mailbox.list;
+    let offset = list.page.offset;
+    effects.extend(mailbox::reload_list(list, offset));
     if let Some(Screen::Dashboard(_)) = app.top() {
         effects.push(Effect::LoadDashboard);
     }
@@ -369,6 +384,7 @@ fn scope_of(app: &App) -> Scope {
         Some(Screen::Reply(_)) => Scope::Reply,
         Some(Screen::Payables(_)) => Scope::Payables,
         Some(Screen::Dashboard(_)) => Scope::Global,
+        Some(Screen::Thread(_)) => Scope::Mail,
     }
 }
 

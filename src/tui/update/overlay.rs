@@ -100,14 +100,7 @@ pub(super) fn submitted(app: &mut App, p: Prompt) -> Vec<Effect> {
             list.filter = Some(input).filter(|f| !f.is_empty());
             list.selected = 0;
             list.top = 0;
-            list.loading = true;
-            return vec![Effect::LoadPage {
-                folder: list.folder.clone(),
-                filter: list.filter.clone(),
-                offset: 0,
-                limit: WINDOW,
-                total: None,
-            }];
+            return super::mailbox::reload_list(list, 0);
         }
         PromptPurpose::PayablesVendor => {
             if let Some(Screen::Payables(s)) = app.top_mut() {

@@ -28,6 +28,10 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                     app.stack.pop();
                     return Vec::new();
                 }
+                Action::Thread => {
+                    let id = m.id;
+                    return super::mailbox::open_thread(app, id);
+                }
                 a => {
                     let id = m.id;
                     return mail_action(app, a, Some(id));
@@ -141,6 +145,53 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                 p.top = p.selected;
             } else if p.selected >= p.top + rows {
                 p.top = p.selected + 1 - rows;
+            }
+            Vec::new()
+        }
+        Screen::Thread(t) => {
+            let n = t.entries.as_ref().map_or(0, Vec::len);
+            let last = n.saturating_sub(1);
+            match action {
+                Action::Down => t.selected = (t.selected + 1).min(last),
+                Action::Up => t.selected = t.selected.saturating_sub(1),
+                Action::Top => t.selected = 0,
+                Action::Bottom => t.selected = last,
+                Action::PageDown => t.scroll = t.scroll.saturating_add(page),
+                Action::PageUp => t.scroll = t.scroll.saturating_sub(page),
+                Action::Back | Action::Thread => {
+                    app.stack.pop();
+                    return Vec::new();
+                }
+                a => {
+                    let message = t
+                        .entries
+                        .as_ref()
+                        .and_then(|e| e.get(t.selected))
+                        .map(|e| e.message);
+                    return match (a, message) {
+                        (_, None) => Vec::new(),
+                        (Action::Open, Some(None)) => {
+                            app.status.note = Some(strings::NOT_IN_THREAD.into());
+                            Vec::new()
+                        }
+                        (Action::Open, Some(Some(id))) => {
+                            app.stack.push(Screen::Message(MessageState {
+                                max_scroll: u16::MAX,
+                                id,
+                                opened: None,
+                                scroll: 0,
+                            }));
+                            vec![Effect::LoadMessage(id)]
+                        }
+                        (a, Some(id)) => mail_action(app, a, id),
+                    };
+                }
+            }
+            if matches!(
+                action,
+                Action::Down | Action::Up | Action::Top | Action::Bottom
+            ) {
+                t.scroll = 0;
             }
             Vec::new()
         }

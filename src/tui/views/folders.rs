@@ -43,6 +43,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Th
             }
             FolderKind::Mail if f.counts.unread > 0 => f.counts.unread.to_string(),
             FolderKind::Mail => String::new(),
+            // The chasers waiting, in the todo column.
+            FolderKind::ToAnswer | FolderKind::Suspicious if f.counts.unanswered > 0 => {
+                format!("/{}", f.counts.unanswered)
+            }
+            FolderKind::ToAnswer | FolderKind::Suspicious | FolderKind::All => String::new(),
         };
         let label_w = w.saturating_sub(text::width(&counts) + 1);
         let label = text::fit(&f.label, label_w);

@@ -1,20 +1,23 @@
-//! The message list: date, vendor, subject, invoice, amount, due date, validation badge and
-//! fraud marker, in columns that keep their place whatever the text (each cell is drawn into
-//! its own width, so a wide character or an emoji cannot push the next column). Narrow
-//! terminals drop the less important columns first.
+//! The message lists (a folder, "To answer", all folders, a search): marks, date, vendor,
+//! subject, invoice, amount, days late, stage, check and folder, in columns that keep their
+//! place whatever the text (each cell is drawn into its own width, so a wide character or an
+//! emoji cannot push the next column). The columns that decide — vendor, invoice, amount,
+//! days late, check — always stay; narrow terminals give up the folder, stage, date and
+//! then the subject.
 
 use super::style::Theme;
 use super::text::{self, clean, fit};
 use crate::store::Summary;
 use crate::tui::replies::SentReply;
-use crate::tui::state::{Focus, FolderKind, MailboxState};
+use crate::tui::state::{App, Focus, FolderKind, Zone};
 use crate::tui::strings;
+use chrono::NaiveDate;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::Frame;
 
-/// A column: header, width, whether right-aligned. Subject takes what is left.
+/// A column. Subject takes what is left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
     Marks,
@@ -23,8 +26,10 @@ pub enum Col {
     Subject,
     Invoice,
     Amount,
-    Due,
+    Late,
+    Stage,
     Badge,
+    Folder,
 }
 
 impl Col {
@@ -36,52 +41,100 @@ impl Col {
             Col::Subject => "Subject",
             Col::Invoice => "Invoice",
             Col::Amount => "Amount",
-            Col::Due => "Due",
+            Col::Late => "Late",
+            Col::Stage => "Stage",
             Col::Badge => "Check",
+            Col::Folder => "Folder",
         }
     }
 }
 
-/// The columns that fit in `width`, with their widths, left to right.
-pub fn columns(width: u16) -> Vec<(Col, u16)> {
-    let width = usize::from(width);
-    let fixed = [
-        (Col::Marks, 2usize, 0u8),
-        (Col::Date, 6, 3),
-        (Col::Vendor, 14, 2),
-        (Col::Invoice, 12, 4),
-        (Col::Amount, 12, 1),
-        (Col::Due, 6, 5),
-        (Col::Badge, 8, 0),
-    ];
-    let min_subject = 16;
-    // Drop columns, least important (highest rank) first, until the subject has room.
-    let mut keep: Vec<(Col, usize, u8)> = fixed.to_vec();
-    let used = |k: &[(Col, usize, u8)]| k.iter().map(|(_, w, _)| w + 1).sum::<usize>();
-    while used(&keep) + min_subject > width {
-        let Some(worst) = keep
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.2 > 0)
-            .max_by_key(|(_, c)| c.2)
-            .map(|(i, _)| i)
-        else {
-            break;
-        };
-        keep.remove(worst);
-    }
-    let subject = width.saturating_sub(used(&keep)).max(1);
-    let mut out: Vec<(Col, u16)> = Vec::new();
-    for (c, w, _) in &keep {
-        out.push((*c, *w as u16));
-        if *c == Col::Vendor || (*c == Col::Date && !keep.iter().any(|k| k.0 == Col::Vendor)) {
-            out.push((Col::Subject, subject as u16));
+/// How the list's rows look, for [`columns`]: whether they come from several folders,
+/// whether a date on screen needs its year, and whether any row on screen claims something
+/// (an invoice, an amount, a due date): without claims, the claim columns give their room
+/// to the date and the subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub across: bool,
+    pub years: bool,
+    pub claims: bool,
+}
+
+impl Default for Shape {
+    fn default() -> Shape {
+        Shape {
+            across: false,
+            years: false,
+            claims: true,
         }
     }
-    if !out.iter().any(|(c, _)| *c == Col::Subject) {
-        out.insert(1.min(out.len()), (Col::Subject, subject as u16));
+}
+
+/// The narrowest subject worth showing; a narrower one gives its room to the vendor.
+const MIN_SUBJECT: usize = 8;
+/// The subject's room before an optional column is added.
+const ROOMY_SUBJECT: usize = 20;
+
+/// The columns that fit in `width`, with their widths, left to right.
+pub fn columns(width: u16, shape: Shape) -> Vec<(Col, u16)> {
+    let width = usize::from(width);
+    let mut keep: Vec<(Col, usize)> = if shape.claims {
+        vec![
+            (Col::Marks, 3),
+            (Col::Vendor, 14),
+            (Col::Invoice, 12),
+            (Col::Amount, 12),
+            (Col::Late, 10),
+            (Col::Badge, 8),
+        ]
+    } else {
+        vec![(Col::Marks, 3), (Col::Vendor, 18)]
+    };
+    let date = (Col::Date, if shape.years { 11 } else { 6 });
+    let optional: Vec<(Col, usize)> = match (shape.claims, shape.across) {
+        (true, true) => vec![(Col::Stage, 9), date, (Col::Folder, 12)],
+        (true, false) => vec![date, (Col::Stage, 9)],
+        (false, true) => vec![date, (Col::Folder, 12)],
+        (false, false) => vec![date],
+    };
+    let used = |k: &[(Col, usize)]| k.iter().map(|(_, w)| w + 1).sum::<usize>();
+    for opt in optional {
+        if used(&keep) + opt.1 + 1 + ROOMY_SUBJECT > width {
+            break;
+        }
+        keep.push(opt);
     }
-    out
+    let left = width.saturating_sub(used(&keep));
+    let subject = (left >= MIN_SUBJECT).then_some(left);
+    if subject.is_none() {
+        // No room for a subject: the vendor takes what is left, or gives what is missing.
+        let over = used(&keep).saturating_sub(width);
+        if let Some(v) = keep.iter_mut().find(|(c, _)| *c == Col::Vendor) {
+            v.1 = (v.1 + left).saturating_sub(over).max(6);
+        }
+    }
+    let order = [
+        Col::Marks,
+        Col::Date,
+        Col::Vendor,
+        Col::Subject,
+        Col::Invoice,
+        Col::Amount,
+        Col::Late,
+        Col::Stage,
+        Col::Badge,
+        Col::Folder,
+    ];
+    order
+        .iter()
+        .filter_map(|c| match c {
+            Col::Subject => subject.map(|w| (Col::Subject, w as u16)),
+            c => keep
+                .iter()
+                .find(|(k, _)| k == c)
+                .map(|(k, w)| (*k, *w as u16)),
+        })
+        .collect()
 }
 
 fn cell(buf: &mut Buffer, x: u16, y: u16, w: u16, s: &str, right: bool, style: Style) {
@@ -96,33 +149,49 @@ fn cell(buf: &mut Buffer, x: u16, y: u16, w: u16, s: &str, right: bool, style: S
     buf.set_stringn(x, y, shown, w_us, style);
 }
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Theme) {
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     if area.width < 4 || area.height < 1 {
         return;
     }
+    let mailbox = &app.mailbox;
     let list = &mailbox.list;
-    let cols = columns(area.width);
+    let rows = usize::from(area.height - 1);
+    let this_year = |stored: Option<&str>| {
+        stored
+            .and_then(|s| s.get(..4))
+            .is_none_or(|y| y == app.today.format("%Y").to_string())
+    };
+    let years = (list.top..list.top + rows).any(|at| {
+        list.row(at)
+            .is_some_and(|r| !this_year(r.sent_at.as_deref()))
+    });
+    let claims = list.kind != Some(FolderKind::Sent)
+        && (list.top..list.top + rows).any(|at| {
+            list.row(at).is_some_and(|r| {
+                !r.invoices.is_empty() || r.amount.is_some() || r.due_date.is_some()
+            })
+        });
+    let shape = Shape {
+        across: list.across_folders(),
+        years,
+        claims,
+    };
+    let cols = columns(area.width, shape);
     let buf = frame.buffer_mut();
     let mut x = area.x;
     for (c, w) in &cols {
-        cell(
-            buf,
-            x,
-            area.y,
-            *w,
-            c.header(),
-            *c == Col::Amount,
-            theme.header(),
-        );
+        let right = matches!(c, Col::Amount | Col::Late);
+        cell(buf, x, area.y, *w, c.header(), right, theme.header());
         x += w + 1;
     }
-    let rows = usize::from(area.height - 1);
     let first_y = area.y + 1;
     if list.is_empty() {
         let words = if list.loading {
             strings::LOADING
         } else if list.filter.is_some() {
             strings::EMPTY_FILTER
+        } else if list.kind == Some(FolderKind::ToAnswer) {
+            strings::EMPTY_TO_ANSWER
         } else {
             strings::EMPTY_FOLDER
         };
@@ -137,6 +206,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Th
         }
         return;
     }
+    let ctx = RowContext {
+        today: app.today,
+        zone: app.zone,
+        theme,
+    };
     for i in 0..rows {
         let at = list.top + i;
         if at >= list.len() {
@@ -162,12 +236,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Th
         );
         if list.kind == Some(FolderKind::Sent) {
             if let Some(s) = list.sent.get(at) {
-                draw_sent(buf, area.x, y, &cols, s, row_style, theme);
+                draw_sent(buf, area.x, y, &cols, s, row_style, &ctx);
             }
             continue;
         }
         match list.row(at) {
-            Some(r) => draw_row(buf, area.x, y, &cols, r, row_style, selected, theme),
+            Some(r) => draw_row(buf, area.x, y, &cols, r, row_style, selected, &ctx),
             None => {
                 buf.set_stringn(
                     area.x + 2,
@@ -181,6 +255,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Th
     }
 }
 
+/// What every row is drawn against.
+struct RowContext {
+    today: NaiveDate,
+    zone: Zone,
+    theme: Theme,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn draw_row(
     buf: &mut Buffer,
@@ -190,55 +271,51 @@ fn draw_row(
     r: &Summary,
     base: Style,
     selected: bool,
-    theme: Theme,
+    ctx: &RowContext,
 ) {
+    let theme = ctx.theme;
     let unread = !r.has_flag("\\Seen");
     let answered = r.has_flag("\\Answered");
+    let flagged = !r.risk.is_empty();
     let text_style = if unread {
         base.patch(theme.unread())
     } else {
         base
     };
+    let accent = |style: Style| if selected { base } else { base.patch(style) };
     for (c, w) in cols {
         match c {
             Col::Marks => {
-                let fraud = !r.risk.is_empty();
-                let mark = if fraud { strings::FRAUD_MARK } else { " " };
-                cell(
-                    buf,
-                    x,
-                    y,
-                    1,
-                    mark,
-                    false,
-                    if selected {
-                        base
-                    } else {
-                        base.patch(theme.danger())
-                    },
-                );
-                let second = if unread {
+                let mark = if flagged { strings::FRAUD_MARK } else { " " };
+                cell(buf, x, y, 1, mark, false, accent(theme.danger()));
+                let second = if answered {
+                    strings::ANSWERED_MARK
+                } else if unread {
                     strings::UNREAD_MARK
-                } else if answered {
-                    "↩"
                 } else {
                     " "
                 };
                 cell(buf, x + 1, y, 1, second, false, text_style);
+                cell(
+                    buf,
+                    x + 2,
+                    y,
+                    1,
+                    &strings::thread_mark(r.thread),
+                    false,
+                    text_style,
+                );
             }
             Col::Date => cell(
                 buf,
                 x,
                 y,
                 *w,
-                &text::short_date(r.sent_at.as_deref()),
+                &text::list_date(r.sent_at.as_deref(), ctx.today, ctx.zone),
                 false,
                 text_style,
             ),
-            Col::Vendor => {
-                let who = r.vendor.as_deref().or(r.from_addr.as_deref()).unwrap_or("");
-                cell(buf, x, y, *w, &clean(who), false, text_style);
-            }
+            Col::Vendor => cell(buf, x, y, *w, &clean(r.sender()), false, text_style),
             Col::Subject => {
                 let subject = if r.unparsable {
                     "(unreadable message)"
@@ -264,22 +341,31 @@ fn draw_row(
                 true,
                 text_style,
             ),
-            Col::Due => cell(
-                buf,
-                x,
-                y,
-                *w,
-                &text::short_day(r.due_date.as_deref()),
-                false,
-                text_style,
-            ),
-            Col::Badge => {
-                let style = if selected {
-                    base
+            Col::Late => {
+                let late = text::days_late(r.due_date.as_deref(), ctx.today);
+                let style = if late.overdue {
+                    accent(theme.warn())
                 } else {
-                    base.patch(theme.badge(r.match_status))
+                    text_style
                 };
-                cell(buf, x, y, *w, strings::badge(r.match_status), false, style);
+                cell(buf, x, y, *w, &late.words, true, style);
+            }
+            Col::Stage => {
+                let stage = r.stage.map(|s| s.as_str()).unwrap_or_default();
+                cell(buf, x, y, *w, stage, false, text_style);
+            }
+            Col::Badge => {
+                // A flagged message never shows a reassuring check.
+                let (words, style) = if flagged {
+                    (strings::FLAGGED_BADGE, theme.danger())
+                } else {
+                    (strings::badge(r.match_status), theme.badge(r.match_status))
+                };
+                cell(buf, x, y, *w, words, false, accent(style));
+            }
+            Col::Folder => {
+                let folder = r.folder.as_deref().unwrap_or_default();
+                cell(buf, x, y, *w, &clean(folder), false, text_style);
             }
         }
         x += w + 1;
@@ -293,8 +379,9 @@ fn draw_sent(
     cols: &[(Col, u16)],
     s: &SentReply,
     base: Style,
-    theme: Theme,
+    ctx: &RowContext,
 ) {
+    let theme = ctx.theme;
     // The outbox has no claim columns: the subject takes their room, the status ends the row.
     let width = cols.iter().map(|(_, w)| w + 1).sum::<u16>();
     let col = |c: Col| cols.iter().find(|(k, _)| *k == c).map_or(0, |(_, w)| *w);
@@ -308,7 +395,7 @@ fn draw_sent(
             x,
             y,
             date_w,
-            &text::short_date(Some(&s.at)),
+            &text::list_date(Some(&s.at), ctx.today, ctx.zone),
             false,
             base,
         );

@@ -13,6 +13,7 @@ pub mod reply;
 pub mod status;
 pub mod style;
 pub mod text;
+pub mod thread;
 
 use super::state::{App, Overlay, Screen};
 use super::strings;
@@ -36,12 +37,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         None => {
             let (folders_area, list_area) = layout::mailbox(body);
             folders::draw(frame, folders_area, &app.mailbox, theme);
-            list::draw(frame, list_area, &app.mailbox, theme);
+            list::draw(frame, list_area, app, theme);
         }
         Some(Screen::Message(m)) => message::draw(frame, body, m, app.today, theme),
         Some(Screen::Reply(r)) => reply::draw(frame, body, r, app.demo, &app.keymap, theme),
         Some(Screen::Payables(p)) => payables::draw(frame, body, p, theme),
         Some(Screen::Dashboard(d)) => dashboard::draw(frame, body, d, app.today, theme),
+        Some(Screen::Thread(t)) => thread::draw(frame, body, t, app, theme),
     }
     status::draw(frame, status_area, app, theme);
     match &app.overlay {
@@ -98,6 +100,7 @@ fn draw_title(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         Some(Screen::Reply(_)) => "reply preview",
         Some(Screen::Payables(_)) => "payables",
         Some(Screen::Dashboard(_)) => "dashboard",
+        Some(Screen::Thread(_)) => "conversation",
     };
     let mut spans = vec![Span::raw(format!(
         " {} · {} · {}",
@@ -105,6 +108,20 @@ fn draw_title(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         text::clean(&app.account),
         screen
     ))];
+    if app.top().is_none() {
+        // The search and the order in force are always in sight.
+        let list = &app.mailbox.list;
+        let words = strings::list_state_words(
+            list.filter
+                .as_deref()
+                .map(|f| text::clean(f).into_owned())
+                .as_deref(),
+            list.sort.map(|s| s.words()),
+        );
+        if !words.is_empty() {
+            spans.push(Span::styled(words, theme.warn()));
+        }
+    }
     if app.demo {
         spans.push(Span::raw(" · "));
         spans.push(Span::styled(strings::DEMO_BANNER, theme.header()));

@@ -2,6 +2,8 @@
 //! marks removed (so a subject cannot clear the screen or reorder the row), and cut by
 //! display width (wide characters and emoji count two), never by bytes or chars.
 
+use crate::tui::state::Zone;
+use chrono::{Datelike, NaiveDate};
 use std::borrow::Cow;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -52,17 +54,50 @@ pub fn fit(text: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A stored `YYYY-MM-DD HH:MM:SS` as "20 Nov" (the list) .
-pub fn short_date(stored: Option<&str>) -> String {
-    stored
-        .and_then(|s| chrono::NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok())
-        .map(|d| d.format("%d %b").to_string())
-        .unwrap_or_default()
+/// A stored UTC `YYYY-MM-DD HH:MM:SS` as the lists show it, in the zone: "20 Nov" in this
+/// year, "20 Nov 2025" in another.
+pub fn list_date(stored: Option<&str>, today: NaiveDate, zone: Zone) -> String {
+    let Some(stored) = stored else {
+        return String::new();
+    };
+    let day = zone
+        .local(stored)
+        .map(|t| t.date())
+        .or_else(|| NaiveDate::parse_from_str(stored.get(..10)?, "%Y-%m-%d").ok());
+    match day {
+        Some(d) if d.year() == today.year() => d.format("%d %b").to_string(),
+        Some(d) => d.format("%d %b %Y").to_string(),
+        None => String::new(),
+    }
 }
 
-/// A stored `YYYY-MM-DD` as "20 Nov", or the text as is.
-pub fn short_day(stored: Option<&str>) -> String {
-    short_date(stored)
+/// How late a due date is: "72 days", "1 day", "today", "in 5 days".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Late {
+    pub words: String,
+    pub overdue: bool,
+}
+
+pub fn days_late(due: Option<&str>, today: NaiveDate) -> Late {
+    let Some(due) = due.and_then(|d| NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok())
+    else {
+        return Late {
+            words: String::new(),
+            overdue: false,
+        };
+    };
+    let days = (today - due).num_days();
+    let words = match days {
+        0 => "today".to_string(),
+        1 => "1 day".to_string(),
+        d if d > 1 => format!("{d} days"),
+        -1 => "in 1 day".to_string(),
+        d => format!("in {} days", -d),
+    };
+    Late {
+        words,
+        overdue: days > 0,
+    }
 }
 
 /// An amount with its currency ("1234.56 EUR").
@@ -85,5 +120,33 @@ mod tests {
         assert_eq!(width(&fit("請求書の支払い", 7)), 7);
         assert_eq!(fit("😀😀😀", 4), "😀…");
         assert_eq!(clean("a\u{1b}[2Jb\u{200f}c"), "abc");
+    }
+
+    #[test]
+    fn dates_carry_the_year_when_not_this_one_and_the_zone() {
+        let today = NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+        assert_eq!(
+            list_date(Some("2026-01-01 23:30:00"), today, Zone::Utc),
+            "01 Jan"
+        );
+        let berlin = Zone::parse("+01:00").unwrap();
+        assert_eq!(
+            list_date(Some("2026-01-01 23:30:00"), today, berlin),
+            "02 Jan"
+        );
+        assert_eq!(
+            list_date(Some("2025-12-31 23:30:00"), today, Zone::Utc),
+            "31 Dec 2025"
+        );
+        assert_eq!(
+            list_date(Some("2025-12-31 23:30:00"), today, berlin),
+            "01 Jan"
+        );
+        assert_eq!(Zone::parse("utc"), Some(Zone::Utc));
+        assert_eq!(Zone::parse("Europe/Nowhere"), None);
+        assert_eq!(days_late(Some("2025-12-01"), today).words, "32 days");
+        assert_eq!(days_late(Some("2026-01-07"), today).words, "in 5 days");
+        assert!(!days_late(Some("2026-01-02"), today).overdue);
+        assert_eq!(days_late(None, today).words, "");
     }
 }
