@@ -356,14 +356,13 @@ pub const FOLDER_SUSPICIOUS: &str = "⚠ Suspicious";
 pub const FOLDER_ALL: &str = "All folders";
 /// The list's state on the title line: its search and its order.
 pub fn list_state_words(search: Option<&str>, sort: Option<&str>) -> String {
-    let mut out = String::new();
-    if let Some(s) = search {
-        out.push_str(&format!(" · search “{s}” (/ then enter clears)"));
-    }
-    if let Some(s) = sort {
-        out.push_str(&format!(" · by {s}"));
-    }
-    out
+    let search = search.map(|s| format!("search “{s}”"));
+    let sort = sort.map(|s| format!("by {s}"));
+    search
+        .into_iter()
+        .chain(sort)
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 pub const EMPTY_TO_ANSWER: &str = "nothing to answer — every chaser has a reply";
 pub const THREAD_TITLE: &str = "Conversation";

@@ -56,6 +56,8 @@ impl Col {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
     pub across: bool,
+    /// Ordered by urgency (To answer): the stage before the date and the folder.
+    pub urgent: bool,
     pub years: bool,
     pub claims: bool,
 }
@@ -64,6 +66,7 @@ impl Default for Shape {
     fn default() -> Shape {
         Shape {
             across: false,
+            urgent: false,
             years: false,
             claims: true,
         }
@@ -73,7 +76,7 @@ impl Default for Shape {
 /// The narrowest subject worth showing; a narrower one gives its room to the vendor.
 const MIN_SUBJECT: usize = 8;
 /// The subject's room before an optional column is added.
-const ROOMY_SUBJECT: usize = 20;
+const ROOMY_SUBJECT: usize = 18;
 
 /// The columns that fit in `width`, with their widths, left to right.
 pub fn columns(width: u16, shape: Shape) -> Vec<(Col, u16)> {
@@ -91,11 +94,13 @@ pub fn columns(width: u16, shape: Shape) -> Vec<(Col, u16)> {
         vec![(Col::Marks, 3), (Col::Vendor, 18)]
     };
     let date = (Col::Date, if shape.years { 11 } else { 6 });
-    let optional: Vec<(Col, usize)> = match (shape.claims, shape.across) {
-        (true, true) => vec![(Col::Stage, 9), date, (Col::Folder, 12)],
-        (true, false) => vec![date, (Col::Stage, 9)],
-        (false, true) => vec![date, (Col::Folder, 12)],
-        (false, false) => vec![date],
+    let (stage, folder) = ((Col::Stage, 9), (Col::Folder, 11));
+    let optional: Vec<(Col, usize)> = match (shape.claims, shape.urgent, shape.across) {
+        (true, true, _) => vec![stage, date, folder],
+        (true, false, true) => vec![folder, date, stage],
+        (true, false, false) => vec![date, stage],
+        (false, _, true) => vec![folder, date],
+        (false, _, false) => vec![date],
     };
     let used = |k: &[(Col, usize)]| k.iter().map(|(_, w)| w + 1).sum::<usize>();
     for opt in optional {
@@ -173,6 +178,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         });
     let shape = Shape {
         across: list.across_folders(),
+        urgent: list
+            .query()
+            .is_some_and(|q| q.sort() == crate::store::search::Sort::Urgency),
         years,
         claims,
     };
@@ -210,6 +218,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         today: app.today,
         zone: app.zone,
         theme,
+        folders: &mailbox.folders.entries,
     };
     for i in 0..rows {
         let at = list.top + i;
@@ -256,10 +265,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
 }
 
 /// What every row is drawn against.
-struct RowContext {
+struct RowContext<'a> {
     today: NaiveDate,
     zone: Zone,
     theme: Theme,
+    /// The pane's folders, for their labels ("Overdue" for "Chasers/Overdue").
+    folders: &'a [crate::tui::state::FolderEntry],
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -271,7 +282,7 @@ fn draw_row(
     r: &Summary,
     base: Style,
     selected: bool,
-    ctx: &RowContext,
+    ctx: &RowContext<'_>,
 ) {
     let theme = ctx.theme;
     let unread = !r.has_flag("\\Seen");
@@ -365,7 +376,12 @@ fn draw_row(
             }
             Col::Folder => {
                 let folder = r.folder.as_deref().unwrap_or_default();
-                cell(buf, x, y, *w, &clean(folder), false, text_style);
+                let label = ctx
+                    .folders
+                    .iter()
+                    .find(|e| e.kind == FolderKind::Mail && e.name == folder)
+                    .map_or(folder, |e| e.label.as_str());
+                cell(buf, x, y, *w, &clean(label), false, text_style);
             }
         }
         x += w + 1;
@@ -379,7 +395,7 @@ fn draw_sent(
     cols: &[(Col, u16)],
     s: &SentReply,
     base: Style,
-    ctx: &RowContext,
+    ctx: &RowContext<'_>,
 ) {
     let theme = ctx.theme;
     // The outbox has no claim columns: the subject takes their room, the status ends the row.

@@ -102,25 +102,25 @@ fn draw_title(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         Some(Screen::Dashboard(_)) => "dashboard",
         Some(Screen::Thread(_)) => "conversation",
     };
+    // On the mailbox, the search and the order in force take the screen's name: always in
+    // sight, before anything else is cut.
+    let list = &app.mailbox.list;
+    let state = strings::list_state_words(
+        list.filter
+            .as_deref()
+            .map(|f| text::clean(f).into_owned())
+            .as_deref(),
+        list.sort.map(|s| s.words()),
+    );
     let mut spans = vec![Span::raw(format!(
-        " {} · {} · {}",
+        " {} · {} · ",
         strings::APP,
         text::clean(&app.account),
-        screen
     ))];
-    if app.top().is_none() {
-        // The search and the order in force are always in sight.
-        let list = &app.mailbox.list;
-        let words = strings::list_state_words(
-            list.filter
-                .as_deref()
-                .map(|f| text::clean(f).into_owned())
-                .as_deref(),
-            list.sort.map(|s| s.words()),
-        );
-        if !words.is_empty() {
-            spans.push(Span::styled(words, theme.warn()));
-        }
+    if app.top().is_none() && !state.is_empty() {
+        spans.push(Span::styled(state, theme.warn()));
+    } else {
+        spans.push(Span::raw(screen));
     }
     if app.demo {
         spans.push(Span::raw(" · "));

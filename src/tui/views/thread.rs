@@ -38,18 +38,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, t: &ThreadState, app: &App, theme
     for (i, e) in entries.iter().enumerate().skip(first).take(rows) {
         let y = area.y + 1 + (i - first) as u16;
         let when = text::list_date(e.at.as_deref(), app.today, app.zone);
+        let label = |f: &str| {
+            app.mailbox
+                .folders
+                .entries
+                .iter()
+                .find(|x| x.name == f)
+                .map_or(f.to_string(), |x| x.label.clone())
+        };
         let place = match (&e.state, &e.folder) {
             (Some(state), _) => format!("reply {state}"),
-            (None, Some(f)) if e.answered => format!("{f} ↩"),
-            (None, Some(f)) => f.clone(),
+            (None, Some(f)) if e.answered => format!("{} ↩", label(f)),
+            (None, Some(f)) => label(f),
             _ => String::new(),
         };
         let line = format!(
-            "{} {:<11} {:<24} {:<14} {}",
+            "{} {:<11} {:<24} {:<12} {}",
             if e.message.is_none() { "→" } else { " " },
             when,
             fit(&clean(&e.who), 24),
-            fit(&clean(&place), 14),
+            fit(&clean(&place), 12),
             clean(&e.subject)
         );
         let style = if i == t.selected {
