@@ -265,6 +265,7 @@ const STEPS: &[&str] = &[
     CREATE INDEX messages_invoice_key ON messages(invoice_key);
     CREATE INDEX messages_thread_root ON messages(thread_root);
     CREATE INDEX messages_chasers_due ON messages(due_date) WHERE kind = 'chaser';
+    CREATE INDEX messages_sent ON messages(sent_at);
     CREATE VIRTUAL TABLE message_search USING fts5(
         subject, body, vendor, invoices, amount, sender,
         content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
@@ -387,6 +388,56 @@ mod tests {
             })
             .unwrap();
         assert_eq!((mid.as_str(), state.as_str()), ("<r@x>", "unknown"));
+    }
+
+    #[test]
+    fn the_lists_step_names_keys_and_indexes_the_messages_stored_before_it() {
+        let step = STEPS
+            .iter()
+            .position(|s| s.contains("CREATE VIRTUAL TABLE message_search"))
+            .unwrap() as i64;
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply_until(&mut conn, 0, step).unwrap();
+        let raw = "Message-ID: <b@x>\r\nReferences: <a@x>\r\nFrom: Brennan AR <ar@brennan.test>\r\nSubject: Re: Invoice 58812\r\n\r\nStill waiting for payment of the pallets.\r\n";
+        conn.execute_batch(&format!(
+            "INSERT INTO folders (id, name) VALUES (1, 'INBOX');
+             INSERT INTO messages (id, folder_id, uid, message_id, from_addr, subject, kind, vendor,
+                                   invoices, amount, synced_at)
+             VALUES (5, 1, 1, '<b@x>', 'ar@brennan.test', 'Re: Invoice 58812', 'chaser',
+                     'Brennan', '[\"58812\"]', '4750.00', 't');
+             INSERT INTO bodies (message, raw) VALUES (5, CAST('{raw}' AS BLOB));"
+        ))
+        .unwrap();
+        apply(&mut conn, step).unwrap();
+        let row: (Option<String>, Option<String>, Option<String>) = conn
+            .query_row(
+                "SELECT from_name, thread_root, invoice_key FROM messages WHERE id = 5",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                Some("Brennan AR".into()),
+                Some("a@x".into()),
+                Some("brennan|58812".into())
+            )
+        );
+        let found: i64 = conn
+            .query_row(
+                "SELECT rowid FROM message_search WHERE message_search MATCH '\"pallets\"'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 5, "the body is searchable");
+        conn.execute("DELETE FROM messages WHERE id = 5", [])
+            .unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM message_search", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "a deleted message leaves the index");
     }
 
     #[test]

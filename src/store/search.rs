@@ -305,14 +305,17 @@ pub(super) fn backfill(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// A query's named parameters.
+type Args = Vec<(&'static str, Box<dyn ToSql>)>;
+
 /// The states of a reply of ours that answer a chaser (or may have: unknown).
 const ANSWERING: &str = "('queued', 'sending', 'sent', 'unknown')";
 
 impl Store {
     /// The WHERE clause and parameters of a list.
-    fn list_where(q: &ListQuery) -> Option<(String, Vec<(&'static str, Box<dyn ToSql>)>)> {
+    fn list_where(q: &ListQuery) -> Option<(String, Args)> {
         let mut clauses: Vec<String> = Vec::new();
-        let mut args: Vec<(&'static str, Box<dyn ToSql>)> = Vec::new();
+        let mut args: Args = Vec::new();
         match &q.source {
             Source::Folder(name) => {
                 clauses.push("m.folder_id = (SELECT id FROM folders WHERE name = :folder)".into());
