@@ -522,6 +522,31 @@ mod tests {
         assert_eq!(fts_query("  % * "), None);
     }
 
+    proptest::proptest! {
+        /// Whatever is typed, the search is a valid FTS5 query (never a syntax error
+        /// shown as a database failure), and a typed word finds the text it came from.
+        #[test]
+        fn any_typed_text_is_a_valid_query(typed in "\\PC{0,40}", word in "[A-Za-z0-9]{1,8}") {
+            let conn = Connection::open_in_memory().unwrap();
+            conn.execute_batch(
+                "CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'unicode61 remove_diacritics 2');",
+            )
+            .unwrap();
+            conn.execute("INSERT INTO t (rowid, x) VALUES (1, ?1)", params![format!("{typed} {word}")])
+                .unwrap();
+            if let Some(q) = fts_query(&typed) {
+                let n: rusqlite::Result<i64> =
+                    conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", params![q], |r| r.get(0));
+                proptest::prop_assert!(n.is_ok(), "{q}: {n:?}");
+            }
+            let q = fts_query(&word).unwrap();
+            let n: i64 = conn
+                .query_row("SELECT count(*) FROM t WHERE t MATCH ?1", params![q], |r| r.get(0))
+                .unwrap();
+            proptest::prop_assert_eq!(n, 1);
+        }
+    }
+
     fn store_with(n: u32) -> Store {
         let mut store = Store::in_memory().unwrap();
         let inbox = store.folder("INBOX").unwrap().id;
