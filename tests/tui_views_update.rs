@@ -241,3 +241,18 @@ fn an_answered_chaser_leaves_to_answer() {
     );
     assert_eq!(app.mailbox.folders.entries[0].counts.unanswered, 1);
 }
+
+#[test]
+fn new_mail_keeps_the_cursor_on_its_message() {
+    let mut app = app();
+    init(&mut app);
+    loaded(&mut app, vec![chaser(7), chaser(8)]);
+    press(&mut app, "j");
+    let effects = update(
+        &mut app,
+        Msg::Sync(duebox::tui::msg::SyncEvent::MessagesChanged),
+    );
+    assert_eq!(queries(&effects), vec![to_answer(None, None)]);
+    loaded(&mut app, vec![chaser(6), chaser(7), chaser(8)]);
+    assert_eq!(app.mailbox.list.selected_row().map(|r| r.id), Some(8));
+}

@@ -259,7 +259,7 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
             let at = order.iter().position(|s| *s == now).unwrap_or(0);
             let next = order[(at + 1) % order.len()];
             list.sort = (next != natural).then_some(next);
-            reload_list(list, 0)
+            restart_list(list)
         }
         Action::Thread => match list.selected_row().map(|r| r.id) {
             Some(id) => open_thread(app, id),
@@ -303,19 +303,23 @@ pub(super) fn select_folder(app: &mut App, to: usize) -> Vec<Effect> {
             app.mailbox.list.loading = true;
             vec![Effect::LoadSent]
         }
-        _ => reload_list(&mut app.mailbox.list, 0),
+        _ => restart_list(&mut app.mailbox.list),
     }
 }
 
-/// The list read again from `offset`, counted again (the store or the query changed).
+/// The list from its first row (the query changed): the cursor back on top.
+pub(super) fn restart_list(list: &mut ListState) -> Vec<Effect> {
+    list.selected = 0;
+    list.top = 0;
+    reload_list(list, 0)
+}
+
+/// The list read again from `offset`, counted again (the store changed): the cursor stays
+/// on its message when the message is still there.
 pub(super) fn reload_list(list: &mut ListState, offset: usize) -> Vec<Effect> {
     let Some(query) = list.query() else {
         return Vec::new();
     };
-    if offset == 0 {
-        list.selected = 0;
-        list.top = 0;
-    }
     list.loading = true;
     vec![Effect::LoadPage {
         query,

@@ -100,7 +100,7 @@ pub(super) fn submitted(app: &mut App, p: Prompt) -> Vec<Effect> {
             list.filter = Some(input).filter(|f| !f.is_empty());
             list.selected = 0;
             list.top = 0;
-            return super::mailbox::reload_list(list, 0);
+            return super::mailbox::restart_list(list);
         }
         PromptPurpose::PayablesVendor => {
             if let Some(Screen::Payables(s)) = app.top_mut() {
