@@ -262,7 +262,7 @@ const STEPS: &[&str] = &[
     ALTER TABLE messages ADD COLUMN from_name TEXT;
     ALTER TABLE messages ADD COLUMN invoice_key TEXT;
     ALTER TABLE messages ADD COLUMN thread_root TEXT;
-    CREATE INDEX messages_invoice_key ON messages(invoice_key);
+    CREATE INDEX messages_invoice_chases ON messages(invoice_key, sent_at, kind);
     CREATE INDEX messages_thread_root ON messages(thread_root);
     CREATE INDEX messages_chasers_due ON messages(due_date) WHERE kind = 'chaser';
     CREATE INDEX messages_sent ON messages(sent_at);

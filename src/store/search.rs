@@ -5,7 +5,7 @@
 //! query is bounded by a page or a thread; nothing here reads a whole store into memory.
 
 use super::listing::{summary, SUMMARY_COLUMNS};
-use super::{NewMessage, Page, Store, StoreError, Summary};
+use super::{NewMessage, Page, Store, StoreError};
 use crate::classify::extract::normalise_invoice;
 use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -100,6 +100,14 @@ impl ListQuery {
             _ => Sort::Date,
         })
     }
+}
+
+/// A list made once, in its order: the ids of its messages (a few bytes each, so 100,000
+/// of them stay small), for scrolling without ordering it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub query: ListQuery,
+    pub ids: Vec<i64>,
 }
 
 /// One entry of a conversation: a message we received, or a reply of ours.
@@ -312,6 +320,22 @@ type Args = Vec<(&'static str, Box<dyn ToSql>)>;
 const ANSWERING: &str = "('queued', 'sending', 'sent', 'unknown')";
 
 impl Store {
+    /// A chaser waiting for an answer (`:archive` is the archive's name): not answered,
+    /// outside the archive, no reply of ours that answers it, and the latest chase of its
+    /// invoice (the chases' index, invoice then date, answers that without reading rows).
+    fn waiting() -> String {
+        format!(
+            "m.kind = 'chaser' AND instr(m.flags, '\\Answered') = 0
+             AND m.folder_id IS NOT (SELECT id FROM folders WHERE name = :archive)
+             AND (m.message_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox o
+                  WHERE o.answers = m.message_id AND o.state IN {ANSWERING}))
+             AND NOT EXISTS (SELECT 1 FROM messages t
+                  WHERE t.invoice_key = m.invoice_key AND t.sent_at >= m.sent_at
+                    AND t.kind = 'chaser' AND t.id != m.id
+                    AND (t.sent_at > m.sent_at OR t.id > m.id))"
+        )
+    }
+
     /// The WHERE clause and parameters of a list.
     fn list_where(q: &ListQuery) -> Option<(String, Args)> {
         let mut clauses: Vec<String> = Vec::new();
@@ -324,13 +348,8 @@ impl Store {
             Source::All => {}
             Source::ToAnswer { flagged, archive } => {
                 clauses.push(format!(
-                    "m.kind = 'chaser' AND instr(m.flags, '\\Answered') = 0 AND m.risk {} ''
-                     AND m.folder_id IS NOT (SELECT id FROM folders WHERE name = :archive)
-                     AND (m.message_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox o
-                          WHERE o.answers = m.message_id AND o.state IN {ANSWERING}))
-                     AND NOT EXISTS (SELECT 1 FROM messages t
-                          WHERE t.invoice_key = m.invoice_key AND t.kind = 'chaser'
-                            AND (t.sent_at > m.sent_at OR (t.sent_at = m.sent_at AND t.id > m.id)))",
+                    "{} AND m.risk {} ''",
+                    Self::waiting(),
                     if *flagged { "!=" } else { "=" }
                 ));
                 args.push((":archive", Box::new(archive.clone())));
@@ -353,7 +372,8 @@ impl Store {
     }
 
     /// `limit` rows of a list from position `offset`; `total` when the list's length is
-    /// known (scrolling) so it is not counted again.
+    /// known (scrolling) so it is not counted again. A list other than a folder newest first
+    /// is ordered whole each time: callers that scroll keep its [`Listed`] instead.
     pub fn list_page(
         &self,
         q: &ListQuery,
@@ -361,55 +381,85 @@ impl Store {
         limit: usize,
         total: Option<usize>,
     ) -> Result<Page, StoreError> {
-        if let (Source::Folder(name), None, Sort::Date) = (
-            &q.source,
-            q.search.as_deref().filter(|s| !s.is_empty()),
-            q.sort(),
-        ) {
-            // A folder newest first: the (folder, date) index answers from either end.
-            return self.folder_page(name, offset, limit, total);
-        }
-        let Some((clause, args)) = Self::list_where(q) else {
-            return Ok(Page::default());
-        };
-        fn bind<'a>(
-            args: &'a [(&'static str, Box<dyn ToSql>)],
-            extra: &[(&'static str, &'a dyn ToSql)],
-        ) -> Vec<(&'static str, &'a dyn ToSql)> {
-            let mut v: Vec<(&str, &dyn ToSql)> =
-                args.iter().map(|(n, b)| (*n, b.as_ref())).collect();
-            v.extend_from_slice(extra);
-            v
-        }
-        let total = match total {
-            Some(t) => t,
-            None => {
-                let n: i64 = self
-                    .conn
-                    .prepare_cached(&format!("SELECT count(*) FROM messages m WHERE {clause}"))?
-                    .query_row(&*bind(&args, &[]), |r| r.get(0))?;
-                n as usize
+        if Self::by_folder_index(q) {
+            if let Source::Folder(name) = &q.source {
+                return self.folder_page(name, offset, limit, total);
             }
+        }
+        let listed = self.listed(q)?;
+        self.page_of(&listed, offset, limit)
+    }
+
+    /// A folder newest first, unsearched: the (folder, date) index answers from either end.
+    pub fn by_folder_index(q: &ListQuery) -> bool {
+        matches!(q.source, Source::Folder(_))
+            && q.search.as_deref().is_none_or(|s| s.trim().is_empty())
+            && q.sort() == Sort::Date
+    }
+
+    /// A list in its order, as message ids: one pass that filters and sorts small rows (the
+    /// summaries of a page are read for its rows alone, see [`Store::page_of`]).
+    pub fn listed(&self, q: &ListQuery) -> Result<Listed, StoreError> {
+        let Some((clause, args)) = Self::list_where(q) else {
+            return Ok(Listed {
+                query: q.clone(),
+                ids: Vec::new(),
+            });
         };
-        let offset = offset.min(total.saturating_sub(1));
-        let (lim, off) = (limit as i64, offset as i64);
-        let rows: Vec<Summary> = self
+        let v: Vec<(&str, &dyn ToSql)> = args.iter().map(|(n, b)| (*n, b.as_ref())).collect();
+        let ids = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {clause}
-                 ORDER BY {} LIMIT :limit OFFSET :offset",
+                "SELECT m.id FROM messages m WHERE {clause} ORDER BY {}",
                 q.sort().order_by()
             ))?
-            .query_map(
-                &*bind(&args, &[(":limit", &lim), (":offset", &off)]),
-                summary,
-            )?
+            .query_map(&*v, |r| r.get(0))?
             .collect::<Result<_, _>>()?;
+        Ok(Listed {
+            query: q.clone(),
+            ids,
+        })
+    }
+
+    /// The rows of a listed list from `offset`, in its order.
+    pub fn page_of(
+        &self,
+        listed: &Listed,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        let total = listed.ids.len();
+        let offset = offset.min(total.saturating_sub(1));
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ?1"
+        ))?;
+        let mut rows = Vec::with_capacity(limit.min(total));
+        for id in listed.ids.iter().skip(offset).take(limit) {
+            // A message gone since the list was made is left out, not an error.
+            if let Some(row) = stmt.query_row(params![id], summary).optional()? {
+                rows.push(row);
+            }
+        }
         Ok(Page {
             offset,
             total,
             rows,
         })
+    }
+
+    /// The chasers waiting for an answer: (plain, fraud-flagged), in one pass.
+    pub fn to_answer_counts(&self, archive: &str) -> Result<(usize, usize), StoreError> {
+        let clause = Self::waiting();
+        let archive = archive.to_string();
+        let v: Vec<(&str, &dyn ToSql)> = vec![(":archive", &archive)];
+        let (plain, flagged): (i64, i64) = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT coalesce(sum(m.risk = ''), 0), coalesce(sum(m.risk != ''), 0)
+                 FROM messages m WHERE {clause}"
+            ))?
+            .query_row(&*v, |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok((plain as usize, flagged as usize))
     }
 
     /// How many messages a list has.
@@ -601,6 +651,7 @@ mod tests {
             vec![5]
         );
         assert_eq!(store.list_count(&q(false)).unwrap(), 5);
+        assert_eq!(store.to_answer_counts("Archive").unwrap(), (5, 1));
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct Runner {
     /// Asked, with the terminal handed over, when an edited template does not check:
     /// edit again? (the terminal's own question by default; tests answer for the user).
     pub ask_again: fn(&crate::reply::TemplateError) -> bool,
+    /// The last list ordered (To answer, a search, a sort), for scrolling it.
+    listed: Option<crate::store::search::Listed>,
 }
 
 impl Runner {
@@ -57,6 +59,7 @@ impl Runner {
             editor: None,
             template_path: None,
             ask_again: crate::editor::ask_again,
+            listed: None,
         }
     }
 
@@ -81,23 +84,35 @@ impl Runner {
         }
     }
 
-    /// The pane's "To answer" counts (the lists' own query, counted).
-    fn to_answer_counts(&self) -> Option<Msg> {
-        use crate::store::search::{ListQuery, Source};
-        let count = |flagged| {
-            self.store.list_count(&ListQuery {
-                source: Source::ToAnswer {
-                    flagged,
-                    archive: super::state::ARCHIVE.to_string(),
-                },
-                search: None,
-                sort: None,
-            })
-        };
-        Some(Msg::ToAnswerCounted {
-            plain: count(false).ok()?,
-            flagged: count(true).ok()?,
-        })
+    /// The pane's "To answer" counts.
+    fn to_answer_counts(&self) -> Vec<Msg> {
+        match self.store.to_answer_counts(super::state::ARCHIVE) {
+            Ok((plain, flagged)) => vec![Msg::ToAnswerCounted { plain, flagged }],
+            Err(e) => vec![Msg::LoadFailed(e.to_string())],
+        }
+    }
+
+    /// A page of a list: a folder newest first from its index; any other list ordered once
+    /// when it is (re)counted and kept, so scrolling it reads only the page's rows.
+    fn list_page(
+        &mut self,
+        query: &crate::store::search::ListQuery,
+        offset: usize,
+        limit: usize,
+        total: Option<usize>,
+    ) -> Result<crate::store::Page, crate::store::StoreError> {
+        if Store::by_folder_index(query) {
+            return self.store.list_page(query, offset, limit, total);
+        }
+        let kept = self
+            .listed
+            .as_ref()
+            .filter(|l| total.is_some() && l.query == *query);
+        if kept.is_none() {
+            self.listed = Some(self.store.listed(query)?);
+        }
+        let listed = self.listed.as_ref().expect("just listed");
+        self.store.page_of(listed, offset, limit)
     }
 
     pub fn perform(&mut self, effect: Effect, term: &mut dyn Suspend) -> Vec<Msg> {
@@ -120,7 +135,7 @@ impl Runner {
                 offset,
                 limit,
                 total,
-            } => match self.store.list_page(&query, offset, limit, total) {
+            } => match self.list_page(&query, offset, limit, total) {
                 Ok(page) => vec![Msg::PageLoaded { query, page }],
                 Err(e) => read_failed(e),
             },
