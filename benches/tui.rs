@@ -222,7 +222,7 @@ fn main() {
     );
     let mut h = Harness::new(app, runner, inbox, 120, 40);
     let first = start.elapsed().as_secs_f64() * 1000.0;
-    assert!(h.screen().contains("notice: invoice"), "{}", h.screen());
+    assert!(h.screen().contains("final notice"), "{}", h.screen());
     assert!(
         h.app.mailbox.list.kind == Some(duebox::tui::state::FolderKind::ToAnswer),
         "the UI opens on To answer"

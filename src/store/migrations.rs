@@ -264,7 +264,8 @@ const STEPS: &[&str] = &[
     ALTER TABLE messages ADD COLUMN thread_root TEXT;
     CREATE INDEX messages_invoice_chases ON messages(invoice_key, sent_at, kind);
     CREATE INDEX messages_thread_root ON messages(thread_root);
-    CREATE INDEX messages_chasers_due ON messages(due_date) WHERE kind = 'chaser';
+    CREATE INDEX messages_waiting ON messages(risk, stage, due_date, amount, invoice_key, sent_at,
+        message_id, folder_id) WHERE kind = 'chaser' AND instr(flags, '\Answered') = 0;
     CREATE INDEX messages_sent ON messages(sent_at);
     CREATE VIRTUAL TABLE message_search USING fts5(
         subject, body, vendor, invoices, amount, sender,

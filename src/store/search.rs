@@ -447,19 +447,20 @@ impl Store {
         })
     }
 
-    /// The chasers waiting for an answer: (plain, fraud-flagged), in one pass.
-    pub fn to_answer_counts(&self, archive: &str) -> Result<(usize, usize), StoreError> {
-        let clause = Self::waiting();
+    /// How many chasers wait for an answer, the fraud-flagged ones or the others (the
+    /// waiting chasers' index holds every column the rule reads).
+    pub fn to_answer_count(&self, archive: &str, flagged: bool) -> Result<usize, StoreError> {
         let archive = archive.to_string();
         let v: Vec<(&str, &dyn ToSql)> = vec![(":archive", &archive)];
-        let (plain, flagged): (i64, i64) = self
+        let n: i64 = self
             .conn
             .prepare_cached(&format!(
-                "SELECT coalesce(sum(m.risk = ''), 0), coalesce(sum(m.risk != ''), 0)
-                 FROM messages m WHERE {clause}"
+                "SELECT count(*) FROM messages m WHERE {} AND m.risk {} ''",
+                Self::waiting(),
+                if flagged { "!=" } else { "=" }
             ))?
-            .query_row(&*v, |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok((plain as usize, flagged as usize))
+            .query_row(&*v, |r| r.get(0))?;
+        Ok(n as usize)
     }
 
     /// How many messages a list has.
@@ -651,7 +652,8 @@ mod tests {
             vec![5]
         );
         assert_eq!(store.list_count(&q(false)).unwrap(), 5);
-        assert_eq!(store.to_answer_counts("Archive").unwrap(), (5, 1));
+        assert_eq!(store.to_answer_count("Archive", false).unwrap(), 5);
+        assert_eq!(store.to_answer_count("Archive", true).unwrap(), 1);
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct Runner {
     pub ask_again: fn(&crate::reply::TemplateError) -> bool,
     /// The last list ordered (To answer, a search, a sort), for scrolling it.
     listed: Option<crate::store::search::Listed>,
+    /// The query of a list just made, until the counts that follow it have used it.
+    listed_fresh: Option<crate::store::search::ListQuery>,
 }
 
 impl Runner {
@@ -60,6 +62,7 @@ impl Runner {
             template_path: None,
             ask_again: crate::editor::ask_again,
             listed: None,
+            listed_fresh: None,
         }
     }
 
@@ -84,9 +87,27 @@ impl Runner {
         }
     }
 
-    /// The pane's "To answer" counts.
-    fn to_answer_counts(&self) -> Vec<Msg> {
-        match self.store.to_answer_counts(super::state::ARCHIVE) {
+    /// The pane's "To answer" counts; the plain one is the length of To answer when it was
+    /// just listed (the list comes before the counts in one batch of effects).
+    fn to_answer_counts(&mut self) -> Vec<Msg> {
+        use crate::store::search::Source;
+        let archive = super::state::ARCHIVE;
+        let fresh = self.listed_fresh.take().filter(|l| {
+            l.search.is_none()
+                && l.source
+                    == Source::ToAnswer {
+                        flagged: false,
+                        archive: archive.to_string(),
+                    }
+        });
+        let counted = || -> Result<(usize, usize), crate::store::StoreError> {
+            let plain = match (&fresh, &self.listed) {
+                (Some(_), Some(listed)) => listed.ids.len(),
+                _ => self.store.to_answer_count(archive, false)?,
+            };
+            Ok((plain, self.store.to_answer_count(archive, true)?))
+        };
+        match counted() {
             Ok((plain, flagged)) => vec![Msg::ToAnswerCounted { plain, flagged }],
             Err(e) => vec![Msg::LoadFailed(e.to_string())],
         }
@@ -110,12 +131,20 @@ impl Runner {
             .filter(|l| total.is_some() && l.query == *query);
         if kept.is_none() {
             self.listed = Some(self.store.listed(query)?);
+            self.listed_fresh = Some(query.clone());
         }
         let listed = self.listed.as_ref().expect("just listed");
         self.store.page_of(listed, offset, limit)
     }
 
     pub fn perform(&mut self, effect: Effect, term: &mut dyn Suspend) -> Vec<Msg> {
+        if !matches!(
+            effect,
+            Effect::LoadPage { .. } | Effect::LoadFolders | Effect::LoadSent
+        ) {
+            // Only the counts of the same batch may use the list just made.
+            self.listed_fresh = None;
+        }
         let read_failed = |e: crate::store::StoreError| vec![Msg::LoadFailed(e.to_string())];
         match effect {
             Effect::LoadFolders => match self.store.folder_counts() {

@@ -20,8 +20,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// What the UI asks for when it starts: the folder counts, the outbox, the inbox's first page.
 pub fn init(app: &mut App) -> Vec<Effect> {
-    let mut effects = vec![Effect::LoadFolders, Effect::LoadSent];
-    effects.extend(select_folder(app, 0));
+    // The list before the counts: the runner counts To answer from the list it just made.
+    let mut effects = select_folder(app, 0);
+    effects.extend([Effect::LoadFolders, Effect::LoadSent]);
     effects
 }
 
@@ -368,10 +369,10 @@ fn sync_event(app: &mut App, event: SyncEvent) -> Vec<Effect> {
 /// Reloads what the store may have changed under the screens: counts, the list, the
 /// outbox, an open dashboard.
 fn reload(app: &mut App) -> Vec<Effect> {
-    let mut effects = vec![Effect::LoadFolders, Effect::LoadSent];
     let list = &mut app.mailbox.list;
     let offset = list.page.offset;
-    effects.extend(mailbox::reload_list(list, offset));
+    let mut effects = mailbox::reload_list(list, offset);
+    effects.extend([Effect::LoadFolders, Effect::LoadSent]);
     if let Some(Screen::Dashboard(_)) = app.top() {
         effects.push(Effect::LoadDashboard);
     }
