@@ -264,8 +264,25 @@ const STEPS: &[&str] = &[
     ALTER TABLE messages ADD COLUMN thread_root TEXT;
     CREATE INDEX messages_invoice_chases ON messages(invoice_key, sent_at, kind);
     CREATE INDEX messages_thread_root ON messages(thread_root);
-    CREATE INDEX messages_waiting ON messages(risk, stage, due_date, amount, invoice_key, sent_at,
-        message_id, folder_id) WHERE kind = 'chaser' AND instr(flags, '\Answered') = 0;
+    -- A chase followed by a later chase of the same invoice is superseded: the later one is
+    -- the one to answer. Kept by triggers, whoever writes the rows.
+    ALTER TABLE messages ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
+    CREATE TRIGGER messages_chases_reordered AFTER UPDATE OF invoice_key, kind, sent_at ON messages
+    WHEN new.invoice_key IS NOT NULL OR old.invoice_key IS NOT NULL BEGIN
+        UPDATE messages SET superseded = EXISTS (SELECT 1 FROM messages t
+            WHERE t.invoice_key = messages.invoice_key AND t.kind = 'chaser'
+              AND (t.sent_at > messages.sent_at OR (t.sent_at = messages.sent_at AND t.id > messages.id)))
+        WHERE invoice_key IN (new.invoice_key, old.invoice_key);
+    END;
+    CREATE TRIGGER messages_chase_gone AFTER DELETE ON messages
+    WHEN old.invoice_key IS NOT NULL BEGIN
+        UPDATE messages SET superseded = EXISTS (SELECT 1 FROM messages t
+            WHERE t.invoice_key = messages.invoice_key AND t.kind = 'chaser'
+              AND (t.sent_at > messages.sent_at OR (t.sent_at = messages.sent_at AND t.id > messages.id)))
+        WHERE invoice_key = old.invoice_key;
+    END;
+    CREATE INDEX messages_waiting ON messages(risk, stage, due_date, amount, sent_at, message_id,
+        folder_id) WHERE kind = 'chaser' AND instr(flags, '\Answered') = 0 AND superseded = 0;
     CREATE INDEX messages_sent ON messages(sent_at);
     CREATE VIRTUAL TABLE message_search USING fts5(
         subject, body, vendor, invoices, amount, sender,

@@ -322,17 +322,13 @@ const ANSWERING: &str = "('queued', 'sending', 'sent', 'unknown')";
 impl Store {
     /// A chaser waiting for an answer (`:archive` is the archive's name): not answered,
     /// outside the archive, no reply of ours that answers it, and the latest chase of its
-    /// invoice (the chases' index, invoice then date, answers that without reading rows).
+    /// invoice (`superseded`, kept by the schema's triggers).
     fn waiting() -> String {
         format!(
-            "m.kind = 'chaser' AND instr(m.flags, '\\Answered') = 0
+            "m.kind = 'chaser' AND instr(m.flags, '\\Answered') = 0 AND m.superseded = 0
              AND m.folder_id IS NOT (SELECT id FROM folders WHERE name = :archive)
              AND (m.message_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox o
-                  WHERE o.answers = m.message_id AND o.state IN {ANSWERING}))
-             AND NOT EXISTS (SELECT 1 FROM messages t
-                  WHERE t.invoice_key = m.invoice_key AND t.sent_at >= m.sent_at
-                    AND t.kind = 'chaser' AND t.id != m.id
-                    AND (t.sent_at > m.sent_at OR t.id > m.id))"
+                  WHERE o.answers = m.message_id AND o.state IN {ANSWERING}))"
         )
     }
 
@@ -727,5 +723,29 @@ mod tests {
             .unwrap();
         let counts: Vec<_> = page.rows.iter().map(|r| (r.id, r.thread)).collect();
         assert_eq!(counts, vec![(3, 1), (1, 2)]);
+        let to_answer = ListQuery {
+            source: Source::ToAnswer {
+                flagged: false,
+                archive: "Archive".into(),
+            },
+            search: None,
+            sort: Some(Sort::Date),
+        };
+        let rows = store.list_page(&to_answer, 0, 10, None).unwrap();
+        assert_eq!(
+            ids(&rows),
+            vec![3, 2],
+            "one row per invoice: its latest chase"
+        );
+        store
+            .conn
+            .execute("DELETE FROM messages WHERE id = 2", [])
+            .unwrap();
+        let rows = store.list_page(&to_answer, 0, 10, None).unwrap();
+        assert_eq!(
+            ids(&rows),
+            vec![3, 1],
+            "the latest gone, the earlier chase waits again"
+        );
     }
 }
