@@ -89,7 +89,7 @@ impl Runner {
 
     /// The pane's "To answer" counts; the plain one is the length of To answer when it was
     /// just listed (the list comes before the counts in one batch of effects).
-    fn to_answer_counts(&mut self) -> Vec<Msg> {
+    fn count_to_answer(&mut self) -> Vec<Msg> {
         use crate::store::search::Source;
         let archive = super::state::ARCHIVE;
         let fresh = self.listed_fresh.take().filter(|l| {
@@ -150,7 +150,7 @@ impl Runner {
             Effect::LoadFolders => match self.store.folder_counts() {
                 Ok(c) => {
                     let mut out = vec![Msg::FoldersLoaded(c)];
-                    out.extend(self.to_answer_counts());
+                    out.extend(self.count_to_answer());
                     out
                 }
                 Err(e) => read_failed(e),
