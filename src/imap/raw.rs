@@ -1,7 +1,8 @@
 //! Commands whose responses duebox reads itself instead of through the `imap` crate: UID
 //! FETCH of whole messages, streamed (each response handed on as soon as it is complete, the
 //! crate would re-parse a half-received FETCH from its start on every line), and UID MOVE /
-//! UID COPY, whose COPYUID (RFC 4315) the crate drops. Each complete response (literals read
+//! UID COPY, whose COPYUID (RFC 4315) the crate drops, and pipelines (several commands in one
+//! write, read back by tag). Each complete response (literals read
 //! as bytes by `wire::Handle`) is parsed exactly once. Never sends anything but the command.
 
 use super::uidset;
@@ -103,6 +104,92 @@ pub fn on_messages(
             "some messages no longer exist: {words}"
         ))),
     }
+}
+
+/// How one command of a pipeline ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    Ok,
+    /// NO or BAD, with the server's words.
+    Refused(String),
+}
+
+/// Tags of pipelined commands: apart from the `imap` crate's `aN`, never reused in a process.
+static NEXT_TAG: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Sends `commands` in one write (pipelining, RFC 3501 §5.5: the server answers them in
+/// order) and reads until every one has completed: one round trip. Each untagged response
+/// goes to `each` with the index of the command the server was working on (the first not
+/// yet completed); unsolicited ones (EXPUNGE, another client's flag change) come the same
+/// way, for `each` to tell apart. A NO or BAD ends only its own command; a BYE or a broken
+/// connection ends them all. Only for commands whose meaning does not hang on an earlier
+/// one's success, and never with a literal (a command holding CR or LF is refused unsent).
+pub fn pipeline(
+    wire: &Handle,
+    commands: &[String],
+    each: &mut dyn FnMut(usize, Response<'_>),
+) -> ServerResult<Vec<Ended>> {
+    if let Some(c) = commands.iter().find(|c| c.contains(['\r', '\n'])) {
+        return Err(ServerError::refused(format!(
+            "not sent: a line break in the IMAP command '{}'",
+            crate::mail::sanitize::one_line(c)
+        )));
+    }
+    let first = NEXT_TAG.fetch_add(commands.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    let tags: Vec<String> = (0..commands.len() as u64)
+        .map(|i| format!("p{}", first + i))
+        .collect();
+    let mut out = Vec::new();
+    for (tag, command) in tags.iter().zip(commands) {
+        out.extend_from_slice(format!("{tag} {command}\r\n").as_bytes());
+    }
+    wire.send(&out).map_err(io)?;
+    let mut ended: Vec<Option<Ended>> = vec![None; commands.len()];
+    let words =
+        |information: Option<&str>| crate::mail::sanitize::one_line(information.unwrap_or(""));
+    while let Some(current) = ended.iter().position(Option::is_none) {
+        let bytes = wire.next_response().map_err(io)?;
+        match imap_proto::parser::parse_response(&bytes) {
+            Ok((
+                _,
+                Response::Done {
+                    tag,
+                    status,
+                    information,
+                    ..
+                },
+            )) => match tags.iter().position(|t| *t == tag.0) {
+                Some(i) => {
+                    ended[i] = Some(match status {
+                        Status::Ok => Ended::Ok,
+                        _ => Ended::Refused(words(information.as_deref())),
+                    })
+                }
+                None => tracing::debug!("a completion for no command of ours: {}", tag.0),
+            },
+            Ok((
+                _,
+                Response::Data {
+                    status: Status::Bye,
+                    information,
+                    ..
+                },
+            )) => {
+                return Err(ServerError::new(format!(
+                    "the server closed the connection: {}",
+                    words(information.as_deref())
+                )));
+            }
+            Ok((_, response)) => each(current, response),
+            Err(_) => tracing::debug!(
+                "unreadable response skipped: {}",
+                crate::mail::sanitize::one_line(&String::from_utf8_lossy(
+                    &bytes[..bytes.len().min(200)]
+                ))
+            ),
+        }
+    }
+    Ok(ended.into_iter().flatten().collect())
 }
 
 /// A FETCH response as a fetched message; `None` without a UID (a flag change another
