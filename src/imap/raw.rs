@@ -181,12 +181,27 @@ pub fn pipeline(
                 )));
             }
             Ok((_, response)) => each(current, response),
-            Err(_) => tracing::debug!(
-                "unreadable response skipped: {}",
-                crate::mail::sanitize::one_line(&String::from_utf8_lossy(
-                    &bytes[..bytes.len().min(200)]
-                ))
-            ),
+            Err(_) => {
+                let line = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
+                // A completion the parser cannot read (a response code it does not know)
+                // still ends its command, by its tag: otherwise the wait would never end.
+                let mut words_of = line.splitn(3, ' ');
+                let (tag, status) = (words_of.next(), words_of.next());
+                match tags.iter().position(|t| Some(t.as_str()) == tag) {
+                    Some(i) => {
+                        ended[i] = Some(match status {
+                            Some(s) if s.eq_ignore_ascii_case("OK") => Ended::Ok,
+                            _ => Ended::Refused(crate::mail::sanitize::one_line(
+                                words_of.next().unwrap_or(""),
+                            )),
+                        })
+                    }
+                    None => tracing::debug!(
+                        "unreadable response skipped: {}",
+                        crate::mail::sanitize::one_line(&line)
+                    ),
+                }
+            }
         }
     }
     Ok(ended.into_iter().flatten().collect())
@@ -296,6 +311,107 @@ fn placement(code: &ResponseCode<'_>) -> Option<(u32, CopyUids)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server on loopback that reads `lines` command lines and answers each by its tag.
+    fn scripted(answers: Vec<Vec<&'static str>>) -> Handle {
+        use std::io::{BufRead, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (socket, _) = listener.accept().unwrap();
+            let mut reader = std::io::BufReader::new(socket.try_clone().unwrap());
+            let mut out = socket;
+            let mut tags = Vec::new();
+            for _ in 0..answers.len() {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                tags.push(line.split(' ').next().unwrap().to_string());
+            }
+            // All commands are in before anything is answered: one round trip.
+            for (tag, lines) in tags.iter().zip(&answers) {
+                for l in lines {
+                    let l = l.replace("TAG", tag);
+                    out.write_all(format!("{l}\r\n").as_bytes()).unwrap();
+                }
+            }
+        });
+        let tcp = std::net::TcpStream::connect(addr).unwrap();
+        Wire::new(super::super::tls::Stream::Plain(tcp)).handle()
+    }
+
+    #[test]
+    fn a_pipeline_is_read_back_by_tag_with_unasked_responses_and_a_no_in_the_middle() {
+        let wire = scripted(vec![
+            vec!["* 2 EXISTS", "TAG OK [READ-ONLY] done"],
+            vec![
+                "* 1 FETCH (FLAGS (\\Seen))",
+                "* SEARCH 4 9",
+                "* 3 EXPUNGE",
+                "TAG OK done",
+            ],
+            vec!["TAG NO [NONEXISTENT] no such folder"],
+            // A response code the parser may not know still ends its command.
+            vec!["TAG BAD [X-DUEBOX-UNKNOWN (1 2)] no mailbox selected"],
+        ]);
+        let commands: Vec<String> = [
+            "EXAMINE x",
+            "UID SEARCH ALL",
+            "SELECT y",
+            "UID FETCH 5 (FLAGS)",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+        let mut seen = Vec::new();
+        let ended = pipeline(&wire, &commands, &mut |at, r| {
+            seen.push((
+                at,
+                match r {
+                    Response::MailboxData(imap_proto::MailboxDatum::Search(u)) => format!("{u:?}"),
+                    Response::Fetch(..) => "fetch".into(),
+                    Response::MailboxData(imap_proto::MailboxDatum::Exists(n)) => {
+                        format!("exists {n}")
+                    }
+                    Response::Expunge(n) => format!("expunge {n}"),
+                    other => format!("{other:?}"),
+                },
+            ))
+        })
+        .unwrap();
+        assert_eq!(
+            ended[..3],
+            [
+                Ended::Ok,
+                Ended::Ok,
+                Ended::Refused("[NONEXISTENT] no such folder".into()),
+            ]
+        );
+        assert!(
+            matches!(&ended[3], Ended::Refused(w) if w.contains("no mailbox selected")),
+            "{ended:?}"
+        );
+        assert_eq!(
+            seen,
+            vec![
+                (0, "exists 2".into()),
+                (1, "fetch".into()),
+                (1, "[4, 9]".into()),
+                (1, "expunge 3".into()),
+            ]
+        );
+        assert_eq!(wire.turns(), 1);
+    }
+
+    #[test]
+    fn a_bye_ends_the_whole_pipeline_and_a_line_break_is_never_sent() {
+        let wire = scripted(vec![vec!["* BYE shutting down"], vec![]]);
+        let commands = vec!["NOOP".to_string(), "NOOP".to_string()];
+        let e = pipeline(&wire, &commands, &mut |_, _| {}).expect_err("an error");
+        assert!(!e.connection_sound(), "{e}");
+        let injected = vec!["UID SEARCH HEADER Message-ID \"x\"\r\nA1 LOGOUT".to_string()];
+        let e = pipeline(&wire, &injected, &mut |_, _| {}).expect_err("refused");
+        assert!(e.to_string().contains("line break"), "{e}");
+    }
 
     #[test]
     fn a_fetch_response_becomes_a_message_and_copyuid_pairs() {
