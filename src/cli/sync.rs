@@ -223,8 +223,7 @@ pub(crate) fn digest_step(
         if !crate::digest::wanted(store, config, today)? {
             return Ok(None);
         }
-        let account =
-            crate::send::smtp::SmtpAccount::from_config(config, &super::reply::hello(config))?;
+        let account = crate::smtp::SmtpAccount::from_config(config, &super::reply::hello(config))?;
         let mut transport = account.connect()?;
         let mut sending = crate::send::Sending {
             store,
