@@ -1,6 +1,8 @@
 //! Rendering + sending one reply to a real local Postfix (delivering into Dovecot), median
 //! and p90 over 100 sends: (a) render + SMTP only, (b) the whole path duebox takes (outbox
-//! rows, SMTP, the copy APPENDed to Sent, \Answered on the original over IMAP).
+//! rows, SMTP, the copy APPENDed to Sent, \Answered on the original over IMAP); then the look
+//! before a reply alone (src/send/check.rs) against the same look asked one command at a
+//! time, in milliseconds and in round trips on the connection.
 //! `cargo bench --bench reply` (needs postfix and dovecot, as the tests do).
 
 #[path = "../tests/common/mod.rs"]
@@ -32,6 +34,12 @@ fn main() {
     let (dovecot, postfix) = Postfix::start_pair();
     let user = "ap@example.test";
     dovecot.deliver(user, "INBOX", &common::corpus("a-001-en-reminder-acme.eml"));
+    // Never answered: the look's common case.
+    dovecot.deliver(
+        user,
+        "INBOX",
+        &common::corpus("a-004-en-reminder-brennan.eml"),
+    );
     let tmp = tempfile::tempdir().unwrap();
     let mut store = Store::open(&tmp.path().join("bench.db")).unwrap();
     store
@@ -145,6 +153,41 @@ fn main() {
     };
     let smtp_only = run(false, &mut imap, &mut store);
     let full = run(true, &mut imap, &mut store);
+    // The look alone, on a chaser nobody answered: pipelined (what a send does) and the
+    // same questions one command at a time (what it did before).
+    let quiet = duebox::mail::parse(&common::corpus("a-004-en-reminder-brennan.eml"))
+        .unwrap()
+        .message_id
+        .unwrap();
+    let own = "<bench-look@example.test>";
+    let probe = duebox::sync::probe::Probe {
+        sent_folder: "Sent".into(),
+        search: duebox::sync::probe::SentSearch::Answers {
+            message_id: quiet.clone(),
+            or_message_id: Some(own.into()),
+            except: Vec::new(),
+        },
+        chaser: duebox::send::check::look(&mut imap, &store, "Sent", Some(&quiet), own).chaser,
+    };
+    let mut timed = |f: &mut dyn FnMut(&mut Imap)| -> (Vec<f64>, u64) {
+        let before = imap.turns();
+        let ms = (0..SENDS)
+            .map(|_| {
+                let start = Instant::now();
+                f(&mut imap);
+                start.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        (ms, (imap.turns() - before) / SENDS as u64)
+    };
+    let (look, look_turns) = timed(&mut |imap| {
+        let l = duebox::send::check::look(imap, &store, "Sent", Some(&quiet), own);
+        assert!(l.elsewhere.is_none() && l.chaser.is_some());
+    });
+    let (slow, slow_turns) = timed(&mut |imap| {
+        let p = duebox::sync::probe::one_by_one(imap, &probe);
+        assert!(matches!(p.chaser, Some(Ok(Some(_)))));
+    });
     let total = 3 * SENDS;
     postfix.wait_sink(&dovecot, total, Duration::from_secs(120));
     let (mr, pr) = stats(render);
@@ -162,5 +205,9 @@ fn main() {
     );
     println!("(a) render + outbox + SMTP:                     median {m1:.1} ms, p90 {p1:.1} ms");
     println!("(b) (a) + APPEND to Sent + \\Answered over IMAP: median {m2:.1} ms, p90 {p2:.1} ms");
+    let (ml, pl) = stats(look);
+    let (ms, ps) = stats(slow);
+    println!("(c) the look before a reply, pipelined:       median {ml:.2} ms, p90 {pl:.2} ms, {look_turns} round trip(s)");
+    println!("    the same look one command at a time:      median {ms:.2} ms, p90 {ps:.2} ms, {slow_turns} round trips (pipelined/one-at-a-time {:.2})", ml / ms);
     println!("all {total} replies delivered");
 }
