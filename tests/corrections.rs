@@ -70,10 +70,7 @@ fn a_chaser_moved_out_in_the_ui_keeps_the_next_like_it_in_the_inbox_until_forgot
     // The picker lists the other folders, the Inbox first.
     ui.h.press("g enter");
     assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .last_move
-            .as_ref()
-            .is_some_and(|m| m.to == "INBOX")),
+        ui.h.wait_until(WAIT, |a| a.last_move().is_some_and(|m| m.to == "INBOX")),
         "{}",
         ui.screen()
     );

@@ -108,12 +108,20 @@ fn export_round_trips_and_changes_are_recorded() {
             "2026-11-20",
             "--reference",
             "BACS 7781",
+            "--yes",
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
     let out = duebox(
         &db,
-        &["payables", "schedule", "FA-2026-0311", "--on", "2026-12-01"],
+        &[
+            "payables",
+            "schedule",
+            "FA-2026-0311",
+            "--on",
+            "2026-12-01",
+            "--yes",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out));
     let csv = export(&db);

@@ -11,7 +11,9 @@ mod listing;
 mod messages;
 mod migrations;
 mod outbox;
+pub mod payable_changes;
 pub mod payables;
+mod rechecks;
 pub mod statements;
 mod vendors;
 

@@ -55,15 +55,22 @@ pub enum Effect {
     },
     SyncNow,
     EditTemplate(String),
+    /// A payable change through `actions::payables`; `confirmed`: the user said yes to
+    /// its questions (the writer checks the rules again).
     MarkPaid {
         vendor: String,
         invoice: String,
         on: NaiveDate,
+        reference: Option<String>,
+        confirmed: bool,
     },
     Schedule {
         vendor: String,
         invoice: String,
         on: NaiveDate,
+        confirmed: bool,
     },
+    /// Take a payable change back.
+    UndoPayable(crate::actions::payables::Done),
     Quit,
 }

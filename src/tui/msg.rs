@@ -47,7 +47,8 @@ pub enum Msg {
         message: i64,
         result: Result<Corrected, UiError>,
     },
-    PayableChanged(Result<String, UiError>),
+    PayableChanged(Result<crate::actions::payables::Done, UiError>),
+    PayableUndone(Result<crate::actions::payables::Done, UiError>),
     TemplateEdited(Result<String, UiError>),
     /// A read for the screen failed; words for the status line.
     LoadFailed(String),

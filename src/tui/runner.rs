@@ -12,7 +12,7 @@ use super::state::Opened;
 use super::strings;
 use super::worker::{ReplyCmd, SyncCmd};
 use super::writer::{Shown, WriteCmd};
-use crate::actions::payables::PayableAction;
+use crate::actions::payables::{Change, PayableAction};
 use crate::store::{payables::Filter, Store};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -172,20 +172,28 @@ impl Runner {
                 vendor,
                 invoice,
                 on,
-            } => self.to_writer(WriteCmd::Payable(PayableAction::mark_paid(
-                &invoice,
-                Some(&vendor),
-                on,
-            ))),
+                reference,
+                confirmed,
+            } => {
+                let mut action = PayableAction::mark_paid(&invoice, Some(&vendor), on);
+                action.change = Change::Paid { on, reference };
+                self.to_writer(WriteCmd::Payable {
+                    action,
+                    today: self.today,
+                    confirmed,
+                })
+            }
             Effect::Schedule {
                 vendor,
                 invoice,
                 on,
-            } => self.to_writer(WriteCmd::Payable(PayableAction::schedule(
-                &invoice,
-                Some(&vendor),
-                on,
-            ))),
+                confirmed,
+            } => self.to_writer(WriteCmd::Payable {
+                action: PayableAction::schedule(&invoice, Some(&vendor), on),
+                today: self.today,
+                confirmed,
+            }),
+            Effect::UndoPayable(done) => self.to_writer(WriteCmd::UndoPayable(done)),
             Effect::SaveAttachments { message, dir } => {
                 vec![Msg::AttachmentsSaved(self.save_attachments(message, &dir))]
             }

@@ -27,9 +27,19 @@ pub struct App {
     pub account: String,
     /// Terminal size (columns, rows), for paging.
     pub size: (u16, u16),
-    /// The last move of this session, for undo.
-    pub last_move: Option<UserMove>,
+    /// What `u` takes back, the latest last: moves and payable changes of this session.
+    pub undo: Vec<Undo>,
     pub quit: bool,
+}
+
+/// How many steps `u` can take back.
+pub const UNDO_DEPTH: usize = 50;
+
+/// One step `u` takes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undo {
+    Move(UserMove),
+    Payable(crate::actions::payables::Done),
 }
 
 /// A screen pushed over the mailbox.
@@ -188,6 +198,21 @@ pub enum Overlay {
     Help { scroll: u16 },
     Picker(Picker),
     Prompt(Prompt),
+    Confirm(Confirm),
+}
+
+/// A yes/no question; `y` goes on with `then`, `n` or esc changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub question: String,
+    pub then: Then,
+}
+
+/// What a yes leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Then {
+    Effects(Vec<super::effect::Effect>),
+    Prompt(Prompt),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,9 +256,18 @@ pub enum PromptPurpose {
     SaveAttachments {
         message: i64,
     },
+    /// The payment date; `confirmed`: the user already said yes to changing a paid one.
     MarkPaid {
         vendor: String,
         invoice: String,
+        confirmed: bool,
+    },
+    /// The payment's reference, after its date.
+    PaidReference {
+        vendor: String,
+        invoice: String,
+        on: NaiveDate,
+        confirmed: bool,
     },
     Schedule {
         vendor: String,
@@ -297,9 +331,28 @@ impl App {
             color: true,
             account,
             size: (80, 24),
-            last_move: None,
+            undo: Vec::new(),
             quit: false,
         }
+    }
+
+    /// The latest move still on the undo stack.
+    pub fn last_move(&self) -> Option<&UserMove> {
+        self.undo.iter().rev().find_map(|u| match u {
+            Undo::Move(m) => Some(m),
+            Undo::Payable(_) => None,
+        })
+    }
+
+    /// The folder pane's name for a mailbox folder ("Overdue" for "Chasers/Overdue"), so
+    /// the status line says what the pane shows.
+    pub fn folder_label(&self, name: &str) -> String {
+        self.mailbox
+            .folders
+            .entries
+            .iter()
+            .find(|e| e.kind == FolderKind::Mail && e.name == name)
+            .map_or_else(|| name.to_string(), |e| e.label.clone())
     }
 
     pub fn top(&self) -> Option<&Screen> {

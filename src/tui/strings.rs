@@ -145,8 +145,8 @@ pub const ACTIONS: &[ActionInfo] = &[
         Action::Undo,
         "undo",
         &["u"],
-        "undo the last move",
-        Scope::Mail,
+        "undo the last move or payable change (again: the one before)",
+        Scope::Global,
     ),
     info(
         Action::SaveAttachments,
@@ -388,7 +388,59 @@ pub const PAST_PAY_DATE: &str =
     "that date is in the past: a payment promise needs today or a later date";
 pub const BAD_DATE: &str = "not a date: write it as YYYY-MM-DD (for example 2026-12-01)";
 pub const NO_MESSAGE: &str = "no message selected: move to one with j/k first";
-pub const NO_UNDO: &str = "nothing to undo: no message was moved in this session";
+pub const NO_UNDO: &str =
+    "nothing to undo: no move or payable change left to take back in this session";
+pub const UNDOING: &str = "undoing…";
+pub const SAVING_PAYABLE: &str = "saving the payable…";
+pub const NOTHING_CHANGED: &str = "nothing changed";
+pub const PROMPT_REFERENCE: &str = "Payment reference (empty: none): ";
+/// How a yes/no question is answered.
+pub const CONFIRM_KEYS: &str = "y: yes · n/esc: no";
+/// A payable change not taken back (the cause follows).
+pub const NOT_UNDONE: &str = "the payable change was not undone";
+
+/// `P` on a paid row asks first.
+pub fn change_paid_date(invoice: &str, paid_on: Option<chrono::NaiveDate>) -> String {
+    format!(
+        "{invoice} is already paid{}: change its payment date?",
+        paid_on.map(|d| format!(" on {d}")).unwrap_or_default()
+    )
+}
+
+/// After a move: where to, by the folder pane's name, and the key that undoes it.
+pub fn moved_to(label: &str, undo_key: &str) -> String {
+    format!("moved to {label} — {undo_key} undoes")
+}
+
+/// How many more steps `u` can take, after an undo.
+fn steps_left(left: usize) -> String {
+    match left {
+        0 => String::new(),
+        1 => " (1 more step to undo)".into(),
+        n => format!(" ({n} more steps to undo)"),
+    }
+}
+
+/// After a move was undone, by the folder pane's name.
+pub fn moved_back(label: &str, left: usize) -> String {
+    format!("moved back to {label}{}", steps_left(left))
+}
+
+/// After a payable change was undone.
+pub fn payable_undone(done: &crate::actions::payables::Done, left: usize) -> String {
+    let p = &done.before;
+    let state = match (p.status, p.paid_on, p.scheduled_on) {
+        (crate::payables::Status::Paid, Some(on), _) => format!("paid on {on} again"),
+        (crate::payables::Status::Scheduled, _, Some(on)) => format!("scheduled for {on} again"),
+        (status, _, _) => format!("{} again", status.as_str()),
+    };
+    format!(
+        "undone: {} ({}) is {state}{}",
+        p.invoice_number,
+        p.vendor,
+        steps_left(left)
+    )
+}
 pub const NOT_FOR_SENT: &str = "that works on received mail; this is the Sent folder";
 pub const NO_PAYABLE: &str = "no payable selected";
 

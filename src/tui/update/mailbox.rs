@@ -23,18 +23,6 @@ pub(super) fn template_of(action: Action) -> Option<&'static str> {
 
 /// Reply, move and undo: the same on the list and in the message view.
 pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -> Vec<Effect> {
-    if action == Action::Undo {
-        return match app.last_move.clone() {
-            Some(m) => {
-                app.status.busy = Some(strings::MOVING);
-                vec![Effect::UndoMove(m)]
-            }
-            None => {
-                app.status.error = Some(strings::NO_UNDO.into());
-                Vec::new()
-            }
-        };
-    }
     let Some(message) = message else {
         app.status.error = Some(
             if app.mailbox.list.kind == Some(FolderKind::Sent) {
@@ -185,11 +173,7 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
             a if template_of(a).is_some()
                 || matches!(
                     a,
-                    Action::Move
-                        | Action::Undo
-                        | Action::NotAChaser
-                        | Action::ThisIs
-                        | Action::SaveAttachments
+                    Action::Move | Action::NotAChaser | Action::ThisIs | Action::SaveAttachments
                 ) =>
             {
                 let id = app.mailbox.list.selected_row().map(|r| r.id);

@@ -4,7 +4,9 @@
 
 mod mailbox;
 mod overlay;
+mod payables;
 mod screens;
+mod undo;
 
 use mailbox::{ensure_loaded, mailbox_key, pay_date_prompt, scroll_into_view, select_folder};
 use overlay::overlay_key;
@@ -201,22 +203,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Moved(Ok(done)) => {
             app.status.busy = None;
-            app.status.note = Some(format!(
-                "moved to {} — {} undoes",
-                done.to,
-                keys(app, Action::Undo)
+            app.status.note = Some(strings::moved_to(
+                &app.folder_label(&done.to),
+                &keys(app, Action::Undo),
             ));
             if matches!(app.top(), Some(Screen::Message(m)) if m.id == done.row) {
                 app.stack.pop();
             }
-            app.last_move = Some(done);
+            undo::push(app, Undo::Move(done));
             reload(app)
         }
         Msg::Moved(Err(_)) | Msg::Undone(Err(_)) => Vec::new(),
-        Msg::Undone(Ok(done)) => {
+        Msg::Undone(Ok(back)) => {
             app.status.busy = None;
-            app.status.note = Some(format!("moved back to {}", done.to));
-            app.last_move = None;
+            undo::move_undone(app, &back);
             reload(app)
         }
         Msg::Learnt(words) => {
@@ -264,18 +264,33 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::PayableChanged(result) => {
             app.status.busy = None;
             match result {
-                Ok(words) => {
-                    app.status.note = Some(words);
-                    if let Some(Screen::Payables(p)) = app.top() {
-                        return vec![Effect::LoadPayables {
-                            status: p.status,
-                            vendor: p.vendor.clone(),
-                        }];
-                    }
+                Ok(done) => {
+                    app.status.note = Some(format!(
+                        "{} — {} undoes",
+                        strings::payable_changed(&done.action),
+                        keys(app, Action::Undo)
+                    ));
+                    undo::push(app, Undo::Payable(done));
+                    payables_changed(app)
                 }
-                Err(e) => app.status.error = Some(e.to_string()),
+                Err(e) => {
+                    app.status.error = Some(e.to_string());
+                    Vec::new()
+                }
             }
-            Vec::new()
+        }
+        Msg::PayableUndone(result) => {
+            app.status.busy = None;
+            match result {
+                Ok(done) => {
+                    undo::payable_undone(app, &done);
+                    payables_changed(app)
+                }
+                Err(e) => {
+                    app.status.error = Some(e.to_string());
+                    Vec::new()
+                }
+            }
         }
         Msg::AttachmentsSaved(result) => {
             app.status.busy = None;
@@ -341,6 +356,23 @@ fn sync_event(app: &mut App, event: SyncEvent) -> Vec<Effect> {
         }
         SyncEvent::MessagesChanged => reload(app),
     }
+}
+
+/// After a payable changed: the payables screen, and the chasers whose check changed with
+/// it (the list's badges, an open message's "Check").
+fn payables_changed(app: &mut App) -> Vec<Effect> {
+    let mut effects = reload(app);
+    for s in &app.stack {
+        match s {
+            Screen::Payables(p) => effects.push(Effect::LoadPayables {
+                status: p.status,
+                vendor: p.vendor.clone(),
+            }),
+            Screen::Message(m) => effects.push(Effect::LoadMessage(m.id)),
+            _ => {}
+        }
+    }
+    effects
 }
 
 /// Reloads what the store may have changed under the screens: counts, the list, the
@@ -429,6 +461,7 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             vec![Effect::LoadDashboard]
         }
         Action::SyncNow => vec![Effect::SyncNow],
+        Action::Undo => undo::undo(app),
         Action::Templates => {
             app.overlay = Some(Overlay::Picker(Picker {
                 title: strings::PICK_TEMPLATE,

@@ -7,11 +7,9 @@ use crate::tui::effect::Effect;
 use crate::tui::keymap::Action;
 use crate::tui::state::*;
 use crate::tui::strings;
-use chrono::Days;
 
 pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
     let page = app.list_rows().max(1) as u16;
-    let today = app.today;
     let Some(top) = app.stack.last_mut() else {
         return Vec::new();
     };
@@ -112,27 +110,16 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                     }));
                 }
                 Action::MarkPaid | Action::Schedule => {
-                    let Some(row) = p.current() else {
+                    let Some(row) = p.current().cloned() else {
                         app.status.error = Some(strings::NO_PAYABLE.into());
                         return Vec::new();
                     };
-                    let (vendor, invoice) = (row.vendor.clone(), row.invoice_number.clone());
-                    app.overlay = Some(Overlay::Prompt(if action == Action::MarkPaid {
-                        Prompt {
-                            label: strings::PROMPT_PAID_ON,
-                            input: today.to_string(),
-                            purpose: PromptPurpose::MarkPaid { vendor, invoice },
-                        }
+                    if action == Action::MarkPaid {
+                        super::payables::mark_paid(app, &row);
                     } else {
-                        let on = row.scheduled_on.unwrap_or_else(|| {
-                            today.checked_add_days(Days::new(7)).unwrap_or(today)
-                        });
-                        Prompt {
-                            label: strings::PROMPT_SCHEDULE,
-                            input: on.to_string(),
-                            purpose: PromptPurpose::Schedule { vendor, invoice },
-                        }
-                    }));
+                        super::payables::schedule(app, &row);
+                    }
+                    return Vec::new();
                 }
                 _ => {}
             }

@@ -73,6 +73,27 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
                 &mut state,
             );
         }
+        Some(Overlay::Confirm(c)) => {
+            // The question takes the rows above the status line it needs.
+            let line = Line::from(vec![
+                Span::styled(text::clean(&c.question).into_owned(), theme.header()),
+                Span::raw("  "),
+                Span::styled(strings::CONFIRM_KEYS, theme.dim()),
+            ]);
+            let rows = (line.width() as u16)
+                .div_ceil(status_area.width.max(1))
+                .clamp(1, 4);
+            let r = Rect {
+                y: status_area.y.saturating_sub(rows),
+                height: rows,
+                ..status_area
+            };
+            frame.render_widget(Clear, r);
+            frame.render_widget(
+                Paragraph::new(line).wrap(ratatui::widgets::Wrap { trim: true }),
+                r,
+            );
+        }
         Some(Overlay::Prompt(p)) => {
             // The prompt takes the row above the status line.
             let row = Rect {
