@@ -182,22 +182,44 @@ fn mark_paid_asks_the_date_and_hands_one_change_to_the_runner() {
     update(&mut app, Msg::PayablesLoaded(vec![row]));
     assert!(press(&mut app, "P").is_empty());
     assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
+    // The date, then the payment's reference.
+    assert!(press(&mut app, "enter").is_empty());
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Prompt(p)) if p.label.starts_with("Payment reference")),
+        "{:?}",
+        app.overlay
+    );
+    press(&mut app, "B A C S");
     let effects = press(&mut app, "enter");
+    let action = duebox::actions::payables::PayableAction {
+        invoice: "INV-7".into(),
+        vendor: Some("Acme".into()),
+        change: duebox::actions::payables::Change::Paid {
+            on: today(),
+            reference: Some("BACS".into()),
+        },
+    };
     assert_eq!(
         effects,
         [Effect::MarkPaid {
             vendor: "Acme".into(),
             invoice: "INV-7".into(),
-            on: today()
+            on: today(),
+            reference: Some("BACS".into()),
+            confirmed: false,
         }]
     );
+    let before = match app.top() {
+        Some(Screen::Payables(p)) => p.rows[0].clone(),
+        _ => unreachable!(),
+    };
     update(
         &mut app,
-        Msg::PayableChanged(Ok("INV-7 (Acme) marked paid on 2026-11-20".into())),
+        Msg::PayableChanged(Ok(duebox::actions::payables::Done { action, before })),
     );
     assert_eq!(
         app.status.note.as_deref(),
-        Some("INV-7 (Acme) marked paid on 2026-11-20")
+        Some("INV-7 (Acme) marked paid on 2026-11-20 — u undoes")
     );
 }
 
