@@ -66,6 +66,12 @@ fn fraud_banner() {
         open_message(&mut ui, "Review", "offlce");
         let screen = ui.screen();
         assert!(screen.contains("POSSIBLE FRAUD"), "{screen}");
+        // The decisive warning, the other bank account, is on screen at every size.
+        assert!(screen.contains("IBAN GB16 MYMB"), "{screen}");
+        assert!(
+            !screen.contains("matches our record\n"),
+            "never a plain match: {screen}"
+        );
         insta::assert_snapshot!(format!("fraud_banner_{w}x{h}"), screen);
     }
 }
@@ -117,4 +123,19 @@ fn the_sent_folder_says_demo_replies_were_not_sent() {
     ui.open_folder("Sent");
     let screen = ui.screen();
     assert!(screen.contains("not sent — demo"), "{screen}");
+}
+
+#[test]
+fn a_stranger_claiming_nothing_gets_a_quiet_note_not_the_alarm() {
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        open_message(&mut ui, "Inbox", "Payables Brief");
+        let screen = ui.screen();
+        assert!(!screen.contains("POSSIBLE FRAUD"), "{screen}");
+        assert!(
+            screen.contains("Note: the sender is not one of our vendors"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("quiet_note_{w}x{h}"), screen);
+    }
 }

@@ -108,7 +108,7 @@ impl Runner {
             },
             Effect::LoadMessage(id) => match self.store.detail(id) {
                 Ok(Some(detail)) => {
-                    if !detail.summary.risk.is_empty() {
+                    if detail.summary.is_alarm() {
                         // The record shows that the warning was put in front of the user.
                         let _ = self.writes.send(WriteCmd::Record(Shown {
                             kind: "fraud_warning_shown",

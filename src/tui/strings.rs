@@ -145,7 +145,7 @@ pub const ACTIONS: &[ActionInfo] = &[
         Action::Undo,
         "undo",
         &["u"],
-        "undo the last move or payable change (again: the one before)",
+        "undo moves and payable changes, latest first",
         Scope::Global,
     ),
     info(
@@ -194,7 +194,7 @@ pub const ACTIONS: &[ActionInfo] = &[
         Action::MarkPaid,
         "mark_paid",
         &["P"],
-        "payables: mark paid (asks the date)",
+        "payables: mark paid (asks the date and reference)",
         Scope::Payables,
     ),
     info(
@@ -370,6 +370,21 @@ pub const FRAUD_TITLE: &str =
 pub const FRAUD_ADVICE: &str =
     "Call the vendor on a number you already have before acting; replying with one key is disabled.";
 pub const FRAUD_MARK: &str = "!";
+/// The list's check column on a message under a fraud alarm: never a green "matched".
+pub const FRAUD_BADGE: &str = "! fraud?";
+/// After the check of a message under a fraud alarm.
+pub const CHECK_UNDER_ALARM: &str =
+    ", but the sender may not be the vendor (see the warning above)";
+
+/// The banner's last row when warnings are below it.
+pub fn fraud_more(rows: u16) -> String {
+    format!(" ↓ {rows} more row(s) of warnings: j scrolls ")
+}
+
+/// The note above a message whose only warning is an unknown sender claiming nothing.
+pub fn quiet_note(what: &str) -> String {
+    format!("Note: {what}; it claims no money, so no fraud alarm (one-key replies stay off).")
+}
 pub const UNREAD_MARK: &str = "•";
 
 pub const PROMPT_FILTER: &str = "Filter: ";

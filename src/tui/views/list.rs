@@ -274,12 +274,9 @@ fn draw_row(
                 text_style,
             ),
             Col::Badge => {
-                let style = if selected {
-                    base
-                } else {
-                    base.patch(theme.badge(r.match_status))
-                };
-                cell(buf, x, y, *w, strings::badge(r.match_status), false, style);
+                let (words, style) = theme.check_badge(r);
+                let style = if selected { base } else { base.patch(style) };
+                cell(buf, x, y, *w, words, false, style);
             }
         }
         x += w + 1;
