@@ -139,3 +139,39 @@ fn a_stranger_claiming_nothing_gets_a_quiet_note_not_the_alarm() {
         insta::assert_snapshot!(format!("quiet_note_{w}x{h}"), screen);
     }
 }
+
+#[test]
+fn the_dashboard_scrolls_and_enter_opens_what_a_row_counts() {
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        ui.h.press("D");
+        assert!(ui.h.wait_until(WAIT, |a| matches!(
+            a.top(),
+            Some(duebox::tui::state::Screen::Dashboard(d)) if d.data.is_some()
+        )));
+        // The last rows (what falls due) come into view as the selection reaches them.
+        ui.h.press("G");
+        let end = ui.screen();
+        assert!(end.contains("payable(s)"), "{end}");
+        insta::assert_snapshot!(format!("dashboard_end_{w}x{h}"), end);
+        ui.h.press("g enter");
+        assert!(
+            ui.h.wait_until(WAIT, |a| matches!(
+                a.top(),
+                Some(duebox::tui::state::Screen::Message(m)) if m.opened.is_some()
+            )),
+            "enter on the waiting row opens the oldest unanswered chaser"
+        );
+        let opened = match ui.h.app.top() {
+            Some(duebox::tui::state::Screen::Message(m)) => m.opened.clone().unwrap(),
+            _ => unreachable!(),
+        };
+        assert!(opened.detail.summary.is_chaser());
+        assert!(!opened.detail.summary.has_flag("\\Answered"));
+        ui.h.press("esc G enter");
+        assert!(ui.h.wait_until(WAIT, |a| matches!(
+            a.top(),
+            Some(duebox::tui::state::Screen::Payables(p)) if p.status == Some(duebox::payables::Status::Open) && !p.loading
+        )));
+    }
+}

@@ -190,6 +190,17 @@ impl PayablesState {
 #[derive(Debug, Default)]
 pub struct DashboardState {
     pub data: Option<Dashboard>,
+    /// Which of the rows that lead somewhere is selected (`views::dashboard::targets`).
+    pub selected: usize,
+}
+
+/// Where Enter on a dashboard row leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DashTarget {
+    /// That chaser, opened.
+    Message(i64),
+    /// The payables screen, with that status filter.
+    Payables(Option<Status>),
 }
 
 /// Something drawn over the screens that takes the keys while open.

@@ -316,6 +316,8 @@ pub const HINT_PAYABLES: &[Hint] = &[
     Hint(&[Action::Back], "back"),
 ];
 pub const HINT_DASHBOARD: &[Hint] = &[
+    Hint(&[Action::Down, Action::Up], "select"),
+    Hint(&[Action::Open], "open"),
     Hint(&[Action::Back], "back"),
     Hint(&[Action::SyncNow], "sync"),
 ];

@@ -131,9 +131,49 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Screen::Dashboard(_) => {
-            if action == Action::Back {
-                app.stack.pop();
+        Screen::Dashboard(d) => {
+            let targets = d
+                .data
+                .as_ref()
+                .map(|data| crate::tui::views::dashboard::targets(data, app.today))
+                .unwrap_or_default();
+            let last = targets.len().saturating_sub(1);
+            match action {
+                Action::Back => {
+                    app.stack.pop();
+                }
+                Action::Down => d.selected = (d.selected + 1).min(last),
+                Action::Up => d.selected = d.selected.saturating_sub(1),
+                Action::PageDown => d.selected = (d.selected + page as usize).min(last),
+                Action::PageUp => d.selected = d.selected.saturating_sub(page as usize),
+                Action::Top => d.selected = 0,
+                Action::Bottom => d.selected = last,
+                Action::Open => match targets.get(d.selected) {
+                    Some(DashTarget::Message(id)) => {
+                        let id = *id;
+                        app.stack.push(Screen::Message(MessageState {
+                            id,
+                            opened: None,
+                            scroll: 0,
+                            max_scroll: u16::MAX,
+                        }));
+                        return vec![Effect::LoadMessage(id)];
+                    }
+                    Some(DashTarget::Payables(status)) => {
+                        let status = *status;
+                        app.stack.push(Screen::Payables(PayablesState {
+                            loading: true,
+                            status,
+                            ..PayablesState::default()
+                        }));
+                        return vec![Effect::LoadPayables {
+                            status,
+                            vendor: None,
+                        }];
+                    }
+                    None => {}
+                },
+                _ => {}
             }
             Vec::new()
         }
