@@ -252,7 +252,7 @@ impl Store {
         let records = self.list_payables(&Default::default())?;
         let mut claims = claims(chased, &records);
         // The longest overdue first, so each bucket leads to its oldest claim.
-        claims.sort_by(|a, b| (a.due, a.message).cmp(&(b.due, b.message)));
+        claims.sort_by_key(|c| (c.due, c.message));
         let mut aging: Vec<AgingAmount> = Vec::new();
         let mut outstanding: Vec<(String, Decimal, u64)> = Vec::new();
         for c in claims {
