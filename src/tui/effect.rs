@@ -72,5 +72,16 @@ pub enum Effect {
     },
     /// Take a payable change back.
     UndoPayable(crate::actions::payables::Done),
+    /// Open an attachment (numbered from 1; None: the only one) in its viewer, the
+    /// terminal handed over while it runs.
+    OpenAttachment {
+        message: i64,
+        which: Option<usize>,
+    },
+    /// Read an outbox entry for the Sent view.
+    OpenSent {
+        id: i64,
+        status: String,
+    },
     Quit,
 }

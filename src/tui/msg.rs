@@ -50,6 +50,12 @@ pub enum Msg {
     PayableChanged(Result<crate::actions::payables::Done, UiError>),
     PayableUndone(Result<crate::actions::payables::Done, UiError>),
     TemplateEdited(Result<String, UiError>),
+    /// What opening an attachment did, in words.
+    AttachmentOpened(Result<String, String>),
+    SentOpened {
+        id: i64,
+        result: Result<Box<super::state::SentOpened>, String>,
+    },
     /// A read for the screen failed; words for the status line.
     LoadFailed(String),
     /// How far the open message can scroll at the current size (from the view's layout).

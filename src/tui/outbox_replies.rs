@@ -191,6 +191,7 @@ impl ReplyService for OutboxReplies {
                     subject: e.subject.clone(),
                     status,
                     message,
+                    outbox_id: Some(e.id),
                 }
             })
             .collect())

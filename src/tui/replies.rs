@@ -48,6 +48,8 @@ pub struct SentReply {
     pub status: String,
     /// `messages.id` of the message answered, if still stored.
     pub message: Option<i64>,
+    /// The outbox entry (what Enter opens), when the reply layer keeps one.
+    pub outbox_id: Option<i64>,
 }
 
 /// The reply layer.

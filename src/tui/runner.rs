@@ -38,6 +38,8 @@ pub struct Runner {
     /// Asked, with the terminal handed over, when an edited template does not check:
     /// edit again? (the terminal's own question by default; tests answer for the user).
     pub ask_again: fn(&crate::reply::TemplateError) -> bool,
+    /// The mailcap files for `o`; None: `$MAILCAPS`, else ~/.mailcap and /etc/mailcap.
+    pub mailcaps: Option<Vec<PathBuf>>,
 }
 
 impl Runner {
@@ -57,6 +59,7 @@ impl Runner {
             editor: None,
             template_path: None,
             ask_again: crate::editor::ask_again,
+            mailcaps: None,
         }
     }
 
@@ -197,6 +200,15 @@ impl Runner {
             Effect::SaveAttachments { message, dir } => {
                 vec![Msg::AttachmentsSaved(self.save_attachments(message, &dir))]
             }
+            Effect::OpenAttachment { message, which } => {
+                vec![Msg::AttachmentOpened(
+                    self.open_attachment(message, which, term),
+                )]
+            }
+            Effect::OpenSent { id, status } => vec![Msg::SentOpened {
+                id,
+                result: self.sent_entry(id, status),
+            }],
             Effect::EditTemplate(name) => {
                 vec![Msg::TemplateEdited(self.edit_template(&name, term))]
             }
@@ -301,6 +313,75 @@ impl Runner {
         } else {
             Ok(words)
         }
+    }
+
+    /// Opens one attachment of a stored message in its viewer (as `duebox attachments open`
+    /// does), the terminal handed over while the viewer runs.
+    fn open_attachment(
+        &self,
+        message: i64,
+        which: Option<usize>,
+        term: &mut dyn Suspend,
+    ) -> Result<String, String> {
+        let detail = self
+            .store
+            .detail(message)
+            .map_err(|e| e.to_string())?
+            .ok_or(strings::MESSAGE_GONE)?;
+        let parts = crate::mail::attachments::parts(&detail.raw).map_err(|e| e.to_string())?;
+        let n = match (which, parts.len()) {
+            (_, 0) => return Err(strings::NO_ATTACHMENTS.into()),
+            (Some(n), _) => n,
+            (None, 1) => 1,
+            (None, many) => return Err(strings::several_attachments(many)),
+        };
+        let part = parts
+            .get(n.wrapping_sub(1))
+            .ok_or_else(|| format!("there is no attachment {n}"))?;
+        if detail.truncated && n == parts.len() {
+            return Err(format!(
+                "{} is incomplete (the message was stored only up to the size limit); nothing was opened",
+                part.file_name()
+            ));
+        }
+        let mut ran = String::new();
+        let mailcaps = self
+            .mailcaps
+            .clone()
+            .unwrap_or_else(crate::files::mailcap_files);
+        term.suspend(&mut || {
+            ran = crate::files::open_with(part, &mailcaps)?;
+            Ok(())
+        })?;
+        Ok(format!("opened {} with: {ran}", part.file_name()))
+    }
+
+    /// An outbox entry as the Sent view shows it: what was sent, exactly.
+    fn sent_entry(
+        &self,
+        id: i64,
+        status: String,
+    ) -> Result<Box<crate::tui::state::SentOpened>, String> {
+        let e = self
+            .store
+            .outbox_entry(id)
+            .map_err(|e| e.to_string())?
+            .ok_or(strings::SENT_GONE)?;
+        let parsed = crate::mail::parse(&e.raw).ok();
+        Ok(Box::new(crate::tui::state::SentOpened {
+            from: e.envelope_from.clone(),
+            to: e.envelope_to.clone(),
+            subject: e.subject.clone(),
+            at: e.sent_at.clone().unwrap_or(e.created_at.clone()),
+            status,
+            saved_to_sent: e.saved_to_sent,
+            flagged_answered: e.flagged_answered,
+            template: e.template.clone(),
+            body: match parsed {
+                Some(m) => m.body,
+                None => String::from_utf8_lossy(&e.raw).into_owned(),
+            },
+        }))
     }
 
     fn edit_template(&self, name: &str, term: &mut dyn Suspend) -> Result<String, UiError> {

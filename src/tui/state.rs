@@ -49,6 +49,34 @@ pub enum Screen {
     Reply(ReplyState),
     Payables(PayablesState),
     Dashboard(DashboardState),
+    /// A reply from the outbox, as it was sent.
+    Sent(SentState),
+}
+
+/// A reply of the outbox opened: exactly what was sent, and how its delivery stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SentOpened {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    /// When it was sent (or queued), `YYYY-MM-DD HH:MM:SS` UTC.
+    pub at: String,
+    /// The delivery state in words (as the Sent list shows it).
+    pub status: String,
+    /// A copy is in the mailbox's Sent folder; the chaser is flagged answered.
+    pub saved_to_sent: bool,
+    pub flagged_answered: bool,
+    /// The template it came from.
+    pub template: String,
+    /// The text as sent, terminal-safe.
+    pub body: String,
+}
+
+#[derive(Debug)]
+pub struct SentState {
+    pub id: i64,
+    pub opened: Option<Box<SentOpened>>,
+    pub scroll: u16,
 }
 
 /// Which pane of the mailbox has the keys.
@@ -245,6 +273,10 @@ pub enum PickPurpose {
         message: i64,
     },
     Template,
+    /// Which attachment `o` opens; the value is its number (1-based, as the CLI counts).
+    OpenAttachment {
+        message: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

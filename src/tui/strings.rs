@@ -156,6 +156,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         Scope::Mail,
     ),
     info(
+        Action::OpenAttachment,
+        "open_attachment",
+        &["o"],
+        "open an attachment in its viewer (mailcap, else the system's)",
+        Scope::Mail,
+    ),
+    info(
         Action::NotAChaser,
         "not_a_chaser",
         &["N"],
@@ -460,6 +467,39 @@ pub fn payable_undone(done: &crate::actions::payables::Done, left: usize) -> Str
 }
 pub const NOT_FOR_SENT: &str = "that works on received mail; this is the Sent folder";
 pub const NO_PAYABLE: &str = "no payable selected";
+pub const NO_ATTACHMENTS: &str = "this message has no attachments";
+pub const PICK_ATTACHMENT: &str = "Open which attachment? (Enter opens, Esc cancels)";
+pub const OPENING: &str = "opening the attachment…";
+pub const SENT_GONE: &str = "that reply is no longer in the outbox; go back (esc)";
+
+/// `o` from the list on a message with several attachments.
+pub fn several_attachments(n: usize) -> String {
+    format!("this message has {n} attachments: open it (enter) and press o to choose one")
+}
+
+pub const SENT_NOT_KEPT: &str =
+    "this reply's text is not kept in the outbox, so there is nothing to open";
+/// Where copies of a sent reply are, for the Sent view.
+pub fn sent_copies(saved_to_sent: bool, flagged_answered: bool) -> String {
+    format!(
+        "{} · {}",
+        if saved_to_sent {
+            "a copy is in the mailbox's Sent folder"
+        } else {
+            "no copy in the mailbox's Sent folder"
+        },
+        if flagged_answered {
+            "the chaser is flagged answered"
+        } else {
+            "the chaser is not flagged answered yet"
+        }
+    )
+}
+
+pub const HINT_SENT: &[Hint] = &[
+    Hint(&[Action::Down, Action::Up], "scroll"),
+    Hint(&[Action::Back], "back"),
+];
 
 pub const SYNC_NEVER: &str = "not synced yet";
 pub const PREPARING: &str = "preparing the reply…";

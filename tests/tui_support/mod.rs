@@ -45,6 +45,7 @@ impl ReplyService for TestReplies {
             subject: preview.subject.clone(),
             status: duebox::tui::strings::SENT_DEMO_LABEL.into(),
             message: Some(preview.message),
+            outbox_id: None,
         });
         Ok(words)
     }

@@ -42,6 +42,9 @@ pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -
         }));
         return Vec::new();
     }
+    if action == Action::OpenAttachment {
+        return open_attachment(app, message);
+    }
     if action == Action::NotAChaser {
         app.status.busy = Some(strings::CORRECTING);
         return vec![Effect::Correct {
@@ -173,7 +176,11 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
             a if template_of(a).is_some()
                 || matches!(
                     a,
-                    Action::Move | Action::NotAChaser | Action::ThisIs | Action::SaveAttachments
+                    Action::Move
+                        | Action::NotAChaser
+                        | Action::ThisIs
+                        | Action::SaveAttachments
+                        | Action::OpenAttachment
                 ) =>
             {
                 let id = app.mailbox.list.selected_row().map(|r| r.id);
@@ -213,6 +220,24 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
             app.mailbox.focus = Focus::Folders;
             Vec::new()
         }
+        Action::Open if list.kind == Some(FolderKind::Sent) => match list.sent.get(list.selected) {
+            Some(s) => match s.outbox_id {
+                Some(id) => {
+                    let status = s.status.clone();
+                    app.stack.push(Screen::Sent(SentState {
+                        id,
+                        opened: None,
+                        scroll: 0,
+                    }));
+                    vec![Effect::OpenSent { id, status }]
+                }
+                None => {
+                    app.status.error = Some(strings::SENT_NOT_KEPT.into());
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        },
         Action::Open => match list.selected_row() {
             Some(row) => {
                 let id = row.id;
@@ -299,4 +324,44 @@ pub(super) fn ensure_loaded(list: &mut ListState, rows: usize) -> Option<Effect>
         limit: WINDOW,
         total: Some(list.page.total),
     })
+}
+
+/// `o`: the only attachment at once; with several, a picker of them when the message is
+/// open (its attachments are known), else the runner says how many there are.
+fn open_attachment(app: &mut App, message: i64) -> Vec<Effect> {
+    let known = app.stack.iter().find_map(|s| match s {
+        Screen::Message(m) if m.id == message => m.opened.as_ref().map(|o| o.attachments.clone()),
+        _ => None,
+    });
+    match known {
+        Some(list) if list.is_empty() => {
+            app.status.error = Some(strings::NO_ATTACHMENTS.into());
+            Vec::new()
+        }
+        Some(list) if list.len() > 1 => {
+            app.overlay = Some(Overlay::Picker(Picker {
+                title: strings::PICK_ATTACHMENT,
+                items: list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        (
+                            crate::tui::views::text::clean(&a.name).into_owned(),
+                            (i + 1).to_string(),
+                        )
+                    })
+                    .collect(),
+                selected: 0,
+                purpose: PickPurpose::OpenAttachment { message },
+            }));
+            Vec::new()
+        }
+        _ => {
+            app.status.busy = Some(strings::OPENING);
+            vec![Effect::OpenAttachment {
+                message,
+                which: None,
+            }]
+        }
+    }
 }

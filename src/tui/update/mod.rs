@@ -307,6 +307,34 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::AttachmentOpened(result) => {
+            app.status.busy = None;
+            match result {
+                Ok(words) => app.status.note = Some(words),
+                Err(e) => app.status.error = Some(e),
+            }
+            Vec::new()
+        }
+        Msg::SentOpened { id, result } => {
+            match result {
+                Ok(opened) => {
+                    for s in app.stack.iter_mut() {
+                        if let Screen::Sent(v) = s {
+                            if v.id == id {
+                                v.opened = Some(opened.clone());
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    if matches!(app.top(), Some(Screen::Sent(v)) if v.id == id) {
+                        app.stack.pop();
+                    }
+                    app.status.error = Some(e);
+                }
+            }
+            Vec::new()
+        }
         Msg::LoadFailed(e) => {
             app.status.busy = None;
             app.mailbox.list.loading = false;
@@ -400,7 +428,7 @@ fn scope_of(app: &App) -> Scope {
         None | Some(Screen::Message(_)) => Scope::Mail,
         Some(Screen::Reply(_)) => Scope::Reply,
         Some(Screen::Payables(_)) => Scope::Payables,
-        Some(Screen::Dashboard(_)) => Scope::Global,
+        Some(Screen::Dashboard(_)) | Some(Screen::Sent(_)) => Scope::Global,
     }
 }
 

@@ -108,6 +108,13 @@ pub(super) fn picked(app: &mut App, p: Picker) -> Vec<Effect> {
             None => Vec::new(),
         },
         PickPurpose::Template => vec![Effect::EditTemplate(value)],
+        PickPurpose::OpenAttachment { message } => {
+            app.status.busy = Some(strings::OPENING);
+            vec![Effect::OpenAttachment {
+                message,
+                which: value.parse().ok(),
+            }]
+        }
     }
 }
 

@@ -131,6 +131,20 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Screen::Sent(v) => {
+            match action {
+                Action::Down => v.scroll = v.scroll.saturating_add(1),
+                Action::Up => v.scroll = v.scroll.saturating_sub(1),
+                Action::PageDown => v.scroll = v.scroll.saturating_add(page),
+                Action::PageUp => v.scroll = v.scroll.saturating_sub(page),
+                Action::Top => v.scroll = 0,
+                Action::Back => {
+                    app.stack.pop();
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
         Screen::Dashboard(d) => {
             let targets = d
                 .data

@@ -10,6 +10,7 @@ pub mod list;
 pub mod message;
 pub mod payables;
 pub mod reply;
+pub mod sent;
 pub mod status;
 pub mod style;
 pub mod text;
@@ -42,6 +43,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Some(Screen::Reply(r)) => reply::draw(frame, body, r, app.demo, &app.keymap, theme),
         Some(Screen::Payables(p)) => payables::draw(frame, body, p, theme),
         Some(Screen::Dashboard(d)) => dashboard::draw(frame, body, d, app.today, theme),
+        Some(Screen::Sent(s)) => sent::draw(frame, body, s, theme),
     }
     status::draw(frame, status_area, app, theme);
     match &app.overlay {
@@ -119,6 +121,7 @@ fn draw_title(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         Some(Screen::Reply(_)) => "reply preview",
         Some(Screen::Payables(_)) => "payables",
         Some(Screen::Dashboard(_)) => "dashboard",
+        Some(Screen::Sent(_)) => "sent reply",
     };
     let mut spans = vec![Span::raw(format!(
         " {} · {} · {}",

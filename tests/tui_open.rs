@@ -1,0 +1,117 @@
+//! Opening things from the terminal UI on the demo mailbox: a Sent item shows exactly what
+//! was sent and how its delivery stands; `o` hands an attachment to the viewer its mailcap
+//! entry names (here a copy command, so the test sees what the viewer got), with the same
+//! runner and workers as `duebox demo`.
+
+mod tui_support;
+
+use duebox::tui::state::Screen;
+use std::time::Duration;
+use tui_support::{demo_ui, DemoUi, WAIT};
+
+fn open_message(ui: &mut DemoUi, folder: &str, filter: &str) {
+    ui.open_folder(folder);
+    ui.filter(filter);
+    assert_eq!(ui.h.app.mailbox.list.len(), 1, "{}", ui.screen());
+    ui.h.press("enter");
+    assert!(ui.h.wait_until(
+        WAIT,
+        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
+    ));
+}
+
+#[test]
+fn enter_on_a_sent_item_shows_what_was_sent_and_its_delivery() {
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        ui.open_folder("Inbox");
+        ui.filter("Hartmann");
+        ui.h.press("a");
+        assert!(ui.h.wait_until(WAIT, |a| a.top().is_some()));
+        ui.h.press("y");
+        assert!(ui.h.wait_until(WAIT, |a| a.top().is_none()));
+        ui.h.settle(Duration::from_millis(100));
+        ui.open_folder("Sent");
+        assert!(ui.h.wait_until(WAIT, |a| !a.mailbox.list.sent.is_empty()));
+        ui.h.press("enter");
+        assert!(
+            ui.h.wait_until(
+                WAIT,
+                |a| matches!(a.top(), Some(Screen::Sent(s)) if s.opened.is_some())
+            ),
+            "{}",
+            ui.screen()
+        );
+        let sent_body = ui.bodies.lock().unwrap()[0].clone();
+        let opened = match ui.h.app.top() {
+            Some(Screen::Sent(s)) => s.opened.clone().unwrap(),
+            _ => unreachable!(),
+        };
+        // Exactly the text that went out (line ends as the message carries them).
+        assert_eq!(
+            opened.body.replace("\r\n", "\n").trim_end(),
+            sent_body.replace("\r\n", "\n").trim_end()
+        );
+        let screen = ui.screen();
+        assert!(screen.contains("Delivery"), "{screen}");
+        assert!(screen.contains("not sent — demo"), "{screen}");
+        let first = sent_body.lines().next().unwrap();
+        assert!(screen.contains(first), "{screen}");
+        insta::assert_snapshot!(format!("sent_item_{w}x{h}"), screen);
+        ui.h.press("esc");
+        assert!(ui.h.app.top().is_none());
+    }
+}
+
+#[test]
+fn o_hands_the_attachment_to_its_mailcap_viewer() {
+    let mut ui = demo_ui(100, 30);
+    let dir = tempfile::tempdir().unwrap();
+    let mailcap = dir.path().join("mailcap");
+    let got = dir.path().join("viewer-got.pdf");
+    std::fs::write(
+        &mailcap,
+        format!("application/pdf; cp %s '{}'\n", got.display()),
+    )
+    .unwrap();
+    ui.h.runner.mailcaps = Some(vec![mailcap]);
+    open_message(&mut ui, "Final", "Letzte Mahnung");
+    let id = match ui.h.app.top() {
+        Some(Screen::Message(m)) => m.id,
+        _ => unreachable!(),
+    };
+    ui.h.press("o");
+    assert!(
+        ui.h.wait_until(WAIT, |a| a
+            .status
+            .note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("opened"))),
+        "{}",
+        ui.screen()
+    );
+    let raw = ui
+        .demo
+        .open_store()
+        .unwrap()
+        .detail(id)
+        .unwrap()
+        .unwrap()
+        .raw;
+    let parts = duebox::mail::attachments::parts(&raw).unwrap();
+    assert_eq!(std::fs::read(&got).unwrap(), parts[0].bytes);
+    // A message without attachments says so and runs nothing.
+    ui.h.press("esc");
+    ui.open_folder("Inbox");
+    ui.filter("Hartmann");
+    ui.h.press("enter");
+    assert!(ui.h.wait_until(
+        WAIT,
+        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
+    ));
+    ui.h.press("o");
+    assert_eq!(
+        ui.h.app.status.error.as_deref(),
+        Some("this message has no attachments")
+    );
+}
