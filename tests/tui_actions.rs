@@ -287,3 +287,121 @@ fn u_takes_back_a_payable_change_and_a_move_in_the_order_they_were_made() {
     assert!(matches!(app.top(), Some(Screen::Payables(_))));
     assert_eq!(press(&mut app, "u"), [Effect::UndoMove(m)]);
 }
+
+fn chaser(id: i64, risk: Vec<duebox::classify::risk::Risk>) -> duebox::store::Summary {
+    duebox::store::Summary {
+        id,
+        subject: format!("Reminder: invoice INV-{id}"),
+        vendor: Some("Acme".into()),
+        invoices: vec![format!("INV-{id}")],
+        kind: Some("chaser".into()),
+        risk,
+        ..Default::default()
+    }
+}
+
+fn preview(message: i64) -> duebox::tui::replies::ReplyPreview {
+    duebox::tui::replies::ReplyPreview {
+        draft_id: message as u64,
+        message,
+        template: "acknowledge".into(),
+        from: "ap@northwind.test".into(),
+        to: "billing@acme.test".into(),
+        subject: format!("Re: Reminder: invoice INV-{message}"),
+        body: "We have received it.".into(),
+        warnings: Vec::new(),
+        blocked: None,
+        answered_elsewhere: None,
+        again: false,
+    }
+}
+
+#[test]
+fn marked_chasers_are_acknowledged_after_one_preview_and_fraud_is_left_out() {
+    use duebox::classify::risk::Risk;
+    let mut app = app();
+    let rows = vec![
+        chaser(1, vec![]),
+        chaser(2, vec![Risk::BankChange]),
+        chaser(3, vec![]),
+        chaser(4, vec![]),
+    ];
+    app.mailbox.list = duebox::tui::state::ListState {
+        folder: "INBOX".into(),
+        kind: Some(duebox::tui::state::FolderKind::Mail),
+        page: duebox::store::Page {
+            offset: 0,
+            total: rows.len(),
+            rows,
+        },
+        ..Default::default()
+    };
+    // space marks and moves down; V … V marks a range (here rows 2 to 3).
+    press(&mut app, "space V j V");
+    let marked: Vec<i64> = app.mailbox.list.marked.iter().map(|m| m.id).collect();
+    assert_eq!(marked, [1, 2, 3]);
+    assert_eq!(press(&mut app, "space"), []);
+    // space on row 3 unmarks it.
+    let marked: Vec<i64> = app.mailbox.list.marked.iter().map(|m| m.id).collect();
+    assert_eq!(marked, [1, 2]);
+    press(&mut app, "k space");
+    let effects = press(&mut app, "a");
+    assert_eq!(
+        effects,
+        [Effect::PrepareBatch {
+            messages: vec![1, 3],
+            template: "acknowledge".into()
+        }]
+    );
+    match app.top() {
+        Some(Screen::Batch(b)) => {
+            assert_eq!(b.left_out.len(), 1);
+            assert_eq!(b.left_out[0].0.id, 2);
+            assert!(b.left_out[0].1.contains("fraud warning"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        app.mailbox.list.marked.is_empty(),
+        "the marks went into the batch"
+    );
+    // No send before the previews are there.
+    assert!(press(&mut app, "y").is_empty());
+    update(
+        &mut app,
+        Msg::BatchPrepared(vec![(1, Ok(preview(1))), (3, Ok(preview(3)))]),
+    );
+    let effects = press(&mut app, "y");
+    assert_eq!(
+        effects,
+        [Effect::SendReply(preview(1)), Effect::SendReply(preview(3))]
+    );
+    assert!(
+        press(&mut app, "y").is_empty(),
+        "a second y sends nothing more"
+    );
+    update(
+        &mut app,
+        Msg::ReplySent {
+            message: 1,
+            result: Ok("reply sent".into()),
+        },
+    );
+    update(
+        &mut app,
+        Msg::ReplySent {
+            message: 3,
+            result: Err(duebox::tui::replies::NotSent::AnsweredElsewhere(
+                "by Jo".into(),
+            )),
+        },
+    );
+    assert_eq!(
+        app.status.note.as_deref(),
+        Some("acknowledged 1 chaser(s); 1 not sent (see why in the batch)")
+    );
+    // Nothing is sent twice, not even the one answered elsewhere.
+    assert!(press(&mut app, "y").is_empty());
+    press(&mut app, "esc");
+    assert!(app.top().is_none());
+}

@@ -115,3 +115,77 @@ fn o_hands_the_attachment_to_its_mailcap_viewer() {
         Some("this message has no attachments")
     );
 }
+
+#[test]
+fn batch_acknowledge_sends_each_marked_chaser_once_and_leaves_fraud_out() {
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        // Review holds the flagged messages: marked, they are all left out, and say why.
+        ui.open_folder("Review");
+        ui.h.press("g V G V a");
+        assert!(ui
+            .h
+            .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Batch(_)))));
+        let screen = ui.screen();
+        assert!(screen.contains("fraud warning"), "{screen}");
+        insta::assert_snapshot!(format!("batch_fraud_left_out_{w}x{h}"), screen);
+        ui.h.press("y");
+        assert!(ui.h.app.status.error.is_some(), "nothing to send");
+        ui.h.press("esc");
+        // Three chasers of Overdue with a range, acknowledged in one go.
+        ui.open_folder("Overdue");
+        ui.h.press("g V j j V a");
+        assert!(
+            ui.h.wait_until(WAIT, |a| matches!(
+                a.top(),
+                Some(Screen::Batch(b)) if !b.preparing
+            )),
+            "{}",
+            ui.screen()
+        );
+        insta::assert_snapshot!(format!("batch_preview_{w}x{h}"), ui.screen());
+        let ready: Vec<i64> = match ui.h.app.top() {
+            Some(Screen::Batch(b)) => b
+                .items
+                .iter()
+                .filter(|i| i.ready().is_some())
+                .map(|i| i.summary.id)
+                .collect(),
+            _ => unreachable!(),
+        };
+        assert!(!ready.is_empty());
+        ui.h.press("y");
+        assert!(
+            ui.h.wait_until(WAIT, |a| a
+                .status
+                .note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("acknowledged"))),
+            "{}",
+            ui.screen()
+        );
+        ui.h.press("y");
+        ui.h.settle(Duration::from_millis(200));
+        let mut answered: Vec<i64> = ui
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s.message)
+            .collect();
+        answered.sort();
+        let mut want = ready.clone();
+        want.sort();
+        assert_eq!(answered, want, "each ready chaser once, nothing more");
+        // They are answered now: the list marks them so.
+        ui.h.press("esc");
+        assert!(ui.h.wait_until(WAIT, |a| a
+            .mailbox
+            .list
+            .page
+            .rows
+            .iter()
+            .filter(|r| want.contains(&r.id))
+            .all(|r| r.has_flag("\\Answered"))));
+    }
+}

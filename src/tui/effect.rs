@@ -42,6 +42,11 @@ pub enum Effect {
         pay_on: Option<NaiveDate>,
     },
     SendReply(ReplyPreview),
+    /// Previews of one template for several messages (a batch acknowledge).
+    PrepareBatch {
+        messages: Vec<i64>,
+        template: String,
+    },
     EditReply(ReplyPreview),
     Move {
         message: i64,

@@ -30,6 +30,8 @@ pub enum Action {
     Undo,
     SaveAttachments,
     OpenAttachment,
+    Mark,
+    MarkRange,
     NotAChaser,
     ThisIs,
     Send,

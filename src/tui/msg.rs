@@ -35,6 +35,8 @@ pub enum Msg {
     Sync(SyncEvent),
     ReplyPrepared(Result<ReplyPreview, String>),
     ReplyEdited(Result<ReplyPreview, String>),
+    /// The previews of a batch, per message.
+    BatchPrepared(Vec<(i64, Result<ReplyPreview, String>)>),
     ReplySent {
         message: i64,
         result: Result<String, NotSent>,

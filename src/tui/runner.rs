@@ -160,6 +160,9 @@ impl Runner {
                 pay_on,
             }),
             Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(p)),
+            Effect::PrepareBatch { messages, template } => {
+                self.to_replies(ReplyCmd::PrepareBatch { messages, template })
+            }
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
             Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),

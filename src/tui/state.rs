@@ -51,6 +51,41 @@ pub enum Screen {
     Dashboard(DashboardState),
     /// A reply from the outbox, as it was sent.
     Sent(SentState),
+    /// One combined preview of acknowledgements to several chasers.
+    Batch(BatchState),
+}
+
+/// Acknowledging several chasers at once: each is prepared and sent on its own (the send
+/// service's exactly-once rules hold per reply); fraud-flagged ones are left out.
+#[derive(Debug, Default)]
+pub struct BatchState {
+    pub template: String,
+    pub items: Vec<BatchItem>,
+    /// Marked rows left out, with why (a fraud warning, not a chaser).
+    pub left_out: Vec<(crate::store::Summary, &'static str)>,
+    /// Previews asked for and not yet come.
+    pub preparing: bool,
+    pub sending: bool,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    pub summary: crate::store::Summary,
+    /// The preview, or why none could be written.
+    pub preview: Option<Result<ReplyPreview, String>>,
+    /// What sending did: words, or why not.
+    pub outcome: Option<Result<String, String>>,
+}
+
+impl BatchItem {
+    /// Ready to send with the batch: a preview that is not blocked.
+    pub fn ready(&self) -> Option<&ReplyPreview> {
+        match &self.preview {
+            Some(Ok(p)) if p.blocked.is_none() => Some(p),
+            _ => None,
+        }
+    }
 }
 
 /// A reply of the outbox opened: exactly what was sent, and how its delivery stands.
@@ -138,6 +173,10 @@ pub struct ListState {
     pub loading: bool,
     /// The outbox, when this is the Sent folder.
     pub sent: Vec<SentReply>,
+    /// Rows marked for a batch acknowledge (space, V), as they were when marked.
+    pub marked: Vec<crate::store::Summary>,
+    /// Where a range being marked with V started.
+    pub range_from: Option<usize>,
 }
 
 impl ListState {
@@ -157,6 +196,10 @@ impl ListState {
     pub fn row(&self, at: usize) -> Option<&crate::store::Summary> {
         at.checked_sub(self.page.offset)
             .and_then(|i| self.page.rows.get(i))
+    }
+
+    pub fn is_marked(&self, id: i64) -> bool {
+        self.marked.iter().any(|m| m.id == id)
     }
 
     pub fn selected_row(&self) -> Option<&crate::store::Summary> {

@@ -163,6 +163,20 @@ pub const ACTIONS: &[ActionInfo] = &[
         Scope::Mail,
     ),
     info(
+        Action::Mark,
+        "mark",
+        &["space"],
+        "mark or unmark the message (a then acknowledges all marked)",
+        Scope::Mail,
+    ),
+    info(
+        Action::MarkRange,
+        "mark_range",
+        &["V"],
+        "mark a range: V, move, V again",
+        Scope::Mail,
+    ),
+    info(
         Action::NotAChaser,
         "not_a_chaser",
         &["N"],
@@ -395,6 +409,8 @@ pub fn quiet_note(what: &str) -> String {
     format!("Note: {what}; it claims no money, so no fraud alarm (one-key replies stay off).")
 }
 pub const UNREAD_MARK: &str = "•";
+/// A row marked for a batch (space, V).
+pub const MARKED: &str = "*";
 
 pub const PROMPT_FILTER: &str = "Filter: ";
 pub const PROMPT_VENDOR: &str = "Vendor: ";
@@ -467,6 +483,39 @@ pub fn payable_undone(done: &crate::actions::payables::Done, left: usize) -> Str
 }
 pub const NOT_FOR_SENT: &str = "that works on received mail; this is the Sent folder";
 pub const NO_PAYABLE: &str = "no payable selected";
+pub const RANGE_STARTED: &str = "marking a range: move to its other end and press V again";
+pub const BATCH_FRAUD: &str =
+    "a fraud warning: never acknowledged in a batch (open it, call the vendor first)";
+pub const BATCH_NOT_CHASER: &str = "not a chaser: nothing to acknowledge";
+pub const BATCH_ANSWERED: &str = "already answered: open it to send another";
+pub const BATCH_DISCARDED: &str =
+    "batch discarded, nothing was sent; the rows are no longer marked";
+pub const BATCH_NO_EDIT: &str =
+    "replies of a batch are not edited: esc, then open one and press a to edit it alone";
+pub const BATCH_NOTHING: &str = "nothing in this batch can be sent (see why beside each)";
+
+/// How many rows are marked, and what `a` then does.
+pub fn marked(n: usize) -> String {
+    match n {
+        0 => "no message marked".into(),
+        1 => "1 message marked: a acknowledges it, space unmarks".into(),
+        n => format!("{n} messages marked: a acknowledges them all after one preview, esc unmarks"),
+    }
+}
+
+/// After a batch's last reply.
+pub fn batch_done(sent: usize, failed: usize) -> String {
+    match failed {
+        0 => format!("acknowledged {sent} chaser(s), each once"),
+        f => format!("acknowledged {sent} chaser(s); {f} not sent (see why in the batch)"),
+    }
+}
+
+/// The combined preview's title.
+pub fn batch_title(ready: usize, left_out: usize) -> String {
+    format!("Acknowledge {ready} chaser(s) — y sends each once, esc drops them all; {left_out} left out")
+}
+
 pub const NO_ATTACHMENTS: &str = "this message has no attachments";
 pub const PICK_ATTACHMENT: &str = "Open which attachment? (Enter opens, Esc cancels)";
 pub const OPENING: &str = "opening the attachment…";
@@ -496,6 +545,11 @@ pub fn sent_copies(saved_to_sent: bool, flagged_answered: bool) -> String {
     )
 }
 
+pub const HINT_BATCH: &[Hint] = &[
+    Hint(&[Action::Send], "send all"),
+    Hint(&[Action::Down, Action::Up], "scroll"),
+    Hint(&[Action::Back], "cancel"),
+];
 pub const HINT_SENT: &[Hint] = &[
     Hint(&[Action::Down, Action::Up], "scroll"),
     Hint(&[Action::Back], "back"),

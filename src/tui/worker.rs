@@ -56,6 +56,11 @@ pub enum ReplyCmd {
         pay_on: Option<NaiveDate>,
     },
     Send(ReplyPreview),
+    /// Previews of one template for several messages, answered together.
+    PrepareBatch {
+        messages: Vec<i64>,
+        template: String,
+    },
     LoadSent,
     Shutdown,
 }
@@ -285,6 +290,12 @@ pub fn spawn_replies(
                         template,
                         pay_on,
                     } => Msg::ReplyPrepared(service.preview(message, &template, pay_on)),
+                    ReplyCmd::PrepareBatch { messages, template } => Msg::BatchPrepared(
+                        messages
+                            .into_iter()
+                            .map(|m| (m, service.preview(m, &template, None)))
+                            .collect(),
+                    ),
                     ReplyCmd::Send(preview) => {
                         let result = service.send(&preview);
                         if result.is_ok() {

@@ -216,10 +216,23 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
         return ensure_loaded(list, rows).into_iter().collect();
     }
     match action {
+        // Esc first drops the marks, as in aerc and meli.
+        Action::Back if !list.marked.is_empty() || list.range_from.is_some() => {
+            list.marked.clear();
+            list.range_from = None;
+            app.status.note = Some(strings::marked(0));
+            Vec::new()
+        }
         Action::Back | Action::NextPane => {
             app.mailbox.focus = Focus::Folders;
             Vec::new()
         }
+        Action::Mark => super::batch::mark(app),
+        Action::MarkRange => super::batch::mark_range(app),
+        Action::Acknowledge if !list.marked.is_empty() => super::batch::start(
+            app,
+            template_of(Action::Acknowledge).unwrap_or("acknowledge"),
+        ),
         Action::Open if list.kind == Some(FolderKind::Sent) => match list.sent.get(list.selected) {
             Some(s) => match s.outbox_id {
                 Some(id) => {

@@ -2,6 +2,7 @@
 //! even the clock: everything the UI learns comes in as a `Msg`, everything it wants done
 //! goes out as an `Effect`.
 
+mod batch;
 mod mailbox;
 mod overlay;
 mod payables;
@@ -160,6 +161,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
                 Err(e) => app.status.error = Some(e),
             }
+            Vec::new()
+        }
+        Msg::ReplySent { message, result } if batch::sent(app, message, &result) => {
+            if result.is_ok() {
+                return reload(app);
+            }
+            Vec::new()
+        }
+        Msg::BatchPrepared(results) => {
+            batch::prepared(app, results);
             Vec::new()
         }
         Msg::ReplySent { message, result } => {
@@ -426,7 +437,7 @@ fn reload(app: &mut App) -> Vec<Effect> {
 fn scope_of(app: &App) -> Scope {
     match app.top() {
         None | Some(Screen::Message(_)) => Scope::Mail,
-        Some(Screen::Reply(_)) => Scope::Reply,
+        Some(Screen::Reply(_)) | Some(Screen::Batch(_)) => Scope::Reply,
         Some(Screen::Payables(_)) => Scope::Payables,
         Some(Screen::Dashboard(_)) | Some(Screen::Sent(_)) => Scope::Global,
     }

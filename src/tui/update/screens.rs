@@ -131,6 +131,7 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Screen::Batch(_) => super::batch::key(app, action),
         Screen::Sent(v) => {
             match action {
                 Action::Down => v.scroll = v.scroll.saturating_add(1),

@@ -167,7 +167,19 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Th
             continue;
         }
         match list.row(at) {
-            Some(r) => draw_row(buf, area.x, y, &cols, r, row_style, selected, theme),
+            Some(r) => {
+                draw_row(buf, area.x, y, &cols, r, row_style, selected, theme);
+                // A row marked for a batch: its first cell, unless a fraud mark is there.
+                if list.is_marked(r.id) && r.risk.is_empty() {
+                    buf.set_stringn(
+                        area.x,
+                        y,
+                        strings::MARKED,
+                        1,
+                        row_style.patch(theme.header()),
+                    );
+                }
+            }
             None => {
                 buf.set_stringn(
                     area.x + 2,

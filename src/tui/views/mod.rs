@@ -2,6 +2,7 @@
 //! change state and never do I/O; every string that came from mail passes through
 //! `text::clean` and is cut by display width.
 
+pub mod batch;
 pub mod dashboard;
 pub mod folders;
 pub mod help;
@@ -44,6 +45,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Some(Screen::Payables(p)) => payables::draw(frame, body, p, theme),
         Some(Screen::Dashboard(d)) => dashboard::draw(frame, body, d, app.today, theme),
         Some(Screen::Sent(s)) => sent::draw(frame, body, s, theme),
+        Some(Screen::Batch(b)) => batch::draw(frame, body, b, theme),
     }
     status::draw(frame, status_area, app, theme);
     match &app.overlay {
@@ -122,6 +124,7 @@ fn draw_title(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         Some(Screen::Payables(_)) => "payables",
         Some(Screen::Dashboard(_)) => "dashboard",
         Some(Screen::Sent(_)) => "sent reply",
+        Some(Screen::Batch(_)) => "batch acknowledge",
     };
     let mut spans = vec![Span::raw(format!(
         " {} · {} · {}",
