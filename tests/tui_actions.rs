@@ -405,3 +405,34 @@ fn marked_chasers_are_acknowledged_after_one_preview_and_fraud_is_left_out() {
     press(&mut app, "esc");
     assert!(app.top().is_none());
 }
+
+#[test]
+fn x_asks_a_note_for_the_approver_and_puts_it_in_the_request() {
+    let mut app = app();
+    let rows = vec![chaser(5, vec![])];
+    app.mailbox.list = duebox::tui::state::ListState {
+        folder: "INBOX".into(),
+        kind: Some(duebox::tui::state::FolderKind::Mail),
+        page: duebox::store::Page {
+            offset: 0,
+            total: 1,
+            rows,
+        },
+        ..Default::default()
+    };
+    assert!(press(&mut app, "x").is_empty());
+    assert!(prompt_label(&app).starts_with("Note for the approver"));
+    press(&mut app, "O K space t o space p a y");
+    let effects = press(&mut app, "enter");
+    assert_eq!(
+        effects,
+        [Effect::PrepareReplyAsked {
+            message: 5,
+            template: "escalate".into(),
+            asked: duebox::reply::Asked {
+                note: Some("OK to pay".into()),
+                ..Default::default()
+            },
+        }]
+    );
+}

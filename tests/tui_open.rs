@@ -189,3 +189,20 @@ fn batch_acknowledge_sends_each_marked_chaser_once_and_leaves_fraud_out() {
             .all(|r| r.has_flag("\\Answered"))));
     }
 }
+
+#[test]
+fn the_escalation_note_given_at_the_prompt_is_in_the_preview() {
+    let mut ui = demo_ui(100, 30);
+    ui.open_folder("Overdue");
+    ui.h.press("x");
+    ui.h.type_text("Please approve before Friday");
+    ui.h.press("enter");
+    assert!(
+        ui.h.wait_until(WAIT, |a| matches!(
+            a.top(),
+            Some(Screen::Reply(r)) if r.preview.body.contains("Please approve before Friday")
+        )),
+        "{}",
+        ui.screen()
+    );
+}

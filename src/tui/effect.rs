@@ -42,6 +42,12 @@ pub enum Effect {
         pay_on: Option<NaiveDate>,
     },
     SendReply(ReplyPreview),
+    /// A reply with everything the user was asked (the note of an escalation).
+    PrepareReplyAsked {
+        message: i64,
+        template: String,
+        asked: crate::reply::Asked,
+    },
     /// Previews of one template for several messages (a batch acknowledge).
     PrepareBatch {
         messages: Vec<i64>,

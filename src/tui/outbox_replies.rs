@@ -70,6 +70,19 @@ impl ReplyService for OutboxReplies {
         template: &str,
         pay_on: Option<NaiveDate>,
     ) -> Result<ReplyPreview, String> {
+        let asked = Asked {
+            pay_on,
+            ..Asked::default()
+        };
+        self.preview_asked(message, template, &asked)
+    }
+
+    fn preview_asked(
+        &mut self,
+        message: i64,
+        template: &str,
+        asked: &Asked,
+    ) -> Result<ReplyPreview, String> {
         let stored = self
             .store
             .find_message(&message.to_string())
@@ -82,13 +95,9 @@ impl ReplyService for OutboxReplies {
             self.ctx.index = self.store.payables_index().map_err(|e| e.to_string())?;
             self.index_version = Some(version);
         }
-        let asked = Asked {
-            pay_on,
-            ..Asked::default()
-        };
         let p = self
             .ctx
-            .prepare(&stored.raw, template, &asked, self.today)
+            .prepare(&stored.raw, template, asked, self.today)
             .map_err(|e| e.to_string())?;
         let d = &p.draft;
         let draft_id = self.next_draft;

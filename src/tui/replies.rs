@@ -60,6 +60,16 @@ pub trait ReplyService: Send {
         template: &str,
         pay_on: Option<NaiveDate>,
     ) -> Result<ReplyPreview, String>;
+    /// The same with everything the user was asked (the note of an escalation); by default
+    /// only the date is used.
+    fn preview_asked(
+        &mut self,
+        message: i64,
+        template: &str,
+        asked: &crate::reply::Asked,
+    ) -> Result<ReplyPreview, String> {
+        self.preview(message, template, asked.pay_on)
+    }
     /// Sends (or, in the demo, files in the demo outbox); returns words for the status line.
     fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent>;
     /// The outbox, newest first.

@@ -160,6 +160,15 @@ impl Runner {
                 pay_on,
             }),
             Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(p)),
+            Effect::PrepareReplyAsked {
+                message,
+                template,
+                asked,
+            } => self.to_replies(ReplyCmd::PrepareAsked {
+                message,
+                template,
+                asked,
+            }),
             Effect::PrepareBatch { messages, template } => {
                 self.to_replies(ReplyCmd::PrepareBatch { messages, template })
             }

@@ -338,6 +338,11 @@ pub enum PromptPurpose {
         message: i64,
         template: &'static str,
     },
+    /// The note of an escalation (may stay empty).
+    ReplyNote {
+        message: i64,
+        template: &'static str,
+    },
     /// The folder to save a message's attachments in.
     SaveAttachments {
         message: i64,

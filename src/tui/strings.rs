@@ -131,7 +131,7 @@ pub const ACTIONS: &[ActionInfo] = &[
         Action::Escalate,
         "escalate",
         &["x"],
-        "reply: escalate to a manager",
+        "reply: escalate to a manager (asks a note)",
         Scope::Mail,
     ),
     info(
@@ -433,6 +433,7 @@ pub const NO_UNDO: &str =
 pub const UNDOING: &str = "undoing…";
 pub const SAVING_PAYABLE: &str = "saving the payable…";
 pub const NOTHING_CHANGED: &str = "nothing changed";
+pub const PROMPT_NOTE: &str = "Note for the approver (empty: none): ";
 pub const PROMPT_REFERENCE: &str = "Payment reference (empty: none): ";
 /// How a yes/no question is answered.
 pub const CONFIRM_KEYS: &str = "y: yes · n/esc: no";

@@ -56,6 +56,12 @@ pub enum ReplyCmd {
         pay_on: Option<NaiveDate>,
     },
     Send(ReplyPreview),
+    /// A preview with everything the user was asked (an escalation's note).
+    PrepareAsked {
+        message: i64,
+        template: String,
+        asked: crate::reply::Asked,
+    },
     /// Previews of one template for several messages, answered together.
     PrepareBatch {
         messages: Vec<i64>,
@@ -290,6 +296,11 @@ pub fn spawn_replies(
                         template,
                         pay_on,
                     } => Msg::ReplyPrepared(service.preview(message, &template, pay_on)),
+                    ReplyCmd::PrepareAsked {
+                        message,
+                        template,
+                        asked,
+                    } => Msg::ReplyPrepared(service.preview_asked(message, &template, &asked)),
                     ReplyCmd::PrepareBatch { messages, template } => Msg::BatchPrepared(
                         messages
                             .into_iter()

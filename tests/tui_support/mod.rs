@@ -36,6 +36,15 @@ impl ReplyService for TestReplies {
         self.inner.preview(message, template, pay_on)
     }
 
+    fn preview_asked(
+        &mut self,
+        message: i64,
+        template: &str,
+        asked: &duebox::reply::Asked,
+    ) -> Result<ReplyPreview, String> {
+        self.inner.preview_asked(message, template, asked)
+    }
+
     fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent> {
         let words = self.inner.send(preview)?;
         self.bodies.lock().unwrap().push(preview.body.clone());

@@ -96,6 +96,15 @@ pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -
         app.status.busy = Some(strings::LOADING);
         return vec![Effect::LoadPayDate(message, template)];
     }
+    // An escalation asks the note for the approver (reply::rules: its `note`).
+    if action == Action::Escalate {
+        app.overlay = Some(Overlay::Prompt(Prompt {
+            label: strings::PROMPT_NOTE,
+            input: String::new(),
+            purpose: PromptPurpose::ReplyNote { message, template },
+        }));
+        return Vec::new();
+    }
     app.status.busy = Some(strings::PREPARING);
     vec![Effect::PrepareReply {
         message,

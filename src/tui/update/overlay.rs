@@ -167,6 +167,17 @@ pub(super) fn submitted(app: &mut App, p: Prompt) -> Vec<Effect> {
                 }]
             }),
         },
+        PromptPurpose::ReplyNote { message, template } => {
+            app.status.busy = Some(strings::PREPARING);
+            return vec![Effect::PrepareReplyAsked {
+                message: *message,
+                template: template.to_string(),
+                asked: crate::reply::Asked {
+                    note: Some(input).filter(|n| !n.is_empty()),
+                    ..Default::default()
+                },
+            }];
+        }
         PromptPurpose::SaveAttachments { message } => {
             if input.is_empty() {
                 return Vec::new();
