@@ -707,7 +707,8 @@ fn two_previews_opened_quickly_then_sending_the_first_sends_it() {
     ));
     // Two templates asked for before the first preview is back (acknowledge, then escalate):
     // two previews, stacked.
-    ui.h.press("a x");
+    // (x asks its note first: none.)
+    ui.h.press("a x enter");
     let previews = |a: &duebox::tui::state::App| {
         a.stack
             .iter()

@@ -241,10 +241,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.status.busy = None;
             match result {
                 Ok(done) => {
+                    // The folder by the pane's name, as after a move.
+                    let moved_to = done.moved_to.as_deref().map(|f| app.folder_label(f));
                     app.status.note = Some(strings::corrected_words(
                         done.verdict.words(),
                         done.learnt.as_ref().map(|c| c.reason()).as_deref(),
-                        done.moved_to.as_deref(),
+                        moved_to.as_deref(),
                         done.stays_offline,
                     ));
                     let open = matches!(app.top(), Some(Screen::Message(m)) if m.id == message);
