@@ -436,3 +436,83 @@ fn x_asks_a_note_for_the_approver_and_puts_it_in_the_request() {
         }]
     );
 }
+
+#[test]
+fn dashboard_rows_are_selected_and_enter_opens_what_they_count() {
+    use duebox::store::{AgingAmount, Bucket, Dashboard};
+    let mut app = app();
+    press(&mut app, "D");
+    let amount = |bucket, oldest| AgingAmount {
+        bucket,
+        currency: "EUR".into(),
+        amount: Decimal::new(1000, 2),
+        claims: 1,
+        oldest: Some(oldest),
+    };
+    update(
+        &mut app,
+        Msg::DashboardLoaded(Dashboard {
+            waiting: 2,
+            oldest_waiting: Some("2026-11-01 09:00:00".into()),
+            oldest_waiting_id: Some(7),
+            aging: vec![amount(Bucket::NotYetDue, 8), amount(Bucket::Over90, 9)],
+            outstanding: vec![("EUR".into(), Decimal::new(2000, 2), 2)],
+            claims: Vec::new(),
+            falling_due: vec![("EUR".into(), Decimal::new(500, 2), 1)],
+        }),
+    );
+    // The waiting row first: the oldest unanswered chaser.
+    assert_eq!(press(&mut app, "enter"), [Effect::LoadMessage(7)]);
+    press(&mut app, "esc");
+    // Then each bucket with claims, in order (empty buckets lead nowhere).
+    assert_eq!(press(&mut app, "j enter"), [Effect::LoadMessage(8)]);
+    press(&mut app, "esc");
+    assert_eq!(press(&mut app, "j enter"), [Effect::LoadMessage(9)]);
+    press(&mut app, "esc");
+    // The last row: the payables falling due.
+    assert_eq!(
+        press(&mut app, "G enter"),
+        [Effect::LoadPayables {
+            status: Some(Status::Open),
+            vendor: None
+        }]
+    );
+    assert!(matches!(app.top(), Some(Screen::Payables(p)) if p.status == Some(Status::Open)));
+}
+
+#[test]
+fn enter_on_a_sent_item_asks_for_its_outbox_entry() {
+    use duebox::tui::replies::SentReply;
+    let mut app = app();
+    let sent = SentReply {
+        at: "2026-11-20 10:00:00".into(),
+        to: "billing@acme.test".into(),
+        subject: "Re: Reminder".into(),
+        status: "sent".into(),
+        message: Some(1),
+        outbox_id: Some(42),
+    };
+    let at = app
+        .mailbox
+        .folders
+        .entries
+        .iter()
+        .position(|e| e.kind == duebox::tui::state::FolderKind::Sent)
+        .unwrap();
+    press(&mut app, "tab g");
+    for _ in 0..at {
+        press(&mut app, "j");
+    }
+    press(&mut app, "enter");
+    update(&mut app, Msg::SentLoaded(vec![sent]));
+    assert_eq!(
+        press(&mut app, "enter"),
+        [Effect::OpenSent {
+            id: 42,
+            status: "sent".into()
+        }]
+    );
+    assert!(matches!(app.top(), Some(Screen::Sent(s)) if s.id == 42));
+    // Reply keys make no sense here and do nothing.
+    assert!(press(&mut app, "a").is_empty());
+}
