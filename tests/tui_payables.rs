@@ -143,6 +143,14 @@ fn after_p_the_chaser_is_no_longer_matched_and_u_takes_it_back() {
         "{}",
         ui.screen()
     );
+    // The reference asked for is on the row.
+    assert!(
+        ui.h.wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Payables(p))
+            if p.rows.iter().any(|r| r.reference.as_deref() == Some("BACS-42")))),
+        "{}",
+        ui.screen()
+    );
+    assert!(ui.screen().contains("reference BACS-42"), "{}", ui.screen());
     ui.h.press("esc");
     let check = |a: &duebox::tui::state::App| {
         a.mailbox

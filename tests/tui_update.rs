@@ -219,7 +219,7 @@ fn mark_paid_asks_the_date_and_hands_one_change_to_the_runner() {
     );
     assert_eq!(
         app.status.note.as_deref(),
-        Some("INV-7 (Acme) marked paid on 2026-11-20 — u undoes")
+        Some("INV-7 (Acme) marked paid on 2026-11-20, reference BACS — u undoes")
     );
 }
 

@@ -487,6 +487,10 @@ pub fn payable_changed(action: &crate::actions::payables::PayableAction) -> Stri
         None => action.invoice.clone(),
     };
     match &action.change {
+        Change::Paid {
+            on,
+            reference: Some(r),
+        } => format!("{who} marked paid on {on}, reference {r}"),
         Change::Paid { on, .. } => format!("{who} marked paid on {on}"),
         Change::Scheduled { on } => format!("{who} scheduled for {on}"),
     }
