@@ -439,15 +439,23 @@ fn x_asks_a_note_for_the_approver_and_puts_it_in_the_request() {
 
 #[test]
 fn dashboard_rows_are_selected_and_enter_opens_what_they_count() {
-    use duebox::store::{AgingAmount, Bucket, Dashboard};
+    use duebox::store::{AgingAmount, Bucket, ClaimRef, Dashboard};
     let mut app = app();
     press(&mut app, "D");
-    let amount = |bucket, oldest| AgingAmount {
+    let claim = |message| ClaimRef {
+        message,
+        vendor: "Acme".into(),
+        invoices: vec![format!("INV-{message}")],
+        amount: Decimal::new(1000, 2),
+        due: Some(day(1)),
+    };
+    let amount = |bucket, ids: &[i64]| AgingAmount {
         bucket,
         currency: "EUR".into(),
         amount: Decimal::new(1000, 2),
-        claims: 1,
-        oldest: Some(oldest),
+        claims: ids.len() as u64,
+        oldest: ids.first().copied(),
+        items: ids.iter().map(|id| claim(*id)).collect(),
     };
     update(
         &mut app,
@@ -455,7 +463,10 @@ fn dashboard_rows_are_selected_and_enter_opens_what_they_count() {
             waiting: 2,
             oldest_waiting: Some("2026-11-01 09:00:00".into()),
             oldest_waiting_id: Some(7),
-            aging: vec![amount(Bucket::NotYetDue, 8), amount(Bucket::Over90, 9)],
+            aging: vec![
+                amount(Bucket::NotYetDue, &[8]),
+                amount(Bucket::Over90, &[9, 10]),
+            ],
             outstanding: vec![("EUR".into(), Decimal::new(2000, 2), 2)],
             claims: Vec::new(),
             falling_due: vec![("EUR".into(), Decimal::new(500, 2), 1)],
@@ -467,7 +478,15 @@ fn dashboard_rows_are_selected_and_enter_opens_what_they_count() {
     // Then each bucket with claims, in order (empty buckets lead nowhere).
     assert_eq!(press(&mut app, "j enter"), [Effect::LoadMessage(8)]);
     press(&mut app, "esc");
-    assert_eq!(press(&mut app, "j enter"), [Effect::LoadMessage(9)]);
+    // A bucket of several claims lists them, the oldest due first, to pick one.
+    assert!(press(&mut app, "j enter").is_empty());
+    match &app.overlay {
+        Some(Overlay::Picker(p)) => {
+            assert_eq!(p.items[1].0, "Acme · INV-10 · 10.00 EUR · due 2026-11-01")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(press(&mut app, "j enter"), [Effect::LoadMessage(10)]);
     press(&mut app, "esc");
     // The last row: the payables falling due.
     assert_eq!(

@@ -168,6 +168,16 @@ fn the_dashboard_scrolls_and_enter_opens_what_a_row_counts() {
         };
         assert!(opened.detail.summary.is_chaser());
         assert!(!opened.detail.summary.has_flag("\\Answered"));
+        // A bucket of several claims lists them to pick one (EUR 1–30 days: the third row).
+        ui.h.press("esc g j j enter");
+        let list = ui.screen();
+        assert!(list.contains("Open which claim?"), "{list}");
+        insta::assert_snapshot!(format!("dashboard_bucket_{w}x{h}"), list);
+        ui.h.press("enter");
+        assert!(ui.h.wait_until(WAIT, |a| matches!(
+            a.top(),
+            Some(duebox::tui::state::Screen::Message(m)) if m.opened.as_ref().is_some_and(|o| o.detail.summary.is_chaser())
+        )));
         ui.h.press("esc G enter");
         assert!(ui.h.wait_until(WAIT, |a| matches!(
             a.top(),

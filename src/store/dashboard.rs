@@ -61,6 +61,19 @@ pub struct AgingAmount {
     pub claims: u64,
     /// The chaser of the longest-overdue claim in it (the statement, for its items).
     pub oldest: Option<i64>,
+    /// Its claims, the longest overdue first (what Enter on the bucket lists).
+    pub items: Vec<ClaimRef>,
+}
+
+/// One claim of a bucket: the chaser it leads to and what it claims.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimRef {
+    pub message: i64,
+    pub vendor: String,
+    /// The invoice numbers, as the chaser (or our record, for a statement's item) gives them.
+    pub invoices: Vec<String>,
+    pub amount: Decimal,
+    pub due: Option<NaiveDate>,
 }
 
 /// The dashboard's figures.
@@ -88,6 +101,8 @@ pub const DUE_WINDOW_DAYS: u64 = 7;
 
 /// One debt as the dashboard counts it.
 struct Claim {
+    who: String,
+    invoices: Vec<String>,
     amount: Decimal,
     currency: String,
     due: Option<NaiveDate>,
@@ -149,6 +164,8 @@ fn claims(chased: Vec<Chased>, records: &[Payable]) -> Vec<Claim> {
         let mut keys: Vec<String> = c.invoices.iter().map(|i| normalise_invoice(i)).collect();
         keys.sort();
         let claim = Claim {
+            who: c.who.clone(),
+            invoices: c.invoices.clone(),
             amount,
             currency,
             due: c.due,
@@ -177,6 +194,8 @@ fn claims(chased: Vec<Chased>, records: &[Payable]) -> Vec<Claim> {
                     s.invoices.iter().map(|i| normalise_invoice(i)).collect();
                 keys.sort();
                 let claim = Claim {
+                    who: s.who.clone(),
+                    invoices: s.invoices.clone(),
                     amount,
                     currency,
                     due: s.due,
@@ -189,6 +208,8 @@ fn claims(chased: Vec<Chased>, records: &[Payable]) -> Vec<Claim> {
         }
         for (key, p) in items.into_iter().filter(|(_, p)| p.status != Status::Paid) {
             let claim = Claim {
+                who: s.who.clone(),
+                invoices: vec![p.invoice_number.clone()],
                 amount: p.amount,
                 currency: p.currency.clone(),
                 due: Some(p.due_date),
@@ -257,6 +278,13 @@ impl Store {
         let mut outstanding: Vec<(String, Decimal, u64)> = Vec::new();
         for c in claims {
             let bucket = Bucket::of(c.due, today);
+            let item = ClaimRef {
+                message: c.message,
+                vendor: c.who.clone(),
+                invoices: c.invoices.clone(),
+                amount: c.amount,
+                due: c.due,
+            };
             match aging
                 .iter_mut()
                 .find(|a| a.bucket == bucket && a.currency == c.currency)
@@ -264,6 +292,7 @@ impl Store {
                 Some(a) => {
                     a.amount += c.amount;
                     a.claims += 1;
+                    a.items.push(item);
                 }
                 None => aging.push(AgingAmount {
                     bucket,
@@ -271,6 +300,7 @@ impl Store {
                     amount: c.amount,
                     claims: 1,
                     oldest: Some(c.message),
+                    items: vec![item],
                 }),
             }
             match outstanding

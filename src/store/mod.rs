@@ -19,7 +19,7 @@ mod vendors;
 
 pub use chases::PriorChase;
 pub use corrections::{Correction, CorrectionSource, MessageShape};
-pub use dashboard::{AgingAmount, Bucket, Dashboard, DUE_WINDOW_DAYS};
+pub use dashboard::{AgingAmount, Bucket, ClaimRef, Dashboard, DUE_WINDOW_DAYS};
 pub use events::{Event, EventFilter};
 pub use listing::{Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary};
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};

@@ -266,10 +266,15 @@ pub struct DashboardState {
 }
 
 /// Where Enter on a dashboard row leads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DashTarget {
     /// That chaser, opened.
     Message(i64),
+    /// The claims of a bucket, listed to pick one (opened at once when it is the only one).
+    Bucket {
+        currency: String,
+        bucket: crate::store::Bucket,
+    },
     /// The payables screen, with that status filter.
     Payables(Option<Status>),
 }
@@ -316,6 +321,8 @@ pub enum PickPurpose {
         message: i64,
     },
     Template,
+    /// A message to open; the value is its row id.
+    OpenMessage,
     /// Which attachment `o` opens; the value is its number (1-based, as the CLI counts).
     OpenAttachment {
         message: i64,

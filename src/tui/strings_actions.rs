@@ -130,3 +130,21 @@ pub const HINT_SENT: &[Hint] = &[
     Hint(&[Action::Down, Action::Up], "scroll"),
     Hint(&[Action::Back], "back"),
 ];
+
+/// The dashboard's list of a bucket's claims.
+pub const PICK_CLAIM: &str = "Open which claim? (oldest due first; Enter opens, Esc closes)";
+
+/// One claim in that list: vendor, invoices, amount, due date.
+pub fn claim_label(c: &crate::store::ClaimRef, currency: &str) -> String {
+    let invoices = if c.invoices.is_empty() {
+        "no invoice number".to_string()
+    } else {
+        c.invoices.join(", ")
+    };
+    let due = c.due.map(|d| format!(" · due {d}")).unwrap_or_default();
+    super::views::text::clean(&format!(
+        "{} · {invoices} · {} {currency}{due}",
+        c.vendor, c.amount
+    ))
+    .into_owned()
+}

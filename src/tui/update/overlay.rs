@@ -108,6 +108,10 @@ pub(super) fn picked(app: &mut App, p: Picker) -> Vec<Effect> {
             None => Vec::new(),
         },
         PickPurpose::Template => vec![Effect::EditTemplate(value)],
+        PickPurpose::OpenMessage => match value.parse() {
+            Ok(id) => super::screens::open_message(app, id),
+            Err(_) => Vec::new(),
+        },
         PickPurpose::OpenAttachment { message } => {
             app.status.busy = Some(strings::OPENING);
             vec![Effect::OpenAttachment {

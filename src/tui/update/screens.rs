@@ -164,6 +164,30 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                 Action::Top => d.selected = 0,
                 Action::Bottom => d.selected = last,
                 Action::Open => match targets.get(d.selected) {
+                    Some(DashTarget::Bucket { currency, bucket }) => {
+                        let items = d
+                            .data
+                            .as_ref()
+                            .and_then(|data| {
+                                data.aging
+                                    .iter()
+                                    .find(|a| &a.currency == currency && a.bucket == *bucket)
+                            })
+                            .map(|a| a.items.clone())
+                            .unwrap_or_default();
+                        if let [only] = &items[..] {
+                            return open_message(app, only.message);
+                        }
+                        app.overlay = Some(Overlay::Picker(Picker {
+                            title: strings::PICK_CLAIM,
+                            items: items
+                                .iter()
+                                .map(|c| (strings::claim_label(c, currency), c.message.to_string()))
+                                .collect(),
+                            selected: 0,
+                            purpose: PickPurpose::OpenMessage,
+                        }));
+                    }
                     Some(DashTarget::Message(id)) => {
                         let id = *id;
                         app.stack.push(Screen::Message(MessageState {
@@ -193,4 +217,15 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Opens a message over the current screen.
+pub(super) fn open_message(app: &mut App, id: i64) -> Vec<Effect> {
+    app.stack.push(Screen::Message(MessageState {
+        id,
+        opened: None,
+        scroll: 0,
+        max_scroll: u16::MAX,
+    }));
+    vec![Effect::LoadMessage(id)]
 }

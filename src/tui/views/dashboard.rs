@@ -184,7 +184,10 @@ fn lines(
                     Span::styled(format!("{:<bar_room$}", "█".repeat(len)), bar_style),
                     Span::raw(format!(" {:>14} ({n})", amount(v))),
                 ]),
-                found.and_then(|a| a.oldest).map(DashTarget::Message),
+                found.map(|_| DashTarget::Bucket {
+                    currency: cur.clone(),
+                    bucket: b,
+                }),
             ));
         }
     }
