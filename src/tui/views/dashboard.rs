@@ -1,7 +1,7 @@
 //! The dashboard: chasers waiting for an answer and the oldest wait (answer promptly), what
 //! is chased by how long past due as bars ("not yet due" apart) with the total outstanding
 //! per currency, and how many claims matched our records. A selected row leads somewhere
-//! (Enter): the oldest unanswered chaser, a bucket's oldest claim, the payables due.
+//! (Enter): the oldest unanswered chaser, a bucket's claims to pick from, the payables due.
 
 use super::style::Theme;
 use crate::payables::validate::MatchStatus;
