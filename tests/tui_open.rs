@@ -206,3 +206,23 @@ fn the_escalation_note_given_at_the_prompt_is_in_the_preview() {
         ui.screen()
     );
 }
+
+#[test]
+fn marked_rows_and_a_range_being_marked_show_in_the_list() {
+    let mut ui = demo_ui(80, 24);
+    ui.open_folder("Overdue");
+    ui.h.press("g space V j");
+    let screen = ui.screen();
+    let marked = screen.lines().filter(|l| l.contains("│*")).count();
+    assert_eq!(
+        marked, 3,
+        "one marked, then the range from the next row to the cursor:\n{screen}"
+    );
+    insta::assert_snapshot!("list_marking_80x24", screen);
+    ui.h.press("V esc");
+    assert!(
+        !ui.screen().contains("│*"),
+        "esc drops the marks:\n{}",
+        ui.screen()
+    );
+}

@@ -169,8 +169,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Th
         match list.row(at) {
             Some(r) => {
                 draw_row(buf, area.x, y, &cols, r, row_style, selected, theme);
-                // A row marked for a batch: its first cell, unless a fraud mark is there.
-                if list.is_marked(r.id) && r.risk.is_empty() {
+                // A row marked for a batch (or in the range being marked with V): its first
+                // cell, unless a fraud mark is there.
+                let in_range = list.range_from.is_some_and(|from| {
+                    (from.min(list.selected)..=from.max(list.selected)).contains(&at)
+                });
+                if (in_range || list.is_marked(r.id)) && r.risk.is_empty() {
                     buf.set_stringn(
                         area.x,
                         y,
