@@ -73,7 +73,7 @@ pub struct BatchState {
 pub struct BatchItem {
     pub summary: crate::store::Summary,
     /// The preview, or why none could be written.
-    pub preview: Option<Result<ReplyPreview, String>>,
+    pub preview: Option<Result<ReplyPreview, super::error::UiError>>,
     /// What sending did: words, or why not.
     pub outcome: Option<Result<String, String>>,
 }

@@ -92,6 +92,8 @@ pub fn batch_title(ready: usize, left_out: usize) -> String {
     format!("Acknowledge {ready} chaser(s) — y sends each once, esc drops them all; {left_out} left out")
 }
 
+/// An attachment `o` did not open (the cause follows).
+pub const NOT_OPENED: &str = "the attachment was not opened";
 pub const NO_ATTACHMENTS: &str = "this message has no attachments";
 pub const PICK_ATTACHMENT: &str = "Open which attachment? (Enter opens, Esc cancels)";
 pub const OPENING: &str = "opening the attachment…";

@@ -4,7 +4,6 @@
 //! runs is not held behind the network, and the UI thread never writes. It answers with
 //! `Msg`s and never touches the terminal.
 
-use super::error::UiError;
 use super::msg::Msg;
 use super::strings;
 use crate::actions::payables::{self, Done, PayableAction};
@@ -51,7 +50,7 @@ pub fn spawn_writer(mut store: Store, events: Sender<Msg>) -> (Sender<WriteCmd>,
                         confirmed,
                     } => {
                         let result = payables::apply(&mut store, &action, today, confirmed)
-                            .map_err(|e| UiError::new(strings::NOT_CHANGED, e));
+                            .map_err(|e| super::error::payable_action(strings::NOT_CHANGED, &e));
                         if events.send(Msg::PayableChanged(result)).is_err() {
                             return;
                         }
@@ -59,7 +58,7 @@ pub fn spawn_writer(mut store: Store, events: Sender<Msg>) -> (Sender<WriteCmd>,
                     WriteCmd::UndoPayable(done) => {
                         let result = payables::undo(&mut store, &done)
                             .map(|()| done)
-                            .map_err(|e| UiError::new(strings::NOT_UNDONE, e));
+                            .map_err(|e| super::error::payable_change(strings::NOT_UNDONE, &e));
                         if events.send(Msg::PayableUndone(result)).is_err() {
                             return;
                         }

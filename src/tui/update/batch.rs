@@ -104,7 +104,10 @@ pub(super) fn start(app: &mut App, template: &str) -> Vec<Effect> {
 /// The previews came.
 pub(super) fn prepared(
     app: &mut App,
-    results: Vec<(i64, Result<crate::tui::replies::ReplyPreview, String>)>,
+    results: Vec<(
+        i64,
+        Result<crate::tui::replies::ReplyPreview, crate::tui::error::UiError>,
+    )>,
 ) {
     app.status.busy = None;
     let Some(Screen::Batch(b)) = app.top_mut() else {
@@ -175,7 +178,7 @@ pub(super) fn sent(app: &mut App, message: i64, result: &Result<String, NotSent>
             "not sent: {} {who}; open it to decide",
             strings::ANSWERED_ELSEWHERE.to_lowercase()
         )),
-        Err(NotSent::Error(e)) => Err(e.clone()),
+        Err(NotSent::Error(e)) => Err(e.to_string()),
     });
     let waiting = b
         .items

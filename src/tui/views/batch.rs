@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, b: &BatchState, theme: Theme) {
         match &item.preview {
             None => {}
             Some(Err(e)) => lines.push(Line::styled(
-                format!("no reply can be written: {}", clean(e)),
+                format!("no reply can be written: {}", clean(&e.to_string())),
                 theme.danger(),
             )),
             Some(Ok(p)) => {
