@@ -1,6 +1,8 @@
 //! Rendering + sending one reply to a real local Postfix (delivering into Dovecot), median
 //! and p90 over 100 sends: (a) render + SMTP only, (b) the whole path duebox takes (outbox
-//! rows, SMTP, the copy APPENDed to Sent, \Answered on the original over IMAP).
+//! rows, SMTP, the copy APPENDed to Sent, \Answered on the original over IMAP), and (c) the
+//! preview of a reply with the chaser claimed first ([team]: one conditional STORE with its
+//! SELECT) against the preview alone and against one IMAP round trip on the same connection.
 //! `cargo bench --bench reply` (needs postfix and dovecot, as the tests do).
 
 #[path = "../tests/common/mod.rs"]
@@ -18,10 +20,26 @@ use duebox::send::smtp::SmtpAccount;
 use duebox::send::{ReplyContext, Sending};
 use duebox::store::Store;
 use duebox::sync::engine::{sync_once, Settings};
+use duebox::team::{ClaimServer, Claims, Clerk, Team};
 use postfix::Postfix;
 use std::time::{Duration, Instant};
 
 const SENDS: usize = 100;
+
+/// A message with its Message-ID replaced.
+fn with_message_id(raw: &[u8], id: &str) -> Vec<u8> {
+    let raw = String::from_utf8_lossy(raw);
+    raw.split_inclusive('\n')
+        .map(|l| {
+            if l.to_ascii_lowercase().starts_with("message-id:") {
+                format!("Message-ID: {id}\r\n")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<String>()
+        .into_bytes()
+}
 
 fn stats(mut ms: Vec<f64>) -> (f64, f64) {
     ms.sort_by(|a, b| a.total_cmp(b));
@@ -32,6 +50,17 @@ fn main() {
     let (dovecot, postfix) = Postfix::start_pair();
     let user = "ap@example.test";
     dovecot.deliver(user, "INBOX", &common::corpus("a-001-en-reminder-acme.eml"));
+    // Chasers to claim, one each (a claim changes its message, so each is claimed once).
+    let claimed_ids: Vec<String> = (0..SENDS)
+        .map(|i| format!("<claim-{i}@acme-office.co.uk>"))
+        .collect();
+    for id in &claimed_ids {
+        dovecot.deliver(
+            user,
+            "INBOX",
+            &with_message_id(&common::corpus("a-001-en-reminder-acme.eml"), id),
+        );
+    }
     let tmp = tempfile::tempdir().unwrap();
     let mut store = Store::open(&tmp.path().join("bench.db")).unwrap();
     store
@@ -143,6 +172,39 @@ fn main() {
             })
             .collect()
     };
+    // (c) before any reply changed the folder: as a clerk opens chasers the last sync saw.
+    let mut claims = Claims::new(Team {
+        clerk: Clerk::new("Maria"),
+        claim_minutes: 30,
+    });
+    let rows: Vec<i64> = claimed_ids
+        .iter()
+        .map(|id| store.find_message(id).unwrap().unwrap().id)
+        .collect();
+    let mut claimed_preview = Vec::new();
+    let mut held = Vec::new();
+    for row in &rows {
+        let raw = store.find_message(&row.to_string()).unwrap().unwrap().raw;
+        let start = Instant::now();
+        let claim = claims
+            .claim(&mut imap, &mut store, *row, chrono::Utc::now(), false)
+            .unwrap();
+        ctx.prepare(&raw, "acknowledge", &Asked::default(), today)
+            .unwrap();
+        claimed_preview.push(start.elapsed().as_secs_f64() * 1000.0);
+        held.push(claim);
+    }
+    let uid = store.message_place(rows[0]).unwrap().unwrap().uid.unwrap();
+    let round_trip: Vec<f64> = (0..SENDS)
+        .map(|_| {
+            let start = Instant::now();
+            ClaimServer::flags_now(&mut imap, uid).unwrap();
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    for claim in &held {
+        claims.release(&mut imap, claim, false).unwrap();
+    }
     let smtp_only = run(false, &mut imap, &mut store);
     let full = run(true, &mut imap, &mut store);
     let total = 3 * SENDS;
@@ -151,6 +213,8 @@ fn main() {
     let (mw, pw) = stats(wire);
     let (m1, p1) = stats(smtp_only);
     let (m2, p2) = stats(full);
+    let (mc, pc) = stats(claimed_preview);
+    let (mt, pt) = stats(round_trip);
     println!(
         "reply bench: {SENDS} sends each, Postfix -> Dovecot LMTP on 127.0.0.1, STARTTLS + AUTH"
     );
@@ -162,5 +226,20 @@ fn main() {
     );
     println!("(a) render + outbox + SMTP:                     median {m1:.1} ms, p90 {p1:.1} ms");
     println!("(b) (a) + APPEND to Sent + \\Answered over IMAP: median {m2:.1} ms, p90 {p2:.1} ms");
+    println!("(c) claim + render (the preview with [team]):    median {mc:.2} ms, p90 {pc:.2} ms");
+    println!(
+        "    one IMAP round trip (UID FETCH FLAGS):         median {mt:.2} ms, p90 {pt:.2} ms"
+    );
+    println!(
+        "    the claim adds {:.2} ms to a preview = {:.2} round trips",
+        mc - mr,
+        (mc - mr) / mt
+    );
+    println!(
+        "    load average: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
     println!("all {total} replies delivered");
 }

@@ -36,6 +36,9 @@ pub struct Config {
     pub keys: std::collections::BTreeMap<String, String>,
     /// Signing in with OAuth2 (`duebox login`) instead of a password.
     pub oauth2: Option<OAuth2>,
+    /// Several clerks on one mailbox: who this one is, and how long a claim lasts. Without
+    /// it nothing is claimed (a single clerk has nobody to collide with).
+    pub team: Option<Team>,
     /// Where `check` found the `[imap] security` value, for its error line.
     #[serde(skip)]
     security_line: Option<usize>,
@@ -338,6 +341,29 @@ fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error
         None => Err(serde::de::Error::custom(
             "the interval must be seconds or a text such as \"90s\", \"5m\" or \"1h\"",
         )),
+    }
+}
+
+/// `[team]`: this clerk's name (shown to the others) and how long a claim on a chaser lasts
+/// before another clerk may take it over.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    pub clerk: String,
+    #[serde(default = "claim_minutes", deserialize_with = "positive_minutes")]
+    pub claim_minutes: u32,
+}
+
+fn claim_minutes() -> u32 {
+    30
+}
+
+fn positive_minutes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    match u32::deserialize(d)? {
+        0 => Err(serde::de::Error::custom(
+            "claim_minutes must be at least 1 (a claim that expires at once protects nothing)",
+        )),
+        n => Ok(n),
     }
 }
 

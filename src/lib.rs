@@ -24,4 +24,5 @@ pub mod reply;
 pub mod send;
 pub mod store;
 pub mod sync;
+pub mod team;
 pub mod tui;

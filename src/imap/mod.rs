@@ -5,6 +5,7 @@
 //! that is what a user can act on.
 
 pub mod check;
+mod claim;
 pub mod folders;
 pub mod raw;
 mod retry;

@@ -42,6 +42,8 @@ pub enum Effect {
         pay_on: Option<NaiveDate>,
     },
     SendReply(ReplyPreview),
+    /// The preview with this draft id was dropped unsent (its claim is released).
+    DropReply(u64),
     EditReply(ReplyPreview),
     Move {
         message: i64,

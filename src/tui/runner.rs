@@ -38,6 +38,8 @@ pub struct Runner {
     /// Asked, with the terminal handed over, when an edited template does not check:
     /// edit again? (the terminal's own question by default; tests answer for the user).
     pub ask_again: fn(&crate::reply::TemplateError) -> bool,
+    /// This clerk, with [team]: the message view says who else is answering a chaser.
+    pub clerk: Option<crate::team::Clerk>,
 }
 
 impl Runner {
@@ -57,7 +59,16 @@ impl Runner {
             editor: None,
             template_path: None,
             ask_again: crate::editor::ask_again,
+            clerk: None,
         }
+    }
+
+    /// "Maria is answering this (since 10:42)" when another clerk holds the message, in
+    /// local time (the view only draws it).
+    fn claimed_by(&self, o: &Opened) -> Option<String> {
+        let me = self.clerk.as_ref()?;
+        crate::team::marks::held_by_other(o.detail.summary.flags.split_whitespace(), Some(me))
+            .map(|m| m.words_in(&chrono::Local))
     }
 
     fn to_sync(&self, cmd: SyncCmd) -> Vec<Msg> {
@@ -124,7 +135,9 @@ impl Runner {
                                 .join(", "),
                         }));
                     }
-                    vec![Msg::Opened(Box::new(opened(detail)))]
+                    let mut o = opened(detail);
+                    o.claimed_by = self.claimed_by(&o);
+                    vec![Msg::Opened(Box::new(o))]
                 }
                 Ok(None) => vec![Msg::LoadFailed(strings::MESSAGE_GONE.into())],
                 Err(e) => read_failed(e),
@@ -157,6 +170,7 @@ impl Runner {
                 pay_on,
             }),
             Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(p)),
+            Effect::DropReply(id) => self.to_replies(ReplyCmd::Drop(id)),
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
             Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),
@@ -375,5 +389,6 @@ pub fn opened(detail: crate::store::Detail) -> Opened {
         body,
         attachments,
         attachment_text,
+        claimed_by: None,
     }
 }

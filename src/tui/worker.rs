@@ -56,6 +56,8 @@ pub enum ReplyCmd {
         pay_on: Option<NaiveDate>,
     },
     Send(ReplyPreview),
+    /// The preview with this draft id was dropped unsent.
+    Drop(u64),
     LoadSent,
     Shutdown,
 }
@@ -301,6 +303,10 @@ pub fn spawn_replies(
                             Ok(sent) => Msg::SentLoaded(sent),
                             Err(e) => Msg::LoadFailed(e),
                         }
+                    }
+                    ReplyCmd::Drop(draft_id) => {
+                        service.drop_draft(draft_id);
+                        continue;
                     }
                     ReplyCmd::LoadSent => match service.outbox() {
                         Ok(sent) => Msg::SentLoaded(sent),
