@@ -48,6 +48,7 @@ fn world() -> &'static World {
             "race5@example.test",
             "kill@example.test",
             "rtt@example.test",
+            "ui@example.test",
         ] {
             opts = opts.with_user(u);
         }
@@ -63,6 +64,13 @@ fn world() -> &'static World {
             home: tempfile::tempdir().unwrap(),
         }
     })
+}
+
+impl World {
+    /// The servers; a test that failed holding them leaves them usable for the others.
+    fn servers(&self) -> std::sync::MutexGuard<'_, (Dovecot, Postfix)> {
+        self.servers.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// One clerk's duebox: its own config and database.
@@ -248,7 +256,7 @@ fn deliver_chasers(dovecot: &Dovecot, user: &str, tag: &str, n: usize) -> Vec<St
 fn race_on(user: &str, clerks: &[&str]) {
     let w = world();
     let chasers = {
-        let servers = w.servers.lock().unwrap();
+        let servers = w.servers();
         deliver_chasers(&servers.0, user, user.split('@').next().unwrap(), 20)
     };
     let installs: Vec<Install> = clerks
@@ -271,7 +279,7 @@ fn race_on(user: &str, clerks: &[&str]) {
     }
     let start = Instant::now();
     let told = race(&installs, &chasers);
-    let servers = w.servers.lock().unwrap();
+    let servers = w.servers();
     let per_chaser = replies_delivered(&servers.0, &servers.1, &chasers);
     let doubles: usize = per_chaser.iter().map(|n| n.saturating_sub(1)).sum();
     println!(
@@ -314,7 +322,7 @@ fn a_killed_clerks_claim_holds_until_stale_or_taken_over_and_both_are_recorded()
     let w = world();
     let user = "kill@example.test";
     let chasers = {
-        let servers = w.servers.lock().unwrap();
+        let servers = w.servers();
         deliver_chasers(&servers.0, user, "kill", 2)
     };
     let make = |name: &str, clerk: &str| {
@@ -381,7 +389,7 @@ fn a_killed_clerks_claim_holds_until_stale_or_taken_over_and_both_are_recorded()
         "acknowledge",
         "--take-over",
     ]);
-    let servers = w.servers.lock().unwrap();
+    let servers = w.servers();
     assert_eq!(
         replies_delivered(&servers.0, &servers.1, &chasers),
         vec![1, 1]
@@ -481,7 +489,7 @@ fn a_claim_costs_one_round_trip_before_the_preview() {
     let w = world();
     let user = "rtt@example.test";
     let ids = {
-        let servers = w.servers.lock().unwrap();
+        let servers = w.servers();
         deliver_chasers(&servers.0, user, "rtt", 2)
     };
     let proxy = Proxy::start(w.plain_port);
@@ -527,7 +535,7 @@ fn a_claim_costs_one_round_trip_before_the_preview() {
     // Someone else touched the second chaser since the sync (read it: \Seen): the claim is
     // refused with MODIFIED, the flags read again, and the claim made against them.
     {
-        let servers = w.servers.lock().unwrap();
+        let servers = w.servers();
         let uid = store.message_place(second).unwrap().unwrap().uid.unwrap();
         let folder = store.message_place(second).unwrap().unwrap().folder;
         let name = imap.server_name(&folder);
@@ -616,4 +624,232 @@ fn without_condstore_the_claim_is_a_move_and_each_chaser_still_gets_one_reply() 
         })
         .sum();
     assert_eq!(in_progress, 0, "nothing is left in the clerks' folders");
+}
+
+#[path = "tui_support/mod.rs"]
+mod tui_support;
+
+#[test]
+fn the_ui_marks_chasers_another_clerk_is_answering_and_says_who_since_when() {
+    use duebox::team::{marks, Clerk};
+    let mut ui = tui_support::demo_ui(80, 24);
+    let jo = Clerk::new("Jo");
+    ui.h.app.mailbox.clerk = Some(jo.clone());
+    ui.h.runner.clerk = Some(jo);
+    // Maria's duebox claims the Ironbridge overdue notice (another client, to this one).
+    let since = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:42:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let maria = Clerk::new("Maria").claim_keywords(since);
+    let folder = "Chasers/Overdue";
+    let (uid, flags) = {
+        let server = ui.demo.server.lock();
+        let found = server
+            .contents(folder)
+            .into_iter()
+            .find(|(_, _, raw)| String::from_utf8_lossy(raw).contains("Ironbridge"))
+            .expect("the Ironbridge notice is filed");
+        (found.0, found.1)
+    };
+    let mut all: Vec<&str> = flags.iter().map(String::as_str).collect();
+    all.extend(maria.iter().map(String::as_str));
+    ui.demo
+        .server
+        .lock()
+        .set_flags_as_other_client(folder, uid, &all);
+    // One sync pass later the list marks it.
+    ui.h.press("s");
+    ui.open_folder("Overdue");
+    assert!(
+        ui.h.wait_until(WAIT, |a| a.mailbox.list.page.rows.iter().any(|r| {
+            marks::held_by_other(r.flags.split_whitespace(), None).is_some()
+        })),
+        "the pass brings Maria's claim: {}",
+        ui.screen()
+    );
+    ui.h.settle(Duration::from_millis(100));
+    ui.h.app.status.sync = duebox::tui::state::SyncStatus::Synced {
+        at: "09:00".into(),
+        new: 0,
+    };
+    ui.h.draw();
+    let list = ui.screen();
+    let marked: Vec<&str> = list
+        .lines()
+        .filter(|l| l.contains(duebox::tui::strings::CLAIMED_MARK))
+        .collect();
+    assert_eq!(marked.len(), 1, "one chaser is marked: {list}");
+    assert!(marked[0].contains("Ironbridge"), "{list}");
+    insta::assert_snapshot!("claimed_by_another_clerk_list_80x24", list);
+    // Its message view says who and since when (in local time).
+    ui.filter("Ironbridge");
+    ui.h.press("enter");
+    assert!(ui.h.wait_until(WAIT, |a| matches!(
+        a.top(),
+        Some(duebox::tui::state::Screen::Message(m)) if m.opened.is_some()
+    )));
+    let local = since
+        .with_timezone(&chrono::Local)
+        .format("%H:%M")
+        .to_string();
+    let screen = ui.screen();
+    assert!(
+        screen.contains(&format!("Maria is answering this (since {local})")),
+        "{screen}"
+    );
+}
+
+/// The UI's reply layer on the real servers: the preview of a chaser Maria holds says so,
+/// the send after the second `y` takes her claim over (recorded), and the claim is released.
+#[test]
+fn the_ui_reply_layer_claims_says_who_holds_it_and_takes_over_on_the_second_y() {
+    use duebox::config::Security;
+    use duebox::imap::{Account, Imap, Secret};
+    use duebox::send::smtp::{SmtpAccount, Transport};
+    use duebox::team::{Claims, Clerk, Team};
+    use duebox::tui::outbox_replies::{OutboxReplies, TeamClaims};
+    use duebox::tui::replies::ReplyService;
+    let w = world();
+    let user = "ui@example.test";
+    let chasers = {
+        let servers = w.servers();
+        deliver_chasers(&servers.0, user, "ui", 2)
+    };
+    let maria = Install::new(w.home.path(), "ui-maria", |dir| {
+        config(
+            dir,
+            user,
+            "Maria",
+            (w.imap_port, &w.imap_ca),
+            (w.smtp_port, &w.smtp_ca),
+        )
+    });
+    maria.ok(&["sync"]);
+    let killed = maria
+        .command(&["reply", &chasers[0], "--template", "acknowledge"])
+        .env("DUEBOX_FAILPOINT", "after-claim")
+        .output()
+        .unwrap();
+    assert!(!killed.status.success());
+    // Jo's UI: its own database, synced after Maria's claim.
+    let jo = Install::new(w.home.path(), "ui-jo", |dir| {
+        config(
+            dir,
+            user,
+            "Jo",
+            (w.imap_port, &w.imap_ca),
+            (w.smtp_port, &w.smtp_ca),
+        )
+    });
+    jo.ok(&["sync"]);
+    let account = Account {
+        host: "127.0.0.1".into(),
+        port: w.imap_port,
+        security: Security::Tls,
+        login: user.into(),
+        secret: Secret::Password(PASSWORD.into()),
+        ca_file: Some(w.imap_ca.clone()),
+    };
+    let store = Store::open(&jo.dir.join("duebox.db")).unwrap();
+    let ctx = duebox::send::ReplyContext {
+        templates: duebox::reply::Templates::builtin_only(),
+        identity: duebox::reply::Identity {
+            from: format!("Northwind AP <{user}>"),
+            company: "Northwind Traders Ltd".into(),
+            signature: "Jo\nAccounts Payable".into(),
+            ..Default::default()
+        },
+        classify: common::northwind(),
+        index: store.payables_index().unwrap(),
+    };
+    let smtp = SmtpAccount {
+        server: Account {
+            host: "127.0.0.1".into(),
+            port: w.smtp_port,
+            security: Security::Starttls,
+            login: user.into(),
+            secret: Secret::Password(PASSWORD.into()),
+            ca_file: Some(w.smtp_ca.clone()),
+        },
+        hello: "example.test".into(),
+        timeout: Duration::from_secs(30),
+    };
+    let transport = smtp.connect().map(|t| Box::new(t) as Box<dyn Transport>);
+    let mailbox_account = account.clone();
+    let claims_account = account.clone();
+    let mut replies = OutboxReplies::new(
+        store,
+        ctx,
+        transport.map_err(|e| e.to_string()),
+        Box::new(move || {
+            Imap::connect(&mailbox_account)
+                .ok()
+                .map(|s| Box::new(s) as Box<dyn duebox::sync::server::MailServer + Send>)
+        }),
+        "Sent".into(),
+        true,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    )
+    .with_claims(TeamClaims::new(
+        Claims::new(Team {
+            clerk: Clerk::new("Jo"),
+            claim_minutes: 30,
+        }),
+        Box::new(move || {
+            Imap::connect(&claims_account)
+                .map(|s| Box::new(s) as Box<dyn duebox::team::ClaimServer + Send>)
+                .map_err(|e| e.to_string())
+        }),
+    ));
+    let rows: Vec<i64> = {
+        let store = Store::open(&jo.dir.join("duebox.db")).unwrap();
+        chasers
+            .iter()
+            .map(|c| store.find_message(c).unwrap().unwrap().id)
+            .collect()
+    };
+    // Maria's: the preview says so; the second y (take_over) sends it.
+    let held = replies.preview(rows[0], "acknowledge", None).unwrap();
+    let who = held.held_by.clone().expect("Maria holds it");
+    assert!(who.starts_with("Maria is answering this (since "), "{who}");
+    let sent = replies
+        .send(&duebox::tui::replies::ReplyPreview {
+            take_over: true,
+            ..held
+        })
+        .unwrap();
+    assert!(sent.starts_with("sent acknowledge"), "{sent}");
+    // Nobody's: claimed, shown, dropped with esc (released), shown again and sent.
+    let free = replies.preview(rows[1], "acknowledge", None).unwrap();
+    assert_eq!(free.held_by, None);
+    replies.drop_draft(free.draft_id);
+    let free = replies.preview(rows[1], "acknowledge", None).unwrap();
+    assert_eq!(free.held_by, None, "the dropped preview released its claim");
+    replies.send(&free).unwrap();
+    drop(replies);
+    let servers = w.servers();
+    assert_eq!(
+        replies_delivered(&servers.0, &servers.1, &chasers),
+        vec![1, 1]
+    );
+    drop(servers);
+    let overridden = jo
+        .events()
+        .into_iter()
+        .find(|e| e.kind == "claim_overridden")
+        .expect("the take-over is in the record");
+    assert!(
+        overridden.detail.contains("Jo took over Maria's claim"),
+        "{}",
+        overridden.detail
+    );
+    jo.ok(&["sync"]);
+    let store = Store::open(&jo.dir.join("duebox.db")).unwrap();
+    for row in rows {
+        let flags = store.message_place(row).unwrap().unwrap().flags;
+        assert!(
+            duebox::team::marks::marks(flags.split_whitespace()).is_empty(),
+            "released: {flags}"
+        );
+    }
 }

@@ -302,6 +302,11 @@ pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
     let what = format!("{} to {}", prepared.draft.template, prepared.draft.to);
     let again = args.again;
     let Some(team) = &config.team else {
+        if args.take_over {
+            eprintln!(
+                "duebox: --take-over is for a team ([team] in the config); nothing is claimed here"
+            );
+        }
         let result = with_sender(&config, &mut store, |s| s.send(&prepared, again))?;
         return Ok(report(result, &what));
     };

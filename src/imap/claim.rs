@@ -7,7 +7,7 @@
 
 use super::{one_line, quoted, Imap};
 use crate::sync::server::{ServerError, ServerResult};
-use crate::team::claim::{ClaimServer, FlagOp, Moved, Opened, Stored};
+use crate::team::claim::{ClaimServer, FlagOp, FlagsNow, Moved, Opened, Stored};
 use imap_proto::{AttributeValue, Response, ResponseCode};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -207,11 +207,7 @@ impl ClaimServer for Imap {
         ))
     }
 
-    fn select_and_fetch(
-        &mut self,
-        folder: &str,
-        uid: u32,
-    ) -> ServerResult<(Opened, Option<(Vec<String>, Option<u64>)>)> {
+    fn select_and_fetch(&mut self, folder: &str, uid: u32) -> ServerResult<(Opened, FlagsNow)> {
         let commands = [
             format!("SELECT {}", quoted(&self.server_name(folder))),
             format!("UID FETCH {uid} {}", self.flag_items()),
@@ -239,7 +235,7 @@ impl ClaimServer for Imap {
         Ok((opened, found))
     }
 
-    fn flags_now(&mut self, uid: u32) -> ServerResult<Option<(Vec<String>, Option<u64>)>> {
+    fn flags_now(&mut self, uid: u32) -> ServerResult<FlagsNow> {
         let mut found = None;
         let done = self.pipeline(
             &[format!("UID FETCH {uid} {}", self.flag_items())],

@@ -59,6 +59,9 @@ pub enum Moved {
     NotThere,
 }
 
+/// A message's flags and mod-sequence as the server has them now; None when it is gone.
+pub type FlagsNow = Option<(Vec<String>, Option<u64>)>;
+
 /// What a claim needs from the server. Folder names are the user's ("Chasers/Overdue").
 pub trait ClaimServer {
     fn condstore(&self) -> bool;
@@ -75,14 +78,9 @@ pub trait ClaimServer {
     ) -> ServerResult<(Opened, Stored)>;
     /// SELECTs `folder` and reads the flags and mod-sequence of `uid` there, one round trip;
     /// None when it is gone.
-    #[allow(clippy::type_complexity)]
-    fn select_and_fetch(
-        &mut self,
-        folder: &str,
-        uid: u32,
-    ) -> ServerResult<(Opened, Option<(Vec<String>, Option<u64>)>)>;
+    fn select_and_fetch(&mut self, folder: &str, uid: u32) -> ServerResult<(Opened, FlagsNow)>;
     /// The flags and mod-sequence of `uid` in the selected folder; None when it is gone.
-    fn flags_now(&mut self, uid: u32) -> ServerResult<Option<(Vec<String>, Option<u64>)>>;
+    fn flags_now(&mut self, uid: u32) -> ServerResult<FlagsNow>;
     /// SELECTs `from` (CREATEs `to` first when asked) and MOVEs `uid` to `to`, one round trip.
     fn select_and_move(
         &mut self,
@@ -319,6 +317,15 @@ impl Claims {
                     flags: after,
                     modseq,
                 } if opened.keywords => {
+                    // The server's compare-and-set makes this impossible; checked all the same,
+                    // because a claim on top of another's would mean two replies.
+                    let beside = marks::held_by_other(after.iter().map(String::as_str), Some(me))
+                        .filter(|m| !m.stale(now, self.team.claim_minutes));
+                    if let (Some(m), None) = (beside, &overridden) {
+                        let _ =
+                            server.select_and_store(&b.folder, b.uid, None, FlagOp::Remove, &mine);
+                        return Err(ClaimError::Held(m));
+                    }
                     if let Some(m) = &overridden {
                         record_take_over(store, me, m, &b, now, self.team.claim_minutes)?;
                     }
@@ -356,11 +363,7 @@ impl Claims {
     }
 
     /// The message's flags on the server now (its folder selected on the way).
-    fn reread(
-        &self,
-        server: &mut dyn ClaimServer,
-        b: &Basis,
-    ) -> Result<Option<(Vec<String>, Option<u64>)>, ClaimError> {
+    fn reread(&self, server: &mut dyn ClaimServer, b: &Basis) -> Result<FlagsNow, ClaimError> {
         let (opened, now) = server.select_and_fetch(&b.folder, b.uid)?;
         if opened.uid_validity.is_some() && opened.uid_validity != b.uid_validity {
             return Err(ClaimError::Reset(b.folder.clone()));

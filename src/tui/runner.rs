@@ -169,7 +169,7 @@ impl Runner {
                 template,
                 pay_on,
             }),
-            Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(p)),
+            Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(Box::new(p))),
             Effect::DropReply(id) => self.to_replies(ReplyCmd::Drop(id)),
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),

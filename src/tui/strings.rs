@@ -271,6 +271,9 @@ pub const CONFIRM_AGAIN: &str = "press y again to send another reply anyway, esc
 /// A chaser another clerk is answering ([team]): the second `y` takes their claim over.
 pub const CONFIRM_TAKE_OVER: &str =
     "press y again to answer it anyway (recorded in the log with both names), esc to leave it to them";
+/// Beside "Maria is answering this" in a reply's preview.
+pub const HELD_ADVICE: &str =
+    "press y twice to answer it anyway (recorded in the log with both names), esc to leave it to them";
 /// The list's mark of a chaser another clerk is answering.
 pub const CLAIMED_MARK: &str = "✎";
 pub const HELP_TITLE: &str = "Keys — j/k scroll, Esc closes";

@@ -55,7 +55,7 @@ pub enum ReplyCmd {
         template: String,
         pay_on: Option<NaiveDate>,
     },
-    Send(ReplyPreview),
+    Send(Box<ReplyPreview>),
     /// The preview with this draft id was dropped unsent.
     Drop(u64),
     LoadSent,

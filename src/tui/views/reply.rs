@@ -44,7 +44,15 @@ pub fn draw(
     }
     if let Some(who) = &p.held_by {
         lines.push(Line::styled(
-            format!("{} — {}", clean(who), strings::CONFIRM_TAKE_OVER),
+            format!(
+                "{} — {}",
+                clean(who),
+                if p.take_over {
+                    strings::CONFIRM_TAKE_OVER
+                } else {
+                    strings::HELD_ADVICE
+                }
+            ),
             theme.danger(),
         ));
     }
