@@ -335,6 +335,26 @@ pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
+    if claim.answered_on_server() && !again {
+        // Answered already, the flags say: the look before sending, made now, spares the
+        // SMTP connection when it refuses (as it does when a colleague just answered it).
+        let mailbox: &mut dyn crate::sync::server::MailServer = &mut imap;
+        let looked = crate::send::preflight(
+            &mut store,
+            Some(mailbox),
+            &config.reply.sent_folder,
+            &prepared,
+            again,
+            true,
+        );
+        if let Err(e) = looked {
+            if let Err(r) = claims.release(&mut imap, &claim, false) {
+                eprintln!("duebox: the claim on this chaser could not be released ({r}); it expires after {} minutes", team.claim_minutes);
+            }
+            imap.logout();
+            return Ok(report(Err(e), &what));
+        }
+    }
     let mut imap = Some(imap);
     let result = with_sender_on(&config, &mut store, &mut imap, |s| s.send(&prepared, again));
     let mut imap = imap.expect("the mailbox stays");

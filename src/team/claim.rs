@@ -125,6 +125,16 @@ pub struct Claim {
     pub place: Place,
 }
 
+impl Claim {
+    /// Whether the server's flags, as the claim saw them, say the chaser was answered
+    /// (`\Answered`): someone (a colleague who just released it, another mail client) may
+    /// have replied, so the look before sending is worth making before anything else.
+    pub fn answered_on_server(&self) -> bool {
+        matches!(&self.place, Place::Keywords { flags, .. }
+            if flags.iter().any(|f| f.eq_ignore_ascii_case("\\Answered")))
+    }
+}
+
 /// Where the claim is on the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
