@@ -278,18 +278,14 @@ pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
             crate::mail::sanitize::one_line(&args.message)
         )
     })?;
-    let ctx = context(&config, &store, args.ask.today())?;
-    let prepared = match ctx.prepare(
-        &stored.raw,
-        &args.template,
-        &args.ask.asked(),
-        args.ask.today(),
-    ) {
+    // With a team the chaser is claimed first: a clerk told that a colleague has it waits
+    // for no reply to be written.
+    if let (Some(team), false) = (&config.team, args.dry_run) {
+        return answer_as_team(&config, team, &mut store, &stored, args);
+    }
+    let prepared = match write_reply(&config, &store, &stored, args)? {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("duebox: {e}");
-            return Ok(ExitCode::from(1));
-        }
+        Err(code) => return Ok(code),
     };
     if args.dry_run {
         print_draft(&prepared);
@@ -301,18 +297,50 @@ pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
     }
     let what = format!("{} to {}", prepared.draft.template, prepared.draft.to);
     let again = args.again;
-    let Some(team) = &config.team else {
-        if args.take_over {
-            eprintln!(
-                "duebox: --take-over is for a team ([team] in the config); nothing is claimed here"
-            );
-        }
-        let result = with_sender(&config, &mut store, |s| s.send(&prepared, again))?;
-        return Ok(report(result, &what));
-    };
-    // With a team, the chaser is claimed before anything else happens, on the connection
-    // the send then uses.
-    let (imap, note) = mailbox(&config);
+    if args.take_over {
+        eprintln!(
+            "duebox: --take-over is for a team ([team] in the config); nothing is claimed here"
+        );
+    }
+    let result = with_sender(&config, &mut store, |s| s.send(&prepared, again))?;
+    Ok(report(result, &what))
+}
+
+/// The reply to a stored message, written; Err(exit status) when it cannot be (said why).
+fn write_reply(
+    config: &Config,
+    store: &Store,
+    stored: &crate::store::StoredMessage,
+    args: &ReplyArgs,
+) -> anyhow::Result<Result<Prepared, ExitCode>> {
+    let ctx = context(config, store, args.ask.today())?;
+    Ok(
+        match ctx.prepare(
+            &stored.raw,
+            &args.template,
+            &args.ask.asked(),
+            args.ask.today(),
+        ) {
+            Ok(p) => Ok(p),
+            Err(e) => {
+                eprintln!("duebox: {e}");
+                Err(ExitCode::from(1))
+            }
+        },
+    )
+}
+
+/// `duebox reply` with [team]: the chaser claimed on the server, the reply written and sent
+/// on the same connection, the claim released.
+fn answer_as_team(
+    config: &Config,
+    team: &crate::config::Team,
+    store: &mut Store,
+    stored: &crate::store::StoredMessage,
+    args: &ReplyArgs,
+) -> anyhow::Result<ExitCode> {
+    let again = args.again;
+    let (imap, note) = mailbox(config);
     let Some(mut imap) = imap else {
         eprintln!(
             "duebox: not sent: with [team] a chaser is claimed on the server before it is answered, and {}; try again when the mailbox answers",
@@ -323,7 +351,7 @@ pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
     let mut claims = crate::team::Claims::new(crate::team::Team::from_config(team));
     let claim = match claims.claim(
         &mut imap,
-        &mut store,
+        store,
         stored.id,
         super::team::now(),
         args.take_over,
@@ -335,12 +363,21 @@ pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
+    let prepared = match write_reply(config, store, stored, args) {
+        Ok(Ok(p)) => p,
+        refused => {
+            let _ = claims.release(&mut imap, &claim, false);
+            imap.logout();
+            return refused.map(|r| r.err().unwrap_or(ExitCode::from(1)));
+        }
+    };
+    let what = format!("{} to {}", prepared.draft.template, prepared.draft.to);
     if claim.answered_on_server() && !again {
         // Answered already, the flags say: the look before sending, made now, spares the
         // SMTP connection when it refuses (as it does when a colleague just answered it).
         let mailbox: &mut dyn crate::sync::server::MailServer = &mut imap;
         let looked = crate::send::preflight(
-            &mut store,
+            store,
             Some(mailbox),
             &config.reply.sent_folder,
             &prepared,
@@ -356,7 +393,7 @@ pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let mut imap = Some(imap);
-    let result = with_sender_on(&config, &mut store, &mut imap, |s| s.send(&prepared, again));
+    let result = with_sender_on(config, store, &mut imap, |s| s.send(&prepared, again));
     let mut imap = imap.expect("the mailbox stays");
     let answered = matches!(&result, Ok(Ok(_)));
     // Whether an unknown outcome reached the vendor nobody knows yet: the claim stays until
