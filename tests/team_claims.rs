@@ -496,7 +496,7 @@ fn the_ui_reply_layer_claims_says_who_holds_it_and_takes_over_on_the_second_y() 
     let mut replies = OutboxReplies::new(
         store,
         ctx,
-        transport.map_err(|e| e.to_string()),
+        transport.map_err(|e| duebox::tui::error::UiError::new("no SMTP", e)),
         Box::new(move || {
             Imap::connect(&mailbox_account)
                 .ok()

@@ -3,10 +3,13 @@
 //! outbox (never sent) for `duebox demo`. Runs on the reply worker thread only: it does
 //! network I/O.
 
+use super::error::{self, UiError};
+use super::keymap::Action;
 use super::replies::{NotSent, ReplyPreview, ReplyService, SentReply};
+use super::strings;
 use crate::reply::Asked;
-use crate::send::smtp::Transport;
 use crate::send::{OutboxError, Prepared, ReplyContext, Sending};
+use crate::smtp::Transport;
 use crate::store::{OutboxState, Store};
 use crate::sync::server::MailServer;
 use crate::team::{Claim, ClaimError, ClaimServer, Claims, Front};
@@ -50,10 +53,14 @@ impl TeamClaims {
         row: i64,
         draft: u64,
         take_over: bool,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, UiError> {
         if self.server.is_none() {
             self.server = Some((self.open)().map_err(|e| {
-                format!("cannot reach the mailbox to claim this chaser for you ({e}); try again in a moment")
+                UiError::new(
+                    strings::NOT_CLAIMED,
+                    format!("cannot reach the mailbox ({e}); try again in a moment"),
+                )
+                .because(error::Cause::Connection)
             })?);
         }
         let server = self.server.as_deref_mut().expect("opened just now");
@@ -68,10 +75,16 @@ impl TeamClaims {
             }
             Err(ClaimError::Held(m)) => Ok(Some(m.words_in(&chrono::Local))),
             Err(e) => {
-                if matches!(&e, ClaimError::Server(s) if !s.connection_sound()) {
-                    self.server = None;
-                }
-                Err(e.words(Front::Ui))
+                let cause = match &e {
+                    ClaimError::Server(s) if !s.connection_sound() => {
+                        self.server = None;
+                        error::Cause::Connection
+                    }
+                    ClaimError::Server(_) | ClaimError::Unsupported => error::Cause::Refused,
+                    ClaimError::Store(_) => error::Cause::Local,
+                    _ => error::Cause::Input,
+                };
+                Err(UiError::new(strings::NOT_CLAIMED, e.words(Front::Ui)).because(cause))
             }
         }
     }
@@ -104,7 +117,7 @@ pub struct OutboxReplies {
     pub store: Store,
     pub ctx: ReplyContext,
     /// The SMTP sender, or why there is none (previews still work; sending says why not).
-    pub transport: Result<Box<dyn Transport>, String>,
+    pub transport: Result<Box<dyn Transport>, UiError>,
     pub mailbox: MailboxOpener,
     pub sent_folder: String,
     pub save_sent: bool,
@@ -124,7 +137,7 @@ impl OutboxReplies {
     pub fn new(
         store: Store,
         ctx: ReplyContext,
-        transport: Result<Box<dyn Transport>, String>,
+        transport: Result<Box<dyn Transport>, UiError>,
         mailbox: MailboxOpener,
         sent_folder: String,
         save_sent: bool,
@@ -160,17 +173,27 @@ impl ReplyService for OutboxReplies {
         message: i64,
         template: &str,
         pay_on: Option<NaiveDate>,
-    ) -> Result<ReplyPreview, String> {
+    ) -> Result<ReplyPreview, UiError> {
+        let not_prepared = strings::REPLY_NOT_PREPARED;
         let stored = self
             .store
             .find_message(&message.to_string())
-            .map_err(|e| e.to_string())?
-            .ok_or("that message is no longer stored; sync (s) and try again")?;
+            .map_err(|e| UiError::new(not_prepared, e))?
+            .ok_or_else(|| {
+                UiError::input(not_prepared, "that message is no longer stored")
+                    .press(Action::SyncNow, "sync and try again")
+            })?;
         // Our records may have changed since the index was built (mark paid, schedule, an
         // import): rebuilt only when another connection has written since.
-        let version = self.store.data_version().map_err(|e| e.to_string())?;
+        let version = self
+            .store
+            .data_version()
+            .map_err(|e| UiError::new(not_prepared, e))?;
         if self.index_version != Some(version) {
-            self.ctx.index = self.store.payables_index().map_err(|e| e.to_string())?;
+            self.ctx.index = self
+                .store
+                .payables_index()
+                .map_err(|e| UiError::new(not_prepared, e))?;
             self.index_version = Some(version);
         }
         let asked = Asked {
@@ -180,7 +203,10 @@ impl ReplyService for OutboxReplies {
         let p = self
             .ctx
             .prepare(&stored.raw, template, &asked, self.today)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| match e {
+                OutboxError::Reply(e) => UiError::input(not_prepared, e),
+                e => UiError::new(not_prepared, e),
+            })?;
         let d = &p.draft;
         let draft_id = self.next_draft;
         self.next_draft += 1;
@@ -227,16 +253,17 @@ impl ReplyService for OutboxReplies {
         let mut p = match found {
             Some(i) => self.prepared.remove(i).1,
             None => {
-                return Err(NotSent::Error(
-                    "the reply changed since it was shown; open it again".into(),
-                ))
+                return Err(NotSent::Error(UiError::input(
+                    "not sent",
+                    "the reply changed since it was shown; open it again",
+                )))
             }
         };
         // The user may have edited the body in $EDITOR.
         p.draft.body = preview.body.clone();
         let transport = match &mut self.transport {
             Ok(t) => t.as_mut(),
-            Err(why) => return Err(NotSent::Error(format!("not sent: {why}"))),
+            Err(why) => return Err(NotSent::Error(why.clone())),
         };
         let mut mailbox = (self.mailbox)();
         // The bare address: the status line is one line.
@@ -269,7 +296,7 @@ impl ReplyService for OutboxReplies {
                 self.prepared.push((preview.draft_id, p));
                 return Err(NotSent::AnsweredElsewhere(found.words()));
             }
-            Err(e) => return Err(NotSent::Error(e.to_string())),
+            Err(e) => return Err(NotSent::Error(error::not_sent(&e))),
         };
         if !delivers {
             return Ok(format!(
@@ -289,8 +316,11 @@ impl ReplyService for OutboxReplies {
         }
     }
 
-    fn outbox(&mut self) -> Result<Vec<SentReply>, String> {
-        let entries = self.store.outbox(&[]).map_err(|e| e.to_string())?;
+    fn outbox(&mut self) -> Result<Vec<SentReply>, UiError> {
+        let entries = self
+            .store
+            .outbox(&[])
+            .map_err(|e| UiError::new(strings::CANNOT_READ_SENT, e))?;
         Ok(entries
             .into_iter()
             .map(|e| {

@@ -274,6 +274,8 @@ pub const CONFIRM_TAKE_OVER: &str =
 /// Beside "Maria is answering this" in a reply's preview.
 pub const HELD_ADVICE: &str =
     "press y twice to answer it anyway (recorded in the log with both names), esc to leave it to them";
+/// A chaser that could not be claimed for a reply ([team]).
+pub const NOT_CLAIMED: &str = "the chaser could not be claimed for you";
 /// The list's mark of a chaser another clerk is answering.
 pub const CLAIMED_MARK: &str = "✎";
 pub const HELP_TITLE: &str = "Keys — j/k scroll, Esc closes";
@@ -466,6 +468,18 @@ pub fn sync_failed(server: &str) -> String {
     format!("sync with {server} failed")
 }
 
+/// The sync pass's warnings, for the status line: how many, then each.
+pub fn sync_warnings(warnings: &[String]) -> String {
+    format!(
+        "the last sync could not do everything ({}): {}",
+        match warnings.len() {
+            1 => "1 warning".to_string(),
+            n => format!("{n} warnings"),
+        },
+        warnings.join(" · ")
+    )
+}
+
 pub const CANNOT_READ_PAYABLES: &str = "cannot read the payables";
 
 /// A worker thread has ended (it panicked or was stopped): only a restart helps.
@@ -496,6 +510,10 @@ pub fn template_kept(name: &str) -> String {
 }
 
 /// The editor ended without saying how.
+pub const REPLY_NOT_PREPARED: &str = "the reply was not prepared";
+pub const CANNOT_READ_SENT: &str = "cannot read the replies for the Sent folder";
+pub const REPLY_NOT_EDITED: &str = "the reply was not edited (the preview is as it was)";
+pub const ATTACHMENTS_NOT_SAVED: &str = "the attachments were not saved";
 pub const EDITOR_DID_NOT_RUN: &str = "the editor did not run";
 
 /// The claim against our records, in words: against one record, or the sum of several.
