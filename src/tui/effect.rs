@@ -53,6 +53,8 @@ pub enum Effect {
         messages: Vec<i64>,
         template: String,
     },
+    /// The preview with this draft id was dropped unsent (its claim is released).
+    DropReply(u64),
     EditReply(ReplyPreview),
     Move {
         message: i64,

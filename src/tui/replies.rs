@@ -27,6 +27,11 @@ pub struct ReplyPreview {
     pub answered_elsewhere: Option<String>,
     /// The user confirmed sending although it was answered elsewhere.
     pub again: bool,
+    /// Some("Maria is answering this (since 10:42)"): another clerk holds the chaser ([team]);
+    /// only a second `y` sends, taking their claim over (recorded with both names).
+    pub held_by: Option<String>,
+    /// The user confirmed answering it although another clerk holds it.
+    pub take_over: bool,
 }
 
 /// Why a reply was not sent.
@@ -75,4 +80,6 @@ pub trait ReplyService: Send {
     fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent>;
     /// The outbox, newest first.
     fn outbox(&mut self) -> Result<Vec<SentReply>, UiError>;
+    /// The preview was dropped unsent: what it held (a claim on the chaser) is given up.
+    fn drop_draft(&mut self, _draft_id: u64) {}
 }

@@ -40,6 +40,8 @@ pub struct Runner {
     pub ask_again: fn(&crate::reply::TemplateError) -> bool,
     /// The mailcap files for `o`; None: `$MAILCAPS`, else ~/.mailcap and /etc/mailcap.
     pub mailcaps: Option<Vec<PathBuf>>,
+    /// This clerk, with [team]: the message view says who else is answering a chaser.
+    pub clerk: Option<crate::team::Clerk>,
 }
 
 impl Runner {
@@ -60,7 +62,16 @@ impl Runner {
             template_path: None,
             ask_again: crate::editor::ask_again,
             mailcaps: None,
+            clerk: None,
         }
+    }
+
+    /// "Maria is answering this (since 10:42)" when another clerk holds the message, in
+    /// local time (the view only draws it).
+    fn claimed_by(&self, o: &Opened) -> Option<String> {
+        let me = self.clerk.as_ref()?;
+        crate::team::marks::held_by_other(o.detail.summary.flags.split_whitespace(), Some(me))
+            .map(|m| m.words_in(&chrono::Local))
     }
 
     fn to_sync(&self, cmd: SyncCmd) -> Vec<Msg> {
@@ -127,7 +138,9 @@ impl Runner {
                                 .join(", "),
                         }));
                     }
-                    vec![Msg::Opened(Box::new(opened(detail)))]
+                    let mut o = opened(detail);
+                    o.claimed_by = self.claimed_by(&o);
+                    vec![Msg::Opened(Box::new(o))]
                 }
                 Ok(None) => vec![Msg::LoadFailed(strings::MESSAGE_GONE.into())],
                 Err(e) => read_failed(e),
@@ -159,7 +172,7 @@ impl Runner {
                 template,
                 pay_on,
             }),
-            Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(p)),
+            Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(Box::new(p))),
             Effect::PrepareReplyAsked {
                 message,
                 template,
@@ -172,6 +185,7 @@ impl Runner {
             Effect::PrepareBatch { messages, template } => {
                 self.to_replies(ReplyCmd::PrepareBatch { messages, template })
             }
+            Effect::DropReply(id) => self.to_replies(ReplyCmd::Drop(id)),
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
             Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),
@@ -498,5 +512,6 @@ pub fn opened(detail: crate::store::Detail) -> Opened {
         body,
         attachments,
         attachment_text,
+        claimed_by: None,
     }
 }

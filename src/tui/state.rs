@@ -126,6 +126,8 @@ pub struct MailboxState {
     pub folders: FoldersState,
     pub list: ListState,
     pub focus: Focus,
+    /// This clerk, with [team]: the list marks chasers other clerks are answering.
+    pub clerk: Option<crate::team::Clerk>,
 }
 
 /// What a folder of the pane is.
@@ -222,6 +224,8 @@ pub struct Opened {
     /// The attachments (name, type, size) and the text of the PDFs among them.
     pub attachments: Vec<crate::mail::Attachment>,
     pub attachment_text: String,
+    /// "Maria is answering this (since 10:42)": another clerk's claim ([team]).
+    pub claimed_by: Option<String>,
 }
 
 #[derive(Debug)]
@@ -419,6 +423,7 @@ impl App {
                 },
                 list: ListState::default(),
                 focus: Focus::List,
+                clerk: None,
             },
             stack: Vec::new(),
             overlay: None,

@@ -292,6 +292,16 @@ pub const SENT_UNKNOWN_LABEL: &str =
     "unknown — may have arrived; `duebox outbox resolve` checks Sent and asks";
 pub const ANSWERED_ELSEWHERE: &str = "Already answered";
 pub const CONFIRM_AGAIN: &str = "press y again to send another reply anyway, esc to drop it";
+/// A chaser another clerk is answering ([team]): the second `y` takes their claim over.
+pub const CONFIRM_TAKE_OVER: &str =
+    "press y again to answer it anyway (recorded in the log with both names), esc to leave it to them";
+/// Beside "Maria is answering this" in a reply's preview.
+pub const HELD_ADVICE: &str =
+    "press y twice to answer it anyway (recorded in the log with both names), esc to leave it to them";
+/// A chaser that could not be claimed for a reply ([team]).
+pub const NOT_CLAIMED: &str = "the chaser could not be claimed for you";
+/// The list's mark of a chaser another clerk is answering.
+pub const CLAIMED_MARK: &str = "✎";
 pub const HELP_TITLE: &str = "Keys — j/k scroll, Esc closes";
 pub const HELP_FOOTER: &str = "Keys can be changed in the config's [keys] table: action = \"key\".";
 /// One part of a screen's key hint: the first key of each action, joined by "/", then the

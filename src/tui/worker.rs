@@ -56,7 +56,7 @@ pub enum ReplyCmd {
         template: String,
         pay_on: Option<NaiveDate>,
     },
-    Send(ReplyPreview),
+    Send(Box<ReplyPreview>),
     /// A preview with everything the user was asked (an escalation's note).
     PrepareAsked {
         message: i64,
@@ -68,6 +68,8 @@ pub enum ReplyCmd {
         messages: Vec<i64>,
         template: String,
     },
+    /// The preview with this draft id was dropped unsent.
+    Drop(u64),
     LoadSent,
     Shutdown,
 }
@@ -332,6 +334,10 @@ pub fn spawn_replies(
                             Ok(sent) => Msg::SentLoaded(sent),
                             Err(e) => Msg::LoadFailed(e.to_string()),
                         }
+                    }
+                    ReplyCmd::Drop(draft_id) => {
+                        service.drop_draft(draft_id);
+                        continue;
                     }
                     ReplyCmd::LoadSent => match service.outbox() {
                         Ok(sent) => Msg::SentLoaded(sent),

@@ -53,13 +53,21 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                 Action::PageUp => r.scroll = r.scroll.saturating_sub(page),
                 Action::Top => r.scroll = 0,
                 Action::Back => {
+                    let draft = r.preview.draft_id;
                     app.stack.pop();
                     app.status.note = Some("reply discarded, nothing was sent".into());
+                    return vec![Effect::DropReply(draft)];
                 }
                 Action::Send if r.sending => {}
                 Action::Send => {
                     if let Some(reason) = &r.preview.blocked {
                         app.status.error = Some(format!("not sent: {reason}"));
+                        return Vec::new();
+                    }
+                    if let (Some(who), false) = (&r.preview.held_by, r.preview.take_over) {
+                        // Another clerk is answering it: the first `y` only asks.
+                        r.preview.take_over = true;
+                        app.status.error = Some(format!("{who} — {}", strings::CONFIRM_TAKE_OVER));
                         return Vec::new();
                     }
                     r.sending = true;

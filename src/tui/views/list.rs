@@ -183,6 +183,22 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Th
                         row_style.patch(theme.header()),
                     );
                 }
+                if let Some(me) = &mailbox.clerk {
+                    // Another clerk is answering it: marked where unread/answered is.
+                    if crate::team::marks::held_by_other(r.flags.split_whitespace(), Some(me))
+                        .is_some()
+                    {
+                        cell(
+                            buf,
+                            area.x + 1,
+                            y,
+                            1,
+                            strings::CLAIMED_MARK,
+                            false,
+                            row_style.patch(theme.warn()),
+                        );
+                    }
+                }
             }
             None => {
                 buf.set_stringn(

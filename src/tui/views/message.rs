@@ -202,6 +202,9 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
         folder.push_str(&format!(" · {}", clean(v)));
     }
     out.push(field("Folder", folder, theme));
+    if let Some(who) = &o.claimed_by {
+        out.push(Line::styled(clean(who).into_owned(), theme.warn()));
+    }
     for (i, a) in o.attachments.iter().enumerate() {
         out.push(field(
             if i == 0 { "Attached" } else { "" },
