@@ -9,7 +9,8 @@
 //! and the load average. The mailbox is put back between rounds from a hard-linked pristine
 //! copy (duebox files mail out of INBOX). Needs the release binary, dovecot and mbsync:
 //! `cargo build --release && cargo bench --bench sync [-- SIZES… [--rounds N]]`; with
-//! `DUEBOX_BENCH_PROFILE=PREFIX`, one more first pass per size runs under `perf record`.
+//! `DUEBOX_BENCH_PROFILE=PREFIX`, one more first pass and no-change pass per size run under
+//! `perf record` (PREFIX-SIZE-first.data, PREFIX-SIZE-again.data).
 
 #[path = "corpus_gen.rs"]
 mod corpus_gen;
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// Runs a command under /usr/bin/time; returns (seconds, peak RSS in MB, stdout).
+/// Runs a command under /usr/bin/time; returns (seconds, peak RSS in MiB, stdout).
 fn timed(cmd: &mut Command) -> (f64, f64, String) {
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
@@ -266,32 +267,37 @@ fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
         f.summary = out.trim().to_string();
         let _ = std::fs::remove_file(&db);
         eprintln!(
-            "  {n}: round {round}: raw {:.2} s, mbsync {:.2}/{:.2} s, duebox {first:.2} s + {again:.3} s (load {})",
+            "  {n}: round {round}: raw {:.2} s, mbsync {:.2}/{:.2} s, duebox {first:.2} s + {again:.3} s, peak RSS {:.0} MiB (load {})",
             f.raw[round],
             f.mbsync_no[round],
             f.mbsync_yes[round],
+            rss.max(again_rss),
             load()
         );
     }
     if let Ok(prefix) = std::env::var("DUEBOX_BENCH_PROFILE") {
-        // One more first pass, untimed, under `perf record`: where the time goes.
+        // One more first pass and its no-change pass, untimed, under `perf record`: where
+        // the time goes.
         restore(&mut d, &pristine);
         assert!(raw_fetch(&d) > 0);
         let db = dir.path().join("duebox-profiled.db");
-        let data = format!("{prefix}-{n}.data");
-        let status = Command::new("perf")
-            .args(["record", "-F", "499", "-g", "-o", &data, "--"])
-            .arg(binary)
-            .arg("--config")
-            .arg(&config)
-            .arg("--db")
-            .arg(&db)
-            .arg("sync")
-            .env("DUEBOX_BENCH_PASSWORD", dovecot::PASSWORD)
-            .status()
-            .expect("perf runs (apt-get install linux-perf)");
-        assert!(status.success());
-        eprintln!("  profile of a first pass at {n}: {data} (perf report -i {data})");
+        for pass in ["first", "again"] {
+            let data = format!("{prefix}-{n}-{pass}.data");
+            let status = Command::new("perf")
+                .args(["record", "-F", "499", "-g", "-o", &data, "--"])
+                .arg(binary)
+                .arg("--config")
+                .arg(&config)
+                .arg("--db")
+                .arg(&db)
+                .arg("sync")
+                .env("DUEBOX_BENCH_PASSWORD", dovecot::PASSWORD)
+                .status()
+                .expect("perf runs (apt-get install linux-perf)");
+            assert!(status.success());
+            eprintln!("  profile of the {pass} pass at {n}: {data} (perf report -i {data})");
+        }
+        let _ = std::fs::remove_file(&db);
     }
     f
 }
@@ -339,8 +345,10 @@ fn main() {
         println!("  (r) raw UID FETCH 1:*:        {raw:.2} s");
         println!("  (m) mbsync FSync no / yes:    {no:.2} s / {yes:.2} s");
         println!(
-            "  (a) duebox first pass:        {first:.2} s, peak RSS {:.0} MB — {}",
-            f.rss, f.summary
+            "  (a) duebox first pass:        {first:.2} s, peak RSS {:.0} MiB ({:.0} MB) — {}",
+            f.rss,
+            f.rss * 1.048_576,
+            f.summary
         );
         println!("  (b) duebox no-change pass:    {again:.3} s");
         println!(

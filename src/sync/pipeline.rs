@@ -7,11 +7,13 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::Scope;
 
-/// How many workers to run beside the thread that fetches and stores: one per other core,
-/// at least one (so fetching, classifying and storing overlap even on one core), at most 4.
+/// How many workers to run beside the thread that fetches and stores: one per core, at most
+/// 4. Classification is the costly stage; the fetching and storing thread mostly waits on the
+/// network and the disk, so it takes no core of its own (on two cores, the two workers
+/// classify while it waits).
 pub fn workers() -> usize {
     std::thread::available_parallelism()
-        .map_or(1, |n| n.get().saturating_sub(1))
+        .map_or(1, |n| n.get())
         .clamp(1, 4)
 }
 
