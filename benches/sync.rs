@@ -1,6 +1,6 @@
 //! Sync speed against a real Dovecot (started here on 127.0.0.1, as in the tests), in one
 //! invocation, for each mailbox size (default 10,000 and 100,000 generated messages, 2–50 KB,
-//! ~30% chasers), runs interleaved round by round:
+//! ~30% chasers), runs interleaved round by round, in the order (r), (a), (b), (m):
 //! (r) the raw limit: one `UID FETCH 1:* BODY.PEEK[]` over TLS by a minimal client,
 //! (m) mbsync (Debian `isync`) into a fresh Maildir, `FSync no` and `FSync yes`,
 //! (a) `duebox sync`'s first pass (fetch, classify, validate, store, file) and
@@ -158,7 +158,11 @@ fn mbsync(d: &dovecot::Dovecot, dir: &Path, fsync: bool) -> f64 {
             .arg("-q")
             .arg("bench"),
     );
-    let _ = std::fs::remove_dir_all(&maildir);
+    // Set aside, deleted with the temp dir after the figures are printed: unlinking 100,000
+    // files takes minutes on a busy disk, and would only make the run longer.
+    static DONE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = DONE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    std::fs::rename(&maildir, dir.join(format!("mbsync-done-{n}"))).expect("set aside");
     secs
 }
 
@@ -187,6 +191,8 @@ struct Figures {
     again: Vec<f64>,
     rss: f64,
     summary: String,
+    /// The server and the temp dir, dropped (mailboxes deleted) after the figures are printed.
+    _keep: Option<(dovecot::Dovecot, tempfile::TempDir)>,
 }
 
 fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
@@ -230,6 +236,7 @@ fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
         again: Vec::new(),
         rss: 0.0,
         summary: String::new(),
+        _keep: None,
     };
     for round in 0..rounds {
         if round > 0 {
@@ -241,8 +248,6 @@ fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
         let got = raw_fetch(&d);
         f.raw.push(start.elapsed().as_secs_f64());
         assert!(got >= bytes, "raw fetch got {got} of {bytes} bytes");
-        f.mbsync_no.push(mbsync(&d, dir.path(), false));
-        f.mbsync_yes.push(mbsync(&d, dir.path(), true));
         let db = dir.path().join(format!("duebox-{round}.db"));
         let duebox = || {
             let mut cmd = Command::new(binary);
@@ -266,6 +271,13 @@ fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
         f.rss = f.rss.max(rss).max(again_rss);
         f.summary = out.trim().to_string();
         let _ = std::fs::remove_file(&db);
+        eprintln!(
+            "  {n}: round {round}: duebox {first:.2} s + {again:.3} s, peak RSS {:.0} MiB (load {})",
+            rss.max(again_rss),
+            load()
+        );
+        f.mbsync_no.push(mbsync(&d, dir.path(), false));
+        f.mbsync_yes.push(mbsync(&d, dir.path(), true));
         eprintln!(
             "  {n}: round {round}: raw {:.2} s, mbsync {:.2}/{:.2} s, duebox {first:.2} s + {again:.3} s, peak RSS {:.0} MiB (load {})",
             f.raw[round],
@@ -299,6 +311,7 @@ fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
         }
         let _ = std::fs::remove_file(&db);
     }
+    f._keep = Some((d, dir));
     f
 }
 

@@ -167,7 +167,9 @@ fn run_pass(
         }
     }
     pass.arrivals.learn(store, settings.folders)?;
-    store.record_event("sync", "synced", None, None, None, &report.summary())?;
+    // A line of the log, not a decision: committed without a sync of its own (the next
+    // synced commit, or the checkpoint after a large pass, makes it durable).
+    store.in_bulk(|s| s.record_event("sync", "synced", None, None, None, &report.summary()))?;
     Ok(())
 }
 
@@ -463,7 +465,13 @@ fn sync_folder(
         Ok(())
     })?;
     store.drop_unlinked(folder)?;
-    store.set_folder_state(folder, state.uid_validity, modseq)?;
+    if stored.uid_validity == Some(state.uid_validity) {
+        // Only the mod-sequence moved on: the server can tell it again (a power cut that
+        // loses it costs one more look at the flags), so no sync for it, as for fetched mail.
+        store.in_bulk(|s| s.set_folder_state(folder, state.uid_validity, modseq))?;
+    } else {
+        store.set_folder_state(folder, state.uid_validity, modseq)?;
+    }
     Ok(state)
 }
 
