@@ -1,6 +1,8 @@
 //! Rendering + sending one reply to a real local Postfix (delivering into Dovecot), median
 //! and p90 over 100 sends: (a) render + SMTP only, (b) the whole path duebox takes (outbox
-//! rows, SMTP, the copy APPENDed to Sent, \Answered on the original over IMAP).
+//! rows, SMTP, the copy APPENDed to Sent, \Answered on the original over IMAP); then the look
+//! before a reply alone (src/send/check.rs) against the same look asked one command at a
+//! time, in milliseconds and in round trips on the connection.
 //! `cargo bench --bench reply` (needs postfix and dovecot, as the tests do).
 
 #[path = "../tests/common/mod.rs"]
@@ -18,6 +20,7 @@ use duebox::send::smtp::SmtpAccount;
 use duebox::send::{ReplyContext, Sending};
 use duebox::store::Store;
 use duebox::sync::engine::{sync_once, Settings};
+use duebox::sync::server::MailServer;
 use postfix::Postfix;
 use std::time::{Duration, Instant};
 
@@ -32,6 +35,12 @@ fn main() {
     let (dovecot, postfix) = Postfix::start_pair();
     let user = "ap@example.test";
     dovecot.deliver(user, "INBOX", &common::corpus("a-001-en-reminder-acme.eml"));
+    // Never answered: the look's common case.
+    dovecot.deliver(
+        user,
+        "INBOX",
+        &common::corpus("a-004-en-reminder-brennan.eml"),
+    );
     let tmp = tempfile::tempdir().unwrap();
     let mut store = Store::open(&tmp.path().join("bench.db")).unwrap();
     store
@@ -145,6 +154,44 @@ fn main() {
     };
     let smtp_only = run(false, &mut imap, &mut store);
     let full = run(true, &mut imap, &mut store);
+    // The look alone, on a chaser nobody answered: pipelined (what a send does) and the
+    // same questions one command at a time (what it did before).
+    let quiet = duebox::mail::parse(&common::corpus("a-004-en-reminder-brennan.eml"))
+        .unwrap()
+        .message_id
+        .unwrap();
+    let own = "<bench-look@example.test>";
+    let probe = duebox::sync::probe::Probe {
+        sent_folder: "Sent".into(),
+        search: duebox::sync::probe::SentSearch::Answers {
+            message_id: quiet.clone(),
+            or_message_id: Some(own.into()),
+            except: Vec::new(),
+        },
+        chaser: duebox::send::check::look(&mut imap, &store, "Sent", Some(&quiet), own).chaser,
+    };
+    // Interleaved, so that a change of load on the machine falls on both alike.
+    let (mut look, mut fast, mut slow) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut look_turns, mut fast_turns, mut slow_turns) = (0, 0, 0);
+    for _ in 0..SENDS {
+        let (before, start) = (imap.turns(), Instant::now());
+        let l = duebox::send::check::look(&mut imap, &store, "Sent", Some(&quiet), own);
+        look.push(start.elapsed().as_secs_f64() * 1000.0);
+        look_turns += imap.turns() - before;
+        assert!(l.elsewhere.is_none() && l.chaser.is_some());
+        let (before, start) = (imap.turns(), Instant::now());
+        let p = imap.probe(&probe);
+        fast.push(start.elapsed().as_secs_f64() * 1000.0);
+        fast_turns += imap.turns() - before;
+        assert!(matches!(p.chaser, Some(Ok(Some(_)))));
+        let (before, start) = (imap.turns(), Instant::now());
+        let p = duebox::sync::probe::one_by_one(&mut imap, &probe);
+        slow.push(start.elapsed().as_secs_f64() * 1000.0);
+        slow_turns += imap.turns() - before;
+        assert!(matches!(p.chaser, Some(Ok(Some(_)))));
+    }
+    let per = |turns: u64| turns / SENDS as u64;
+    let (look_turns, fast_turns, slow_turns) = (per(look_turns), per(fast_turns), per(slow_turns));
     let total = 3 * SENDS;
     postfix.wait_sink(&dovecot, total, Duration::from_secs(120));
     let (mr, pr) = stats(render);
@@ -162,5 +209,12 @@ fn main() {
     );
     println!("(a) render + outbox + SMTP:                     median {m1:.1} ms, p90 {p1:.1} ms");
     println!("(b) (a) + APPEND to Sent + \\Answered over IMAP: median {m2:.1} ms, p90 {p2:.1} ms");
+    let (ml, pl) = stats(look);
+    let (mf, pf) = stats(fast);
+    let (ms, ps) = stats(slow);
+    println!("(c) the look before a reply (store + server): median {ml:.2} ms, p90 {pl:.2} ms, {look_turns} round trip(s)");
+    println!("    its server part, pipelined:             median {mf:.2} ms, p90 {pf:.2} ms, {fast_turns} round trip(s)");
+    println!("    the same, one command at a time:        median {ms:.2} ms, p90 {ps:.2} ms, {slow_turns} round trips");
+    println!("    pipelined / one at a time: {:.2} in time on loopback, {fast_turns}/{slow_turns} in round trips", mf / ms);
     println!("all {total} replies delivered");
 }

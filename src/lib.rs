@@ -22,6 +22,7 @@ pub mod oauth;
 pub mod payables;
 pub mod reply;
 pub mod send;
+pub mod smtp;
 pub mod store;
 pub mod sync;
 pub mod tui;

@@ -860,6 +860,33 @@ fn printing_commands_end_quietly_on_a_closed_pipe() {
         &a,
         &["reply", fresh, "--template", "acknowledge", "--dry-run"],
     );
+    // The watcher prints as it goes (to stderr; `sync --watch 2>&1 | head -1`): with its
+    // reader gone it stops by itself, cleanly, instead of panicking at its next line.
+    let log = a.dir.join("watch.log");
+    let mut watch = a
+        .command(&["sync", "--watch", "--log", log.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(watch.stderr.take());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = watch.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > WAIT {
+            let _ = watch.kill();
+            panic!("sync --watch went on with its output closed");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    assert!(
+        status.success() || status.signal() == Some(13),
+        "sync --watch on a closed pipe: {status:?}; {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
     // And a dry run of a refused send says so in its exit status.
     let dry = a.run(&["reply", chaser, "--template", "acknowledge", "--dry-run"]);
     assert_eq!(dry.status.code(), Some(1));

@@ -497,7 +497,7 @@ fn tokens_are_renewed_before_expiry_and_after_a_refusal_and_rotation_is_kept() {
         settings,
         duebox::oauth::TokenStore::in_file(u.token_file(key)),
     );
-    let account = duebox::send::smtp::SmtpAccount {
+    let account = duebox::smtp::SmtpAccount {
         server: duebox::account::Account {
             host: "127.0.0.1".into(),
             port: w.smtp_port,
@@ -513,7 +513,7 @@ fn tokens_are_renewed_before_expiry_and_after_a_refusal_and_rotation_is_kept() {
     w.idp.revoke_access(me);
     let before = w.idp.refreshes(me);
     let raw = b"From: oa3@example.test\r\nTo: someone@vendor.test\r\nSubject: renewed at SMTP\r\nMessage-ID: <smtp-renewal@example.test>\r\n\r\nHello.\r\n";
-    use duebox::send::smtp::Transport as _;
+    use duebox::smtp::Transport as _;
     smtp.send(me, "someone@vendor.test", raw).unwrap();
     assert_eq!(w.idp.refreshes(me), before + 1);
     // The refused session (lettre hangs up at the error challenge, so Postfix counts a failed

@@ -10,8 +10,8 @@ use common::corpus;
 use duebox::config::Folders;
 use duebox::payables::read_csv;
 use duebox::reply::{Asked, Identity, Templates};
-use duebox::send::smtp::{SendError, Transport};
 use duebox::send::{Decision, OutboxError, ReplyContext, Resolved, Sending};
+use duebox::smtp::{SendError, Transport};
 use duebox::store::{OutboxState, Store};
 use duebox::sync::engine::{sync_once, Settings};
 use duebox::sync::fake::FakeServer;
@@ -298,6 +298,22 @@ fn a_reply_is_sent_once_saved_in_sent_and_flags_the_original() {
     let sent = w.sending(true).send(&p, false).unwrap();
     assert!(sent.later.is_empty(), "{:?}", sent.later);
     assert_eq!(w.transport.sent.len(), 1);
+    // A sent reply is not sent again; the refusal carries the state, typed.
+    let state = |e: OutboxError| match e {
+        OutboxError::NotRetryable { state, .. } => Some(state),
+        _ => None,
+    };
+    let e = w.sending(true).retry(sent.id, false).unwrap_err();
+    assert!(
+        e.to_string().contains("is sent; only a failed reply"),
+        "{e}"
+    );
+    assert_eq!(state(e), Some(OutboxState::Sent));
+    let e = w
+        .sending(true)
+        .resolve(sent.id, Decision::Check)
+        .unwrap_err();
+    assert_eq!(state(e), Some(OutboxState::Sent));
     let (from, to, raw) = &w.transport.sent[0];
     assert_eq!(from, "ap@northwind-traders.com");
     assert_eq!(to, "billing@acme-office.co.uk");

@@ -11,8 +11,8 @@ use common::corpus;
 use duebox::classify::lang::Lang;
 use duebox::payables::read_csv;
 use duebox::reply::{Asked, Identity, Needed, Refusal, ReplyError, Templates};
-use duebox::send::smtp::{SendError, Transport};
 use duebox::send::{OutboxError, Prepared, ReplyContext, Sending};
+use duebox::smtp::{SendError, Transport};
 use duebox::store::Store;
 
 #[derive(Default)]

@@ -18,7 +18,9 @@ fn a_template_broken_in_the_ui_is_not_kept_and_the_reason_is_shown() {
     let good = templates.ensure_user_copy("set_expectations").unwrap();
     let before = std::fs::read_to_string(&good).unwrap();
     ui.h.runner.template_path = Some(Box::new(move |name| {
-        templates.ensure_user_copy(name).map_err(|e| e.to_string())
+        templates
+            .ensure_user_copy(name)
+            .map_err(|e| duebox::tui::error::UiError::from(e.to_string()))
     }));
     // The edit leaves an unclosed block; the user declines to edit again.
     let script = dir.path().join("break.sh");

@@ -126,7 +126,7 @@ fn check_smtp(config: &crate::config::Config) -> bool {
         smtp.port(),
         smtp.security
     );
-    let checked = crate::send::smtp::SmtpAccount::from_config(config, &hello)
+    let checked = crate::smtp::SmtpAccount::from_config(config, &hello)
         .map_err(|e| e.to_string())
         .and_then(|a| a.connect().map_err(|e| e.to_string()))
         .and_then(|t| t.check().map_err(|e| e.to_string()));

@@ -133,9 +133,21 @@ fn start_log(args: &SyncArgs) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// The watcher to stop when its output is gone (`sync --watch 2>&1 | head -1`).
+static STOP_WHEN_UNHEARD: std::sync::OnceLock<Stopper> = std::sync::OnceLock::new();
+
+/// Logs and prints a line. The watcher keeps SIGPIPE ignored (see cli::run), so a closed
+/// pipe is an error here, never a panic: the watch then stops cleanly, as after SIGTERM,
+/// and exits 0, as `git` does when its reader is gone.
 fn say(message: &str) {
+    use std::io::Write;
     tracing::info!("{message}");
-    eprintln!("duebox: {message}");
+    if let Err(e) = writeln!(std::io::stderr().lock(), "duebox: {message}") {
+        if let Some(stopper) = STOP_WHEN_UNHEARD.get() {
+            tracing::info!("the output is closed ({e}): stopping");
+            stopper.stop();
+        }
+    }
 }
 
 fn watch(
@@ -149,6 +161,7 @@ fn watch(
     stopper
         .on_signals()
         .context("cannot install the signal handler")?;
+    let _ = STOP_WHEN_UNHEARD.set(stopper.clone());
     say(&format!(
         "watching {} (log: {})",
         imap.shown(),
@@ -210,8 +223,7 @@ pub(crate) fn digest_step(
         if !crate::digest::wanted(store, config, today)? {
             return Ok(None);
         }
-        let account =
-            crate::send::smtp::SmtpAccount::from_config(config, &super::reply::hello(config))?;
+        let account = crate::smtp::SmtpAccount::from_config(config, &super::reply::hello(config))?;
         let mut transport = account.connect()?;
         let mut sending = crate::send::Sending {
             store,

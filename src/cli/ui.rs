@@ -22,7 +22,11 @@ fn template_path() -> crate::tui::runner::TemplatePath {
 
 /// The copy of a template in `templates`' folder (the demo's own, in its temp dir).
 fn template_path_in(templates: crate::reply::Templates) -> crate::tui::runner::TemplatePath {
-    Box::new(move |name| templates.ensure_user_copy(name).map_err(|e| e.to_string()))
+    Box::new(move |name| {
+        templates
+            .ensure_user_copy(name)
+            .map_err(|e| crate::tui::error::UiError::from(e.to_string()))
+    })
 }
 
 /// NO_COLOR (any non-empty value) turns colours off.
@@ -125,11 +129,13 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
     let store = super::open_store(cli, &config)?;
     let ctx = super::reply::context(&config, &store, today)?;
     // Without a working [smtp], replies can still be previewed; sending says what is missing.
-    let transport =
-        crate::send::smtp::SmtpAccount::from_config(&config, &super::reply::hello(&config))
-            .map_err(|e| e.to_string())
-            .and_then(|a| a.connect().map_err(|e| e.to_string()))
-            .map(|t| Box::new(t) as Box<dyn crate::send::smtp::Transport>);
+    let transport = crate::smtp::SmtpAccount::from_config(&config, &super::reply::hello(&config))
+        .map_err(|e| crate::tui::error::UiError::new("not sent", e))
+        .and_then(|a| {
+            a.connect()
+                .map_err(|e| crate::tui::error::UiError::smtp("not sent", &e))
+        })
+        .map(|t| Box::new(t) as Box<dyn crate::smtp::Transport>);
     let imap_for_replies = imap.clone();
     let replies = OutboxReplies::new(
         store,

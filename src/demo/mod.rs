@@ -303,13 +303,13 @@ impl MailServer for SharedServer {
 /// outbox (marked as the demo's) and shown in Sent as not sent.
 pub struct DemoTransport;
 
-impl crate::send::smtp::Transport for DemoTransport {
+impl crate::smtp::Transport for DemoTransport {
     fn send(
         &mut self,
         _from: &str,
         _to: &str,
         _raw: &[u8],
-    ) -> Result<String, crate::send::smtp::SendError> {
+    ) -> Result<String, crate::smtp::SendError> {
         Ok("filed in the demo outbox; not sent".into())
     }
     fn delivers(&self) -> bool {

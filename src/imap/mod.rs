@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod folders;
+mod presend;
 pub mod raw;
 mod retry;
 pub mod sasl;
@@ -354,6 +355,12 @@ impl Imap {
         Ok(())
     }
 
+    /// Round trips taken on this connection so far (writes that waited for an answer
+    /// before them): what the tests and benchmarks count.
+    pub fn turns(&self) -> u64 {
+        self.wire.turns()
+    }
+
     /// Says goodbye politely.
     pub fn logout(mut self) {
         let _ = self.session.logout();
@@ -401,6 +408,10 @@ impl MailServer for Imap {
 
     fn logout(&mut self) {
         let _ = self.session.logout();
+    }
+
+    fn probe(&mut self, probe: &crate::sync::probe::Probe) -> crate::sync::probe::Probed {
+        self.probe_pipelined(probe)
     }
 
     fn resolve_folder(&mut self, folder: &str) -> Option<String> {
@@ -568,14 +579,7 @@ impl MailServer for Imap {
         or_message_id: Option<&str>,
         except: &[String],
     ) -> ServerResult<Vec<u32>> {
-        let mut answers = format!("HEADER In-Reply-To {}", quoted(bare_id(message_id)));
-        for e in except {
-            answers.push_str(&format!(" NOT HEADER Message-ID {}", quoted(bare_id(e))));
-        }
-        let query = match or_message_id {
-            Some(own) => format!("OR HEADER Message-ID {} ({answers})", quoted(bare_id(own))),
-            None => answers,
-        };
+        let query = presend::answers_criteria(message_id, or_message_id, except);
         let mut uids: Vec<u32> = self
             .session
             .uid_search(query)

@@ -1,7 +1,8 @@
 //! Commands whose responses duebox reads itself instead of through the `imap` crate: UID
 //! FETCH of whole messages, streamed (each response handed on as soon as it is complete, the
 //! crate would re-parse a half-received FETCH from its start on every line), and UID MOVE /
-//! UID COPY, whose COPYUID (RFC 4315) the crate drops. Each complete response (literals read
+//! UID COPY, whose COPYUID (RFC 4315) the crate drops, and pipelines (several commands in one
+//! write, read back by tag). Each complete response (literals read
 //! as bytes by `wire::Handle`) is parsed exactly once. Never sends anything but the command.
 
 use super::uidset;
@@ -103,6 +104,107 @@ pub fn on_messages(
             "some messages no longer exist: {words}"
         ))),
     }
+}
+
+/// How one command of a pipeline ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    Ok,
+    /// NO or BAD, with the server's words.
+    Refused(String),
+}
+
+/// Tags of pipelined commands: apart from the `imap` crate's `aN`, never reused in a process.
+static NEXT_TAG: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Sends `commands` in one write (pipelining, RFC 3501 §5.5: the server answers them in
+/// order) and reads until every one has completed: one round trip. Each untagged response
+/// goes to `each` with the index of the command the server was working on (the first not
+/// yet completed); unsolicited ones (EXPUNGE, another client's flag change) come the same
+/// way, for `each` to tell apart. A NO or BAD ends only its own command; a BYE or a broken
+/// connection ends them all. Only for commands whose meaning does not hang on an earlier
+/// one's success, and never with a literal (a command holding CR or LF is refused unsent).
+pub fn pipeline(
+    wire: &Handle,
+    commands: &[String],
+    each: &mut dyn FnMut(usize, Response<'_>),
+) -> ServerResult<Vec<Ended>> {
+    if let Some(c) = commands.iter().find(|c| c.contains(['\r', '\n'])) {
+        return Err(ServerError::refused(format!(
+            "not sent: a line break in the IMAP command '{}'",
+            crate::mail::sanitize::one_line(c)
+        )));
+    }
+    let first = NEXT_TAG.fetch_add(commands.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    let tags: Vec<String> = (0..commands.len() as u64)
+        .map(|i| format!("p{}", first + i))
+        .collect();
+    let mut out = Vec::new();
+    for (tag, command) in tags.iter().zip(commands) {
+        out.extend_from_slice(format!("{tag} {command}\r\n").as_bytes());
+    }
+    wire.send(&out).map_err(io)?;
+    let mut ended: Vec<Option<Ended>> = vec![None; commands.len()];
+    let words =
+        |information: Option<&str>| crate::mail::sanitize::one_line(information.unwrap_or(""));
+    while let Some(current) = ended.iter().position(Option::is_none) {
+        let bytes = wire.next_response().map_err(io)?;
+        match imap_proto::parser::parse_response(&bytes) {
+            Ok((
+                _,
+                Response::Done {
+                    tag,
+                    status,
+                    information,
+                    ..
+                },
+            )) => match tags.iter().position(|t| *t == tag.0) {
+                Some(i) => {
+                    ended[i] = Some(match status {
+                        Status::Ok => Ended::Ok,
+                        _ => Ended::Refused(words(information.as_deref())),
+                    })
+                }
+                None => tracing::debug!("a completion for no command of ours: {}", tag.0),
+            },
+            Ok((
+                _,
+                Response::Data {
+                    status: Status::Bye,
+                    information,
+                    ..
+                },
+            )) => {
+                return Err(ServerError::new(format!(
+                    "the server closed the connection: {}",
+                    words(information.as_deref())
+                )));
+            }
+            Ok((_, response)) => each(current, response),
+            Err(_) => {
+                let line = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
+                // A completion the parser cannot read (a response code it does not know)
+                // still ends its command, by its tag: otherwise the wait would never end.
+                let mut words_of = line.splitn(3, ' ');
+                let (tag, status) = (words_of.next(), words_of.next());
+                match tags.iter().position(|t| Some(t.as_str()) == tag) {
+                    Some(i) => {
+                        ended[i] = Some(match status {
+                            Some(s) if s.eq_ignore_ascii_case("OK") => Ended::Ok,
+                            _ => Ended::Refused(crate::mail::sanitize::one_line(
+                                words_of.next().unwrap_or(""),
+                            )),
+                        })
+                    }
+                    None => tracing::debug!(
+                        "unreadable response skipped: {}",
+                        crate::mail::sanitize::one_line(&line)
+                    ),
+                }
+            }
+        }
+    }
+    Ok(ended.into_iter().flatten().collect())
 }
 
 /// A FETCH response as a fetched message; `None` without a UID (a flag change another
@@ -209,6 +311,107 @@ fn placement(code: &ResponseCode<'_>) -> Option<(u32, CopyUids)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server on loopback that reads `lines` command lines and answers each by its tag.
+    fn scripted(answers: Vec<Vec<&'static str>>) -> Handle {
+        use std::io::{BufRead, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (socket, _) = listener.accept().unwrap();
+            let mut reader = std::io::BufReader::new(socket.try_clone().unwrap());
+            let mut out = socket;
+            let mut tags = Vec::new();
+            for _ in 0..answers.len() {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                tags.push(line.split(' ').next().unwrap().to_string());
+            }
+            // All commands are in before anything is answered: one round trip.
+            for (tag, lines) in tags.iter().zip(&answers) {
+                for l in lines {
+                    let l = l.replace("TAG", tag);
+                    out.write_all(format!("{l}\r\n").as_bytes()).unwrap();
+                }
+            }
+        });
+        let tcp = std::net::TcpStream::connect(addr).unwrap();
+        Wire::new(super::super::tls::Stream::Plain(tcp)).handle()
+    }
+
+    #[test]
+    fn a_pipeline_is_read_back_by_tag_with_unasked_responses_and_a_no_in_the_middle() {
+        let wire = scripted(vec![
+            vec!["* 2 EXISTS", "TAG OK [READ-ONLY] done"],
+            vec![
+                "* 1 FETCH (FLAGS (\\Seen))",
+                "* SEARCH 4 9",
+                "* 3 EXPUNGE",
+                "TAG OK done",
+            ],
+            vec!["TAG NO [NONEXISTENT] no such folder"],
+            // A response code the parser may not know still ends its command.
+            vec!["TAG BAD [X-DUEBOX-UNKNOWN (1 2)] no mailbox selected"],
+        ]);
+        let commands: Vec<String> = [
+            "EXAMINE x",
+            "UID SEARCH ALL",
+            "SELECT y",
+            "UID FETCH 5 (FLAGS)",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+        let mut seen = Vec::new();
+        let ended = pipeline(&wire, &commands, &mut |at, r| {
+            seen.push((
+                at,
+                match r {
+                    Response::MailboxData(imap_proto::MailboxDatum::Search(u)) => format!("{u:?}"),
+                    Response::Fetch(..) => "fetch".into(),
+                    Response::MailboxData(imap_proto::MailboxDatum::Exists(n)) => {
+                        format!("exists {n}")
+                    }
+                    Response::Expunge(n) => format!("expunge {n}"),
+                    other => format!("{other:?}"),
+                },
+            ))
+        })
+        .unwrap();
+        assert_eq!(
+            ended[..3],
+            [
+                Ended::Ok,
+                Ended::Ok,
+                Ended::Refused("[NONEXISTENT] no such folder".into()),
+            ]
+        );
+        assert!(
+            matches!(&ended[3], Ended::Refused(w) if w.contains("no mailbox selected")),
+            "{ended:?}"
+        );
+        assert_eq!(
+            seen,
+            vec![
+                (0, "exists 2".into()),
+                (1, "fetch".into()),
+                (1, "[4, 9]".into()),
+                (1, "expunge 3".into()),
+            ]
+        );
+        assert_eq!(wire.turns(), 1);
+    }
+
+    #[test]
+    fn a_bye_ends_the_whole_pipeline_and_a_line_break_is_never_sent() {
+        let wire = scripted(vec![vec!["* BYE shutting down"], vec![]]);
+        let commands = vec!["NOOP".to_string(), "NOOP".to_string()];
+        let e = pipeline(&wire, &commands, &mut |_, _| {}).expect_err("an error");
+        assert!(!e.connection_sound(), "{e}");
+        let injected = vec!["UID SEARCH HEADER Message-ID \"x\"\r\nA1 LOGOUT".to_string()];
+        let e = pipeline(&wire, &injected, &mut |_, _| {}).expect_err("refused");
+        assert!(e.to_string().contains("line break"), "{e}");
+    }
 
     #[test]
     fn a_fetch_response_becomes_a_message_and_copyuid_pairs() {

@@ -37,6 +37,11 @@ struct Inner {
     literal: usize,
     /// Where, in `out`, complete responses end (ascending, all past `taken`).
     ends: VecDeque<usize>,
+    /// Round trips so far: writes that follow a read (or open the connection). Pipelined
+    /// commands written together count once, however many responses come back.
+    turns: u64,
+    /// Whether the network was read since the last write.
+    read_since_write: bool,
 }
 
 impl Wire {
@@ -53,6 +58,8 @@ impl Wire {
                 taken: 0,
                 literal: 0,
                 ends: VecDeque::new(),
+                turns: 0,
+                read_since_write: true,
             })),
             socket,
         }
@@ -74,6 +81,19 @@ impl Wire {
 }
 
 impl Handle {
+    /// Writes `bytes` at once (one TLS record for a short pipeline) and flushes.
+    pub fn send(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        inner.wrote();
+        inner.stream.write_all(bytes)?;
+        inner.stream.flush()
+    }
+
+    /// How many round trips the connection has taken (see `Inner::turns`).
+    pub fn turns(&self) -> u64 {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).turns
+    }
+
     /// The next complete response as the server sent it (untagged data with its literals
     /// whole, or a tagged completion); waits for the network as long as needed.
     pub fn next_response(&self) -> std::io::Result<Vec<u8>> {
@@ -96,6 +116,13 @@ impl Handle {
 }
 
 impl Inner {
+    fn wrote(&mut self) {
+        if self.read_since_write {
+            self.turns += 1;
+            self.read_since_write = false;
+        }
+    }
+
     /// Takes in bytes from the server, releasing whole lines (rewritten) and literal data.
     fn take_in(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
@@ -130,6 +157,7 @@ impl Inner {
     /// Reads once from the network; 0 at the end of the stream.
     fn fill(&mut self) -> std::io::Result<usize> {
         let mut chunk = [0u8; 64 * 1024];
+        self.read_since_write = true;
         let n = self.stream.read(&mut chunk)?;
         self.take_in(&chunk[..n]);
         Ok(n)
@@ -226,7 +254,9 @@ impl Read for Wire {
 
 impl Write for Wire {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.lock().stream.write(buf)
+        let mut inner = self.lock();
+        inner.wrote();
+        inner.stream.write(buf)
     }
     fn flush(&mut self) -> std::io::Result<()> {
         self.lock().stream.flush()

@@ -1,12 +1,14 @@
 //! The look at the mailbox just before a reply goes out: is the message already answered —
 //! by this duebox (its outbox knows the reply), or elsewhere (another duebox on the same
 //! account, a colleague, another mail client)? And is this very reply already in Sent?
-//! Reads only; it never changes the mailbox. Ordered for the round trips: Sent first (one
-//! search for both questions), then the answered message, whose folder is left selected so
-//! that \Answered can be set after sending without another SELECT.
+//! Reads only; it never changes the mailbox. Asked as one probe (src/sync/probe.rs), which
+//! IMAP pipelines into one round trip: Sent first (one search for both questions), then the
+//! answered message, whose folder is left selected so that \Answered can be set after
+//! sending without another SELECT.
 
 use crate::mail::sanitize::one_line;
 use crate::store::{OutboxState, Store};
+use crate::sync::probe::{Probe, SentFound, SentSearch};
 use crate::sync::server::{Fetched, Identified, MailServer, ServerError};
 
 /// Who answered a message and when, as far as the evidence on the server says.
@@ -102,7 +104,9 @@ fn answered_by_us(store: &Store, answers: &str) -> bool {
 }
 
 /// Looks at the server for the reply `own` (Message-ID with brackets) to `answers` (the
-/// answered message's Message-ID, if any).
+/// answered message's Message-ID, if any). Asked as one [`Probe`]: one round trip on a
+/// server that pipelines, when nothing answers the message yet and it is where the last
+/// sync saw it. Evidence to read (a reply in Sent) or a message gone elsewhere costs more.
 pub fn look(
     server: &mut dyn MailServer,
     store: &Store,
@@ -111,22 +115,65 @@ pub fn look(
     own: &str,
 ) -> Look {
     let mut look = Look::default();
-    match server.select(sent_folder) {
-        Ok(_) => {
+    let locations = answers.map(|a| store.locations(a));
+    let chaser = match &locations {
+        Some(Ok(found)) => found
+            .iter()
+            .find_map(|(folder, uid)| Some((folder.clone(), (*uid)?))),
+        _ => None,
+    };
+    let search = match answers {
+        Some(a) => SentSearch::Answers {
+            message_id: a.to_string(),
+            or_message_id: Some(own.to_string()),
+            except: ours_to(store, a, own),
+        },
+        None => SentSearch::MessageId(own.to_string()),
+    };
+    let probe = Probe {
+        sent_folder: sent_folder.to_string(),
+        search,
+        chaser,
+    };
+    let probed = server.probe(&probe);
+    // The chaser as the probe found it: at its stored UID, with the same Message-ID.
+    let mut original = match (&probe.chaser, probed.chaser, answers) {
+        (Some((folder, _)), Some(Ok(Some(m))), Some(a))
+            if m.message_id.as_deref().is_some_and(|id| same_id(id, a)) =>
+        {
+            Some((folder.clone(), m.uid, m.flags))
+        }
+        _ => None,
+    };
+    match probed.sent {
+        SentFound::Found(uids) => {
             look.sent_exists = true;
-            let found = match answers {
-                Some(a) => server.search_answers(a, Some(own), &ours_to(store, a, own)),
-                None => server.search_message_id(own),
-            };
-            match found.and_then(|uids| others_replies(server, store, uids, own)) {
-                Ok((own_copy, copies)) => {
-                    look.own_copy |= own_copy;
-                    read_copies(&mut look, store, &copies, answers, own);
+            if !uids.is_empty() {
+                // Sent was left for the chaser's folder: back to read what the search found.
+                let reopened = match probe.chaser {
+                    Some(_) => server.select(sent_folder).map(|_| ()),
+                    None => Ok(()),
+                };
+                match reopened.and_then(|()| others_replies(server, store, uids, own)) {
+                    Ok((own_copy, copies)) => {
+                        look.own_copy |= own_copy;
+                        read_copies(&mut look, store, &copies, answers, own);
+                    }
+                    Err(e) => look.gaps.push(format!("the {sent_folder} folder: {e}")),
                 }
-                Err(e) => look.gaps.push(format!("the {sent_folder} folder: {e}")),
+                // \Answered is set after sending on the selected folder.
+                if let Some((folder, _, _)) = &original {
+                    if server.select(folder).is_err() {
+                        original = None;
+                    }
+                }
             }
         }
-        Err(e) => match server.folder_exists(sent_folder) {
+        SentFound::Failed(e) => {
+            look.sent_exists = true;
+            look.gaps.push(format!("the {sent_folder} folder: {e}"));
+        }
+        SentFound::Unopened(e) => match server.folder_exists(sent_folder) {
             Ok(false) => {}
             _ => look.gaps.push(format!("the {sent_folder} folder: {e}")),
         },
@@ -134,8 +181,13 @@ pub fn look(
     let Some(answers) = answers else {
         return look;
     };
+    let found = match original {
+        Some(o) => Ok(Some(o)),
+        // Moved, renumbered, or never synced at a UID: looked for everywhere it was seen.
+        None => find_original(server, store, answers),
+    };
     let mut answered = false;
-    match find_original(server, store, answers) {
+    match found {
         Ok(Some((folder, uid, flags))) => {
             answered = flags.iter().any(|f| f.eq_ignore_ascii_case("\\Answered"));
             look.chaser = Some((folder, uid));

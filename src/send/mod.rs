@@ -1,5 +1,5 @@
 //! Sending, in one place: replies from draft to sent, exactly once — the one service the CLI
-//! and the UI both send through — with the SMTP transport (smtp.rs), the look at the mailbox
+//! and the UI both send through — over the SMTP adapter (src/smtp.rs), with the look at the mailbox
 //! before each send (check.rs) and the after-send catch-up (after.rs). No terminal code here;
 //! the store owns the outbox rows.
 //!
@@ -13,7 +13,9 @@
 
 mod after;
 pub mod check;
-pub mod smtp;
+/// The SMTP adapter lives beside IMAP (src/smtp.rs); this path is kept for callers that
+/// still name it here.
+pub use crate::smtp;
 
 pub use after::AfterSend;
 pub use check::{Elsewhere, Look};
@@ -23,7 +25,7 @@ use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
 use crate::payables::Payable;
 use crate::reply::{self, Asked, Draft, Facts, Identity, ReplyError, Templates};
-use crate::send::smtp::{SendError, Transport};
+use crate::smtp::{SendError, Transport};
 use crate::store::{NewReply, OutboxEntry, OutboxState, Store, StoreError};
 use crate::sync::server::MailServer;
 use chrono::NaiveDate;
@@ -73,8 +75,8 @@ pub enum OutboxError {
     NoSuchEntry(i64),
     #[error("outbox #{id} may have reached the vendor (its outcome is unknown), so it is not sent again blindly; `duebox outbox resolve {id}` looks in Sent and asks you")]
     OutcomeUnknown { id: i64 },
-    #[error("outbox #{id} is {state}; only a failed reply, or one you have checked was not received, can be sent again")]
-    NotRetryable { id: i64, state: &'static str },
+    #[error("outbox #{id} is {}; only a failed reply, or one you have checked was not received, can be sent again", .state.as_str())]
+    NotRetryable { id: i64, state: OutboxState },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -392,10 +394,7 @@ impl Sending<'_> {
         match e.state {
             OutboxState::Failed | OutboxState::Queued => self.deliver(e, again),
             OutboxState::Sending | OutboxState::Unknown => Err(OutboxError::OutcomeUnknown { id }),
-            other => Err(OutboxError::NotRetryable {
-                id,
-                state: other.as_str(),
-            }),
+            state => Err(OutboxError::NotRetryable { id, state }),
         }
     }
 
@@ -500,10 +499,7 @@ impl Sending<'_> {
             .outbox_entry(id)?
             .ok_or(OutboxError::NoSuchEntry(id))?;
         if !matches!(e.state, OutboxState::Sending | OutboxState::Unknown) {
-            return Err(OutboxError::NotRetryable {
-                id,
-                state: e.state.as_str(),
-            });
+            return Err(OutboxError::NotRetryable { id, state: e.state });
         }
         let answers = entry_answers(&e);
         let look = self.look_at(&e);

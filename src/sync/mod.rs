@@ -8,6 +8,7 @@ pub mod filing;
 mod journal;
 pub mod learn;
 pub mod pipeline;
+pub mod probe;
 pub mod refusals;
 pub mod server;
 pub mod session;

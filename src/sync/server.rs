@@ -192,6 +192,11 @@ pub trait MailServer {
     }
     /// Says goodbye politely.
     fn logout(&mut self) {}
+    /// The look before a reply is sent, asked at once (src/sync/probe.rs); an adapter that
+    /// can pipeline answers it in one round trip. Leaves the chaser's folder selected.
+    fn probe(&mut self, probe: &super::probe::Probe) -> super::probe::Probed {
+        super::probe::one_by_one(self, probe)
+    }
 }
 
 /// A UID set for IMAP commands: runs of consecutive UIDs joined ("1:3,7,9:12").

@@ -1,6 +1,7 @@
 //! The UI driven without a terminal: the same `update`, runner and workers, drawn on
 //! ratatui's `TestBackend`. For the tests (snapshots, key sequences) and the benchmark.
 
+use super::error::UiError;
 use super::keymap::Key;
 use super::msg::Msg;
 use super::runner::{Runner, Suspend};
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 pub struct NoTerminal;
 
 impl Suspend for NoTerminal {
-    fn suspend(&mut self, run: &mut dyn FnMut() -> Result<(), String>) -> Result<(), String> {
+    fn suspend(&mut self, run: &mut dyn FnMut() -> Result<(), UiError>) -> Result<(), UiError> {
         run()
     }
 }

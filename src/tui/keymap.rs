@@ -64,6 +64,26 @@ impl Scope {
     }
 }
 
+/// Why the `[keys]` table cannot be used: a mistake in the config, named.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    #[error("'{0}' is not a key: write a character (\"a\", \"G\", \"/\"), a name (enter, esc, tab, space, up, down, left, right, pageup, pagedown, home, end, backspace, delete, F1–F24), optionally after ctrl- or alt-")]
+    NotAKey(String),
+    #[error("[keys] has no action '{name}'; the actions are: {known}")]
+    NoSuchAction { name: String, known: String },
+    #[error("[keys] {action}: {error}")]
+    BadKey {
+        action: &'static str,
+        error: Box<KeymapError>,
+    },
+    #[error("[keys]: '{key}' would both {first} and {second}; give one of them another key")]
+    Clash {
+        key: String,
+        first: &'static str,
+        second: &'static str,
+    },
+}
+
 /// A key with its modifiers, as written in the config ("a", "G", "ctrl-r", "F5", "enter").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
@@ -74,7 +94,7 @@ pub struct Key {
 
 impl Key {
     /// Reads a key as written in the config.
-    pub fn parse(text: &str) -> Result<Key, String> {
+    pub fn parse(text: &str) -> Result<Key, KeymapError> {
         let mut rest = text.trim();
         let (mut ctrl, mut alt) = (false, false);
         loop {
@@ -116,12 +136,10 @@ impl Key {
             _ => {
                 let mut chars = rest.chars();
                 match (chars.next(), chars.next()) {
-                    (Some(c), None) if !c.is_control() => KeyCode::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
-                    _ => {
-                        return Err(format!(
-                            "'{text}' is not a key: write a character (\"a\", \"G\", \"/\"), a name (enter, esc, tab, space, up, down, left, right, pageup, pagedown, home, end, backspace, delete, F1–F24), optionally after ctrl- or alt-"
-                        ))
+                    (Some(c), None) if !c.is_control() => {
+                        KeyCode::Char(if ctrl { c.to_ascii_lowercase() } else { c })
                     }
+                    _ => return Err(KeymapError::NotAKey(text.to_string())),
                 }
             }
         };
@@ -190,14 +208,14 @@ impl Keymap {
     /// "sync": "ctrl-r, F5"}` (several keys separated by commas; an override replaces the
     /// action's default keys). Unknown action names, unreadable keys and a key that would do
     /// two things on one screen are errors that say which.
-    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, String> {
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, KeymapError> {
         for name in overrides.keys() {
             if !ACTIONS.iter().any(|a| a.name == name) {
                 let names: Vec<&str> = ACTIONS.iter().map(|a| a.name).collect();
-                return Err(format!(
-                    "[keys] has no action '{name}'; the actions are: {}",
-                    names.join(", ")
-                ));
+                return Err(KeymapError::NoSuchAction {
+                    name: name.clone(),
+                    known: names.join(", "),
+                });
             }
         }
         let mut bindings = Vec::new();
@@ -205,7 +223,10 @@ impl Keymap {
             match overrides.get(a.name) {
                 Some(keys) => {
                     for k in keys.split(',').map(str::trim).filter(|k| !k.is_empty()) {
-                        let key = Key::parse(k).map_err(|e| format!("[keys] {}: {e}", a.name))?;
+                        let key = Key::parse(k).map_err(|e| KeymapError::BadKey {
+                            action: a.name,
+                            error: Box::new(e),
+                        })?;
                         bindings.push((key, a.action, a.scope));
                     }
                 }
@@ -223,12 +244,11 @@ impl Keymap {
         for (i, (key, action, scope)) in bindings.iter().enumerate() {
             for (other_key, other, other_scope) in &bindings[i + 1..] {
                 if key == other_key && action != other && scope.overlaps(*other_scope) {
-                    return Err(format!(
-                        "[keys]: '{}' would both {} and {}; give one of them another key",
-                        key.shown(),
-                        name_of(*action),
-                        name_of(*other)
-                    ));
+                    return Err(KeymapError::Clash {
+                        key: key.shown(),
+                        first: name_of(*action),
+                        second: name_of(*other),
+                    });
                 }
             }
         }
@@ -364,9 +384,19 @@ mod tests {
             o.insert(name.to_string(), key.to_string());
             Keymap::with_overrides(&o).unwrap_err()
         };
-        assert!(one("acknowlege", "a").contains("no action 'acknowlege'"));
-        assert!(one("acknowledge", "ctrl-").contains("not a key"));
+        assert!(matches!(
+            one("acknowlege", "a"),
+            KeymapError::NoSuchAction { name, .. } if name == "acknowlege"
+        ));
+        let bad = one("acknowledge", "ctrl-");
+        assert!(matches!(
+            &bad,
+            KeymapError::BadKey { action: "acknowledge", error } if matches!(**error, KeymapError::NotAKey(_))
+        ));
+        assert!(bad.to_string().contains("not a key"), "{bad}");
         let clash = one("acknowledge", "d");
+        assert!(matches!(clash, KeymapError::Clash { .. }));
+        let clash = clash.to_string();
         assert!(
             clash.contains("acknowledge") && clash.contains("dispute_amount"),
             "{clash}"

@@ -19,6 +19,7 @@ pub mod views;
 pub mod worker;
 pub mod writer;
 
+use error::UiError;
 use msg::Msg;
 use ratatui::crossterm::event::{self, Event};
 use runner::Runner;
@@ -63,11 +64,18 @@ fn scroll_limit(app: &App) -> Option<Msg> {
 
 /// Runs the UI on the real terminal until the user quits. The terminal is restored however
 /// this returns (and on panic).
-pub fn run(mut app: App, mut runner: Runner, events: Receiver<Msg>) -> Result<(), String> {
+pub fn run(mut app: App, mut runner: Runner, events: Receiver<Msg>) -> Result<(), UiError> {
+    let term_error = |what: &'static str| move |e: std::io::Error| UiError::new(what, e);
     let mut term = terminal::Term::enter().map_err(|e| {
-        format!("cannot set up the terminal: {e}; run duebox in a terminal (not a pipe)")
+        UiError::new(
+            "cannot set up the terminal",
+            format!("{e}; run duebox in a terminal (not a pipe)"),
+        )
     })?;
-    let size = term.inner.size().map_err(|e| e.to_string())?;
+    let size = term
+        .inner
+        .size()
+        .map_err(term_error("cannot read the terminal's size"))?;
     app.size = (size.width, size.height);
     let mut first = Vec::new();
     for effect in update::init(&mut app) {
@@ -77,7 +85,7 @@ pub fn run(mut app: App, mut runner: Runner, events: Receiver<Msg>) -> Result<()
     loop {
         term.inner
             .draw(|f| views::draw(f, &app))
-            .map_err(|e| format!("cannot draw on the terminal: {e}"))?;
+            .map_err(term_error("cannot draw on the terminal"))?;
         if app.quit {
             return Ok(());
         }
@@ -94,9 +102,9 @@ pub fn run(mut app: App, mut runner: Runner, events: Receiver<Msg>) -> Result<()
             } else {
                 Duration::ZERO
             })
-            .map_err(|e| e.to_string())?
+            .map_err(term_error("cannot read the keyboard"))?
             {
-                match event::read().map_err(|e| e.to_string())? {
+                match event::read().map_err(term_error("cannot read the keyboard"))? {
                     Event::Key(k) => batch.push(Msg::Key(k)),
                     Event::Resize(w, h) => batch.push(Msg::Resize(w, h)),
                     _ => {}

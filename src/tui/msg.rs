@@ -24,7 +24,7 @@ pub enum Msg {
     Opened(Box<Opened>),
     /// Our scheduled payment date for the claimed invoice of a message (for `e`).
     /// What saving attachments did, in words.
-    AttachmentsSaved(Result<String, String>),
+    AttachmentsSaved(Result<String, UiError>),
     PayDateDefault {
         message: i64,
         template: &'static str,
@@ -33,8 +33,8 @@ pub enum Msg {
     PayablesLoaded(Vec<Payable>),
     DashboardLoaded(Dashboard),
     Sync(SyncEvent),
-    ReplyPrepared(Result<ReplyPreview, String>),
-    ReplyEdited(Result<ReplyPreview, String>),
+    ReplyPrepared(Result<ReplyPreview, UiError>),
+    ReplyEdited(Result<ReplyPreview, UiError>),
     ReplySent {
         message: i64,
         result: Result<String, NotSent>,
@@ -71,6 +71,9 @@ pub enum SyncEvent {
         at: String,
         new: usize,
         summary: String,
+        /// What the pass could not do (a folder refused, a copy in Sent still to save),
+        /// as `duebox sync` prints them.
+        warnings: Vec<String>,
     },
     /// A pass failed: `words` for the sync state ("cannot reach imap.example.com"), `detail`
     /// the whole error with what to do, and when the next try is.

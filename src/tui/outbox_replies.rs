@@ -3,10 +3,13 @@
 //! outbox (never sent) for `duebox demo`. Runs on the reply worker thread only: it does
 //! network I/O.
 
+use super::error::{self, UiError};
+use super::keymap::Action;
 use super::replies::{NotSent, ReplyPreview, ReplyService, SentReply};
+use super::strings;
 use crate::reply::Asked;
-use crate::send::smtp::Transport;
 use crate::send::{OutboxError, Prepared, ReplyContext, Sending};
+use crate::smtp::Transport;
 use crate::store::{OutboxState, Store};
 use crate::sync::server::MailServer;
 use chrono::NaiveDate;
@@ -22,7 +25,7 @@ pub struct OutboxReplies {
     pub store: Store,
     pub ctx: ReplyContext,
     /// The SMTP sender, or why there is none (previews still work; sending says why not).
-    pub transport: Result<Box<dyn Transport>, String>,
+    pub transport: Result<Box<dyn Transport>, UiError>,
     pub mailbox: MailboxOpener,
     pub sent_folder: String,
     pub save_sent: bool,
@@ -40,7 +43,7 @@ impl OutboxReplies {
     pub fn new(
         store: Store,
         ctx: ReplyContext,
-        transport: Result<Box<dyn Transport>, String>,
+        transport: Result<Box<dyn Transport>, UiError>,
         mailbox: MailboxOpener,
         sent_folder: String,
         save_sent: bool,
@@ -69,17 +72,27 @@ impl ReplyService for OutboxReplies {
         message: i64,
         template: &str,
         pay_on: Option<NaiveDate>,
-    ) -> Result<ReplyPreview, String> {
+    ) -> Result<ReplyPreview, UiError> {
+        let not_prepared = strings::REPLY_NOT_PREPARED;
         let stored = self
             .store
             .find_message(&message.to_string())
-            .map_err(|e| e.to_string())?
-            .ok_or("that message is no longer stored; sync (s) and try again")?;
+            .map_err(|e| UiError::new(not_prepared, e))?
+            .ok_or_else(|| {
+                UiError::input(not_prepared, "that message is no longer stored")
+                    .press(Action::SyncNow, "sync and try again")
+            })?;
         // Our records may have changed since the index was built (mark paid, schedule, an
         // import): rebuilt only when another connection has written since.
-        let version = self.store.data_version().map_err(|e| e.to_string())?;
+        let version = self
+            .store
+            .data_version()
+            .map_err(|e| UiError::new(not_prepared, e))?;
         if self.index_version != Some(version) {
-            self.ctx.index = self.store.payables_index().map_err(|e| e.to_string())?;
+            self.ctx.index = self
+                .store
+                .payables_index()
+                .map_err(|e| UiError::new(not_prepared, e))?;
             self.index_version = Some(version);
         }
         let asked = Asked {
@@ -89,7 +102,10 @@ impl ReplyService for OutboxReplies {
         let p = self
             .ctx
             .prepare(&stored.raw, template, &asked, self.today)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| match e {
+                OutboxError::Reply(e) => UiError::input(not_prepared, e),
+                e => UiError::new(not_prepared, e),
+            })?;
         let d = &p.draft;
         let draft_id = self.next_draft;
         self.next_draft += 1;
@@ -121,16 +137,17 @@ impl ReplyService for OutboxReplies {
         let mut p = match found {
             Some(i) => self.prepared.remove(i).1,
             None => {
-                return Err(NotSent::Error(
-                    "the reply changed since it was shown; open it again".into(),
-                ))
+                return Err(NotSent::Error(UiError::input(
+                    "not sent",
+                    "the reply changed since it was shown; open it again",
+                )))
             }
         };
         // The user may have edited the body in $EDITOR.
         p.draft.body = preview.body.clone();
         let transport = match &mut self.transport {
             Ok(t) => t.as_mut(),
-            Err(why) => return Err(NotSent::Error(format!("not sent: {why}"))),
+            Err(why) => return Err(NotSent::Error(why.clone())),
         };
         let mut mailbox = (self.mailbox)();
         // The bare address: the status line is one line.
@@ -153,7 +170,7 @@ impl ReplyService for OutboxReplies {
                 self.prepared.push((preview.draft_id, p));
                 return Err(NotSent::AnsweredElsewhere(found.words()));
             }
-            Err(e) => return Err(NotSent::Error(e.to_string())),
+            Err(e) => return Err(NotSent::Error(error::not_sent(&e))),
         };
         if !sending.transport.delivers() {
             return Ok(format!(
@@ -167,8 +184,11 @@ impl ReplyService for OutboxReplies {
         Ok(words)
     }
 
-    fn outbox(&mut self) -> Result<Vec<SentReply>, String> {
-        let entries = self.store.outbox(&[]).map_err(|e| e.to_string())?;
+    fn outbox(&mut self) -> Result<Vec<SentReply>, UiError> {
+        let entries = self
+            .store
+            .outbox(&[])
+            .map_err(|e| UiError::new(strings::CANNOT_READ_SENT, e))?;
         Ok(entries
             .into_iter()
             .map(|e| {

@@ -3,6 +3,7 @@
 //! for the Sent folder. The real implementation renders the templates and sends over SMTP;
 //! the UI only ever calls it from its reply worker thread, never from the UI thread.
 
+use super::error::UiError;
 use chrono::NaiveDate;
 
 /// A reply rendered and not yet sent.
@@ -31,8 +32,8 @@ pub struct ReplyPreview {
 /// Why a reply was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotSent {
-    /// Words for the status line.
-    Error(String),
+    /// Why, for the status line.
+    Error(UiError),
     /// Answered elsewhere ("by Jo <jo@x> on …"): sending needs the user's confirmation.
     AnsweredElsewhere(String),
 }
@@ -57,9 +58,9 @@ pub trait ReplyService: Send {
         message: i64,
         template: &str,
         pay_on: Option<NaiveDate>,
-    ) -> Result<ReplyPreview, String>;
+    ) -> Result<ReplyPreview, UiError>;
     /// Sends (or, in the demo, files in the demo outbox); returns words for the status line.
     fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent>;
     /// The outbox, newest first.
-    fn outbox(&mut self) -> Result<Vec<SentReply>, String>;
+    fn outbox(&mut self) -> Result<Vec<SentReply>, UiError>;
 }

@@ -20,11 +20,11 @@ use std::sync::mpsc::Sender;
 
 /// Hands the terminal over to another program (the editor) and takes it back.
 pub trait Suspend {
-    fn suspend(&mut self, run: &mut dyn FnMut() -> Result<(), String>) -> Result<(), String>;
+    fn suspend(&mut self, run: &mut dyn FnMut() -> Result<(), UiError>) -> Result<(), UiError>;
 }
 
 /// Where a template's editable copy is, by name (given by the reply layer).
-pub type TemplatePath = Box<dyn Fn(&str) -> Result<PathBuf, String>>;
+pub type TemplatePath = Box<dyn Fn(&str) -> Result<PathBuf, UiError>>;
 
 pub struct Runner {
     store: Store,
@@ -208,10 +208,11 @@ impl Runner {
     }
 
     /// Runs the editor on a file with the terminal handed over.
-    fn run_editor(&self, path: &Path, term: &mut dyn Suspend) -> Result<(), String> {
+    fn run_editor(&self, path: &Path, term: &mut dyn Suspend) -> Result<(), UiError> {
         let editor = self.editor();
         term.suspend(&mut || {
-            crate::editor::edit(&editor, path).map_err(|e| format!("{e}; nothing was changed"))
+            crate::editor::edit(&editor, path)
+                .map_err(|e| UiError::new(strings::REPLY_NOT_EDITED, e))
         })
     }
 
@@ -219,17 +220,20 @@ impl Runner {
         &self,
         mut preview: ReplyPreview,
         term: &mut dyn Suspend,
-    ) -> Result<ReplyPreview, String> {
+    ) -> Result<ReplyPreview, UiError> {
+        let local = |e: std::io::Error, what: String| {
+            UiError::new(strings::REPLY_NOT_EDITED, format!("{what}: {e}"))
+        };
         let dir = tempfile::tempdir()
-            .map_err(|e| format!("cannot make a temporary file for the editor: {e}"))?;
+            .map_err(|e| local(e, "cannot make a temporary file for the editor".into()))?;
         let path = dir.path().join("reply.txt");
         std::fs::write(&path, &preview.body)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| local(e, format!("cannot write {}", path.display())))?;
         self.run_editor(&path, term)?;
         preview.body = std::fs::read_to_string(&path).map_err(|e| {
-            format!(
-                "cannot read the edited reply back from {}: {e}",
-                path.display()
+            local(
+                e,
+                format!("cannot read the edited reply back from {}", path.display()),
             )
         })?;
         Ok(preview)
@@ -237,19 +241,26 @@ impl Runner {
 
     /// Saves every attachment of a stored message into `dir` under safe names; a file that
     /// exists is named and left alone (the UI never overwrites).
-    fn save_attachments(&self, message: i64, dir: &str) -> Result<String, String> {
+    fn save_attachments(&self, message: i64, dir: &str) -> Result<String, UiError> {
+        let not_saved = strings::ATTACHMENTS_NOT_SAVED;
         let detail = self
             .store
             .detail(message)
-            .map_err(|e| e.to_string())?
-            .ok_or("that message is gone from the store; go back (esc)")?;
-        let parts = crate::mail::attachments::parts(&detail.raw).map_err(|e| e.to_string())?;
+            .map_err(|e| UiError::new(not_saved, e))?
+            .ok_or_else(|| UiError::input(not_saved, strings::MESSAGE_GONE))?;
+        let parts =
+            crate::mail::attachments::parts(&detail.raw).map_err(|e| UiError::new(not_saved, e))?;
         if parts.is_empty() {
-            return Err("this message has no attachments".into());
+            return Err(UiError::input(not_saved, "this message has no attachments"));
         }
         let dir = match dir.strip_prefix("~") {
             Some(rest) => dirs::home_dir()
-                .ok_or("there is no home folder to put ~ in; give the whole path")?
+                .ok_or_else(|| {
+                    UiError::input(
+                        not_saved,
+                        "there is no home folder to put ~ in; give the whole path at the prompt",
+                    )
+                })?
                 .join(rest.trim_start_matches('/')),
             None => PathBuf::from(dir),
         };
@@ -270,10 +281,10 @@ impl Runner {
                         .into_owned(),
                 ),
                 Err(crate::files::SaveError::Exists(path)) => skipped.push(format!(
-                    "{} exists and was not replaced (duebox attachments save --replace does)",
+                    "{} exists and was not replaced (give another folder at the prompt)",
                     path.display()
                 )),
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(UiError::new(not_saved, e)),
             }
         }
         let mut words = format!(
@@ -289,7 +300,7 @@ impl Runner {
             words.push_str(&format!("; {}", skipped.join("; ")));
         }
         if saved.is_empty() {
-            Err(words)
+            Err(UiError::input(words, ""))
         } else {
             Ok(words)
         }

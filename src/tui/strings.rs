@@ -458,6 +458,18 @@ pub fn sync_failed(server: &str) -> String {
     format!("sync with {server} failed")
 }
 
+/// The sync pass's warnings, for the status line: how many, then each.
+pub fn sync_warnings(warnings: &[String]) -> String {
+    format!(
+        "the last sync could not do everything ({}): {}",
+        match warnings.len() {
+            1 => "1 warning".to_string(),
+            n => format!("{n} warnings"),
+        },
+        warnings.join(" · ")
+    )
+}
+
 pub const CANNOT_READ_PAYABLES: &str = "cannot read the payables";
 
 /// A worker thread has ended (it panicked or was stopped): only a restart helps.
@@ -488,6 +500,10 @@ pub fn template_kept(name: &str) -> String {
 }
 
 /// The editor ended without saying how.
+pub const REPLY_NOT_PREPARED: &str = "the reply was not prepared";
+pub const CANNOT_READ_SENT: &str = "cannot read the replies for the Sent folder";
+pub const REPLY_NOT_EDITED: &str = "the reply was not edited (the preview is as it was)";
+pub const ATTACHMENTS_NOT_SAVED: &str = "the attachments were not saved";
 pub const EDITOR_DID_NOT_RUN: &str = "the editor did not run";
 
 /// The claim against our records, in words: against one record, or the sum of several.

@@ -2,6 +2,7 @@
 //! back as it was on every way out (normal exit, error, panic), so a crash never leaves the
 //! user's shell in raw mode. Also hands the terminal to $EDITOR and takes it back.
 
+use super::error::UiError;
 use super::runner::Suspend;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::{cursor, execute, terminal};
@@ -58,10 +59,11 @@ impl Drop for Term {
 }
 
 impl Suspend for Term {
-    fn suspend(&mut self, run: &mut dyn FnMut() -> Result<(), String>) -> Result<(), String> {
+    fn suspend(&mut self, run: &mut dyn FnMut() -> Result<(), UiError>) -> Result<(), UiError> {
         restore();
         let outcome = run();
-        take_over().map_err(|e| format!("cannot take the terminal back after the editor: {e}"))?;
+        take_over()
+            .map_err(|e| UiError::new("cannot take the terminal back after the editor", e))?;
         // The editor drew over everything: redraw the whole screen, not a diff.
         let _ = self.inner.clear();
         outcome

@@ -6,7 +6,8 @@
 //! neither ever touches the terminal. Payable changes go to `super::writer` instead, so
 //! they never wait on the network.
 
-use super::error::UiError;
+use super::error::{Cause, UiError};
+use super::keymap::Action;
 use super::msg::{Msg, SyncEvent};
 use super::replies::{ReplyPreview, ReplyService};
 use super::strings;
@@ -159,7 +160,11 @@ impl SyncWorker {
         let described = self.session.describe();
         let server = match self.session.server() {
             Ok(s) => s,
-            Err(e) => return Err(UiError::new(strings::cannot_reach(&described), e)),
+            Err(e) => {
+                return Err(UiError::new(strings::cannot_reach(&described), e)
+                    .because(Cause::Connection)
+                    .press(Action::SyncNow, "try to connect again"))
+            }
         };
         let outcome = f(server, &mut self.store);
         // A server's NO leaves the connection as it was; a dropped one is made again.
@@ -168,7 +173,10 @@ impl SyncWorker {
                 self.session.drop_connection();
             }
         }
-        outcome.map_err(|e| UiError::new(strings::NOT_MOVED, e))
+        outcome.map_err(|e| match &e {
+            MoveError::Server(s) => UiError::server(strings::NOT_MOVED, s),
+            _ => UiError::new(strings::NOT_MOVED, e),
+        })
     }
 
     /// The clerk's correction: kept even when the server cannot be reached (the message then
@@ -240,6 +248,7 @@ impl SyncWorker {
                     at: chrono::Local::now().format("%H:%M").to_string(),
                     new: report.new,
                     summary: report.summary(),
+                    warnings: report.warnings.clone(),
                 }));
                 Instant::now()
                     + self
@@ -299,12 +308,12 @@ pub fn spawn_replies(
                         });
                         match service.outbox() {
                             Ok(sent) => Msg::SentLoaded(sent),
-                            Err(e) => Msg::LoadFailed(e),
+                            Err(e) => Msg::LoadFailed(e.to_string()),
                         }
                     }
                     ReplyCmd::LoadSent => match service.outbox() {
                         Ok(sent) => Msg::SentLoaded(sent),
-                        Err(e) => Msg::LoadFailed(e),
+                        Err(e) => Msg::LoadFailed(e.to_string()),
                     },
                 };
                 if events.send(msg).is_err() {

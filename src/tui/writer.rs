@@ -4,7 +4,6 @@
 //! runs is not held behind the network, and the UI thread never writes. It answers with
 //! `Msg`s and never touches the terminal.
 
-use super::error::UiError;
 use super::msg::Msg;
 use super::strings;
 use crate::actions::payables::{self, PayableAction};
@@ -41,7 +40,7 @@ pub fn spawn_writer(mut store: Store, events: Sender<Msg>) -> (Sender<WriteCmd>,
                     WriteCmd::Payable(action) => {
                         let result = payables::apply(&mut store, &action)
                             .map(|()| strings::payable_changed(&action))
-                            .map_err(|e| UiError::new(strings::NOT_CHANGED, e));
+                            .map_err(|e| super::error::payable_change(strings::NOT_CHANGED, &e));
                         if events.send(Msg::PayableChanged(result)).is_err() {
                             return;
                         }

@@ -332,6 +332,53 @@ pub fn sent_reply(id: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The look before a reply, pipelined (`MailServer::probe`), finds the copy `id` in Sent and
+/// a message in INBOX in one round trip, as one command at a time does in four.
+fn presend_look_is_one_round_trip(imap: &mut duebox::imap::Imap, id: &str) {
+    use duebox::sync::probe::{one_by_one, Probe, SentFound, SentSearch};
+    use duebox::sync::server::MailServer;
+    imap.select("INBOX").expect("INBOX");
+    let chaser = imap
+        .all_uids()
+        .expect("UIDs")
+        .first()
+        .map(|u| ("INBOX".to_string(), *u));
+    let probe = Probe {
+        sent_folder: "Sent".into(),
+        search: SentSearch::Answers {
+            message_id: "<nobody-answers-this@example.test>".into(),
+            or_message_id: Some(format!("<{id}>")),
+            except: vec!["<not-ours@example.test>".into()],
+        },
+        chaser,
+    };
+    let slow = one_by_one(imap, &probe);
+    let before = imap.turns();
+    let fast = imap.probe(&probe);
+    assert_eq!(
+        imap.turns() - before,
+        1,
+        "round trips of the pipelined look"
+    );
+    match (&slow.sent, &fast.sent) {
+        (SentFound::Found(a), SentFound::Found(b)) => {
+            assert!(a == b && a.len() == 1, "{a:?} {b:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let chaser = |p: &duebox::sync::probe::Probed| {
+        format!("{:?}", p.chaser.as_ref().map(|c| c.as_ref().ok()))
+    };
+    assert_eq!(chaser(&slow), chaser(&fast));
+    if probe.chaser.is_some() {
+        assert!(
+            chaser(&fast).contains("message_id: Some"),
+            "{}",
+            chaser(&fast)
+        );
+    }
+}
+
 /// The copy of a sent reply goes to the folder the server marks `\Sent` (or `Sent`, by name,
 /// on a server that marks none), through the same IMAP calls the outbox makes.
 pub fn sent_copy_lands_in(m: &dyn Mailbox, account: &duebox::imap::Account, expected: &str) {
@@ -341,6 +388,7 @@ pub fn sent_copy_lands_in(m: &dyn Mailbox, account: &duebox::imap::Account, expe
     imap.ensure_folder("Sent").expect("the Sent folder");
     imap.append("Sent", &["\\Seen"], &sent_reply(&id))
         .expect("APPEND to Sent");
+    presend_look_is_one_round_trip(&mut imap, &id);
     imap.logout();
     let places = where_is(m);
     let seen = places.get(&id).cloned().unwrap_or_default();

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use duebox::demo::{Demo, SharedServer};
 use duebox::sync::server::MailServer;
+use duebox::tui::error::UiError;
 use duebox::tui::harness::Harness;
 use duebox::tui::keymap::Keymap;
 use duebox::tui::replies::{NotSent, ReplyPreview, ReplyService, SentReply};
@@ -32,7 +33,7 @@ impl ReplyService for TestReplies {
         message: i64,
         template: &str,
         pay_on: Option<NaiveDate>,
-    ) -> Result<ReplyPreview, String> {
+    ) -> Result<ReplyPreview, UiError> {
         self.inner.preview(message, template, pay_on)
     }
 
@@ -49,7 +50,7 @@ impl ReplyService for TestReplies {
         Ok(words)
     }
 
-    fn outbox(&mut self) -> Result<Vec<SentReply>, String> {
+    fn outbox(&mut self) -> Result<Vec<SentReply>, UiError> {
         // Times redacted as everywhere in the snapshots.
         Ok(self
             .inner

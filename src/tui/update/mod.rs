@@ -144,7 +144,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     edited: false,
                     scroll: 0,
                 })),
-                Err(e) => app.status.error = Some(e),
+                Err(e) => app.status.error = Some(e.words(&app.keymap)),
             }
             Vec::new()
         }
@@ -156,7 +156,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                         r.edited = true;
                     }
                 }
-                Err(e) => app.status.error = Some(e),
+                Err(e) => app.status.error = Some(e.words(&app.keymap)),
             }
             Vec::new()
         }
@@ -189,14 +189,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     if let Some(Screen::Reply(r)) = app.top_mut() {
                         r.sending = false;
                     }
-                    app.status.error = Some(e);
+                    app.status.error = Some(e.words(&app.keymap));
                     Vec::new()
                 }
             }
         }
         Msg::Moved(result) | Msg::Undone(result) if result.is_err() => {
             app.status.busy = None;
-            app.status.error = result.err().map(|e| e.to_string());
+            app.status.error = result.err().map(|e| e.words(&app.keymap));
             Vec::new()
         }
         Msg::Moved(Ok(done)) => {
@@ -246,7 +246,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     effects
                 }
                 Err(e) => {
-                    app.status.error = Some(e.to_string());
+                    app.status.error = Some(e.words(&app.keymap));
                     reload(app)
                 }
             }
@@ -273,7 +273,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                         }];
                     }
                 }
-                Err(e) => app.status.error = Some(e.to_string()),
+                Err(e) => app.status.error = Some(e.words(&app.keymap)),
             }
             Vec::new()
         }
@@ -281,14 +281,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.status.busy = None;
             match result {
                 Ok(words) => app.status.note = Some(words),
-                Err(e) => app.status.error = Some(e),
+                Err(e) => app.status.error = Some(e.words(&app.keymap)),
             }
             Vec::new()
         }
         Msg::TemplateEdited(result) => {
             match result {
                 Ok(words) => app.status.note = Some(words),
-                Err(e) => app.status.error = Some(e.to_string()),
+                Err(e) => app.status.error = Some(e.words(&app.keymap)),
             }
             Vec::new()
         }
@@ -323,8 +323,13 @@ fn sync_event(app: &mut App, event: SyncEvent) -> Vec<Effect> {
             at,
             new,
             summary: _,
+            warnings,
         } => {
             app.status.sync = SyncStatus::Synced { at, new };
+            // What the pass could not do, where the user looks: the status line.
+            if !warnings.is_empty() {
+                app.status.error = Some(strings::sync_warnings(&warnings));
+            }
             reload(app)
         }
         SyncEvent::Failed {
