@@ -1,6 +1,6 @@
 //! Sync speed against a real Dovecot (started here on 127.0.0.1, as in the tests), in one
 //! invocation, for each mailbox size (default 10,000 and 100,000 generated messages, 2–50 KB,
-//! ~30% chasers), runs interleaved round by round:
+//! ~30% chasers), runs interleaved round by round, in the order (r), (a), (b), (m):
 //! (r) the raw limit: one `UID FETCH 1:* BODY.PEEK[]` over TLS by a minimal client,
 //! (m) mbsync (Debian `isync`) into a fresh Maildir, `FSync no` and `FSync yes`,
 //! (a) `duebox sync`'s first pass (fetch, classify, validate, store, file) and
@@ -9,7 +9,8 @@
 //! and the load average. The mailbox is put back between rounds from a hard-linked pristine
 //! copy (duebox files mail out of INBOX). Needs the release binary, dovecot and mbsync:
 //! `cargo build --release && cargo bench --bench sync [-- SIZES… [--rounds N]]`; with
-//! `DUEBOX_BENCH_PROFILE=PREFIX`, one more first pass per size runs under `perf record`.
+//! `DUEBOX_BENCH_PROFILE=PREFIX`, one more first pass and no-change pass per size run under
+//! `perf record` (PREFIX-SIZE-first.data, PREFIX-SIZE-again.data).
 
 #[path = "corpus_gen.rs"]
 mod corpus_gen;
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// Runs a command under /usr/bin/time; returns (seconds, peak RSS in MB, stdout).
+/// Runs a command under /usr/bin/time; returns (seconds, peak RSS in MiB, stdout).
 fn timed(cmd: &mut Command) -> (f64, f64, String) {
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
@@ -157,7 +158,11 @@ fn mbsync(d: &dovecot::Dovecot, dir: &Path, fsync: bool) -> f64 {
             .arg("-q")
             .arg("bench"),
     );
-    let _ = std::fs::remove_dir_all(&maildir);
+    // Set aside, deleted with the temp dir after the figures are printed: unlinking 100,000
+    // files takes minutes on a busy disk, and would only make the run longer.
+    static DONE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = DONE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    std::fs::rename(&maildir, dir.join(format!("mbsync-done-{n}"))).expect("set aside");
     secs
 }
 
@@ -186,6 +191,8 @@ struct Figures {
     again: Vec<f64>,
     rss: f64,
     summary: String,
+    /// The server and the temp dir, dropped (mailboxes deleted) after the figures are printed.
+    _keep: Option<(dovecot::Dovecot, tempfile::TempDir)>,
 }
 
 fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
@@ -229,6 +236,7 @@ fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
         again: Vec::new(),
         rss: 0.0,
         summary: String::new(),
+        _keep: None,
     };
     for round in 0..rounds {
         if round > 0 {
@@ -240,8 +248,6 @@ fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
         let got = raw_fetch(&d);
         f.raw.push(start.elapsed().as_secs_f64());
         assert!(got >= bytes, "raw fetch got {got} of {bytes} bytes");
-        f.mbsync_no.push(mbsync(&d, dir.path(), false));
-        f.mbsync_yes.push(mbsync(&d, dir.path(), true));
         let db = dir.path().join(format!("duebox-{round}.db"));
         let duebox = || {
             let mut cmd = Command::new(binary);
@@ -266,33 +272,46 @@ fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
         f.summary = out.trim().to_string();
         let _ = std::fs::remove_file(&db);
         eprintln!(
-            "  {n}: round {round}: raw {:.2} s, mbsync {:.2}/{:.2} s, duebox {first:.2} s + {again:.3} s (load {})",
+            "  {n}: round {round}: duebox {first:.2} s + {again:.3} s, peak RSS {:.0} MiB (load {})",
+            rss.max(again_rss),
+            load()
+        );
+        f.mbsync_no.push(mbsync(&d, dir.path(), false));
+        f.mbsync_yes.push(mbsync(&d, dir.path(), true));
+        eprintln!(
+            "  {n}: round {round}: raw {:.2} s, mbsync {:.2}/{:.2} s, duebox {first:.2} s + {again:.3} s, peak RSS {:.0} MiB (load {})",
             f.raw[round],
             f.mbsync_no[round],
             f.mbsync_yes[round],
+            rss.max(again_rss),
             load()
         );
     }
     if let Ok(prefix) = std::env::var("DUEBOX_BENCH_PROFILE") {
-        // One more first pass, untimed, under `perf record`: where the time goes.
+        // One more first pass and its no-change pass, untimed, under `perf record`: where
+        // the time goes.
         restore(&mut d, &pristine);
         assert!(raw_fetch(&d) > 0);
         let db = dir.path().join("duebox-profiled.db");
-        let data = format!("{prefix}-{n}.data");
-        let status = Command::new("perf")
-            .args(["record", "-F", "499", "-g", "-o", &data, "--"])
-            .arg(binary)
-            .arg("--config")
-            .arg(&config)
-            .arg("--db")
-            .arg(&db)
-            .arg("sync")
-            .env("DUEBOX_BENCH_PASSWORD", dovecot::PASSWORD)
-            .status()
-            .expect("perf runs (apt-get install linux-perf)");
-        assert!(status.success());
-        eprintln!("  profile of a first pass at {n}: {data} (perf report -i {data})");
+        for pass in ["first", "again"] {
+            let data = format!("{prefix}-{n}-{pass}.data");
+            let status = Command::new("perf")
+                .args(["record", "-F", "499", "-g", "-o", &data, "--"])
+                .arg(binary)
+                .arg("--config")
+                .arg(&config)
+                .arg("--db")
+                .arg(&db)
+                .arg("sync")
+                .env("DUEBOX_BENCH_PASSWORD", dovecot::PASSWORD)
+                .status()
+                .expect("perf runs (apt-get install linux-perf)");
+            assert!(status.success());
+            eprintln!("  profile of the {pass} pass at {n}: {data} (perf report -i {data})");
+        }
+        let _ = std::fs::remove_file(&db);
     }
+    f._keep = Some((d, dir));
     f
 }
 
@@ -339,8 +358,10 @@ fn main() {
         println!("  (r) raw UID FETCH 1:*:        {raw:.2} s");
         println!("  (m) mbsync FSync no / yes:    {no:.2} s / {yes:.2} s");
         println!(
-            "  (a) duebox first pass:        {first:.2} s, peak RSS {:.0} MB — {}",
-            f.rss, f.summary
+            "  (a) duebox first pass:        {first:.2} s, peak RSS {:.0} MiB ({:.0} MB) — {}",
+            f.rss,
+            f.rss * 1.048_576,
+            f.summary
         );
         println!("  (b) duebox no-change pass:    {again:.3} s");
         println!(

@@ -151,8 +151,8 @@ fn a_chaser_arrives_is_filed_answered_with_one_key_and_delivered() {
         assert!(Instant::now() < end, "the chaser was not filed");
         std::thread::sleep(Duration::from_millis(100));
     }
-    // To the Reminders folder, open the chaser, one key to acknowledge, y to send.
-    keys(&mut stdin, "\tgj\r");
+    // To the Reminders folder (below To answer, Suspicious, Inbox), open the chaser, one key to acknowledge, y to send.
+    keys(&mut stdin, "\tgjjj\r");
     assert!(
         wait_for(&out, "Friendly reminder", Duration::from_secs(10)),
         "the filed chaser is listed:\n{}",

@@ -11,14 +11,16 @@ mod listing;
 mod messages;
 mod migrations;
 mod outbox;
+pub mod payable_changes;
 pub mod payables;
+mod rechecks;
 pub mod search;
 pub mod statements;
 mod vendors;
 
 pub use chases::PriorChase;
 pub use corrections::{Correction, CorrectionSource, MessageShape};
-pub use dashboard::{AgingAmount, Dashboard, DUE_WINDOW_DAYS};
+pub use dashboard::{AgingAmount, Bucket, ClaimRef, Dashboard, DUE_WINDOW_DAYS};
 pub use events::{Event, EventFilter};
 pub use listing::{Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary};
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};
@@ -182,6 +184,18 @@ impl Store {
     pub fn end_bulk(&mut self) -> Result<(), StoreError> {
         self.conn
             .pragma_update(None, "wal_autocheckpoint", DEFAULT_CHECKPOINT_PAGES)?;
+        // A pass that wrote little (nothing new on the server) leaves its few pages to the
+        // usual checkpointing: checkpointing now would cost two syncs for nothing.
+        let page: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let wal = self
+            .conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .and_then(|p| std::fs::metadata(format!("{p}-wal")).ok())
+            .map_or(0, |m| m.len());
+        if wal < (DEFAULT_CHECKPOINT_PAGES * page) as u64 {
+            return Ok(());
+        }
         // Another connection reading (the UI) may keep part of the WAL: that is fine.
         let _: (i64, i64, i64) =
             self.conn

@@ -27,8 +27,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// How many fetched messages are classified and stored together (one transaction).
 const BATCH: usize = 500;
 /// A batch closes early at this many bytes of mail, so a run of large messages cannot
-/// swell memory (three batches are in hand at once: stored, classified, being fetched).
-const BATCH_BYTES: usize = 8 << 20;
+/// swell memory: up to workers + 3 batches are in hand at once (being fetched, queued,
+/// classified, stored), each holding its mail and what was read from it. A batch's
+/// commit costs no sync, so small batches cost little.
+const BATCH_BYTES: usize = 2 << 20;
 
 /// What a pass needs besides the server and the store.
 pub struct Settings<'a> {
@@ -165,7 +167,9 @@ fn run_pass(
         }
     }
     pass.arrivals.learn(store, settings.folders)?;
-    store.record_event("sync", "synced", None, None, None, &report.summary())?;
+    // A line of the log, not a decision: committed without a sync of its own (the next
+    // synced commit, or the checkpoint after a large pass, makes it durable).
+    store.in_bulk(|s| s.record_event("sync", "synced", None, None, None, &report.summary()))?;
     Ok(())
 }
 
@@ -210,14 +214,19 @@ fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> 
                 corrected: None,
             }
         }
-        Ok((msg, mut c, corrected)) => {
+        Ok((mut msg, mut c, corrected)) => {
             let found = apply_records(settings.index, &mut c, &msg, settings.classify);
+            // The search index needs the text: taken before the text is dropped.
+            row.search_text = crate::store::search::searchable_text(&msg);
+            // Read and judged: the text is not kept while the batch waits to be stored
+            // (the raw message is, and the store reads the text from it when shown).
+            msg.body = String::new();
+            msg.attachment_text = String::new();
             row.message_id = msg.message_id.clone();
             row.sent_at = msg.date.map(crate::store::timestamp);
             row.from_addr = msg.from.as_ref().map(|a| a.email.clone());
             row.from_name = msg.from.as_ref().and_then(|a| a.name.clone());
             row.thread_root = crate::store::search::thread_root(&msg);
-            row.search_text = crate::store::search::searchable_text(&msg);
             row.subject = Some(msg.subject.clone());
             row.kind = Some(
                 if c.kind == Kind::Chaser {
@@ -460,7 +469,13 @@ fn sync_folder(
         Ok(())
     })?;
     store.drop_unlinked(folder)?;
-    store.set_folder_state(folder, state.uid_validity, modseq)?;
+    if stored.uid_validity == Some(state.uid_validity) {
+        // Only the mod-sequence moved on: the server can tell it again (a power cut that
+        // loses it costs one more look at the flags), so no sync for it, as for fetched mail.
+        store.in_bulk(|s| s.set_folder_state(folder, state.uid_validity, modseq))?;
+    } else {
+        store.set_folder_state(folder, state.uid_validity, modseq)?;
+    }
     Ok(state)
 }
 
