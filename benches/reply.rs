@@ -2,7 +2,9 @@
 //! and p90 over 100 sends: (a) render + SMTP only, (b) the whole path duebox takes (outbox
 //! rows, SMTP, the copy APPENDed to Sent, \Answered on the original over IMAP); then the look
 //! before a reply alone (src/send/check.rs) against the same look asked one command at a
-//! time, in milliseconds and in round trips on the connection.
+//! time, in milliseconds and in round trips on the connection; and (d) the preview of a reply
+//! with the chaser claimed first ([team]: one conditional STORE with its SELECT) against the
+//! preview alone and against one IMAP round trip of the same shape on the same connection.
 //! `cargo bench --bench reply` (needs postfix and dovecot, as the tests do).
 
 #[path = "../tests/common/mod.rs"]
@@ -21,10 +23,26 @@ use duebox::send::{ReplyContext, Sending};
 use duebox::store::Store;
 use duebox::sync::engine::{sync_once, Settings};
 use duebox::sync::server::MailServer;
+use duebox::team::{ClaimServer, Claims, Clerk, Team};
 use postfix::Postfix;
 use std::time::{Duration, Instant};
 
 const SENDS: usize = 100;
+
+/// A message with its Message-ID replaced.
+fn with_message_id(raw: &[u8], id: &str) -> Vec<u8> {
+    let raw = String::from_utf8_lossy(raw);
+    raw.split_inclusive('\n')
+        .map(|l| {
+            if l.to_ascii_lowercase().starts_with("message-id:") {
+                format!("Message-ID: {id}\r\n")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<String>()
+        .into_bytes()
+}
 
 fn stats(mut ms: Vec<f64>) -> (f64, f64) {
     ms.sort_by(|a, b| a.total_cmp(b));
@@ -41,6 +59,17 @@ fn main() {
         "INBOX",
         &common::corpus("a-004-en-reminder-brennan.eml"),
     );
+    // Chasers to claim, one each (a claim changes its message, so each is claimed once).
+    let claimed_ids: Vec<String> = (0..SENDS)
+        .map(|i| format!("<claim-{i}@acme-office.co.uk>"))
+        .collect();
+    for id in &claimed_ids {
+        dovecot.deliver(
+            user,
+            "INBOX",
+            &with_message_id(&common::corpus("a-001-en-reminder-acme.eml"), id),
+        );
+    }
     let tmp = tempfile::tempdir().unwrap();
     let mut store = Store::open(&tmp.path().join("bench.db")).unwrap();
     store
@@ -152,6 +181,49 @@ fn main() {
             })
             .collect()
     };
+    // (c) before any reply changed the folder: as a clerk opens chasers the last sync saw.
+    let mut claims = Claims::new(Team {
+        clerk: Clerk::new("Maria"),
+        claim_minutes: 30,
+    });
+    let rows: Vec<i64> = claimed_ids
+        .iter()
+        .map(|id| store.find_message(id).unwrap().unwrap().id)
+        .collect();
+    let mut claimed_preview = Vec::new();
+    let mut claim_alone = Vec::new();
+    let mut unclaimed_preview = Vec::new();
+    let mut held = Vec::new();
+    for row in &rows {
+        let raw = store.find_message(&row.to_string()).unwrap().unwrap().raw;
+        // Before and after side by side, so both see the same load.
+        let start = Instant::now();
+        ctx.prepare(&raw, "acknowledge", &Asked::default(), today)
+            .unwrap();
+        unclaimed_preview.push(start.elapsed().as_secs_f64() * 1000.0);
+        let start = Instant::now();
+        let claim = claims
+            .claim(&mut imap, &mut store, *row, chrono::Utc::now(), false)
+            .unwrap();
+        claim_alone.push(start.elapsed().as_secs_f64() * 1000.0);
+        ctx.prepare(&raw, "acknowledge", &Asked::default(), today)
+            .unwrap();
+        claimed_preview.push(start.elapsed().as_secs_f64() * 1000.0);
+        held.push(claim);
+    }
+    // The peer: one round trip of the same shape that changes nothing (SELECT and a FETCH
+    // of the flags, written together).
+    let place = store.message_place(rows[0]).unwrap().unwrap();
+    let round_trip: Vec<f64> = (0..SENDS)
+        .map(|_| {
+            let start = Instant::now();
+            ClaimServer::select_and_fetch(&mut imap, &place.folder, place.uid.unwrap()).unwrap();
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    for claim in &held {
+        claims.release(&mut imap, claim, false).unwrap();
+    }
     let smtp_only = run(false, &mut imap, &mut store);
     let full = run(true, &mut imap, &mut store);
     // The look alone, on a chaser nobody answered: pipelined (what a send does) and the
@@ -198,6 +270,10 @@ fn main() {
     let (mw, pw) = stats(wire);
     let (m1, p1) = stats(smtp_only);
     let (m2, p2) = stats(full);
+    let (mc, pc) = stats(claimed_preview);
+    let (mt, pt) = stats(round_trip);
+    let (ma, pa) = stats(claim_alone);
+    let (mu, pu) = stats(unclaimed_preview);
     println!(
         "reply bench: {SENDS} sends each, Postfix -> Dovecot LMTP on 127.0.0.1, STARTTLS + AUTH"
     );
@@ -216,5 +292,26 @@ fn main() {
     println!("    its server part, pipelined:             median {mf:.2} ms, p90 {pf:.2} ms, {fast_turns} round trip(s)");
     println!("    the same, one command at a time:        median {ms:.2} ms, p90 {ps:.2} ms, {slow_turns} round trips");
     println!("    pipelined / one at a time: {:.2} in time on loopback, {fast_turns}/{slow_turns} in round trips", mf / ms);
+    println!("(d) claim + render (the preview with [team]):    median {mc:.2} ms, p90 {pc:.2} ms");
+    println!(
+        "    the claim alone (SELECT + conditional STORE):  median {ma:.2} ms, p90 {pa:.2} ms"
+    );
+    println!(
+        "    peer: SELECT + UID FETCH FLAGS, one write:     median {mt:.2} ms, p90 {pt:.2} ms"
+    );
+    println!(
+        "    render alone, the same chasers, interleaved:   median {mu:.2} ms, p90 {pu:.2} ms"
+    );
+    println!(
+        "    preview with a claim / without: {:.2}; the claim / its one-round-trip peer: {:.2}",
+        mc / mu,
+        ma / mt
+    );
+    println!(
+        "    load average: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
     println!("all {total} replies delivered");
 }

@@ -36,6 +36,9 @@ pub struct Config {
     pub keys: std::collections::BTreeMap<String, String>,
     /// Signing in with OAuth2 (`duebox login`) instead of a password.
     pub oauth2: Option<OAuth2>,
+    /// Several clerks on one mailbox: who this one is, and how long a claim lasts. Without
+    /// it nothing is claimed (a single clerk has nobody to collide with).
+    pub team: Option<Team>,
     /// Where `check` found the `[imap] security` value, for its error line.
     #[serde(skip)]
     security_line: Option<usize>,
@@ -341,6 +344,40 @@ fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error
     }
 }
 
+/// `[team]`: this clerk's name (shown to the others) and how long a claim on a chaser lasts
+/// before another clerk may take it over.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    #[serde(deserialize_with = "clerk_name")]
+    pub clerk: String,
+    #[serde(default = "claim_minutes", deserialize_with = "positive_minutes")]
+    pub claim_minutes: u32,
+}
+
+fn clerk_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = String::deserialize(d)?;
+    if name.trim().is_empty() || name.chars().any(char::is_control) {
+        return Err(serde::de::Error::custom(
+            "clerk must be your name as the others should see it, e.g. clerk = \"Maria\"",
+        ));
+    }
+    Ok(name.trim().to_string())
+}
+
+fn claim_minutes() -> u32 {
+    30
+}
+
+fn positive_minutes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    match u32::deserialize(d)? {
+        0 => Err(serde::de::Error::custom(
+            "claim_minutes must be at least 1 (a claim that expires at once protects nothing)",
+        )),
+        n => Ok(n),
+    }
+}
+
 /// Where the local database is.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -618,6 +655,22 @@ mod tests {
         assert_eq!(c.sync.interval, Duration::from_secs(300));
         let c = Config::parse(&format!("{IMAP}[sync]\ninterval = \"2m\"\n")).unwrap();
         assert_eq!(c.sync.interval, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn a_team_needs_a_clerk_and_claims_last_at_least_a_minute() {
+        assert!(Config::parse(IMAP).unwrap().team.is_none());
+        let c = Config::parse(&format!("{IMAP}[team]\nclerk = \" Maria \"\n")).unwrap();
+        let t = c.team.unwrap();
+        assert_eq!((t.clerk.as_str(), t.claim_minutes), ("Maria", 30));
+        for bad in [
+            "clerk = \"  \"",
+            "clerk = \"Jo\"\nclaim_minutes = 0",
+            "claim_minutes = 5",
+        ] {
+            let e = Config::parse(&format!("{IMAP}[team]\n{bad}\n")).unwrap_err();
+            assert!(e.contains("line"), "{e}");
+        }
     }
 
     #[test]

@@ -121,6 +121,11 @@ fn shell_quote(path: &Path) -> String {
 /// (never run itself), then the mailcap command, else `xdg-open` (`open` on macOS), is
 /// given its path. Returns what ran.
 pub fn open(part: &Part) -> Result<String, String> {
+    open_with(part, &mailcap_files())
+}
+
+/// [`open`] with these mailcap files (the UI's tests give their own).
+pub fn open_with(part: &Part, mailcaps: &[PathBuf]) -> Result<String, String> {
     let dir = tempfile::Builder::new()
         .prefix("duebox-open-")
         .tempdir()
@@ -128,7 +133,7 @@ pub fn open(part: &Part) -> Result<String, String> {
     let path = save(dir.path(), part, false).map_err(|e| e.to_string())?;
     // The viewer may return before it has read the file (xdg-open does): the copy stays.
     let _kept = dir.keep();
-    let command = match mailcap_command(&part.attachment.content_type, &mailcap_files()) {
+    let command = match mailcap_command(&part.attachment.content_type, mailcaps) {
         Some(c) if c.contains("%s") => c.replace("%s", &shell_quote(&path)),
         Some(c) => format!("{c} < {}", shell_quote(&path)),
         None if cfg!(target_os = "macos") => format!("open {}", shell_quote(&path)),

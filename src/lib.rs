@@ -25,4 +25,5 @@ pub mod send;
 pub mod smtp;
 pub mod store;
 pub mod sync;
+pub mod team;
 pub mod tui;

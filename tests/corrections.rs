@@ -70,17 +70,14 @@ fn a_chaser_moved_out_in_the_ui_keeps_the_next_like_it_in_the_inbox_until_forgot
     // The picker lists the other folders, the Inbox first.
     ui.h.press("g enter");
     assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .last_move
-            .as_ref()
-            .is_some_and(|m| m.to == "INBOX")),
+        ui.h.wait_until(WAIT, |a| a.last_move().is_some_and(|m| m.to == "INBOX")),
         "{}",
         ui.screen()
     );
     assert_eq!(store.message_place(moved).unwrap().unwrap().folder, "INBOX");
     assert!(
         ui.h.wait_until(WAIT, |a| a.status.note.as_deref().is_some_and(|n| n
-            .contains("moved to INBOX")
+            .contains("moved to Inbox")
             && n.contains("taken as not a chaser"))),
         "the status line says what the move taught: {}",
         ui.screen()
@@ -238,7 +235,7 @@ fn this_is_a_final_notice_files_the_next_like_it_as_final() {
             .status
             .note
             .as_deref()
-            .is_some_and(|n| n.contains("moved to INBOX"))),
+            .is_some_and(|n| n.contains("moved to Inbox"))),
         "{}",
         ui.screen()
     );

@@ -491,7 +491,14 @@ fn payables_due_lists_what_falls_due_and_is_not_scheduled() {
         !out.contains("GS-0815") && !out.contains("AL-AV-0012"),
         "credit notes: {out}"
     );
-    db.ok(&["payables", "schedule", "B-99120", "--on", "2026-11-03"]);
+    db.ok(&[
+        "payables",
+        "schedule",
+        "B-99120",
+        "--on",
+        "2026-11-03",
+        "--yes",
+    ]);
     let out = db.ok(&["payables", "due", "--within", "5", "--today", "2026-11-01"]);
     assert!(!out.contains("B-99120"), "scheduled: {out}");
 }

@@ -108,21 +108,43 @@ fn export_round_trips_and_changes_are_recorded() {
             "2026-11-20",
             "--reference",
             "BACS 7781",
+            "--yes",
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
     let out = duebox(
         &db,
-        &["payables", "schedule", "FA-2026-0311", "--on", "2026-12-01"],
+        &[
+            "payables",
+            "schedule",
+            "58812",
+            "--on",
+            "2026-12-01",
+            "--yes",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out));
+    // A disputed invoice is not scheduled, whatever --yes says; the reason is given.
+    let out = duebox(
+        &db,
+        &[
+            "payables",
+            "schedule",
+            "FA-2026-0311",
+            "--on",
+            "2026-12-01",
+            "--yes",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("is disputed"), "{}", text(&out));
     let csv = export(&db);
     assert!(
         csv.contains("INV-00123,1234.56,GBP,2026-09-01,2026-10-01,paid,2026-11-20,BACS 7781"),
         "{csv}"
     );
     assert!(
-        csv.contains("FA-2026-0311,2150.00,EUR,2026-09-10,2026-10-10,scheduled,,,2026-12-01"),
+        csv.contains("58812,4750.00,USD,2026-09-01,2026-10-01,scheduled,,,2026-12-01"),
         "{csv}"
     );
 

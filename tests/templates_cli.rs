@@ -183,6 +183,7 @@ fn log_exports_the_record_of_an_invoice_as_csv() {
             "2026-11-20",
             "--reference",
             "BACS-1",
+            "--yes",
         ],
         &[],
         "",

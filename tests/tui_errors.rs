@@ -39,11 +39,11 @@ fn refused_mark_paid() -> Msg {
     let (events, answers) = std::sync::mpsc::channel();
     let (writes, _) = spawn_writer(Store::in_memory().unwrap(), events);
     writes
-        .send(WriteCmd::Payable(PayableAction::mark_paid(
-            "INV-NOWHERE",
-            Some("Acme"),
-            today(),
-        )))
+        .send(WriteCmd::Payable {
+            action: PayableAction::mark_paid("INV-NOWHERE", Some("Acme"), today()),
+            today: today(),
+            confirmed: false,
+        })
         .unwrap();
     let msg = answers.recv_timeout(Duration::from_secs(10)).unwrap();
     let _ = writes.send(WriteCmd::Shutdown);

@@ -74,7 +74,8 @@ fn one_mark_paid_in_the_ui_records_one_event() {
     };
     let before = events(&ui).len();
     ui.h.press("P");
-    ui.h.press("enter");
+    // The date, then the payment's reference (none).
+    ui.h.press("enter enter");
     assert!(
         ui.h.wait_until(WAIT, |a| a
             .status
@@ -93,4 +94,93 @@ fn one_mark_paid_in_the_ui_records_one_event() {
         &after[before..]
     );
     assert_eq!(after[before].kind, "payable_paid");
+}
+
+#[test]
+fn after_p_the_chaser_is_no_longer_matched_and_u_takes_it_back() {
+    use duebox::payables::validate::MatchStatus;
+    let mut ui = demo_ui(120, 36);
+    ui.open_folder("Overdue");
+    let row =
+        ui.h.app
+            .mailbox
+            .list
+            .page
+            .rows
+            .iter()
+            .find(|r| r.match_status == Some(MatchStatus::Matched) && r.invoices.len() == 1)
+            .expect("a matched chaser in Overdue")
+            .clone();
+    let record = ui
+        .demo
+        .open_store()
+        .unwrap()
+        .payable(&row.invoices[0], None)
+        .unwrap();
+    ui.h.press("p /");
+    ui.h.type_text(&record.vendor);
+    ui.h.press("enter");
+    let at = match ui.h.app.top() {
+        Some(Screen::Payables(p)) => p
+            .rows
+            .iter()
+            .position(|p| p.invoice_number == record.invoice_number)
+            .expect("the chaser's payable is listed"),
+        _ => panic!("payables"),
+    };
+    for _ in 0..at {
+        ui.h.press("j");
+    }
+    ui.h.press("P enter");
+    ui.h.type_text("BACS-42");
+    ui.h.press("enter");
+    assert!(
+        ui.h.wait_until(WAIT, |a| a
+            .status
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("marked paid"))),
+        "{}",
+        ui.screen()
+    );
+    // The reference asked for is on the row.
+    assert!(
+        ui.h.wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Payables(p))
+            if p.rows.iter().any(|r| r.reference.as_deref() == Some("BACS-42")))),
+        "{}",
+        ui.screen()
+    );
+    assert!(ui.screen().contains("reference BACS-42"), "{}", ui.screen());
+    ui.h.press("esc");
+    let check = |a: &duebox::tui::state::App| {
+        a.mailbox
+            .list
+            .page
+            .rows
+            .iter()
+            .find(|r| r.id == row.id)
+            .and_then(|r| r.match_status)
+    };
+    assert!(
+        ui.h.wait_until(WAIT, |a| check(a) == Some(MatchStatus::AlreadyPaid)),
+        "the chaser's check follows the payment at once:\n{}",
+        ui.screen()
+    );
+    ui.h.press("u");
+    assert!(
+        ui.h.wait_until(WAIT, |a| check(a) == Some(MatchStatus::Matched)),
+        "{}",
+        ui.screen()
+    );
+    assert!(ui.screen().contains("is open again"), "{}", ui.screen());
+    let p = ui
+        .demo
+        .open_store()
+        .unwrap()
+        .payable(&record.invoice_number, Some(&record.vendor))
+        .unwrap();
+    assert_eq!(
+        (p.status, p.paid_on, p.reference),
+        (record.status, None, None)
+    );
 }

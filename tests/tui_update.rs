@@ -90,6 +90,8 @@ fn preview(message: i64, blocked: Option<&str>) -> ReplyPreview {
         blocked: blocked.map(str::to_string),
         answered_elsewhere: None,
         again: false,
+        held_by: None,
+        take_over: false,
     }
 }
 
@@ -153,6 +155,34 @@ fn escape_cancels_the_preview_without_sending() {
     let effects = press(&mut app, "esc");
     assert!(app.top().is_none(), "{:?}", app.top());
     assert!(!effects.iter().any(|e| matches!(e, Effect::SendReply(_))));
+    // The worker is told, so that the claim on the chaser is given up.
+    assert!(effects.contains(&Effect::DropReply(1)), "{effects:?}");
+}
+
+#[test]
+fn a_chaser_another_clerk_is_answering_needs_a_second_y_and_says_who() {
+    let mut app = app_with(vec![chaser(7, vec![])]);
+    press(&mut app, "a");
+    let held = ReplyPreview {
+        held_by: Some("Maria is answering this (since 10:42)".into()),
+        ..preview(7, None)
+    };
+    update(&mut app, Msg::ReplyPrepared(Ok(held.clone())));
+    let effects = press(&mut app, "y");
+    assert!(effects.is_empty(), "the first y only asks: {effects:?}");
+    let said = app.status.error.clone().unwrap_or_default();
+    assert!(
+        said.contains("Maria is answering this (since 10:42)") && said.contains("press y again"),
+        "{said}"
+    );
+    let effects = press(&mut app, "y");
+    assert_eq!(
+        effects,
+        [Effect::SendReply(ReplyPreview {
+            take_over: true,
+            ..held
+        })]
+    );
 }
 
 #[test]
@@ -182,22 +212,44 @@ fn mark_paid_asks_the_date_and_hands_one_change_to_the_runner() {
     update(&mut app, Msg::PayablesLoaded(vec![row]));
     assert!(press(&mut app, "P").is_empty());
     assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
+    // The date, then the payment's reference.
+    assert!(press(&mut app, "enter").is_empty());
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Prompt(p)) if p.label.starts_with("Payment reference")),
+        "{:?}",
+        app.overlay
+    );
+    press(&mut app, "B A C S");
     let effects = press(&mut app, "enter");
+    let action = duebox::actions::payables::PayableAction {
+        invoice: "INV-7".into(),
+        vendor: Some("Acme".into()),
+        change: duebox::actions::payables::Change::Paid {
+            on: today(),
+            reference: Some("BACS".into()),
+        },
+    };
     assert_eq!(
         effects,
         [Effect::MarkPaid {
             vendor: "Acme".into(),
             invoice: "INV-7".into(),
-            on: today()
+            on: today(),
+            reference: Some("BACS".into()),
+            confirmed: false,
         }]
     );
+    let before = match app.top() {
+        Some(Screen::Payables(p)) => p.rows[0].clone(),
+        _ => unreachable!(),
+    };
     update(
         &mut app,
-        Msg::PayableChanged(Ok("INV-7 (Acme) marked paid on 2026-11-20".into())),
+        Msg::PayableChanged(Ok(duebox::actions::payables::Done { action, before })),
     );
     assert_eq!(
         app.status.note.as_deref(),
-        Some("INV-7 (Acme) marked paid on 2026-11-20")
+        Some("INV-7 (Acme) marked paid on 2026-11-20, reference BACS — u undoes")
     );
 }
 

@@ -34,6 +34,12 @@ impl<'a> Locale<'a> {
         }
     }
 
+    /// A locale whose language is already refined (as [`Locale::new`] returned it).
+    pub fn for_lang(lang: &'a str, domain: Option<&'a str>) -> Self {
+        let tld = domain.and_then(|d| d.rsplit('.').next()).unwrap_or("");
+        Locale { lang, tld }
+    }
+
     fn currency_hint(&self) -> CurrencyHint<'a> {
         CurrencyHint {
             lang: self.lang,
@@ -48,7 +54,9 @@ const REFINED: &[&str] = &[
     "zh", "it", "pt", "ca",
 ];
 
-fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
+/// The language claims are read in: `lang`, or the one the text's letters and words show
+/// where the detector's languages do not include it.
+pub fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
     if REFINED.contains(&lang) {
         return lang;
     }
@@ -57,7 +65,9 @@ fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
         None => text,
     };
     let has = |chars: &[char]| sample.contains(chars);
-    let word = |w: &str| sample.to_lowercase().contains(w);
+    // Lower-cased once, when a word is first looked for.
+    let lower = std::cell::OnceCell::new();
+    let word = |w: &str| lower.get_or_init(|| sample.to_lowercase()).contains(w);
     if has(&['ł', 'ą', 'ę', 'ś', 'ź', 'ż', 'Ł']) {
         "pl"
     } else if has(&['đ', 'Đ']) || word("račun") || word("dospijeć") {
@@ -262,7 +272,10 @@ pub fn invoices(text: &str) -> Vec<String> {
             at += m.end();
         }
     }
-    for caps in ID_BEFORE_RE.captures_iter(&folded) {
+    // Every number-before-label form has one of these words: without them the pattern, which
+    // starts with any word, need not run over the whole text.
+    let id_before = ID_BEFORE_WORDS.is_match(&folded);
+    for caps in ID_BEFORE_RE.captures_iter(if id_before { &folded } else { "" }) {
         if let Some(id) = caps.name("id") {
             push(&text[id.range()], id.end(), &mut out);
         }
@@ -614,6 +627,10 @@ fn sender_clues(body: &str) -> SenderClues {
     });
     let mut clues = SenderClues::default();
     for c in CLUE_RE.captures_iter(head(body, 64 * 1024)) {
+        // The first revealing date decides (see `day_order`): nothing after it matters.
+        if clues.revealed.is_some() {
+            break;
+        }
         if c.name("us").is_some() {
             clues.us = true;
         } else if c.name("other").is_some() {

@@ -230,6 +230,9 @@ pub struct Evidence {
     pub amount: Option<Money>,
     pub due_date: Option<NaiveDate>,
     pub order: DayOrder,
+    /// The language the claims were read in (see [`extract::Locale`]), for reading them
+    /// again from a chaser's other parts.
+    pub claims_lang: &'static str,
 }
 
 impl Evidence {
@@ -323,7 +326,7 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     scan(Zone::Subject, subject);
     // A body with no readable word (broken encoding, only an attachment) says nothing: the
     // subject is then all the message says, and counts as its body too.
-    let unreadable = readable_words(&z.body) == 0;
+    let unreadable = !has_readable_word(&z.body);
     if unreadable {
         scan(Zone::Body, subject);
     }
@@ -369,7 +372,8 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     let texts = [z.body.as_str(), subject];
     let sender_domain = msg.from.as_ref().and_then(crate::mail::Address::domain);
     let lang_code = lang.unwrap_or(Lang::En).code();
-    let locale = extract::Locale::new(lang_code, sender_domain.as_deref(), &split.new);
+    let claims_lang = extract::refine_lang(lang_code, &split.new);
+    let locale = extract::Locale::for_lang(claims_lang, sender_domain.as_deref());
     let amount = extract::amount_in(&texts, &locale);
     let order = super::day_order(
         lang.unwrap_or(Lang::En),
@@ -413,8 +417,8 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
         z.body
             .lines()
             .filter(|l| super::table::cells(l).is_some_and(|c| c.len() >= 3))
-            .count()
-            >= 2,
+            .nth(1)
+            .is_some(),
     );
     let body_head = prefix(&z.body, 1024);
     let prior: Vec<std::ops::Range<usize>> =
@@ -520,6 +524,7 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
         amount,
         due_date,
         order,
+        claims_lang,
     }
 }
 
@@ -557,18 +562,17 @@ fn domain_country(domain: &str) -> Option<String> {
     })
 }
 
-/// Words a person could read: not base64, not MIME boundaries.
-fn readable_words(text: &str) -> usize {
+/// Whether the text has a word a person could read: not base64, not MIME boundaries.
+fn has_readable_word(text: &str) -> bool {
     text.lines()
         .filter(|l| !l.trim_start().starts_with("--"))
         .flat_map(str::split_whitespace)
         .filter(|w| !w.starts_with("--"))
-        .filter(|w| {
+        .any(|w| {
             let letters = w.chars().filter(|c| c.is_alphabetic()).count();
             let n = w.chars().count();
             (2..=30).contains(&n) && letters * 10 >= n * 6
         })
-        .count()
 }
 
 /// The head and the tail of a long text, or all of a short one.

@@ -212,8 +212,8 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
             _ => Stage::Reminder,
         };
         let texts = [new_text, subject, quoted, attachment];
-        let lang_code = ev.lang.unwrap_or(Lang::En).code();
-        let locale = extract::Locale::new(lang_code, sender_domain.as_deref(), new_text);
+        // The same locale as the evidence was read in (same language, sender and new text).
+        let locale = extract::Locale::for_lang(ev.claims_lang, sender_domain.as_deref());
         amount = extract::amount_in(&texts, &locale);
         due_date = extract::due_date_in(
             &texts,

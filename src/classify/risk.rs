@@ -341,6 +341,17 @@ pub fn brand_lookalike(sender_domain: &str) -> Option<(String, &'static str)> {
     BRAND_DOMAINS.imitated_by(sender_domain)
 }
 
+/// Whether warnings are an alarm (the red "possible fraud" banner) or only a note: changed
+/// bank details, an imitated domain, replies diverted elsewhere and failed authentication
+/// always are; an unknown sender is one only when it claims money (`claims_money`: a chaser,
+/// an amount or an invoice). A newsletter from a stranger that asks for nothing is no fraud,
+/// and alarming on it would teach clerks to ignore the alarm.
+pub fn is_alarm(flags: &[Risk], claims_money: bool) -> bool {
+    flags
+        .iter()
+        .any(|f| *f != Risk::UnknownSender || claims_money)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,5 +417,20 @@ mod tests {
         assert!(brand_lookalike("applied.com").is_none());
         assert!(brand_lookalike("amazing.com").is_none());
         assert!(brand_lookalike("northwind-traders.com").is_none());
+    }
+
+    #[test]
+    fn an_unknown_sender_is_an_alarm_only_when_it_claims_money() {
+        assert!(!is_alarm(&[], true));
+        assert!(!is_alarm(&[Risk::UnknownSender], false));
+        assert!(is_alarm(&[Risk::UnknownSender], true));
+        for f in [
+            Risk::BankChange,
+            Risk::LookalikeDomain,
+            Risk::ReplyToMismatch,
+            Risk::AuthFail,
+        ] {
+            assert!(is_alarm(&[Risk::UnknownSender, f], false), "{f:?}");
+        }
     }
 }

@@ -103,12 +103,19 @@ pub fn split(new_text: &str) -> Zones {
     }
     let mut zones = Zones::default();
     let count = paragraphs.len();
+    // A paragraph is a piece of the text (lines joined by the '\n' they were split at), so
+    // wording the whole text lacks no paragraph has: one search spares one per paragraph.
+    let whole = !new_text.contains('\r');
+    let may_legal = !whole || LEGAL_RE.is_match(new_text);
+    let may_terms = !whole || TERMS_RE.is_match(new_text);
     for (k, &(s, e)) in paragraphs.iter().enumerate() {
         let text = lines[s..e].join("\n");
         // The first paragraph says what the message is for; after it, legal text is always
         // boilerplate and standing terms are when they come last.
         let trailing = k + 2 >= count && k > 0;
-        let boiler = k > 0 && (LEGAL_RE.is_match(&text) || (trailing && TERMS_RE.is_match(&text)));
+        let boiler = k > 0
+            && ((may_legal && LEGAL_RE.is_match(&text))
+                || (trailing && may_terms && TERMS_RE.is_match(&text)));
         let target = if boiler {
             &mut zones.footer
         } else {

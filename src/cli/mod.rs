@@ -13,6 +13,7 @@ mod login;
 mod payables;
 mod reply;
 mod sync;
+mod team;
 mod templates;
 mod ui;
 mod vendors;

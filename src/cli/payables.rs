@@ -6,6 +6,7 @@ use crate::actions::payables::{Change, PayableAction};
 use crate::payables::import::{self, Format};
 use crate::payables::{Payable, Status};
 use crate::store::payables::Filter;
+use crate::store::Store;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
@@ -90,6 +91,10 @@ pub enum PayablesCommand {
         /// The vendor, when several have this invoice number.
         #[arg(long)]
         vendor: Option<String>,
+        /// Say yes to the questions asked first (the invoice is already paid, the date is
+        /// long ago or before the invoice was issued).
+        #[arg(long)]
+        yes: bool,
     },
     /// Record the date an invoice will be paid.
     Schedule {
@@ -99,6 +104,9 @@ pub enum PayablesCommand {
         /// The vendor, when several have this invoice number.
         #[arg(long)]
         vendor: Option<String>,
+        /// Say yes to the question asked first (the date is in the past).
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -244,24 +252,59 @@ pub fn run(cli: &Cli, args: &PayablesArgs) -> anyhow::Result<ExitCode> {
             on,
             reference,
             vendor,
+            yes,
         } => {
             let mut action = PayableAction::mark_paid(invoice, vendor.as_deref(), *on);
             action.change = Change::Paid {
                 on: *on,
                 reference: reference.clone(),
             };
-            crate::actions::payables::apply(&mut store, &action)?;
+            change(&mut store, &action, *yes)?;
             println!("{invoice} marked paid on {on}");
         }
         PayablesCommand::Schedule {
             invoice,
             on,
             vendor,
+            yes,
         } => {
             let action = PayableAction::schedule(invoice, vendor.as_deref(), *on);
-            crate::actions::payables::apply(&mut store, &action)?;
+            change(&mut store, &action, *yes)?;
             println!("{invoice} scheduled for payment on {on}");
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One payable change through the actions service: its questions asked on the terminal
+/// (or answered by `--yes`), its refusals said as they are.
+fn change(store: &mut Store, action: &PayableAction, yes: bool) -> anyhow::Result<()> {
+    use crate::actions::payables::{apply, ActionError};
+    use std::io::IsTerminal;
+    let today = chrono::Local::now().date_naive();
+    match apply(store, action, today, yes) {
+        Ok(_) => Ok(()),
+        Err(ActionError::NeedsConfirmation(asks)) => {
+            if !std::io::stdin().is_terminal() {
+                anyhow::bail!(
+                    "{}: nothing changed; add --yes to confirm",
+                    asks.iter()
+                        .map(|a| a.question())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+            }
+            for ask in &asks {
+                eprint!("{} [y/N] ", ask.question());
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer)?;
+                if !answer.trim().eq_ignore_ascii_case("y") {
+                    anyhow::bail!("nothing changed");
+                }
+            }
+            apply(store, action, today, true)?;
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

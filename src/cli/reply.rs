@@ -62,6 +62,10 @@ pub struct ReplyArgs {
     /// anyone: \Answered on the server, a reply to it in Sent).
     #[arg(long)]
     pub again: bool,
+    /// With [team]: answer it even though another clerk is answering it (their claim is
+    /// taken over, and the log records both names).
+    #[arg(long)]
+    pub take_over: bool,
 }
 
 #[derive(Debug, Args)]
@@ -190,12 +194,26 @@ fn with_sender<T>(
     store: &mut Store,
     f: impl FnOnce(&mut Sending<'_>) -> Result<T, OutboxError>,
 ) -> anyhow::Result<Result<T, OutboxError>> {
-    let account = SmtpAccount::from_config(config, &hello(config))?;
-    let mut transport = account.connect()?;
     let (mut imap, note) = mailbox(config);
     if let Some(n) = note {
         eprintln!("duebox: {n}");
     }
+    let result = with_sender_on(config, store, &mut imap, f);
+    if let Some(s) = imap {
+        s.logout();
+    }
+    result
+}
+
+/// [`with_sender`] on a mailbox connection made already (the one a claim was taken on).
+fn with_sender_on<T>(
+    config: &Config,
+    store: &mut Store,
+    imap: &mut Option<Imap>,
+    f: impl FnOnce(&mut Sending<'_>) -> Result<T, OutboxError>,
+) -> anyhow::Result<Result<T, OutboxError>> {
+    let account = SmtpAccount::from_config(config, &hello(config))?;
+    let mut transport = account.connect()?;
     let mut sending = Sending {
         store,
         transport: &mut transport,
@@ -205,12 +223,7 @@ fn with_sender<T>(
         sent_folder: config.reply.sent_folder.clone(),
         save_sent: config.reply.save_sent,
     };
-    let result = f(&mut sending);
-    drop(sending);
-    if let Some(s) = imap {
-        s.logout();
-    }
-    Ok(result)
+    Ok(f(&mut sending))
 }
 
 fn report(result: Result<crate::send::Sent, OutboxError>, what: &str) -> ExitCode {
@@ -265,27 +278,140 @@ pub fn run(cli: &Cli, args: &ReplyArgs) -> anyhow::Result<ExitCode> {
             crate::mail::sanitize::one_line(&args.message)
         )
     })?;
-    let ctx = context(&config, &store, args.ask.today())?;
-    let prepared = match ctx.prepare(
-        &stored.raw,
-        &args.template,
-        &args.ask.asked(),
-        args.ask.today(),
-    ) {
+    // With a team the chaser is claimed first: a clerk told that a colleague has it waits
+    // for no reply to be written.
+    if let (Some(team), false) = (&config.team, args.dry_run) {
+        return answer_as_team(&config, team, &mut store, &stored, args);
+    }
+    let prepared = match write_reply(&config, &store, &stored, args)? {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("duebox: {e}");
-            return Ok(ExitCode::from(1));
-        }
+        Err(code) => return Ok(code),
     };
     if args.dry_run {
         print_draft(&prepared);
+        if let Some(held) = super::team::held_here(&config, &store, stored.id)? {
+            eprintln!("duebox: would not be sent: {held}");
+            return Ok(ExitCode::from(1));
+        }
         return Ok(dry_run_check(&config, &mut store, &prepared, args.again));
     }
     let what = format!("{} to {}", prepared.draft.template, prepared.draft.to);
     let again = args.again;
+    if args.take_over {
+        eprintln!(
+            "duebox: --take-over is for a team ([team] in the config); nothing is claimed here"
+        );
+    }
     let result = with_sender(&config, &mut store, |s| s.send(&prepared, again))?;
     Ok(report(result, &what))
+}
+
+/// The reply to a stored message, written; Err(exit status) when it cannot be (said why).
+fn write_reply(
+    config: &Config,
+    store: &Store,
+    stored: &crate::store::StoredMessage,
+    args: &ReplyArgs,
+) -> anyhow::Result<Result<Prepared, ExitCode>> {
+    let ctx = context(config, store, args.ask.today())?;
+    Ok(
+        match ctx.prepare(
+            &stored.raw,
+            &args.template,
+            &args.ask.asked(),
+            args.ask.today(),
+        ) {
+            Ok(p) => Ok(p),
+            Err(e) => {
+                eprintln!("duebox: {e}");
+                Err(ExitCode::from(1))
+            }
+        },
+    )
+}
+
+/// `duebox reply` with [team]: the chaser claimed on the server, the reply written and sent
+/// on the same connection, the claim released.
+fn answer_as_team(
+    config: &Config,
+    team: &crate::config::Team,
+    store: &mut Store,
+    stored: &crate::store::StoredMessage,
+    args: &ReplyArgs,
+) -> anyhow::Result<ExitCode> {
+    let again = args.again;
+    let (imap, note) = mailbox(config);
+    let Some(mut imap) = imap else {
+        eprintln!(
+            "duebox: not sent: with [team] a chaser is claimed on the server before it is answered, and {}; try again when the mailbox answers",
+            note.unwrap_or_default()
+        );
+        return Ok(ExitCode::from(1));
+    };
+    let mut claims = crate::team::Claims::new(crate::team::Team::from_config(team));
+    let claim = match claims.claim(
+        &mut imap,
+        store,
+        stored.id,
+        super::team::now(),
+        args.take_over,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("duebox: not sent: {}", e.words(crate::team::Front::Cli));
+            imap.logout();
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let prepared = match write_reply(config, store, stored, args) {
+        Ok(Ok(p)) => p,
+        refused => {
+            let _ = claims.release(&mut imap, &claim, false);
+            imap.logout();
+            return refused.map(|r| r.err().unwrap_or(ExitCode::from(1)));
+        }
+    };
+    let what = format!("{} to {}", prepared.draft.template, prepared.draft.to);
+    if claim.answered_on_server() && !again {
+        // Answered already, the flags say: the look before sending, made now, spares the
+        // SMTP connection when it refuses (as it does when a colleague just answered it).
+        let mailbox: &mut dyn crate::sync::server::MailServer = &mut imap;
+        let looked = crate::send::preflight(
+            store,
+            Some(mailbox),
+            &config.reply.sent_folder,
+            &prepared,
+            again,
+            true,
+        );
+        if let Err(e) = looked {
+            if let Err(r) = claims.release(&mut imap, &claim, false) {
+                eprintln!("duebox: the claim on this chaser could not be released ({r}); it expires after {} minutes", team.claim_minutes);
+            }
+            imap.logout();
+            return Ok(report(Err(e), &what));
+        }
+    }
+    let mut imap = Some(imap);
+    let result = with_sender_on(config, store, &mut imap, |s| s.send(&prepared, again));
+    let mut imap = imap.expect("the mailbox stays");
+    let answered = matches!(&result, Ok(Ok(_)));
+    // Whether an unknown outcome reached the vendor nobody knows yet: the claim stays until
+    // `outbox resolve` or its expiry, so that no colleague answers it meanwhile.
+    let unknown = matches!(&result, Ok(Err(OutboxError::Unknown { .. })));
+    if unknown {
+        eprintln!(
+            "duebox: your claim on this chaser stays for {} minutes, until the outcome is known",
+            team.claim_minutes
+        );
+    } else if let Err(e) = claims.release(&mut imap, &claim, answered) {
+        eprintln!(
+            "duebox: the claim on this chaser could not be released ({e}); it expires after {} minutes",
+            team.claim_minutes
+        );
+    }
+    imap.logout();
+    Ok(report(result?, &what))
 }
 
 /// What `outbox resolve` says.

@@ -150,9 +150,29 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
         config.reply.save_sent,
         today,
     );
+    let clerk = config
+        .team
+        .as_ref()
+        .map(|t| crate::team::Clerk::new(&t.clerk));
+    let replies = match &config.team {
+        Some(team) => {
+            let imap_for_claims = imap.clone();
+            replies.with_claims(crate::tui::outbox_replies::TeamClaims::new(
+                crate::team::Claims::new(crate::team::Team::from_config(team)),
+                Box::new(move || {
+                    let account =
+                        account::from_config(&imap_for_claims).map_err(|e| e.to_string())?;
+                    let server = Imap::connect(&account).map_err(|e| e.to_string())?;
+                    Ok(Box::new(server) as Box<dyn crate::team::ClaimServer + Send>)
+                }),
+            ))
+        }
+        None => replies,
+    };
     let (reply, _) = worker::spawn_replies(Box::new(replies), events, sync.clone());
     let mut runner = Runner::new(super::open_store(cli, &config)?, sync, reply, writes, today);
     runner.template_path = Some(template_path());
+    runner.clerk = clerk.clone();
     let mut app = App::new(
         Keymap::with_overrides(&config.keys).map_err(|e| {
             anyhow::anyhow!(
@@ -166,6 +186,7 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
         folder_entries(&config.folders),
     );
     app.color = colour_allowed();
+    app.mailbox.clerk = clerk;
     crate::tui::run(app, runner, inbox).map_err(anyhow::Error::msg)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 //! that is what a user can act on.
 
 pub mod check;
+mod claim;
 pub mod folders;
 mod presend;
 pub mod raw;

@@ -32,7 +32,7 @@ pub struct Identity {
 }
 
 /// What the user adds when asking for a reply.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Asked {
     pub pay_on: Option<NaiveDate>,
     pub instalments: Option<u32>,

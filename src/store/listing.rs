@@ -57,6 +57,13 @@ impl Summary {
     pub fn is_chaser(&self) -> bool {
         self.kind.as_deref() == Some("chaser")
     }
+
+    /// Its warnings are an alarm, not a note (`risk::is_alarm`): it claims money when it is
+    /// a chaser or names an amount or an invoice.
+    pub fn is_alarm(&self) -> bool {
+        let claims = self.is_chaser() || self.amount.is_some() || !self.invoices.is_empty();
+        crate::classify::risk::is_alarm(&self.risk, claims)
+    }
 }
 
 /// A window of a folder's list, newest first.

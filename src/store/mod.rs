@@ -11,13 +11,15 @@ mod listing;
 mod messages;
 mod migrations;
 mod outbox;
+pub mod payable_changes;
 pub mod payables;
+mod rechecks;
 pub mod statements;
 mod vendors;
 
 pub use chases::PriorChase;
 pub use corrections::{Correction, CorrectionSource, MessageShape};
-pub use dashboard::{AgingAmount, Dashboard, DUE_WINDOW_DAYS};
+pub use dashboard::{AgingAmount, Bucket, ClaimRef, Dashboard, DUE_WINDOW_DAYS};
 pub use events::{Event, EventFilter};
 pub use listing::{Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary};
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};

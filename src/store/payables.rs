@@ -249,7 +249,7 @@ impl Store {
     }
 
     /// The id of the one payable with this invoice number (and vendor, if given).
-    fn find_one(&self, invoice: &str, vendor: Option<&str>) -> Result<i64, ChangeError> {
+    pub(super) fn find_one(&self, invoice: &str, vendor: Option<&str>) -> Result<i64, ChangeError> {
         let mut stmt = self.conn.prepare(
             "SELECT p.id, v.name FROM payables p JOIN vendors v ON v.id = p.vendor_id
              WHERE p.invoice_key = ?1 AND (?2 IS NULL OR v.name LIKE '%' || ?2 || '%')",
@@ -273,7 +273,12 @@ impl Store {
         }
     }
 
-    fn payable_event(&self, id: i64, kind: &str, detail: &str) -> Result<(), StoreError> {
+    pub(super) fn payable_event(
+        &self,
+        id: i64,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
         let (vendor, invoice): (String, String) = self.conn.query_row(
             "SELECT v.name, p.invoice_number FROM payables p JOIN vendors v ON v.id = p.vendor_id WHERE p.id = ?1",
             params![id],
@@ -310,6 +315,8 @@ impl Store {
                 .map(|r| format!(", reference {r}"))
                 .unwrap_or_default();
             s.payable_event(id, "payable_paid", &format!("paid on {on}{reference}"))?;
+            // The chasers of this invoice are checked again in the same commit.
+            s.recheck_claims(invoice)?;
             Ok(())
         })
     }
@@ -332,6 +339,7 @@ impl Store {
                 "payable_scheduled",
                 &format!("payment scheduled for {on}"),
             )?;
+            s.recheck_claims(invoice)?;
             Ok(())
         })
     }

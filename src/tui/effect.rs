@@ -42,6 +42,19 @@ pub enum Effect {
         pay_on: Option<NaiveDate>,
     },
     SendReply(ReplyPreview),
+    /// A reply with everything the user was asked (the note of an escalation).
+    PrepareReplyAsked {
+        message: i64,
+        template: String,
+        asked: crate::reply::Asked,
+    },
+    /// Previews of one template for several messages (a batch acknowledge).
+    PrepareBatch {
+        messages: Vec<i64>,
+        template: String,
+    },
+    /// The preview with this draft id was dropped unsent (its claim is released).
+    DropReply(u64),
     EditReply(ReplyPreview),
     Move {
         message: i64,
@@ -55,15 +68,33 @@ pub enum Effect {
     },
     SyncNow,
     EditTemplate(String),
+    /// A payable change through `actions::payables`; `confirmed`: the user said yes to
+    /// its questions (the writer checks the rules again).
     MarkPaid {
         vendor: String,
         invoice: String,
         on: NaiveDate,
+        reference: Option<String>,
+        confirmed: bool,
     },
     Schedule {
         vendor: String,
         invoice: String,
         on: NaiveDate,
+        confirmed: bool,
+    },
+    /// Take a payable change back.
+    UndoPayable(crate::actions::payables::Done),
+    /// Open an attachment (numbered from 1; None: the only one) in its viewer, the
+    /// terminal handed over while it runs.
+    OpenAttachment {
+        message: i64,
+        which: Option<usize>,
+    },
+    /// Read an outbox entry for the Sent view.
+    OpenSent {
+        id: i64,
+        status: String,
     },
     Quit,
 }

@@ -142,6 +142,16 @@ pub fn payable_change(summary: &str, e: &ChangeError) -> UiError {
     }
 }
 
+/// A payable action not carried out: its rules' refusals and questions are the user's
+/// input to correct; a store's refusal as [`payable_change`] says it.
+pub fn payable_action(summary: &str, e: &crate::actions::payables::ActionError) -> UiError {
+    use crate::actions::payables::ActionError;
+    match e {
+        ActionError::Change(e) => payable_change(summary, e),
+        e => UiError::input(summary, e),
+    }
+}
+
 /// Why a reply was not sent, in the UI's terms (keys, not `duebox outbox …` or `--again`).
 pub fn not_sent(e: &OutboxError) -> UiError {
     const NOT_SENT: &str = "not sent";

@@ -29,6 +29,9 @@ pub enum Action {
     Move,
     Undo,
     SaveAttachments,
+    OpenAttachment,
+    Mark,
+    MarkRange,
     NotAChaser,
     ThisIs,
     Send,
@@ -315,7 +318,10 @@ mod tests {
             default.hint(HINT_PAYABLES),
             "f:status  /:vendor  P:paid  S:schedule  esc:back"
         );
-        assert_eq!(default.hint(HINT_DASHBOARD), "esc:back  s:sync");
+        assert_eq!(
+            default.hint(HINT_DASHBOARD),
+            "j/k:select  enter:open  esc:back  s:sync"
+        );
         let mine = Keymap::with_overrides(&BTreeMap::from([
             ("acknowledge".to_string(), "A".to_string()),
             ("send".to_string(), "ctrl-s, y".to_string()),

@@ -13,6 +13,7 @@ pub mod replies;
 pub mod runner;
 pub mod state;
 pub mod strings;
+pub mod strings_actions;
 pub mod terminal;
 pub mod update;
 pub mod views;

@@ -35,6 +35,8 @@ pub enum Msg {
     Sync(SyncEvent),
     ReplyPrepared(Result<ReplyPreview, UiError>),
     ReplyEdited(Result<ReplyPreview, UiError>),
+    /// The previews of a batch, per message.
+    BatchPrepared(Vec<(i64, Result<ReplyPreview, UiError>)>),
     ReplySent {
         message: i64,
         result: Result<String, NotSent>,
@@ -47,8 +49,15 @@ pub enum Msg {
         message: i64,
         result: Result<Corrected, UiError>,
     },
-    PayableChanged(Result<String, UiError>),
+    PayableChanged(Result<crate::actions::payables::Done, UiError>),
+    PayableUndone(Result<crate::actions::payables::Done, UiError>),
     TemplateEdited(Result<String, UiError>),
+    /// What opening an attachment did, in words.
+    AttachmentOpened(Result<String, UiError>),
+    SentOpened {
+        id: i64,
+        result: Result<Box<super::state::SentOpened>, String>,
+    },
     /// A read for the screen failed; words for the status line.
     LoadFailed(String),
     /// How far the open message can scroll at the current size (from the view's layout).

@@ -12,6 +12,7 @@ use crate::send::{OutboxError, Prepared, ReplyContext, Sending};
 use crate::smtp::Transport;
 use crate::store::{OutboxState, Store};
 use crate::sync::server::MailServer;
+use crate::team::{Claim, ClaimError, ClaimServer, Claims, Front};
 use chrono::NaiveDate;
 
 /// Opens the mailbox for the copy in Sent and \Answered (None when it cannot be reached:
@@ -20,6 +21,97 @@ pub type MailboxOpener = Box<dyn FnMut() -> Option<Box<dyn MailServer + Send>> +
 
 /// Previews whose drafts are kept for sending; an older one asks to be opened again.
 const DRAFTS_KEPT: usize = 16;
+
+/// Opens the connection claims are taken on ([team]), kept open between previews so that a
+/// claim costs one round trip.
+pub type ClaimOpener = Box<dyn FnMut() -> Result<Box<dyn ClaimServer + Send>, String> + Send>;
+
+/// The claims of this clerk's previews ([team]).
+pub struct TeamClaims {
+    claims: Claims,
+    open: ClaimOpener,
+    server: Option<Box<dyn ClaimServer + Send>>,
+    /// The claim each shown preview holds, by draft id.
+    held: Vec<(u64, Claim)>,
+}
+
+impl TeamClaims {
+    pub fn new(claims: Claims, open: ClaimOpener) -> TeamClaims {
+        TeamClaims {
+            claims,
+            open,
+            server: None,
+            held: Vec::new(),
+        }
+    }
+
+    /// Claims the chaser for a preview: Ok(None) when this clerk holds it now, Ok(Some(who))
+    /// when another clerk does (the preview says so and asks twice before sending).
+    fn claim(
+        &mut self,
+        store: &mut Store,
+        row: i64,
+        draft: u64,
+        take_over: bool,
+    ) -> Result<Option<String>, UiError> {
+        if self.server.is_none() {
+            self.server = Some((self.open)().map_err(|e| {
+                UiError::new(
+                    strings::NOT_CLAIMED,
+                    format!("cannot reach the mailbox ({e}); try again in a moment"),
+                )
+                .because(error::Cause::Connection)
+            })?);
+        }
+        let server = self.server.as_deref_mut().expect("opened just now");
+        match self
+            .claims
+            .claim(server, store, row, chrono::Utc::now(), take_over)
+        {
+            Ok(c) => {
+                self.held.retain(|(d, _)| *d != draft);
+                self.held.push((draft, c));
+                Ok(None)
+            }
+            Err(ClaimError::Held(m)) => Ok(Some(m.words_in(&chrono::Local))),
+            Err(e) => {
+                let cause = match &e {
+                    ClaimError::Server(s) if !s.connection_sound() => {
+                        self.server = None;
+                        error::Cause::Connection
+                    }
+                    ClaimError::Server(_) | ClaimError::Unsupported => error::Cause::Refused,
+                    ClaimError::Store(_) => error::Cause::Local,
+                    _ => error::Cause::Input,
+                };
+                Err(UiError::new(strings::NOT_CLAIMED, e.words(Front::Ui)).because(cause))
+            }
+        }
+    }
+
+    /// Gives up the claim of a preview (sent, dropped, or forgotten).
+    fn release(&mut self, draft: u64, answered: bool) {
+        let Some(i) = self.held.iter().position(|(d, _)| *d == draft) else {
+            return;
+        };
+        let (_, claim) = self.held.remove(i);
+        if let Some(server) = self.server.as_deref_mut() {
+            if let Err(e) = self.claims.release(server, &claim, answered) {
+                tracing::warn!("a claim was not released ({e}); it expires by itself");
+                self.server = None;
+            }
+        }
+    }
+}
+
+impl Drop for TeamClaims {
+    fn drop(&mut self) {
+        let drafts: Vec<u64> = self.held.iter().map(|(d, _)| *d).collect();
+        for d in drafts {
+            self.release(d, false);
+        }
+    }
+}
 
 pub struct OutboxReplies {
     pub store: Store,
@@ -36,6 +128,8 @@ pub struct OutboxReplies {
     next_draft: u64,
     /// The database's `data_version` when `ctx.index` was built.
     index_version: Option<i64>,
+    /// With [team]: each preview's chaser is claimed first.
+    team: Option<TeamClaims>,
 }
 
 impl OutboxReplies {
@@ -62,7 +156,14 @@ impl OutboxReplies {
             next_draft: 1,
             // `ctx.index` was built from this database just now.
             index_version: store_version,
+            team: None,
         }
+    }
+
+    /// Claims each chaser before its preview ([team]).
+    pub fn with_claims(mut self, team: TeamClaims) -> OutboxReplies {
+        self.team = Some(team);
+        self
     }
 }
 
@@ -72,6 +173,19 @@ impl ReplyService for OutboxReplies {
         message: i64,
         template: &str,
         pay_on: Option<NaiveDate>,
+    ) -> Result<ReplyPreview, UiError> {
+        let asked = Asked {
+            pay_on,
+            ..Asked::default()
+        };
+        self.preview_asked(message, template, &asked)
+    }
+
+    fn preview_asked(
+        &mut self,
+        message: i64,
+        template: &str,
+        asked: &Asked,
     ) -> Result<ReplyPreview, UiError> {
         let not_prepared = strings::REPLY_NOT_PREPARED;
         let stored = self
@@ -95,13 +209,9 @@ impl ReplyService for OutboxReplies {
                 .map_err(|e| UiError::new(not_prepared, e))?;
             self.index_version = Some(version);
         }
-        let asked = Asked {
-            pay_on,
-            ..Asked::default()
-        };
         let p = self
             .ctx
-            .prepare(&stored.raw, template, &asked, self.today)
+            .prepare(&stored.raw, template, asked, self.today)
             .map_err(|e| match e {
                 OutboxError::Reply(e) => UiError::input(not_prepared, e),
                 e => UiError::new(not_prepared, e),
@@ -109,6 +219,11 @@ impl ReplyService for OutboxReplies {
         let d = &p.draft;
         let draft_id = self.next_draft;
         self.next_draft += 1;
+        // Claimed before it is shown: of several clerks, one answers it.
+        let held_by = match &mut self.team {
+            Some(t) => t.claim(&mut self.store, message, draft_id, false)?,
+            None => None,
+        };
         let preview = ReplyPreview {
             draft_id,
             message,
@@ -121,15 +236,25 @@ impl ReplyService for OutboxReplies {
             blocked: d.blocked.clone(),
             answered_elsewhere: None,
             again: false,
+            held_by,
+            take_over: false,
         };
         if self.prepared.len() >= DRAFTS_KEPT {
-            self.prepared.remove(0);
+            let (old, _) = self.prepared.remove(0);
+            if let Some(t) = &mut self.team {
+                t.release(old, false);
+            }
         }
         self.prepared.push((draft_id, p));
         Ok(preview)
     }
 
     fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent> {
+        if let (Some(t), Some(_), true) = (&mut self.team, &preview.held_by, preview.take_over) {
+            // The clerk pressed y twice: the other clerk's claim is taken over (and recorded).
+            t.claim(&mut self.store, preview.message, preview.draft_id, true)
+                .map_err(NotSent::Error)?;
+        }
         let found = self
             .prepared
             .iter()
@@ -163,7 +288,17 @@ impl ReplyService for OutboxReplies {
             sent_folder: self.sent_folder.clone(),
             save_sent: self.save_sent,
         };
-        let sent = match sending.send(&p, preview.again) {
+        let outcome = sending.send(&p, preview.again);
+        let delivers = sending.transport.delivers();
+        drop(sending);
+        if let Some(t) = &mut self.team {
+            match &outcome {
+                // Kept while the clerk decides, and while nobody knows whether it went out.
+                Err(OutboxError::AnsweredElsewhere(_) | OutboxError::Unknown { .. }) => {}
+                other => t.release(preview.draft_id, other.is_ok()),
+            }
+        }
+        let sent = match outcome {
             Ok(sent) => sent,
             Err(OutboxError::AnsweredElsewhere(found)) => {
                 // Kept for the confirmation: a second `y` sends this same draft.
@@ -172,7 +307,7 @@ impl ReplyService for OutboxReplies {
             }
             Err(e) => return Err(NotSent::Error(error::not_sent(&e))),
         };
-        if !sending.transport.delivers() {
+        if !delivers {
             return Ok(format!(
                 "reply to {to} filed in the demo outbox (Sent) — not sent"
             ));
@@ -182,6 +317,12 @@ impl ReplyService for OutboxReplies {
             words.push_str(&format!("; later: {}", sent.later.join("; ")));
         }
         Ok(words)
+    }
+
+    fn drop_draft(&mut self, draft_id: u64) {
+        if let Some(t) = &mut self.team {
+            t.release(draft_id, false);
+        }
     }
 
     fn outbox(&mut self) -> Result<Vec<SentReply>, UiError> {
@@ -211,6 +352,7 @@ impl ReplyService for OutboxReplies {
                     subject: e.subject.clone(),
                     status,
                     message,
+                    outbox_id: Some(e.id),
                 }
             })
             .collect())

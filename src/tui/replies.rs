@@ -27,6 +27,11 @@ pub struct ReplyPreview {
     pub answered_elsewhere: Option<String>,
     /// The user confirmed sending although it was answered elsewhere.
     pub again: bool,
+    /// Some("Maria is answering this (since 10:42)"): another clerk holds the chaser ([team]);
+    /// only a second `y` sends, taking their claim over (recorded with both names).
+    pub held_by: Option<String>,
+    /// The user confirmed answering it although another clerk holds it.
+    pub take_over: bool,
 }
 
 /// Why a reply was not sent.
@@ -49,6 +54,8 @@ pub struct SentReply {
     pub status: String,
     /// `messages.id` of the message answered, if still stored.
     pub message: Option<i64>,
+    /// The outbox entry (what Enter opens), when the reply layer keeps one.
+    pub outbox_id: Option<i64>,
 }
 
 /// The reply layer.
@@ -59,8 +66,20 @@ pub trait ReplyService: Send {
         template: &str,
         pay_on: Option<NaiveDate>,
     ) -> Result<ReplyPreview, UiError>;
+    /// The same with everything the user was asked (the note of an escalation); by default
+    /// only the date is used.
+    fn preview_asked(
+        &mut self,
+        message: i64,
+        template: &str,
+        asked: &crate::reply::Asked,
+    ) -> Result<ReplyPreview, UiError> {
+        self.preview(message, template, asked.pay_on)
+    }
     /// Sends (or, in the demo, files in the demo outbox); returns words for the status line.
     fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent>;
     /// The outbox, newest first.
     fn outbox(&mut self) -> Result<Vec<SentReply>, UiError>;
+    /// The preview was dropped unsent: what it held (a claim on the chaser) is given up.
+    fn drop_draft(&mut self, _draft_id: u64) {}
 }

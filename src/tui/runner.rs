@@ -12,7 +12,7 @@ use super::state::Opened;
 use super::strings;
 use super::worker::{ReplyCmd, SyncCmd};
 use super::writer::{Shown, WriteCmd};
-use crate::actions::payables::PayableAction;
+use crate::actions::payables::{Change, PayableAction};
 use crate::store::{payables::Filter, Store};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -38,6 +38,10 @@ pub struct Runner {
     /// Asked, with the terminal handed over, when an edited template does not check:
     /// edit again? (the terminal's own question by default; tests answer for the user).
     pub ask_again: fn(&crate::reply::TemplateError) -> bool,
+    /// The mailcap files for `o`; None: `$MAILCAPS`, else ~/.mailcap and /etc/mailcap.
+    pub mailcaps: Option<Vec<PathBuf>>,
+    /// This clerk, with [team]: the message view says who else is answering a chaser.
+    pub clerk: Option<crate::team::Clerk>,
 }
 
 impl Runner {
@@ -57,7 +61,17 @@ impl Runner {
             editor: None,
             template_path: None,
             ask_again: crate::editor::ask_again,
+            mailcaps: None,
+            clerk: None,
         }
+    }
+
+    /// "Maria is answering this (since 10:42)" when another clerk holds the message, in
+    /// local time (the view only draws it).
+    fn claimed_by(&self, o: &Opened) -> Option<String> {
+        let me = self.clerk.as_ref()?;
+        crate::team::marks::held_by_other(o.detail.summary.flags.split_whitespace(), Some(me))
+            .map(|m| m.words_in(&chrono::Local))
     }
 
     fn to_sync(&self, cmd: SyncCmd) -> Vec<Msg> {
@@ -108,7 +122,7 @@ impl Runner {
             },
             Effect::LoadMessage(id) => match self.store.detail(id) {
                 Ok(Some(detail)) => {
-                    if !detail.summary.risk.is_empty() {
+                    if detail.summary.is_alarm() {
                         // The record shows that the warning was put in front of the user.
                         let _ = self.writes.send(WriteCmd::Record(Shown {
                             kind: "fraud_warning_shown",
@@ -124,7 +138,9 @@ impl Runner {
                                 .join(", "),
                         }));
                     }
-                    vec![Msg::Opened(Box::new(opened(detail)))]
+                    let mut o = opened(detail);
+                    o.claimed_by = self.claimed_by(&o);
+                    vec![Msg::Opened(Box::new(o))]
                 }
                 Ok(None) => vec![Msg::LoadFailed(strings::MESSAGE_GONE.into())],
                 Err(e) => read_failed(e),
@@ -156,7 +172,20 @@ impl Runner {
                 template,
                 pay_on,
             }),
-            Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(p)),
+            Effect::SendReply(p) => self.to_replies(ReplyCmd::Send(Box::new(p))),
+            Effect::PrepareReplyAsked {
+                message,
+                template,
+                asked,
+            } => self.to_replies(ReplyCmd::PrepareAsked {
+                message,
+                template,
+                asked,
+            }),
+            Effect::PrepareBatch { messages, template } => {
+                self.to_replies(ReplyCmd::PrepareBatch { messages, template })
+            }
+            Effect::DropReply(id) => self.to_replies(ReplyCmd::Drop(id)),
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
             Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),
@@ -172,23 +201,40 @@ impl Runner {
                 vendor,
                 invoice,
                 on,
-            } => self.to_writer(WriteCmd::Payable(PayableAction::mark_paid(
-                &invoice,
-                Some(&vendor),
-                on,
-            ))),
+                reference,
+                confirmed,
+            } => {
+                let mut action = PayableAction::mark_paid(&invoice, Some(&vendor), on);
+                action.change = Change::Paid { on, reference };
+                self.to_writer(WriteCmd::Payable {
+                    action,
+                    today: self.today,
+                    confirmed,
+                })
+            }
             Effect::Schedule {
                 vendor,
                 invoice,
                 on,
-            } => self.to_writer(WriteCmd::Payable(PayableAction::schedule(
-                &invoice,
-                Some(&vendor),
-                on,
-            ))),
+                confirmed,
+            } => self.to_writer(WriteCmd::Payable {
+                action: PayableAction::schedule(&invoice, Some(&vendor), on),
+                today: self.today,
+                confirmed,
+            }),
+            Effect::UndoPayable(done) => self.to_writer(WriteCmd::UndoPayable(done)),
             Effect::SaveAttachments { message, dir } => {
                 vec![Msg::AttachmentsSaved(self.save_attachments(message, &dir))]
             }
+            Effect::OpenAttachment { message, which } => {
+                vec![Msg::AttachmentOpened(
+                    self.open_attachment(message, which, term),
+                )]
+            }
+            Effect::OpenSent { id, status } => vec![Msg::SentOpened {
+                id,
+                result: self.sent_entry(id, status),
+            }],
             Effect::EditTemplate(name) => {
                 vec![Msg::TemplateEdited(self.edit_template(&name, term))]
             }
@@ -306,6 +352,86 @@ impl Runner {
         }
     }
 
+    /// Opens one attachment of a stored message in its viewer (as `duebox attachments open`
+    /// does), the terminal handed over while the viewer runs.
+    fn open_attachment(
+        &self,
+        message: i64,
+        which: Option<usize>,
+        term: &mut dyn Suspend,
+    ) -> Result<String, UiError> {
+        let not_opened = strings::NOT_OPENED;
+        let detail = self
+            .store
+            .detail(message)
+            .map_err(|e| UiError::new(not_opened, e))?
+            .ok_or_else(|| UiError::input(not_opened, strings::MESSAGE_GONE))?;
+        let parts = crate::mail::attachments::parts(&detail.raw)
+            .map_err(|e| UiError::new(not_opened, e))?;
+        let n = match (which, parts.len()) {
+            (_, 0) => return Err(UiError::input(not_opened, strings::NO_ATTACHMENTS)),
+            (Some(n), _) => n,
+            (None, 1) => 1,
+            (None, many) => {
+                return Err(UiError::input(
+                    not_opened,
+                    strings::several_attachments(many),
+                ))
+            }
+        };
+        let part = parts
+            .get(n.wrapping_sub(1))
+            .ok_or_else(|| UiError::input(not_opened, format!("there is no attachment {n}")))?;
+        if detail.truncated && n == parts.len() {
+            return Err(UiError::input(
+                not_opened,
+                format!(
+                    "{} is incomplete (the message was stored only up to the size limit)",
+                    part.file_name()
+                ),
+            ));
+        }
+        let mut ran = String::new();
+        let mailcaps = self
+            .mailcaps
+            .clone()
+            .unwrap_or_else(crate::files::mailcap_files);
+        term.suspend(&mut || {
+            ran = crate::files::open_with(part, &mailcaps)
+                .map_err(|e| UiError::new(not_opened, e))?;
+            Ok(())
+        })?;
+        Ok(format!("opened {} with: {ran}", part.file_name()))
+    }
+
+    /// An outbox entry as the Sent view shows it: what was sent, exactly.
+    fn sent_entry(
+        &self,
+        id: i64,
+        status: String,
+    ) -> Result<Box<crate::tui::state::SentOpened>, String> {
+        let e = self
+            .store
+            .outbox_entry(id)
+            .map_err(|e| e.to_string())?
+            .ok_or(strings::SENT_GONE)?;
+        let parsed = crate::mail::parse(&e.raw).ok();
+        Ok(Box::new(crate::tui::state::SentOpened {
+            from: e.envelope_from.clone(),
+            to: e.envelope_to.clone(),
+            subject: e.subject.clone(),
+            at: e.sent_at.clone().unwrap_or(e.created_at.clone()),
+            status,
+            saved_to_sent: e.saved_to_sent,
+            flagged_answered: e.flagged_answered,
+            template: e.template.clone(),
+            body: match parsed {
+                Some(m) => m.body,
+                None => String::from_utf8_lossy(&e.raw).into_owned(),
+            },
+        }))
+    }
+
     fn edit_template(&self, name: &str, term: &mut dyn Suspend) -> Result<String, UiError> {
         let Some(path_of) = &self.template_path else {
             return Err(strings::NO_TEMPLATE_EDITING.into());
@@ -386,5 +512,6 @@ pub fn opened(detail: crate::store::Detail) -> Opened {
         body,
         attachments,
         attachment_text,
+        claimed_by: None,
     }
 }

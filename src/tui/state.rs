@@ -27,9 +27,19 @@ pub struct App {
     pub account: String,
     /// Terminal size (columns, rows), for paging.
     pub size: (u16, u16),
-    /// The last move of this session, for undo.
-    pub last_move: Option<UserMove>,
+    /// What `u` takes back, the latest last: moves and payable changes of this session.
+    pub undo: Vec<Undo>,
     pub quit: bool,
+}
+
+/// How many steps `u` can take back.
+pub const UNDO_DEPTH: usize = 50;
+
+/// One step `u` takes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undo {
+    Move(UserMove),
+    Payable(crate::actions::payables::Done),
 }
 
 /// A screen pushed over the mailbox.
@@ -39,6 +49,69 @@ pub enum Screen {
     Reply(ReplyState),
     Payables(PayablesState),
     Dashboard(DashboardState),
+    /// A reply from the outbox, as it was sent.
+    Sent(SentState),
+    /// One combined preview of acknowledgements to several chasers.
+    Batch(BatchState),
+}
+
+/// Acknowledging several chasers at once: each is prepared and sent on its own (the send
+/// service's exactly-once rules hold per reply); fraud-flagged ones are left out.
+#[derive(Debug, Default)]
+pub struct BatchState {
+    pub template: String,
+    pub items: Vec<BatchItem>,
+    /// Marked rows left out, with why (a fraud warning, not a chaser).
+    pub left_out: Vec<(crate::store::Summary, &'static str)>,
+    /// Previews asked for and not yet come.
+    pub preparing: bool,
+    pub sending: bool,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    pub summary: crate::store::Summary,
+    /// The preview, or why none could be written.
+    pub preview: Option<Result<ReplyPreview, super::error::UiError>>,
+    /// What sending did: words, or why not.
+    pub outcome: Option<Result<String, String>>,
+}
+
+impl BatchItem {
+    /// Ready to send with the batch: a preview that is not blocked.
+    pub fn ready(&self) -> Option<&ReplyPreview> {
+        match &self.preview {
+            Some(Ok(p)) if p.blocked.is_none() => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// A reply of the outbox opened: exactly what was sent, and how its delivery stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SentOpened {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    /// When it was sent (or queued), `YYYY-MM-DD HH:MM:SS` UTC.
+    pub at: String,
+    /// The delivery state in words (as the Sent list shows it).
+    pub status: String,
+    /// A copy is in the mailbox's Sent folder; the chaser is flagged answered.
+    pub saved_to_sent: bool,
+    pub flagged_answered: bool,
+    /// The template it came from.
+    pub template: String,
+    /// The text as sent, terminal-safe.
+    pub body: String,
+}
+
+#[derive(Debug)]
+pub struct SentState {
+    pub id: i64,
+    pub opened: Option<Box<SentOpened>>,
+    pub scroll: u16,
 }
 
 /// Which pane of the mailbox has the keys.
@@ -53,6 +126,8 @@ pub struct MailboxState {
     pub folders: FoldersState,
     pub list: ListState,
     pub focus: Focus,
+    /// This clerk, with [team]: the list marks chasers other clerks are answering.
+    pub clerk: Option<crate::team::Clerk>,
 }
 
 /// What a folder of the pane is.
@@ -100,6 +175,10 @@ pub struct ListState {
     pub loading: bool,
     /// The outbox, when this is the Sent folder.
     pub sent: Vec<SentReply>,
+    /// Rows marked for a batch acknowledge (space, V), as they were when marked.
+    pub marked: Vec<crate::store::Summary>,
+    /// Where a range being marked with V started.
+    pub range_from: Option<usize>,
 }
 
 impl ListState {
@@ -119,6 +198,10 @@ impl ListState {
     pub fn row(&self, at: usize) -> Option<&crate::store::Summary> {
         at.checked_sub(self.page.offset)
             .and_then(|i| self.page.rows.get(i))
+    }
+
+    pub fn is_marked(&self, id: i64) -> bool {
+        self.marked.iter().any(|m| m.id == id)
     }
 
     pub fn selected_row(&self) -> Option<&crate::store::Summary> {
@@ -141,6 +224,8 @@ pub struct Opened {
     /// The attachments (name, type, size) and the text of the PDFs among them.
     pub attachments: Vec<crate::mail::Attachment>,
     pub attachment_text: String,
+    /// "Maria is answering this (since 10:42)": another clerk's claim ([team]).
+    pub claimed_by: Option<String>,
 }
 
 #[derive(Debug)]
@@ -180,6 +265,22 @@ impl PayablesState {
 #[derive(Debug, Default)]
 pub struct DashboardState {
     pub data: Option<Dashboard>,
+    /// Which of the rows that lead somewhere is selected (`views::dashboard::targets`).
+    pub selected: usize,
+}
+
+/// Where Enter on a dashboard row leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DashTarget {
+    /// That chaser, opened.
+    Message(i64),
+    /// The claims of a bucket, listed to pick one (opened at once when it is the only one).
+    Bucket {
+        currency: String,
+        bucket: crate::store::Bucket,
+    },
+    /// The payables screen, with that status filter.
+    Payables(Option<Status>),
 }
 
 /// Something drawn over the screens that takes the keys while open.
@@ -187,6 +288,21 @@ pub struct DashboardState {
 pub enum Overlay {
     Help { scroll: u16 },
     Picker(Picker),
+    Prompt(Prompt),
+    Confirm(Confirm),
+}
+
+/// A yes/no question; `y` goes on with `then`, `n` or esc changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub question: String,
+    pub then: Then,
+}
+
+/// What a yes leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Then {
+    Effects(Vec<super::effect::Effect>),
     Prompt(Prompt),
 }
 
@@ -209,6 +325,12 @@ pub enum PickPurpose {
         message: i64,
     },
     Template,
+    /// A message to open; the value is its row id.
+    OpenMessage,
+    /// Which attachment `o` opens; the value is its number (1-based, as the CLI counts).
+    OpenAttachment {
+        message: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,13 +349,27 @@ pub enum PromptPurpose {
         message: i64,
         template: &'static str,
     },
+    /// The note of an escalation (may stay empty).
+    ReplyNote {
+        message: i64,
+        template: &'static str,
+    },
     /// The folder to save a message's attachments in.
     SaveAttachments {
         message: i64,
     },
+    /// The payment date; `confirmed`: the user already said yes to changing a paid one.
     MarkPaid {
         vendor: String,
         invoice: String,
+        confirmed: bool,
+    },
+    /// The payment's reference, after its date.
+    PaidReference {
+        vendor: String,
+        invoice: String,
+        on: NaiveDate,
+        confirmed: bool,
     },
     Schedule {
         vendor: String,
@@ -287,6 +423,7 @@ impl App {
                 },
                 list: ListState::default(),
                 focus: Focus::List,
+                clerk: None,
             },
             stack: Vec::new(),
             overlay: None,
@@ -297,9 +434,28 @@ impl App {
             color: true,
             account,
             size: (80, 24),
-            last_move: None,
+            undo: Vec::new(),
             quit: false,
         }
+    }
+
+    /// The latest move still on the undo stack.
+    pub fn last_move(&self) -> Option<&UserMove> {
+        self.undo.iter().rev().find_map(|u| match u {
+            Undo::Move(m) => Some(m),
+            Undo::Payable(_) => None,
+        })
+    }
+
+    /// The folder pane's name for a mailbox folder ("Overdue" for "Chasers/Overdue"), so
+    /// the status line says what the pane shows.
+    pub fn folder_label(&self, name: &str) -> String {
+        self.mailbox
+            .folders
+            .entries
+            .iter()
+            .find(|e| e.kind == FolderKind::Mail && e.name == name)
+            .map_or_else(|| name.to_string(), |e| e.label.clone())
     }
 
     pub fn top(&self) -> Option<&Screen> {

@@ -8,6 +8,9 @@ use crate::payables::validate::{Comparison, Difference, MatchStatus};
 use crate::store::OutboxEntry;
 use crate::sync::warning::Warning;
 
+// The words of the payables actions, undo, batches and opened Sent items, beside these.
+pub use super::strings_actions::*;
+
 /// One bindable action: its config name, default keys, what it does, where it applies.
 pub struct ActionInfo {
     pub action: Action,
@@ -133,7 +136,7 @@ pub const ACTIONS: &[ActionInfo] = &[
         Action::Escalate,
         "escalate",
         &["x"],
-        "reply: escalate to a manager",
+        "reply: escalate to a manager (asks a note)",
         Scope::Mail,
     ),
     info(
@@ -147,14 +150,35 @@ pub const ACTIONS: &[ActionInfo] = &[
         Action::Undo,
         "undo",
         &["u"],
-        "undo the last move",
-        Scope::Mail,
+        "undo moves and payable changes, latest first",
+        Scope::Global,
     ),
     info(
         Action::SaveAttachments,
         "save_attachments",
         &["w"],
         "save the attachments in a folder (asks which)",
+        Scope::Mail,
+    ),
+    info(
+        Action::OpenAttachment,
+        "open_attachment",
+        &["o"],
+        "open an attachment in its viewer (mailcap)",
+        Scope::Mail,
+    ),
+    info(
+        Action::Mark,
+        "mark",
+        &["space"],
+        "mark/unmark; a then acknowledges all marked",
+        Scope::Mail,
+    ),
+    info(
+        Action::MarkRange,
+        "mark_range",
+        &["V"],
+        "mark a range: V, move, V again",
         Scope::Mail,
     ),
     info(
@@ -196,7 +220,7 @@ pub const ACTIONS: &[ActionInfo] = &[
         Action::MarkPaid,
         "mark_paid",
         &["P"],
-        "payables: mark paid (asks the date)",
+        "payables: mark paid (asks the date and reference)",
         Scope::Payables,
     ),
     info(
@@ -270,6 +294,16 @@ pub const SENT_UNKNOWN_LABEL: &str =
     "unknown — may have arrived; `duebox outbox resolve` checks Sent and asks";
 pub const ANSWERED_ELSEWHERE: &str = "Already answered";
 pub const CONFIRM_AGAIN: &str = "press y again to send another reply anyway, esc to drop it";
+/// A chaser another clerk is answering ([team]): the second `y` takes their claim over.
+pub const CONFIRM_TAKE_OVER: &str =
+    "press y again to answer it anyway (recorded in the log with both names), esc to leave it to them";
+/// Beside "Maria is answering this" in a reply's preview.
+pub const HELD_ADVICE: &str =
+    "press y twice to answer it anyway (recorded in the log with both names), esc to leave it to them";
+/// A chaser that could not be claimed for a reply ([team]).
+pub const NOT_CLAIMED: &str = "the chaser could not be claimed for you";
+/// The list's mark of a chaser another clerk is answering.
+pub const CLAIMED_MARK: &str = "✎";
 pub const HELP_TITLE: &str = "Keys — j/k scroll, Esc closes";
 pub const HELP_FOOTER: &str = "Keys can be changed in the config's [keys] table: action = \"key\".";
 /// One part of a screen's key hint: the first key of each action, joined by "/", then the
@@ -318,6 +352,8 @@ pub const HINT_PAYABLES: &[Hint] = &[
     Hint(&[Action::Back], "back"),
 ];
 pub const HINT_DASHBOARD: &[Hint] = &[
+    Hint(&[Action::Down, Action::Up], "select"),
+    Hint(&[Action::Open], "open"),
     Hint(&[Action::Back], "back"),
     Hint(&[Action::SyncNow], "sync"),
 ];
@@ -372,7 +408,24 @@ pub const FRAUD_TITLE: &str =
 pub const FRAUD_ADVICE: &str =
     "Call the vendor on a number you already have before acting; replying with one key is disabled.";
 pub const FRAUD_MARK: &str = "!";
+/// The list's check column on a message under a fraud alarm: never a green "matched".
+pub const FRAUD_BADGE: &str = "! fraud?";
+/// After the check of a message under a fraud alarm.
+pub const CHECK_UNDER_ALARM: &str =
+    ", but the sender may not be the vendor (see the warning above)";
+
+/// The banner's last row when warnings are below it.
+pub fn fraud_more(rows: u16) -> String {
+    format!(" ↓ {rows} more row(s) of warnings: j scrolls ")
+}
+
+/// The note above a message whose only warning is an unknown sender claiming nothing.
+pub fn quiet_note(what: &str) -> String {
+    format!("Note: {what}; it claims no money, so no fraud alarm (one-key replies stay off).")
+}
 pub const UNREAD_MARK: &str = "•";
+/// A row marked for a batch (space, V).
+pub const MARKED: &str = "*";
 
 pub const PROMPT_FILTER: &str = "Filter: ";
 pub const PROMPT_VENDOR: &str = "Vendor: ";
@@ -390,7 +443,8 @@ pub const PAST_PAY_DATE: &str =
     "that date is in the past: a payment promise needs today or a later date";
 pub const BAD_DATE: &str = "not a date: write it as YYYY-MM-DD (for example 2026-12-01)";
 pub const NO_MESSAGE: &str = "no message selected: move to one with j/k first";
-pub const NO_UNDO: &str = "nothing to undo: no message was moved in this session";
+pub const NO_UNDO: &str =
+    "nothing to undo: no move or payable change left to take back in this session";
 pub const NOT_FOR_SENT: &str = "that works on received mail; this is the Sent folder";
 pub const NO_PAYABLE: &str = "no payable selected";
 
@@ -445,6 +499,10 @@ pub fn payable_changed(action: &crate::actions::payables::PayableAction) -> Stri
         None => action.invoice.clone(),
     };
     match &action.change {
+        Change::Paid {
+            on,
+            reference: Some(r),
+        } => format!("{who} marked paid on {on}, reference {r}"),
         Change::Paid { on, .. } => format!("{who} marked paid on {on}"),
         Change::Scheduled { on } => format!("{who} scheduled for {on}"),
     }

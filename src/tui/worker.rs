@@ -56,7 +56,20 @@ pub enum ReplyCmd {
         template: String,
         pay_on: Option<NaiveDate>,
     },
-    Send(ReplyPreview),
+    Send(Box<ReplyPreview>),
+    /// A preview with everything the user was asked (an escalation's note).
+    PrepareAsked {
+        message: i64,
+        template: String,
+        asked: crate::reply::Asked,
+    },
+    /// Previews of one template for several messages, answered together.
+    PrepareBatch {
+        messages: Vec<i64>,
+        template: String,
+    },
+    /// The preview with this draft id was dropped unsent.
+    Drop(u64),
     LoadSent,
     Shutdown,
 }
@@ -294,6 +307,17 @@ pub fn spawn_replies(
                         template,
                         pay_on,
                     } => Msg::ReplyPrepared(service.preview(message, &template, pay_on)),
+                    ReplyCmd::PrepareAsked {
+                        message,
+                        template,
+                        asked,
+                    } => Msg::ReplyPrepared(service.preview_asked(message, &template, &asked)),
+                    ReplyCmd::PrepareBatch { messages, template } => Msg::BatchPrepared(
+                        messages
+                            .into_iter()
+                            .map(|m| (m, service.preview(m, &template, None)))
+                            .collect(),
+                    ),
                     ReplyCmd::Send(preview) => {
                         let result = service.send(&preview);
                         if result.is_ok() {
@@ -310,6 +334,10 @@ pub fn spawn_replies(
                             Ok(sent) => Msg::SentLoaded(sent),
                             Err(e) => Msg::LoadFailed(e.to_string()),
                         }
+                    }
+                    ReplyCmd::Drop(draft_id) => {
+                        service.drop_draft(draft_id);
+                        continue;
                     }
                     ReplyCmd::LoadSent => match service.outbox() {
                         Ok(sent) => Msg::SentLoaded(sent),

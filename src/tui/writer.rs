@@ -6,7 +6,7 @@
 
 use super::msg::Msg;
 use super::strings;
-use crate::actions::payables::{self, PayableAction};
+use crate::actions::payables::{self, Done, PayableAction};
 use crate::store::Store;
 use std::sync::mpsc::{channel, Sender};
 use std::thread::JoinHandle;
@@ -24,7 +24,14 @@ pub struct Shown {
 /// What the writer is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteCmd {
-    Payable(PayableAction),
+    /// A change to a payable; `confirmed`: the user said yes to its questions.
+    Payable {
+        action: PayableAction,
+        today: chrono::NaiveDate,
+        confirmed: bool,
+    },
+    /// A change to a payable taken back.
+    UndoPayable(Done),
     Record(Shown),
     Shutdown,
 }
@@ -37,11 +44,22 @@ pub fn spawn_writer(mut store: Store, events: Sender<Msg>) -> (Sender<WriteCmd>,
             for cmd in rx {
                 match cmd {
                     WriteCmd::Shutdown => return,
-                    WriteCmd::Payable(action) => {
-                        let result = payables::apply(&mut store, &action)
-                            .map(|()| strings::payable_changed(&action))
-                            .map_err(|e| super::error::payable_change(strings::NOT_CHANGED, &e));
+                    WriteCmd::Payable {
+                        action,
+                        today,
+                        confirmed,
+                    } => {
+                        let result = payables::apply(&mut store, &action, today, confirmed)
+                            .map_err(|e| super::error::payable_action(strings::NOT_CHANGED, &e));
                         if events.send(Msg::PayableChanged(result)).is_err() {
+                            return;
+                        }
+                    }
+                    WriteCmd::UndoPayable(done) => {
+                        let result = payables::undo(&mut store, &done)
+                            .map(|()| done)
+                            .map_err(|e| super::error::payable_change(strings::NOT_UNDONE, &e));
+                        if events.send(Msg::PayableUndone(result)).is_err() {
                             return;
                         }
                     }

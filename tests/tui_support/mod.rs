@@ -37,6 +37,15 @@ impl ReplyService for TestReplies {
         self.inner.preview(message, template, pay_on)
     }
 
+    fn preview_asked(
+        &mut self,
+        message: i64,
+        template: &str,
+        asked: &duebox::reply::Asked,
+    ) -> Result<ReplyPreview, UiError> {
+        self.inner.preview_asked(message, template, asked)
+    }
+
     fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent> {
         let words = self.inner.send(preview)?;
         self.bodies.lock().unwrap().push(preview.body.clone());
@@ -46,6 +55,7 @@ impl ReplyService for TestReplies {
             subject: preview.subject.clone(),
             status: duebox::tui::strings::SENT_DEMO_LABEL.into(),
             message: Some(preview.message),
+            outbox_id: None,
         });
         Ok(words)
     }

@@ -68,6 +68,10 @@ pub static ID_BEFORE_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// Words that every [`ID_BEFORE_RE`] match contains, to test for before running it.
+pub static ID_BEFORE_WORDS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("szám|numaral|nolu|no'lu|の|号").expect("valid regex"));
+
 /// More numbers after the first: "invoices INV-1, INV-2 and INV-3", in any language.
 pub static MORE_IDS_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(

@@ -23,18 +23,6 @@ pub(super) fn template_of(action: Action) -> Option<&'static str> {
 
 /// Reply, move and undo: the same on the list and in the message view.
 pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -> Vec<Effect> {
-    if action == Action::Undo {
-        return match app.last_move.clone() {
-            Some(m) => {
-                app.status.busy = Some(strings::MOVING);
-                vec![Effect::UndoMove(m)]
-            }
-            None => {
-                app.status.error = Some(strings::NO_UNDO.into());
-                Vec::new()
-            }
-        };
-    }
     let Some(message) = message else {
         app.status.error = Some(
             if app.mailbox.list.kind == Some(FolderKind::Sent) {
@@ -53,6 +41,9 @@ pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -
             purpose: PromptPurpose::SaveAttachments { message },
         }));
         return Vec::new();
+    }
+    if action == Action::OpenAttachment {
+        return open_attachment(app, message);
     }
     if action == Action::NotAChaser {
         app.status.busy = Some(strings::CORRECTING);
@@ -104,6 +95,15 @@ pub(super) fn mail_action(app: &mut App, action: Action, message: Option<i64>) -
         }
         app.status.busy = Some(strings::LOADING);
         return vec![Effect::LoadPayDate(message, template)];
+    }
+    // An escalation asks the note for the approver (reply::rules: its `note`).
+    if action == Action::Escalate {
+        app.overlay = Some(Overlay::Prompt(Prompt {
+            label: strings::PROMPT_NOTE,
+            input: String::new(),
+            purpose: PromptPurpose::ReplyNote { message, template },
+        }));
+        return Vec::new();
     }
     app.status.busy = Some(strings::PREPARING);
     vec![Effect::PrepareReply {
@@ -186,10 +186,10 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
                 || matches!(
                     a,
                     Action::Move
-                        | Action::Undo
                         | Action::NotAChaser
                         | Action::ThisIs
                         | Action::SaveAttachments
+                        | Action::OpenAttachment
                 ) =>
             {
                 let id = app.mailbox.list.selected_row().map(|r| r.id);
@@ -225,10 +225,41 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
         return ensure_loaded(list, rows).into_iter().collect();
     }
     match action {
+        // Esc first drops the marks, as in aerc and meli.
+        Action::Back if !list.marked.is_empty() || list.range_from.is_some() => {
+            list.marked.clear();
+            list.range_from = None;
+            app.status.note = Some(strings::marked(0));
+            Vec::new()
+        }
         Action::Back | Action::NextPane => {
             app.mailbox.focus = Focus::Folders;
             Vec::new()
         }
+        Action::Mark => super::batch::mark(app),
+        Action::MarkRange => super::batch::mark_range(app),
+        Action::Acknowledge if !list.marked.is_empty() => super::batch::start(
+            app,
+            template_of(Action::Acknowledge).unwrap_or("acknowledge"),
+        ),
+        Action::Open if list.kind == Some(FolderKind::Sent) => match list.sent.get(list.selected) {
+            Some(s) => match s.outbox_id {
+                Some(id) => {
+                    let status = s.status.clone();
+                    app.stack.push(Screen::Sent(SentState {
+                        id,
+                        opened: None,
+                        scroll: 0,
+                    }));
+                    vec![Effect::OpenSent { id, status }]
+                }
+                None => {
+                    app.status.error = Some(strings::SENT_NOT_KEPT.into());
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        },
         Action::Open => match list.selected_row() {
             Some(row) => {
                 let id = row.id;
@@ -315,4 +346,44 @@ pub(super) fn ensure_loaded(list: &mut ListState, rows: usize) -> Option<Effect>
         limit: WINDOW,
         total: Some(list.page.total),
     })
+}
+
+/// `o`: the only attachment at once; with several, a picker of them when the message is
+/// open (its attachments are known), else the runner says how many there are.
+fn open_attachment(app: &mut App, message: i64) -> Vec<Effect> {
+    let known = app.stack.iter().find_map(|s| match s {
+        Screen::Message(m) if m.id == message => m.opened.as_ref().map(|o| o.attachments.clone()),
+        _ => None,
+    });
+    match known {
+        Some(list) if list.is_empty() => {
+            app.status.error = Some(strings::NO_ATTACHMENTS.into());
+            Vec::new()
+        }
+        Some(list) if list.len() > 1 => {
+            app.overlay = Some(Overlay::Picker(Picker {
+                title: strings::PICK_ATTACHMENT,
+                items: list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        (
+                            crate::tui::views::text::clean(&a.name).into_owned(),
+                            (i + 1).to_string(),
+                        )
+                    })
+                    .collect(),
+                selected: 0,
+                purpose: PickPurpose::OpenAttachment { message },
+            }));
+            Vec::new()
+        }
+        _ => {
+            app.status.busy = Some(strings::OPENING);
+            vec![Effect::OpenAttachment {
+                message,
+                which: None,
+            }]
+        }
+    }
 }

@@ -2,9 +2,12 @@
 //! even the clock: everything the UI learns comes in as a `Msg`, everything it wants done
 //! goes out as an `Effect`.
 
+mod batch;
 mod mailbox;
 mod overlay;
+mod payables;
 mod screens;
+mod undo;
 
 use mailbox::{ensure_loaded, mailbox_key, pay_date_prompt, scroll_into_view, select_folder};
 use overlay::overlay_key;
@@ -160,6 +163,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::ReplySent { message, result } if batch::sent(app, message, &result) => {
+            if result.is_ok() {
+                return reload(app);
+            }
+            Vec::new()
+        }
+        Msg::BatchPrepared(results) => {
+            batch::prepared(app, results);
+            Vec::new()
+        }
         Msg::ReplySent { message, result } => {
             app.status.busy = None;
             match result {
@@ -201,22 +214,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Moved(Ok(done)) => {
             app.status.busy = None;
-            app.status.note = Some(format!(
-                "moved to {} — {} undoes",
-                done.to,
-                keys(app, Action::Undo)
+            app.status.note = Some(strings::moved_to(
+                &app.folder_label(&done.to),
+                &keys(app, Action::Undo),
             ));
             if matches!(app.top(), Some(Screen::Message(m)) if m.id == done.row) {
                 app.stack.pop();
             }
-            app.last_move = Some(done);
+            undo::push(app, Undo::Move(done));
             reload(app)
         }
         Msg::Moved(Err(_)) | Msg::Undone(Err(_)) => Vec::new(),
-        Msg::Undone(Ok(done)) => {
+        Msg::Undone(Ok(back)) => {
             app.status.busy = None;
-            app.status.note = Some(format!("moved back to {}", done.to));
-            app.last_move = None;
+            undo::move_undone(app, &back);
             reload(app)
         }
         Msg::Learnt(words) => {
@@ -230,10 +241,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.status.busy = None;
             match result {
                 Ok(done) => {
+                    // The folder by the pane's name, as after a move.
+                    let moved_to = done.moved_to.as_deref().map(|f| app.folder_label(f));
                     app.status.note = Some(strings::corrected_words(
                         done.verdict.words(),
                         done.learnt.as_ref().map(|c| c.reason()).as_deref(),
-                        done.moved_to.as_deref(),
+                        moved_to.as_deref(),
                         done.stays_offline,
                     ));
                     let open = matches!(app.top(), Some(Screen::Message(m)) if m.id == message);
@@ -264,18 +277,33 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::PayableChanged(result) => {
             app.status.busy = None;
             match result {
-                Ok(words) => {
-                    app.status.note = Some(words);
-                    if let Some(Screen::Payables(p)) = app.top() {
-                        return vec![Effect::LoadPayables {
-                            status: p.status,
-                            vendor: p.vendor.clone(),
-                        }];
-                    }
+                Ok(done) => {
+                    app.status.note = Some(format!(
+                        "{} — {} undoes",
+                        strings::payable_changed(&done.action),
+                        keys(app, Action::Undo)
+                    ));
+                    undo::push(app, Undo::Payable(done));
+                    payables_changed(app)
                 }
-                Err(e) => app.status.error = Some(e.words(&app.keymap)),
+                Err(e) => {
+                    app.status.error = Some(e.words(&app.keymap));
+                    Vec::new()
+                }
             }
-            Vec::new()
+        }
+        Msg::PayableUndone(result) => {
+            app.status.busy = None;
+            match result {
+                Ok(done) => {
+                    undo::payable_undone(app, &done);
+                    payables_changed(app)
+                }
+                Err(e) => {
+                    app.status.error = Some(e.words(&app.keymap));
+                    Vec::new()
+                }
+            }
         }
         Msg::AttachmentsSaved(result) => {
             app.status.busy = None;
@@ -289,6 +317,34 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(words) => app.status.note = Some(words),
                 Err(e) => app.status.error = Some(e.words(&app.keymap)),
+            }
+            Vec::new()
+        }
+        Msg::AttachmentOpened(result) => {
+            app.status.busy = None;
+            match result {
+                Ok(words) => app.status.note = Some(words),
+                Err(e) => app.status.error = Some(e.words(&app.keymap)),
+            }
+            Vec::new()
+        }
+        Msg::SentOpened { id, result } => {
+            match result {
+                Ok(opened) => {
+                    for s in app.stack.iter_mut() {
+                        if let Screen::Sent(v) = s {
+                            if v.id == id {
+                                v.opened = Some(opened.clone());
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    if matches!(app.top(), Some(Screen::Sent(v)) if v.id == id) {
+                        app.stack.pop();
+                    }
+                    app.status.error = Some(e);
+                }
             }
             Vec::new()
         }
@@ -348,6 +404,23 @@ fn sync_event(app: &mut App, event: SyncEvent) -> Vec<Effect> {
     }
 }
 
+/// After a payable changed: the payables screen, and the chasers whose check changed with
+/// it (the list's badges, an open message's "Check").
+fn payables_changed(app: &mut App) -> Vec<Effect> {
+    let mut effects = reload(app);
+    for s in &app.stack {
+        match s {
+            Screen::Payables(p) => effects.push(Effect::LoadPayables {
+                status: p.status,
+                vendor: p.vendor.clone(),
+            }),
+            Screen::Message(m) => effects.push(Effect::LoadMessage(m.id)),
+            _ => {}
+        }
+    }
+    effects
+}
+
 /// Reloads what the store may have changed under the screens: counts, the list, the
 /// outbox, an open dashboard.
 fn reload(app: &mut App) -> Vec<Effect> {
@@ -371,9 +444,9 @@ fn reload(app: &mut App) -> Vec<Effect> {
 fn scope_of(app: &App) -> Scope {
     match app.top() {
         None | Some(Screen::Message(_)) => Scope::Mail,
-        Some(Screen::Reply(_)) => Scope::Reply,
+        Some(Screen::Reply(_)) | Some(Screen::Batch(_)) => Scope::Reply,
         Some(Screen::Payables(_)) => Scope::Payables,
-        Some(Screen::Dashboard(_)) => Scope::Global,
+        Some(Screen::Dashboard(_)) | Some(Screen::Sent(_)) => Scope::Global,
     }
 }
 
@@ -434,6 +507,7 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             vec![Effect::LoadDashboard]
         }
         Action::SyncNow => vec![Effect::SyncNow],
+        Action::Undo => undo::undo(app),
         Action::Templates => {
             app.overlay = Some(Overlay::Picker(Picker {
                 title: strings::PICK_TEMPLATE,

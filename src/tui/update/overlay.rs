@@ -1,6 +1,7 @@
 //! Keys while an overlay is open: the help, a picker (folder to move to, template to
-//! edit), a one-line prompt (filter, dates). No I/O here.
+//! edit), a one-line prompt (filter, dates), a yes/no question. No I/O here.
 
+use crate::actions::payables::Change;
 use crate::classify::fingerprint::Verdict;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{Action, Scope};
@@ -44,6 +45,29 @@ pub(super) fn overlay_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Vec<E
             app.overlay = Some(Overlay::Picker(p));
             Vec::new()
         }
+        Overlay::Confirm(c) => match k.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => match c.then {
+                Then::Effects(effects) => {
+                    if !effects.is_empty() {
+                        app.status.busy = Some(strings::SAVING_PAYABLE);
+                    }
+                    effects
+                }
+                Then::Prompt(p) => {
+                    app.overlay = Some(Overlay::Prompt(p));
+                    Vec::new()
+                }
+            },
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                app.status.note = Some(strings::NOTHING_CHANGED.into());
+                Vec::new()
+            }
+            // Any other key leaves the question open: only y or n answers it.
+            _ => {
+                app.overlay = Some(Overlay::Confirm(c));
+                Vec::new()
+            }
+        },
         Overlay::Prompt(mut p) => {
             match k.code {
                 KeyCode::Enter => return submitted(app, p),
@@ -84,6 +108,17 @@ pub(super) fn picked(app: &mut App, p: Picker) -> Vec<Effect> {
             None => Vec::new(),
         },
         PickPurpose::Template => vec![Effect::EditTemplate(value)],
+        PickPurpose::OpenMessage => match value.parse() {
+            Ok(id) => super::screens::open_message(app, id),
+            Err(_) => Vec::new(),
+        },
+        PickPurpose::OpenAttachment { message } => {
+            app.status.busy = Some(strings::OPENING);
+            vec![Effect::OpenAttachment {
+                message,
+                which: value.parse().ok(),
+            }]
+        }
     }
 }
 
@@ -136,6 +171,17 @@ pub(super) fn submitted(app: &mut App, p: Prompt) -> Vec<Effect> {
                 }]
             }),
         },
+        PromptPurpose::ReplyNote { message, template } => {
+            app.status.busy = Some(strings::PREPARING);
+            return vec![Effect::PrepareReplyAsked {
+                message: *message,
+                template: template.to_string(),
+                asked: crate::reply::Asked {
+                    note: Some(input).filter(|n| !n.is_empty()),
+                    ..Default::default()
+                },
+            }];
+        }
         PromptPurpose::SaveAttachments { message } => {
             if input.is_empty() {
                 return Vec::new();
@@ -146,20 +192,39 @@ pub(super) fn submitted(app: &mut App, p: Prompt) -> Vec<Effect> {
                 dir: input,
             }];
         }
-        PromptPurpose::MarkPaid { vendor, invoice } => day().map(|on| {
-            vec![Effect::MarkPaid {
-                vendor: vendor.clone(),
-                invoice: invoice.clone(),
-                on,
-            }]
-        }),
-        PromptPurpose::Schedule { vendor, invoice } => day().map(|on| {
-            vec![Effect::Schedule {
-                vendor: vendor.clone(),
-                invoice: invoice.clone(),
-                on,
-            }]
-        }),
+        PromptPurpose::MarkPaid {
+            vendor,
+            invoice,
+            confirmed,
+        } => match day() {
+            Some(on) => {
+                if let Err(e) = super::payables::paid_date(app, vendor, invoice, on, *confirmed) {
+                    app.status.error = Some(e);
+                    app.overlay = Some(Overlay::Prompt(p));
+                }
+                return Vec::new();
+            }
+            None => None,
+        },
+        PromptPurpose::PaidReference {
+            vendor,
+            invoice,
+            on,
+            confirmed,
+        } => {
+            let change = Change::Paid {
+                on: *on,
+                reference: Some(input).filter(|r| !r.is_empty()),
+            };
+            return super::payables::finish(app, vendor, invoice, change, *confirmed);
+        }
+        PromptPurpose::Schedule { vendor, invoice } => match day() {
+            Some(on) => {
+                let change = Change::Scheduled { on };
+                return super::payables::finish(app, vendor, invoice, change, false);
+            }
+            None => None,
+        },
     };
     match effects {
         Some(e) => e,

@@ -7,11 +7,9 @@ use crate::tui::effect::Effect;
 use crate::tui::keymap::Action;
 use crate::tui::state::*;
 use crate::tui::strings;
-use chrono::Days;
 
 pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
     let page = app.list_rows().max(1) as u16;
-    let today = app.today;
     let Some(top) = app.stack.last_mut() else {
         return Vec::new();
     };
@@ -55,13 +53,21 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                 Action::PageUp => r.scroll = r.scroll.saturating_sub(page),
                 Action::Top => r.scroll = 0,
                 Action::Back => {
+                    let draft = r.preview.draft_id;
                     app.stack.pop();
                     app.status.note = Some("reply discarded, nothing was sent".into());
+                    return vec![Effect::DropReply(draft)];
                 }
                 Action::Send if r.sending => {}
                 Action::Send => {
                     if let Some(reason) = &r.preview.blocked {
                         app.status.error = Some(format!("not sent: {reason}"));
+                        return Vec::new();
+                    }
+                    if let (Some(who), false) = (&r.preview.held_by, r.preview.take_over) {
+                        // Another clerk is answering it: the first `y` only asks.
+                        r.preview.take_over = true;
+                        app.status.error = Some(format!("{who} — {}", strings::CONFIRM_TAKE_OVER));
                         return Vec::new();
                     }
                     r.sending = true;
@@ -112,27 +118,16 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                     }));
                 }
                 Action::MarkPaid | Action::Schedule => {
-                    let Some(row) = p.current() else {
+                    let Some(row) = p.current().cloned() else {
                         app.status.error = Some(strings::NO_PAYABLE.into());
                         return Vec::new();
                     };
-                    let (vendor, invoice) = (row.vendor.clone(), row.invoice_number.clone());
-                    app.overlay = Some(Overlay::Prompt(if action == Action::MarkPaid {
-                        Prompt {
-                            label: strings::PROMPT_PAID_ON,
-                            input: today.to_string(),
-                            purpose: PromptPurpose::MarkPaid { vendor, invoice },
-                        }
+                    if action == Action::MarkPaid {
+                        super::payables::mark_paid(app, &row);
                     } else {
-                        let on = row.scheduled_on.unwrap_or_else(|| {
-                            today.checked_add_days(Days::new(7)).unwrap_or(today)
-                        });
-                        Prompt {
-                            label: strings::PROMPT_SCHEDULE,
-                            input: on.to_string(),
-                            purpose: PromptPurpose::Schedule { vendor, invoice },
-                        }
-                    }));
+                        super::payables::schedule(app, &row);
+                    }
+                    return Vec::new();
                 }
                 _ => {}
             }
@@ -144,11 +139,101 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Screen::Dashboard(_) => {
-            if action == Action::Back {
-                app.stack.pop();
+        Screen::Batch(_) => super::batch::key(app, action),
+        Screen::Sent(v) => {
+            match action {
+                Action::Down => v.scroll = v.scroll.saturating_add(1),
+                Action::Up => v.scroll = v.scroll.saturating_sub(1),
+                Action::PageDown => v.scroll = v.scroll.saturating_add(page),
+                Action::PageUp => v.scroll = v.scroll.saturating_sub(page),
+                Action::Top => v.scroll = 0,
+                Action::Back => {
+                    app.stack.pop();
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Screen::Dashboard(d) => {
+            let targets = d
+                .data
+                .as_ref()
+                .map(|data| crate::tui::views::dashboard::targets(data, app.today))
+                .unwrap_or_default();
+            let last = targets.len().saturating_sub(1);
+            match action {
+                Action::Back => {
+                    app.stack.pop();
+                }
+                Action::Down => d.selected = (d.selected + 1).min(last),
+                Action::Up => d.selected = d.selected.saturating_sub(1),
+                Action::PageDown => d.selected = (d.selected + page as usize).min(last),
+                Action::PageUp => d.selected = d.selected.saturating_sub(page as usize),
+                Action::Top => d.selected = 0,
+                Action::Bottom => d.selected = last,
+                Action::Open => match targets.get(d.selected) {
+                    Some(DashTarget::Bucket { currency, bucket }) => {
+                        let items = d
+                            .data
+                            .as_ref()
+                            .and_then(|data| {
+                                data.aging
+                                    .iter()
+                                    .find(|a| &a.currency == currency && a.bucket == *bucket)
+                            })
+                            .map(|a| a.items.clone())
+                            .unwrap_or_default();
+                        if let [only] = &items[..] {
+                            return open_message(app, only.message);
+                        }
+                        app.overlay = Some(Overlay::Picker(Picker {
+                            title: strings::PICK_CLAIM,
+                            items: items
+                                .iter()
+                                .map(|c| (strings::claim_label(c, currency), c.message.to_string()))
+                                .collect(),
+                            selected: 0,
+                            purpose: PickPurpose::OpenMessage,
+                        }));
+                    }
+                    Some(DashTarget::Message(id)) => {
+                        let id = *id;
+                        app.stack.push(Screen::Message(MessageState {
+                            id,
+                            opened: None,
+                            scroll: 0,
+                            max_scroll: u16::MAX,
+                        }));
+                        return vec![Effect::LoadMessage(id)];
+                    }
+                    Some(DashTarget::Payables(status)) => {
+                        let status = *status;
+                        app.stack.push(Screen::Payables(PayablesState {
+                            loading: true,
+                            status,
+                            ..PayablesState::default()
+                        }));
+                        return vec![Effect::LoadPayables {
+                            status,
+                            vendor: None,
+                        }];
+                    }
+                    None => {}
+                },
+                _ => {}
             }
             Vec::new()
         }
     }
+}
+
+/// Opens a message over the current screen.
+pub(super) fn open_message(app: &mut App, id: i64) -> Vec<Effect> {
+    app.stack.push(Screen::Message(MessageState {
+        id,
+        opened: None,
+        scroll: 0,
+        max_scroll: u16::MAX,
+    }));
+    vec![Effect::LoadMessage(id)]
 }

@@ -167,7 +167,39 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, mailbox: &MailboxState, theme: Th
             continue;
         }
         match list.row(at) {
-            Some(r) => draw_row(buf, area.x, y, &cols, r, row_style, selected, theme),
+            Some(r) => {
+                draw_row(buf, area.x, y, &cols, r, row_style, selected, theme);
+                // A row marked for a batch (or in the range being marked with V): its first
+                // cell, unless a fraud mark is there.
+                let in_range = list.range_from.is_some_and(|from| {
+                    (from.min(list.selected)..=from.max(list.selected)).contains(&at)
+                });
+                if (in_range || list.is_marked(r.id)) && r.risk.is_empty() {
+                    buf.set_stringn(
+                        area.x,
+                        y,
+                        strings::MARKED,
+                        1,
+                        row_style.patch(theme.header()),
+                    );
+                }
+                if let Some(me) = &mailbox.clerk {
+                    // Another clerk is answering it: marked where unread/answered is.
+                    if crate::team::marks::held_by_other(r.flags.split_whitespace(), Some(me))
+                        .is_some()
+                    {
+                        cell(
+                            buf,
+                            area.x + 1,
+                            y,
+                            1,
+                            strings::CLAIMED_MARK,
+                            false,
+                            row_style.patch(theme.warn()),
+                        );
+                    }
+                }
+            }
             None => {
                 buf.set_stringn(
                     area.x + 2,
@@ -274,12 +306,9 @@ fn draw_row(
                 text_style,
             ),
             Col::Badge => {
-                let style = if selected {
-                    base
-                } else {
-                    base.patch(theme.badge(r.match_status))
-                };
-                cell(buf, x, y, *w, strings::badge(r.match_status), false, style);
+                let (words, style) = theme.check_badge(r);
+                let style = if selected { base } else { base.patch(style) };
+                cell(buf, x, y, *w, words, false, style);
             }
         }
         x += w + 1;

@@ -20,39 +20,68 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, m: &MessageState, today: NaiveDat
         return;
     };
     let mut area = area;
-    let risk = &o.detail.summary.risk;
-    if !risk.is_empty() {
+    let mut scroll = m.scroll;
+    if o.detail.summary.is_alarm() {
         let banner = banner_lines(o, theme);
-        let h = (banner.len() as u16 + 2)
-            .min(area.height / 2)
-            .max(3)
-            .min(area.height);
-        let r = Rect { height: h, ..area };
+        let fit = banner_fit(&banner, area);
+        let shown = scroll.min(fit.overflow);
+        let mut block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.danger())
+            .title(Span::styled(strings::FRAUD_TITLE, theme.banner()));
+        if shown < fit.overflow {
+            // Never a cut warning without a word that more follows.
+            block = block.title_bottom(Span::styled(
+                strings::fraud_more(fit.overflow - shown),
+                theme.banner(),
+            ));
+        }
+        let r = Rect {
+            height: fit.height,
+            ..area
+        };
         frame.render_widget(
-            Paragraph::new(banner).wrap(Wrap { trim: true }).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.danger())
-                    .title(Span::styled(strings::FRAUD_TITLE, theme.banner())),
-            ),
+            Paragraph::new(banner)
+                .wrap(Wrap { trim: true })
+                .scroll((shown, 0))
+                .block(block),
             r,
         );
         area = Rect {
-            y: area.y + h,
-            height: area.height - h,
+            y: area.y + fit.height,
+            height: area.height - fit.height,
             ..area
         };
+        // The banner's rows scroll first; the message follows once it has shown them all.
+        scroll = scroll.saturating_sub(fit.overflow);
     }
     let lines = body_lines(o, today, theme);
-    let scroll = m
-        .scroll
-        .min(wrapped_height(&lines, area.width).saturating_sub(area.height));
+    let scroll = scroll.min(wrapped_height(&lines, area.width).saturating_sub(area.height));
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         area,
     );
+}
+
+/// How the banner fits over the message: its rows on screen and the rows of warnings left
+/// below them (scrolled into view before the message scrolls).
+struct BannerFit {
+    height: u16,
+    overflow: u16,
+}
+
+/// The banner grows to show every warning, up to two thirds of the screen (the message
+/// keeps a third, at least its first rows); what does not fit scrolls.
+fn banner_fit(banner: &[Line<'_>], area: Rect) -> BannerFit {
+    let needed = wrapped_height(banner, area.width.saturating_sub(2));
+    let most = (area.height * 2 / 3).max(3).min(area.height);
+    let height = (needed + 2).min(most);
+    BannerFit {
+        height,
+        overflow: needed.saturating_sub(height.saturating_sub(2)),
+    }
 }
 
 /// How many rows `lines` take wrapped at `width` (a close estimate: words that do not fit
@@ -68,22 +97,31 @@ pub fn wrapped_height(lines: &[Line<'_>], width: u16) -> u16 {
 pub fn max_scroll(o: &Opened, today: NaiveDate, size: (u16, u16)) -> u16 {
     let theme = Theme { color: false };
     let (_, body, _) = super::layout::frame(Rect::new(0, 0, size.0, size.1));
-    let banner = if o.detail.summary.risk.is_empty() {
-        0
+    let (banner, overflow) = if o.detail.summary.is_alarm() {
+        let fit = banner_fit(&banner_lines(o, theme), body);
+        (fit.height, fit.overflow)
     } else {
-        (banner_lines(o, theme).len() as u16 + 2)
-            .min(body.height / 2)
-            .max(3)
-            .min(body.height)
+        (0, 0)
     };
-    wrapped_height(&body_lines(o, today, theme), body.width)
-        .saturating_sub(body.height.saturating_sub(banner))
+    overflow
+        + wrapped_height(&body_lines(o, today, theme), body.width)
+            .saturating_sub(body.height.saturating_sub(banner))
 }
 
 fn banner_lines(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let reasons = &o.detail.fraud_reasons;
-    for flag in o.detail.summary.risk.iter().filter(|_| reasons.is_empty()) {
+    let mut reasons: Vec<&crate::classify::risk::FraudReason> =
+        o.detail.fraud_reasons.iter().collect();
+    // The decisive warnings first (the bank details a payment would go to), each once.
+    reasons.sort_by_key(|r| rank(r.risk));
+    reasons.dedup_by(|a, b| a.detail == b.detail);
+    let mut flags = o.detail.summary.risk.clone();
+    flags.sort_by_key(|f| rank(*f));
+    // A flag without the classifier's own words still gets its line.
+    for flag in flags
+        .iter()
+        .filter(|f| !reasons.iter().any(|r| r.risk == **f))
+    {
         out.push(Line::from(vec![
             Span::styled("• ", theme.danger()),
             Span::raw(strings::risk_words(*flag)),
@@ -98,6 +136,18 @@ fn banner_lines(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
     }
     out.push(Line::styled(strings::FRAUD_ADVICE, theme.header()));
     out
+}
+
+/// Which warnings the banner shows first: money sent elsewhere decides, a stranger least.
+fn rank(flag: crate::classify::risk::Risk) -> u8 {
+    use crate::classify::risk::Risk;
+    match flag {
+        Risk::BankChange => 0,
+        Risk::LookalikeDomain => 1,
+        Risk::ReplyToMismatch => 2,
+        Risk::AuthFail => 3,
+        Risk::UnknownSender => 4,
+    }
 }
 
 fn field(name: &str, value: impl Into<String>, theme: Theme) -> Line<'static> {
@@ -119,7 +169,17 @@ fn days_between(from: Option<&str>, to: NaiveDate) -> Option<i64> {
 fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> {
     let d = &o.detail;
     let s = &d.summary;
-    let mut out = vec![field("From", clean(&o.from).into_owned(), theme)];
+    let mut out = Vec::new();
+    if !s.risk.is_empty() && !s.is_alarm() {
+        // A stranger that asks for no money: a note, not the fraud alarm.
+        for flag in &s.risk {
+            out.push(Line::styled(
+                strings::quiet_note(strings::risk_words(*flag)),
+                theme.warn(),
+            ));
+        }
+    }
+    out.push(field("From", clean(&o.from).into_owned(), theme));
     if let Some(rt) = &o.reply_to {
         out.push(field("Reply-To", clean(rt).into_owned(), theme));
     }
@@ -142,6 +202,9 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
         folder.push_str(&format!(" · {}", clean(v)));
     }
     out.push(field("Folder", folder, theme));
+    if let Some(who) = &o.claimed_by {
+        out.push(Line::styled(clean(who).into_owned(), theme.warn()));
+    }
     for (i, a) in o.attachments.iter().enumerate() {
         out.push(field(
             if i == 0 { "Attached" } else { "" },
@@ -177,9 +240,15 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
         }
         out.push(field("Claim", claim.join(" · "), theme));
         if let Some(m) = s.match_status {
+            // Under an alarm a match is no comfort: an impostor copies the real invoice.
+            let (style, but) = if s.is_alarm() {
+                (theme.danger(), strings::CHECK_UNDER_ALARM)
+            } else {
+                (theme.badge(Some(m)), "")
+            };
             out.push(Line::from(vec![
                 Span::styled(format!("{:<9}", "Check"), theme.header()),
-                Span::styled(strings::match_words(m), theme.badge(Some(m))),
+                Span::styled(format!("{}{but}", strings::match_words(m)), style),
             ]));
         }
     }
@@ -307,4 +376,77 @@ fn comparison(o: &Opened, theme: Theme) -> Vec<Line<'static>> {
         out.push(Line::styled(strings::comparison_words(c, single), style));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::risk::{FraudReason, Risk};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    fn screen(m: &MessageState, w: u16, h: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        t.draw(|f| draw(f, f.area(), m, today, Theme { color: false }))
+            .unwrap();
+        let buf = t.backend().buffer();
+        (0..h)
+            .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+            .collect()
+    }
+
+    /// A look-alike sender with many warnings, the decisive one (other bank details) last
+    /// as the classifier wrote them.
+    fn flagged() -> MessageState {
+        let mut o = Opened::default();
+        o.detail.summary.kind = Some("chaser".into());
+        o.detail.summary.risk = vec![Risk::BankChange, Risk::LookalikeDomain, Risk::UnknownSender];
+        for i in 0..6 {
+            o.detail.fraud_reasons.push(FraudReason {
+                risk: Risk::UnknownSender,
+                detail: format!(
+                    "unknown sender reason number {i} that takes a whole line of the banner"
+                ),
+            });
+        }
+        o.detail.fraud_reasons.push(FraudReason {
+            risk: Risk::BankChange,
+            detail: "asks for payment to IBAN GB16 MYMB 2305 8011 2479 61".into(),
+        });
+        MessageState {
+            id: 1,
+            opened: Some(Box::new(o)),
+            scroll: 0,
+            max_scroll: u16::MAX,
+        }
+    }
+
+    #[test]
+    fn the_banner_puts_the_bank_warning_first_and_says_when_more_follow() {
+        let mut m = flagged();
+        let first = screen(&m, 60, 12);
+        assert!(first.contains("IBAN GB16"), "{first}");
+        assert!(first.contains("more row(s) of warnings"), "{first}");
+        // Scrolling shows the rest of the banner, then the hint goes.
+        m.scroll = 20;
+        let end = screen(&m, 60, 12);
+        assert!(end.contains("Call the vendor"), "{end}");
+        assert!(!end.contains("more row(s)"), "{end}");
+    }
+
+    #[test]
+    fn a_stranger_asking_for_nothing_is_a_note_not_an_alarm() {
+        let mut m = flagged();
+        let o = m.opened.as_mut().unwrap();
+        o.detail.summary.kind = Some("other".into());
+        o.detail.summary.risk = vec![Risk::UnknownSender];
+        o.detail.fraud_reasons.clear();
+        let s = screen(&m, 80, 12);
+        assert!(!s.contains("POSSIBLE FRAUD"), "{s}");
+        assert!(
+            s.contains("Note: the sender is not one of our vendors"),
+            "{s}"
+        );
+    }
 }

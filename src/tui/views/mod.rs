@@ -2,6 +2,7 @@
 //! change state and never do I/O; every string that came from mail passes through
 //! `text::clean` and is cut by display width.
 
+pub mod batch;
 pub mod dashboard;
 pub mod folders;
 pub mod help;
@@ -10,6 +11,7 @@ pub mod list;
 pub mod message;
 pub mod payables;
 pub mod reply;
+pub mod sent;
 pub mod status;
 pub mod style;
 pub mod text;
@@ -42,6 +44,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Some(Screen::Reply(r)) => reply::draw(frame, body, r, app.demo, &app.keymap, theme),
         Some(Screen::Payables(p)) => payables::draw(frame, body, p, theme),
         Some(Screen::Dashboard(d)) => dashboard::draw(frame, body, d, app.today, theme),
+        Some(Screen::Sent(s)) => sent::draw(frame, body, s, theme),
+        Some(Screen::Batch(b)) => batch::draw(frame, body, b, theme),
     }
     status::draw(frame, status_area, app, theme);
     match &app.overlay {
@@ -73,6 +77,27 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
                 &mut state,
             );
         }
+        Some(Overlay::Confirm(c)) => {
+            // The question takes the rows above the status line it needs.
+            let line = Line::from(vec![
+                Span::styled(text::clean(&c.question).into_owned(), theme.header()),
+                Span::raw("  "),
+                Span::styled(strings::CONFIRM_KEYS, theme.dim()),
+            ]);
+            let rows = (line.width() as u16)
+                .div_ceil(status_area.width.max(1))
+                .clamp(1, 4);
+            let r = Rect {
+                y: status_area.y.saturating_sub(rows),
+                height: rows,
+                ..status_area
+            };
+            frame.render_widget(Clear, r);
+            frame.render_widget(
+                Paragraph::new(line).wrap(ratatui::widgets::Wrap { trim: true }),
+                r,
+            );
+        }
         Some(Overlay::Prompt(p)) => {
             // The prompt takes the row above the status line.
             let row = Rect {
@@ -98,6 +123,8 @@ fn draw_title(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         Some(Screen::Reply(_)) => "reply preview",
         Some(Screen::Payables(_)) => "payables",
         Some(Screen::Dashboard(_)) => "dashboard",
+        Some(Screen::Sent(_)) => "sent reply",
+        Some(Screen::Batch(_)) => "batch acknowledge",
     };
     let mut spans = vec![Span::raw(format!(
         " {} · {} · {}",

@@ -42,6 +42,20 @@ pub fn draw(
     for w in &p.warnings {
         lines.push(Line::styled(format!("⚠ {}", clean(w)), theme.warn()));
     }
+    if let Some(who) = &p.held_by {
+        lines.push(Line::styled(
+            format!(
+                "{} — {}",
+                clean(who),
+                if p.take_over {
+                    strings::CONFIRM_TAKE_OVER
+                } else {
+                    strings::HELD_ADVICE
+                }
+            ),
+            theme.danger(),
+        ));
+    }
     if let Some(who) = &p.answered_elsewhere {
         lines.push(Line::styled(
             format!(

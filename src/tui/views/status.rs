@@ -39,6 +39,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         Some(Screen::Reply(_)) => strings::HINT_REPLY,
         Some(Screen::Payables(_)) => strings::HINT_PAYABLES,
         Some(Screen::Dashboard(_)) => strings::HINT_DASHBOARD,
+        Some(Screen::Sent(_)) => strings::HINT_SENT,
+        Some(Screen::Batch(_)) => strings::HINT_BATCH,
     });
     let hint = hint.as_str();
     let w = usize::from(area.width);

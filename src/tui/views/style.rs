@@ -95,4 +95,45 @@ impl Theme {
             None => Style::new(),
         }
     }
+
+    /// The check column of a list row: under a fraud alarm a red warning instead of the
+    /// claim's check, and no flagged message ever in green.
+    pub fn check_badge(self, r: &crate::store::Summary) -> (&'static str, Style) {
+        if r.is_alarm() {
+            return (crate::tui::strings::FRAUD_BADGE, self.danger());
+        }
+        let words = crate::tui::strings::badge(r.match_status);
+        if !r.risk.is_empty() && r.match_status == Some(MatchStatus::Matched) {
+            return (words, self.warn());
+        }
+        (words, self.badge(r.match_status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::risk::Risk;
+    use crate::store::Summary;
+
+    #[test]
+    fn a_flagged_row_never_shows_a_green_check() {
+        let theme = Theme { color: true };
+        let mut r = Summary {
+            kind: Some("chaser".into()),
+            match_status: Some(MatchStatus::Matched),
+            invoices: vec!["INV-1".into()],
+            ..Summary::default()
+        };
+        assert_eq!(theme.check_badge(&r), ("matched", theme.good()));
+        for flags in [vec![Risk::BankChange], vec![Risk::UnknownSender]] {
+            r.risk = flags;
+            let (words, style) = theme.check_badge(&r);
+            assert_eq!((words, style), ("! fraud?", theme.danger()), "{:?}", r.risk);
+        }
+        // A stranger claiming nothing is no alarm, and still not green.
+        r.kind = Some("other".into());
+        r.invoices.clear();
+        assert_ne!(theme.check_badge(&r).1, theme.good());
+    }
 }
