@@ -313,6 +313,8 @@ fn preview(message: i64) -> duebox::tui::replies::ReplyPreview {
         blocked: None,
         answered_elsewhere: None,
         again: false,
+        held_by: None,
+        take_over: false,
     }
 }
 

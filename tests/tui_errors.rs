@@ -156,7 +156,8 @@ fn replies_of_unknown_outcome_are_worded_for_the_ui_and_the_cli() {
             "{words}"
         );
         assert!(
-            words.contains("2 earlier replies may have reached the vendor"),
+            words.contains("2 earlier replies (#12")
+                && words.contains("may have reached the vendor"),
             "{words}"
         );
         assert!(
