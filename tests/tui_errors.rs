@@ -7,7 +7,8 @@
 use chrono::NaiveDate;
 use duebox::actions::payables::PayableAction;
 use duebox::send::OutboxError;
-use duebox::store::Store;
+use duebox::store::{OutboxEntry, OutboxState, Store};
+use duebox::sync::warning::Warning;
 use duebox::tui::error::{not_sent, Cause, UiError};
 use duebox::tui::keymap::Keymap;
 use duebox::tui::msg::{Msg, SyncEvent};
@@ -105,6 +106,75 @@ fn a_sync_passs_warnings_reach_the_status_line() {
         }),
     );
     assert_eq!(a.status.error, None);
+}
+
+fn unknown_reply(id: i64, to: &str) -> OutboxEntry {
+    OutboxEntry {
+        id,
+        message_id: format!("<r{id}@duebox.invalid>"),
+        answers: None,
+        template: "acknowledge".into(),
+        escalation: false,
+        vendor: None,
+        invoice: None,
+        envelope_from: "ap@ours.example".into(),
+        envelope_to: to.into(),
+        subject: "Re: overdue".into(),
+        raw: Vec::new(),
+        state: OutboxState::Unknown,
+        error: None,
+        created_at: "2026-12-01 09:00:00".into(),
+        sent_at: None,
+        saved_to_sent: false,
+        flagged_answered: false,
+        demo: false,
+    }
+}
+
+#[test]
+fn replies_of_unknown_outcome_are_worded_for_the_ui_and_the_cli() {
+    let entries = vec![
+        unknown_reply(12, "billing@acme.example"),
+        unknown_reply(13, "ar@globex.example"),
+    ];
+    let mut a = app(Keymap::default());
+    update(
+        &mut a,
+        Msg::Sync(SyncEvent::Finished {
+            at: "10:00".into(),
+            new: 0,
+            summary: "0 new".into(),
+            warnings: vec![Warning::Unresolved(entries.clone()), "another".into()],
+        }),
+    );
+    let shown = a.status.error.clone().unwrap_or_default();
+    let refused = not_sent(&OutboxError::Unresolved(entries.clone())).words(&Keymap::default());
+    for words in [&shown, &refused] {
+        assert!(
+            words.contains("#12 'acknowledge' to billing@acme.example")
+                && words.contains("#13 'acknowledge' to ar@globex.example"),
+            "{words}"
+        );
+        assert!(
+            words.contains("2 earlier replies (#12")
+                && words.contains("may have reached the vendor"),
+            "{words}"
+        );
+        assert!(
+            !words.contains("duebox ") && !words.contains("--sent") && !words.contains("--resend"),
+            "{words}"
+        );
+    }
+    assert!(
+        shown.contains("2 warnings") && shown.contains("another"),
+        "{shown}"
+    );
+    // One reply reads as one; the terminal keeps its commands.
+    let one = duebox::tui::strings::unresolved_replies(&entries[..1]);
+    assert!(one.starts_with("an earlier reply (#12"), "{one}");
+    assert!(one.contains("until it is settled"), "{one}");
+    let cli = OutboxError::Unresolved(entries).to_string();
+    assert!(cli.contains("`duebox outbox resolve ID --sent`"), "{cli}");
 }
 
 #[test]

@@ -7,9 +7,11 @@ use super::Cli;
 use crate::account;
 use crate::config::Config;
 use crate::imap::Imap;
+use crate::send::OutboxError;
 use crate::store::Store;
 use crate::sync::engine::{Progress, Report};
 use crate::sync::session::{self, AccountConnect, Flow, Note, SentCopy, Session, Stopper, Watch};
+use crate::sync::warning::Warning;
 use anyhow::Context;
 use clap::Args;
 use std::io::IsTerminal;
@@ -57,7 +59,7 @@ pub fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<ExitCode> {
     session.logout();
     println!("sync: {}", report.summary());
     for w in &report.warnings {
-        eprintln!("duebox: {w}");
+        eprintln!("duebox: {}", words(w));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -139,6 +141,14 @@ static STOP_WHEN_UNHEARD: std::sync::OnceLock<Stopper> = std::sync::OnceLock::ne
 /// Logs and prints a line. The watcher keeps SIGPIPE ignored (see cli::run), so a closed
 /// pipe is an error here, never a panic: the watch then stops cleanly, as after SIGTERM,
 /// and exits 0, as `git` does when its reader is gone.
+/// A pass's warning in the terminal's terms: the commands that settle it.
+fn words(w: &Warning) -> String {
+    match w {
+        Warning::Text(text) => text.clone(),
+        Warning::Unresolved(entries) => OutboxError::Unresolved(entries.clone()).to_string(),
+    }
+}
+
 fn say(message: &str) {
     use std::io::Write;
     tracing::info!("{message}");
@@ -181,7 +191,7 @@ fn watch(
             let report = pass(session, store, config, false)?;
             say(&format!("sync: {}", report.summary()));
             for w in &report.warnings {
-                say(w);
+                say(&words(w));
             }
             let server = session.server()?;
             digest_step(server, store, config, chrono::Local::now().date_naive());

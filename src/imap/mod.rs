@@ -151,6 +151,10 @@ fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, ConnectError> {
     for addr in &addrs {
         match TcpStream::connect_timeout(addr, NETWORK_TIMEOUT) {
             Ok(tcp) => {
+                // Every command is written whole and then answered, so nothing is gained by
+                // Nagle's algorithm; it only holds a short last segment (an APPEND literal's
+                // closing CRLF, a pipelined batch's tail) until the server's delayed ACK.
+                let _ = tcp.set_nodelay(true);
                 let _ = tcp.set_read_timeout(Some(NETWORK_TIMEOUT * 4));
                 let _ = tcp.set_write_timeout(Some(NETWORK_TIMEOUT));
                 return Ok(tcp);

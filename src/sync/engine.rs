@@ -56,7 +56,7 @@ pub struct Report {
     /// Interrupted moves completed or undone at the start.
     pub recovered: usize,
     /// Problems that did not stop the pass.
-    pub warnings: Vec<String>,
+    pub warnings: super::warning::Warnings,
 }
 
 impl Report {

@@ -137,7 +137,7 @@ pub(super) fn file_pending(
     }
     if !label_only && !caps.moves && !caps.uidplus {
         report.warnings.push(
-            "the server has neither MOVE nor UIDPLUS, so duebox cannot move one message without risking other clients' deleted mail; it labels instead (set [folders] label_only = true to silence this)".into(),
+            "the server has neither MOVE nor UIDPLUS, so duebox cannot move one message without risking other clients' deleted mail; it labels instead (set [folders] label_only = true to silence this)",
         );
     }
     let can_move = !label_only && (caps.moves || caps.uidplus);

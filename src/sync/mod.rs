@@ -13,3 +13,4 @@ pub mod refusals;
 pub mod server;
 pub mod session;
 pub mod user_move;
+pub mod warning;

@@ -7,6 +7,7 @@
 
 use super::engine::{sync_once, Progress, Report, Settings, SyncError};
 use super::server::MailServer;
+use super::warning::Warning;
 use crate::store::{Store, StoreError};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -235,8 +236,8 @@ impl Session {
 
 /// The after-send catch-up on a connected mailbox: replies a crash left `queued` or
 /// `sending` are settled (found in Sent, or listed as unknown), then every copy in Sent and
-/// `\Answered` that failed before is tried again. Returns what is still left, in words.
-pub fn catch_up(store: &mut Store, server: &mut dyn MailServer, sent: &SentCopy) -> Vec<String> {
+/// `\Answered` that failed before is tried again. Returns what is still left.
+pub fn catch_up(store: &mut Store, server: &mut dyn MailServer, sent: &SentCopy) -> Vec<Warning> {
     let mut later = Vec::new();
     let mut after = crate::send::AfterSend {
         store,
@@ -245,15 +246,13 @@ pub fn catch_up(store: &mut Store, server: &mut dyn MailServer, sent: &SentCopy)
         save_sent: sent.save,
     };
     match after.recover() {
-        Ok(unresolved) if !unresolved.is_empty() => {
-            later.push(crate::send::OutboxError::Unresolved(unresolved).to_string())
-        }
+        Ok(unresolved) if !unresolved.is_empty() => later.push(Warning::Unresolved(unresolved)),
         Ok(_) => {}
-        Err(e) => later.push(e.to_string()),
+        Err(e) => later.push(e.to_string().into()),
     }
     match after.finish_pending() {
-        Ok(left) => later.extend(left),
-        Err(e) => later.push(e.to_string()),
+        Ok(left) => later.extend(left.into_iter().map(Warning::Text)),
+        Err(e) => later.push(e.to_string().into()),
     }
     later
 }

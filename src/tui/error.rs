@@ -175,14 +175,7 @@ pub fn not_sent(e: &OutboxError) -> UiError {
         ),
         OutboxError::Blocked(why) => UiError::input(NOT_SENT, why),
         OutboxError::Unresolved(entries) => {
-            let ids: Vec<String> = entries.iter().map(|e| format!("#{}", e.id)).collect();
-            UiError::new(
-                NOT_SENT,
-                format!(
-                    "the outcome of earlier replies ({}, in the Sent folder) is unknown, and duebox sends nothing until that is settled; in a terminal, `duebox outbox resolve ID` settles each",
-                    ids.join(", ")
-                ),
-            )
+            UiError::new(NOT_SENT, super::strings::unresolved_replies(entries))
         }
         OutboxError::Reply(e) => UiError::input(NOT_SENT, e),
         other => UiError::new(NOT_SENT, other),

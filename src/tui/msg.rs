@@ -89,8 +89,8 @@ pub enum SyncEvent {
         new: usize,
         summary: String,
         /// What the pass could not do (a folder refused, a copy in Sent still to save),
-        /// as `duebox sync` prints them.
-        warnings: Vec<String>,
+        /// worded by `strings::sync_warnings`.
+        warnings: Vec<crate::sync::warning::Warning>,
     },
     /// A pass failed: `words` for the sync state ("cannot reach imap.example.com"), `detail`
     /// the whole error with what to do, and when the next try is.

@@ -5,6 +5,8 @@
 use super::keymap::{Action, Scope};
 use crate::classify::risk::Risk;
 use crate::payables::validate::{Comparison, Difference, MatchStatus};
+use crate::store::OutboxEntry;
+use crate::sync::warning::Warning;
 
 // The words of the payables actions, undo, batches and opened Sent items, beside these.
 pub use super::strings_actions::*;
@@ -568,14 +570,43 @@ pub fn sync_failed(server: &str) -> String {
 }
 
 /// The sync pass's warnings, for the status line: how many, then each.
-pub fn sync_warnings(warnings: &[String]) -> String {
+pub fn sync_warnings(warnings: &[Warning]) -> String {
+    let each: Vec<String> = warnings.iter().map(sync_warning).collect();
     format!(
         "the last sync could not do everything ({}): {}",
         match warnings.len() {
             1 => "1 warning".to_string(),
             n => format!("{n} warnings"),
         },
-        warnings.join(" · ")
+        each.join(" · ")
+    )
+}
+
+/// One warning of a sync pass, in the UI's terms.
+pub fn sync_warning(w: &Warning) -> String {
+    match w {
+        Warning::Text(text) => text.clone(),
+        Warning::Unresolved(entries) => unresolved_replies(entries),
+    }
+}
+
+/// Replies whose outcome is unknown and that the Sent folder does not show. The UI has no
+/// key that settles one (the answer needs the vendor's word, then a choice the terminal's
+/// `outbox resolve` asks for), so it says what is held, what to find out and where to settle.
+pub fn unresolved_replies(entries: &[OutboxEntry]) -> String {
+    let list: Vec<String> = entries
+        .iter()
+        .map(|e| format!("#{} '{}' to {}", e.id, e.template, e.envelope_to))
+        .collect();
+    let (replies, it) = match entries.len() {
+        1 => ("an earlier reply".to_string(), "it"),
+        n => (format!("{n} earlier replies"), "each"),
+    };
+    format!(
+        "{replies} ({}) may have reached the vendor: the outcome is unknown and the Sent folder does not have {}, so no reply is sent until {it} is settled; ask the vendor whether {} arrived, then settle {it} with outbox resolve in a terminal",
+        list.join(", "),
+        if entries.len() == 1 { "it" } else { "them" },
+        if entries.len() == 1 { "it" } else { "they" },
     )
 }
 

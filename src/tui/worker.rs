@@ -261,7 +261,7 @@ impl SyncWorker {
                     at: chrono::Local::now().format("%H:%M").to_string(),
                     new: report.new,
                     summary: report.summary(),
-                    warnings: report.warnings.clone(),
+                    warnings: report.warnings.to_vec(),
                 }));
                 Instant::now()
                     + self
