@@ -27,7 +27,7 @@ pub fn held_here(config: &Config, store: &Store, row: i64) -> anyhow::Result<Opt
     };
     let me = Clerk::new(&team.clerk);
     Ok(
-        marks::held_by_other(place.flags.split_whitespace(), Some(&me))
+        marks::held_by_other(place.flags.split_whitespace(), Some(&me), now())
             .filter(|m| !m.stale(now(), team.claim_minutes))
             .map(|m| {
                 format!(

@@ -5,7 +5,7 @@
 //! front end asks the clerk.
 //!
 //! With CONDSTORE and keywords the claim is a compare-and-set: `UID STORE uid (UNCHANGEDSINCE
-//! modseq) +FLAGS ($DueboxClaimed $DueboxBy_<clerk> $DueboxAt_<minute>)` against the
+//! modseq) +FLAGS ($DueboxClaimed $DueboxBy_<clerk> $DueboxT<bit>...)` (marks.rs) against the
 //! mod-sequence the last sync saw, sent with its SELECT in one round trip. `MODIFIED` means
 //! someone changed the message since: its flags are read again and either someone holds it
 //! (their name and time are told) or the claim is tried again against the new mod-sequence.
@@ -285,7 +285,7 @@ impl Claims {
         let (mut flags, mut modseq, mut fresh) = (b.flags.clone(), b.modseq, false);
         let mut overridden: Option<Mark> = None;
         for _ in 0..TRIES {
-            let other = marks::held_by_other(flags.iter().map(String::as_str), Some(me));
+            let other = marks::held_by_other(flags.iter().map(String::as_str), Some(me), now);
             let claimed_before = !marks::claim_flags(flags.iter().map(String::as_str)).is_empty();
             if (other.is_some() || claimed_before) && !fresh {
                 // Someone's (or an old claim of ours) as the last sync saw it: asked again,
@@ -329,8 +329,9 @@ impl Claims {
                 } if opened.keywords => {
                     // The server's compare-and-set makes this impossible; checked all the same,
                     // because a claim on top of another's would mean two replies.
-                    let beside = marks::held_by_other(after.iter().map(String::as_str), Some(me))
-                        .filter(|m| !m.stale(now, self.team.claim_minutes));
+                    let beside =
+                        marks::held_by_other(after.iter().map(String::as_str), Some(me), now)
+                            .filter(|m| !m.stale(now, self.team.claim_minutes));
                     if let (Some(m), None) = (beside, &overridden) {
                         let _ =
                             server.select_and_store(&b.folder, b.uid, None, FlagOp::Remove, &mine);
@@ -510,16 +511,18 @@ impl Claims {
                 let me = &self.team.clerk;
                 let (mut flags, mut modseq) = (flags.clone(), *modseq);
                 for _ in 0..TRIES {
-                    let ours: Vec<String> = marks::marks(flags.iter().map(String::as_str))
-                        .into_iter()
-                        .filter(|m| me.owns(&m.keyword))
-                        .map(|m| m.keyword)
-                        .collect();
+                    let ours: Vec<String> =
+                        marks::marks(flags.iter().map(String::as_str), Utc::now())
+                            .into_iter()
+                            .filter(|m| me.owns(&m.keyword))
+                            .map(|m| m.keyword)
+                            .collect();
                     if ours.is_empty() {
                         // Taken over meanwhile: theirs now, nothing of ours to take off.
                         return Ok(());
                     }
-                    let others = marks::marks(flags.iter().map(String::as_str)).len() > ours.len();
+                    let others = marks::marks(flags.iter().map(String::as_str), Utc::now()).len()
+                        > ours.len();
                     let words: Vec<String> = marks::claim_flags(flags.iter().map(String::as_str))
                         .into_iter()
                         .filter(|f| !(others && f.eq_ignore_ascii_case(marks::CLAIMED)))
@@ -581,6 +584,7 @@ fn holder_mark(folder: &str) -> Mark {
             .to_string(),
         keyword: folder.to_string(),
         since: None,
+        approximate: false,
     }
 }
 
@@ -594,8 +598,8 @@ fn record_take_over(
     minutes: u32,
 ) -> Result<(), StoreError> {
     let since = them
-        .since
-        .map(|s| format!(" (since {} UTC)", s.format("%Y-%m-%d %H:%M")))
+        .since_words(&Utc, "%Y-%m-%d %H:%M UTC")
+        .map(|s| format!(" ({s})"))
         .unwrap_or_default();
     let (kind, why) = if them.stale(now, minutes) {
         (

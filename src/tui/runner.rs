@@ -72,12 +72,16 @@ impl Runner {
         }
     }
 
-    /// "Maria is answering this (since 10:42)" when another clerk holds the message, in
+    /// "Maria is answering this (since about 10:40)" when another clerk holds the message, in
     /// local time (the view only draws it).
     fn claimed_by(&self, o: &Opened) -> Option<String> {
         let me = self.clerk.as_ref()?;
-        crate::team::marks::held_by_other(o.detail.summary.flags.split_whitespace(), Some(me))
-            .map(|m| m.words_in(&chrono::Local))
+        crate::team::marks::held_by_other(
+            o.detail.summary.flags.split_whitespace(),
+            Some(me),
+            chrono::Utc::now(),
+        )
+        .map(|m| m.words_in(&chrono::Local))
     }
 
     fn to_sync(&self, cmd: SyncCmd) -> Vec<Msg> {

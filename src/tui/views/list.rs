@@ -268,9 +268,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
                 }
                 if let Some(me) = &mailbox.clerk {
                     // Another clerk is answering it: marked where unread/answered is.
-                    if crate::team::marks::held_by_other(r.flags.split_whitespace(), Some(me))
-                        .is_some()
-                    {
+                    if crate::team::marks::is_held_by_other(r.flags.split_whitespace(), Some(me)) {
                         cell(
                             buf,
                             area.x + 1,
