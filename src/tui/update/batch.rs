@@ -129,11 +129,7 @@ pub(super) fn key(app: &mut App, action: crate::tui::keymap::Action) -> Vec<Effe
         return Vec::new();
     };
     match action {
-        Action::Down => b.scroll = b.scroll.saturating_add(1),
-        Action::Up => b.scroll = b.scroll.saturating_sub(1),
-        Action::PageDown => b.scroll = b.scroll.saturating_add(page),
-        Action::PageUp => b.scroll = b.scroll.saturating_sub(page),
-        Action::Top => b.scroll = 0,
+        a if super::screens::scroll(&mut b.scroll, a, page) => {}
         Action::Back => {
             let sent = b.items.iter().any(|i| i.outcome.is_some());
             app.stack.pop();

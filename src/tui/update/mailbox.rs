@@ -264,13 +264,7 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Open => match list.selected_row() {
             Some(row) => {
                 let id = row.id;
-                app.stack.push(Screen::Message(MessageState {
-                    max_scroll: u16::MAX,
-                    id,
-                    opened: None,
-                    scroll: 0,
-                }));
-                vec![Effect::LoadMessage(id)]
+                super::screens::open_message(app, id)
             }
             None => Vec::new(),
         },

@@ -16,11 +16,7 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
     match top {
         Screen::Message(m) => {
             match action {
-                Action::Down => m.scroll = m.scroll.saturating_add(1),
-                Action::Up => m.scroll = m.scroll.saturating_sub(1),
-                Action::PageDown => m.scroll = m.scroll.saturating_add(page),
-                Action::PageUp => m.scroll = m.scroll.saturating_sub(page),
-                Action::Top => m.scroll = 0,
+                a if scroll(&mut m.scroll, a, page) => {}
                 Action::Bottom => m.scroll = u16::MAX,
                 Action::Back => {
                     app.stack.pop();
@@ -169,15 +165,7 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                             app.status.note = Some(strings::NOT_IN_THREAD.into());
                             Vec::new()
                         }
-                        (Action::Open, Some(Some(id))) => {
-                            app.stack.push(Screen::Message(MessageState {
-                                max_scroll: u16::MAX,
-                                id,
-                                opened: None,
-                                scroll: 0,
-                            }));
-                            vec![Effect::LoadMessage(id)]
-                        }
+                        (Action::Open, Some(Some(id))) => open_message(app, id),
                         (a, Some(id)) => mail_action(app, a, id),
                     };
                 }
@@ -193,11 +181,7 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
         Screen::Batch(_) => super::batch::key(app, action),
         Screen::Sent(v) => {
             match action {
-                Action::Down => v.scroll = v.scroll.saturating_add(1),
-                Action::Up => v.scroll = v.scroll.saturating_sub(1),
-                Action::PageDown => v.scroll = v.scroll.saturating_add(page),
-                Action::PageUp => v.scroll = v.scroll.saturating_sub(page),
-                Action::Top => v.scroll = 0,
+                a if scroll(&mut v.scroll, a, page) => {}
                 Action::Back => {
                     app.stack.pop();
                 }
@@ -249,13 +233,7 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                     }
                     Some(DashTarget::Message(id)) => {
                         let id = *id;
-                        app.stack.push(Screen::Message(MessageState {
-                            id,
-                            opened: None,
-                            scroll: 0,
-                            max_scroll: u16::MAX,
-                        }));
-                        return vec![Effect::LoadMessage(id)];
+                        return open_message(app, id);
                     }
                     Some(DashTarget::Payables(status)) => {
                         let status = *status;
@@ -276,6 +254,19 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// The keys that scroll a text screen by a line, a page or to its top; false for any other.
+pub(super) fn scroll(at: &mut u16, action: Action, page: u16) -> bool {
+    match action {
+        Action::Down => *at = at.saturating_add(1),
+        Action::Up => *at = at.saturating_sub(1),
+        Action::PageDown => *at = at.saturating_add(page),
+        Action::PageUp => *at = at.saturating_sub(page),
+        Action::Top => *at = 0,
+        _ => return false,
+    }
+    true
 }
 
 /// Opens a message over the current screen.
