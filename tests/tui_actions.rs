@@ -8,11 +8,10 @@ use duebox::actions::payables::{Change, Done, PayableAction};
 use duebox::payables::{Payable, Status};
 use duebox::sync::user_move::UserMove;
 use duebox::tui::effect::Effect;
-use duebox::tui::keymap::{Key, Keymap};
+use duebox::tui::keymap::Keymap;
 use duebox::tui::msg::Msg;
 use duebox::tui::state::{folder_entries, App, Overlay, Screen};
 use duebox::tui::update::update;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
 
 fn day(d: u32) -> NaiveDate {
@@ -31,21 +30,7 @@ fn app() -> App {
     app
 }
 
-fn press(app: &mut App, keys: &str) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    for k in keys.split(' ').filter(|k| !k.is_empty()) {
-        let key = Key::parse(k).unwrap();
-        let mut mods = KeyModifiers::NONE;
-        if key.ctrl {
-            mods |= KeyModifiers::CONTROL;
-        }
-        if matches!(key.code, KeyCode::Char(c) if c.is_ascii_uppercase()) {
-            mods |= KeyModifiers::SHIFT;
-        }
-        effects.extend(update(app, Msg::Key(KeyEvent::new(key.code, mods))));
-    }
-    effects
-}
+use duebox::tui::harness::press;
 
 fn clear(app: &mut App) {
     press(app, "ctrl-u");

@@ -10,12 +10,11 @@ use duebox::payables::validate::MatchStatus;
 use duebox::payables::{Payable, Status};
 use duebox::store::{Page, Summary};
 use duebox::tui::effect::Effect;
-use duebox::tui::keymap::{Key, Keymap};
+use duebox::tui::keymap::Keymap;
 use duebox::tui::msg::Msg;
 use duebox::tui::replies::ReplyPreview;
 use duebox::tui::state::{folder_entries, App, ListState, Overlay, Screen};
 use duebox::tui::update::update;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
 
 fn today() -> NaiveDate {
@@ -60,22 +59,7 @@ fn app_with(rows: Vec<Summary>) -> App {
     app
 }
 
-/// Presses keys written as the config writes them ("a", "enter", "P").
-fn press(app: &mut App, keys: &str) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    for k in keys.split(' ').filter(|k| !k.is_empty()) {
-        let key = Key::parse(k).unwrap();
-        let mut mods = KeyModifiers::NONE;
-        if key.ctrl {
-            mods |= KeyModifiers::CONTROL;
-        }
-        if matches!(key.code, KeyCode::Char(c) if c.is_ascii_uppercase()) {
-            mods |= KeyModifiers::SHIFT;
-        }
-        effects.extend(update(app, Msg::Key(KeyEvent::new(key.code, mods))));
-    }
-    effects
-}
+use duebox::tui::harness::press;
 
 fn preview(message: i64, blocked: Option<&str>) -> ReplyPreview {
     ReplyPreview {

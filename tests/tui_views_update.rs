@@ -7,7 +7,7 @@ use duebox::classify::Stage;
 use duebox::store::search::{ListQuery, Sort, Source, ThreadEntry};
 use duebox::store::{Page, Summary};
 use duebox::tui::effect::Effect;
-use duebox::tui::keymap::{Key, Keymap};
+use duebox::tui::keymap::Keymap;
 use duebox::tui::msg::Msg;
 use duebox::tui::replies::NotSent;
 use duebox::tui::state::{folder_entries, App, FolderKind, Overlay, Screen};
@@ -26,21 +26,7 @@ fn app() -> App {
     app
 }
 
-fn press(app: &mut App, keys: &str) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    for k in keys.split(' ').filter(|k| !k.is_empty()) {
-        let key = Key::parse(k).unwrap();
-        let mut mods = KeyModifiers::NONE;
-        if key.ctrl {
-            mods |= KeyModifiers::CONTROL;
-        }
-        if matches!(key.code, KeyCode::Char(c) if c.is_ascii_uppercase()) {
-            mods |= KeyModifiers::SHIFT;
-        }
-        effects.extend(update(app, Msg::Key(KeyEvent::new(key.code, mods))));
-    }
-    effects
-}
+use duebox::tui::harness::press;
 
 fn typed(app: &mut App, text: &str) {
     for c in text.chars() {

@@ -21,6 +21,38 @@ impl Suspend for NoTerminal {
     }
 }
 
+/// The key messages for keys written as the config writes them ("a", "enter", "P",
+/// "ctrl-f"), separated by spaces; panics on a key the keymap cannot read (a test's typo).
+pub fn key_msgs(keys: &str) -> Vec<Msg> {
+    keys.split(' ')
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            let key = Key::parse(k).unwrap_or_else(|e| panic!("{e}"));
+            let mut mods = KeyModifiers::NONE;
+            if key.ctrl {
+                mods |= KeyModifiers::CONTROL;
+            }
+            if key.alt {
+                mods |= KeyModifiers::ALT;
+            }
+            if matches!(key.code, KeyCode::Char(c) if c.is_ascii_uppercase()) {
+                mods |= KeyModifiers::SHIFT;
+            }
+            Msg::Key(KeyEvent::new(key.code, mods))
+        })
+        .collect()
+}
+
+/// Presses keys on the pure `update` alone (no runner, workers or screen): the effects
+/// it asks for, in order.
+pub fn press(app: &mut App, keys: &str) -> Vec<super::effect::Effect> {
+    let mut effects = Vec::new();
+    for msg in key_msgs(keys) {
+        effects.extend(super::update::update(app, msg));
+    }
+    effects
+}
+
 pub struct Harness {
     pub app: App,
     pub runner: Runner,
@@ -61,21 +93,8 @@ impl Harness {
     /// Presses keys written as the config writes them, separated by spaces: "j j enter a",
     /// "/ A c m e enter", "ctrl-c". Draws after each.
     pub fn press(&mut self, keys: &str) {
-        for k in keys.split(' ').filter(|k| !k.is_empty()) {
-            let key = Key::parse(k).unwrap_or_else(|e| panic!("{e}"));
-            let mut mods = KeyModifiers::NONE;
-            if key.ctrl {
-                mods |= KeyModifiers::CONTROL;
-            }
-            if key.alt {
-                mods |= KeyModifiers::ALT;
-            }
-            if let KeyCode::Char(c) = key.code {
-                if c.is_ascii_uppercase() {
-                    mods |= KeyModifiers::SHIFT;
-                }
-            }
-            self.dispatch(vec![Msg::Key(KeyEvent::new(key.code, mods))]);
+        for msg in key_msgs(keys) {
+            self.dispatch(vec![msg]);
             self.draw();
         }
     }
