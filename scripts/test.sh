@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-NEEDED_PACKAGES=(dovecot-imapd dovecot-lmtpd openssl postfix)
+NEEDED_PACKAGES=(dovecot-imapd dovecot-lmtpd openssl postfix postgresql)
 missing=()
 for pkg in "${NEEDED_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -15,7 +15,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   # Postfix's "No configuration" answer installs it without starting a system instance or
   # writing /etc/postfix/main.cf; the tests run their own instances (tests/common/postfix.rs).
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  # PostgreSQL: no system cluster is created (createcluster.conf) nor started (policy-rc.d
+  # refuses every service start during the install); the tests run their own
+  # (tests/common/postgres.rs: initdb in a temporary directory).
+  if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+    mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/duebox-tests.conf
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+      chmod +x /usr/sbin/policy-rc.d
+      remove_policy=1
+    fi
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  if [ -n "${remove_policy:-}" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 # Cyrus IMAP, the second real server of the IMAP tests, is unpacked rather than installed (its

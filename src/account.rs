@@ -129,6 +129,49 @@ pub fn secret(section: &'static str, keys: &config::SecretKeys) -> Result<Secret
     }
 }
 
+/// The team database's password from `[database]` password_cmd, password_env or
+/// password_file (which only its owner may read); None when none is set.
+pub fn database_password(db: &config::Database) -> anyhow::Result<Option<String>> {
+    if let Some(file) = &db.password_file {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(file).map_err(|e| {
+            anyhow::anyhow!(
+                "[database] password_file {}: {e}; check the path",
+                file.display()
+            )
+        })?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            anyhow::bail!(
+                "[database] password_file {} can be read by others; make it yours alone: chmod 600 {}",
+                file.display(),
+                file.display()
+            );
+        }
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("[database] password_file {}: {e}", file.display()))?;
+        let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
+        if line.is_empty() {
+            anyhow::bail!(
+                "[database] password_file {} is empty; its first line must be the password",
+                file.display()
+            );
+        }
+        return Ok(Some(line.to_string()));
+    }
+    if db.password_cmd.is_none() && db.password_env.is_none() {
+        return Ok(None);
+    }
+    let keys = config::SecretKeys {
+        password_cmd: db.password_cmd.clone(),
+        password_env: db.password_env.clone(),
+        oauth2_token_cmd: None,
+    };
+    match secret("database", &keys)? {
+        Secret::Password(p) => Ok(Some(p)),
+        _ => Ok(None),
+    }
+}
+
 /// The sign-in of `[oauth2]` for the mailbox `login`: its token is fetched at each login.
 pub fn oauth2(c: &config::OAuth2, login: &str) -> Result<Secret, SecretError> {
     Ok(Secret::OAuth2(Box::new(crate::oauth::Login::from_config(

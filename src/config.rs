@@ -387,6 +387,44 @@ fn positive_minutes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Er
 pub struct Database {
     /// Overrides the default `$XDG_DATA_HOME/duebox/duebox.db`; `--db` overrides this.
     pub path: Option<PathBuf>,
+    /// A team: `postgres://USER@HOST:PORT/DBNAME`, the database every clerk shares the
+    /// record and the replies through (the local database stays the clerk's own cache).
+    pub url: Option<String>,
+    /// The team database's password: a command that prints it, an environment variable, or
+    /// a file only its owner can read (0600). Or none: in the URL, or not needed.
+    pub password_cmd: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+}
+
+impl Database {
+    fn check(&self) -> Result<(), String> {
+        let secrets = [
+            self.password_cmd.is_some(),
+            self.password_env.is_some(),
+            self.password_file.is_some(),
+        ]
+        .iter()
+        .filter(|s| **s)
+        .count();
+        let Some(url) = &self.url else {
+            return if secrets == 0 {
+                Ok(())
+            } else {
+                Err("[database] has a password but no url; add url = \"postgres://USER@HOST:PORT/DBNAME\"".into())
+            };
+        };
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err("[database] url must start with postgres:// (a PostgreSQL database shared by the team), e.g. url = \"postgres://duebox@db.example.com:5432/duebox\"".into());
+        }
+        if secrets > 1 {
+            return Err(
+                "[database] takes at most one of password_cmd, password_env or password_file"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Our own company: its name and the mail domains it sends from.
@@ -529,6 +567,7 @@ impl Config {
     /// The rules serde cannot express.
     fn check(&self) -> Result<(), String> {
         self.check_sending()?;
+        self.database.check()?;
         if let Some(c) = &self.company.currency {
             crate::payables::import::text::currency(c).map_err(|e| format!("[company] {e}"))?;
         }

@@ -19,7 +19,7 @@ pub struct LogArgs {
     /// Only events on or after this date.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::payables::parse_day)]
     pub since: Option<NaiveDate>,
-    /// CSV on standard output: at,actor,kind,message_id,vendor,invoice,detail.
+    /// CSV on standard output: at,actor,kind,message_id,vendor,invoice,detail,clerk.
     #[arg(long)]
     pub csv: bool,
 }
@@ -42,6 +42,7 @@ pub fn run(cli: &Cli, args: &LogArgs) -> anyhow::Result<ExitCode> {
             "vendor",
             "invoice",
             "detail",
+            "clerk",
         ])?;
         for e in &events {
             w.write_record([
@@ -52,6 +53,7 @@ pub fn run(cli: &Cli, args: &LogArgs) -> anyhow::Result<ExitCode> {
                 e.vendor.as_deref().unwrap_or(""),
                 e.invoice.as_deref().unwrap_or(""),
                 &e.detail,
+                e.clerk.as_deref().unwrap_or(""),
             ])?;
         }
         w.flush()?;
@@ -67,8 +69,9 @@ pub fn run(cli: &Cli, args: &LogArgs) -> anyhow::Result<ExitCode> {
             .collect::<Vec<_>>()
             .join(" ");
         println!(
-            "{}  {:<10} {:<16} {}{}{}",
+            "{}  {:<10} {:<10} {:<16} {}{}{}",
             e.at,
+            one_line(e.clerk.as_deref().unwrap_or("-")),
             e.actor,
             e.kind,
             if about.is_empty() {

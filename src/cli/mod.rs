@@ -133,7 +133,22 @@ pub(crate) fn open_store(
         .or_else(|| config.database.path.clone())
         .or_else(crate::store::default_path)
         .ok_or_else(|| anyhow::anyhow!("no place for the database: set HOME, or pass --db PATH"))?;
-    Ok(crate::store::Store::open(&path)?)
+    let mut store = crate::store::Store::open(&path)?;
+    // One name for this clerk on every event and reply: `[team] clerk`, else the OS user.
+    if let Some(team) = &config.team {
+        store.set_clerk(&team.clerk)?;
+    }
+    if let Some(url) = &config.database.url {
+        let password = crate::account::database_password(&config.database)?;
+        store.attach_team(&crate::store::TeamConfig {
+            url: url.clone(),
+            password,
+        })?;
+        if let Some(why) = store.team_down() {
+            eprintln!("duebox: {why}");
+        }
+    }
+    Ok(store)
 }
 
 /// Who "we" are for the classifier: the config's company, plus domains given on the command

@@ -376,6 +376,7 @@ impl Sending<'_> {
             subject: p.draft.subject.clone(),
             raw,
             demo: !self.transport.delivers(),
+            repeat: again,
         };
         let e = self.store.in_batch(|s| -> Result<_, StoreError> {
             let id = s.queue_reply(&reply)?;

@@ -17,6 +17,9 @@ pub struct Event {
     pub vendor: Option<String>,
     pub invoice: Option<String>,
     pub detail: String,
+    /// The clerk whose duebox wrote it (`[team] clerk`, else the OS user); None for events
+    /// recorded before duebox knew.
+    pub clerk: Option<String>,
 }
 
 /// Which events `duebox log` shows.
@@ -40,8 +43,8 @@ pub(super) fn insert(
     detail: &str,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO events (at, actor, kind, message_id, vendor, invoice, invoice_key, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO events (at, actor, kind, message_id, vendor, invoice, invoice_key, detail, clerk)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, (SELECT clerk FROM temp.duebox_session))",
     )?
     .execute(params![
         super::timestamp(chrono::Utc::now()),
@@ -67,18 +70,31 @@ impl Store {
         invoice: Option<&str>,
         detail: &str,
     ) -> Result<(), StoreError> {
-        Ok(insert(
-            &self.conn, actor, kind, message_id, vendor, invoice, detail,
-        )?)
+        insert(&self.conn, actor, kind, message_id, vendor, invoice, detail)?;
+        self.push_team();
+        Ok(())
     }
 
     /// The record, oldest first. For an invoice: its events, and every event of the messages
-    /// that claimed it or answered it (synced, filed, replies).
+    /// that claimed it or answered it (synced, filed, replies). With a team database: the
+    /// whole team's (this clerk's pushed first); while it cannot be reached, this clerk's own,
+    /// and [`Store::team_down`] says why.
     pub fn events(&self, filter: &EventFilter) -> Result<Vec<Event>, StoreError> {
         let key = filter.invoice.as_deref().map(normalise_invoice);
         let since = filter.since.map(|d| d.format("%Y-%m-%d").to_string());
+        if let Some(team) = &self.team {
+            let mut team = team.borrow_mut();
+            let shared = team.push(&self.conn).and_then(|()| {
+                team.events(key.as_deref(), filter.vendor.as_deref(), since.as_deref())
+            });
+            match shared {
+                Ok(events) => return Ok(events),
+                Err(StoreError::TeamUnreachable { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
         let mut stmt = self.conn.prepare(
-            "SELECT at, actor, kind, message_id, vendor, invoice, detail FROM events e
+            "SELECT at, actor, kind, message_id, vendor, invoice, detail, clerk FROM events e
              WHERE (?1 IS NULL OR e.invoice_key = ?1
                     OR e.message_id IN (SELECT message_id FROM events
                                         WHERE invoice_key = ?1 AND message_id IS NOT NULL))
@@ -97,6 +113,7 @@ impl Store {
                 vendor: r.get(4)?,
                 invoice: r.get(5)?,
                 detail: r.get(6)?,
+                clerk: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -3,6 +3,20 @@
 
 use rusqlite::Connection;
 
+/// The step both databases take, written once in SQL both speak: who wrote each event and
+/// reply, and the unique index that lets one clerk hold a reply's key (`team::reply_key`).
+macro_rules! one_reply_step {
+    () => {
+        r"
+    ALTER TABLE events ADD COLUMN clerk TEXT;
+    ALTER TABLE outbox ADD COLUMN clerk TEXT;
+    ALTER TABLE outbox ADD COLUMN reply_key TEXT;
+    CREATE UNIQUE INDEX outbox_one_reply ON outbox(reply_key)
+        WHERE state IN ('queued', 'sending', 'sent', 'unknown');
+    "
+    };
+}
+
 const STEPS: &[&str] = &[
     // 1: vendors, the addresses they write from, their payables.
     r"
@@ -291,6 +305,96 @@ const STEPS: &[&str] = &[
     CREATE TRIGGER messages_leave_search AFTER DELETE ON messages BEGIN
         DELETE FROM message_search WHERE rowid = old.id;
     END;
+    ",
+    // A team: the clerk behind every event and reply, and one reply per key (the same
+    // template answering the same message) held at a time — the same step as the team
+    // database's. Locally: what is not yet pushed to the team database (`[database] url`;
+    // unused without one) and this database's id in the team's record.
+    concat!(
+        one_reply_step!(),
+        r"
+    ALTER TABLE events ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX events_unshared ON events(id) WHERE shared = 0;
+    ALTER TABLE outbox ADD COLUMN team_pushed INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE local_identity (origin TEXT NOT NULL);
+    CREATE TABLE team_pending_payables (payable_id INTEGER PRIMARY KEY);
+    CREATE TABLE team_cursor (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+    "
+    ),
+];
+
+/// The team database's schema (PostgreSQL, `[database] url`), numbered on its own and
+/// recorded in its `duebox_schema` table; a step is never edited once released. Step 1 is
+/// the shared tables as the local steps above left them (PostgreSQL's types: the local
+/// steps' SQLite-only parts — COLLATE NOCASE, a table rebuilt for a CHECK — cannot be
+/// replayed there); later steps are the local ones' text where both databases take them.
+pub const TEAM_STEPS: &[&str] = &[
+    // 1: the record and the outbox (without the bytes, which stay with the clerk who sends).
+    r"
+    CREATE TABLE events (
+        id BIGSERIAL PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        message_id TEXT,
+        vendor TEXT,
+        invoice TEXT,
+        invoice_key TEXT,
+        detail TEXT NOT NULL,
+        -- Which clerk's database wrote it and its id there: a push repeated adds nothing.
+        origin TEXT NOT NULL,
+        origin_id BIGINT NOT NULL,
+        UNIQUE (origin, origin_id)
+    );
+    CREATE INDEX events_at ON events(at);
+    CREATE INDEX events_invoice ON events(invoice_key);
+    CREATE INDEX events_message ON events(message_id);
+    CREATE TABLE outbox (
+        id BIGSERIAL PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        answers TEXT,
+        template TEXT NOT NULL,
+        escalation BOOLEAN NOT NULL DEFAULT FALSE,
+        vendor TEXT,
+        invoice TEXT,
+        invoice_key TEXT,
+        envelope_to TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'unknown', 'discarded')),
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        origin TEXT NOT NULL
+    );
+    CREATE INDEX outbox_answers ON outbox(answers);
+    ",
+    // 2: the same as the local step above (the clerk, one reply per key).
+    one_reply_step!(),
+    // 3: payables, one per vendor (any case) and invoice; `seq` numbers every change, so a
+    // clerk pulls what changed since the last number it saw (src/store/team_payables.rs).
+    r"
+    CREATE SEQUENCE payables_seq;
+    CREATE TABLE payables (
+        vendor TEXT NOT NULL,
+        vendor_key TEXT NOT NULL,
+        vendor_email TEXT,
+        invoice_number TEXT NOT NULL,
+        invoice_key TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        issue_date TEXT,
+        due_date TEXT,
+        status TEXT NOT NULL CHECK (status IN ('open', 'scheduled', 'paid', 'disputed')),
+        paid_on TEXT,
+        reference TEXT,
+        scheduled_on TEXT,
+        seq BIGINT NOT NULL,
+        clerk TEXT,
+        origin TEXT NOT NULL,
+        PRIMARY KEY (vendor_key, invoice_key)
+    );
+    CREATE INDEX payables_seq_order ON payables(seq);
     ",
 ];
 

@@ -1,6 +1,7 @@
-//! The local SQLite database (bundled SQLite, WAL mode): payables now; the message store, the
-//! outbox and the audit log later. Migrations are numbered and applied at open; a database
-//! written by a newer duebox is refused rather than damaged. No network or terminal code here.
+//! The local SQLite database (bundled SQLite, WAL mode): messages, payables, the outbox, the
+//! record; with `[database] url`, the team database too (`team`: the whole team's record and
+//! replies, pushed after every local write). Migrations are numbered and applied at open; a
+//! database written by a newer duebox is refused rather than damaged. No terminal code here.
 
 mod chases;
 mod corrections;
@@ -16,6 +17,8 @@ pub mod payables;
 mod rechecks;
 pub mod search;
 pub mod statements;
+mod team;
+mod team_payables;
 mod vendors;
 
 pub use chases::PriorChase;
@@ -25,8 +28,10 @@ pub use events::{Event, EventFilter};
 pub use listing::{Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary};
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};
 pub use outbox::{NewReply, OutboxEntry, OutboxState};
+pub use team::TeamConfig;
 
 use rusqlite::Connection;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 /// SQLite's own default: a checkpoint once the WAL holds 1000 pages (4 MB).
@@ -37,6 +42,8 @@ const BULK_CHECKPOINT_PAGES: i64 = 65_536;
 /// An open database.
 pub struct Store {
     conn: Connection,
+    /// The team database, when `[database] url` names one.
+    team: Option<RefCell<team::Team>>,
 }
 
 /// Why the database could not be used.
@@ -62,6 +69,25 @@ pub enum StoreError {
     // No #[from]: the message already carries the SQL error; as its source too, a report
     // printing the chain ("{:#}") would say it twice.
     Sql(rusqlite::Error),
+    #[error("the team database {shown} cannot be reached ({reason}); replies are refused until it answers, so that no chaser is answered twice: check that the server is up and reachable, then try again. Mail can still be read, and what you do meanwhile joins the team's record when it is back")]
+    TeamUnreachable { shown: String, reason: String },
+    #[error("{clerk} has already {} this reply ({template}) at {at}; it is not sent twice (`duebox log` shows the team's record)", .state.taken_words())]
+    ReplyTaken {
+        clerk: String,
+        template: String,
+        state: OutboxState,
+        at: String,
+    },
+    #[error("the team database {shown} was written by a newer duebox (shared schema {found}, this one knows up to {supported}); upgrade duebox on this machine")]
+    TeamTooNew {
+        shown: String,
+        found: i64,
+        supported: i64,
+    },
+    #[error("the team database {shown} refused: {reason}; check [database] url and the user's rights there")]
+    Team { shown: String, reason: String },
+    #[error("[database] url is not a PostgreSQL URL ({reason}); write it as postgres://USER@HOST:PORT/DBNAME, the password in password_cmd, password_env or password_file")]
+    TeamUrl { reason: String },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -73,6 +99,27 @@ impl From<rusqlite::Error> for StoreError {
 /// How times are stored: `YYYY-MM-DD HH:MM:SS` in UTC, so text order is time order.
 pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The clerk's name when `[team] clerk` does not say: the OS user.
+pub fn default_clerk() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "clerk".into())
+}
+
+impl Drop for Store {
+    /// What is still unpushed goes to the team at the end of every command.
+    fn drop(&mut self) {
+        if self
+            .team
+            .as_ref()
+            .is_some_and(|t| t.borrow().down_reason().is_none())
+        {
+            self.push_team();
+        }
+    }
 }
 
 /// Where the database is by default: `$XDG_DATA_HOME/duebox/duebox.db`.
@@ -123,7 +170,88 @@ impl Store {
             });
         }
         migrations::apply(&mut conn, found)?;
-        Ok(Store { conn })
+        // Who this duebox's events and replies are from, read by every insert of an event.
+        conn.execute_batch(
+            "CREATE TEMP TABLE duebox_session (clerk TEXT NOT NULL, pulling INTEGER NOT NULL DEFAULT 0)",
+        )?;
+        conn.execute(
+            "INSERT INTO temp.duebox_session (clerk) VALUES (?1)",
+            [default_clerk()],
+        )?;
+        Ok(Store { conn, team: None })
+    }
+
+    /// The clerk's name (`[team] clerk`) on every event and reply written from now on.
+    pub fn set_clerk(&mut self, name: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE temp.duebox_session SET clerk = ?1", [name])?;
+        Ok(())
+    }
+
+    /// The clerk's name written on events and replies.
+    pub fn clerk(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT clerk FROM temp.duebox_session", [], |r| r.get(0))?)
+    }
+
+    /// Shares the record and the replies through the team database. Refused only when the
+    /// URL is not one or the database is from a newer duebox; an unreachable server is not an
+    /// error here (mail can be read): [`Store::team_down`] says so, and what needs the team
+    /// is refused until it answers.
+    pub fn attach_team(&mut self, config: &TeamConfig) -> Result<(), StoreError> {
+        let mut t = team::Team::new(config, &self.conn)?;
+        team_payables::prepare(&self.conn)?;
+        match t.push(&self.conn).and_then(|()| self.sync_payables(&mut t)) {
+            Ok(_) | Err(StoreError::TeamUnreachable { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        self.team = Some(RefCell::new(t));
+        Ok(())
+    }
+
+    /// Exchanges with the team database now: this clerk's record, replies and payables
+    /// pushed, everyone's payables pulled (the checks redone). Returns how many payables
+    /// changed here; 0 without a team database.
+    pub fn refresh_team(&self) -> Result<usize, StoreError> {
+        let Some(team) = &self.team else {
+            return Ok(0);
+        };
+        let mut team = team.borrow_mut();
+        team.push(&self.conn)?;
+        self.sync_payables(&mut team)
+    }
+
+    /// Why the team database could not be reached at the last attempt; None when it could
+    /// (or there is none).
+    pub fn team_down(&self) -> Option<String> {
+        let team = self.team.as_ref()?.borrow();
+        team.down_reason().map(|reason| {
+            StoreError::TeamUnreachable {
+                shown: team.shown.clone(),
+                reason: reason.to_string(),
+            }
+            .to_string()
+        })
+    }
+
+    /// The team database's schema version; None without one.
+    pub fn team_schema_version(&self) -> Option<Result<i64, StoreError>> {
+        Some(self.team.as_ref()?.borrow_mut().schema_version())
+    }
+
+    /// Sends the team what was written here (outside a transaction only: a batch pushes at
+    /// its commit). A failure is remembered, not returned: the rows wait here for the next
+    /// push, and the team's actions say why they are refused.
+    fn push_team(&self) {
+        if let Some(team) = &self.team {
+            if self.conn.is_autocommit() {
+                let mut team = team.borrow_mut();
+                let _ = team
+                    .push(&self.conn)
+                    .and_then(|()| self.sync_payables(&mut team));
+            }
+        }
     }
 
     /// Runs `f` inside one transaction, so a batch of small writes (a mailbox of chases, a
@@ -141,6 +269,7 @@ impl Store {
                 self.conn
                     .execute_batch("COMMIT")
                     .map_err(|e| E::from(StoreError::Sql(e)))?;
+                self.push_team();
                 Ok(v)
             }
             Err(e) => {

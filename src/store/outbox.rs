@@ -38,7 +38,25 @@ impl OutboxState {
         }
     }
 
-    fn parse(s: &str) -> OutboxState {
+    /// What a clerk holding a reply in this state has done, for "Maria has already … it".
+    pub fn taken_words(self) -> &'static str {
+        match self {
+            OutboxState::Queued | OutboxState::Sending => "started sending",
+            OutboxState::Sent => "sent",
+            OutboxState::Unknown => "sent (its outcome still unknown)",
+            OutboxState::Failed => "failed to send",
+            OutboxState::Discarded => "discarded",
+        }
+    }
+
+    fn holds_key(self) -> bool {
+        matches!(
+            self,
+            OutboxState::Queued | OutboxState::Sending | OutboxState::Sent | OutboxState::Unknown
+        )
+    }
+
+    pub(super) fn parse(s: &str) -> OutboxState {
         match s {
             "queued" => OutboxState::Queued,
             "sending" => OutboxState::Sending,
@@ -64,6 +82,9 @@ pub struct NewReply {
     pub subject: String,
     pub raw: Vec<u8>,
     pub demo: bool,
+    /// The user asked to send this reply although the same one went out before: it holds no
+    /// key (see `team::reply_key`).
+    pub repeat: bool,
 }
 
 /// A reply in the outbox.
@@ -89,9 +110,9 @@ pub struct OutboxEntry {
     pub demo: bool,
 }
 
-const COLUMNS: &str = "id, message_id, answers, template, escalation, vendor, invoice, envelope_from, envelope_to, subject, raw, state, error, created_at, sent_at, saved_to_sent, flagged_answered, demo";
+pub(super) const COLUMNS: &str = "id, message_id, answers, template, escalation, vendor, invoice, envelope_from, envelope_to, subject, raw, state, error, created_at, sent_at, saved_to_sent, flagged_answered, demo";
 
-fn entry(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
+pub(super) fn entry(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     let state: String = r.get(11)?;
     Ok(OutboxEntry {
         id: r.get(0)?,
@@ -120,15 +141,55 @@ fn now() -> String {
 }
 
 impl Store {
-    /// Writes a reply to the outbox as `queued`; returns its id.
+    /// Writes a reply to the outbox as `queued`; returns its id. One reply per key (the same
+    /// template answering the same message) is held at a time, by a unique index: locally,
+    /// and with a team database across clerks, decided there first. Another holder →
+    /// [`StoreError::ReplyTaken`]; an unreachable team database → refused.
     pub fn queue_reply(&mut self, r: &NewReply) -> Result<i64, StoreError> {
+        let key = super::team::reply_key(
+            r.answers.as_deref(),
+            &r.template,
+            r.escalation,
+            r.demo,
+            r.repeat,
+        );
+        let clerk = self.clerk()?;
         // A savepoint, so that callers can group these writes in one commit.
         let tx = self.conn.savepoint()?;
         let at = now();
-        tx.execute(
+        let reserved = match (&self.team, r.demo) {
+            (Some(team), false) => {
+                let provisional = OutboxEntry {
+                    id: 0,
+                    message_id: r.message_id.clone(),
+                    answers: r.answers.clone(),
+                    template: r.template.clone(),
+                    escalation: r.escalation,
+                    vendor: r.vendor.clone(),
+                    invoice: r.invoice.clone(),
+                    envelope_from: r.envelope_from.clone(),
+                    envelope_to: r.envelope_to.clone(),
+                    subject: r.subject.clone(),
+                    raw: Vec::new(),
+                    state: OutboxState::Queued,
+                    error: None,
+                    created_at: at.clone(),
+                    sent_at: None,
+                    saved_to_sent: false,
+                    flagged_answered: false,
+                    demo: false,
+                };
+                team.borrow_mut()
+                    .reserve(&tx, &provisional, key.as_deref(), &clerk)?;
+                true
+            }
+            _ => false,
+        };
+        let inserted = tx.execute(
             "INSERT INTO outbox (message_id, answers, template, escalation, vendor, invoice, invoice_key,
-                                 envelope_from, envelope_to, subject, raw, state, created_at, updated_at, demo)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?12, ?13)",
+                                 envelope_from, envelope_to, subject, raw, state, created_at, updated_at, demo,
+                                 clerk, reply_key, team_pushed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?12, ?13, ?14, ?15, ?16)",
             params![
                 r.message_id,
                 r.answers,
@@ -142,9 +203,18 @@ impl Store {
                 r.subject,
                 r.raw,
                 at,
-                r.demo
+                r.demo,
+                clerk,
+                key,
+                reserved
             ],
-        )?;
+        );
+        if let Err(e) = inserted {
+            return Err(match key.as_deref().map(|k| local_holder(&tx, k)) {
+                Some(Ok(Some(taken))) => taken,
+                _ => StoreError::Sql(e),
+            });
+        }
         let id = tx.last_insert_rowid();
         insert_event(
             &tx,
@@ -159,6 +229,7 @@ impl Store {
             ),
         )?;
         tx.commit()?;
+        self.push_team();
         Ok(id)
     }
 
@@ -192,17 +263,48 @@ impl Store {
         state: OutboxState,
         detail: &str,
     ) -> Result<Option<OutboxEntry>, StoreError> {
+        if let (Some(team), true) = (&self.team, state.holds_key()) {
+            // Taking the key again (a failed reply retried) is the team's decision.
+            let current = self.conn.query_row(
+                &format!("SELECT {COLUMNS}, reply_key FROM outbox WHERE id = ?1"),
+                params![id],
+                |r| Ok((entry(r)?, r.get::<_, Option<String>>(18)?)),
+            );
+            if let Ok((e, key)) = current {
+                if !e.demo && !e.state.holds_key() && from.is_none_or(|f| f == e.state) {
+                    team.borrow_mut().retake(&e, key.as_deref(), state)?;
+                }
+            }
+        }
         // A savepoint, so that callers can group these writes in one commit.
         let tx = self.conn.savepoint()?;
         let at = now();
         let error = matches!(state, OutboxState::Failed | OutboxState::Unknown).then_some(detail);
         // One statement: the condition on the old state holds against other processes.
         let changed = tx.execute(
-            "UPDATE outbox SET state = ?2, updated_at = ?3, error = ?4,
+            "UPDATE outbox SET state = ?2, updated_at = ?3, error = ?4, team_pushed = 0,
                     sent_at = CASE WHEN ?2 = 'sent' THEN ?3 ELSE sent_at END
              WHERE id = ?1 AND (?5 IS NULL OR state = ?5)",
             params![id, state.as_str(), at, error, from.map(|f| f.as_str())],
-        )?;
+        );
+        let changed = match changed {
+            Ok(n) => n,
+            Err(e) => {
+                // Retried while another reply of the same key went out meanwhile.
+                let key: Option<String> = tx
+                    .query_row(
+                        "SELECT reply_key FROM outbox WHERE id = ?1",
+                        params![id],
+                        |r| r.get(0),
+                    )
+                    .ok()
+                    .flatten();
+                return Err(match key.as_deref().map(|k| local_holder(&tx, k)) {
+                    Some(Ok(Some(taken))) => taken,
+                    _ => StoreError::Sql(e),
+                });
+            }
+        };
         if changed == 0 {
             return Ok(None);
         }
@@ -234,6 +336,7 @@ impl Store {
             &detail,
         )?;
         tx.commit()?;
+        self.push_team();
         Ok(Some(e))
     }
 
@@ -340,6 +443,27 @@ impl Store {
         let rows = stmt.query_map([], entry)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Who holds a reply key in this database, as the refusal to give.
+fn local_holder(conn: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<StoreError>> {
+    conn.query_row(
+        &format!(
+            "SELECT coalesce(clerk, ''), template, state, coalesce(sent_at, updated_at) FROM outbox
+             WHERE reply_key = ?1 AND state IN {}",
+            super::team::HOLDING
+        ),
+        params![key],
+        |r| {
+            Ok(StoreError::ReplyTaken {
+                clerk: r.get(0)?,
+                template: r.get(1)?,
+                state: OutboxState::parse(&r.get::<_, String>(2)?),
+                at: r.get(3)?,
+            })
+        },
+    )
+    .optional()
 }
 
 #[cfg(test)]

@@ -156,6 +156,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let report = import_rows(&tx, rows, false)?;
         tx.commit()?;
+        self.push_team();
         Ok(report)
     }
 
@@ -187,6 +188,7 @@ impl Store {
             }
         }
         tx.commit()?;
+        self.push_team();
         Ok(FileReport {
             rows,
             bank_changes,

@@ -189,6 +189,7 @@ impl Store {
             }
         }
         tx.commit()?;
+        self.push_team();
         Ok(report)
     }
 
@@ -248,6 +249,7 @@ impl Store {
             report.reopened.push((vendor, invoice, r.reason.clone()));
         }
         tx.commit()?;
+        self.push_team();
         Ok(report)
     }
 }

@@ -111,6 +111,7 @@ impl Store {
             }
         }
         tx.commit()?;
+        self.push_team();
         Ok(report)
     }
 
