@@ -144,6 +144,9 @@ pub struct SentOpened {
     pub at: String,
     /// The delivery state in words (as the Sent list shows it).
     pub status: String,
+    /// Its outcome is unknown (it may have reached the vendor): the key that settles it
+    /// applies.
+    pub unsettled: bool,
     /// A copy is in the mailbox's Sent folder; the chaser is flagged answered.
     pub saved_to_sent: bool,
     pub flagged_answered: bool,
@@ -417,6 +420,10 @@ pub struct Picker {
 pub enum PickPurpose {
     MoveTo {
         message: i64,
+    },
+    /// Whether the vendor got outbox entry `id`, whose outcome is unknown.
+    Settle {
+        id: i64,
     },
     /// "This is a …": the value is the verdict's name.
     Verdict {

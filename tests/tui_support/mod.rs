@@ -60,6 +60,14 @@ impl ReplyService for TestReplies {
         Ok(words)
     }
 
+    fn resolve(
+        &mut self,
+        outbox_id: i64,
+        decision: duebox::send::Decision,
+    ) -> Result<duebox::send::Resolved, UiError> {
+        self.inner.resolve(outbox_id, decision)
+    }
+
     fn outbox(&mut self) -> Result<Vec<SentReply>, UiError> {
         // Times redacted as everywhere in the snapshots.
         Ok(self
