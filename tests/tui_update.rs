@@ -29,7 +29,7 @@ fn chaser(id: i64, risk: Vec<Risk>) -> Summary {
         invoices: vec![format!("INV-{id}")],
         amount: Some(Decimal::new(61500, 2)),
         currency: Some("GBP".into()),
-        kind: Some("chaser".into()),
+        kind: Some(duebox::classify::Kind::Chaser),
         stage: Some(Stage::Reminder),
         risk,
         match_status: Some(MatchStatus::Matched),

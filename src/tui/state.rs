@@ -120,8 +120,24 @@ pub struct BatchItem {
     pub summary: crate::store::Summary,
     /// The preview, or why none could be written.
     pub preview: Option<Result<ReplyPreview, super::error::UiError>>,
-    /// What sending did: words, or why not.
-    pub outcome: Option<Result<String, String>>,
+    /// What sending did, once it is known.
+    pub outcome: Option<BatchOutcome>,
+}
+
+/// What sending one reply of a batch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// Sent; the send service's words.
+    Sent(String),
+    /// Not sent, and why, typed: answered elsewhere (decided one at a time, outside the
+    /// batch) or an error with its cause.
+    NotSent(super::replies::NotSent),
+}
+
+impl BatchOutcome {
+    pub fn is_sent(&self) -> bool {
+        matches!(self, BatchOutcome::Sent(_))
+    }
 }
 
 impl BatchItem {

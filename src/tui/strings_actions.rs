@@ -79,6 +79,17 @@ pub fn marked(n: usize) -> String {
     }
 }
 
+/// Why one reply of a batch was not sent.
+pub fn batch_not_sent(why: &super::replies::NotSent) -> String {
+    match why {
+        super::replies::NotSent::AnsweredElsewhere(who) => format!(
+            "not sent: {} {who}; open it to decide",
+            super::strings::ANSWERED_ELSEWHERE.to_lowercase()
+        ),
+        super::replies::NotSent::Error(e) => e.to_string(),
+    }
+}
+
 /// After a batch's last reply.
 pub fn batch_done(sent: usize, failed: usize) -> String {
     match failed {
