@@ -13,24 +13,14 @@ fn open_message(ui: &mut DemoUi, folder: &str, filter: &str) {
     ui.open_folder(folder);
     ui.filter(filter);
     assert_eq!(ui.h.app.mailbox.list.len(), 1, "{}", ui.screen());
-    ui.h.press("enter");
-    assert!(ui.h.wait_until(
-        WAIT,
-        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-    ));
+    ui.open_selected();
 }
 
 #[test]
 fn enter_on_a_sent_item_shows_what_was_sent_and_its_delivery() {
     for (w, h) in [(80, 24), (120, 36)] {
         let mut ui = demo_ui(w, h);
-        ui.open_folder("Inbox");
-        ui.filter("Hartmann");
-        ui.h.press("a");
-        assert!(ui.h.wait_until(WAIT, |a| a.top().is_some()));
-        ui.h.press("y");
-        assert!(ui.h.wait_until(WAIT, |a| a.top().is_none()));
-        ui.h.settle(Duration::from_millis(100));
+        ui.acknowledge_in_inbox("Hartmann");
         ui.open_folder("Sent");
         assert!(ui.h.wait_until(WAIT, |a| !a.mailbox.list.sent.is_empty()));
         ui.h.press("enter");
@@ -81,15 +71,15 @@ fn o_hands_the_attachment_to_its_mailcap_viewer() {
         _ => unreachable!(),
     };
     ui.h.press("o");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.starts_with("opened"))),
-        "{}",
-        ui.screen()
-    );
+    ui.wait_note("opened");
+    assert!(ui
+        .h
+        .app
+        .status
+        .note
+        .as_deref()
+        .unwrap()
+        .starts_with("opened"));
     let raw = ui
         .demo
         .open_store()
@@ -104,11 +94,7 @@ fn o_hands_the_attachment_to_its_mailcap_viewer() {
     ui.h.press("esc");
     ui.open_folder("Inbox");
     ui.filter("Hartmann");
-    ui.h.press("enter");
-    assert!(ui.h.wait_until(
-        WAIT,
-        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-    ));
+    ui.open_selected();
     ui.h.press("o");
     assert_eq!(
         ui.h.app.status.error.as_deref(),
@@ -336,15 +322,7 @@ fn an_unknown_reply_found_in_sent_is_recorded_without_a_question() {
     ui.demo.server.lock().deliver("Sent", &raw);
     open_only_sent(&mut ui, id);
     ui.h.press("r");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("is in the Sent folder"))),
-        "{}",
-        ui.screen()
-    );
+    ui.wait_note("is in the Sent folder");
     assert_eq!(outbox_state(&ui, id), OutboxState::Sent);
     assert!(ui.h.app.overlay.is_none(), "no question: Sent told");
     assert!(ui.sent.lock().unwrap().is_empty(), "nothing was sent again");
