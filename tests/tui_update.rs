@@ -282,6 +282,14 @@ fn on_sent_item(keymap: Keymap, unsettled: bool) -> App {
     app
 }
 
+/// The service's answer for entry 7: not in Sent, so the user must say.
+fn not_in_sent(elsewhere: Option<duebox::send::Elsewhere>, gaps: Vec<String>) -> Msg {
+    Msg::Settled {
+        id: 7,
+        result: Ok(duebox::send::Resolved::Inconclusive { elsewhere, gaps }),
+    }
+}
+
 #[test]
 fn an_unknown_reply_is_settled_from_the_sent_screen_looking_in_sent_first() {
     use duebox::send::{Decision, Elsewhere, Resolved};
@@ -297,16 +305,7 @@ fn an_unknown_reply_is_settled_from_the_sent_screen_looking_in_sent_first() {
     );
     assert!(app.status.busy.is_some());
     // Sent could not tell: the UI asks, "not known yet" first (Enter by habit does nothing).
-    let effects = update(
-        &mut app,
-        Msg::Settled {
-            id: 7,
-            result: Ok(Resolved::Inconclusive {
-                elsewhere: None,
-                gaps: Vec::new(),
-            }),
-        },
-    );
+    let effects = update(&mut app, not_in_sent(None, Vec::new()));
     assert!(effects.is_empty());
     assert!(app.status.busy.is_none());
     match &app.overlay {
@@ -324,16 +323,7 @@ fn an_unknown_reply_is_settled_from_the_sent_screen_looking_in_sent_first() {
     assert!(!note.contains("duebox "), "{note}");
     // Asked again, "it arrived" is recorded; the opened item is then read again.
     press(&mut app, "r");
-    update(
-        &mut app,
-        Msg::Settled {
-            id: 7,
-            result: Ok(Resolved::Inconclusive {
-                elsewhere: None,
-                gaps: Vec::new(),
-            }),
-        },
-    );
+    update(&mut app, not_in_sent(None, Vec::new()));
     assert_eq!(
         press(&mut app, "j enter"),
         [Effect::Resolve {
@@ -359,19 +349,14 @@ fn an_unknown_reply_is_settled_from_the_sent_screen_looking_in_sent_first() {
         .contains("recorded as sent"));
     // Answered by someone else meanwhile: "send it again" says so and sends only "anyway".
     press(&mut app, "r");
+    let jo = Elsewhere {
+        who: Some("Jo <jo@northwind.test>".into()),
+        when: Some("2026-11-20 09:30:00".into()),
+        copy: Some("<their@reply>".into()),
+    };
     update(
         &mut app,
-        Msg::Settled {
-            id: 7,
-            result: Ok(Resolved::Inconclusive {
-                elsewhere: Some(Elsewhere {
-                    who: Some("Jo <jo@northwind.test>".into()),
-                    when: Some("2026-11-20 09:30:00".into()),
-                    copy: Some("<their@reply>".into()),
-                }),
-                gaps: vec!["the chaser's flags".into()],
-            }),
-        },
+        not_in_sent(Some(jo), vec!["the chaser's flags".into()]),
     );
     match &app.overlay {
         Some(Overlay::Picker(p)) => assert!(p.items[2].0.contains("Jo <jo@northwind.test>")),

@@ -160,6 +160,24 @@ impl OutboxReplies {
         }
     }
 
+    /// Runs `f` with the send service over the SMTP transport and a mailbox connection
+    /// opened for it; Err when there is no transport (why, for the status line).
+    fn with_sending<T>(&mut self, f: impl FnOnce(&mut Sending<'_>) -> T) -> Result<T, UiError> {
+        let transport = match &mut self.transport {
+            Ok(t) => t.as_mut(),
+            Err(why) => return Err(why.clone()),
+        };
+        let mut mailbox = (self.mailbox)();
+        let mut sending = Sending {
+            store: &mut self.store,
+            transport,
+            mailbox: mailbox.as_deref_mut().map(|m| m as &mut dyn MailServer),
+            sent_folder: self.sent_folder.clone(),
+            save_sent: self.save_sent,
+        };
+        Ok(f(&mut sending))
+    }
+
     /// Claims each chaser before its preview ([team]).
     pub fn with_claims(mut self, team: TeamClaims) -> OutboxReplies {
         self.team = Some(team);
@@ -270,27 +288,15 @@ impl ReplyService for OutboxReplies {
         };
         // The user may have edited the body in $EDITOR.
         p.draft.body = preview.body.clone();
-        let transport = match &mut self.transport {
-            Ok(t) => t.as_mut(),
-            Err(why) => return Err(NotSent::Error(why.clone())),
-        };
-        let mut mailbox = (self.mailbox)();
         // The bare address: the status line is one line.
         let to = p
             .draft
             .envelope()
             .map(|(_, to)| to)
             .unwrap_or_else(|_| p.draft.to.clone());
-        let mut sending = Sending {
-            store: &mut self.store,
-            transport,
-            mailbox: mailbox.as_deref_mut().map(|m| m as &mut dyn MailServer),
-            sent_folder: self.sent_folder.clone(),
-            save_sent: self.save_sent,
-        };
-        let outcome = sending.send(&p, preview.again);
-        let delivers = sending.transport.delivers();
-        drop(sending);
+        let (outcome, delivers) = self
+            .with_sending(|s| (s.send(&p, preview.again), s.transport.delivers()))
+            .map_err(NotSent::Error)?;
         if let Some(t) = &mut self.team {
             match &outcome {
                 // Kept while the clerk decides, and while nobody knows whether it went out.
@@ -320,20 +326,7 @@ impl ReplyService for OutboxReplies {
     }
 
     fn resolve(&mut self, outbox_id: i64, decision: Decision) -> Result<Resolved, UiError> {
-        let transport = match &mut self.transport {
-            Ok(t) => t.as_mut(),
-            Err(why) => return Err(why.clone()),
-        };
-        let mut mailbox = (self.mailbox)();
-        let mut sending = Sending {
-            store: &mut self.store,
-            transport,
-            mailbox: mailbox.as_deref_mut().map(|m| m as &mut dyn MailServer),
-            sent_folder: self.sent_folder.clone(),
-            save_sent: self.save_sent,
-        };
-        sending
-            .resolve(outbox_id, decision)
+        self.with_sending(|s| s.resolve(outbox_id, decision))?
             .map_err(|e| error::not_settled(outbox_id, &e))
     }
 
