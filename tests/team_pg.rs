@@ -518,15 +518,7 @@ fn postgres_stopped_midway_refuses_replies_keeps_mail_readable_and_loses_nothing
     );
     send(&mut ben, &reply(9, "acknowledge")).unwrap();
     let rows: i64 = pg
-        .client(
-            &t.url
-                .as_deref()
-                .unwrap()
-                .rsplit('/')
-                .next()
-                .unwrap()
-                .to_string(),
-        )
+        .client(t.url.as_deref().unwrap().rsplit('/').next().unwrap())
         .query_one(
             "SELECT count(*) FROM events WHERE detail = 'paid while offline'",
             &[],

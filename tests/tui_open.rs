@@ -236,6 +236,7 @@ fn unknown_reply(ui: &DemoUi) -> (i64, String, Vec<u8>) {
             subject: "Re: Reminder INV-7".into(),
             raw: raw.clone(),
             demo: false,
+            repeat: false,
         })
         .unwrap();
     store

@@ -328,34 +328,7 @@ impl Team {
             }
             let origin = self.origin.clone();
             let client = self.client()?;
-            let pushed = (|| -> Result<(), postgres::Error> {
-                let mut tx = client.transaction()?;
-                let insert = tx.prepare(
-                    "INSERT INTO events (at, actor, kind, message_id, vendor, invoice, invoice_key,
-                                         detail, clerk, origin, origin_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                     ON CONFLICT (origin, origin_id) DO NOTHING",
-                )?;
-                for e in &rows {
-                    tx.execute(
-                        &insert,
-                        &[
-                            &e.at,
-                            &e.actor,
-                            &e.kind,
-                            &e.message_id,
-                            &e.vendor,
-                            &e.invoice,
-                            &e.invoice_key,
-                            &e.detail,
-                            &e.clerk,
-                            &origin,
-                            &e.id,
-                        ],
-                    )?;
-                }
-                tx.commit()
-            })();
+            let pushed = insert_events(client, &rows, &origin);
             if let Err(e) = pushed {
                 return Err(self.failed(e));
             }
@@ -458,52 +431,7 @@ impl Team {
         let clerk: String =
             local.query_row("SELECT clerk FROM temp.duebox_session", [], |r| r.get(0))?;
         let client = self.client()?;
-        let pushed = (|| -> Result<(), postgres::Error> {
-            let mut tx = client.transaction()?;
-            // One pusher at a time, so rows become visible in the order of their numbers: a
-            // pull that has seen number N has seen every row below it.
-            tx.batch_execute("LOCK TABLE payables IN EXCLUSIVE MODE")?;
-            let upsert = tx.prepare(
-                "INSERT INTO payables (vendor, vendor_key, vendor_email, invoice_number,
-                                       invoice_key, amount, currency, issue_date, due_date, status,
-                                       paid_on, reference, scheduled_on, seq, clerk, origin)
-                 VALUES ($1, lower($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-                         nextval('payables_seq'), $13, $14)
-                 ON CONFLICT (vendor_key, invoice_key) DO UPDATE SET
-                     vendor = EXCLUDED.vendor,
-                     vendor_email = coalesce(EXCLUDED.vendor_email, payables.vendor_email),
-                     invoice_number = EXCLUDED.invoice_number, amount = EXCLUDED.amount,
-                     currency = EXCLUDED.currency, issue_date = EXCLUDED.issue_date,
-                     due_date = EXCLUDED.due_date, status = EXCLUDED.status,
-                     paid_on = EXCLUDED.paid_on, reference = EXCLUDED.reference,
-                     scheduled_on = EXCLUDED.scheduled_on, seq = EXCLUDED.seq,
-                     clerk = EXCLUDED.clerk, origin = EXCLUDED.origin",
-            )?;
-            let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
-            for (_, p) in &rows {
-                let email = Some(p.vendor_email.trim()).filter(|e| !e.is_empty());
-                tx.execute(
-                    &upsert,
-                    &[
-                        &p.vendor,
-                        &email,
-                        &p.invoice_number,
-                        &crate::classify::extract::normalise_invoice(&p.invoice_number),
-                        &p.amount.to_string(),
-                        &p.currency,
-                        &p.issue_date.to_string(),
-                        &p.due_date.to_string(),
-                        &p.status.as_str(),
-                        &day(p.paid_on),
-                        &p.reference,
-                        &day(p.scheduled_on),
-                        &clerk,
-                        &origin,
-                    ],
-                )?;
-            }
-            tx.commit()
-        })();
+        let pushed = upsert_payables(client, &rows, &clerk, &origin);
         if let Err(e) = pushed {
             return Err(self.failed(e));
         }
@@ -575,6 +503,93 @@ impl Team {
             Err(e) => Err(self.failed(e)),
         }
     }
+}
+
+/// One batch of events into the team's record, in one transaction.
+fn insert_events(
+    client: &mut Client,
+    rows: &[LocalEvent],
+    origin: &str,
+) -> Result<(), postgres::Error> {
+    let mut tx = client.transaction()?;
+    let insert = tx.prepare(
+        "INSERT INTO events (at, actor, kind, message_id, vendor, invoice, invoice_key,
+                                     detail, clerk, origin, origin_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (origin, origin_id) DO NOTHING",
+    )?;
+    for e in rows {
+        tx.execute(
+            &insert,
+            &[
+                &e.at,
+                &e.actor,
+                &e.kind,
+                &e.message_id,
+                &e.vendor,
+                &e.invoice,
+                &e.invoice_key,
+                &e.detail,
+                &e.clerk,
+                &origin,
+                &e.id,
+            ],
+        )?;
+    }
+    tx.commit()
+}
+
+/// This clerk's changed payables into the team's, numbered in the order they become visible.
+fn upsert_payables(
+    client: &mut Client,
+    rows: &[(i64, crate::payables::Payable)],
+    clerk: &str,
+    origin: &str,
+) -> Result<(), postgres::Error> {
+    let mut tx = client.transaction()?;
+    // One pusher at a time, so rows become visible in the order of their numbers: a
+    // pull that has seen number N has seen every row below it.
+    tx.batch_execute("LOCK TABLE payables IN EXCLUSIVE MODE")?;
+    let upsert = tx.prepare(
+        "INSERT INTO payables (vendor, vendor_key, vendor_email, invoice_number,
+                                   invoice_key, amount, currency, issue_date, due_date, status,
+                                   paid_on, reference, scheduled_on, seq, clerk, origin)
+             VALUES ($1, lower($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                     nextval('payables_seq'), $13, $14)
+             ON CONFLICT (vendor_key, invoice_key) DO UPDATE SET
+                 vendor = EXCLUDED.vendor,
+                 vendor_email = coalesce(EXCLUDED.vendor_email, payables.vendor_email),
+                 invoice_number = EXCLUDED.invoice_number, amount = EXCLUDED.amount,
+                 currency = EXCLUDED.currency, issue_date = EXCLUDED.issue_date,
+                 due_date = EXCLUDED.due_date, status = EXCLUDED.status,
+                 paid_on = EXCLUDED.paid_on, reference = EXCLUDED.reference,
+                 scheduled_on = EXCLUDED.scheduled_on, seq = EXCLUDED.seq,
+                 clerk = EXCLUDED.clerk, origin = EXCLUDED.origin",
+    )?;
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    for (_, p) in rows {
+        let email = Some(p.vendor_email.trim()).filter(|e| !e.is_empty());
+        tx.execute(
+            &upsert,
+            &[
+                &p.vendor,
+                &email,
+                &p.invoice_number,
+                &crate::classify::extract::normalise_invoice(&p.invoice_number),
+                &p.amount.to_string(),
+                &p.currency,
+                &p.issue_date.to_string(),
+                &p.due_date.to_string(),
+                &p.status.as_str(),
+                &day(p.paid_on),
+                &p.reference,
+                &day(p.scheduled_on),
+                &clerk,
+                &origin,
+            ],
+        )?;
+    }
+    tx.commit()
 }
 
 struct Holder {

@@ -122,23 +122,20 @@ impl Store {
         // Unchecked: the store is borrowed shared here; nothing else runs on it meanwhile.
         let tx = self.conn.unchecked_transaction()?;
         tx.execute("UPDATE temp.duebox_session SET pulling = 1", [])?;
-        let applied = (|| -> Result<(), StoreError> {
-            for r in &rows {
-                if apply(&tx, &r.payable)? {
-                    changed.push(r.payable.invoice_number.clone());
-                }
+        // An error drops `tx`: everything, the flag above included, is rolled back.
+        for r in &rows {
+            if apply(&tx, &r.payable)? {
+                changed.push(r.payable.invoice_number.clone());
             }
-            tx.execute(
-                "UPDATE team_cursor SET seq = ?1 WHERE name = 'payables'",
-                params![last],
-            )?;
-            for invoice in &changed {
-                self.recheck_claims(invoice)?;
-            }
-            Ok(())
-        })();
+        }
+        tx.execute(
+            "UPDATE team_cursor SET seq = ?1 WHERE name = 'payables'",
+            params![last],
+        )?;
+        for invoice in &changed {
+            self.recheck_claims(invoice)?;
+        }
         tx.execute("UPDATE temp.duebox_session SET pulling = 0", [])?;
-        applied?;
         tx.commit()?;
         Ok(changed.len())
     }
