@@ -512,7 +512,10 @@ fn enter_on_a_sent_item_asks_for_its_outbox_entry() {
         at: "2026-11-20 10:00:00".into(),
         to: "billing@acme.test".into(),
         subject: "Re: Reminder".into(),
-        status: "sent".into(),
+        status: duebox::tui::replies::Delivery::Outbox {
+            state: duebox::store::OutboxState::Sent,
+            error: None,
+        },
         message: Some(1),
         outbox_id: Some(42),
     };

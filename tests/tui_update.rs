@@ -273,7 +273,14 @@ fn on_sent_item(keymap: Keymap, unsettled: bool) -> App {
         Msg::SentOpened {
             id: 7,
             result: Ok(Box::new(SentOpened {
-                status: if unsettled { "unknown" } else { "sent" }.into(),
+                status: duebox::tui::replies::Delivery::Outbox {
+                    state: if unsettled {
+                        duebox::store::OutboxState::Unknown
+                    } else {
+                        duebox::store::OutboxState::Sent
+                    },
+                    error: None,
+                },
                 unsettled,
                 ..SentOpened::default()
             })),

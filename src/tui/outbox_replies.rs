@@ -5,12 +5,12 @@
 
 use super::error::{self, UiError};
 use super::keymap::Action;
-use super::replies::{NotSent, ReplyPreview, ReplyService, SentReply};
+use super::replies::{Delivery, NotSent, ReplyPreview, ReplyService, SentReply};
 use super::strings;
 use crate::reply::Asked;
 use crate::send::{Decision, OutboxError, Prepared, ReplyContext, Resolved, Sending};
 use crate::smtp::Transport;
-use crate::store::{OutboxState, Store};
+use crate::store::Store;
 use crate::sync::server::MailServer;
 use crate::team::{Claim, ClaimError, ClaimServer, Claims, Front};
 use chrono::NaiveDate;
@@ -344,10 +344,6 @@ impl ReplyService for OutboxReplies {
         Ok(entries
             .into_iter()
             .map(|e| {
-                let mut status = strings::delivery(&e);
-                if e.state == OutboxState::Unknown && !e.demo {
-                    status = format!("{status}; {}", strings::SENT_UNKNOWN_ADVICE);
-                }
                 let message = e
                     .answers
                     .as_deref()
@@ -356,7 +352,7 @@ impl ReplyService for OutboxReplies {
                     at: e.sent_at.clone().unwrap_or(e.created_at.clone()),
                     to: e.envelope_to.clone(),
                     subject: e.subject.clone(),
-                    status,
+                    status: Delivery::of(&e),
                     message,
                     outbox_id: Some(e.id),
                 }

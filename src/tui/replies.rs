@@ -4,6 +4,7 @@
 //! the UI only ever calls it from its reply worker thread, never from the UI thread.
 
 use super::error::UiError;
+use crate::store::{OutboxEntry, OutboxState};
 use chrono::NaiveDate;
 
 /// A reply rendered and not yet sent.
@@ -43,6 +44,44 @@ pub enum NotSent {
     AnsweredElsewhere(String),
 }
 
+/// How a reply of the outbox stands: the outbox's own state, typed; only the views put it
+/// into words (`strings::delivery`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Filed in the demo's local outbox: never sent.
+    #[default]
+    Demo,
+    /// A real reply as the outbox has it; `error` is the server's reason when it failed.
+    Outbox {
+        state: OutboxState,
+        error: Option<String>,
+    },
+}
+
+impl Delivery {
+    pub fn of(e: &OutboxEntry) -> Self {
+        if e.demo {
+            Delivery::Demo
+        } else {
+            Delivery::Outbox {
+                state: e.state,
+                error: e.error.clone(),
+            }
+        }
+    }
+
+    /// Whether it may have reached the vendor without anyone knowing: the user must settle it.
+    pub fn unsettled(&self) -> bool {
+        matches!(
+            self,
+            Delivery::Outbox {
+                state: OutboxState::Unknown,
+                ..
+            }
+        )
+    }
+}
+
 /// One reply in the outbox, for the Sent folder.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SentReply {
@@ -50,8 +89,7 @@ pub struct SentReply {
     pub at: String,
     pub to: String,
     pub subject: String,
-    /// "sent", "queued", "failed: ...", or the demo's "not sent — demo".
-    pub status: String,
+    pub status: Delivery,
     /// `messages.id` of the message answered, if still stored.
     pub message: Option<i64>,
     /// The outbox entry (what Enter opens), when the reply layer keeps one.

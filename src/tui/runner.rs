@@ -485,7 +485,7 @@ impl Runner {
             subject: e.subject.clone(),
             at: e.sent_at.clone().unwrap_or(e.created_at.clone()),
             // As the entry stands now (the list may be older: it was just settled).
-            status: strings::delivery(&e),
+            status: crate::tui::replies::Delivery::of(&e),
             unsettled: !e.demo && e.state == OutboxState::Unknown,
             saved_to_sent: e.saved_to_sent,
             flagged_answered: e.flagged_answered,

@@ -158,8 +158,8 @@ pub struct SentOpened {
     pub subject: String,
     /// When it was sent (or queued), `YYYY-MM-DD HH:MM:SS` UTC.
     pub at: String,
-    /// The delivery state in words (as the Sent list shows it).
-    pub status: String,
+    /// How its delivery stands (the view says it as the Sent list does).
+    pub status: super::replies::Delivery,
     /// Its outcome is unknown (it may have reached the vendor): the key that settles it
     /// applies.
     pub unsettled: bool,

@@ -151,15 +151,30 @@ pub const HINT_SENT_UNSETTLED: &[Hint] = &[
 ];
 
 /// How an outbox entry's delivery stands, as the Sent list and the opened item say it.
-pub fn delivery(e: &crate::store::OutboxEntry) -> String {
+pub fn delivery(d: &crate::tui::replies::Delivery) -> String {
     use crate::store::OutboxState;
-    if e.demo {
-        return super::strings::SENT_DEMO_LABEL.to_string();
+    use crate::tui::replies::Delivery;
+    match d {
+        Delivery::Demo => super::strings::SENT_DEMO_LABEL.to_string(),
+        Delivery::Outbox {
+            state: OutboxState::Failed,
+            error: Some(err),
+        } => format!("failed: {err}"),
+        Delivery::Outbox {
+            state: OutboxState::Unknown,
+            ..
+        } => super::strings::SENT_UNKNOWN_LABEL.to_string(),
+        Delivery::Outbox { state, .. } => state.as_str().to_string(),
     }
-    match (e.state, &e.error) {
-        (OutboxState::Failed, Some(err)) => format!("failed: {err}"),
-        (OutboxState::Unknown, _) => super::strings::SENT_UNKNOWN_LABEL.to_string(),
-        (state, _) => state.as_str().to_string(),
+}
+
+/// The same in the Sent list's row: an unknown outcome says how to settle it.
+pub fn sent_row_status(d: &crate::tui::replies::Delivery) -> String {
+    let words = delivery(d);
+    if d.unsettled() {
+        format!("{words}; {}", super::strings::SENT_UNKNOWN_ADVICE)
+    } else {
+        words
     }
 }
 

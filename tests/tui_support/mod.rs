@@ -53,7 +53,7 @@ impl ReplyService for TestReplies {
             at: "2026-11-20 10:00:00".into(),
             to: preview.to.clone(),
             subject: preview.subject.clone(),
-            status: duebox::tui::strings::SENT_DEMO_LABEL.into(),
+            status: duebox::tui::replies::Delivery::Demo,
             message: Some(preview.message),
             outbox_id: None,
         });

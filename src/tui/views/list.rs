@@ -8,7 +8,7 @@
 use super::style::Theme;
 use super::text::{self, clean, fit};
 use crate::store::Summary;
-use crate::tui::replies::SentReply;
+use crate::tui::replies::{Delivery, SentReply};
 use crate::tui::state::{App, Focus, FolderKind, Zone};
 use crate::tui::strings;
 use chrono::NaiveDate;
@@ -432,7 +432,7 @@ fn draw_sent(
     let width = cols.iter().map(|(_, w)| w + 1).sum::<u16>();
     let col = |c: Col| cols.iter().find(|(k, _)| *k == c).map_or(0, |(_, w)| *w);
     let (date_w, to_w) = (col(Col::Date), col(Col::Vendor));
-    let status = clean(&s.status).into_owned();
+    let status = clean(&strings::sent_row_status(&s.status)).into_owned();
     let status_w = (text::width(&status) as u16).min(width / 3);
     let mut x = x0 + 3;
     if date_w > 0 {
@@ -453,7 +453,7 @@ fn draw_sent(
     }
     let subject_w = (x0 + width).saturating_sub(x + status_w + 2);
     cell(buf, x, y, subject_w, &clean(&s.subject), false, base);
-    let style = if s.status == strings::SENT_DEMO_LABEL {
+    let style = if s.status == Delivery::Demo {
         base.patch(theme.warn())
     } else {
         base

@@ -4,6 +4,8 @@
 
 use super::style::Theme;
 use super::text::{clean, clean_block};
+use crate::store::OutboxState;
+use crate::tui::replies::Delivery;
 use crate::tui::state::SentState;
 use crate::tui::strings;
 use ratatui::layout::Rect;
@@ -22,17 +24,24 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, s: &SentState, theme: Theme) {
             Span::raw(value),
         ])
     };
-    let state_style = if o.status.starts_with("sent") {
-        theme.good()
-    } else if o.status.starts_with("failed") || o.status.starts_with("unknown") {
-        theme.danger()
-    } else {
-        theme.warn()
+    let state_style = match &o.status {
+        Delivery::Outbox {
+            state: OutboxState::Sent,
+            ..
+        } => theme.good(),
+        Delivery::Outbox {
+            state: OutboxState::Failed | OutboxState::Unknown,
+            ..
+        } => theme.danger(),
+        _ => theme.warn(),
     };
     let mut lines = vec![
         Line::from(vec![
             Span::styled(format!("{:<9}", "Delivery"), theme.header()),
-            Span::styled(clean(&o.status).into_owned(), state_style),
+            Span::styled(
+                clean(&strings::delivery(&o.status)).into_owned(),
+                state_style,
+            ),
         ]),
         field(
             "",
