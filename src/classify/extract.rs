@@ -54,27 +54,58 @@ const REFINED: &[&str] = &[
     "zh", "it", "pt", "ca",
 ];
 
+/// The letters [`refine_lang`] looks for, in the groups it asks about (indexed by the
+/// constants below).
+const TELLING: [&[char]; 7] = [
+    &['ł', 'ą', 'ę', 'ś', 'ź', 'ż', 'Ł'],
+    &['đ', 'Đ'],
+    &['ř', 'ů', 'Ř'],
+    &['æ', 'ø', 'Æ', 'Ø'],
+    &['ä', 'ö'],
+    &['円', 'の', 'を', 'ご'],
+    &['元', '的', '发', '请'],
+];
+const POLISH: usize = 0;
+const CROATIAN: usize = 1;
+const CZECH: usize = 2;
+const NORDIC: usize = 3;
+const SWEDISH: usize = 4;
+const JAPANESE: usize = 5;
+const CHINESE: usize = 6;
+
 /// The language claims are read in: `lang`, or the one the text's letters and words show
 /// where the detector's languages do not include it.
 pub fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
     if REFINED.contains(&lang) {
         return lang;
     }
-    let sample = match text.char_indices().nth(2000) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    };
-    let has = |chars: &[char]| sample.contains(chars);
-    // Lower-cased once, when a word is first looked for.
+    // One pass over the sample notes which of the telling letters it has (a search per group
+    // of letters cost more than the rest of reading the claims).
+    let (mut seen, mut end) = (0u32, text.len());
+    for (n, (i, c)) in text.char_indices().enumerate() {
+        if n == 2000 {
+            end = i;
+            break;
+        }
+        if !c.is_ascii() {
+            if let Some(k) = TELLING.iter().position(|group| group.contains(&c)) {
+                seen |= 1 << k;
+            }
+        }
+    }
+    let sample = &text[..end];
+    let has = |group: usize| seen & (1 << group) != 0;
+    // Folded once, when a word is first looked for (the words are all Latin letters, which
+    // folding lowers as `to_lowercase` does, at a fraction of its cost).
     let lower = std::cell::OnceCell::new();
-    let word = |w: &str| lower.get_or_init(|| sample.to_lowercase()).contains(w);
-    if has(&['ł', 'ą', 'ę', 'ś', 'ź', 'ż', 'Ł']) {
+    let word = |w: &str| lower.get_or_init(|| crate::fold::fold(sample)).contains(w);
+    if has(POLISH) {
         "pl"
-    } else if has(&['đ', 'Đ']) || word("račun") || word("dospijeć") {
+    } else if has(CROATIAN) || word("račun") || word("dospijeć") {
         "hr"
-    } else if has(&['ř', 'ů', 'Ř']) {
+    } else if has(CZECH) {
         "cs"
-    } else if has(&['æ', 'ø', 'Æ', 'Ø']) {
+    } else if has(NORDIC) {
         let norwegian = [
             "beløp",
             "forfall",
@@ -89,11 +120,11 @@ pub fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
         } else {
             "da"
         }
-    } else if has(&['ä', 'ö']) && (word("förfall") || word("belopp") || word(" och ")) {
+    } else if has(SWEDISH) && (word("förfall") || word("belopp") || word(" och ")) {
         "sv"
-    } else if has(&['円', 'の', 'を', 'ご']) {
+    } else if has(JAPANESE) {
         "ja"
-    } else if has(&['元', '的', '发', '请']) {
+    } else if has(CHINESE) {
         "zh"
     } else {
         // The detector's own language, or an unknown one: either way "" reads the defaults.
@@ -232,7 +263,19 @@ pub fn invoices(text: &str) -> Vec<String> {
     // Labels are matched on the case-folded text (same byte offsets); numbers are taken from
     // the original, as printed.
     let folded = crate::fold::fold(text);
-    for caps in INVOICE_RE.captures_iter(&folded) {
+    for whole in INVOICE_RE.find_iter(&folded) {
+        // Most matches are a label word and the word after it ("invoice for"): with no digit
+        // the number is not plausible, and unless a list of numbers follows ("invoices A, 2")
+        // nothing comes of it. Only the rest pay for reading the groups (captures cost several
+        // times a match; the matches found are the same either way).
+        if !whole.as_str().bytes().any(|b| b.is_ascii_digit())
+            && !MORE_IDS_RE.is_match(&folded[whole.end()..])
+        {
+            continue;
+        }
+        let Some(caps) = INVOICE_RE.captures_at(&folded, whole.start()) else {
+            continue;
+        };
         let Some(id) = caps.name("id") else { continue };
         let label_start = caps.get(0).map_or(0, |m| m.start());
         // "https://billing.example/invoices/10234" is a link, not a label.
