@@ -3,6 +3,7 @@
 //! "支払期限"...) in 22 languages and from statement tables. No I/O here.
 
 mod labels;
+mod starts;
 
 use super::table::{self, Table};
 use crate::dates::{self, DayOrder, FoundDate};
@@ -238,6 +239,10 @@ fn without_date<'a>(id: &'a str, rest: &str) -> &'a str {
     id
 }
 
+/// [`INVOICE_RE`]'s matches, found where its label words stand.
+static INVOICE_STARTS: LazyLock<starts::Starts> =
+    LazyLock::new(|| starts::Starts::new(INVOICE_RE.as_str()));
+
 /// Invoice numbers in `text`, in order of first appearance, without repeats.
 pub fn invoices(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -263,17 +268,17 @@ pub fn invoices(text: &str) -> Vec<String> {
     // Labels are matched on the case-folded text (same byte offsets); numbers are taken from
     // the original, as printed.
     let folded = crate::fold::fold(text);
-    for whole in INVOICE_RE.find_iter(&folded) {
+    for whole in INVOICE_STARTS.find_iter(&folded) {
         // Most matches are a label word and the word after it ("invoice for"): with no digit
         // the number is not plausible, and unless a list of numbers follows ("invoices A, 2")
         // nothing comes of it. Only the rest pay for reading the groups (captures cost several
         // times a match; the matches found are the same either way).
-        if !whole.as_str().bytes().any(|b| b.is_ascii_digit())
-            && !MORE_IDS_RE.is_match(&folded[whole.end()..])
+        if !folded[whole.clone()].bytes().any(|b| b.is_ascii_digit())
+            && !MORE_IDS_RE.is_match(&folded[whole.end..])
         {
             continue;
         }
-        let Some(caps) = INVOICE_RE.captures_at(&folded, whole.start()) else {
+        let Some(caps) = INVOICE_RE.captures_at(&folded, whole.start) else {
             continue;
         };
         let Some(id) = caps.name("id") else { continue };
