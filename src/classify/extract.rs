@@ -2,104 +2,23 @@
 //! read from labels ("Invoice No.", "Fakturanr", "Total due", "do zapłaty", "fällig am",
 //! "支払期限"...) in 22 languages and from statement tables. No I/O here.
 
+mod amount;
+mod due;
 mod labels;
+mod locale;
+mod starts;
+
+pub use amount::{amount, amount_in};
+pub use due::{due_date, due_date_in};
+pub use locale::{day_order, refine_lang, Locale};
 
 use super::table::{self, Table};
-use crate::dates::{self, DayOrder, FoundDate};
-use crate::money::{self, CurrencyHint, FoundMoney, Money};
+use crate::dates::{self, DayOrder};
+use crate::money;
 use chrono::NaiveDate;
 use labels::*;
 use regex::Regex;
 use std::sync::LazyLock;
-
-/// What a message says about where it comes from, for the few readings that depend on it:
-/// "kr" (which krone), "¥" (yen or yuan), "listopad" (October in Croatian, November in Polish).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Locale<'a> {
-    /// ISO 639-1 code of the message's language ("" when unknown).
-    pub lang: &'a str,
-    /// The sender's top-level domain, lower case ("" when unknown).
-    pub tld: &'a str,
-}
-
-impl<'a> Locale<'a> {
-    /// The locale of a message: its detected language, refined from the text where the
-    /// detector's languages do not include the one written (the letters and words of the
-    /// Nordic and Slavic languages are distinctive), and the sender's top-level domain.
-    pub fn new(lang: &'a str, domain: Option<&'a str>, text: &str) -> Self {
-        let tld = domain.and_then(|d| d.rsplit('.').next()).unwrap_or("");
-        Locale {
-            lang: refine_lang(lang, text),
-            tld,
-        }
-    }
-
-    /// A locale whose language is already refined (as [`Locale::new`] returned it).
-    pub fn for_lang(lang: &'a str, domain: Option<&'a str>) -> Self {
-        let tld = domain.and_then(|d| d.rsplit('.').next()).unwrap_or("");
-        Locale { lang, tld }
-    }
-
-    fn currency_hint(&self) -> CurrencyHint<'a> {
-        CurrencyHint {
-            lang: self.lang,
-            tld: self.tld,
-        }
-    }
-}
-
-/// Languages whose money and month names need no refining.
-const REFINED: &[&str] = &[
-    "sv", "da", "nb", "nn", "no", "is", "fi", "pl", "cs", "sk", "hr", "sl", "hu", "ro", "tr", "ja",
-    "zh", "it", "pt", "ca",
-];
-
-/// The language claims are read in: `lang`, or the one the text's letters and words show
-/// where the detector's languages do not include it.
-pub fn refine_lang<'a>(lang: &'a str, text: &str) -> &'a str {
-    if REFINED.contains(&lang) {
-        return lang;
-    }
-    let sample = match text.char_indices().nth(2000) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    };
-    let has = |chars: &[char]| sample.contains(chars);
-    // Lower-cased once, when a word is first looked for.
-    let lower = std::cell::OnceCell::new();
-    let word = |w: &str| lower.get_or_init(|| sample.to_lowercase()).contains(w);
-    if has(&['ł', 'ą', 'ę', 'ś', 'ź', 'ż', 'Ł']) {
-        "pl"
-    } else if has(&['đ', 'Đ']) || word("račun") || word("dospijeć") {
-        "hr"
-    } else if has(&['ř', 'ů', 'Ř']) {
-        "cs"
-    } else if has(&['æ', 'ø', 'Æ', 'Ø']) {
-        let norwegian = [
-            "beløp",
-            "forfall",
-            "vennlig",
-            "purring",
-            "påminnelse",
-            "tenk ",
-            "innen",
-        ];
-        if norwegian.iter().any(|w| word(w)) {
-            "nb"
-        } else {
-            "da"
-        }
-    } else if has(&['ä', 'ö']) && (word("förfall") || word("belopp") || word(" och ")) {
-        "sv"
-    } else if has(&['円', 'の', 'を', 'ご']) {
-        "ja"
-    } else if has(&['元', '的', '发', '请']) {
-        "zh"
-    } else {
-        // The detector's own language, or an unknown one: either way "" reads the defaults.
-        lang
-    }
-}
 
 /// Whether `token` can be an invoice number (has a digit, is not a date, an amount or a time).
 fn plausible_id(token: &str) -> bool {
@@ -207,6 +126,10 @@ fn without_date<'a>(id: &'a str, rest: &str) -> &'a str {
     id
 }
 
+/// [`INVOICE_RE`]'s matches, found where its label words stand.
+static INVOICE_STARTS: LazyLock<starts::Starts> =
+    LazyLock::new(|| starts::Starts::new(INVOICE_RE.as_str()));
+
 /// Invoice numbers in `text`, in order of first appearance, without repeats.
 pub fn invoices(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -232,7 +155,19 @@ pub fn invoices(text: &str) -> Vec<String> {
     // Labels are matched on the case-folded text (same byte offsets); numbers are taken from
     // the original, as printed.
     let folded = crate::fold::fold(text);
-    for caps in INVOICE_RE.captures_iter(&folded) {
+    for whole in INVOICE_STARTS.find_iter(&folded) {
+        // Most matches are a label word and the word after it ("invoice for"): with no digit
+        // the number is not plausible, and unless a list of numbers follows ("invoices A, 2")
+        // nothing comes of it. Only the rest pay for reading the groups (captures cost several
+        // times a match; the matches found are the same either way).
+        if !folded[whole.clone()].bytes().any(|b| b.is_ascii_digit())
+            && !MORE_IDS_RE.is_match(&folded[whole.end..])
+        {
+            continue;
+        }
+        let Some(caps) = INVOICE_RE.captures_at(&folded, whole.start) else {
+            continue;
+        };
         let Some(id) = caps.name("id") else { continue };
         let label_start = caps.get(0).map_or(0, |m| m.start());
         // "https://billing.example/invoices/10234" is a link, not a label.
@@ -305,353 +240,10 @@ fn invoice_column(t: &Table<'_>) -> Option<usize> {
         .or_else(|| t.column(|h| named(h) && !DATE_OR_AMOUNT_HEADER_RE.is_match(h)))
 }
 
-/// How strongly the words before an amount say it is the sum requested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum AmountLabel {
-    /// Subtotal, VAT, already paid, fees on their own: never the amount requested.
-    Excluded,
-    None,
-    Generic,
-    Due,
-    Total,
-    /// What is left to pay: "balance due", "remaining", "do zapłaty", "k úhradě".
-    Remaining,
-}
-
-/// How close before an amount an exclusion must stand to exclude it: "Bereits bezahlt: 600 €"
-/// or "part payment of 600" is about that amount; "Anbei erhalten Sie die Rechnung 123 über
-/// 1.000 €" is not about a receipt.
-const EXCLUSION_REACH: usize = 32;
-
-fn amount_label(context: &str) -> AmountLabel {
-    if CAPITAL_RE.is_match(context) {
-        return AmountLabel::Excluded;
-    }
-    let last = |re: &Regex| re.find_iter(context).last();
-    // "Total incl. VAT" names a total, not the tax.
-    let excluded = EXCLUDED_RE
-        .find_iter(context)
-        .filter(|m| !INCLUDES_RE.is_match(&context[..m.start()]))
-        .last()
-        .map(|m| m.end())
-        .filter(|&end| end + EXCLUSION_REACH >= context.len());
-    // "Invoice total" is the invoice's amount, not what is left of it: generic.
-    let invoice_total = last(&INVOICE_TOTAL_RE);
-    let total = last(&TOTAL_RE)
-        .filter(|t| invoice_total.is_none_or(|i| t.end() <= i.start() || t.start() >= i.end()));
-    let generic = last(&GENERIC_RE)
-        .map(|m| m.end())
-        .max(invoice_total.map(|m| m.end()))
-        .or_else(|| last(&CONNECTOR_RE).map(|m| m.end()));
-    // The strongest label after the nearest exclusion decides: "Total amount due" is a total,
-    // "Total paid" an exclusion, "still pending: an amount of" due.
-    [
-        (last(&REMAINING_RE).map(|m| m.end()), AmountLabel::Remaining),
-        (total.map(|m| m.end()), AmountLabel::Total),
-        (last(&DUE_RE).map(|m| m.end()), AmountLabel::Due),
-        (generic, AmountLabel::Generic),
-    ]
-    .into_iter()
-    .filter_map(|(end, label)| end.map(|e| (e, label)))
-    .filter(|(e, _)| excluded.is_none_or(|x| *e > x))
-    .map(|(_, label)| label)
-    .max()
-    .unwrap_or(if excluded.is_some() {
-        AmountLabel::Excluded
-    } else {
-        AmountLabel::None
-    })
-}
-
-/// The label a table gives the amount at `at`: its column's header ("Montant", "Offen").
-fn header_label(tables: &[Table<'_>], text: &str, at: usize) -> Option<AmountLabel> {
-    let base = text.as_ptr() as usize;
-    for t in tables {
-        for row in &t.rows {
-            for (i, cell) in row.iter().enumerate() {
-                let start = cell.as_ptr() as usize - base;
-                if (start..=start + cell.len()).contains(&at) {
-                    // A column's label is every row's: a line item at most, so the
-                    // statement's own total line still wins.
-                    return t
-                        .header
-                        .get(i)
-                        .map(|h| amount_label(h).min(AmountLabel::Due));
-                }
-            }
-        }
-    }
-    None
-}
-
-/// The context an amount is read in: its line up to it, or the line before if its own line
-/// has no words ("Total due:\n  $1,234.56"); never back past the amount before it on the
-/// line ("a balance of 400 remains (invoice total 1,000)": the total's words are its own).
-fn context_before(text: &str, start: usize, prev_end: usize) -> &str {
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    // (Two amounts with no word between them share the line's label: "Betrag: £1 / €1".)
-    if prev_end > line_start
-        && prev_end <= start
-        && text[prev_end..start].chars().any(char::is_alphabetic)
-    {
-        return &text[prev_end..start];
-    }
-    let own = &text[line_start..start];
-    if own.chars().any(char::is_alphabetic) || line_start == 0 {
-        return own;
-    }
-    let prev_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
-    &text[prev_start..start]
-}
-
-/// The total amount a chaser asks for, from the texts in order of preference (new text,
-/// subject, quoted text): the best-labelled amount, the largest among equals.
-pub fn amount(texts: &[&str]) -> Option<Money> {
-    amount_in(texts, &Locale::default())
-}
-
-/// [`amount`], reading shared currency symbols ("kr", "¥") as the message's locale does.
-pub fn amount_in(texts: &[&str], locale: &Locale<'_>) -> Option<Money> {
-    for text in texts {
-        let all = money::find_amounts_with(text, locale.currency_hint());
-        if all.is_empty() {
-            continue;
-        }
-        let tables = table::find(text, |h| {
-            h.iter().any(|c| c.chars().any(char::is_alphabetic))
-        });
-        let found: Vec<(AmountLabel, &FoundMoney)> = all
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.money.amount > rust_decimal::Decimal::ZERO)
-            .map(|(i, f)| {
-                let prev_end = if i > 0 { all[i - 1].end } else { 0 };
-                let own = amount_label(context_before(text, f.start, prev_end));
-                let label = match header_label(&tables, text, f.start) {
-                    Some(h) if own != AmountLabel::Excluded => own.max(h),
-                    _ => own,
-                };
-                (label, f)
-            })
-            .filter(|(label, _)| *label != AmountLabel::Excluded)
-            .collect();
-        let best = found
-            .iter()
-            .max_by(|(la, a), (lb, b)| la.cmp(lb).then(a.money.amount.cmp(&b.money.amount)));
-        if let Some((_, f)) = best {
-            return Some(f.money.clone());
-        }
-    }
-    None
-}
-
-/// How the words before a date relate it to payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DateLabel {
-    /// The invoice's due date.
-    Due,
-    /// A deadline to pay by.
-    Deadline,
-    /// Anything else: invoice date, message date, unrelated.
-    Other,
-}
-
-/// The label nearest before a date, if any label stands there.
-fn date_label(context: &str) -> Option<DateLabel> {
-    let nearest = |re: &Regex| re.find_iter(context).last().map(|m| m.end());
-    [
-        (nearest(&DUE_DATE_RE), DateLabel::Due),
-        (nearest(&DEADLINE_RE), DateLabel::Deadline),
-        (nearest(&OTHER_DATE_RE), DateLabel::Other),
-    ]
-    .into_iter()
-    .filter_map(|(end, label)| end.map(|e| (e, label)))
-    .max_by_key(|(e, _)| *e)
-    .map(|(_, label)| label)
-}
-
-/// The words before a date that may label it: back to the previous date, at most 80 bytes,
-/// not past a blank line, and within the row for a table row.
-fn date_context<'a>(text: &'a str, found: &[FoundDate], i: usize) -> &'a str {
-    let start = found[i].start;
-    let prev_end = if i > 0 { found[i - 1].end } else { 0 };
-    let mut from = prev_end.max(start.saturating_sub(80)).min(start);
-    while !text.is_char_boundary(from) {
-        from -= 1;
-    }
-    let mut context = &text[from..start];
-    if let Some(p) = context.rfind("\n\n") {
-        context = &context[p + 2..];
-    }
-    let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
-    let line_end = text[start..].find('\n').map_or(text.len(), |p| start + p);
-    if table::cells(&text[line_start..line_end]).is_some() {
-        context = &context[context.rfind('\n').map_or(0, |p| p + 1)..];
-    }
-    context
-}
-
-/// The due date a chaser states: the invoice's due date, or else the deadline it sets. When a
-/// statement lists several different due dates and sets no deadline, there is no single one.
-pub fn due_date(
-    texts: &[&str],
-    order: DayOrder,
-    reference: NaiveDate,
-    is_statement: bool,
-) -> Option<NaiveDate> {
-    due_date_in(texts, order, reference, is_statement, &Locale::default())
-}
-
-/// [`due_date`], reading month names in the message's language.
-pub fn due_date_in(
-    texts: &[&str],
-    order: DayOrder,
-    reference: NaiveDate,
-    is_statement: bool,
-    locale: &Locale<'_>,
-) -> Option<NaiveDate> {
-    let mut due: Vec<NaiveDate> = Vec::new();
-    let mut deadlines: Vec<NaiveDate> = Vec::new();
-    for text in texts {
-        let found = dates::find_dates_in(text, order, reference, locale.lang);
-        for i in 0..found.len() {
-            let after = &text[found[i].end..];
-            // "nr. 08678/3 august 2026": a date glued to a number is its issue date.
-            let glued = text[..found[i].start]
-                .strip_suffix('/')
-                .is_some_and(|b| b.ends_with(|c: char| c.is_ascii_alphanumeric()));
-            if glued {
-                continue;
-            }
-            // A due word after a date labels it unless it labels the next date instead
-            // ("fattura del 14/05/2026, scaduta il 13/06/2026").
-            let next_near = |end: usize| {
-                found
-                    .get(i + 1)
-                    .is_some_and(|n| n.start <= found[i].end + end + 16)
-            };
-            let after_label = |re: &Regex| re.find(after).filter(|m| !next_near(m.end()));
-            let label = date_label(date_context(text, &found, i))
-                .or_else(|| after_label(&DUE_AFTER_RE).map(|_| DateLabel::Due))
-                .or_else(|| after_label(&DEADLINE_AFTER_RE).map(|_| DateLabel::Deadline));
-            match label {
-                Some(DateLabel::Due) => due.push(found[i].date),
-                Some(DateLabel::Deadline) => deadlines.push(found[i].date),
-                Some(DateLabel::Other) | None => {}
-            }
-        }
-        for t in table::find(text, |h| h.iter().any(|c| DUE_HEADER_RE.is_match(c))) {
-            due.extend(due_column_dates(&t, order, reference, locale.lang));
-        }
-        if !due.is_empty() || !deadlines.is_empty() {
-            break;
-        }
-    }
-    let mut distinct = due.clone();
-    distinct.sort();
-    distinct.dedup();
-    match (distinct.len(), deadlines.first()) {
-        (1, _) => Some(distinct[0]),
-        (n, Some(d)) if n > 1 && is_statement => Some(*d),
-        (n, None) if n > 1 && is_statement => None,
-        (n, _) if n > 1 => due.first().copied(),
-        (_, d) => d.copied(),
-    }
-}
-
-fn due_column_dates(
-    t: &Table<'_>,
-    order: DayOrder,
-    reference: NaiveDate,
-    lang: &str,
-) -> Vec<NaiveDate> {
-    let Some(col) = t.column(|h| DUE_HEADER_RE.is_match(h)) else {
-        return Vec::new();
-    };
-    t.cells(col)
-        .filter_map(|c| dates::parse_date_in(c, order, reference, lang))
-        .collect()
-}
-
-/// Whether 10/01/2026 means 10 January or October 1: the language first, then any
-/// unambiguous slash date in the text, then where the sender is (its domain, a +1 phone
-/// number or a US state and ZIP code against another country's), then the currency.
-pub fn day_order(lang: &str, domain: Option<&str>, amount: Option<&Money>, body: &str) -> DayOrder {
-    if lang != "en" {
-        return DayOrder::DayFirst;
-    }
-    let tld = domain.and_then(|d| d.rsplit('.').next()).unwrap_or("");
-    let generic = matches!(tld, "com" | "net" | "org" | "io" | "co" | "biz" | "us" | "");
-    let clues = sender_clues(body);
-    if let Some(order) = clues.revealed {
-        return order;
-    }
-    if tld == "us" {
-        return DayOrder::MonthFirst;
-    }
-    if !generic {
-        return DayOrder::DayFirst;
-    }
-    let usd = amount.map(|m| m.currency == "USD");
-    match (clues.us, clues.elsewhere, usd) {
-        (true, false, Some(true) | None) => DayOrder::MonthFirst,
-        (_, true, _) | (_, _, Some(false)) => DayOrder::DayFirst,
-        _ => DayOrder::MonthFirst,
-    }
-}
-
-/// The first `max` bytes of `text`, cut at a character boundary.
-fn head(text: &str, max: usize) -> &str {
-    let mut end = max.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-#[derive(Default)]
-struct SenderClues {
-    /// A slash date with a part above 12 shows which convention the writer uses.
-    revealed: Option<DayOrder>,
-    /// A +1 phone number or a US state and ZIP code.
-    us: bool,
-    /// A phone number with another country code, or a UK postcode.
-    elsewhere: bool,
-}
-
-/// One pass over the body for everything that tells where a sender writes from.
-fn sender_clues(body: &str) -> SenderClues {
-    static CLUE_RE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?-u:\b)(?P<a>\d{1,2})/(?P<b>\d{1,2})/\d{2,4}(?-u:\b)|(?P<us>\+1[ .\-(]{0,2}\d{3}[ .\-)]{0,2}\d{3}[ .\-]?\d{4}(?-u:\b)|\(\d{3}\) ?\d{3}-\d{4}(?-u:\b)|(?-u:\b)(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC) \d{5}(?:-\d{4})?(?-u:\b))|(?P<other>\+(?:44|353|61|64|27|91|49|33|34|31|32|39|41|43|45|46|47|48|351|358)[ .\-(]{0,2}\d|(?-u:\b)[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}(?-u:\b))")
-            .expect("valid regex")
-    });
-    let mut clues = SenderClues::default();
-    for c in CLUE_RE.captures_iter(head(body, 64 * 1024)) {
-        // The first revealing date decides (see `day_order`): nothing after it matters.
-        if clues.revealed.is_some() {
-            break;
-        }
-        if c.name("us").is_some() {
-            clues.us = true;
-        } else if c.name("other").is_some() {
-            clues.elsewhere = true;
-        } else if clues.revealed.is_none() {
-            let part = |n: &str| c.name(n).and_then(|m| m.as_str().parse::<u32>().ok());
-            if let (Some(a), Some(b)) = (part("a"), part("b")) {
-                if a > 12 && b <= 12 {
-                    clues.revealed = Some(DayOrder::DayFirst);
-                } else if b > 12 && a <= 12 {
-                    clues.revealed = Some(DayOrder::MonthFirst);
-                }
-            }
-        }
-    }
-    clues
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Money;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

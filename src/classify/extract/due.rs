@@ -1,0 +1,138 @@
+//! The due date a chaser states: every date in its text, labelled by the words around it (a
+//! due date, a deadline to pay by, or another date), and the due column of a statement's
+//! table. No I/O here.
+
+use super::labels::*;
+use super::Locale;
+use crate::classify::table::{self, Table};
+use crate::dates::{self, DayOrder, FoundDate};
+use chrono::NaiveDate;
+use regex::Regex;
+
+/// How the words before a date relate it to payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateLabel {
+    /// The invoice's due date.
+    Due,
+    /// A deadline to pay by.
+    Deadline,
+    /// Anything else: invoice date, message date, unrelated.
+    Other,
+}
+
+/// The label nearest before a date, if any label stands there.
+fn date_label(context: &str) -> Option<DateLabel> {
+    let nearest = |re: &Regex| re.find_iter(context).last().map(|m| m.end());
+    [
+        (nearest(&DUE_DATE_RE), DateLabel::Due),
+        (nearest(&DEADLINE_RE), DateLabel::Deadline),
+        (nearest(&OTHER_DATE_RE), DateLabel::Other),
+    ]
+    .into_iter()
+    .filter_map(|(end, label)| end.map(|e| (e, label)))
+    .max_by_key(|(e, _)| *e)
+    .map(|(_, label)| label)
+}
+
+/// The words before a date that may label it: back to the previous date, at most 80 bytes,
+/// not past a blank line, and within the row for a table row.
+fn date_context<'a>(text: &'a str, found: &[FoundDate], i: usize) -> &'a str {
+    let start = found[i].start;
+    let prev_end = if i > 0 { found[i - 1].end } else { 0 };
+    let mut from = prev_end.max(start.saturating_sub(80)).min(start);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut context = &text[from..start];
+    if let Some(p) = context.rfind("\n\n") {
+        context = &context[p + 2..];
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |p| start + p);
+    if table::cells(&text[line_start..line_end]).is_some() {
+        context = &context[context.rfind('\n').map_or(0, |p| p + 1)..];
+    }
+    context
+}
+
+/// The due date a chaser states: the invoice's due date, or else the deadline it sets. When a
+/// statement lists several different due dates and sets no deadline, there is no single one.
+pub fn due_date(
+    texts: &[&str],
+    order: DayOrder,
+    reference: NaiveDate,
+    is_statement: bool,
+) -> Option<NaiveDate> {
+    due_date_in(texts, order, reference, is_statement, &Locale::default())
+}
+
+/// [`due_date`], reading month names in the message's language.
+pub fn due_date_in(
+    texts: &[&str],
+    order: DayOrder,
+    reference: NaiveDate,
+    is_statement: bool,
+    locale: &Locale<'_>,
+) -> Option<NaiveDate> {
+    let mut due: Vec<NaiveDate> = Vec::new();
+    let mut deadlines: Vec<NaiveDate> = Vec::new();
+    for text in texts {
+        let found = dates::find_dates_in(text, order, reference, locale.lang);
+        for i in 0..found.len() {
+            let after = &text[found[i].end..];
+            // "nr. 08678/3 august 2026": a date glued to a number is its issue date.
+            let glued = text[..found[i].start]
+                .strip_suffix('/')
+                .is_some_and(|b| b.ends_with(|c: char| c.is_ascii_alphanumeric()));
+            if glued {
+                continue;
+            }
+            // A due word after a date labels it unless it labels the next date instead
+            // ("fattura del 14/05/2026, scaduta il 13/06/2026").
+            let next_near = |end: usize| {
+                found
+                    .get(i + 1)
+                    .is_some_and(|n| n.start <= found[i].end + end + 16)
+            };
+            let after_label = |re: &Regex| re.find(after).filter(|m| !next_near(m.end()));
+            let label = date_label(date_context(text, &found, i))
+                .or_else(|| after_label(&DUE_AFTER_RE).map(|_| DateLabel::Due))
+                .or_else(|| after_label(&DEADLINE_AFTER_RE).map(|_| DateLabel::Deadline));
+            match label {
+                Some(DateLabel::Due) => due.push(found[i].date),
+                Some(DateLabel::Deadline) => deadlines.push(found[i].date),
+                Some(DateLabel::Other) | None => {}
+            }
+        }
+        for t in table::find(text, |h| h.iter().any(|c| DUE_HEADER_RE.is_match(c))) {
+            due.extend(due_column_dates(&t, order, reference, locale.lang));
+        }
+        if !due.is_empty() || !deadlines.is_empty() {
+            break;
+        }
+    }
+    let mut distinct = due.clone();
+    distinct.sort();
+    distinct.dedup();
+    match (distinct.len(), deadlines.first()) {
+        (1, _) => Some(distinct[0]),
+        (n, Some(d)) if n > 1 && is_statement => Some(*d),
+        (n, None) if n > 1 && is_statement => None,
+        (n, _) if n > 1 => due.first().copied(),
+        (_, d) => d.copied(),
+    }
+}
+
+fn due_column_dates(
+    t: &Table<'_>,
+    order: DayOrder,
+    reference: NaiveDate,
+    lang: &str,
+) -> Vec<NaiveDate> {
+    let Some(col) = t.column(|h| DUE_HEADER_RE.is_match(h)) else {
+        return Vec::new();
+    };
+    t.cells(col)
+        .filter_map(|c| dates::parse_date_in(c, order, reference, lang))
+        .collect()
+}

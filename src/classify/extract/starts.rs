@@ -1,0 +1,116 @@
+//! Finds the matches of a pattern that always begins with one of a few words (the invoice
+//! labels) by looking for those words first and running the pattern anchored only where one
+//! stands: the same matches, in the same order, as the pattern's own search over the whole
+//! text, without its automaton walking every byte. Matching only; never decides what a match
+//! means.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex_automata::{meta, Anchored, Input};
+use std::ops::Range;
+
+/// A pattern and the literal words its matches begin with.
+pub struct Starts {
+    regex: meta::Regex,
+    /// `None` when the pattern's beginnings cannot be listed: then it searches everywhere.
+    literals: Option<AhoCorasick>,
+}
+
+impl Starts {
+    /// Builds the matcher for `pattern` (which must compile).
+    pub fn new(pattern: &str) -> Starts {
+        let regex = meta::Regex::new(pattern).expect("pattern is valid");
+        let literals = prefix_literals(pattern).and_then(|lits| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&lits)
+                .ok()
+        });
+        Starts { regex, literals }
+    }
+
+    /// Whether the beginnings were listed (the fast path is taken).
+    #[cfg(test)]
+    pub fn indexed(&self) -> bool {
+        self.literals.is_some()
+    }
+
+    /// The matches of the pattern in `text`, leftmost-first and non-overlapping, as
+    /// `Regex::find_iter` gives them.
+    pub fn find_iter(&self, text: &str) -> Vec<Range<usize>> {
+        let Some(literals) = &self.literals else {
+            return self.regex.find_iter(text).map(|m| m.range()).collect();
+        };
+        let mut starts: Vec<usize> = literals
+            .find_overlapping_iter(text)
+            .map(|m| m.start())
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        // Every match begins where one of the literals does, so the leftmost match at or
+        // after `end` is the anchored match at the first such place that has one (and the
+        // look-behind of a word edge still sees the text before it).
+        let mut out = Vec::new();
+        let mut end = 0;
+        for s in starts {
+            if s < end {
+                continue;
+            }
+            let input = Input::new(text).span(s..text.len()).anchored(Anchored::Yes);
+            if let Some(m) = self.regex.find(input) {
+                end = m.end();
+                out.push(m.range());
+            }
+        }
+        out
+    }
+}
+
+/// The literals every match of `pattern` begins with, when there is a finite set of them and
+/// the pattern cannot match the empty string (a match would then begin anywhere).
+fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    if hir.properties().minimum_len().is_none_or(|n| n == 0) {
+        return None;
+    }
+    let mut extractor = regex_syntax::hir::literal::Extractor::new();
+    extractor
+        .kind(regex_syntax::hir::literal::ExtractKind::Prefix)
+        .limit_total(4096)
+        .limit_class(30)
+        .limit_literal_len(40);
+    let seq = extractor.extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The invoice-label pattern's matches through the literals are its own search's.
+    #[test]
+    fn same_matches_as_the_patterns_own_search() {
+        let re = &*super::super::labels::INVOICE_RE;
+        let starts = Starts::new(re.as_str());
+        assert!(
+            starts.indexed(),
+            "the invoice labels' beginnings are listed"
+        );
+        for raw in [
+            "Invoice INV-2026-0042 for 1.234,00 EUR, invoices A-1, A-2 and A-3 (bills 5)",
+            "xinvoice 12; rechnungsnummer: re-2026/10 und re-nr. 77, rg 123, rgnr 5",
+            "fattura n. 2026/123, fatura nº ft 2026/1234, nf-e 001234, notas fiscal 9",
+            "請求書番号：INV-1の請求書、发票号码 12345，账单 A9",
+            "faktura nr 12345 / lasku 777 / számla 2026/1 / račun br. 45-2026",
+            "an invoice for you, inv, inv.",
+            "",
+        ] {
+            let text = crate::fold::fold(raw);
+            let want: Vec<_> = re.find_iter(&text).map(|m| m.range()).collect();
+            assert_eq!(starts.find_iter(&text), want, "{raw:?}");
+        }
+    }
+}
