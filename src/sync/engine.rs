@@ -388,6 +388,8 @@ fn sync_folder(
                 Ok(())
             })?;
             progress(Progress::Fetched(prepared.len()));
+            drop(prepared);
+            pipeline::give_back();
             Ok(())
         };
         // One streamed fetch over the new range: the server keeps sending while batches are

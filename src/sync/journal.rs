@@ -152,6 +152,7 @@ pub(super) fn file_pending(
         after = last.uid;
         let full = page.len() == FILING_PAGE;
         file_page(server, store, settings, filing, page, &mut keywords, report)?;
+        super::pipeline::give_back();
         if !full {
             break;
         }
