@@ -15,6 +15,32 @@ pub fn from_code<T: Copy>(
         .ok_or_else(|| format!("'{code}' is not {what}"))
 }
 
+// The classifier's chaser-or-not as the store keeps it ("chaser", "other", the contract's
+// words); here rather than in src/classify, whose verdict only serialises it.
+impl crate::classify::Kind {
+    pub const ALL: [crate::classify::Kind; 2] =
+        [crate::classify::Kind::Chaser, crate::classify::Kind::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            crate::classify::Kind::Chaser => "chaser",
+            crate::classify::Kind::Other => "other",
+        }
+    }
+}
+
+impl std::str::FromStr for crate::classify::Kind {
+    type Err = String;
+    fn from_str(code: &str) -> Result<crate::classify::Kind, String> {
+        from_code(
+            &crate::classify::Kind::ALL,
+            code,
+            crate::classify::Kind::as_str,
+            "a message kind",
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::classify::risk::Risk;
@@ -31,6 +57,11 @@ mod tests {
         }
         for m in MatchStatus::ALL {
             assert_eq!(m.as_str().parse::<MatchStatus>(), Ok(m));
+        }
+        for k in crate::classify::Kind::ALL {
+            assert_eq!(k.as_str().parse::<crate::classify::Kind>(), Ok(k));
+            // The contract's word, as the verdict's JSON writes it.
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
         }
         assert_eq!(
             "Overdue".parse::<Stage>(),

@@ -7,6 +7,11 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod oauth2;
+mod team;
+pub use oauth2::{OAuth2, OAuth2Flow, OAuth2Provider, TokenStoreKind};
+pub use team::Team;
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,57 +88,6 @@ pub struct Imap {
     /// A copy of the top-level `[oauth2]` section, so the account alone knows how to sign in.
     #[serde(skip)]
     pub oauth2: Option<OAuth2>,
-}
-
-/// `[oauth2]`: sign in with `duebox login`. Every endpoint, scope and the client id have a
-/// default per provider (src/oauth/providers.rs); an organisation's own app overrides them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OAuth2 {
-    pub provider: OAuth2Provider,
-    /// Who signs in (default: the [imap] login). For a shared mailbox, [imap] login is the
-    /// shared address and this is the person with access to it.
-    pub user: Option<String>,
-    pub client_id: Option<String>,
-    /// Installed apps' "secret" (Google issues one; it is not confidential).
-    pub client_secret: Option<String>,
-    /// Microsoft: the directory ("common", "organizations", a tenant id or domain).
-    pub tenant: Option<String>,
-    pub auth_url: Option<String>,
-    pub token_url: Option<String>,
-    pub device_url: Option<String>,
-    pub scopes: Option<Vec<String>>,
-    /// "device" (a code to enter on any device) or "browser" (a redirect to 127.0.0.1).
-    pub flow: Option<OAuth2Flow>,
-    /// Where the refresh token is kept.
-    #[serde(default)]
-    pub token_store: TokenStoreKind,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OAuth2Provider {
-    #[default]
-    Microsoft,
-    Google,
-    Custom,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OAuth2Flow {
-    Device,
-    Browser,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenStoreKind {
-    /// The system keyring when one answers, else a 0600 file.
-    #[default]
-    Auto,
-    Keyring,
-    File,
 }
 
 /// Where a secret comes from: exactly one of the three.
@@ -344,40 +298,6 @@ fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error
         None => Err(serde::de::Error::custom(
             "the interval must be seconds or a text such as \"90s\", \"5m\" or \"1h\"",
         )),
-    }
-}
-
-/// `[team]`: this clerk's name (shown to the others) and how long a claim on a chaser lasts
-/// before another clerk may take it over.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Team {
-    #[serde(deserialize_with = "clerk_name")]
-    pub clerk: String,
-    #[serde(default = "claim_minutes", deserialize_with = "positive_minutes")]
-    pub claim_minutes: u32,
-}
-
-fn clerk_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let name = String::deserialize(d)?;
-    if name.trim().is_empty() || name.chars().any(char::is_control) {
-        return Err(serde::de::Error::custom(
-            "clerk must be your name as the others should see it, e.g. clerk = \"Maria\"",
-        ));
-    }
-    Ok(name.trim().to_string())
-}
-
-fn claim_minutes() -> u32 {
-    30
-}
-
-fn positive_minutes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    match u32::deserialize(d)? {
-        0 => Err(serde::de::Error::custom(
-            "claim_minutes must be at least 1 (a claim that expires at once protects nothing)",
-        )),
-        n => Ok(n),
     }
 }
 

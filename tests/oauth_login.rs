@@ -260,14 +260,15 @@ fn config(w: &World, mailbox: &str, oauth2: &str) -> String {
     format!(
         "[company]\nname = \"Example\"\ndomains = [\"example.test\"]\n\n\
          [database]\npath = \"{{home}}/duebox.db\"\n\n\
-         [imap]\nhost = \"127.0.0.1\"\nport = {imap}\nsecurity = \"tls\"\nlogin = \"{mailbox}\"\nca_file = \"{ca}\"\n\n\
-         [smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\nsecurity = \"starttls\"\nca_file = \"{smtp_ca}\"\n\n\
+         {servers}\
          [reply]\nfrom = \"Accounts Payable <{mailbox}>\"\nsignature = \"AP\"\n\n\
          [oauth2]\n{oauth2}{endpoints}",
-        imap = w.imap_port,
-        ca = w.imap_ca.display(),
-        smtp = w.smtp_port,
-        smtp_ca = w.smtp_ca.display(),
+        servers = postfix::server_sections(
+            (w.imap_port, &w.imap_ca),
+            (w.smtp_port, &w.smtp_ca),
+            mailbox,
+            "",
+        ),
         endpoints = w.idp.endpoints(),
     )
 }

@@ -24,29 +24,18 @@ impl Mailbox for Cyrus {
     fn deliver_inbox(&self, raw: &[u8]) {
         self.deliver("INBOX", raw);
     }
-    fn imap_section(&self) -> String {
-        format!(
-            "[imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\nlogin = \"{}\"\npassword_env = \"DUEBOX_TEST_PASSWORD\"\n",
-            self.port(),
-            self.user()
-        )
-    }
-    fn password(&self) -> String {
-        cyrus::PASSWORD.into()
+    fn account(&self) -> Account {
+        Account {
+            host: "127.0.0.1".into(),
+            port: self.port(),
+            security: Security::Plain,
+            login: self.user().into(),
+            secret: Secret::Password(cyrus::PASSWORD.into()),
+            ca_file: None,
+        }
     }
     fn shows_recent(&self) -> bool {
         true
-    }
-}
-
-fn account(c: &Cyrus) -> Account {
-    Account {
-        host: "127.0.0.1".into(),
-        port: c.port(),
-        security: Security::Plain,
-        login: c.user().into(),
-        secret: Secret::Password(cyrus::PASSWORD.into()),
-        ca_file: None,
     }
 }
 
@@ -54,23 +43,20 @@ fn account(c: &Cyrus) -> Account {
 fn traditional_namespace_files_under_inbox_with_the_default_config() {
     let c = Cyrus::start(Options::new(Namespace::Traditional));
     let dir = tempfile::tempdir().unwrap();
-    scenario::deliver_all(&c);
-    let config = scenario::config_file(&c, dir.path(), "config.toml", "");
-    let db = dir.path().join("duebox.db");
-    let (code, text) = scenario::config_check(&c, &config, &db);
-    assert_eq!(code, Some(0), "{text}");
-    for needle in [
-        "personal namespace: prefix \"INBOX.\", separator \".\"",
-        "folder Chasers/Overdue: will be created as \"INBOX.Chasers.Overdue\"",
-        "sent folder: \"INBOX.Sent Items\" (the server marks it \\Sent)",
-        "keywords: kept",
-        "MOVE: yes",
-    ] {
-        assert!(text.contains(needle), "no '{needle}' in:\n{text}");
-    }
+    scenario::checked(
+        &c,
+        dir.path(),
+        &[
+            "personal namespace: prefix \"INBOX.\", separator \".\"",
+            "folder Chasers/Overdue: will be created as \"INBOX.Chasers.Overdue\"",
+            "sent folder: \"INBOX.Sent Items\" (the server marks it \\Sent)",
+            "keywords: kept",
+            "MOVE: yes",
+        ],
+    );
     let map = |f: &str| c.folder(f);
     let (config, db) = scenario::first_and_incremental(&c, dir.path(), &map, true, false);
-    scenario::sent_copy_lands_in(&c, &account(&c), "INBOX.Sent Items");
+    scenario::sent_copy_lands_in(&c, &c.account(), "INBOX.Sent Items");
     scenario::watch_picks_up(
         &c,
         &config,
@@ -85,23 +71,20 @@ fn alt_namespace_without_move_survives_a_crash_between_copy_and_expunge() {
     // SPECIAL-USE hidden too: the Sent folder is then found with XLIST, as on old servers.
     let c = Cyrus::start(Options::new(Namespace::Alt).without(&["MOVE", "SPECIAL-USE"]));
     let dir = tempfile::tempdir().unwrap();
-    scenario::deliver_all(&c);
-    let config = scenario::config_file(&c, dir.path(), "config.toml", "");
-    let db = dir.path().join("duebox.db");
-    let (code, text) = scenario::config_check(&c, &config, &db);
-    assert_eq!(code, Some(0), "{text}");
-    for needle in [
-        "personal namespace: prefix \"\", separator \"/\"",
-        "folder Chasers/Overdue: will be created as \"Chasers/Overdue\"",
-        "MOVE: no, filing uses UID COPY",
-        "SPECIAL-USE: no, XLIST marks the Sent folder",
-        "sent folder: \"Sent Items\" (the server marks it \\Sent)",
-    ] {
-        assert!(text.contains(needle), "no '{needle}' in:\n{text}");
-    }
+    scenario::checked(
+        &c,
+        dir.path(),
+        &[
+            "personal namespace: prefix \"\", separator \"/\"",
+            "folder Chasers/Overdue: will be created as \"Chasers/Overdue\"",
+            "MOVE: no, filing uses UID COPY",
+            "SPECIAL-USE: no, XLIST marks the Sent folder",
+            "sent folder: \"Sent Items\" (the server marks it \\Sent)",
+        ],
+    );
     let map = |f: &str| c.folder(f);
     scenario::first_and_incremental(&c, dir.path(), &map, true, true);
-    scenario::sent_copy_lands_in(&c, &account(&c), "Sent Items");
+    scenario::sent_copy_lands_in(&c, &c.account(), "Sent Items");
 }
 
 #[test]

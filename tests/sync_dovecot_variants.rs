@@ -24,27 +24,15 @@ impl Mailbox for Dovecot {
     fn deliver_inbox(&self, raw: &[u8]) {
         self.deliver(self.user(), "INBOX", raw);
     }
-    fn imap_section(&self) -> String {
-        format!(
-            "[imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nlogin = \"{}\"\npassword_env = \"DUEBOX_TEST_PASSWORD\"\nca_file = \"{}\"\n",
-            self.tls_port(),
-            self.user(),
-            self.ca_file().display()
-        )
-    }
-    fn password(&self) -> String {
-        dovecot::PASSWORD.into()
-    }
-}
-
-fn account(d: &Dovecot) -> Account {
-    Account {
-        host: "127.0.0.1".into(),
-        port: d.tls_port(),
-        security: Security::Tls,
-        login: d.user().into(),
-        secret: Secret::Password(d.password().into()),
-        ca_file: Some(d.ca_file()),
+    fn account(&self) -> Account {
+        Account {
+            host: "127.0.0.1".into(),
+            port: self.tls_port(),
+            security: Security::Tls,
+            login: self.user().into(),
+            secret: Secret::Password(dovecot::PASSWORD.into()),
+            ca_file: Some(self.ca_file()),
+        }
     }
 }
 
@@ -70,21 +58,18 @@ fn an_inbox_prefixed_namespace_gets_its_folders_under_inbox_and_survives_a_crash
             .without_move(),
     );
     let dir = tempfile::tempdir().unwrap();
-    scenario::deliver_all(&d);
-    let config = scenario::config_file(&d, dir.path(), "config.toml", "");
-    let db = dir.path().join("duebox.db");
-    let (code, text) = scenario::config_check(&d, &config, &db);
-    assert_eq!(code, Some(0), "{text}");
-    for needle in [
-        "personal namespace: prefix \"INBOX.\", separator \".\"",
-        "folder Chasers/Overdue: will be created as \"INBOX.Chasers.Overdue\"",
-        "sent folder: \"INBOX.Sent Items\" (the server marks it \\Sent)",
-        "keywords: kept",
-    ] {
-        assert!(text.contains(needle), "no '{needle}' in:\n{text}");
-    }
+    scenario::checked(
+        &d,
+        dir.path(),
+        &[
+            "personal namespace: prefix \"INBOX.\", separator \".\"",
+            "folder Chasers/Overdue: will be created as \"INBOX.Chasers.Overdue\"",
+            "sent folder: \"INBOX.Sent Items\" (the server marks it \\Sent)",
+            "keywords: kept",
+        ],
+    );
     scenario::first_and_incremental(&d, dir.path(), &dotted("INBOX."), true, true);
-    scenario::sent_copy_lands_in(&d, &account(&d), "INBOX.Sent Items");
+    scenario::sent_copy_lands_in(&d, &d.account(), "INBOX.Sent Items");
 }
 
 #[test]
@@ -92,21 +77,18 @@ fn hidden_capabilities_are_worked_around_copy_expunge_and_polling() {
     // Dovecot advertises SPECIAL-USE only with special-use folders configured; none are.
     let d = Dovecot::start_with(Options::new().without(&["MOVE", "CONDSTORE", "QRESYNC", "IDLE"]));
     let dir = tempfile::tempdir().unwrap();
-    scenario::deliver_all(&d);
-    let config = scenario::config_file(&d, dir.path(), "config.toml", "");
-    let db = dir.path().join("duebox.db");
-    let (code, text) = scenario::config_check(&d, &config, &db);
-    assert_eq!(code, Some(0), "{text}");
-    for needle in [
-        "MOVE: no, filing uses UID COPY",
-        "CONDSTORE: no",
-        "IDLE: no, sync --watch polls",
-        "SPECIAL-USE: no, the Sent folder is found by its name",
-    ] {
-        assert!(text.contains(needle), "no '{needle}' in:\n{text}");
-    }
+    scenario::checked(
+        &d,
+        dir.path(),
+        &[
+            "MOVE: no, filing uses UID COPY",
+            "CONDSTORE: no",
+            "IDLE: no, sync --watch polls",
+            "SPECIAL-USE: no, the Sent folder is found by its name",
+        ],
+    );
     let (config, db) = scenario::first_and_incremental(&d, dir.path(), &dotted(""), true, true);
-    scenario::sent_copy_lands_in(&d, &account(&d), "Sent");
+    scenario::sent_copy_lands_in(&d, &d.account(), "Sent");
     // No IDLE: the watch polls every [sync] interval (10 s).
     scenario::watch_picks_up(
         &d,

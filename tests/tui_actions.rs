@@ -279,7 +279,7 @@ fn chaser(id: i64, risk: Vec<duebox::classify::risk::Risk>) -> duebox::store::Su
         subject: format!("Reminder: invoice INV-{id}"),
         vendor: Some("Acme".into()),
         invoices: vec![format!("INV-{id}")],
-        kind: Some("chaser".into()),
+        kind: Some(duebox::classify::Kind::Chaser),
         risk,
         ..Default::default()
     }
@@ -387,6 +387,24 @@ fn marked_chasers_are_acknowledged_after_one_preview_and_fraud_is_left_out() {
         app.status.note.as_deref(),
         Some("acknowledged 1 chaser(s); 1 not sent (see why in the batch)")
     );
+    // Each outcome typed, the reason kept as the send service gave it (not flattened to words).
+    {
+        use duebox::tui::replies::NotSent;
+        use duebox::tui::state::BatchOutcome;
+        let Some(Screen::Batch(b)) = app.top() else {
+            unreachable!()
+        };
+        let outcomes: Vec<_> = b.items.iter().map(|i| i.outcome.clone()).collect();
+        assert_eq!(
+            outcomes,
+            [
+                Some(BatchOutcome::Sent("reply sent".into())),
+                Some(BatchOutcome::NotSent(NotSent::AnsweredElsewhere(
+                    "by Jo".into()
+                )))
+            ]
+        );
+    }
     // Nothing is sent twice, not even the one answered elsewhere.
     assert!(press(&mut app, "y").is_empty());
     press(&mut app, "esc");
@@ -511,13 +529,7 @@ fn enter_on_a_sent_item_asks_for_its_outbox_entry() {
     }
     press(&mut app, "enter");
     update(&mut app, Msg::SentLoaded(vec![sent]));
-    assert_eq!(
-        press(&mut app, "enter"),
-        [Effect::OpenSent {
-            id: 42,
-            status: "sent".into()
-        }]
-    );
+    assert_eq!(press(&mut app, "enter"), [Effect::OpenSent { id: 42 }]);
     assert!(matches!(app.top(), Some(Screen::Sent(s)) if s.id == 42));
     // Reply keys make no sense here and do nothing.
     assert!(press(&mut app, "a").is_empty());

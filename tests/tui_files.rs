@@ -57,15 +57,7 @@ fn an_attachment_is_listed_its_pdf_text_shown_and_saved_never_over_a_file() {
         }
     }
     assert_eq!(ui.h.app.mailbox.list.len(), 1, "{}", ui.screen());
-    ui.h.press("enter");
-    assert!(
-        ui.h.wait_until(
-            WAIT,
-            |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-        ),
-        "{}",
-        ui.screen()
-    );
+    ui.open_selected();
     let screen = ui.screen();
     assert!(
         screen.contains("Attached") && screen.contains("application/pdf"),

@@ -18,17 +18,8 @@ fn open_acknowledge_send_shows_in_sent() {
     ui.filter("IBS/26/0744");
     let id = ui.h.app.mailbox.list.selected_row().expect("the chaser").id;
     let todo_before = tui_support::entry(&ui.h.app, "Final").counts.unanswered;
-    ui.h.press("enter");
-    assert!(ui.h.wait_until(
-        WAIT,
-        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-    ));
-    ui.h.press("a");
-    assert!(
-        ui.h.wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))),
-        "{}",
-        ui.screen()
-    );
+    ui.open_selected();
+    ui.preview("a");
     let preview = ui.screen();
     assert!(
         preview.contains("invoice IBS/26/0744 (£5,569.42)"),
@@ -39,15 +30,7 @@ fn open_acknowledge_send_shows_in_sent() {
         "nothing is sent before y"
     );
     ui.h.press("y");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("not sent"))),
-        "{}",
-        ui.screen()
-    );
+    ui.wait_note("not sent");
     assert!(
         matches!(ui.h.app.top(), Some(Screen::Message(_))),
         "back on the message"
@@ -90,19 +73,13 @@ fn open_acknowledge_send_shows_in_sent() {
 fn escape_cancels_a_reply_and_fraud_blocks_one_key_sending() {
     let mut ui = demo_ui(100, 30);
     ui.open_folder("Overdue");
-    ui.h.press("a");
-    assert!(ui
-        .h
-        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    ui.preview("a");
     ui.h.press("esc");
     assert!(ui.h.app.top().is_none());
     assert!(ui.screen().contains("nothing was sent"));
     ui.open_folder("Review");
     ui.filter("offlce");
-    ui.h.press("a");
-    assert!(ui
-        .h
-        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    ui.preview("a");
     ui.h.press("y");
     ui.h.settle(Duration::from_millis(200));
     assert!(
@@ -122,11 +99,7 @@ fn set_expectations_asks_the_date_defaulting_to_the_scheduled_run() {
     let mut ui = demo_ui(100, 30);
     ui.open_folder("Reminders");
     ui.filter("IBS/26/0902");
-    ui.h.press("enter");
-    assert!(ui.h.wait_until(
-        WAIT,
-        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-    ));
+    ui.open_selected();
     ui.h.press("e");
     assert!(
         ui.screen().contains("Pay on (YYYY-MM-DD): 2026-11-27"),
@@ -143,10 +116,7 @@ fn set_expectations_asks_the_date_defaulting_to_the_scheduled_run() {
     );
     ui.h.press("ctrl-u");
     ui.h.type_text("2026-12-01");
-    ui.h.press("enter");
-    assert!(ui
-        .h
-        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    ui.preview("enter");
     assert!(
         ui.screen().contains("payment on 1 December 2026"),
         "{}",
@@ -419,11 +389,7 @@ fn an_unreachable_server_is_told_in_words_and_the_ui_keeps_working() {
     }
     // Reading mail needs no server.
     ui.open_folder("Overdue");
-    ui.h.press("enter");
-    assert!(ui.h.wait_until(
-        WAIT,
-        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-    ));
+    ui.open_selected();
     // A move does: it says so and changes nothing.
     ui.h.press("m enter");
     assert!(ui.h.wait_until(WAIT, |a| a.status.busy.is_none()
@@ -440,11 +406,7 @@ fn an_unreachable_server_is_told_in_words_and_the_ui_keeps_working() {
 fn the_message_view_scrolls_to_its_end_and_back() {
     let mut ui = demo_ui(80, 24);
     ui.open_folder("Statements");
-    ui.h.press("enter");
-    assert!(ui.h.wait_until(
-        WAIT,
-        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-    ));
+    ui.open_selected();
     let top = ui.screen();
     ui.h.press("G");
     let bottom = ui.screen();
@@ -535,10 +497,7 @@ fn edit_in_the_editor_then_send_the_edited_reply() {
     let mut ui = demo_ui(100, 30);
     ui.open_folder("Overdue");
     ui.filter("A-7781");
-    ui.h.press("d");
-    assert!(ui
-        .h
-        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    ui.preview("d");
     // "The editor": rewrites the file as a person would.
     ui.h.runner.editor = Some(
         "sed -i 's/We will pay the undisputed amount/We will pay 3712.75 USD as recorded/'".into(),
@@ -556,10 +515,7 @@ fn edit_in_the_editor_then_send_the_edited_reply() {
         "the edited body is the one sent"
     );
     // An editor that fails changes nothing and says so.
-    ui.h.press("a");
-    assert!(ui
-        .h
-        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    ui.preview("a");
     ui.h.runner.editor = Some("false".into());
     ui.h.press("E");
     assert!(
@@ -629,10 +585,7 @@ fn a_payment_recorded_while_the_ui_runs_is_in_the_next_reply() {
             Some("BACS 4471"),
         )
         .unwrap();
-    ui.h.press("c");
-    assert!(ui
-        .h
-        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    ui.preview("c");
     let screen = ui.screen();
     assert!(
         screen.contains("paid on 19 November 2026") && screen.contains("BACS 4471"),
@@ -653,15 +606,8 @@ fn a_chaser_answered_elsewhere_needs_a_second_y_in_the_preview() {
         flags.push("\\Answered");
         server.set_flags_as_other_client("Chasers/Final notices", uid, &flags);
     }
-    ui.h.press("enter");
-    assert!(ui.h.wait_until(
-        WAIT,
-        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-    ));
-    ui.h.press("a");
-    assert!(ui
-        .h
-        .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))));
+    ui.open_selected();
+    ui.preview("a");
     ui.h.press("y");
     assert!(
         ui.h.wait_until(WAIT, |a| a
@@ -683,15 +629,7 @@ fn a_chaser_answered_elsewhere_needs_a_second_y_in_the_preview() {
     );
     // The second y is the confirmation.
     ui.h.press("y");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("demo outbox"))),
-        "{}",
-        ui.screen()
-    );
+    ui.wait_note("demo outbox");
     assert_eq!(ui.sent.lock().unwrap().len(), 1);
 }
 
@@ -700,11 +638,7 @@ fn two_previews_opened_quickly_then_sending_the_first_sends_it() {
     let mut ui = demo_ui(100, 30);
     ui.open_folder("Final");
     ui.filter("IBS/26/0744");
-    ui.h.press("enter");
-    assert!(ui.h.wait_until(
-        WAIT,
-        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-    ));
+    ui.open_selected();
     // Two templates asked for before the first preview is back (acknowledge, then escalate):
     // two previews, stacked.
     // (x asks its note first: none.)

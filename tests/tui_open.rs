@@ -13,24 +13,14 @@ fn open_message(ui: &mut DemoUi, folder: &str, filter: &str) {
     ui.open_folder(folder);
     ui.filter(filter);
     assert_eq!(ui.h.app.mailbox.list.len(), 1, "{}", ui.screen());
-    ui.h.press("enter");
-    assert!(ui.h.wait_until(
-        WAIT,
-        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-    ));
+    ui.open_selected();
 }
 
 #[test]
 fn enter_on_a_sent_item_shows_what_was_sent_and_its_delivery() {
     for (w, h) in [(80, 24), (120, 36)] {
         let mut ui = demo_ui(w, h);
-        ui.open_folder("Inbox");
-        ui.filter("Hartmann");
-        ui.h.press("a");
-        assert!(ui.h.wait_until(WAIT, |a| a.top().is_some()));
-        ui.h.press("y");
-        assert!(ui.h.wait_until(WAIT, |a| a.top().is_none()));
-        ui.h.settle(Duration::from_millis(100));
+        ui.acknowledge_in_inbox("Hartmann");
         ui.open_folder("Sent");
         assert!(ui.h.wait_until(WAIT, |a| !a.mailbox.list.sent.is_empty()));
         ui.h.press("enter");
@@ -81,15 +71,15 @@ fn o_hands_the_attachment_to_its_mailcap_viewer() {
         _ => unreachable!(),
     };
     ui.h.press("o");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.starts_with("opened"))),
-        "{}",
-        ui.screen()
-    );
+    ui.wait_note("opened");
+    assert!(ui
+        .h
+        .app
+        .status
+        .note
+        .as_deref()
+        .unwrap()
+        .starts_with("opened"));
     let raw = ui
         .demo
         .open_store()
@@ -104,11 +94,7 @@ fn o_hands_the_attachment_to_its_mailcap_viewer() {
     ui.h.press("esc");
     ui.open_folder("Inbox");
     ui.filter("Hartmann");
-    ui.h.press("enter");
-    assert!(ui.h.wait_until(
-        WAIT,
-        |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-    ));
+    ui.open_selected();
     ui.h.press("o");
     assert_eq!(
         ui.h.app.status.error.as_deref(),
@@ -225,4 +211,119 @@ fn marked_rows_and_a_range_being_marked_show_in_the_list() {
         "esc drops the marks:\n{}",
         ui.screen()
     );
+}
+
+/// A reply whose outcome is unknown (the SMTP server's answer never came), queued in the
+/// demo's outbox as the send service leaves one; its Message-ID.
+fn unknown_reply(ui: &DemoUi) -> (i64, String, Vec<u8>) {
+    use duebox::store::{NewReply, OutboxState};
+    let message_id = "<unknown-1@northwind.test>".to_string();
+    let raw = format!(
+        "From: ap@northwind.test\r\nTo: billing@acme.test\r\nSubject: Re: Reminder INV-7\r\nMessage-ID: {message_id}\r\nDate: Fri, 20 Nov 2026 09:00:00 +0000\r\n\r\nWe have received your reminder.\r\n"
+    )
+    .into_bytes();
+    let mut store = ui.demo.open_store().unwrap();
+    let id = store
+        .queue_reply(&NewReply {
+            message_id: message_id.clone(),
+            answers: None,
+            template: "acknowledge".into(),
+            escalation: false,
+            vendor: Some("Acme".into()),
+            invoice: Some("INV-7".into()),
+            envelope_from: "ap@northwind.test".into(),
+            envelope_to: "billing@acme.test".into(),
+            subject: "Re: Reminder INV-7".into(),
+            raw: raw.clone(),
+            demo: false,
+        })
+        .unwrap();
+    store
+        .set_outbox_state(id, OutboxState::Sending, "handed to the SMTP server")
+        .unwrap();
+    store
+        .set_outbox_state(id, OutboxState::Unknown, "no answer after the message")
+        .unwrap();
+    (id, message_id, raw)
+}
+
+/// Opens the Sent folder's only reply.
+fn open_only_sent(ui: &mut DemoUi, id: i64) {
+    ui.open_folder("Sent");
+    assert!(ui.h.wait_until(WAIT, |a| !a.mailbox.list.sent.is_empty()));
+    ui.h.press("enter");
+    assert!(
+        ui.h.wait_until(WAIT, |a| matches!(
+            a.top(),
+            Some(Screen::Sent(s)) if s.id == id && s.opened.is_some()
+        )),
+        "{}",
+        ui.screen()
+    );
+}
+
+fn outbox_state(ui: &DemoUi, id: i64) -> duebox::store::OutboxState {
+    let store = ui.demo.open_store().unwrap();
+    store.outbox_entry(id).unwrap().unwrap().state
+}
+
+#[test]
+fn an_unknown_reply_is_settled_in_the_ui_after_sent_was_searched() {
+    use duebox::store::OutboxState;
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut ui = demo_ui(w, h);
+        let (id, _, _) = unknown_reply(&ui);
+        open_only_sent(&mut ui, id);
+        let screen = ui.screen();
+        assert!(screen.contains("r:settle"), "{screen}");
+        assert!(!screen.contains("duebox outbox"), "{screen}");
+        ui.h.press("r");
+        // The demo's Sent folder does not have it: the service asks.
+        assert!(
+            ui.h.wait_until(WAIT, |a| a.overlay.is_some()),
+            "{}",
+            ui.screen()
+        );
+        let screen = ui.screen();
+        assert!(
+            screen.contains("did the vendor get this reply?"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("settle_unknown_{w}x{h}"), screen);
+        assert_eq!(
+            outbox_state(&ui, id),
+            OutboxState::Unknown,
+            "asking records nothing"
+        );
+        // "Yes, the vendor has it".
+        ui.h.press("j enter");
+        assert!(
+            ui.h.wait_until(WAIT, |a| matches!(
+                a.top(),
+                Some(Screen::Sent(s)) if s.opened.as_ref().is_some_and(|o| !o.unsettled)
+            )),
+            "{}",
+            ui.screen()
+        );
+        assert_eq!(outbox_state(&ui, id), OutboxState::Sent);
+        let screen = ui.screen();
+        assert!(screen.contains("recorded as sent"), "{screen}");
+        assert!(!screen.contains("r:settle"), "{screen}");
+        assert!(ui.sent.lock().unwrap().is_empty(), "nothing was sent again");
+    }
+}
+
+#[test]
+fn an_unknown_reply_found_in_sent_is_recorded_without_a_question() {
+    use duebox::store::OutboxState;
+    let mut ui = demo_ui(100, 30);
+    let (id, _, raw) = unknown_reply(&ui);
+    // It went out after all: the copy is in the mailbox's Sent folder.
+    ui.demo.server.lock().deliver("Sent", &raw);
+    open_only_sent(&mut ui, id);
+    ui.h.press("r");
+    ui.wait_note("is in the Sent folder");
+    assert_eq!(outbox_state(&ui, id), OutboxState::Sent);
+    assert!(ui.h.app.overlay.is_none(), "no question: Sent told");
+    assert!(ui.sent.lock().unwrap().is_empty(), "nothing was sent again");
 }

@@ -11,10 +11,7 @@ use tui_support::{demo_ui, WAIT};
 #[test]
 fn payables_mark_paid_and_schedule() {
     let mut ui = demo_ui(100, 30);
-    ui.h.press("p");
-    ui.h.press("/");
-    ui.h.type_text("Redwood");
-    ui.h.press("enter f");
+    ui.open_payables_of("Redwood");
     let rows = match ui.h.app.top() {
         Some(Screen::Payables(p)) => p.rows.clone(),
         _ => panic!("payables"),
@@ -31,15 +28,7 @@ fn payables_mark_paid_and_schedule() {
         ui.screen()
     );
     ui.h.press("enter");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("scheduled"))),
-        "{}",
-        ui.screen()
-    );
+    ui.wait_note("scheduled");
     let store = ui.demo.open_store().unwrap();
     let p = store
         .list_payables(&Default::default())
@@ -53,10 +42,7 @@ fn payables_mark_paid_and_schedule() {
 #[test]
 fn one_mark_paid_in_the_ui_records_one_event() {
     let mut ui = demo_ui(100, 30);
-    ui.h.press("p");
-    ui.h.press("/");
-    ui.h.type_text("Redwood");
-    ui.h.press("enter f");
+    ui.open_payables_of("Redwood");
     let (vendor, invoice) = match ui.h.app.top() {
         Some(Screen::Payables(p)) => (p.rows[0].vendor.clone(), p.rows[0].invoice_number.clone()),
         _ => panic!("payables"),
@@ -76,15 +62,7 @@ fn one_mark_paid_in_the_ui_records_one_event() {
     ui.h.press("P");
     // The date, then the payment's reference (none).
     ui.h.press("enter enter");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("marked paid"))),
-        "{}",
-        ui.screen()
-    );
+    ui.wait_note("marked paid");
     ui.h.settle(Duration::from_millis(200));
     let after = events(&ui);
     assert_eq!(
@@ -134,15 +112,7 @@ fn after_p_the_chaser_is_no_longer_matched_and_u_takes_it_back() {
     ui.h.press("P enter");
     ui.h.type_text("BACS-42");
     ui.h.press("enter");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("marked paid"))),
-        "{}",
-        ui.screen()
-    );
+    ui.wait_note("marked paid");
     // The reference asked for is on the row.
     assert!(
         ui.h.wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Payables(p))

@@ -4,7 +4,6 @@
 
 mod tui_support;
 
-use std::time::Duration;
 use tui_support::{demo_ui, DemoUi, WAIT};
 
 fn open_message(ui: &mut DemoUi, folder: &str, filter: &str) {
@@ -115,13 +114,7 @@ fn payables_dashboard_and_help() {
 #[test]
 fn the_sent_folder_says_demo_replies_were_not_sent() {
     let mut ui = demo_ui(100, 24);
-    ui.open_folder("Inbox");
-    ui.filter("Hartmann");
-    ui.h.press("a");
-    assert!(ui.h.wait_until(WAIT, |a| a.top().is_some()));
-    ui.h.press("y");
-    assert!(ui.h.wait_until(WAIT, |a| a.top().is_none()));
-    ui.h.settle(Duration::from_millis(100));
+    ui.acknowledge_in_inbox("Hartmann");
     ui.open_folder("Sent");
     let screen = ui.screen();
     assert!(screen.contains("not sent — demo"), "{screen}");

@@ -29,7 +29,7 @@ fn chaser(id: i64, risk: Vec<Risk>) -> Summary {
         invoices: vec![format!("INV-{id}")],
         amount: Some(Decimal::new(61500, 2)),
         currency: Some("GBP".into()),
-        kind: Some("chaser".into()),
+        kind: Some(duebox::classify::Kind::Chaser),
         stage: Some(Stage::Reminder),
         risk,
         match_status: Some(MatchStatus::Matched),
@@ -256,4 +256,142 @@ fn a_failed_change_is_told_and_changes_nothing_else() {
         Some("no payable with invoice number 'X'")
     );
     assert!(matches!(app.top(), Some(Screen::Payables(_))));
+}
+
+/// The Sent screen with outbox entry 7 opened, its outcome `unsettled` or known.
+fn on_sent_item(keymap: Keymap, unsettled: bool) -> App {
+    use duebox::tui::state::{SentOpened, SentState};
+    let mut app = app_with(Vec::new());
+    app.keymap = keymap;
+    app.stack.push(Screen::Sent(SentState {
+        id: 7,
+        opened: None,
+        scroll: 0,
+    }));
+    update(
+        &mut app,
+        Msg::SentOpened {
+            id: 7,
+            result: Ok(Box::new(SentOpened {
+                status: if unsettled { "unknown" } else { "sent" }.into(),
+                unsettled,
+                ..SentOpened::default()
+            })),
+        },
+    );
+    app
+}
+
+/// The service's answer for entry 7: not in Sent, so the user must say.
+fn not_in_sent(elsewhere: Option<duebox::send::Elsewhere>, gaps: Vec<String>) -> Msg {
+    Msg::Settled {
+        id: 7,
+        result: Ok(duebox::send::Resolved::Inconclusive { elsewhere, gaps }),
+    }
+}
+
+#[test]
+fn an_unknown_reply_is_settled_from_the_sent_screen_looking_in_sent_first() {
+    use duebox::send::{Decision, Elsewhere, Resolved};
+    use duebox::tui::state::PickPurpose;
+    let mut app = on_sent_item(Keymap::default(), true);
+    // The key asks the service to look first; nothing is recorded on a key alone.
+    assert_eq!(
+        press(&mut app, "r"),
+        [Effect::Resolve {
+            id: 7,
+            decision: Decision::Check
+        }]
+    );
+    assert!(app.status.busy.is_some());
+    // Sent could not tell: the UI asks, "not known yet" first (Enter by habit does nothing).
+    let effects = update(&mut app, not_in_sent(None, Vec::new()));
+    assert!(effects.is_empty());
+    assert!(app.status.busy.is_none());
+    match &app.overlay {
+        Some(Overlay::Picker(p)) => {
+            assert_eq!(p.purpose, PickPurpose::Settle { id: 7 });
+            assert_eq!(p.selected, 0);
+            assert_eq!(p.items.len(), 3, "{:?}", p.items);
+        }
+        other => panic!("the question, not {other:?}"),
+    }
+    assert!(press(&mut app, "enter").is_empty());
+    assert!(app.overlay.is_none());
+    let note = app.status.note.clone().unwrap_or_default();
+    assert!(note.contains("press r here again"), "{note}");
+    assert!(!note.contains("duebox "), "{note}");
+    // Asked again, "it arrived" is recorded; the opened item is then read again.
+    press(&mut app, "r");
+    update(&mut app, not_in_sent(None, Vec::new()));
+    assert_eq!(
+        press(&mut app, "j enter"),
+        [Effect::Resolve {
+            id: 7,
+            decision: Decision::Arrived
+        }]
+    );
+    assert_eq!(
+        update(
+            &mut app,
+            Msg::Settled {
+                id: 7,
+                result: Ok(Resolved::Confirmed)
+            }
+        ),
+        [Effect::OpenSent { id: 7 }]
+    );
+    assert!(app
+        .status
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("recorded as sent"));
+    // Answered by someone else meanwhile: "send it again" says so and sends only "anyway".
+    press(&mut app, "r");
+    let jo = Elsewhere {
+        who: Some("Jo <jo@northwind.test>".into()),
+        when: Some("2026-11-20 09:30:00".into()),
+        copy: Some("<their@reply>".into()),
+    };
+    update(
+        &mut app,
+        not_in_sent(Some(jo), vec!["the chaser's flags".into()]),
+    );
+    match &app.overlay {
+        Some(Overlay::Picker(p)) => assert!(p.items[2].0.contains("Jo <jo@northwind.test>")),
+        other => panic!("the question, not {other:?}"),
+    }
+    assert!(app
+        .status
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("the chaser's flags"));
+    assert_eq!(
+        press(&mut app, "G enter"),
+        [Effect::Resolve {
+            id: 7,
+            decision: Decision::Resend { again: true }
+        }]
+    );
+}
+
+#[test]
+fn the_settle_key_follows_keys_and_applies_only_to_an_unknown_reply() {
+    let mine = Keymap::with_overrides(&std::collections::BTreeMap::from([(
+        "resolve".to_string(),
+        "R".to_string(),
+    )]))
+    .unwrap();
+    let mut app = on_sent_item(mine, true);
+    assert!(press(&mut app, "r").is_empty());
+    assert_eq!(press(&mut app, "R").len(), 1);
+    // A reply whose outcome is known has nothing to settle.
+    let mut app = on_sent_item(Keymap::default(), false);
+    assert!(press(&mut app, "r").is_empty());
+    assert!(app.status.note.is_some());
+    // Elsewhere the key does nothing.
+    let mut app = app_with(vec![chaser(1, Vec::new())]);
+    assert!(press(&mut app, "r").is_empty());
 }

@@ -8,17 +8,6 @@ mod tui_support;
 use duebox::tui::state::{FolderKind, Screen};
 use tui_support::{demo_ui, DemoUi, WAIT};
 
-fn wait_opened(ui: &mut DemoUi) {
-    assert!(
-        ui.h.wait_until(
-            WAIT,
-            |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
-        ),
-        "{}",
-        ui.screen()
-    );
-}
-
 fn wait_thread(ui: &mut DemoUi) {
     assert!(
         ui.h.wait_until(
@@ -63,23 +52,10 @@ fn start_on_to_answer_answer_the_most_urgent_and_it_leaves() {
         .iter()
         .all(|r| r.stage.map(|s| s.as_str()) != Some("final")));
     ui.h.press("enter");
-    wait_opened(&mut ui);
-    ui.h.press("a");
-    assert!(
-        ui.h.wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))),
-        "{}",
-        ui.screen()
-    );
+    ui.wait_opened();
+    ui.preview("a");
     ui.h.press("y");
-    assert!(
-        ui.h.wait_until(WAIT, |a| a
-            .status
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("not sent"))),
-        "{}",
-        ui.screen()
-    );
+    ui.wait_note("not sent");
     ui.h.press("esc");
     assert!(
         ui.h.wait_until(WAIT, |a| a.top().is_none()
@@ -175,7 +151,7 @@ fn screens_of_the_lists_and_the_conversation() {
             ui.h.press("j");
         }
         ui.h.press("enter");
-        wait_opened(&mut ui);
+        ui.wait_opened();
         ui.h.press("T");
         wait_thread(&mut ui);
         insta::assert_snapshot!(format!("conversation_{w}x{h}"), ui.screen());

@@ -62,7 +62,7 @@ fn chaser(id: i64) -> Summary {
     Summary {
         id,
         subject: format!("Final notice INV-{id}"),
-        kind: Some("chaser".into()),
+        kind: Some(duebox::classify::Kind::Chaser),
         stage: Some(Stage::Final),
         invoices: vec![format!("INV-{id}")],
         ..Summary::default()

@@ -7,7 +7,7 @@
 use super::{Store, StoreError};
 use crate::classify::extract::normalise_invoice;
 use crate::classify::risk::{FraudReason, Risk};
-use crate::classify::Stage;
+use crate::classify::{Kind, Stage};
 use crate::payables::validate::{claimed_record, compare, Comparison, MatchStatus};
 use rusqlite::{params, OptionalExtension, Row};
 use rust_decimal::Decimal;
@@ -39,7 +39,7 @@ pub struct Summary {
     pub amount: Option<Decimal>,
     pub currency: Option<String>,
     pub due_date: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     pub stage: Option<Stage>,
     pub risk: Vec<Risk>,
     pub match_status: Option<MatchStatus>,
@@ -61,7 +61,7 @@ impl Summary {
     }
 
     pub fn is_chaser(&self) -> bool {
-        self.kind.as_deref() == Some("chaser")
+        self.kind == Some(Kind::Chaser)
     }
 
     /// Who the message is from, as the lists show it: the company (the vendor record or the
@@ -184,7 +184,7 @@ pub(super) fn summary(r: &Row<'_>) -> rusqlite::Result<Summary> {
         amount: amount_opt(r, 6)?,
         currency: r.get(7)?,
         due_date: r.get(8)?,
-        kind: r.get(9)?,
+        kind: decoded_opt(r, 9)?,
         stage: decoded_opt(r, 10)?,
         risk,
         match_status: decoded_opt(r, 12)?,

@@ -238,14 +238,7 @@ fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> 
             row.from_name = msg.from.as_ref().and_then(|a| a.name.clone());
             row.thread_root = crate::store::search::thread_root(&msg);
             row.subject = Some(msg.subject.clone());
-            row.kind = Some(
-                if c.kind == Kind::Chaser {
-                    "chaser"
-                } else {
-                    "other"
-                }
-                .into(),
-            );
+            row.kind = Some(c.kind.as_str().into());
             row.stage = c.stage.map(|s| s.as_str().to_string());
             row.vendor = c.vendor.clone();
             row.invoices = serde_json::to_string(&c.invoices).ok();

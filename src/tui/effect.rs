@@ -95,7 +95,13 @@ pub enum Effect {
     /// Read an outbox entry for the Sent view.
     OpenSent {
         id: i64,
-        status: String,
+    },
+    /// Settle an outbox entry whose outcome is unknown, through the send service's
+    /// `resolve` (the one `duebox outbox resolve` uses): look in Sent, or record the user's
+    /// answer.
+    Resolve {
+        id: i64,
+        decision: crate::send::Decision,
     },
     Quit,
 }

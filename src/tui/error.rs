@@ -165,9 +165,8 @@ pub fn not_sent(e: &OutboxError) -> UiError {
                 format!("outbox #{id}: the outcome is unknown, so duebox will not send it again on its own"),
                 error,
             );
-            // The UI has no key that settles it: the Sent folder shows it, the terminal decides.
-            e.detail = format!("{error}; the Sent folder lists it; in a terminal, `duebox outbox resolve {id}` looks for it in Sent and asks you");
-            e
+            e.detail = format!("{error}; the Sent folder lists it: open it there to settle it");
+            e.press(Action::Resolve, "settle it, on the reply opened in Sent")
         }
         OutboxError::AlreadyAnswered { id, template, at } => UiError::input(
             NOT_SENT,
@@ -179,6 +178,24 @@ pub fn not_sent(e: &OutboxError) -> UiError {
         }
         OutboxError::Reply(e) => UiError::input(NOT_SENT, e),
         other => UiError::new(NOT_SENT, other),
+    }
+}
+
+/// Why an outbox entry was not settled, in the UI's terms.
+pub fn not_settled(id: i64, e: &OutboxError) -> UiError {
+    match e {
+        // A reply sent again whose outcome is again unknown or that failed: as any send.
+        OutboxError::Failed { .. } | OutboxError::Unknown { .. } => not_sent(e),
+        OutboxError::AnsweredElsewhere(found) => UiError::input(
+            format!("outbox #{id} was not sent again"),
+            format!("the chaser was answered {} meanwhile", found.words()),
+        )
+        .press(Action::Resolve, "decide again with that known"),
+        OutboxError::NotRetryable { state, .. } => UiError::input(
+            format!("outbox #{id} needs no settling"),
+            format!("it is {} already", state.as_str()),
+        ),
+        other => UiError::new(format!("outbox #{id} was not settled"), other),
     }
 }
 

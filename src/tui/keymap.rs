@@ -38,6 +38,7 @@ pub enum Action {
     ThisIs,
     Send,
     EditReply,
+    Resolve,
     StatusFilter,
     MarkPaid,
     Schedule,
@@ -59,6 +60,8 @@ pub enum Scope {
     /// The reply preview.
     Reply,
     Payables,
+    /// A reply of the outbox, opened from the Sent folder.
+    Sent,
 }
 
 impl Scope {
@@ -324,6 +327,10 @@ mod tests {
             default.hint(HINT_DASHBOARD),
             "j/k:select  enter:open  esc:back  s:sync"
         );
+        assert_eq!(
+            default.hint(crate::tui::strings::HINT_SENT_UNSETTLED),
+            "r:settle  j/k:scroll  esc:back"
+        );
         let mine = Keymap::with_overrides(&BTreeMap::from([
             ("acknowledge".to_string(), "A".to_string()),
             ("send".to_string(), "ctrl-s, y".to_string()),
@@ -338,6 +345,13 @@ mod tests {
         assert_eq!(
             mine.hint(HINT_PAYABLES),
             "f:status  /:vendor  F6:paid  S:schedule  esc:back"
+        );
+        let settle_on_f9 =
+            Keymap::with_overrides(&BTreeMap::from([("resolve".to_string(), "F9".to_string())]))
+                .unwrap();
+        assert_eq!(
+            settle_on_f9.hint(crate::tui::strings::HINT_SENT_UNSETTLED),
+            "F9:settle  j/k:scroll  esc:back"
         );
     }
 

@@ -66,6 +66,11 @@ pub enum Msg {
         id: i64,
         result: Result<Box<super::state::SentOpened>, String>,
     },
+    /// What settling an outbox entry found or did.
+    Settled {
+        id: i64,
+        result: Result<crate::send::Resolved, UiError>,
+    },
     /// A read for the screen failed; words for the status line.
     LoadFailed(String),
     /// How far the open message can scroll at the current size (from the view's layout).

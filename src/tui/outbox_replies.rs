@@ -8,7 +8,7 @@ use super::keymap::Action;
 use super::replies::{NotSent, ReplyPreview, ReplyService, SentReply};
 use super::strings;
 use crate::reply::Asked;
-use crate::send::{OutboxError, Prepared, ReplyContext, Sending};
+use crate::send::{Decision, OutboxError, Prepared, ReplyContext, Resolved, Sending};
 use crate::smtp::Transport;
 use crate::store::{OutboxState, Store};
 use crate::sync::server::MailServer;
@@ -160,6 +160,24 @@ impl OutboxReplies {
         }
     }
 
+    /// Runs `f` with the send service over the SMTP transport and a mailbox connection
+    /// opened for it; Err when there is no transport (why, for the status line).
+    fn with_sending<T>(&mut self, f: impl FnOnce(&mut Sending<'_>) -> T) -> Result<T, UiError> {
+        let transport = match &mut self.transport {
+            Ok(t) => t.as_mut(),
+            Err(why) => return Err(why.clone()),
+        };
+        let mut mailbox = (self.mailbox)();
+        let mut sending = Sending {
+            store: &mut self.store,
+            transport,
+            mailbox: mailbox.as_deref_mut().map(|m| m as &mut dyn MailServer),
+            sent_folder: self.sent_folder.clone(),
+            save_sent: self.save_sent,
+        };
+        Ok(f(&mut sending))
+    }
+
     /// Claims each chaser before its preview ([team]).
     pub fn with_claims(mut self, team: TeamClaims) -> OutboxReplies {
         self.team = Some(team);
@@ -270,27 +288,15 @@ impl ReplyService for OutboxReplies {
         };
         // The user may have edited the body in $EDITOR.
         p.draft.body = preview.body.clone();
-        let transport = match &mut self.transport {
-            Ok(t) => t.as_mut(),
-            Err(why) => return Err(NotSent::Error(why.clone())),
-        };
-        let mut mailbox = (self.mailbox)();
         // The bare address: the status line is one line.
         let to = p
             .draft
             .envelope()
             .map(|(_, to)| to)
             .unwrap_or_else(|_| p.draft.to.clone());
-        let mut sending = Sending {
-            store: &mut self.store,
-            transport,
-            mailbox: mailbox.as_deref_mut().map(|m| m as &mut dyn MailServer),
-            sent_folder: self.sent_folder.clone(),
-            save_sent: self.save_sent,
-        };
-        let outcome = sending.send(&p, preview.again);
-        let delivers = sending.transport.delivers();
-        drop(sending);
+        let (outcome, delivers) = self
+            .with_sending(|s| (s.send(&p, preview.again), s.transport.delivers()))
+            .map_err(NotSent::Error)?;
         if let Some(t) = &mut self.team {
             match &outcome {
                 // Kept while the clerk decides, and while nobody knows whether it went out.
@@ -319,6 +325,11 @@ impl ReplyService for OutboxReplies {
         Ok(words)
     }
 
+    fn resolve(&mut self, outbox_id: i64, decision: Decision) -> Result<Resolved, UiError> {
+        self.with_sending(|s| s.resolve(outbox_id, decision))?
+            .map_err(|e| error::not_settled(outbox_id, &e))
+    }
+
     fn drop_draft(&mut self, draft_id: u64) {
         if let Some(t) = &mut self.team {
             t.release(draft_id, false);
@@ -333,15 +344,10 @@ impl ReplyService for OutboxReplies {
         Ok(entries
             .into_iter()
             .map(|e| {
-                let status = if e.demo {
-                    super::strings::SENT_DEMO_LABEL.to_string()
-                } else {
-                    match (e.state, &e.error) {
-                        (OutboxState::Failed, Some(err)) => format!("failed: {err}"),
-                        (OutboxState::Unknown, _) => super::strings::SENT_UNKNOWN_LABEL.to_string(),
-                        (state, _) => state.as_str().to_string(),
-                    }
-                };
+                let mut status = strings::delivery(&e);
+                if e.state == OutboxState::Unknown && !e.demo {
+                    status = format!("{status}; {}", strings::SENT_UNKNOWN_ADVICE);
+                }
                 let message = e
                     .answers
                     .as_deref()

@@ -80,6 +80,12 @@ pub trait ReplyService: Send {
     fn send(&mut self, preview: &ReplyPreview) -> Result<String, NotSent>;
     /// The outbox, newest first.
     fn outbox(&mut self) -> Result<Vec<SentReply>, UiError>;
+    /// Settles an outbox entry whose outcome is unknown: the send service's `resolve`.
+    fn resolve(
+        &mut self,
+        outbox_id: i64,
+        decision: crate::send::Decision,
+    ) -> Result<crate::send::Resolved, UiError>;
     /// The preview was dropped unsent: what it held (a claim on the chaser) is given up.
     fn drop_draft(&mut self, _draft_id: u64) {}
 }

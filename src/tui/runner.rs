@@ -13,7 +13,7 @@ use super::strings;
 use super::worker::{ReplyCmd, SyncCmd};
 use super::writer::{Shown, WriteCmd};
 use crate::actions::payables::{Change, PayableAction};
-use crate::store::{payables::Filter, Store};
+use crate::store::{payables::Filter, OutboxState, Store};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
@@ -252,6 +252,7 @@ impl Runner {
                 self.to_replies(ReplyCmd::PrepareBatch { messages, template })
             }
             Effect::DropReply(id) => self.to_replies(ReplyCmd::Drop(id)),
+            Effect::Resolve { id, decision } => self.to_replies(ReplyCmd::Resolve { id, decision }),
             Effect::EditReply(p) => vec![Msg::ReplyEdited(self.edit_reply(p, term))],
             Effect::Move { message, to } => self.to_sync(SyncCmd::Move { message, to }),
             Effect::UndoMove(m) => self.to_sync(SyncCmd::Undo(m)),
@@ -297,9 +298,9 @@ impl Runner {
                     self.open_attachment(message, which, term),
                 )]
             }
-            Effect::OpenSent { id, status } => vec![Msg::SentOpened {
+            Effect::OpenSent { id } => vec![Msg::SentOpened {
                 id,
-                result: self.sent_entry(id, status),
+                result: self.sent_entry(id),
             }],
             Effect::EditTemplate(name) => {
                 vec![Msg::TemplateEdited(self.edit_template(&name, term))]
@@ -471,11 +472,7 @@ impl Runner {
     }
 
     /// An outbox entry as the Sent view shows it: what was sent, exactly.
-    fn sent_entry(
-        &self,
-        id: i64,
-        status: String,
-    ) -> Result<Box<crate::tui::state::SentOpened>, String> {
+    fn sent_entry(&self, id: i64) -> Result<Box<crate::tui::state::SentOpened>, String> {
         let e = self
             .store
             .outbox_entry(id)
@@ -487,7 +484,9 @@ impl Runner {
             to: e.envelope_to.clone(),
             subject: e.subject.clone(),
             at: e.sent_at.clone().unwrap_or(e.created_at.clone()),
-            status,
+            // As the entry stands now (the list may be older: it was just settled).
+            status: strings::delivery(&e),
+            unsettled: !e.demo && e.state == OutboxState::Unknown,
             saved_to_sent: e.saved_to_sent,
             flagged_answered: e.flagged_answered,
             template: e.template.clone(),

@@ -120,8 +120,24 @@ pub struct BatchItem {
     pub summary: crate::store::Summary,
     /// The preview, or why none could be written.
     pub preview: Option<Result<ReplyPreview, super::error::UiError>>,
-    /// What sending did: words, or why not.
-    pub outcome: Option<Result<String, String>>,
+    /// What sending did, once it is known.
+    pub outcome: Option<BatchOutcome>,
+}
+
+/// What sending one reply of a batch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// Sent; the send service's words.
+    Sent(String),
+    /// Not sent, and why, typed: answered elsewhere (decided one at a time, outside the
+    /// batch) or an error with its cause.
+    NotSent(super::replies::NotSent),
+}
+
+impl BatchOutcome {
+    pub fn is_sent(&self) -> bool {
+        matches!(self, BatchOutcome::Sent(_))
+    }
 }
 
 impl BatchItem {
@@ -144,6 +160,9 @@ pub struct SentOpened {
     pub at: String,
     /// The delivery state in words (as the Sent list shows it).
     pub status: String,
+    /// Its outcome is unknown (it may have reached the vendor): the key that settles it
+    /// applies.
+    pub unsettled: bool,
     /// A copy is in the mailbox's Sent folder; the chaser is flagged answered.
     pub saved_to_sent: bool,
     pub flagged_answered: bool,
@@ -417,6 +436,10 @@ pub struct Picker {
 pub enum PickPurpose {
     MoveTo {
         message: i64,
+    },
+    /// Whether the vendor got outbox entry `id`, whose outcome is unknown.
+    Settle {
+        id: i64,
     },
     /// "This is a …": the value is the verdict's name.
     Verdict {

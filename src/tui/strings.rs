@@ -224,6 +224,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         Scope::Reply,
     ),
     info(
+        Action::Resolve,
+        "resolve",
+        &["r"],
+        "Sent: settle a reply whose outcome is unknown (looks in Sent, then asks whether the vendor got it)",
+        Scope::Sent,
+    ),
+    info(
         Action::StatusFilter,
         "status_filter",
         &["f"],
@@ -304,8 +311,9 @@ pub fn readme_table() -> String {
 pub const APP: &str = "duebox";
 pub const DEMO_BANNER: &str = "DEMO — nothing is sent";
 pub const SENT_DEMO_LABEL: &str = "not sent — demo";
-pub const SENT_UNKNOWN_LABEL: &str =
-    "unknown — may have arrived; `duebox outbox resolve` checks Sent and asks";
+pub const SENT_UNKNOWN_LABEL: &str = "unknown — may have arrived";
+/// The Sent list's words beside it: where it is settled.
+pub const SENT_UNKNOWN_ADVICE: &str = "open it to settle it (looks in Sent, then asks you)";
 pub const ANSWERED_ELSEWHERE: &str = "Already answered";
 pub const CONFIRM_AGAIN: &str = "press y again to send another reply anyway, esc to drop it";
 /// A chaser another clerk is answering ([team]): the second `y` takes their claim over.
@@ -319,6 +327,8 @@ pub const NOT_CLAIMED: &str = "the chaser could not be claimed for you";
 /// The list's mark of a chaser another clerk is answering.
 pub const CLAIMED_MARK: &str = "✎";
 pub const HELP_TITLE: &str = "Keys — j/k scroll, Esc closes";
+/// The help overlay's sections (one per key scope).
+pub const HELP_SECTIONS: usize = 6;
 pub const HELP_FOOTER: &str = "Keys can be changed in the config's [keys] table: action = \"key\".";
 /// One part of a screen's key hint: the first key of each action, joined by "/", then the
 /// word ("a/e/n/c/d/x:reply"). Drawn from the keymap in force, so `[keys]` overrides show.
@@ -590,9 +600,8 @@ pub fn sync_warning(w: &Warning) -> String {
     }
 }
 
-/// Replies whose outcome is unknown and that the Sent folder does not show. The UI has no
-/// key that settles one (the answer needs the vendor's word, then a choice the terminal's
-/// `outbox resolve` asks for), so it says what is held, what to find out and where to settle.
+/// Replies whose outcome is unknown and that the Sent folder does not show: what is held,
+/// what to find out, and where in the UI to settle each (the opened Sent item's key).
 pub fn unresolved_replies(entries: &[OutboxEntry]) -> String {
     let list: Vec<String> = entries
         .iter()
@@ -603,7 +612,7 @@ pub fn unresolved_replies(entries: &[OutboxEntry]) -> String {
         n => (format!("{n} earlier replies"), "each"),
     };
     format!(
-        "{replies} ({}) may have reached the vendor: the outcome is unknown and the Sent folder does not have {}, so no reply is sent until {it} is settled; ask the vendor whether {} arrived, then settle {it} with outbox resolve in a terminal",
+        "{replies} ({}) may have reached the vendor: the outcome is unknown and the Sent folder does not have {}, so no reply is sent until {it} is settled; ask the vendor whether {} arrived, then open {it} in the Sent folder and settle {it} there",
         list.join(", "),
         if entries.len() == 1 { "it" } else { "them" },
         if entries.len() == 1 { "it" } else { "they" },

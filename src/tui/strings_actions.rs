@@ -79,6 +79,17 @@ pub fn marked(n: usize) -> String {
     }
 }
 
+/// Why one reply of a batch was not sent.
+pub fn batch_not_sent(why: &super::replies::NotSent) -> String {
+    match why {
+        super::replies::NotSent::AnsweredElsewhere(who) => format!(
+            "not sent: {} {who}; open it to decide",
+            super::strings::ANSWERED_ELSEWHERE.to_lowercase()
+        ),
+        super::replies::NotSent::Error(e) => e.to_string(),
+    }
+}
+
 /// After a batch's last reply.
 pub fn batch_done(sent: usize, failed: usize) -> String {
     match failed {
@@ -132,6 +143,81 @@ pub const HINT_SENT: &[Hint] = &[
     Hint(&[Action::Down, Action::Up], "scroll"),
     Hint(&[Action::Back], "back"),
 ];
+/// An opened reply whose outcome is unknown: the key that settles it comes first.
+pub const HINT_SENT_UNSETTLED: &[Hint] = &[
+    Hint(&[Action::Resolve], "settle"),
+    Hint(&[Action::Down, Action::Up], "scroll"),
+    Hint(&[Action::Back], "back"),
+];
+
+/// How an outbox entry's delivery stands, as the Sent list and the opened item say it.
+pub fn delivery(e: &crate::store::OutboxEntry) -> String {
+    use crate::store::OutboxState;
+    if e.demo {
+        return super::strings::SENT_DEMO_LABEL.to_string();
+    }
+    match (e.state, &e.error) {
+        (OutboxState::Failed, Some(err)) => format!("failed: {err}"),
+        (OutboxState::Unknown, _) => super::strings::SENT_UNKNOWN_LABEL.to_string(),
+        (state, _) => state.as_str().to_string(),
+    }
+}
+
+/// Settling a reply whose outcome is unknown (the same look and choices as the terminal's
+/// `outbox resolve`, asked in the UI).
+pub const SETTLE_LOOKING: &str = "looking for the reply in the Sent folder…";
+pub const SETTLE_SAVING: &str = "recording your answer…";
+pub const SETTLE_TITLE: &str = "Not in the Sent folder: did the vendor get this reply?";
+pub const SETTLE_NOT_YET: &str = "Not known yet: leave it as it is (nothing is sent)";
+pub const SETTLE_ARRIVED: &str = "Yes, the vendor has it: record it as sent";
+pub const SETTLE_RESEND: &str = "No, it never arrived: send it again (the same reply, once)";
+/// Picker values of the answers.
+pub const SETTLE_VALUE_NOT_YET: &str = "not-yet";
+pub const SETTLE_VALUE_ARRIVED: &str = "arrived";
+pub const SETTLE_VALUE_RESEND: &str = "resend";
+pub const SETTLE_VALUE_RESEND_ANYWAY: &str = "resend-anyway";
+pub const NOTHING_TO_SETTLE: &str = "this reply's outcome is known: there is nothing to settle";
+
+/// "No" when the chaser was answered by someone else meanwhile.
+pub fn settle_resend_anyway(elsewhere: &str) -> String {
+    format!("No, it never arrived: send it again anyway (the chaser was answered {elsewhere})")
+}
+
+/// Beside the question: what could not be looked at.
+pub fn settle_gaps(gaps: &[String]) -> String {
+    if gaps.is_empty() {
+        "the Sent folder does not have it, so only the vendor can tell".to_string()
+    } else {
+        format!(
+            "duebox could not look everywhere ({}); only the vendor can tell",
+            gaps.join("; ")
+        )
+    }
+}
+
+/// Left unsettled: what to do next, with the key in force.
+pub fn settle_later(key: &str) -> String {
+    format!("left as it is, nothing was sent; ask the vendor, then press {key} here again")
+}
+
+/// What settling did.
+pub fn settled(id: i64, done: &crate::send::Resolved) -> String {
+    use crate::send::Resolved;
+    match done {
+        Resolved::FoundInSent => {
+            format!("outbox #{id} is in the Sent folder: recorded as sent, nothing was sent again")
+        }
+        Resolved::Confirmed => format!("outbox #{id} recorded as sent, as you said it arrived"),
+        Resolved::Resent(sent) => {
+            let mut words = format!("outbox #{id} sent again: {}", sent.response);
+            if !sent.later.is_empty() {
+                words.push_str(&format!("; later: {}", sent.later.join("; ")));
+            }
+            words
+        }
+        Resolved::Inconclusive { .. } => settle_gaps(&[]),
+    }
+}
 
 /// The dashboard's list of a bucket's claims.
 pub const PICK_CLAIM: &str = "Open which claim? (oldest due first; Enter opens, Esc closes)";

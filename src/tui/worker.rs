@@ -70,6 +70,11 @@ pub enum ReplyCmd {
     },
     /// The preview with this draft id was dropped unsent.
     Drop(u64),
+    /// Settle an outbox entry whose outcome is unknown.
+    Resolve {
+        id: i64,
+        decision: crate::send::Decision,
+    },
     LoadSent,
     Shutdown,
 }
@@ -338,6 +343,14 @@ pub fn spawn_replies(
                     ReplyCmd::Drop(draft_id) => {
                         service.drop_draft(draft_id);
                         continue;
+                    }
+                    ReplyCmd::Resolve { id, decision } => {
+                        let result = service.resolve(id, decision);
+                        let _ = events.send(Msg::Settled { id, result });
+                        match service.outbox() {
+                            Ok(sent) => Msg::SentLoaded(sent),
+                            Err(e) => Msg::LoadFailed(e.to_string()),
+                        }
                     }
                     ReplyCmd::LoadSent => match service.outbox() {
                         Ok(sent) => Msg::SentLoaded(sent),

@@ -1467,11 +1467,32 @@ pub fn duebox_config(
     format!(
         "[company]\nname = \"Northwind Traders Ltd\"\ndomains = [\"northwind-traders.com\", \"example.test\"]\n\n\
          [database]\npath = \"{db}\"\n\n\
-         [imap]\nhost = \"127.0.0.1\"\nport = {imap_port}\nsecurity = \"tls\"\nlogin = \"{login}\"\npassword_env = \"DUEBOX_TEST_PASSWORD\"\nca_file = \"{ca}\"\n\n\
-         [smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"starttls\"\nca_file = \"{smtp_ca}\"\n\n\
+         {servers}\
          [reply]\n{reply}",
         db = db.display(),
-        ca = dovecot.ca_file().display(),
-        smtp_ca = postfix.ca_file().display(),
+        servers = server_sections(
+            (imap_port, &dovecot.ca_file()),
+            (smtp_port, &postfix.ca_file()),
+            login,
+            "password_env = \"DUEBOX_TEST_PASSWORD\"\n",
+        ),
+    )
+}
+
+/// The `[imap]` (TLS) and `[smtp]` (STARTTLS) sections of a duebox config for the test servers
+/// on 127.0.0.1, each a (port, CA file); `secret` is the `[imap]` secret's line ("" when
+/// `[oauth2]` signs in).
+#[allow(dead_code)]
+pub fn server_sections(
+    (imap_port, imap_ca): (u16, &Path),
+    (smtp_port, smtp_ca): (u16, &Path),
+    login: &str,
+    secret: &str,
+) -> String {
+    format!(
+        "[imap]\nhost = \"127.0.0.1\"\nport = {imap_port}\nsecurity = \"tls\"\nlogin = \"{login}\"\n{secret}ca_file = \"{ca}\"\n\n\
+         [smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"starttls\"\nca_file = \"{smtp_ca}\"\n\n",
+        ca = imap_ca.display(),
+        smtp_ca = smtp_ca.display(),
     )
 }

@@ -5,6 +5,8 @@
 //! IMAP, delivery and its `[imap]` section through [`Mailbox`].
 #![allow(dead_code)]
 
+use duebox::config::Security;
+use duebox::imap::{Account, Secret};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,10 +31,33 @@ pub trait Mailbox {
     fn imap_raw(&self, commands: &[&str]) -> String;
     /// Puts a message into INBOX as another client or the MTA would.
     fn deliver_inbox(&self, raw: &[u8]);
+    /// How duebox reaches the server: the `[imap]` section and the tests' own connections
+    /// are both written from it.
+    fn account(&self) -> Account;
     /// The `[imap]` section of a config file for this server.
-    fn imap_section(&self) -> String;
+    fn imap_section(&self) -> String {
+        let a = self.account();
+        let security = match a.security {
+            Security::Tls => "tls",
+            Security::Starttls => "starttls",
+            Security::Plain => "plain",
+        };
+        let ca = a
+            .ca_file
+            .map(|f| format!("ca_file = \"{}\"\n", f.display()))
+            .unwrap_or_default();
+        format!(
+            "[imap]\nhost = \"{}\"\nport = {}\nsecurity = \"{security}\"\nlogin = \"{}\"\npassword_env = \"DUEBOX_TEST_PASSWORD\"\n{ca}",
+            a.host, a.port, a.login
+        )
+    }
     /// The password the section's `password_env` must carry.
-    fn password(&self) -> String;
+    fn password(&self) -> String {
+        match self.account().secret {
+            Secret::Password(p) => p,
+            other => panic!("the test servers take a password, not {other:?}"),
+        }
+    }
     /// Whether a message delivered since the last SELECT shows `\Recent` to EXAMINE (Cyrus),
     /// so that the story can check the flag was offered to duebox and not stored.
     fn shows_recent(&self) -> bool {
@@ -61,6 +86,20 @@ pub fn config_file(m: &dyn Mailbox, dir: &Path, name: &str, extra: &str) -> Path
     )
     .expect("write the config file");
     path
+}
+
+/// The mail delivered, the default config written, and `config check` passed saying each of
+/// `says`; the config file and the database path.
+pub fn checked(m: &dyn Mailbox, dir: &Path, says: &[&str]) -> (PathBuf, PathBuf) {
+    deliver_all(m);
+    let config = config_file(m, dir, "config.toml", "");
+    let db = dir.join("duebox.db");
+    let (code, text) = config_check(m, &config, &db);
+    assert_eq!(code, Some(0), "{text}");
+    for needle in says {
+        assert!(text.contains(needle), "no '{needle}' in:\n{text}");
+    }
+    (config, db)
 }
 
 /// The duebox binary with this config and database.

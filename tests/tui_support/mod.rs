@@ -11,7 +11,7 @@ use duebox::tui::harness::Harness;
 use duebox::tui::keymap::Keymap;
 use duebox::tui::replies::{NotSent, ReplyPreview, ReplyService, SentReply};
 use duebox::tui::runner::Runner;
-use duebox::tui::state::{folder_entries, App, Focus, FolderKind, SyncStatus};
+use duebox::tui::state::{folder_entries, App, Focus, FolderKind, Screen, SyncStatus};
 use duebox::tui::worker::{self, Connect, SyncSetup};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -58,6 +58,14 @@ impl ReplyService for TestReplies {
             outbox_id: None,
         });
         Ok(words)
+    }
+
+    fn resolve(
+        &mut self,
+        outbox_id: i64,
+        decision: duebox::send::Decision,
+    ) -> Result<duebox::send::Resolved, UiError> {
+        self.inner.resolve(outbox_id, decision)
     }
 
     fn outbox(&mut self) -> Result<Vec<SentReply>, UiError> {
@@ -195,6 +203,68 @@ impl DemoUi {
     }
 
     /// Narrows the list with `/` to `text`.
+    /// Enter on the selected row: the message is opened (and read) before this returns.
+    pub fn open_selected(&mut self) {
+        self.h.press("enter");
+        self.wait_opened();
+    }
+
+    /// Waits until the message on top is read and shown.
+    pub fn wait_opened(&mut self) {
+        assert!(
+            self.h.wait_until(
+                WAIT,
+                |a| matches!(a.top(), Some(Screen::Message(m)) if m.opened.is_some())
+            ),
+            "{}",
+            self.screen()
+        );
+    }
+
+    /// Presses `keys` and waits for the reply preview they ask for.
+    pub fn preview(&mut self, keys: &str) {
+        self.h.press(keys);
+        assert!(
+            self.h
+                .wait_until(WAIT, |a| matches!(a.top(), Some(Screen::Reply(_)))),
+            "{}",
+            self.screen()
+        );
+    }
+
+    /// Waits until the status line's note says `part`.
+    pub fn wait_note(&mut self, part: &str) {
+        assert!(
+            self.h.wait_until(WAIT, |a| a
+                .status
+                .note
+                .as_deref()
+                .is_some_and(|n| n.contains(part))),
+            "{:?}\n{}",
+            self.h.app.status,
+            self.screen()
+        );
+    }
+
+    /// Acknowledges the one Inbox chaser `filter` finds (filed in the demo outbox) and waits
+    /// until the UI is back on the list.
+    pub fn acknowledge_in_inbox(&mut self, filter: &str) {
+        self.open_folder("Inbox");
+        self.filter(filter);
+        self.h.press("a");
+        assert!(self.h.wait_until(WAIT, |a| a.top().is_some()));
+        self.h.press("y");
+        assert!(self.h.wait_until(WAIT, |a| a.top().is_none()));
+        self.h.settle(Duration::from_millis(100));
+    }
+
+    /// The payables screen, its vendor filter set to `vendor` and its status to open.
+    pub fn open_payables_of(&mut self, vendor: &str) {
+        self.h.press("p /");
+        self.h.type_text(vendor);
+        self.h.press("enter f");
+    }
+
     pub fn filter(&mut self, text: &str) {
         self.h.press("/ ctrl-u");
         self.h.type_text(text);

@@ -167,14 +167,10 @@ pub(super) fn sent(app: &mut App, message: i64, result: &Result<String, NotSent>
     let Some(item) = b.items.iter_mut().find(|i| i.summary.id == message) else {
         return false;
     };
+    // In a batch there is no "send another anyway": that is decided one at a time.
     item.outcome = Some(match result {
-        Ok(words) => Ok(words.clone()),
-        // In a batch there is no "send another anyway": that is decided one at a time.
-        Err(NotSent::AnsweredElsewhere(who)) => Err(format!(
-            "not sent: {} {who}; open it to decide",
-            strings::ANSWERED_ELSEWHERE.to_lowercase()
-        )),
-        Err(NotSent::Error(e)) => Err(e.to_string()),
+        Ok(words) => BatchOutcome::Sent(words.clone()),
+        Err(why) => BatchOutcome::NotSent(why.clone()),
     });
     let waiting = b
         .items
@@ -185,12 +181,12 @@ pub(super) fn sent(app: &mut App, message: i64, result: &Result<String, NotSent>
         let done = b
             .items
             .iter()
-            .filter(|i| matches!(i.outcome, Some(Ok(_))))
+            .filter(|i| i.outcome.as_ref().is_some_and(BatchOutcome::is_sent))
             .count();
         let failed = b
             .items
             .iter()
-            .filter(|i| matches!(i.outcome, Some(Err(_))))
+            .filter(|i| i.outcome.as_ref().is_some_and(|o| !o.is_sent()))
             .count();
         app.status.busy = None;
         app.status.note = Some(strings::batch_done(done, failed));

@@ -246,13 +246,12 @@ pub(super) fn mailbox_key(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Open if list.kind == Some(FolderKind::Sent) => match list.sent.get(list.selected) {
             Some(s) => match s.outbox_id {
                 Some(id) => {
-                    let status = s.status.clone();
                     app.stack.push(Screen::Sent(SentState {
                         id,
                         opened: None,
                         scroll: 0,
                     }));
-                    vec![Effect::OpenSent { id, status }]
+                    vec![Effect::OpenSent { id }]
                 }
                 None => {
                     app.status.error = Some(strings::SENT_NOT_KEPT.into());

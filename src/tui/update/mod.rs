@@ -371,6 +371,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Settled { id, result } => {
+            app.status.busy = None;
+            settled(app, id, result)
+        }
         Msg::LoadFailed(e) => {
             app.status.busy = None;
             app.mailbox.list.loading = false;
@@ -457,12 +461,76 @@ fn reload(app: &mut App) -> Vec<Effect> {
     effects
 }
 
+/// What settling an outbox entry found: the question when Sent could not tell, else what
+/// was recorded (and the opened item read again).
+fn settled(
+    app: &mut App,
+    id: i64,
+    result: Result<crate::send::Resolved, super::error::UiError>,
+) -> Vec<Effect> {
+    use crate::send::Resolved;
+    match result {
+        Ok(Resolved::Inconclusive { elsewhere, gaps }) => {
+            let resend = match &elsewhere {
+                Some(found) => (
+                    strings::settle_resend_anyway(&found.words()),
+                    strings::SETTLE_VALUE_RESEND_ANYWAY,
+                ),
+                None => (
+                    strings::SETTLE_RESEND.to_string(),
+                    strings::SETTLE_VALUE_RESEND,
+                ),
+            };
+            // "Not known yet" first: Enter pressed by habit records nothing and sends nothing.
+            let items = [
+                (
+                    strings::SETTLE_NOT_YET.to_string(),
+                    strings::SETTLE_VALUE_NOT_YET,
+                ),
+                (
+                    strings::SETTLE_ARRIVED.to_string(),
+                    strings::SETTLE_VALUE_ARRIVED,
+                ),
+                resend,
+            ];
+            app.overlay = Some(Overlay::Picker(Picker {
+                title: strings::SETTLE_TITLE,
+                items: items
+                    .into_iter()
+                    .map(|(label, value)| (label, value.to_string()))
+                    .collect(),
+                selected: 0,
+                purpose: PickPurpose::Settle { id },
+            }));
+            app.status.note = Some(strings::settle_gaps(&gaps));
+            Vec::new()
+        }
+        Ok(done) => {
+            app.status.note = Some(strings::settled(id, &done));
+            reopen_sent(app, id)
+        }
+        Err(e) => {
+            app.status.error = Some(e.words(&app.keymap));
+            reopen_sent(app, id)
+        }
+    }
+}
+
+/// The opened Sent item read again, when it is the one on top.
+fn reopen_sent(app: &App, id: i64) -> Vec<Effect> {
+    match app.top() {
+        Some(Screen::Sent(v)) if v.id == id => vec![Effect::OpenSent { id }],
+        _ => Vec::new(),
+    }
+}
+
 fn scope_of(app: &App) -> Scope {
     match app.top() {
         None | Some(Screen::Message(_)) => Scope::Mail,
         Some(Screen::Reply(_)) | Some(Screen::Batch(_)) => Scope::Reply,
         Some(Screen::Payables(_)) => Scope::Payables,
-        Some(Screen::Dashboard(_)) | Some(Screen::Sent(_)) => Scope::Global,
+        Some(Screen::Dashboard(_)) => Scope::Global,
+        Some(Screen::Sent(_)) => Scope::Sent,
         Some(Screen::Thread(_)) => Scope::Mail,
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::actions::payables::Change;
 use crate::classify::fingerprint::Verdict;
+use crate::send::Decision;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{Action, Scope};
 use crate::tui::state::*;
@@ -20,7 +21,7 @@ pub(super) fn overlay_key(app: &mut App, overlay: Overlay, k: KeyEvent) -> Vec<E
                 Some(Action::PageUp) => scroll.saturating_sub(10),
                 _ => return Vec::new(),
             };
-            let lines = (strings::ACTIONS.len() + 7) as u16;
+            let lines = (strings::ACTIONS.len() + strings::HELP_SECTIONS + 2) as u16;
             let scroll = scroll.min(lines.saturating_sub(app.size.1.saturating_sub(4)));
             app.overlay = Some(Overlay::Help { scroll });
             Vec::new()
@@ -107,6 +108,20 @@ pub(super) fn picked(app: &mut App, p: Picker) -> Vec<Effect> {
             }
             None => Vec::new(),
         },
+        PickPurpose::Settle { id } => {
+            let decision = match value.as_str() {
+                strings::SETTLE_VALUE_ARRIVED => Decision::Arrived,
+                strings::SETTLE_VALUE_RESEND => Decision::Resend { again: false },
+                strings::SETTLE_VALUE_RESEND_ANYWAY => Decision::Resend { again: true },
+                _ => {
+                    let key = app.keymap.keys_of(Action::Resolve).into_iter().next();
+                    app.status.note = Some(strings::settle_later(key.as_deref().unwrap_or("?")));
+                    return Vec::new();
+                }
+            };
+            app.status.busy = Some(strings::SETTLE_SAVING);
+            vec![Effect::Resolve { id, decision }]
+        }
         PickPurpose::Template => vec![Effect::EditTemplate(value)],
         PickPurpose::OpenMessage => match value.parse() {
             Ok(id) => super::screens::open_message(app, id),

@@ -3,6 +3,7 @@
 
 use super::mailbox::mail_action;
 use crate::payables::Status;
+use crate::send::Decision;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Action;
 use crate::tui::state::*;
@@ -185,6 +186,19 @@ pub(super) fn screen_key(app: &mut App, action: Action) -> Vec<Effect> {
                 Action::Back => {
                     app.stack.pop();
                 }
+                Action::Resolve => match &v.opened {
+                    Some(o) if o.unsettled => {
+                        // The service looks in Sent first; it asks only if that cannot tell.
+                        let id = v.id;
+                        app.status.busy = Some(strings::SETTLE_LOOKING);
+                        return vec![Effect::Resolve {
+                            id,
+                            decision: Decision::Check,
+                        }];
+                    }
+                    Some(_) => app.status.note = Some(strings::NOTHING_TO_SETTLE.into()),
+                    None => {}
+                },
                 _ => {}
             }
             Vec::new()

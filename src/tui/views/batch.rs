@@ -4,7 +4,7 @@
 
 use super::style::Theme;
 use super::text::{clean, clean_block};
-use crate::tui::state::BatchState;
+use crate::tui::state::{BatchOutcome, BatchState};
 use crate::tui::strings;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -44,8 +44,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, b: &BatchState, theme: Theme) {
         );
         lines.push(Line::styled(head, theme.header()));
         match &item.outcome {
-            Some(Ok(words)) => lines.push(Line::styled(clean(words).into_owned(), theme.good())),
-            Some(Err(why)) => lines.push(Line::styled(clean(why).into_owned(), theme.danger())),
+            Some(BatchOutcome::Sent(words)) => {
+                lines.push(Line::styled(clean(words).into_owned(), theme.good()))
+            }
+            Some(BatchOutcome::NotSent(why)) => lines.push(Line::styled(
+                clean(&strings::batch_not_sent(why)).into_owned(),
+                theme.danger(),
+            )),
             None => {}
         }
         match &item.preview {

@@ -9,16 +9,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+/// The overlay's sections, one per scope, in order.
+const SECTIONS: [(Scope, &str); strings::HELP_SECTIONS] = [
+    (Scope::Nav, "Moving"),
+    (Scope::Mail, "Messages"),
+    (Scope::Reply, "Reply preview"),
+    (Scope::Payables, "Payables"),
+    (Scope::Sent, "Sent reply"),
+    (Scope::Global, "Everywhere"),
+];
+
 pub fn draw(frame: &mut Frame<'_>, area: Rect, keymap: &Keymap, scroll: u16, theme: Theme) {
     let mut lines = Vec::new();
-    let sections = [
-        (Scope::Nav, "Moving"),
-        (Scope::Mail, "Messages"),
-        (Scope::Reply, "Reply preview"),
-        (Scope::Payables, "Payables"),
-        (Scope::Global, "Everywhere"),
-    ];
-    for (scope, title) in sections {
+    for (scope, title) in SECTIONS {
         lines.push(Line::styled(title, theme.header()));
         for a in ACTIONS.iter().filter(|a| a.scope == scope) {
             let keys = keymap.keys_of(a.action).join(" ");

@@ -4,6 +4,7 @@
 
 use super::style::Theme;
 use super::text::{clean, clean_block, money};
+use crate::classify::Kind;
 use crate::payables::validate::{Difference, MatchStatus};
 use crate::payables::Status;
 use crate::tui::state::{MessageState, Opened};
@@ -192,9 +193,9 @@ fn body_lines(o: &Opened, today: NaiveDate, theme: Theme) -> Vec<Line<'static>> 
         ));
     }
     out.push(field("Subject", clean(&s.subject).into_owned(), theme));
-    let kind = match (s.kind.as_deref(), s.stage) {
-        (Some("chaser"), Some(stage)) => format!("{} chaser", stage.as_str()),
-        (Some("chaser"), None) => "chaser".into(),
+    let kind = match (s.kind, s.stage) {
+        (Some(Kind::Chaser), Some(stage)) => format!("{} chaser", stage.as_str()),
+        (Some(Kind::Chaser), None) => "chaser".into(),
         _ => "not a chaser".into(),
     };
     let mut folder = format!("{} · {kind}", clean(&d.folder));
@@ -400,7 +401,7 @@ mod tests {
     /// as the classifier wrote them.
     fn flagged() -> MessageState {
         let mut o = Opened::default();
-        o.detail.summary.kind = Some("chaser".into());
+        o.detail.summary.kind = Some(Kind::Chaser);
         o.detail.summary.risk = vec![Risk::BankChange, Risk::LookalikeDomain, Risk::UnknownSender];
         for i in 0..6 {
             o.detail.fraud_reasons.push(FraudReason {
@@ -439,7 +440,7 @@ mod tests {
     fn a_stranger_asking_for_nothing_is_a_note_not_an_alarm() {
         let mut m = flagged();
         let o = m.opened.as_mut().unwrap();
-        o.detail.summary.kind = Some("other".into());
+        o.detail.summary.kind = Some(Kind::Other);
         o.detail.summary.risk = vec![Risk::UnknownSender];
         o.detail.fraud_reasons.clear();
         let s = screen(&m, 80, 12);

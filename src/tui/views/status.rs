@@ -40,6 +40,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         Some(Screen::Payables(_)) => strings::HINT_PAYABLES,
         Some(Screen::Dashboard(_)) => strings::HINT_DASHBOARD,
         Some(Screen::Thread(_)) => strings::HINT_THREAD,
+        // The key that settles a reply only where there is one to settle.
+        Some(Screen::Sent(s)) if s.opened.as_ref().is_some_and(|o| o.unsettled) => {
+            strings::HINT_SENT_UNSETTLED
+        }
         Some(Screen::Sent(_)) => strings::HINT_SENT,
         Some(Screen::Batch(_)) => strings::HINT_BATCH,
     });

@@ -120,7 +120,7 @@ mod tests {
     fn a_flagged_row_never_shows_a_green_check() {
         let theme = Theme { color: true };
         let mut r = Summary {
-            kind: Some("chaser".into()),
+            kind: Some(crate::classify::Kind::Chaser),
             match_status: Some(MatchStatus::Matched),
             invoices: vec!["INV-1".into()],
             ..Summary::default()
@@ -132,7 +132,7 @@ mod tests {
             assert_eq!((words, style), ("! fraud?", theme.danger()), "{:?}", r.risk);
         }
         // A stranger claiming nothing is no alarm, and still not green.
-        r.kind = Some("other".into());
+        r.kind = Some(crate::classify::Kind::Other);
         r.invoices.clear();
         assert_ne!(theme.check_badge(&r).1, theme.good());
     }
