@@ -1,16 +1,22 @@
 //! Sync speed against a real Dovecot (started here on 127.0.0.1, as in the tests), in one
 //! invocation, for each mailbox size (default 10,000 and 100,000 generated messages, 2–50 KB,
-//! ~30% chasers), runs interleaved round by round, in the order (r), (a), (b), (m):
+//! ~30% chasers), runs interleaved round by round, in the order (r), (m), (a), (b), (s):
 //! (r) the raw limit: one `UID FETCH 1:* BODY.PEEK[]` over TLS by a minimal client,
 //! (m) mbsync (Debian `isync`) into a fresh Maildir, `FSync no` and `FSync yes`,
-//! (a) `duebox sync`'s first pass (fetch, classify, validate, store, file) and
-//! (b) its no-change pass,
-//! then prints medians, peak RSS, the ratios the issue sets (a/r, a/m, a at 100k / a at 10k)
-//! and the load average. The mailbox is put back between rounds from a hard-linked pristine
+//! (a) `duebox sync`'s first pass (fetch, classify, validate, store, file),
+//! (b) its no-change pass, and
+//! (s) the first pass again without the body in the search index
+//!     (`DUEBOX_BENCH_NO_SEARCH_TEXT=1`): what indexing the text costs (up to 20,000),
+//! then prints, for each size as soon as it is done, medians, peak RSS of each pass, the
+//! ratios the issue sets (a/r, a/m, a/s, a at 100k / a at 10k) and the load average. A peer
+//! that is missing or fails (mbsync) is reported and left out of the table, never the end of
+//! the run. The mailbox is put back between rounds from a hard-linked pristine
 //! copy (duebox files mail out of INBOX). Needs the release binary, dovecot and mbsync:
-//! `cargo build --release && cargo bench --bench sync [-- SIZES… [--rounds N]]`; with
+//! `cargo build --release && cargo bench --bench sync [-- SIZES… [--rounds N] [--no-peers]]`
+//! (`--no-peers`: duebox alone, for its memory); with
 //! `DUEBOX_BENCH_PROFILE=PREFIX`, one more first pass and no-change pass per size run under
-//! `perf record` (PREFIX-SIZE-first.data, PREFIX-SIZE-again.data).
+//! `perf record` (PREFIX-SIZE-first.data, PREFIX-SIZE-again.data); with
+//! `DUEBOX_BENCH_HEAPTRACK=PREFIX`, the same under `heaptrack` (where the peak memory is).
 
 #[path = "corpus_gen.rs"]
 mod corpus_gen;
@@ -22,8 +28,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// Runs a command under /usr/bin/time; returns (seconds, peak RSS in MiB, stdout).
-fn timed(cmd: &mut Command) -> (f64, f64, String) {
+/// Runs a command under /usr/bin/time; returns (seconds, peak RSS in MiB, stdout), or why it
+/// could not run or failed.
+fn try_timed(cmd: &mut Command) -> Result<(f64, f64, String), String> {
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
     let envs: Vec<_> = cmd
@@ -38,21 +45,28 @@ fn timed(cmd: &mut Command) -> (f64, f64, String) {
         .args(&args)
         .envs(envs)
         .output()
-        .expect("/usr/bin/time runs (apt-get install -y time)");
+        .map_err(|e| format!("/usr/bin/time does not run (apt-get install -y time): {e}"))?;
     let secs = start.elapsed().as_secs_f64();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{program:?} failed: {stderr}\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    if !out.status.success() {
+        return Err(format!(
+            "{program:?} failed: {}\n{}",
+            stderr.trim(),
+            String::from_utf8_lossy(&out.stdout).trim()
+        ));
+    }
     let rss = stderr
         .lines()
         .find_map(|l| l.strip_prefix("RSS_KB="))
         .and_then(|v| v.trim().parse::<f64>().ok())
         .unwrap_or(0.0)
         / 1024.0;
-    (secs, rss, String::from_utf8_lossy(&out.stdout).to_string())
+    Ok((secs, rss, String::from_utf8_lossy(&out.stdout).to_string()))
+}
+
+/// [`try_timed`] for what the benchmark cannot go on without (duebox itself).
+fn timed(cmd: &mut Command) -> (f64, f64, String) {
+    try_timed(cmd).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn load() -> String {
@@ -61,9 +75,24 @@ fn load() -> String {
         .unwrap_or_default()
 }
 
-fn median(v: &mut [f64]) -> f64 {
+/// The median, None when nothing was measured.
+fn median(v: &[f64]) -> Option<f64> {
+    let mut v = v.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
+    v.get(v.len() / 2).copied()
+}
+
+/// A figure in seconds, or a dash for one not measured.
+fn secs(v: Option<f64>, places: usize) -> String {
+    v.map_or_else(|| "—".to_string(), |v| format!("{v:.places$} s"))
+}
+
+/// A ratio of two figures, or a dash when either is missing.
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "—".to_string(),
+    }
 }
 
 /// The raw limit: log in over TLS, select INBOX, one `UID FETCH 1:* BODY.PEEK[]`, reading every
@@ -129,7 +158,8 @@ fn raw_fetch(d: &dovecot::Dovecot) -> usize {
     body
 }
 
-fn mbsync(d: &dovecot::Dovecot, dir: &Path, fsync: bool) -> f64 {
+/// mbsync's time, None (said why) when it is missing or fails.
+fn mbsync(d: &dovecot::Dovecot, dir: &Path, fsync: bool) -> Option<f64> {
     let maildir = dir.join("mbsync-maildir");
     let _ = std::fs::remove_dir_all(&maildir);
     std::fs::create_dir_all(&maildir).expect("maildir");
@@ -151,7 +181,7 @@ fn mbsync(d: &dovecot::Dovecot, dir: &Path, fsync: bool) -> f64 {
         ),
     )
     .expect("mbsyncrc");
-    let (secs, _, _) = timed(
+    let outcome = try_timed(
         Command::new("mbsync")
             .arg("-c")
             .arg(&rc)
@@ -162,8 +192,14 @@ fn mbsync(d: &dovecot::Dovecot, dir: &Path, fsync: bool) -> f64 {
     // files takes minutes on a busy disk, and would only make the run longer.
     static DONE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = DONE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    std::fs::rename(&maildir, dir.join(format!("mbsync-done-{n}"))).expect("set aside");
-    secs
+    let _ = std::fs::rename(&maildir, dir.join(format!("mbsync-done-{n}")));
+    match outcome {
+        Ok((secs, _, _)) => Some(secs),
+        Err(e) => {
+            eprintln!("  mbsync (FSync {fsync}) left out: {e}");
+            None
+        }
+    }
 }
 
 /// The maildir as it was delivered, hard-linked (Dovecot renames and unlinks, never rewrites).
@@ -181,6 +217,7 @@ fn restore(d: &mut dovecot::Dovecot, pristine: &Path) {
     d.restart();
 }
 
+#[derive(Default)]
 struct Figures {
     n: usize,
     mb: f64,
@@ -189,130 +226,262 @@ struct Figures {
     mbsync_yes: Vec<f64>,
     first: Vec<f64>,
     again: Vec<f64>,
-    rss: f64,
+    /// First passes without the body in the search index.
+    unindexed: Vec<f64>,
+    /// Peak RSS (MiB) of the first pass, the no-change pass, the unindexed pass.
+    rss_first: f64,
+    rss_again: f64,
+    rss_unindexed: f64,
     summary: String,
-    /// The server and the temp dir, dropped (mailboxes deleted) after the figures are printed.
-    _keep: Option<(dovecot::Dovecot, tempfile::TempDir)>,
+    load: String,
+    /// The server and the temp dir, dropped (mailboxes deleted) after the figures are printed:
+    /// unlinking 100,000 files takes minutes on a busy disk.
+    _keep: Option<Bench>,
 }
 
-fn bench(n: usize, rounds: usize, binary: &Path) -> Figures {
-    let mut d = dovecot::Dovecot::start();
-    let mut bytes = 0;
-    for raw in corpus_gen::messages(n, 2026) {
-        bytes += raw.len();
-        d.deliver(d.user(), "INBOX", &raw);
+/// The largest mailbox the first pass is also run without the body in the search index.
+const UNINDEXED_UP_TO: usize = 20_000;
+
+/// What a run measures besides duebox.
+#[derive(Clone, Copy)]
+struct Plan {
+    rounds: usize,
+    /// Raw fetch and mbsync too (`--no-peers` leaves them out: duebox alone, for memory).
+    peers: bool,
+}
+
+/// A mailbox of `n` messages on a Dovecot of its own, and duebox's config for it.
+struct Bench {
+    d: dovecot::Dovecot,
+    dir: tempfile::TempDir,
+    pristine: PathBuf,
+    config: PathBuf,
+    binary: PathBuf,
+}
+
+impl Bench {
+    fn new(n: usize, binary: &Path) -> (Bench, usize) {
+        let mut d = dovecot::Dovecot::start();
+        let mut bytes = 0;
+        for raw in corpus_gen::messages(n, 2026) {
+            bytes += raw.len();
+            d.deliver(d.user(), "INBOX", &raw);
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pristine: PathBuf = dir.path().join("pristine");
+        d.stop();
+        let ok = Command::new("cp")
+            .arg("-al")
+            .arg(d.maildir(d.user()))
+            .arg(&pristine)
+            .status()
+            .expect("cp");
+        assert!(ok.success());
+        d.restart();
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[company]\nname = \"Northwind Traders\"\ndomains = [\"northwind-traders.com\"]\n\
+                 [imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nlogin = \"{}\"\n\
+                 password_env = \"DUEBOX_BENCH_PASSWORD\"\nca_file = \"{}\"\n",
+                d.tls_port(),
+                d.user(),
+                d.ca_file().display()
+            ),
+        )
+        .expect("config");
+        let bench = Bench {
+            d,
+            dir,
+            pristine,
+            config,
+            binary: binary.to_path_buf(),
+        };
+        (bench, bytes)
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let pristine: PathBuf = dir.path().join("pristine");
-    d.stop();
-    let ok = Command::new("cp")
-        .arg("-al")
-        .arg(d.maildir(d.user()))
-        .arg(&pristine)
-        .status()
-        .expect("cp");
-    assert!(ok.success());
-    d.restart();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[company]\nname = \"Northwind Traders\"\ndomains = [\"northwind-traders.com\"]\n\
-             [imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nlogin = \"{}\"\n\
-             password_env = \"DUEBOX_BENCH_PASSWORD\"\nca_file = \"{}\"\n",
-            d.tls_port(),
-            d.user(),
-            d.ca_file().display()
-        ),
-    )
-    .expect("config");
+
+    /// `duebox sync` on the mailbox with the database `db`.
+    fn duebox(&self, db: &Path) -> Command {
+        let mut cmd = Command::new(&self.binary);
+        cmd.arg("--config")
+            .arg(&self.config)
+            .arg("--db")
+            .arg(db)
+            .arg("sync")
+            .env("DUEBOX_BENCH_PASSWORD", dovecot::PASSWORD);
+        cmd
+    }
+
+    /// The mailbox as delivered (duebox files mail out of INBOX), with Dovecot's index of
+    /// it built (untimed, for every peer alike).
+    fn fresh(&mut self) {
+        restore(&mut self.d, &self.pristine);
+        assert!(raw_fetch(&self.d) > 0);
+    }
+}
+
+fn bench(n: usize, plan: Plan, binary: &Path) -> Figures {
+    let (mut b, bytes) = Bench::new(n, binary);
     let mut f = Figures {
         n,
         mb: bytes as f64 / 1e6,
-        raw: Vec::new(),
-        mbsync_no: Vec::new(),
-        mbsync_yes: Vec::new(),
-        first: Vec::new(),
-        again: Vec::new(),
-        rss: 0.0,
-        summary: String::new(),
-        _keep: None,
+        ..Figures::default()
     };
-    for round in 0..rounds {
-        if round > 0 {
-            restore(&mut d, &pristine);
-        }
+    for round in 0..plan.rounds {
         // Untimed: Dovecot builds its index of the (restored) maildir here, for every peer.
-        assert_eq!(raw_fetch(&d) > 0, n > 0);
-        let start = Instant::now();
-        let got = raw_fetch(&d);
-        f.raw.push(start.elapsed().as_secs_f64());
-        assert!(got >= bytes, "raw fetch got {got} of {bytes} bytes");
-        let db = dir.path().join(format!("duebox-{round}.db"));
-        let duebox = || {
-            let mut cmd = Command::new(binary);
-            cmd.arg("--config")
-                .arg(&config)
-                .arg("--db")
-                .arg(&db)
-                .arg("sync")
-                .env("DUEBOX_BENCH_PASSWORD", dovecot::PASSWORD);
-            cmd
-        };
-        let (first, rss, out) = timed(&mut duebox());
+        if round == 0 {
+            assert_eq!(raw_fetch(&b.d) > 0, n > 0);
+        } else {
+            b.fresh();
+        }
+        if plan.peers {
+            let start = Instant::now();
+            let got = raw_fetch(&b.d);
+            f.raw.push(start.elapsed().as_secs_f64());
+            assert!(got >= bytes, "raw fetch got {got} of {bytes} bytes");
+            // Before duebox files mail out of INBOX: mbsync gets the whole mailbox too.
+            f.mbsync_no.extend(mbsync(&b.d, b.dir.path(), false));
+            f.mbsync_yes.extend(mbsync(&b.d, b.dir.path(), true));
+        }
+        let db = b.dir.path().join(format!("duebox-{round}.db"));
+        let (first, rss, out) = timed(&mut b.duebox(&db));
         assert!(
             out.contains(&format!("sync: {n} new")),
             "the first pass did not sync all {n}: {out}"
         );
-        let (again, again_rss, again_out) = timed(&mut duebox());
+        let (again, again_rss, again_out) = timed(&mut b.duebox(&db));
         assert!(again_out.contains("sync: 0 new, 0 filed"), "{again_out}");
+        let _ = std::fs::remove_file(&db);
         f.first.push(first);
         f.again.push(again);
-        f.rss = f.rss.max(rss).max(again_rss);
+        f.rss_first = f.rss_first.max(rss);
+        f.rss_again = f.rss_again.max(again_rss);
         f.summary = out.trim().to_string();
+        // The same first pass without the body's text in the search index; up to 20,000
+        // messages only (the cost is per message, and at 100,000 it would double a run of
+        // many minutes).
+        if n > UNINDEXED_UP_TO {
+            f.load = load();
+            eprintln!(
+                "  {n}: round {round}: raw {}, mbsync {}/{}, duebox {first:.2} s + {again:.3} s, peak RSS {rss:.0}/{again_rss:.0} MiB (load {})",
+                secs(f.raw.get(round).copied(), 2),
+                secs(f.mbsync_no.get(round).copied(), 2),
+                secs(f.mbsync_yes.get(round).copied(), 2),
+                f.load
+            );
+            continue;
+        }
+        b.fresh();
+        let db = b.dir.path().join(format!("duebox-unindexed-{round}.db"));
+        let (unindexed, unindexed_rss, out) =
+            timed(b.duebox(&db).env("DUEBOX_BENCH_NO_SEARCH_TEXT", "1"));
+        assert!(out.contains(&format!("sync: {n} new")), "{out}");
         let _ = std::fs::remove_file(&db);
+        f.unindexed.push(unindexed);
+        f.rss_unindexed = f.rss_unindexed.max(unindexed_rss);
+        f.load = load();
         eprintln!(
-            "  {n}: round {round}: duebox {first:.2} s + {again:.3} s, peak RSS {:.0} MiB (load {})",
-            rss.max(again_rss),
-            load()
-        );
-        f.mbsync_no.push(mbsync(&d, dir.path(), false));
-        f.mbsync_yes.push(mbsync(&d, dir.path(), true));
-        eprintln!(
-            "  {n}: round {round}: raw {:.2} s, mbsync {:.2}/{:.2} s, duebox {first:.2} s + {again:.3} s, peak RSS {:.0} MiB (load {})",
-            f.raw[round],
-            f.mbsync_no[round],
-            f.mbsync_yes[round],
-            rss.max(again_rss),
-            load()
+            "  {n}: round {round}: raw {}, mbsync {}/{}, duebox {first:.2} s + {again:.3} s (unindexed {unindexed:.2} s), peak RSS {rss:.0}/{again_rss:.0}/{unindexed_rss:.0} MiB (load {})",
+            secs(f.raw.get(round).copied(), 2),
+            secs(f.mbsync_no.get(round).copied(), 2),
+            secs(f.mbsync_yes.get(round).copied(), 2),
+            f.load
         );
     }
-    if let Ok(prefix) = std::env::var("DUEBOX_BENCH_PROFILE") {
-        // One more first pass and its no-change pass, untimed, under `perf record`: where
-        // the time goes.
-        restore(&mut d, &pristine);
-        assert!(raw_fetch(&d) > 0);
-        let db = dir.path().join("duebox-profiled.db");
+    for (var, tool) in [
+        ("DUEBOX_BENCH_PROFILE", "perf"),
+        ("DUEBOX_BENCH_HEAPTRACK", "heaptrack"),
+    ] {
+        let Ok(prefix) = std::env::var(var) else {
+            continue;
+        };
+        // One more first pass and its no-change pass, untimed, under the tool: where the
+        // time (perf) or the memory (heaptrack) goes.
+        b.fresh();
+        let db = b.dir.path().join("duebox-profiled.db");
         for pass in ["first", "again"] {
-            let data = format!("{prefix}-{n}-{pass}.data");
-            let status = Command::new("perf")
-                .args(["record", "-F", "499", "-g", "-o", &data, "--"])
-                .arg(binary)
-                .arg("--config")
-                .arg(&config)
-                .arg("--db")
-                .arg(&db)
-                .arg("sync")
-                .env("DUEBOX_BENCH_PASSWORD", dovecot::PASSWORD)
-                .status()
-                .expect("perf runs (apt-get install linux-perf)");
-            assert!(status.success());
-            eprintln!("  profile of the {pass} pass at {n}: {data} (perf report -i {data})");
+            let data = format!("{prefix}-{n}-{pass}");
+            let mut cmd = match tool {
+                "perf" => {
+                    let mut c = Command::new("perf");
+                    c.args([
+                        "record",
+                        "-F",
+                        "499",
+                        "-g",
+                        "-o",
+                        &format!("{data}.data"),
+                        "--",
+                    ]);
+                    c
+                }
+                _ => {
+                    let mut c = Command::new("heaptrack");
+                    c.args(["-o", &data]);
+                    c
+                }
+            };
+            let inner = b.duebox(&db);
+            cmd.arg(inner.get_program())
+                .args(inner.get_args())
+                .env("DUEBOX_BENCH_PASSWORD", dovecot::PASSWORD);
+            match cmd.status() {
+                Ok(s) if s.success() => eprintln!("  {tool} of the {pass} pass at {n}: {data}*"),
+                other => eprintln!("  {tool} of the {pass} pass at {n} failed: {other:?}"),
+            }
         }
         let _ = std::fs::remove_file(&db);
     }
-    f._keep = Some((d, dir));
+    f._keep = Some(b);
     f
+}
+
+/// One size's table.
+fn print(f: &Figures) {
+    let (raw, no, yes) = (median(&f.raw), median(&f.mbsync_no), median(&f.mbsync_yes));
+    let (first, again, unindexed) = (median(&f.first), median(&f.again), median(&f.unindexed));
+    let mib = |m: f64| format!("{m:.0} MiB ({:.0} MB)", m * 1.048_576);
+    println!(
+        "{} messages, {:.0} MB ({} rounds, medians; load at the end {}):",
+        f.n,
+        f.mb,
+        f.first.len(),
+        f.load
+    );
+    println!("  (r) raw UID FETCH 1:*:        {}", secs(raw, 2));
+    println!(
+        "  (m) mbsync FSync no / yes:    {} / {}",
+        secs(no, 2),
+        secs(yes, 2)
+    );
+    println!(
+        "  (a) duebox first pass:        {}, peak RSS {} — {}",
+        secs(first, 2),
+        mib(f.rss_first),
+        f.summary
+    );
+    println!(
+        "  (b) duebox no-change pass:    {}, peak RSS {}",
+        secs(again, 3),
+        mib(f.rss_again)
+    );
+    if f.unindexed.is_empty() {
+        println!("  (s) first pass, body not indexed: not run at this size");
+    } else {
+        println!(
+            "  (s) first pass, body not indexed: {}, peak RSS {}",
+            secs(unindexed, 2),
+            mib(f.rss_unindexed)
+        );
+    }
+    println!(
+        "  a/r = {}   a/m(FSync no) = {}   a/m(FSync yes) = {}   a/s = {}",
+        ratio(first, raw),
+        ratio(first, no),
+        ratio(first, yes),
+        ratio(first, unindexed)
+    );
 }
 
 fn main() {
@@ -321,6 +490,7 @@ fn main() {
         .iter()
         .position(|a| a == "--rounds")
         .and_then(|i| args.get(i + 1)?.parse().ok());
+    let peers = !args.iter().any(|a| a == "--no-peers");
     let mut sizes: Vec<usize> = args
         .iter()
         .enumerate()
@@ -330,7 +500,11 @@ fn main() {
     if sizes.is_empty() {
         sizes = vec![10_000, 100_000];
     }
-    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/duebox");
+    // Another build (a debug one under heaptrack, say) by DUEBOX_BENCH_BINARY.
+    let binary = std::env::var_os("DUEBOX_BENCH_BINARY").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/duebox"),
+        PathBuf::from,
+    );
     assert!(
         binary.exists(),
         "build the release binary first: cargo build --release"
@@ -339,45 +513,31 @@ fn main() {
     let mut all = Vec::new();
     for &n in &sizes {
         // Large mailboxes once: a round at 100,000 takes minutes.
-        let r = rounds.unwrap_or(if n > 20_000 { 1 } else { 3 });
-        all.push(bench(n, r, &binary));
+        let rounds = rounds.unwrap_or(if n > 20_000 { 1 } else { 3 });
+        let mut f = bench(n, Plan { rounds, peers }, &binary);
+        // Printed now: a later size that fails leaves this one's figures standing.
+        print(&f);
+        f._keep = None;
+        all.push(f);
     }
-    for f in &mut all {
-        let (raw, no, yes) = (
-            median(&mut f.raw),
-            median(&mut f.mbsync_no),
-            median(&mut f.mbsync_yes),
-        );
-        let (first, again) = (median(&mut f.first), median(&mut f.again));
-        println!(
-            "{} messages, {:.0} MB ({} rounds, medians):",
-            f.n,
-            f.mb,
-            f.first.len()
-        );
-        println!("  (r) raw UID FETCH 1:*:        {raw:.2} s");
-        println!("  (m) mbsync FSync no / yes:    {no:.2} s / {yes:.2} s");
-        println!(
-            "  (a) duebox first pass:        {first:.2} s, peak RSS {:.0} MiB ({:.0} MB) — {}",
-            f.rss,
-            f.rss * 1.048_576,
-            f.summary
-        );
-        println!("  (b) duebox no-change pass:    {again:.3} s");
-        println!(
-            "  a/r = {:.2}   a/m(FSync no) = {:.2}   a/m(FSync yes) = {:.2}",
-            first / raw,
-            first / no,
-            first / yes
-        );
-    }
+    let peak = all
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {:.0}",
+                f.n,
+                f.rss_first.max(f.rss_again).max(f.rss_unindexed)
+            )
+        })
+        .collect::<Vec<_>>();
+    println!("peak RSS by size (MiB): {}", peak.join(", "));
     if let (Some(small), Some(large)) = (
         all.iter().find(|f| f.n == 10_000),
         all.iter().find(|f| f.n == 100_000),
     ) {
         println!(
-            "first pass at 100k / at 10k = {:.2} (must be ≤ 11)",
-            median(&mut large.first.clone()) / median(&mut small.first.clone())
+            "first pass at 100k / at 10k = {} (must be ≤ 11)",
+            ratio(median(&large.first), median(&small.first))
         );
     }
     println!("load average at end: {}", load());

@@ -165,12 +165,20 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The flags we hold for each UID of a folder.
-    pub fn local_flags(&self, folder_id: i64) -> Result<Vec<(u32, String)>, StoreError> {
+    /// The flags we hold for each UID of a folder from `first` to `last` (a range, so a
+    /// large folder is never read whole).
+    pub fn local_flags(
+        &self,
+        folder_id: i64,
+        first: u32,
+        last: u32,
+    ) -> Result<Vec<(u32, String)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT uid, flags FROM messages WHERE folder_id = ?1 AND uid IS NOT NULL",
+            "SELECT uid, flags FROM messages WHERE folder_id = ?1 AND uid BETWEEN ?2 AND ?3",
         )?;
-        let rows = stmt.query_map(params![folder_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map(params![folder_id, first, last], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -292,14 +300,31 @@ impl Store {
         )?)
     }
 
-    /// Messages in a folder that have somewhere to go and were never filed.
-    pub fn pending_filings(&self, folder_id: i64) -> Result<Vec<Pending>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT m.id, m.uid, m.message_id, m.destination, m.stage, m.risk, m.flags FROM messages m
-             WHERE m.folder_id = ?1 AND m.uid IS NOT NULL AND m.destination IS NOT NULL
-             ORDER BY m.uid",
+    /// How many messages in a folder have somewhere to go and were never filed.
+    pub fn pending_filing_count(&self, folder_id: i64) -> Result<usize, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM messages
+             WHERE folder_id = ?1 AND uid IS NOT NULL AND destination IS NOT NULL",
+            params![folder_id],
+            |r| r.get(0),
         )?;
-        let rows = stmt.query_map(params![folder_id], |r| {
+        Ok(n as usize)
+    }
+
+    /// Up to `limit` messages in a folder that have somewhere to go and were never filed,
+    /// with UIDs above `after`, in UID order: a page, so filing never holds them all.
+    pub fn pending_filings(
+        &self,
+        folder_id: i64,
+        after: u32,
+        limit: usize,
+    ) -> Result<Vec<Pending>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.id, m.uid, m.message_id, m.destination, m.stage, m.risk, m.flags FROM messages m
+             WHERE m.folder_id = ?1 AND m.uid > ?2 AND m.destination IS NOT NULL
+             ORDER BY m.uid LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![folder_id, after, limit as i64], |r| {
             Ok(Pending {
                 id: r.get(0)?,
                 uid: r.get(1)?,

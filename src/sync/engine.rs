@@ -11,6 +11,7 @@
 //! is simply not there; it is skipped quietly (never stored as unparsable, never a reason to
 //! stop the pass), and the next pass finds it where it went.
 
+use super::compare::{differences, update_flags};
 use super::filing;
 use super::journal::{file_pending, recover_moves, Filing};
 use super::learn::{self, Arrivals, Learnt};
@@ -22,7 +23,7 @@ use crate::config::Folders;
 use crate::mail::Message;
 use crate::payables::validate::{apply_records, PayablesIndex};
 use crate::store::{Correction, NewMessage, Store, StoreError, Stored};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// How many fetched messages are classified and stored together (one transaction).
 const BATCH: usize = 500;
@@ -189,6 +190,13 @@ struct Prepared {
     corrected: Option<Correction>,
 }
 
+/// Whether the body's text goes into the search index: always, except in the benchmark's
+/// run that measures what indexing it costs (`DUEBOX_BENCH_NO_SEARCH_TEXT=1`, benches/sync.rs).
+fn index_text() -> bool {
+    static INDEX: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *INDEX.get_or_init(|| std::env::var_os("DUEBOX_BENCH_NO_SEARCH_TEXT").is_none())
+}
+
 fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> Prepared {
     let verdict = classify::classify_bytes_with(&f.raw, settings.classify, settings.index).map(
         |(msg, mut c)| {
@@ -217,7 +225,9 @@ fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> 
         Ok((mut msg, mut c, corrected)) => {
             let found = apply_records(settings.index, &mut c, &msg, settings.classify);
             // The search index needs the text: taken before the text is dropped.
-            row.search_text = crate::store::search::searchable_text(&msg);
+            if index_text() {
+                row.search_text = crate::store::search::searchable_text(&msg);
+            }
             // Read and judged: the text is not kept while the batch waits to be stored
             // (the raw message is, and the store reads the text from it when shown).
             msg.body = String::new();
@@ -295,17 +305,15 @@ fn sync_folder(
         store.forget_uids(folder)?;
     }
     let local = store.local_uids(folder)?;
-    let on_server = if state.exists == 0 {
+    let mut on_server = if state.exists == 0 {
         Vec::new()
     } else {
         server.all_uids()?
     };
-    let on_server_set: HashSet<u32> = on_server.iter().copied().collect();
-    let gone: Vec<u32> = local
-        .iter()
-        .copied()
-        .filter(|u| !on_server_set.contains(u))
-        .collect();
+    on_server.sort_unstable();
+    // Both ascending: what left and what is new in one merge, without a set of the folder.
+    let (gone, mut new) = differences(&local, &on_server);
+    drop(on_server);
     if !gone.is_empty() {
         for mid in store.message_ids_of(folder, &gone)? {
             pass.arrivals.left(mid, name);
@@ -314,37 +322,18 @@ fn sync_folder(
     }
     // The mod-sequence is kept as it was when flag changes could not be read this time.
     let mut modseq = state.highest_modseq;
-    if let Some(&max_local) = local.last() {
+    if !local.is_empty() {
         let since = stored
             .highest_modseq
             .filter(|_| server.capabilities().condstore && state.highest_modseq.is_some());
         // With CONDSTORE, an unchanged mod-sequence means no flag changed.
-        if since.is_none() || since != state.highest_modseq {
-            let changes = match server.flags(&format!("1:{max_local}"), since) {
-                Err(e) if e.vanished => {
-                    modseq = stored.highest_modseq;
-                    Vec::new()
-                }
-                other => other?,
-            };
-            let known: HashMap<u32, String> = store.local_flags(folder)?.into_iter().collect();
-            store.in_bulk(|s| -> Result<_, StoreError> {
-                for (uid, flags) in changes {
-                    let flags = flags.join(" ");
-                    if known.get(&uid).is_some_and(|old| *old != flags) {
-                        s.set_flags(folder, uid, &flags)?;
-                        report.flag_changes += 1;
-                    }
-                }
-                Ok(())
-            })?;
+        if (since.is_none() || since != state.highest_modseq)
+            && !update_flags(server, store, folder, &local, since, report)?
+        {
+            modseq = stored.highest_modseq;
         }
     }
-    let local_set: HashSet<u32> = local.iter().copied().collect();
-    let mut new: Vec<u32> = on_server
-        .into_iter()
-        .filter(|u| !local_set.contains(u))
-        .collect();
+    drop(local);
     if !new.is_empty() && store.has_unlinked(folder)? {
         new = relink_known(server, store, folder, &new, report)?;
     }
@@ -392,6 +381,8 @@ fn sync_folder(
                 Ok(())
             })?;
             progress(Progress::Fetched(prepared.len()));
+            drop(prepared);
+            pipeline::give_back();
             Ok(())
         };
         // One streamed fetch over the new range: the server keeps sending while batches are
@@ -416,9 +407,10 @@ fn sync_folder(
             }
             Ok(true)
         };
-        let received: std::cell::RefCell<HashSet<u32>> = Default::default();
+        // A list, not a set: a third of the memory, and only looked up after a vanish.
+        let received: std::cell::RefCell<Vec<u32>> = Default::default();
         let mut take = |f: Fetched| -> bool {
-            received.borrow_mut().insert(f.uid);
+            received.borrow_mut().push(f.uid);
             bytes += f.raw.len();
             batch.push(f);
             if batch.len() < BATCH && bytes < BATCH_BYTES {
@@ -436,14 +428,18 @@ fn sync_folder(
         match server.fetch_each(&new, &mut take) {
             // Some vanished meanwhile: the rest asked for one by one, those gone left out.
             Err(e) if e.vanished => {
+                received.borrow_mut().sort_unstable();
                 let rest: Vec<u32> = new
                     .iter()
                     .copied()
-                    .filter(|u| !received.borrow().contains(u))
+                    .filter(|u| received.borrow().binary_search(u).is_err())
                     .collect();
-                for f in present(server, &rest, |s, u| s.fetch(u))? {
-                    if !take(f) {
-                        break;
+                // In small groups: what one holds is in memory at once.
+                'rest: for group in rest.chunks(100) {
+                    for f in present(server, group, |s, u| s.fetch(u))? {
+                        if !take(f) {
+                            break 'rest;
+                        }
                     }
                 }
             }

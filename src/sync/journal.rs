@@ -102,6 +102,11 @@ pub(super) struct Filing<'a> {
     pub unavailable: &'a BTreeSet<String>,
 }
 
+/// How many waiting messages filing holds at once: the inbox's pending filings are read and
+/// filed a page at a time (each page one claim and one move per destination, in UID-set
+/// chunks), so filing a mailbox of any size takes bounded memory.
+const FILING_PAGE: usize = 5_000;
+
 /// Files the inbox messages that have a destination, through the journal.
 pub(super) fn file_pending(
     server: &mut dyn MailServer,
@@ -111,26 +116,22 @@ pub(super) fn file_pending(
     report: &mut Report,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
-    let Filing {
-        caps,
-        looked,
-        unavailable,
-    } = *filing;
     let inbox = store.folder(INBOX)?;
-    let pending = store.pending_filings(inbox.id)?;
-    if pending.is_empty() {
+    let waiting = store.pending_filing_count(inbox.id)?;
+    if waiting == 0 {
         return Ok(());
     }
-    progress(Progress::Filing(pending.len()));
+    progress(Progress::Filing(waiting));
     let state = server.select(INBOX)?;
     let label_only = settings.folders.label_only;
+    let caps = filing.caps;
     let mut keywords = state.keywords;
     if !keywords && (label_only || !(caps.moves || caps.uidplus)) {
         // Labelling is all that could be done, and the server keeps no keywords.
         report.warnings.push(format!(
             "the server keeps no custom keywords in INBOX (PERMANENTFLAGS has no \\*) and duebox may not move mail here ({}), so the {} messages it would file stay as they are, unlabelled; ask the mail administrator for keywords{}",
             if label_only { "label_only = true" } else { "no MOVE or UIDPLUS" },
-            pending.len(),
+            waiting,
             if label_only { ", or set [folders] label_only = false" } else { "" }
         ));
         return Ok(());
@@ -140,32 +141,67 @@ pub(super) fn file_pending(
             "the server has neither MOVE nor UIDPLUS, so duebox cannot move one message without risking other clients' deleted mail; it labels instead (set [folders] label_only = true to silence this)",
         );
     }
+    // Pages follow the UID: a message left waiting (its folder unavailable, another
+    // client's) is not read again in this pass.
+    let mut after = 0;
+    loop {
+        let page = store.pending_filings(inbox.id, after, FILING_PAGE)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.uid;
+        let full = page.len() == FILING_PAGE;
+        file_page(server, store, settings, filing, page, &mut keywords, report)?;
+        super::pipeline::give_back();
+        if !full {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Files one page of the inbox's waiting messages, one group per destination. `keywords`
+/// turns false once the server refuses them, for the pages after.
+fn file_page(
+    server: &mut dyn MailServer,
+    store: &mut Store,
+    settings: &Settings<'_>,
+    filing: &Filing<'_>,
+    pending: Vec<crate::store::Pending>,
+    keywords: &mut bool,
+    report: &mut Report,
+) -> Result<(), SyncError> {
+    let Filing {
+        caps,
+        looked,
+        unavailable,
+    } = *filing;
+    let label_only = settings.folders.label_only;
     let can_move = !label_only && (caps.moves || caps.uidplus);
     // Messages grouped by destination, each group moved with one command.
     let mut groups: BTreeMap<String, Vec<ToFile>> = BTreeMap::new();
-    for p in &pending {
-        let Some(mid) = p.message_id.as_deref() else {
+    for p in pending {
+        let Some(mid) = p.message_id else {
             // Without a Message-ID a move could not be checked after a crash: label only.
             let risky = !p.risk.is_empty();
             let words = filing::keywords(p.stage.as_deref(), risky);
-            if refusals::label(server, &[p.uid], &words, &mut keywords, report) {
+            if refusals::label(server, &[p.uid], &words, keywords, report) {
                 report.labelled += 1;
             }
             store.clear_destination(p.id)?;
             continue;
         };
-        if store.was_filed(mid)? {
+        if store.was_filed(&mid)? {
             // Filed once already and the user brought it back: their choice stands.
             store.clear_destination(p.id)?;
             continue;
         }
         let risky = p.destination == settings.folders.review;
-        groups.entry(p.destination.clone()).or_default().push((
-            p.id,
-            p.uid,
-            mid.to_string(),
-            filing::keywords(p.stage.as_deref(), risky),
-        ));
+        let words = filing::keywords(p.stage.as_deref(), risky);
+        groups
+            .entry(p.destination)
+            .or_default()
+            .push((p.id, p.uid, mid, words));
     }
     // With CONDSTORE the keywords are also the claim: they are added only to messages
     // nobody changed since this pass first looked at INBOX (before fetching them), so when
@@ -173,7 +209,7 @@ pub(super) fn file_pending(
     // from a stale view would copy it again).
     let claim_at = looked
         .highest_modseq
-        .filter(|_| caps.condstore && can_move && keywords);
+        .filter(|_| caps.condstore && can_move && *keywords);
     for (destination, mut items) in groups {
         if can_move && unavailable.contains(&destination) {
             // Said once already (the folder could not be made); they wait for it.
@@ -190,13 +226,13 @@ pub(super) fn file_pending(
                 (Some(modseq), Some(got)) => {
                     // Messages that pass the test are answered even when they carry the
                     // words already (an interrupted earlier pass); those changed since are not.
-                    match refusals::claim(server, &uids, &words, modseq, &mut keywords, report)? {
+                    match refusals::claim(server, &uids, &words, modseq, keywords, report)? {
                         Some(ok) => got.extend(ok),
                         // Keywords refused: no claim is possible, filed without them.
                         None => claimed = None,
                     }
                 }
-                _ => labelled &= refusals::label(server, &uids, &words, &mut keywords, report),
+                _ => labelled &= refusals::label(server, &uids, &words, keywords, report),
             }
         }
         if let Some(claimed) = claimed {

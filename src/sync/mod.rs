@@ -2,6 +2,7 @@
 //! validates new mail, and files chasers into their folders through a crash-safe journal.
 //! Works against the `MailServer` trait, so it runs the same over IMAP and over a fake.
 
+mod compare;
 pub mod engine;
 pub mod fake;
 pub mod filing;
