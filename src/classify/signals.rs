@@ -329,8 +329,9 @@ impl Matcher {
 }
 
 /// The literals every match of `pattern` begins with, when there is a finite set of them and
-/// none is empty (an empty one would say nothing about where a match starts).
-fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+/// none is empty (an empty one would say nothing about where a match starts). The invoice
+/// label scan (`extract/starts.rs`) finds its starts the same way.
+pub(crate) fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
     // A rule that can match nothing at all would need the ordinary search's handling of
     // empty matches.

@@ -4,6 +4,7 @@
 //! text, without its automaton walking every byte. Matching only; never decides what a match
 //! means.
 
+use crate::classify::signals::prefix_literals;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::{meta, Anchored, Input};
 use std::ops::Range;
@@ -63,27 +64,6 @@ impl Starts {
         }
         out
     }
-}
-
-/// The literals every match of `pattern` begins with, when there is a finite set of them and
-/// the pattern cannot match the empty string (a match would then begin anywhere).
-fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-    if hir.properties().minimum_len().is_none_or(|n| n == 0) {
-        return None;
-    }
-    let mut extractor = regex_syntax::hir::literal::Extractor::new();
-    extractor
-        .kind(regex_syntax::hir::literal::ExtractKind::Prefix)
-        .limit_total(4096)
-        .limit_class(30)
-        .limit_literal_len(40);
-    let seq = extractor.extract(&hir);
-    let lits = seq.literals()?;
-    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
-        return None;
-    }
-    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
 }
 
 #[cfg(test)]
