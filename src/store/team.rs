@@ -353,61 +353,14 @@ impl Team {
         for (e, key) in rows {
             let origin = self.origin.clone();
             let client = self.client()?;
-            let done = client.execute(
-                "INSERT INTO outbox (message_id, answers, template, escalation, vendor, invoice,
-                                     envelope_to, subject, state, error, created_at, updated_at,
-                                     sent_at, origin, reply_key)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14)
-                 ON CONFLICT (message_id) DO UPDATE SET state = EXCLUDED.state,
-                     error = EXCLUDED.error, sent_at = EXCLUDED.sent_at,
-                     updated_at = EXCLUDED.updated_at",
-                &[
-                    &e.message_id,
-                    &e.answers,
-                    &e.template,
-                    &e.escalation,
-                    &e.vendor,
-                    &e.invoice,
-                    &e.envelope_to,
-                    &e.subject,
-                    &e.state.as_str(),
-                    &e.error,
-                    &e.created_at,
-                    &e.sent_at,
-                    &origin,
-                    &key,
-                ],
-            );
+            let done = upsert_reply(client, &e, &origin, key.as_deref());
             match done {
                 Ok(_) => {}
                 // An older reply (from before the team database) whose key another clerk
                 // holds: shown in the record, its key not claimed.
                 Err(err) if err.code() == Some(&SqlState::UNIQUE_VIOLATION) && key.is_some() => {
                     let client = self.client()?;
-                    if let Err(err) = client.execute(
-                        "INSERT INTO outbox (message_id, answers, template, escalation, vendor,
-                                             invoice, envelope_to, subject, state, error,
-                                             created_at, updated_at, sent_at, origin)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)
-                         ON CONFLICT (message_id) DO UPDATE SET state = EXCLUDED.state,
-                             error = EXCLUDED.error, sent_at = EXCLUDED.sent_at,
-                             updated_at = EXCLUDED.updated_at",
-                        &[
-                            &e.message_id,
-                            &e.answers,
-                            &e.template,
-                            &e.escalation,
-                            &e.vendor,
-                            &e.invoice,
-                            &e.envelope_to,
-                            &e.subject,
-                            &e.state.as_str(),
-                            &e.error,
-                            &e.created_at,
-                            &e.sent_at,
-                            &origin,
-                        ],
-                    ) {
+                    if let Err(err) = upsert_reply(client, &e, &origin, None) {
                         return Err(self.failed(err));
                     }
                 }
@@ -685,4 +638,39 @@ fn migrate(client: &mut Client, shown: &str) -> Result<(), Migrate> {
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Writes a reply's row in the team database (its state as this clerk last knew it), holding
+/// its key when one is given.
+fn upsert_reply(
+    client: &mut Client,
+    e: &OutboxEntry,
+    origin: &str,
+    key: Option<&str>,
+) -> Result<u64, postgres::Error> {
+    client.execute(
+        "INSERT INTO outbox (message_id, answers, template, escalation, vendor, invoice,
+                             envelope_to, subject, state, error, created_at, updated_at,
+                             sent_at, origin, reply_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14)
+         ON CONFLICT (message_id) DO UPDATE SET state = EXCLUDED.state,
+             error = EXCLUDED.error, sent_at = EXCLUDED.sent_at,
+             updated_at = EXCLUDED.updated_at",
+        &[
+            &e.message_id,
+            &e.answers,
+            &e.template,
+            &e.escalation,
+            &e.vendor,
+            &e.invoice,
+            &e.envelope_to,
+            &e.subject,
+            &e.state.as_str(),
+            &e.error,
+            &e.created_at,
+            &e.sent_at,
+            &origin,
+            &key,
+        ],
+    )
 }
