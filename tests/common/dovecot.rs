@@ -64,6 +64,8 @@ mod config;
 mod imap;
 #[path = "dovecot/process.rs"]
 mod process;
+#[path = "watchdog.rs"]
+mod watchdog;
 // The postfix harness stops its processes and finds its programs the same way.
 use process::*;
 #[allow(unused_imports)]

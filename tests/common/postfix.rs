@@ -74,6 +74,8 @@ mod config;
 mod process;
 #[path = "postfix/smtp.rs"]
 mod smtp;
+#[path = "watchdog.rs"]
+mod watchdog;
 #[allow(unused_imports)]
 pub use config::{duebox_config, server_sections};
 use process::*;

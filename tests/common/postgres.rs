@@ -14,6 +14,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+#[path = "watchdog.rs"]
+mod watchdog;
+
 /// The superuser the harness creates, and its password (host logins need it: scram).
 pub const USER: &str = "duebox";
 pub const PASSWORD: &str = "team-secret-7f3a";
@@ -249,25 +252,15 @@ impl Drop for Postgres {
     }
 }
 
-/// Stops the server and removes its directory if the test process goes away first.
+/// The watchdog of the PostgreSQL server: SIGINT (a fast shutdown), 10 s, then SIGKILL.
 fn spawn_watchdog(pid: u32, dir: &Path) -> Option<Child> {
-    Command::new("sh")
-        .arg("-c")
-        .arg(
-            r#"while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done
-kill -0 "$0" 2>/dev/null && exit 0
-kill -INT "$1" 2>/dev/null
-i=0
-while kill -0 "$1" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-kill -KILL "$1" 2>/dev/null
-rm -rf "$2""#,
-        )
-        .arg(std::process::id().to_string())
-        .arg(pid.to_string())
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()
+    watchdog::spawn(
+        pid,
+        dir,
+        &watchdog::Stopping {
+            signal: "INT",
+            grace_tenths: 100,
+            then_kill: Some(watchdog::Kill::Process),
+        },
+    )
 }

@@ -402,28 +402,17 @@ pub(crate) fn signal(pids: &[u32], sig: &str) {
         .status();
 }
 
-/// `sh` that SIGTERMs the Dovecot master once this test process is gone (killed, aborted:
-/// no `Drop` ran), so no server outlives its test binary, and then removes the temp dir. While
-/// the test process lives it does nothing; `stop` kills it.
+/// The watchdog of the Dovecot master: SIGTERM, 10 s to stop.
 pub(super) fn spawn_watchdog(dovecot_pid: u32, dir: &Path) -> Option<Child> {
-    Command::new("sh")
-        .arg("-c")
-        .arg(
-            r#"while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done
-kill -0 "$0" 2>/dev/null && exit 0
-kill -TERM "$1" 2>/dev/null
-i=0
-while kill -0 "$1" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-rm -rf "$2""#,
-        )
-        .arg(std::process::id().to_string())
-        .arg(dovecot_pid.to_string())
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()
+    watchdog::spawn(
+        dovecot_pid,
+        dir,
+        &watchdog::Stopping {
+            signal: "TERM",
+            grace_tenths: 100,
+            then_kill: None,
+        },
+    )
 }
 
 pub(super) struct Output {

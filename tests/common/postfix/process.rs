@@ -343,27 +343,15 @@ pub(super) fn maildir_messages(dir: &Path) -> Vec<PathBuf> {
     files.into_iter().map(|(_, p)| p).collect()
 }
 
-/// `sh` that stops the master once this test process is gone (killed, aborted: no `Drop`
-/// ran), so no server outlives its test binary, and then removes the temp dir. While the test
-/// process lives it does nothing; `stop` kills it.
+/// The watchdog of the Postfix master: SIGTERM, 5 s, then SIGKILL to its process group.
 pub(super) fn spawn_watchdog(master_pid: u32, dir: &Path) -> Option<Child> {
-    Command::new("sh")
-        .arg("-c")
-        .arg(
-            r#"while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done
-kill -0 "$0" 2>/dev/null && exit 0
-kill -TERM "$1" 2>/dev/null
-i=0
-while kill -0 "$1" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-kill -KILL -- "-$1" 2>/dev/null
-rm -rf "$2""#,
-        )
-        .arg(std::process::id().to_string())
-        .arg(master_pid.to_string())
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()
+    watchdog::spawn(
+        master_pid,
+        dir,
+        &watchdog::Stopping {
+            signal: "TERM",
+            grace_tenths: 50,
+            then_kill: Some(watchdog::Kill::Group),
+        },
+    )
 }
