@@ -65,7 +65,7 @@ mod imap;
 #[path = "dovecot/process.rs"]
 mod process;
 #[path = "watchdog.rs"]
-mod watchdog;
+pub(crate) mod watchdog;
 // The postfix harness stops its processes and finds its programs the same way.
 use process::*;
 #[allow(unused_imports)]

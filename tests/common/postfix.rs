@@ -54,7 +54,7 @@
 //! Only `std` and `tempfile` are used; TLS sessions go through the `openssl s_client` command.
 #![allow(dead_code)]
 
-use super::dovecot::{alive, find_program, signal, Dovecot, Options};
+use super::dovecot::{alive, find_program, signal, watchdog, Dovecot, Options};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -74,8 +74,6 @@ mod config;
 mod process;
 #[path = "postfix/smtp.rs"]
 mod smtp;
-#[path = "watchdog.rs"]
-mod watchdog;
 #[allow(unused_imports)]
 pub use config::{duebox_config, server_sections};
 use process::*;
