@@ -122,33 +122,66 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Opens the database named by `--db`, the config, or the default place.
+/// How this invocation opens its database, worked out once: the path, the clerk's name and
+/// the team database (a `password_cmd` runs once, not once per connection). The UI opens one
+/// store per thread; each attaches to the team database, but an unreachable one is reported
+/// once.
+pub(crate) struct StoreOpener {
+    path: std::path::PathBuf,
+    clerk: Option<String>,
+    team: Option<crate::store::TeamConfig>,
+    warned: std::cell::Cell<bool>,
+}
+
+impl StoreOpener {
+    pub(crate) fn new(cli: &Cli, config: &crate::config::Config) -> anyhow::Result<StoreOpener> {
+        let path = cli
+            .db
+            .clone()
+            .or_else(|| config.database.path.clone())
+            .or_else(crate::store::default_path)
+            .ok_or_else(|| {
+                anyhow::anyhow!("no place for the database: set HOME, or pass --db PATH")
+            })?;
+        let team = match &config.database.url {
+            Some(url) => Some(crate::store::TeamConfig {
+                url: url.clone(),
+                password: crate::account::database_password(&config.database)?,
+            }),
+            None => None,
+        };
+        Ok(StoreOpener {
+            path,
+            // One name for this clerk on every event and reply: `[team] clerk`, else the OS user.
+            clerk: config.team.as_ref().map(|t| t.clerk.clone()),
+            team,
+            warned: std::cell::Cell::new(false),
+        })
+    }
+
+    pub(crate) fn open(&self) -> anyhow::Result<crate::store::Store> {
+        let mut store = crate::store::Store::open(&self.path)?;
+        if let Some(clerk) = &self.clerk {
+            store.set_clerk(clerk)?;
+        }
+        if let Some(team) = &self.team {
+            store.attach_team(team)?;
+            if let Some(why) = store.team_down() {
+                if !self.warned.replace(true) {
+                    eprintln!("duebox: {why}");
+                }
+            }
+        }
+        Ok(store)
+    }
+}
+
+/// Opens the database once, for a command that needs one store.
 pub(crate) fn open_store(
     cli: &Cli,
     config: &crate::config::Config,
 ) -> anyhow::Result<crate::store::Store> {
-    let path = cli
-        .db
-        .clone()
-        .or_else(|| config.database.path.clone())
-        .or_else(crate::store::default_path)
-        .ok_or_else(|| anyhow::anyhow!("no place for the database: set HOME, or pass --db PATH"))?;
-    let mut store = crate::store::Store::open(&path)?;
-    // One name for this clerk on every event and reply: `[team] clerk`, else the OS user.
-    if let Some(team) = &config.team {
-        store.set_clerk(&team.clerk)?;
-    }
-    if let Some(url) = &config.database.url {
-        let password = crate::account::database_password(&config.database)?;
-        store.attach_team(&crate::store::TeamConfig {
-            url: url.clone(),
-            password,
-        })?;
-        if let Some(why) = store.team_down() {
-            eprintln!("duebox: {why}");
-        }
-    }
-    Ok(store)
+    StoreOpener::new(cli, config)?.open()
 }
 
 /// Who "we" are for the classifier: the config's company, plus domains given on the command

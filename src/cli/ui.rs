@@ -109,12 +109,13 @@ fn watch_inbox(imap: crate::config::Imap, sync: Sender<SyncCmd>) {
 /// `duebox` with no command.
 pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
     let config = super::load_config(cli)?;
+    let stores = super::StoreOpener::new(cli, &config)?;
     let imap = super::imap_section(cli, &config, ", or try `duebox demo`")?;
     let today = chrono::Local::now().date_naive();
     let (events, inbox) = channel();
     let (sync, _) = worker::spawn_sync(
         Box::new(AccountConnect(imap.clone())),
-        super::open_store(cli, &config)?,
+        stores.open()?,
         SyncSetup {
             folders: config.folders.clone(),
             classify: super::classify_options(&config, &[], today),
@@ -124,10 +125,9 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
         },
         events.clone(),
     );
-    let (writes, _) =
-        crate::tui::writer::spawn_writer(super::open_store(cli, &config)?, events.clone());
+    let (writes, _) = crate::tui::writer::spawn_writer(stores.open()?, events.clone());
     watch_inbox(imap.clone(), sync.clone());
-    let store = super::open_store(cli, &config)?;
+    let store = stores.open()?;
     let ctx = super::reply::context(&config, &store, today)?;
     // Without a working [smtp], replies can still be previewed; sending says what is missing.
     let transport = crate::smtp::SmtpAccount::from_config(&config, &super::reply::hello(&config))
@@ -171,7 +171,7 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
         None => replies,
     };
     let (reply, _) = worker::spawn_replies(Box::new(replies), events, sync.clone());
-    let mut runner = Runner::new(super::open_store(cli, &config)?, sync, reply, writes, today);
+    let mut runner = Runner::new(stores.open()?, sync, reply, writes, today);
     runner.template_path = Some(template_path());
     runner.clerk = clerk.clone();
     let mut app = App::new(
