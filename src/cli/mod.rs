@@ -124,13 +124,14 @@ pub fn run() -> ExitCode {
 
 /// How this invocation opens its database, worked out once: the path, the clerk's name and
 /// the team database (a `password_cmd` runs once, not once per connection). The UI opens one
-/// store per thread; each attaches to the team database, but an unreachable one is reported
-/// once.
+/// store per thread; they share what the last attempt to reach the team database found, so
+/// an unreachable one costs one connect timeout and is reported once.
 pub(crate) struct StoreOpener {
     path: std::path::PathBuf,
     clerk: Option<String>,
     team: Option<crate::store::TeamConfig>,
-    warned: std::cell::Cell<bool>,
+    reach: crate::store::TeamReach,
+    exchanged: std::cell::Cell<bool>,
 }
 
 impl StoreOpener {
@@ -155,22 +156,37 @@ impl StoreOpener {
             // One name for this clerk on every event and reply: `[team] clerk`, else the OS user.
             clerk: config.team.as_ref().map(|t| t.clerk.clone()),
             team,
-            warned: std::cell::Cell::new(false),
+            reach: Default::default(),
+            exchanged: std::cell::Cell::new(false),
         })
     }
 
+    /// A store for a command: the first one opened exchanges with the team database at once
+    /// (this clerk's record pushed, the team's payables pulled for the checks); an
+    /// unreachable server is said once on stderr and mail stays readable.
     pub(crate) fn open(&self) -> anyhow::Result<crate::store::Store> {
+        let store = self.open_lazily()?;
+        if self.team.is_some() && !self.exchanged.replace(true) {
+            match store.refresh_team() {
+                Ok(_) => {}
+                Err(e @ crate::store::StoreError::TeamUnreachable { .. }) => {
+                    eprintln!("duebox: {e}")
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(store)
+    }
+
+    /// A store that reaches the team database only when something first needs it (the UI's:
+    /// its sync pass exchanges with the team and says in the UI when it cannot).
+    pub(crate) fn open_lazily(&self) -> anyhow::Result<crate::store::Store> {
         let mut store = crate::store::Store::open(&self.path)?;
         if let Some(clerk) = &self.clerk {
             store.set_clerk(clerk)?;
         }
         if let Some(team) = &self.team {
-            store.attach_team(team)?;
-            if let Some(why) = store.team_down() {
-                if !self.warned.replace(true) {
-                    eprintln!("duebox: {why}");
-                }
-            }
+            store.attach_team_lazily(team, &self.reach)?;
         }
         Ok(store)
     }

@@ -414,6 +414,33 @@ fn answer_as_team(
     Ok(report(result?, &what))
 }
 
+/// With [team]: the claim `duebox reply` kept on the chaser while the outcome was unknown
+/// is released now that it is settled (found on the server: this process did not take it).
+fn release_settled(config: &Config, team: &crate::config::Team, store: &Store, id: i64) {
+    let row = store
+        .outbox_entry(id)
+        .ok()
+        .flatten()
+        .and_then(|e| e.answers)
+        .and_then(|a| store.find_message(&a).ok().flatten())
+        .map(|m| m.id);
+    let (Some(row), (Some(mut imap), _)) = (row, mailbox(config)) else {
+        eprintln!(
+            "duebox: the claim on the chaser could not be released (the mailbox or the chaser is not at hand); it expires after {} minutes",
+            team.claim_minutes
+        );
+        return;
+    };
+    let mut claims = crate::team::Claims::new(crate::team::Team::from_config(team));
+    if let Err(e) = claims.release_mine(&mut imap, store, row, true) {
+        eprintln!(
+            "duebox: the claim on the chaser could not be released ({e}); it expires after {} minutes",
+            team.claim_minutes
+        );
+    }
+    imap.logout();
+}
+
 /// What `outbox resolve` says.
 fn resolved(id: i64, result: Result<Resolved, OutboxError>) -> ExitCode {
     match result {
@@ -521,6 +548,13 @@ pub fn run_outbox(cli: &Cli, args: &OutboxArgs) -> anyhow::Result<ExitCode> {
                 _ => Decision::Check,
             };
             let result = with_sender(&config, &mut store, |s| s.resolve(id, decision))?;
+            let settled = matches!(
+                &result,
+                Ok(Resolved::FoundInSent | Resolved::Confirmed | Resolved::Resent(_))
+            );
+            if let (true, Some(team)) = (settled, &config.team) {
+                release_settled(&config, team, &store, id);
+            }
             Ok(resolved(id, result))
         }
         OutboxCommand::Discard { id } => {

@@ -115,7 +115,7 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
     let (events, inbox) = channel();
     let (sync, _) = worker::spawn_sync(
         Box::new(AccountConnect(imap.clone())),
-        stores.open()?,
+        stores.open_lazily()?,
         SyncSetup {
             folders: config.folders.clone(),
             classify: super::classify_options(&config, &[], today),
@@ -125,9 +125,9 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
         },
         events.clone(),
     );
-    let (writes, _) = crate::tui::writer::spawn_writer(stores.open()?, events.clone());
+    let (writes, _) = crate::tui::writer::spawn_writer(stores.open_lazily()?, events.clone());
     watch_inbox(imap.clone(), sync.clone());
-    let store = stores.open()?;
+    let store = stores.open_lazily()?;
     let ctx = super::reply::context(&config, &store, today)?;
     // Without a working [smtp], replies can still be previewed; sending says what is missing.
     let transport = crate::smtp::SmtpAccount::from_config(&config, &super::reply::hello(&config))
@@ -171,7 +171,7 @@ pub fn run_account(cli: &Cli) -> anyhow::Result<ExitCode> {
         None => replies,
     };
     let (reply, _) = worker::spawn_replies(Box::new(replies), events, sync.clone());
-    let mut runner = Runner::new(stores.open()?, sync, reply, writes, today);
+    let mut runner = Runner::new(stores.open_lazily()?, sync, reply, writes, today);
     runner.template_path = Some(template_path());
     runner.clerk = clerk.clone();
     let mut app = App::new(

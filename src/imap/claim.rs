@@ -360,6 +360,60 @@ impl ClaimServer for Imap {
         ))
     }
 
+    fn mark_lock(
+        &mut self,
+        lock: &str,
+        clerk: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> ServerResult<()> {
+        let name = self.server_name(lock);
+        let clerk = crate::mail::sanitize::one_line(clerk);
+        let raw = format!(
+            "From: duebox <duebox@invalid>\r\nSubject: {clerk} is answering this chaser\r\nDate: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nduebox's claim (the move fallback): {clerk} since {}. It goes when the reply is sent or cancelled.\r\n",
+            at.to_rfc2822(),
+            at.format("%Y-%m-%d %H:%M:%S UTC"),
+        );
+        self.session
+            .append(&name, raw.as_bytes())
+            .flag(imap::types::Flag::Seen)
+            .internal_date(at.fixed_offset())
+            .finish()
+            .map_err(|e| {
+                ServerError::new(format!(
+                    "cannot mark the claim in '{lock}': {}",
+                    one_line(&e)
+                ))
+            })?;
+        Ok(())
+    }
+
+    fn lock_time(&mut self, lock: &str) -> ServerResult<Option<chrono::DateTime<chrono::Utc>>> {
+        let commands = [
+            format!("EXAMINE {}", quoted(&self.server_name(lock))),
+            "UID FETCH 1:* (INTERNALDATE)".to_string(),
+        ];
+        let mut newest: Option<chrono::DateTime<chrono::Utc>> = None;
+        let done = self.pipeline(&commands, &mut |i, r| {
+            if let (1, Response::Fetch(_, attributes)) = (i, r) {
+                for a in attributes {
+                    if let AttributeValue::InternalDate(d) = a {
+                        if let Ok(t) =
+                            chrono::DateTime::parse_from_str(d.trim(), "%d-%b-%Y %H:%M:%S %z")
+                        {
+                            let t = t.with_timezone(&chrono::Utc);
+                            newest = newest.max(Some(t));
+                        }
+                    }
+                }
+            }
+        })?;
+        // Gone (released meanwhile), or empty (its clerk stopped before marking it).
+        if !done[0].ok || !done[1].ok {
+            return Ok(None);
+        }
+        Ok(newest)
+    }
+
     fn children(&mut self, parent: &str) -> ServerResult<Vec<String>> {
         let server = self.server_name(parent);
         let delimiter = self.folders.delimiter().to_string();

@@ -28,7 +28,7 @@ pub use events::{Event, EventFilter};
 pub use listing::{Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary};
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};
 pub use outbox::{NewReply, OutboxEntry, OutboxState};
-pub use team::TeamConfig;
+pub use team::{TeamConfig, TeamReach};
 
 use rusqlite::Connection;
 use std::cell::RefCell;
@@ -200,12 +200,24 @@ impl Store {
     /// error here (mail can be read): [`Store::team_down`] says so, and what needs the team
     /// is refused until it answers.
     pub fn attach_team(&mut self, config: &TeamConfig) -> Result<(), StoreError> {
-        let mut t = team::Team::new(config, &self.conn)?;
-        team_payables::prepare(&self.conn)?;
-        match t.push(&self.conn).and_then(|()| self.sync_payables(&mut t)) {
-            Ok(_) | Err(StoreError::TeamUnreachable { .. }) => {}
-            Err(e) => return Err(e),
+        self.attach_team_lazily(config, &TeamReach::default())?;
+        match self.refresh_team() {
+            Ok(_) | Err(StoreError::TeamUnreachable { .. }) => Ok(()),
+            Err(e) => Err(e),
         }
+    }
+
+    /// Shares the record and the replies through the team database without connecting: the
+    /// connection is made when something first needs it. Stores given the same `reach` (one
+    /// duebox process's) share what the last attempt found, so a server that is down costs
+    /// one connect timeout, not one per store. Refused only when the URL is not one.
+    pub fn attach_team_lazily(
+        &mut self,
+        config: &TeamConfig,
+        reach: &TeamReach,
+    ) -> Result<(), StoreError> {
+        let t = team::Team::new(config, &self.conn, reach.clone())?;
+        team_payables::prepare(&self.conn)?;
         self.team = Some(RefCell::new(t));
         Ok(())
     }

@@ -11,6 +11,7 @@ use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
 use rusqlite::{params, Connection};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a connection attempt may take before the server counts as unreachable.
@@ -39,14 +40,30 @@ impl std::fmt::Debug for TeamConfig {
     }
 }
 
+/// Whether the team database answered at the last attempt, shared by the stores one duebox
+/// opens (the UI opens one per thread): the first to find the server unreachable pays the
+/// connect timeout, the others are refused at once until [`RETRY_AFTER`] has passed.
+#[derive(Clone, Default)]
+pub struct TeamReach(Arc<Mutex<Option<(Instant, String)>>>);
+
+impl TeamReach {
+    fn last_failure(&self) -> Option<(Instant, String)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, failure: Option<(Instant, String)>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = failure;
+    }
+}
+
 /// The connection to the team database, made when first needed and again after a failure.
 pub(super) struct Team {
     config: Config,
     /// user@host:port/dbname: how the server is named in messages (no password).
     pub(super) shown: String,
     client: Option<Client>,
-    /// The last failure to reach the server, and when.
-    down: Option<(Instant, String)>,
+    /// The last failure to reach the server, and when (shared with the process's other stores).
+    down: TeamReach,
     /// This local database's id in the team's record.
     origin: String,
 }
@@ -79,7 +96,11 @@ pub(super) fn parse(team: &TeamConfig) -> Result<(Config, String), StoreError> {
 }
 
 impl Team {
-    pub(super) fn new(team: &TeamConfig, conn: &Connection) -> Result<Team, StoreError> {
+    pub(super) fn new(
+        team: &TeamConfig,
+        conn: &Connection,
+        down: TeamReach,
+    ) -> Result<Team, StoreError> {
         let (config, shown) = parse(team)?;
         conn.execute(
             "INSERT INTO local_identity (origin) SELECT lower(hex(randomblob(16)))
@@ -91,14 +112,14 @@ impl Team {
             config,
             shown,
             client: None,
-            down: None,
+            down,
             origin,
         })
     }
 
     /// Why the server could not be reached the last time, if it could not.
-    pub(super) fn down_reason(&self) -> Option<&str> {
-        self.down.as_ref().map(|(_, r)| r.as_str())
+    pub(super) fn down_reason(&self) -> Option<String> {
+        self.down.last_failure().map(|(_, r)| r)
     }
 
     /// The connection, made (and the shared schema brought up to date) if there is none.
@@ -107,9 +128,9 @@ impl Team {
             self.client = None;
         }
         if self.client.is_none() {
-            if let Some((at, reason)) = &self.down {
+            if let Some((at, reason)) = self.down.last_failure() {
                 if at.elapsed() < RETRY_AFTER {
-                    return Err(self.unreachable(reason.clone()));
+                    return Err(self.unreachable(reason));
                 }
             }
             let mut client = match self.config.connect(NoTls) {
@@ -122,7 +143,7 @@ impl Team {
                     Migrate::Store(e) => e,
                 });
             }
-            self.down = None;
+            self.down.set(None);
             self.client = Some(client);
         }
         Ok(self.client.as_mut().expect("connected above"))
@@ -145,7 +166,7 @@ impl Team {
         }
         let reason = one_line(&e);
         self.client = None;
-        self.down = Some((Instant::now(), reason.clone()));
+        self.down.set(Some((Instant::now(), reason.clone())));
         self.unreachable(reason)
     }
 

@@ -10,7 +10,9 @@
 //! someone changed the message since: its flags are read again and either someone holds it
 //! (their name and time are told) or the claim is tried again against the new mod-sequence.
 //! Without CONDSTORE or keywords the claim is a `UID MOVE` into "In progress/<clerk>": a move
-//! of a message that is no longer there moves nothing, so only one clerk's move succeeds.
+//! of a message that is no longer there moves nothing, so only one clerk's move succeeds. Its
+//! time is the INTERNALDATE of a marker the chaser's lock folder holds (who, since when), so a
+//! claim left by a killed process goes stale there too.
 
 use super::marks::{self, Clerk, Mark};
 use crate::store::{Store, StoreError};
@@ -98,6 +100,12 @@ pub trait ClaimServer {
     fn create_lock(&mut self, folder: &str) -> ServerResult<bool>;
     /// DELETEs `folder` (gone already is fine).
     fn delete_folder(&mut self, folder: &str) -> ServerResult<()>;
+    /// APPENDs to the lock folder `lock` a small marker saying that `clerk` holds the chaser,
+    /// with `at` as its INTERNALDATE: the time of a claim by move.
+    fn mark_lock(&mut self, lock: &str, clerk: &str, at: DateTime<Utc>) -> ServerResult<()>;
+    /// The newest marker's INTERNALDATE in the lock folder `lock`; None when it holds none
+    /// (or is gone).
+    fn lock_time(&mut self, lock: &str) -> ServerResult<Option<DateTime<Utc>>>;
 }
 
 /// This clerk and the team's rules (`[team]`).
@@ -276,7 +284,7 @@ impl Claims {
     ) -> Result<Claim, ClaimError> {
         let b = Self::basis(store, row)?;
         if self.by_move || !server.condstore() || b.modseq.is_none() {
-            return self.claim_by_move(server, store, row, &b, take_over);
+            return self.claim_by_move(server, store, row, &b, now, take_over);
         }
         let me = &self.team.clerk;
         let mine = me.claim_keywords(now);
@@ -333,8 +341,19 @@ impl Claims {
                         marks::held_by_other(after.iter().map(String::as_str), Some(me), now)
                             .filter(|m| !m.stale(now, self.team.claim_minutes));
                     if let (Some(m), None) = (beside, &overridden) {
-                        let _ =
-                            server.select_and_store(&b.folder, b.uid, None, FlagOp::Remove, &mine);
+                        // Ours taken back as a release does: against the mod-sequence just
+                        // seen, and never their $DueboxClaimed.
+                        let ours = Claim {
+                            row,
+                            message_id: b.message_id.clone(),
+                            place: Place::Keywords {
+                                folder: b.folder.clone(),
+                                uid: b.uid,
+                                flags: after,
+                                modseq,
+                            },
+                        };
+                        let _ = self.release(server, &ours, false);
                         return Err(ClaimError::Held(m));
                     }
                     if let Some(m) = &overridden {
@@ -361,7 +380,7 @@ impl Claims {
                     }
                     tracing::info!("the server keeps no claim keywords; claims are moves now");
                     self.by_move = true;
-                    return self.claim_by_move(server, store, row, &b, take_over);
+                    return self.claim_by_move(server, store, row, &b, now, take_over);
                 }
                 Stored::Gone => return Err(ClaimError::Gone(b.folder.clone())),
                 Stored::Modified => match server.flags_now(b.uid)? {
@@ -382,14 +401,17 @@ impl Claims {
         Ok(now)
     }
 
-    /// The fallback: the chaser's lock folder created, and the chaser moved into this
-    /// clerk's "In progress" folder (where every client sees who has it).
+    /// The fallback: the chaser's lock folder created (with a marker saying who and since
+    /// when), and the chaser moved into this clerk's "In progress" folder (where every client
+    /// sees who has it). A lock whose marker is older than `claim_minutes` is stale: taken
+    /// over without asking, and recorded.
     fn claim_by_move(
         &mut self,
         server: &mut dyn ClaimServer,
         store: &mut Store,
         row: i64,
         b: &Basis,
+        now: DateTime<Utc>,
         take_over: bool,
     ) -> Result<Claim, ClaimError> {
         if !server.moves() {
@@ -411,33 +433,31 @@ impl Claims {
                 lock: lock.clone(),
             },
         };
+        let minutes = self.team.claim_minutes;
         let mut locked = server.create_lock(&lock)?;
         if !locked {
-            // Taken: whose folder is the chaser in?
+            // Taken: since when, and whose folder is the chaser in?
+            let since = server.lock_time(&lock)?;
+            let stale = since.is_some_and(|t| now - t >= chrono::Duration::minutes(minutes.into()));
             match self.holder(server, b, &own)? {
                 Some((folder, uid)) if folder == own => return Ok(claim(Some(uid))),
                 Some((folder, uid)) => {
-                    let holder = holder_mark(&folder);
-                    if !take_over {
+                    let holder = holder_mark(&folder, since);
+                    if !take_over && !stale {
                         return Err(ClaimError::Held(holder));
                     }
                     return match server.select_and_move(&folder, uid, &own, !self.folder_made)? {
                         Moved::NotThere => Err(ClaimError::Locked),
                         Moved::To(new) => {
                             self.folder_made = true;
-                            record_take_over(
-                                store,
-                                &me,
-                                &holder,
-                                b,
-                                Utc::now(),
-                                self.team.claim_minutes,
-                            )?;
+                            // The lock is ours now, from now on.
+                            server.mark_lock(&lock, &me.name, now)?;
+                            record_take_over(store, &me, &holder, b, now, minutes)?;
                             Ok(claim(new))
                         }
                     };
                 }
-                None if take_over => {
+                None if take_over || stale => {
                     // Left by a clerk who stopped in between: taken, on the clerk's word.
                     server.delete_folder(&lock)?;
                     locked = server.create_lock(&lock)?;
@@ -448,6 +468,8 @@ impl Claims {
                 None => return Err(ClaimError::Locked),
             }
         }
+        // Before the move: a clerk stopped right after it leaves a claim with a time.
+        server.mark_lock(&lock, &me.name, now)?;
         let moved = server.select_and_move(&b.folder, b.uid, &own, !self.folder_made)?;
         self.folder_made = true;
         let placed = match (moved, &b.message_id) {
@@ -466,7 +488,7 @@ impl Claims {
         // mail client), or in a clerk's folder from before; the lock is given back.
         server.delete_folder(&lock)?;
         match self.holder(server, b, &own)? {
-            Some((folder, _)) if folder != own => Err(ClaimError::Held(holder_mark(&folder))),
+            Some((folder, _)) if folder != own => Err(ClaimError::Held(holder_mark(&folder, None))),
             _ => Err(ClaimError::Gone(b.folder.clone())),
         }
     }
@@ -575,15 +597,16 @@ impl Claims {
     }
 }
 
-/// The holder of a chaser in the move fallback, from their folder's name.
-fn holder_mark(folder: &str) -> Mark {
+/// The holder of a chaser in the move fallback, from their folder's name and the lock's
+/// marker.
+fn holder_mark(folder: &str, since: Option<DateTime<Utc>>) -> Mark {
     Mark {
         clerk: folder
             .strip_prefix(&format!("{}/", marks::IN_PROGRESS))
             .unwrap_or(folder)
             .to_string(),
         keyword: folder.to_string(),
-        since: None,
+        since,
         approximate: false,
     }
 }

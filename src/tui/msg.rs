@@ -106,4 +106,7 @@ pub enum SyncEvent {
     },
     /// The store changed outside a pass (a move, a flag): lists are worth reloading.
     MessagesChanged,
+    /// The team database ([database] url) could not be used after a pass: what failed and
+    /// what to do, said once per outage.
+    TeamDown(String),
 }

@@ -89,6 +89,31 @@ impl TeamClaims {
         }
     }
 
+    /// Keeps the claim of a reply whose outcome is unknown on the server (until it is settled
+    /// or expires), no longer tied to its preview: quitting does not release it.
+    fn keep(&mut self, draft: u64) {
+        self.held.retain(|(d, _)| *d != draft);
+    }
+
+    /// Releases this clerk's claim on the chaser a settled reply answered (`r` in Sent),
+    /// found on the server. A failure only leaves a claim that expires by itself.
+    fn release_settled(&mut self, store: &Store, answers: &str) {
+        let Ok(Some(row)) = store.find_message(answers).map(|m| m.map(|m| m.id)) else {
+            return;
+        };
+        if self.server.is_none() {
+            self.server = (self.open)().ok();
+        }
+        let Some(server) = self.server.as_deref_mut() else {
+            tracing::warn!("the mailbox cannot be reached; the claim expires by itself");
+            return;
+        };
+        if let Err(e) = self.claims.release_mine(server, store, row, true) {
+            tracing::warn!("a claim was not released ({e}); it expires by itself");
+            self.server = None;
+        }
+    }
+
     /// Gives up the claim of a preview (sent, dropped, or forgotten).
     fn release(&mut self, draft: u64, answered: bool) {
         let Some(i) = self.held.iter().position(|(d, _)| *d == draft) else {
@@ -300,7 +325,8 @@ impl ReplyService for OutboxReplies {
         if let Some(t) = &mut self.team {
             match &outcome {
                 // Kept while the clerk decides, and while nobody knows whether it went out.
-                Err(OutboxError::AnsweredElsewhere(_) | OutboxError::Unknown { .. }) => {}
+                Err(OutboxError::AnsweredElsewhere(_)) => {}
+                Err(OutboxError::Unknown { .. }) => t.keep(preview.draft_id),
                 other => t.release(preview.draft_id, other.is_ok()),
             }
         }
@@ -326,8 +352,22 @@ impl ReplyService for OutboxReplies {
     }
 
     fn resolve(&mut self, outbox_id: i64, decision: Decision) -> Result<Resolved, UiError> {
-        self.with_sending(|s| s.resolve(outbox_id, decision))?
-            .map_err(|e| error::not_settled(outbox_id, &e))
+        let resolved = self
+            .with_sending(|s| s.resolve(outbox_id, decision))?
+            .map_err(|e| error::not_settled(outbox_id, &e))?;
+        // Settled: the claim kept while nobody knew goes.
+        if !matches!(resolved, Resolved::Inconclusive { .. }) {
+            let answers = self
+                .store
+                .outbox_entry(outbox_id)
+                .ok()
+                .flatten()
+                .and_then(|e| e.answers);
+            if let (Some(t), Some(answers)) = (&mut self.team, answers) {
+                t.release_settled(&self.store, &answers);
+            }
+        }
+        Ok(resolved)
     }
 
     fn drop_draft(&mut self, draft_id: u64) {

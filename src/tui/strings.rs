@@ -619,6 +619,19 @@ pub fn unresolved_replies(entries: &[OutboxEntry]) -> String {
     )
 }
 
+/// The team database ([database] url) could not be used at a sync pass, in the UI's terms.
+pub fn team_down(e: &crate::store::StoreError) -> String {
+    match e {
+        // What failed and what to do first: the status line is one line.
+        crate::store::StoreError::TeamUnreachable { shown, reason } => format!(
+            "the team database cannot be reached: mail can be read, replies are refused until it answers (so no chaser is answered twice); check that {shown} is up, then sync (s) · {reason}"
+        ),
+        other => format!(
+            "the team database cannot be used: mail can be read, replies are refused until it can · {other}"
+        ),
+    }
+}
+
 pub const CANNOT_READ_PAYABLES: &str = "cannot read the payables";
 
 /// A worker thread has ended (it panicked or was stopped): only a restart helps.

@@ -108,6 +108,7 @@ pub fn spawn_sync(
                 store,
                 setup,
                 events,
+                team_down_said: false,
             }
             .run(rx)
         })
@@ -120,6 +121,8 @@ struct SyncWorker {
     store: Store,
     setup: SyncSetup,
     events: Sender<Msg>,
+    /// The team database is down and the status line has said so (once per outage).
+    team_down_said: bool,
 }
 
 impl SyncWorker {
@@ -259,6 +262,10 @@ impl SyncWorker {
             &self.setup.classify,
             &mut progress,
         );
+        // Then the team database: what was written here goes to the team, the other clerks'
+        // payables come back (the checks redone), after the mail, so a team database that is
+        // down never holds the mail up.
+        let team = self.store.refresh_team();
         let described = self.session.describe();
         match outcome {
             Ok(report) => {
@@ -268,6 +275,14 @@ impl SyncWorker {
                     summary: report.summary(),
                     warnings: report.warnings.to_vec(),
                 }));
+                match team {
+                    Ok(_) => self.team_down_said = false,
+                    Err(e) if !self.team_down_said => {
+                        self.team_down_said = true;
+                        self.send(Msg::Sync(SyncEvent::TeamDown(strings::team_down(&e))));
+                    }
+                    Err(_) => {}
+                }
                 Instant::now()
                     + self
                         .setup

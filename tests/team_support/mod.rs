@@ -40,6 +40,12 @@ pub fn world() -> &'static World {
             "kill@example.test",
             "rtt@example.test",
             "ui@example.test",
+            "pgrace2@example.test",
+            "pgrace5@example.test",
+            "pgkill@example.test",
+            "pgpaid@example.test",
+            "pgsettle@example.test",
+            "pgui@example.test",
         ] {
             opts = opts.with_user(u);
         }
@@ -196,7 +202,12 @@ pub struct Told {
     /// Told another clerk is just starting or finishing with it (the move fallback's lock
     /// taken, the chaser in nobody's folder yet).
     pub busy: usize,
+    /// Refused by the team database: another clerk's reply holds the key ("Maria has already
+    /// sent this reply").
+    pub taken: usize,
     pub other: Vec<String>,
+    /// Who sent which chaser: (the clerk's install directory, the chaser's Message-ID).
+    pub winners: Vec<(PathBuf, String)>,
     /// Every attempt's answer, for a failure's message.
     pub log: Vec<String>,
 }
@@ -226,6 +237,7 @@ pub fn race(installs: &[Install], chasers: &[String]) -> Told {
                     ));
                     if out.status.success() {
                         t.sent += 1;
+                        t.winners.push((i.dir.clone(), c.clone()));
                     } else if err.contains("is answering this") {
                         t.held += 1;
                     } else if err.contains("already answered") {
@@ -234,6 +246,8 @@ pub fn race(installs: &[Install], chasers: &[String]) -> Told {
                         t.sync_first += 1;
                     } else if err.contains("just starting or finishing") {
                         t.busy += 1;
+                    } else if err.contains("this reply") && err.contains("not sent twice") {
+                        t.taken += 1;
                     } else {
                         t.other.push(err);
                     }

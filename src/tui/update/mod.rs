@@ -428,6 +428,10 @@ fn sync_event(app: &mut App, event: SyncEvent) -> Vec<Effect> {
             Vec::new()
         }
         SyncEvent::MessagesChanged => reload(app),
+        SyncEvent::TeamDown(words) => {
+            app.status.error = Some(words);
+            Vec::new()
+        }
     }
 }
 
