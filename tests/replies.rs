@@ -8,7 +8,6 @@ mod common;
 use chrono::NaiveDate;
 use common::corpus;
 use duebox::config::Folders;
-use duebox::payables::read_csv;
 use duebox::reply::{Asked, Identity, Templates};
 use duebox::send::{Decision, OutboxError, ReplyContext, Resolved, Sending};
 use duebox::smtp::{SendError, Transport};
@@ -53,15 +52,7 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let mut store = Store::in_memory().unwrap();
-        store
-            .import_payables(&read_csv(corpus("payables.csv").as_slice()).unwrap())
-            .unwrap();
-        let index = store.payables_index().unwrap();
-        let mut server = FakeServer::new();
-        for name in MAIL {
-            server.deliver("INBOX", &corpus(name));
-        }
+        let (mut store, index, mut server) = common::seeded(&MAIL);
         let folders = Folders::default();
         let opts = common::northwind();
         sync_once(
