@@ -8,6 +8,10 @@
 //! CONDSTORE hidden the claim is a move and still gives one reply; a payment one clerk records is
 //! in the other's next reply.
 
+// Dovecot's harness and PostgreSQL's each load tests/common/watchdog.rs (each is also used
+// alone by other binaries); the two copies are the same small module.
+#![allow(clippy::duplicate_mod)]
+
 mod common;
 #[path = "common/dovecot.rs"]
 mod dovecot;
@@ -623,4 +627,135 @@ fn the_ui_starts_with_the_team_database_down_shows_mail_and_says_what_to_do() {
         mail < told,
         "the mail was drawn before the team database was waited for"
     );
+}
+
+/// An SMTP server that took the message's text and never answered: the outcome is unknown.
+struct NoAnswer;
+
+impl duebox::send::smtp::Transport for NoAnswer {
+    fn send(
+        &mut self,
+        _from: &str,
+        _to: &str,
+        _raw: &[u8],
+    ) -> Result<String, duebox::send::smtp::SendError> {
+        Err(duebox::send::smtp::SendError::Unknown {
+            server: "127.0.0.1".into(),
+            reason: "the connection closed after the message's text".into(),
+        })
+    }
+}
+
+/// The UI's reply layer on the real Dovecot: a reply whose outcome is unknown keeps its claim
+/// (quitting the UI does not release it), and settling it (`r` in Sent) releases it.
+#[test]
+fn the_ui_keeps_the_claim_of_an_unknown_outcome_and_releases_it_when_settled() {
+    use duebox::config::Security;
+    use duebox::imap::{Account, Imap, Secret};
+    use duebox::team::{Claims, Clerk, Team};
+    use duebox::tui::outbox_replies::{OutboxReplies, TeamClaims};
+    use duebox::tui::replies::ReplyService;
+    let w = world();
+    let user = "pgsettleui@example.test";
+    let chasers = {
+        let servers = w.servers();
+        deliver_chasers(&servers.0, user, "pgsettleui", 1)
+    };
+    let jo = Install::new(w.home.path(), "pgsettleui-jo", |dir| {
+        config(
+            dir,
+            user,
+            "Jo",
+            (w.imap_port, &w.imap_ca),
+            (w.smtp_port, &w.smtp_ca),
+        )
+    });
+    jo.ok(&["sync"]);
+    let account = Account {
+        host: "127.0.0.1".into(),
+        port: w.imap_port,
+        security: Security::Tls,
+        login: user.into(),
+        secret: Secret::Password(dovecot::PASSWORD.into()),
+        ca_file: Some(w.imap_ca.clone()),
+    };
+    let ui = || {
+        let store = duebox::store::Store::open(&jo.dir.join("duebox.db")).unwrap();
+        let ctx = duebox::send::ReplyContext {
+            templates: duebox::reply::Templates::builtin_only(),
+            identity: duebox::reply::Identity {
+                from: format!("Northwind AP <{user}>"),
+                company: "Northwind Traders Ltd".into(),
+                signature: "Jo\nAccounts Payable".into(),
+                ..Default::default()
+            },
+            classify: common::northwind(),
+            index: store.payables_index().unwrap(),
+        };
+        let (mailbox, claims) = (account.clone(), account.clone());
+        OutboxReplies::new(
+            store,
+            ctx,
+            Ok(Box::new(NoAnswer) as Box<dyn duebox::send::smtp::Transport>),
+            Box::new(move || {
+                Imap::connect(&mailbox)
+                    .ok()
+                    .map(|s| Box::new(s) as Box<dyn duebox::sync::server::MailServer + Send>)
+            }),
+            "Sent".into(),
+            true,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        )
+        .with_claims(TeamClaims::new(
+            Claims::new(Team {
+                clerk: Clerk::new("Jo"),
+                claim_minutes: 30,
+            }),
+            Box::new(move || {
+                Imap::connect(&claims)
+                    .map(|s| Box::new(s) as Box<dyn duebox::team::ClaimServer + Send>)
+                    .map_err(|e| e.to_string())
+            }),
+        ))
+    };
+    let claims_now = || {
+        jo.ok(&["sync"]);
+        let store = duebox::store::Store::open(&jo.dir.join("duebox.db")).unwrap();
+        let row = store.find_message(&chasers[0]).unwrap().unwrap().id;
+        let flags = store.message_place(row).unwrap().unwrap().flags;
+        duebox::team::marks::marks(flags.split_whitespace(), chrono::Utc::now())
+            .into_iter()
+            .map(|m| m.clerk)
+            .collect::<Vec<_>>()
+    };
+    let row = {
+        let store = duebox::store::Store::open(&jo.dir.join("duebox.db")).unwrap();
+        store.find_message(&chasers[0]).unwrap().unwrap().id
+    };
+    let mut replies = ui();
+    let shown = replies.preview(row, "acknowledge", None).unwrap();
+    assert_eq!(shown.held_by, None);
+    assert!(replies.send(&shown).is_err(), "the outcome is unknown");
+    drop(replies);
+    assert_eq!(
+        claims_now(),
+        ["Jo"],
+        "kept while nobody knows, past quitting"
+    );
+    let mut replies = ui();
+    let id = replies
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .find_map(|r| r.outbox_id)
+        .expect("the unsettled reply is in Sent");
+    let settled = replies
+        .resolve(id, duebox::send::Decision::Arrived)
+        .unwrap();
+    assert!(
+        matches!(settled, duebox::send::Resolved::Confirmed),
+        "{settled:?}"
+    );
+    drop(replies);
+    assert!(claims_now().is_empty(), "released once settled");
 }

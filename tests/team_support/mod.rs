@@ -46,6 +46,7 @@ pub fn world() -> &'static World {
             "pgpaid@example.test",
             "pgsettle@example.test",
             "pgui@example.test",
+            "pgsettleui@example.test",
         ] {
             opts = opts.with_user(u);
         }
