@@ -759,3 +759,54 @@ fn the_ui_keeps_the_claim_of_an_unknown_outcome_and_releases_it_when_settled() {
     drop(replies);
     assert!(claims_now().is_empty(), "released once settled");
 }
+
+/// A team database that takes the connection and never answers (a hung server, or a proxy in
+/// front of one): duebox gives up after its limit, says so, and the command goes on.
+#[test]
+fn a_team_database_that_never_answers_is_given_up_on_and_mail_stays_readable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        // Held open, never a byte: the connection waits for the server's greeting.
+        let held: Vec<_> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    let w = world();
+    let user = "pgmute@example.test";
+    let url = format!("postgres://duebox@127.0.0.1:{port}/team");
+    let s = Servers {
+        user,
+        imap: (w.imap_port, &w.imap_ca),
+        smtp: (w.smtp_port, &w.smtp_ca),
+        url: &url,
+    };
+    {
+        let servers = w.servers();
+        deliver_chasers(&servers.0, user, "pgmute", 1);
+    }
+    let jo = clerk(w.home.path(), "pgmute-jo", "Jo", &s);
+    let mut child = jo
+        .command(&["sync"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + WAIT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("duebox waited for the team database's answer for a minute");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("cannot be reached") && err.contains("gave no answer within"),
+        "{err}"
+    );
+    let listed = jo.ok(&["log"]);
+    assert!(listed.contains("pgmute-0@acme-office.co.uk"), "{listed}");
+}

@@ -22,6 +22,10 @@ use std::time::{Duration, Instant};
 
 /// How long a connection attempt may take before the server counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a connection (its TCP connect and the server's greeting and login) may take: the
+/// `postgres` crate's connect timeout covers the TCP connect only, and a server (or a proxy in
+/// front of it) that accepts and never answers would hold duebox for ever.
+const ANSWER_WITHIN: Duration = Duration::from_secs(6);
 /// After a failure, how long duebox answers "unreachable" without trying again (the UI asks
 /// often; a dead server must not cost three seconds a keystroke).
 const RETRY_AFTER: Duration = Duration::from_secs(5);
@@ -96,6 +100,20 @@ pub(super) fn parse(team: &TeamConfig) -> Result<(Config, String), StoreError> {
     Ok((config, shown))
 }
 
+/// Connects on a thread of its own, waiting at most `limit`; None when the server did not
+/// answer in time (the attempt is left to end by itself, its connection dropped if it comes).
+fn connect_within(config: &Config, limit: Duration) -> Option<Result<Client, postgres::Error>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let config = config.clone();
+    std::thread::Builder::new()
+        .name("duebox-team-connect".into())
+        .spawn(move || {
+            let _ = tx.send(config.connect(NoTls));
+        })
+        .ok()?;
+    rx.recv_timeout(limit).ok()
+}
+
 impl Team {
     pub(super) fn new(
         team: &TeamConfig,
@@ -134,9 +152,17 @@ impl Team {
                     return Err(self.unreachable(reason));
                 }
             }
-            let mut client = match self.config.connect(NoTls) {
-                Ok(c) => c,
-                Err(e) => return Err(self.failed(e)),
+            let mut client = match connect_within(&self.config, ANSWER_WITHIN) {
+                Some(Ok(c)) => c,
+                Some(Err(e)) => return Err(self.failed(e)),
+                None => {
+                    let reason = format!(
+                        "it took the connection but gave no answer within {} s",
+                        ANSWER_WITHIN.as_secs()
+                    );
+                    self.down.set(Some((Instant::now(), reason.clone())));
+                    return Err(self.unreachable(reason));
+                }
             };
             if let Err(e) = schema::migrate(&mut client, &self.shown) {
                 return Err(match e {

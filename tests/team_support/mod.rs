@@ -47,6 +47,7 @@ pub fn world() -> &'static World {
             "pgsettle@example.test",
             "pgui@example.test",
             "pgsettleui@example.test",
+            "pgmute@example.test",
         ] {
             opts = opts.with_user(u);
         }
