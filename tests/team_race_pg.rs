@@ -359,7 +359,7 @@ fn a_claim_kept_for_an_unknown_outcome_is_released_when_the_reply_is_settled() {
     };
     let chasers = {
         let servers = w.servers();
-        deliver_chasers(&servers.0, user, "pgsettle", 1)
+        deliver_chasers(&servers.0, user, "pgsettle", 2)
     };
     let maria = clerk(w.home.path(), "pgsettle-maria", "Maria", &s);
     let jo = clerk(w.home.path(), "pgsettle-jo", "Jo", &s);
@@ -401,8 +401,35 @@ fn a_claim_kept_for_an_unknown_outcome_is_released_when_the_reply_is_settled() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(!err.contains("is answering this"), "{err}");
+    // The other one Maria gives up (discards): her claim goes, and Jo can answer it.
+    let cut = maria
+        .command(&["reply", &chasers[1], "--template", "acknowledge"])
+        .env("DUEBOX_FAILPOINT", "after-smtp")
+        .output()
+        .unwrap();
+    assert!(!cut.status.success());
+    let id = maria
+        .ok(&["outbox"])
+        .lines()
+        .find(|l| l.contains("sending"))
+        .and_then(|l| {
+            l.trim_start_matches('#')
+                .split_whitespace()
+                .next()
+                .map(str::to_string)
+        })
+        .expect("the unsettled reply");
+    maria.ok(&["outbox", "discard", &id]);
+    jo.ok(&["sync"]);
+    let sent = jo.ok(&["reply", &chasers[1], "--template", "acknowledge"]);
+    assert!(sent.starts_with("sent"), "{sent}");
     let servers = w.servers();
-    assert_eq!(replies_delivered(&servers.0, &servers.1, &chasers), vec![1]);
+    // The first: Maria's only (it arrived, as she said). The second: Maria's cut-off one,
+    // which Postfix had taken, and Jo's, sent once Maria gave hers up.
+    assert_eq!(
+        replies_delivered(&servers.0, &servers.1, &chasers),
+        vec![1, 2]
+    );
 }
 
 #[test]

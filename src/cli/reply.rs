@@ -415,8 +415,15 @@ fn answer_as_team(
 }
 
 /// With [team]: the claim `duebox reply` kept on the chaser while the outcome was unknown
-/// is released now that it is settled (found on the server: this process did not take it).
-fn release_settled(config: &Config, team: &crate::config::Team, store: &Store, id: i64) {
+/// is released now that it is settled or discarded (found on the server: this process did
+/// not take it). `answered`: the reply reached the vendor.
+fn release_settled(
+    config: &Config,
+    team: &crate::config::Team,
+    store: &Store,
+    id: i64,
+    answered: bool,
+) {
     let row = store
         .outbox_entry(id)
         .ok()
@@ -432,7 +439,7 @@ fn release_settled(config: &Config, team: &crate::config::Team, store: &Store, i
         return;
     };
     let mut claims = crate::team::Claims::new(crate::team::Team::from_config(team));
-    if let Err(e) = claims.release_mine(&mut imap, store, row, true) {
+    if let Err(e) = claims.release_mine(&mut imap, store, row, answered) {
         eprintln!(
             "duebox: the claim on the chaser could not be released ({e}); it expires after {} minutes",
             team.claim_minutes
@@ -553,7 +560,7 @@ pub fn run_outbox(cli: &Cli, args: &OutboxArgs) -> anyhow::Result<ExitCode> {
                 Ok(Resolved::FoundInSent | Resolved::Confirmed | Resolved::Resent(_))
             );
             if let (true, Some(team)) = (settled, &config.team) {
-                release_settled(&config, team, &store, id);
+                release_settled(&config, team, &store, id, true);
             }
             Ok(resolved(id, result))
         }
@@ -568,6 +575,13 @@ pub fn run_outbox(cli: &Cli, args: &OutboxArgs) -> anyhow::Result<ExitCode> {
                 .set_outbox_state(*id, OutboxState::Discarded, "discarded by the user")
                 .context("cannot discard")?;
             println!("outbox #{id} discarded");
+            // An unknown outcome kept its claim; given up, the chaser is free for the team.
+            if let (true, Some(team)) = (
+                matches!(e.state, OutboxState::Sending | OutboxState::Unknown),
+                &config.team,
+            ) {
+                release_settled(&config, team, &store, *id, false);
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
