@@ -98,6 +98,7 @@ on_both_backends!(
     corrections_taught_retaught_and_forgotten,
     chases_and_the_checks_redone_after_a_payment,
     dashboard_figures,
+    a_bank_statement_pays_and_a_rejection_reopens,
     a_database_from_a_newer_duebox_is_refused,
 );
 
@@ -672,6 +673,76 @@ fn dashboard_figures(t: &Backend) {
         assert_eq!(b.outstanding, d.outstanding);
         assert_eq!(b.claims, d.claims);
         assert_eq!(b.aging, d.aging);
+    }
+}
+
+fn a_bank_statement_pays_and_a_rejection_reopens(t: &Backend) {
+    use duebox::payables::statement::{Entry, Rejection, Statement, Transaction};
+    let mut anna = t.clerk("Anna");
+    let ben = t.second();
+    anna.import_payables(&[
+        payable("Acme", "INV-20", 120_000, day(11, 30)),
+        payable("Acme", "INV-21", 30_000, day(11, 30)),
+    ])
+    .unwrap();
+    let statement = Statement {
+        id: "STMT-1".into(),
+        account: Some("DE02120300000000202051".into()),
+        entries: vec![Entry {
+            label: "entry 1".into(),
+            booked_on: day(11, 24),
+            debit: true,
+            bank_reference: Some("BANKREF-1".into()),
+            transactions: vec![Transaction {
+                key: "TX-1".into(),
+                amount: Decimal::new(120_000, 2),
+                currency: "EUR".into(),
+                end_to_end: Some("E2E-20".into()),
+                creditor: Some("Acme".into()),
+                creditor_iban: None,
+                remittance: vec!["Invoice INV-20".into()],
+            }],
+        }],
+        not_booked: 0,
+    };
+    let r = anna
+        .import_statements(std::slice::from_ref(&statement))
+        .unwrap();
+    assert_eq!(r.paid.len(), 1, "{r:?}");
+    let again = anna.import_statements(&[statement]).unwrap();
+    assert_eq!((again.paid.len(), again.known), (0, 1), "imported once");
+    let paid = |s: &Store| s.payable("INV-20", None).unwrap().status;
+    assert_eq!(paid(&anna), Status::Paid);
+    if let Some(ben) = &ben {
+        ben.refresh_team().unwrap();
+        assert_eq!(paid(ben), Status::Paid, "Ben after one refresh");
+    }
+    let rejected = anna
+        .apply_rejections(&[Rejection {
+            end_to_end: Some("E2E-20".into()),
+            instruction: None,
+            reason: "AC04 closed account".into(),
+            amount: None,
+            creditor: None,
+            remittance: Vec::new(),
+        }])
+        .unwrap();
+    assert_eq!(rejected.reopened.len(), 1, "{rejected:?}");
+    assert_eq!(paid(&anna), Status::Open);
+    assert_eq!(anna.payable("INV-21", None).unwrap().status, Status::Open);
+    if let Some(ben) = &ben {
+        ben.refresh_team().unwrap();
+        assert_eq!(paid(ben), Status::Open, "reopened for Ben too");
+        let kinds: Vec<String> = ben
+            .events(&EventFilter {
+                invoice: Some("INV-20".into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert!(kinds.iter().any(|k| k == "payment_rejected"), "{kinds:?}");
     }
 }
 
