@@ -10,7 +10,6 @@ use duebox::sync::engine::{sync_once, Report, Settings, SyncError};
 use duebox::sync::fake::FakeServer;
 use std::collections::BTreeMap;
 
-
 const MAIL: [&str; 8] = [
     "a-001-en-reminder-acme.eml",
     "a-005-en-overdue-brennan.eml",
