@@ -388,6 +388,7 @@ pub(super) const STEPS: &[Step] = &[
         details INTEGER NOT NULL DEFAULT 0,
         n INTEGER NOT NULL DEFAULT 0
     );
+    ALTER TABLE team_pending_payables ADD COLUMN n INTEGER NOT NULL DEFAULT 0;
     ",
         &[r"
     -- One correction per message shape; a forgotten one stays as a row (forgotten = TRUE)
