@@ -54,11 +54,11 @@ pub(super) fn prepare(conn: &rusqlite::Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The payables waiting to be pushed, as stored now (with their vendor's first address),
-/// each with its pending row's change count.
-pub(super) fn pending(
-    conn: &rusqlite::Connection,
-) -> Result<Vec<((i64, i64), Payable)>, StoreError> {
+/// A payable waiting to be pushed: (its id, its pending row's change count), as stored now.
+pub(super) type PendingPayable = ((i64, i64), Payable);
+
+/// The payables waiting to be pushed (with their vendor's first address).
+pub(super) fn pending(conn: &rusqlite::Connection) -> Result<Vec<PendingPayable>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT q.payable_id, q.n, {} FROM team_pending_payables q
          JOIN payables p ON p.id = q.payable_id JOIN vendors v ON v.id = p.vendor_id
@@ -68,7 +68,7 @@ pub(super) fn pending(
     let rows = stmt.query_map([], |r| {
         Ok(((r.get(0)?, r.get(1)?), super::payables::payable_row(r, 2)?))
     })?;
-    let mut out: Vec<((i64, i64), Payable)> = rows.collect::<Result<_, _>>()?;
+    let mut out: Vec<PendingPayable> = rows.collect::<Result<_, _>>()?;
     // Rows deleted since (a vendor removed) have nothing to push.
     conn.execute(
         "DELETE FROM team_pending_payables WHERE payable_id NOT IN (SELECT id FROM payables)",

@@ -131,6 +131,7 @@ fn back_to_the_release_before(path: &std::path::Path, latest: i64) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(&format!(
         "DROP TABLE team_pending_corrections; DROP TABLE team_pending_vendors;
+         ALTER TABLE team_pending_payables DROP COLUMN n;
          DELETE FROM team_cursor WHERE name IN ('corrections', 'vendors');
          PRAGMA user_version = {};",
         latest - 1

@@ -49,7 +49,7 @@ impl Team {
 /// This clerk's changed payables into the team's, numbered in the order they become visible.
 fn upsert_payables(
     client: &mut Client,
-    rows: &[((i64, i64), crate::payables::Payable)],
+    rows: &[team_payables::PendingPayable],
     clerk: &str,
     origin: &str,
 ) -> Result<(), postgres::Error> {
