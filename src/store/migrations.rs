@@ -373,17 +373,22 @@ pub(super) const STEPS: &[Step] = &[
     // on a connection attached to a team; unused without one).
     shared(
         r"
+    -- n: bumped by every change, so a push clears only the changes it read (another
+    -- connection to this file may change the row while the push is under way).
     CREATE TABLE team_pending_corrections (
         sender TEXT NOT NULL,
         subject TEXT NOT NULL,
+        n INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (sender, subject)
     );
     -- details = 1: this clerk changed the bank details or phone (0: only an address added,
     -- which must not overwrite what another clerk recorded).
     CREATE TABLE team_pending_vendors (
         name TEXT PRIMARY KEY COLLATE NOCASE,
-        details INTEGER NOT NULL DEFAULT 0
+        details INTEGER NOT NULL DEFAULT 0,
+        n INTEGER NOT NULL DEFAULT 0
     );
+    ALTER TABLE team_pending_payables ADD COLUMN n INTEGER NOT NULL DEFAULT 0;
     ",
         &[r"
     -- One correction per message shape; a forgotten one stays as a row (forgotten = TRUE)

@@ -15,36 +15,36 @@ use rusqlite::{params, OptionalExtension, Transaction};
 const TRIGGERS: &str = "
     CREATE TEMP TRIGGER IF NOT EXISTS team_correction_added AFTER INSERT ON main.corrections
     WHEN (SELECT pulling FROM duebox_session) = 0 BEGIN
-        INSERT OR IGNORE INTO team_pending_corrections (sender, subject)
-        VALUES (new.sender, new.subject);
+        INSERT INTO team_pending_corrections (sender, subject) VALUES (new.sender, new.subject)
+        ON CONFLICT (sender, subject) DO UPDATE SET n = n + 1;
     END;
     CREATE TEMP TRIGGER IF NOT EXISTS team_correction_changed
     AFTER UPDATE OF verdict, actor, example_message_id, taught_at ON main.corrections
     WHEN (SELECT pulling FROM duebox_session) = 0 BEGIN
-        INSERT OR IGNORE INTO team_pending_corrections (sender, subject)
-        VALUES (new.sender, new.subject);
+        INSERT INTO team_pending_corrections (sender, subject) VALUES (new.sender, new.subject)
+        ON CONFLICT (sender, subject) DO UPDATE SET n = n + 1;
     END;
     CREATE TEMP TRIGGER IF NOT EXISTS team_correction_gone AFTER DELETE ON main.corrections
     WHEN (SELECT pulling FROM duebox_session) = 0 BEGIN
-        INSERT OR IGNORE INTO team_pending_corrections (sender, subject)
-        VALUES (old.sender, old.subject);
+        INSERT INTO team_pending_corrections (sender, subject) VALUES (old.sender, old.subject)
+        ON CONFLICT (sender, subject) DO UPDATE SET n = n + 1;
     END;
     CREATE TEMP TRIGGER IF NOT EXISTS team_vendor_added AFTER INSERT ON main.vendors
     WHEN (SELECT pulling FROM duebox_session) = 0 BEGIN
         INSERT INTO team_pending_vendors (name, details)
         VALUES (new.name, coalesce(new.iban, new.account_number, new.phone) IS NOT NULL)
-        ON CONFLICT (name) DO UPDATE SET details = max(details, excluded.details);
+        ON CONFLICT (name) DO UPDATE SET details = max(details, excluded.details), n = n + 1;
     END;
     CREATE TEMP TRIGGER IF NOT EXISTS team_vendor_changed
     AFTER UPDATE OF name, iban, account_number, phone ON main.vendors
     WHEN (SELECT pulling FROM duebox_session) = 0 BEGIN
         INSERT INTO team_pending_vendors (name, details) VALUES (new.name, 1)
-        ON CONFLICT (name) DO UPDATE SET details = 1;
+        ON CONFLICT (name) DO UPDATE SET details = 1, n = n + 1;
     END;
     CREATE TEMP TRIGGER IF NOT EXISTS team_vendor_address_added AFTER INSERT ON main.vendor_addresses
     WHEN (SELECT pulling FROM duebox_session) = 0 BEGIN
-        INSERT OR IGNORE INTO team_pending_vendors (name)
-        SELECT name FROM vendors WHERE id = new.vendor_id;
+        INSERT INTO team_pending_vendors (name) SELECT name FROM vendors WHERE id = new.vendor_id
+        ON CONFLICT (name) DO UPDATE SET n = n + 1;
     END;
 ";
 
@@ -57,6 +57,8 @@ pub(super) struct SharedCorrection {
     pub(super) example_message_id: Option<String>,
     pub(super) created_at: String,
     pub(super) taught_at: String,
+    /// The pending row's change count when read (0 for a row pulled).
+    pub(super) changes: i64,
 }
 
 /// A vendor as the team database holds it (or as it is pushed): `details` false when only
@@ -68,6 +70,8 @@ pub(super) struct SharedVendor {
     pub(super) phone: Option<String>,
     pub(super) emails: Vec<String>,
     pub(super) details: bool,
+    /// The pending row's change count when read (0 for a row pulled).
+    pub(super) changes: i64,
 }
 
 /// Sets the triggers up; the first time this database joins a team, all its corrections and
@@ -99,7 +103,7 @@ pub(super) fn pending_corrections(
 ) -> Result<Vec<SharedCorrection>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT q.sender, q.subject, c.verdict, coalesce(c.actor, ''), c.example_message_id,
-                coalesce(c.created_at, ''), coalesce(c.taught_at, '')
+                coalesce(c.created_at, ''), coalesce(c.taught_at, ''), q.n
          FROM team_pending_corrections q
          LEFT JOIN corrections c ON c.sender = q.sender AND c.subject = q.subject
          ORDER BY q.rowid",
@@ -113,6 +117,7 @@ pub(super) fn pending_corrections(
             example_message_id: r.get(4)?,
             created_at: r.get(5)?,
             taught_at: r.get(6)?,
+            changes: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -125,7 +130,7 @@ pub(super) fn pending_vendors(
     let mut stmt = conn.prepare_cached(
         "SELECT v.name, v.iban, v.account_number, v.phone, q.details,
                 (SELECT group_concat(email, char(10)) FROM vendor_addresses a
-                 WHERE a.vendor_id = v.id)
+                 WHERE a.vendor_id = v.id), q.n
          FROM team_pending_vendors q JOIN vendors v ON v.name = q.name
          ORDER BY v.id",
     )?;
@@ -137,6 +142,7 @@ pub(super) fn pending_vendors(
             account_number: r.get(2)?,
             phone: r.get(3)?,
             details: r.get(4)?,
+            changes: r.get(6)?,
             emails: emails
                 .map(|e| e.lines().map(str::to_string).collect())
                 .unwrap_or_default(),
@@ -145,21 +151,22 @@ pub(super) fn pending_vendors(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// After a push: the pending rows pushed are no longer pending.
+/// After a push: the pending rows pushed are no longer pending, unless changed since read.
 pub(super) fn pushed(
     conn: &rusqlite::Connection,
     corrections: &[SharedCorrection],
     vendors: &[SharedVendor],
 ) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(
-        "DELETE FROM team_pending_corrections WHERE sender = ?1 AND subject = ?2",
+        "DELETE FROM team_pending_corrections WHERE sender = ?1 AND subject = ?2 AND n = ?3",
     )?;
     for c in corrections {
-        stmt.execute(params![c.sender, c.subject])?;
+        stmt.execute(params![c.sender, c.subject, c.changes])?;
     }
-    let mut stmt = conn.prepare_cached("DELETE FROM team_pending_vendors WHERE name = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("DELETE FROM team_pending_vendors WHERE name = ?1 AND n = ?2")?;
     for v in vendors {
-        stmt.execute(params![v.name])?;
+        stmt.execute(params![v.name, v.changes])?;
     }
     Ok(())
 }
@@ -320,4 +327,34 @@ fn apply_vendor(tx: &Transaction<'_>, v: &SharedVendor) -> Result<bool, StoreErr
         changed |= super::payables::add_address(tx, id, email)?;
     }
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::fingerprint::{Fingerprint, Verdict};
+    use crate::classify::Stage;
+    use crate::store::CorrectionSource;
+
+    #[test]
+    fn a_change_made_while_a_push_is_under_way_stays_pending() {
+        let mut store = Store::in_memory().unwrap();
+        prepare(&store.conn).unwrap();
+        let fp = Fingerprint::new("ar@acme.test", "Payment reminder invoice 7").unwrap();
+        let teach = |s: &mut Store, v: Verdict| {
+            s.teach(&fp, v, CorrectionSource::UiCommand, None, "said")
+                .unwrap();
+        };
+        teach(&mut store, Verdict::NotChaser);
+        let read = pending_corrections(&store.conn).unwrap();
+        assert_eq!(read.len(), 1);
+        // Another connection to the file re-teaches it before this push is done.
+        teach(&mut store, Verdict::Chaser(Stage::Final));
+        pushed(&store.conn, &read, &[]).unwrap();
+        let left = pending_corrections(&store.conn).unwrap();
+        assert_eq!(left.len(), 1, "the later change is pushed next time");
+        assert_eq!(left[0].verdict.as_deref(), Some("final"));
+        pushed(&store.conn, &left, &[]).unwrap();
+        assert!(pending_corrections(&store.conn).unwrap().is_empty());
+    }
 }

@@ -23,7 +23,7 @@ impl Team {
         if let Err(e) = pushed {
             return Err(self.failed(e));
         }
-        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<(i64, i64)> = rows.iter().map(|(id, _)| *id).collect();
         team_payables::pushed(local, &ids)
     }
 
@@ -49,7 +49,7 @@ impl Team {
 /// This clerk's changed payables into the team's, numbered in the order they become visible.
 fn upsert_payables(
     client: &mut Client,
-    rows: &[(i64, crate::payables::Payable)],
+    rows: &[team_payables::PendingPayable],
     clerk: &str,
     origin: &str,
 ) -> Result<(), postgres::Error> {

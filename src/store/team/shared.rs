@@ -50,6 +50,7 @@ impl Team {
                         example_message_id: r.get(4),
                         created_at: r.get(5),
                         taught_at: r.get(6),
+                        changes: 0,
                     })
                     .collect(),
                 rows.last().map_or(seq, |r| r.get(7)),
@@ -79,6 +80,7 @@ impl Team {
                         phone: r.get(3),
                         emails: r.get(4),
                         details: true,
+                        changes: 0,
                     })
                     .collect(),
                 rows.last().map_or(seq, |r| r.get(5)),
