@@ -606,3 +606,85 @@ fn the_cli_log_shows_the_whole_team_and_never_the_password() {
     assert!(!ok);
     assert!(text.contains("chmod 600"), "{text}");
 }
+
+/// A `Connect` for a session that is handed its (fake) server already connected.
+struct AlreadyConnected;
+
+impl duebox::sync::session::Connect for AlreadyConnected {
+    fn connect(
+        &mut self,
+    ) -> Result<
+        Box<dyn duebox::sync::server::MailServer + Send>,
+        duebox::sync::session::ConnectFailure,
+    > {
+        Err("already connected".into())
+    }
+    fn describe(&self) -> String {
+        "the fake mailbox".into()
+    }
+}
+
+#[test]
+fn a_running_sync_checks_against_a_payment_another_clerk_recorded_at_its_next_pass() {
+    use duebox::sync::session::{SentCopy, Session};
+    let t = Team::on(postgres_server::shared());
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 10, d).unwrap();
+    let mut anna = t.clerk("Anna");
+    anna.add_payable(&Payable {
+        vendor: "Acme".into(),
+        vendor_email: "billing@acme.test".into(),
+        invoice_number: "INV-4471".into(),
+        amount: Decimal::new(475_050, 2),
+        currency: "EUR".into(),
+        issue_date: day(1),
+        due_date: day(31),
+        status: Status::Open,
+        paid_on: None,
+        reference: None,
+        scheduled_on: None,
+    })
+    .unwrap();
+    // Ben's duebox runs on (the UI's background sync, `sync --watch`): one Store, one session.
+    let mut ben = t.clerk("Ben");
+    let mut server = duebox::sync::fake::FakeServer::new();
+    server.deliver(
+        "INBOX",
+        b"From: Acme Billing <billing@acme.test>\r\nTo: ap@northwind.test\r\n\
+Subject: Payment reminder: invoice INV-4471 is overdue\r\n\
+Date: Mon, 02 Nov 2026 09:00:00 +0000\r\nMessage-ID: <rem-4471@acme.test>\r\n\r\n\
+Dear customer,\r\n\r\nOur records show that invoice INV-4471 for EUR 4,750.50, due on \
+31 October 2026, remains unpaid. Please arrange payment at your earliest convenience.\r\n\r\n\
+Kind regards,\r\nAcme Billing\r\n",
+    );
+    let mut session = Session::connected(
+        Box::new(AlreadyConnected),
+        Box::new(server),
+        SentCopy::default(),
+    );
+    let classify = duebox::classify::Options {
+        own_domains: vec!["northwind.test".into()],
+        own_names: vec!["Northwind Traders".into()],
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    };
+    let folders = duebox::config::Folders::default();
+    let status = |ben: &Store| {
+        let rows: Vec<_> = [&folders.reminder, &folders.overdue, &folders.final_notice]
+            .into_iter()
+            .flat_map(|f| ben.page(f, None, 0, 10).unwrap().rows)
+            .collect();
+        assert_eq!(rows.len(), 1, "the reminder is filed as a chaser: {rows:?}");
+        rows[0].match_status
+    };
+    let (pass, team) = session.pass_and_share(&mut ben, &folders, &classify, &mut |_| {});
+    pass.unwrap();
+    team.unwrap();
+    assert_eq!(status(&ben), Some(MatchStatus::Matched));
+
+    anna.mark_paid("INV-4471", None, day(20), Some("TRF-991"))
+        .unwrap();
+    // Nothing new in the mailbox: the next pass alone brings Anna's payment to Ben's checks.
+    let (pass, team) = session.pass_and_share(&mut ben, &folders, &classify, &mut |_| {});
+    assert_eq!(pass.unwrap().new, 0);
+    team.unwrap();
+    assert_eq!(status(&ben), Some(MatchStatus::AlreadyPaid));
+}

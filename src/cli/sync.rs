@@ -38,7 +38,8 @@ pub struct SyncArgs {
 pub fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(cli)?;
     let imap = super::imap_section(cli, &config, "")?;
-    let mut store = super::open_store(cli, &config)?;
+    // The pass exchanges with the team database itself, after the mail (`pass_and_share`).
+    let mut store = super::StoreOpener::new(cli, &config)?.open_lazily()?;
     if args.watch {
         return watch(&config, &imap, &mut store, args);
     }
@@ -98,9 +99,13 @@ fn pass(
         (None, Progress::Filing(n)) => eprintln!("sync: filing {n} messages"),
         (None, _) => {}
     };
-    let report = session.pass_with(store, &config.folders, &opts, &mut on_progress);
+    let (report, team) = session.pass_and_share(store, &config.folders, &opts, &mut on_progress);
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+    if let Err(e) = team {
+        tracing::warn!("{e}");
+        eprintln!("duebox: {e}");
     }
     Ok(report?)
 }

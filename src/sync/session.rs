@@ -216,6 +216,23 @@ impl Session {
         Ok(report)
     }
 
+    /// [`Session::pass_with`], then the exchange with the team database (`[database] url`):
+    /// what was written here goes to the team and the other clerks' payables, corrections and
+    /// vendors come back, the checks redone — so a payment another clerk recorded is in the
+    /// checks after every pass of the UI's background sync and of `sync --watch`, not only
+    /// when a command opens the database. After the mail, so a team database that is down
+    /// never holds the mail up; its failure is the second half of the answer.
+    pub fn pass_and_share(
+        &mut self,
+        store: &mut Store,
+        folders: &crate::config::Folders,
+        classify: &crate::classify::Options,
+        progress: &mut dyn FnMut(Progress),
+    ) -> (Result<Report, PassError>, Result<usize, StoreError>) {
+        let pass = self.pass_with(store, folders, classify, progress);
+        (pass, store.refresh_team())
+    }
+
     /// Reads the payables index and runs [`Session::pass`] with it.
     pub fn pass_with(
         &mut self,

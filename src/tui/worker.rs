@@ -256,16 +256,12 @@ impl SyncWorker {
             }
             Progress::Filing(_) => {}
         };
-        let outcome = self.session.pass_with(
+        let (outcome, team) = self.session.pass_and_share(
             &mut self.store,
             &self.setup.folders,
             &self.setup.classify,
             &mut progress,
         );
-        // Then the team database: what was written here goes to the team, the other clerks'
-        // payables come back (the checks redone), after the mail, so a team database that is
-        // down never holds the mail up.
-        let team = self.store.refresh_team();
         let described = self.session.describe();
         match outcome {
             Ok(report) => {
