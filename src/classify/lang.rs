@@ -125,15 +125,21 @@ const WORDS: &[(Lang, &str)] = &[
     (Lang::Ca, "el els les la que de per amb no la seva factura pagament benvolgut benvolguts salutacions import us hem nostra vostra"),
 ];
 
-static VOTES: LazyLock<HashMap<&'static str, Vec<Lang>>> = LazyLock::new(|| {
-    let mut votes: HashMap<&'static str, Vec<Lang>> = HashMap::new();
+/// Each listed word with the languages it votes for, as a bit set over [`ALL`] (one lookup, no
+/// list to walk).
+static VOTES: LazyLock<HashMap<&'static str, u32>> = LazyLock::new(|| {
+    let mut votes: HashMap<&'static str, u32> = HashMap::new();
     for (lang, words) in WORDS {
         for w in words.split_whitespace() {
-            votes.entry(w).or_default().push(*lang);
+            *votes.entry(w).or_default() |= 1 << *lang as u32;
         }
     }
     votes
 });
+
+/// The longest listed word, in bytes: a longer word of the text cannot be one of them.
+static LONGEST: LazyLock<usize> =
+    LazyLock::new(|| VOTES.keys().map(|w| w.len()).max().unwrap_or(0));
 
 /// Letters that only some of the languages write: each seen one is a strong vote.
 fn letter_votes(c: char) -> &'static [Lang] {
@@ -165,12 +171,15 @@ pub fn detect(text: &str) -> Option<Lang> {
         None => text,
     };
     // Japanese writes kana; Chinese writes Han characters without them.
+    let ascii = sample.is_ascii();
     let (mut kana, mut han) = (0usize, 0usize);
-    for c in sample.chars() {
-        match c {
-            '\u{3040}'..='\u{30ff}' => kana += 1,
-            '\u{4e00}'..='\u{9fff}' => han += 1,
-            _ => {}
+    if !ascii {
+        for c in sample.chars() {
+            match c {
+                '\u{3040}'..='\u{30ff}' => kana += 1,
+                '\u{4e00}'..='\u{9fff}' => han += 1,
+                _ => {}
+            }
         }
     }
     if kana >= 2 {
@@ -181,15 +190,23 @@ pub fn detect(text: &str) -> Option<Lang> {
     }
     let lower = crate::fold::fold(sample);
     let mut counts = [0usize; 22];
-    for c in lower.chars().filter(|c| !c.is_ascii()) {
-        for l in letter_votes(c) {
-            counts[*l as usize] += 2;
+    if !ascii {
+        for c in lower.chars().filter(|c| !c.is_ascii()) {
+            for l in letter_votes(c) {
+                counts[*l as usize] += 2;
+            }
         }
     }
+    let longest = *LONGEST;
     for word in lower.split(|c: char| !c.is_alphabetic()) {
-        if let Some(langs) = VOTES.get(word) {
-            for l in langs {
-                counts[*l as usize] += 1;
+        if word.is_empty() || word.len() > longest {
+            continue;
+        }
+        if let Some(&langs) = VOTES.get(word) {
+            let mut rest = langs;
+            while rest != 0 {
+                counts[rest.trailing_zeros() as usize] += 1;
+                rest &= rest - 1;
             }
         }
     }

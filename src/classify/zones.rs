@@ -5,6 +5,7 @@
 //! not make it a chaser. No I/O here.
 
 use regex::Regex;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// The new text, split.
@@ -72,15 +73,26 @@ static SEPARATOR_RE: LazyLock<Regex> =
 
 /// Splits `new_text` into body and footer.
 pub fn split(new_text: &str) -> Zones {
-    let lines: Vec<&str> = new_text.lines().collect();
+    // Each line as a byte range of `new_text` (without its "\n" or "\r\n", as `str::lines`
+    // gives it), so paragraphs are slices of the text rather than lines joined anew.
+    let mut lines: Vec<(usize, usize)> = Vec::with_capacity(new_text.len() / 40 + 1);
+    let mut at = 0;
+    for l in new_text.lines() {
+        let start = at;
+        let end = start + l.len();
+        at = memchr::memchr(b'\n', &new_text.as_bytes()[end..])
+            .map_or(new_text.len(), |i| end + i + 1);
+        lines.push((start, end));
+    }
+    let line = |i: usize| &new_text[lines[i].0..lines[i].1];
     let n = lines.len();
     // The signature starts at "-- ", at a closing line, or at a separator rule in the second
     // half; the first line is never a signature (a one-line "Thanks!" message is all body).
     let signature = (1..n).find(|&i| {
-        let l = lines[i];
+        let l = line(i);
         l == "-- "
             || l.trim() == "--"
-            || (l.len() <= 80 && CLOSING_RE.is_match(l))
+            || (l.len() <= 80 && may_close(l) && CLOSING_RE.is_match(l))
             || (i * 2 >= n && SEPARATOR_RE.is_match(l))
     });
     let body_end = signature.unwrap_or(n);
@@ -88,8 +100,8 @@ pub fn split(new_text: &str) -> Zones {
     // signature moves to the footer as a whole.
     let mut paragraphs: Vec<(usize, usize)> = Vec::new();
     let mut start = None;
-    for (i, l) in lines[..body_end].iter().enumerate() {
-        match (l.trim().is_empty(), start) {
+    for i in 0..body_end {
+        match (line(i).trim().is_empty(), start) {
             (true, Some(s)) => {
                 paragraphs.push((s, i));
                 start = None;
@@ -101,21 +113,50 @@ pub fn split(new_text: &str) -> Zones {
     if let Some(s) = start {
         paragraphs.push((s, body_end));
     }
-    let mut zones = Zones::default();
+    // Without a "\r" the lines of a paragraph joined by "\n" are exactly its slice of the text.
+    let sliced = !new_text.contains('\r');
+    let text_of = |(s, e): (usize, usize)| -> Cow<'_, str> {
+        if sliced {
+            Cow::Borrowed(&new_text[lines[s].0..lines[e - 1].1])
+        } else {
+            Cow::Owned((s..e).map(line).collect::<Vec<_>>().join("\n"))
+        }
+    };
+    // Where legal wording starts, found in one pass over the body: no match can span the blank
+    // line between two paragraphs, so a paragraph holds legal wording exactly when a match of
+    // the whole starts inside it.
+    let body_bytes = lines.get(body_end.wrapping_sub(1)).map_or(0, |l| l.1);
+    let legal_at: Vec<std::ops::Range<usize>> = if sliced {
+        LEGAL_RE
+            .find_iter(&new_text[..body_bytes])
+            .map(|m| m.range())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut zones = Zones {
+        body: String::with_capacity(body_bytes + 2 * paragraphs.len()),
+        footer: String::new(),
+    };
     let count = paragraphs.len();
-    // A paragraph is a piece of the text (lines joined by the '\n' they were split at), so
-    // wording the whole text lacks no paragraph has: one search spares one per paragraph.
-    let whole = !new_text.contains('\r');
-    let may_legal = !whole || LEGAL_RE.is_match(new_text);
-    let may_terms = !whole || TERMS_RE.is_match(new_text);
     for (k, &(s, e)) in paragraphs.iter().enumerate() {
-        let text = lines[s..e].join("\n");
+        let text = text_of((s, e));
         // The first paragraph says what the message is for; after it, legal text is always
         // boilerplate and standing terms are when they come last.
         let trailing = k + 2 >= count && k > 0;
-        let boiler = k > 0
-            && ((may_legal && LEGAL_RE.is_match(&text))
-                || (trailing && may_terms && TERMS_RE.is_match(&text)));
+        let legal = if sliced {
+            let (from, to) = (lines[s].0, lines[e - 1].1);
+            let inside = |m: &std::ops::Range<usize>| from <= m.start && m.end <= to;
+            // A match running over a paragraph's edge ("HRB" above a blank line, the number
+            // below it) says nothing of either: those paragraphs are read on their own.
+            let across = |m: &std::ops::Range<usize>| {
+                m.start < to && m.end > to || m.start < from && m.end > from
+            };
+            legal_at.iter().any(inside) || (legal_at.iter().any(across) && LEGAL_RE.is_match(&text))
+        } else {
+            LEGAL_RE.is_match(&text)
+        };
+        let boiler = k > 0 && (legal || (trailing && TERMS_RE.is_match(&text)));
         let target = if boiler {
             &mut zones.footer
         } else {
@@ -124,11 +165,31 @@ pub fn split(new_text: &str) -> Zones {
         target.push_str(&text);
         target.push_str("\n\n");
     }
-    for l in &lines[body_end..] {
-        zones.footer.push_str(l);
-        zones.footer.push('\n');
+    if body_end < n {
+        if sliced {
+            zones.footer.push_str(&new_text[lines[body_end].0..]);
+            if !zones.footer.ends_with('\n') {
+                zones.footer.push('\n');
+            }
+        } else {
+            for i in body_end..n {
+                zones.footer.push_str(line(i));
+                zones.footer.push('\n');
+            }
+        }
     }
     zones
+}
+
+/// Whether `line` can be a closing line at all: one short of words (a closing and a name, or
+/// a single CJK phrase), or the French formula that runs on. Spares the closing regex on the
+/// lines of running text.
+fn may_close(line: &str) -> bool {
+    line.split_whitespace().nth(8).is_none()
+        || line
+            .as_bytes()
+            .windows(8)
+            .any(|w| w.eq_ignore_ascii_case(b"veuillez"))
 }
 
 #[cfg(test)]
@@ -150,6 +211,101 @@ mod tests {
         let z = split("Invoice 55 is overdue.\n\nPlease pay now.\n\nThanks\n");
         assert!(z.body.contains("overdue"));
         assert!(z.footer.contains("Thanks"));
+    }
+
+    /// The plain reading the one-pass split must agree with: lines joined per paragraph, each
+    /// paragraph searched on its own, every line of a short enough length tried as a closing.
+    fn reference_split(new_text: &str) -> Zones {
+        let lines: Vec<&str> = new_text.lines().collect();
+        let n = lines.len();
+        let signature = (1..n).find(|&i| {
+            let l = lines[i];
+            l == "-- "
+                || l.trim() == "--"
+                || (l.len() <= 80 && CLOSING_RE.is_match(l))
+                || (i * 2 >= n && SEPARATOR_RE.is_match(l))
+        });
+        let body_end = signature.unwrap_or(n);
+        let mut paragraphs: Vec<(usize, usize)> = Vec::new();
+        let mut start = None;
+        for (i, l) in lines[..body_end].iter().enumerate() {
+            match (l.trim().is_empty(), start) {
+                (true, Some(s)) => {
+                    paragraphs.push((s, i));
+                    start = None;
+                }
+                (false, None) => start = Some(i),
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            paragraphs.push((s, body_end));
+        }
+        let mut zones = Zones::default();
+        let count = paragraphs.len();
+        for (k, &(s, e)) in paragraphs.iter().enumerate() {
+            let text = lines[s..e].join("\n");
+            let trailing = k + 2 >= count && k > 0;
+            let boiler =
+                k > 0 && (LEGAL_RE.is_match(&text) || (trailing && TERMS_RE.is_match(&text)));
+            let target = if boiler {
+                &mut zones.footer
+            } else {
+                &mut zones.body
+            };
+            target.push_str(&text);
+            target.push_str("\n\n");
+        }
+        for l in &lines[body_end..] {
+            zones.footer.push_str(l);
+            zones.footer.push('\n');
+        }
+        zones
+    }
+
+    #[test]
+    fn one_pass_split_agrees_with_the_plain_reading() {
+        let pieces = [
+            "Invoice 55 is overdue, please pay the amount below within seven days of this letter.",
+            "Please pay now.",
+            "",
+            "   ",
+            "Kind regards,",
+            "Best regards , Dana Maria Smith",
+            "Best regards , Dana Maria Smith and some more words after it all",
+            "Veuillez agréer, Madame, Monsieur, l'expression de nos salutations les plus distinguées.",
+            "Registered office: 1 High St, London",
+            "Amtsgericht München HRB",
+            "12345",
+            "Interest will be charged on overdue invoices.",
+            "Payment terms: 30 days net.",
+            "-- ",
+            "----------",
+            "p.",
+            "iva 0123",
+            "Mit freundlichen Grüßen\r",
+            "Thanks!",
+            "よろしくお願いいたします。",
+        ];
+        let mut seed = 7u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (seed >> 33) % 12;
+            for _ in 0..len {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+                text.push_str(if (seed >> 20) % 7 == 0 { "\r\n" } else { "\n" });
+            }
+            if (seed >> 40) % 5 == 0 {
+                text.pop();
+            }
+            assert_eq!(split(&text), reference_split(&text), "{text:?}");
+        }
     }
 
     #[test]

@@ -14,41 +14,43 @@ use std::borrow::Cow;
 const HIDDEN: &[&str] = &["script", "style", "title", "template", "noscript", "xml"];
 
 /// Elements that start and end a line.
-const BLOCKS: &[&str] = &[
-    "p",
-    "div",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "ul",
-    "ol",
-    "table",
-    "blockquote",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "address",
-    "dd",
-    "dt",
-    "dl",
-    "center",
-    "form",
-    "tbody",
-    "thead",
-    "tfoot",
-    "caption",
-    "main",
-    "nav",
-    "aside",
-    "figure",
-    "fieldset",
-    "body",
-    "html",
-];
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "ul"
+            | "ol"
+            | "table"
+            | "blockquote"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "address"
+            | "dd"
+            | "dt"
+            | "dl"
+            | "center"
+            | "form"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "caption"
+            | "main"
+            | "nav"
+            | "aside"
+            | "figure"
+            | "fieldset"
+            | "body"
+            | "html"
+    )
+}
 
 /// Renders an HTML document or fragment as plain text.
 pub fn to_text(html: &str) -> String {
@@ -151,17 +153,27 @@ impl Renderer {
             self.text("<");
             return &rest[1..];
         }
-        let name = rest[name_start..name_start + name_len].to_ascii_lowercase();
+        // Lower-cased on the stack: no element this renderer knows has a longer name, and a
+        // tag per line of mail made an allocation per tag the renderer's main cost.
+        let mut buf = [0u8; 12];
+        let known = name_len <= buf.len();
+        let name = if known {
+            buf[..name_len].copy_from_slice(&bytes[name_start..name_start + name_len]);
+            buf[..name_len].make_ascii_lowercase();
+            std::str::from_utf8(&buf[..name_len]).unwrap_or("")
+        } else {
+            ""
+        };
         let end = tag_end(rest, name_start + name_len);
         let after = &rest[end..];
         if closing {
-            self.close(&name);
+            self.close(name);
             return after;
         }
-        if HIDDEN.contains(&name.as_str()) {
-            return skip_raw_text(after, &name);
+        if HIDDEN.contains(&name) {
+            return skip_raw_text(after, name);
         }
-        self.open(&name);
+        self.open(name);
         after
     }
 
@@ -203,7 +215,7 @@ impl Renderer {
                 self.pre_depth += 1;
             }
             "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote" => self.blank_line(),
-            n if BLOCKS.contains(&n) => self.newline(),
+            n if is_block(n) => self.newline(),
             _ => {}
         }
     }
@@ -220,7 +232,7 @@ impl Renderer {
                 self.newline();
             }
             "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote" => self.blank_line(),
-            n if BLOCKS.contains(&n) || n == "li" => self.newline(),
+            n if is_block(n) || n == "li" => self.newline(),
             _ => {}
         }
     }

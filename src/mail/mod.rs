@@ -9,6 +9,7 @@ pub mod sanitize;
 
 use chrono::{DateTime, Utc};
 use mailparse::{MailHeaderMap, ParsedMail};
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// A mailbox address with its display name, both decoded and made safe to show.
@@ -422,7 +423,13 @@ fn decode_text(part: &ParsedMail<'_>) -> String {
         other => charset::Charset::for_label(other.as_bytes()),
     };
     match declared {
-        Some(cs) => cs.decode_without_bom_handling(&bytes).0.into_owned(),
+        // The decoder hands back the input itself when it already is the text (UTF-8, or ASCII
+        // in an ASCII-based charset): keep the decoded bytes rather than copy them again.
+        Some(cs) => match cs.decode_without_bom_handling(&bytes).0 {
+            Cow::Owned(text) => text,
+            Cow::Borrowed(_) => String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        },
         None => match String::from_utf8(bytes) {
             Ok(s) => s,
             Err(e) => charset::Charset::for_label(b"windows-1252")

@@ -30,8 +30,10 @@ pub fn is_clean(text: &str) -> bool {
 }
 
 /// Where the first character [`for_terminal`] removes starts, looking at UTF-8 bytes: a C0
-/// control but newline and tab, DEL, a C1 control (0xC2 0x80..=0x9F), or one of the
-/// U+2028..=U+202E and U+2066..=U+2069 marks (0xE2 0x80/0x81 ...).
+/// control but newline and tab, DEL, a C1 control (0xC2 0x80..=0x9F), one of the
+/// U+2028..=U+202E and U+2066..=U+2069 marks (0xE2 0x80/0x81 ...), or an invisible joiner that
+/// is no separator (U+2060, U+FEFF): glued to a word ("\u{feff}Rappel") it hides the word from
+/// every rule while showing nothing.
 fn first_unsafe(b: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i < b.len() {
@@ -51,8 +53,10 @@ fn first_unsafe(b: &[u8]) -> Option<usize> {
             0xc2 => matches!(b.get(i + 1), Some(0x80..=0x9f)),
             0xe2 => matches!(
                 (b.get(i + 1), b.get(i + 2)),
-                (Some(0x80), Some(0xa8..=0xae)) | (Some(0x81), Some(0xa6..=0xa9))
+                (Some(0x80), Some(0xa8..=0xae)) | (Some(0x81), Some(0xa0 | 0xa6..=0xa9))
             ),
+            // U+FEFF, a byte-order mark left at the start of decoded UTF-16 or UTF-8 text.
+            0xef => matches!((b.get(i + 1), b.get(i + 2)), (Some(0xbb), Some(0xbf))),
             _ => false,
         };
         if unsafe_here {
@@ -147,6 +151,7 @@ mod tests {
             "invfdp.exe\n\tok"
         );
         assert!(!is_clean("a\u{202e}b"));
+        assert_eq!(for_terminal("\u{feff}Rappel\u{2060}"), "Rappel");
         assert!(is_clean("Zahlungserinnerung – Rechnung Nr. 5 € 😀"));
     }
 
