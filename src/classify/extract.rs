@@ -9,7 +9,7 @@ mod locale;
 mod starts;
 
 pub use amount::{amount, amount_in};
-pub use due::{due_date, due_date_in};
+pub use due::{due_candidates, due_date, due_date_in, DueCandidates};
 pub use locale::{day_order, refine_lang, Locale};
 
 use super::table::{self, Table};
