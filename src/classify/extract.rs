@@ -9,7 +9,7 @@ mod locale;
 mod starts;
 
 pub use amount::{amount, amount_in};
-pub use due::{due_candidates, due_date, due_date_in, DueCandidates};
+pub use due::{due_candidates, due_candidates_folded, due_date, due_date_in, DueCandidates};
 pub use locale::{day_order, refine_lang, Locale};
 
 use super::table::{self, Table};
@@ -132,6 +132,11 @@ static INVOICE_STARTS: LazyLock<starts::Starts> =
 
 /// Invoice numbers in `text`, in order of first appearance, without repeats.
 pub fn invoices(text: &str) -> Vec<String> {
+    invoices_folded(text, &crate::fold::fold(text))
+}
+
+/// [`invoices`] of `text` whose case fold (`crate::fold::fold`) the caller made already.
+pub fn invoices_folded(text: &str, folded: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let push = |id: &str, end: usize, out: &mut Vec<String>| {
         let id = without_date(id.trim_start_matches('#'), &text[end..]);
@@ -154,8 +159,7 @@ pub fn invoices(text: &str) -> Vec<String> {
     };
     // Labels are matched on the case-folded text (same byte offsets); numbers are taken from
     // the original, as printed.
-    let folded = crate::fold::fold(text);
-    for whole in INVOICE_STARTS.find_iter(&folded) {
+    for whole in INVOICE_STARTS.find_iter(folded) {
         // Most matches are a label word and the word after it ("invoice for"): with no digit
         // the number is not plausible, and unless a list of numbers follows ("invoices A, 2")
         // nothing comes of it. Only the rest pay for reading the groups (captures cost several
@@ -165,7 +169,7 @@ pub fn invoices(text: &str) -> Vec<String> {
         {
             continue;
         }
-        let Some(caps) = INVOICE_RE.captures_at(&folded, whole.start) else {
+        let Some(caps) = INVOICE_RE.captures_at(folded, whole.start) else {
             continue;
         };
         let Some(id) = caps.name("id") else { continue };
@@ -209,8 +213,8 @@ pub fn invoices(text: &str) -> Vec<String> {
     }
     // Every number-before-label form has one of these words: without them the pattern, which
     // starts with any word, need not run over the whole text.
-    let id_before = ID_BEFORE_WORDS.is_match(&folded);
-    for caps in ID_BEFORE_RE.captures_iter(if id_before { &folded } else { "" }) {
+    let id_before = ID_BEFORE_WORDS.is_match(folded);
+    for caps in ID_BEFORE_RE.captures_iter(if id_before { folded } else { "" }) {
         if let Some(id) = caps.name("id") {
             push(&text[id.range()], id.end(), &mut out);
         }

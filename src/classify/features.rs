@@ -331,23 +331,50 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     let lang_sample = format!("{subject}\n{}", prefix(&z.body, 2048));
     let lang = lang::detect_with_hint(&lang_sample, msg.content_language.as_deref());
 
+    // The texts read for both wording and claims are case-folded once, for every reader.
+    let subject_folded = fold(subject);
+    let body_head = prefix(&z.body, CLAIMS_HEAD);
+    let body_folded = fold(body_head);
+    let quoted_head = prefix(&split.quoted, CLAIMS_HEAD);
+    let quoted_folded = std::cell::OnceCell::new();
+    let quoted_folded = || quoted_folded.get_or_init(|| fold(quoted_head)).as_str();
+
     let mut hits: Vec<(Zone, Hit)> = Vec::new();
-    let mut scan = |zone: Zone, text: &str| {
+    let mut scan = |zone: Zone, text: &str, folded: Option<&str>| {
         if !text.trim().is_empty() {
-            hits.extend(signals::scan(&wording(text)).into_iter().map(|h| (zone, h)));
+            let found = match folded {
+                Some(f) => scan_folded(text, f),
+                None => signals::scan(&wording(text)),
+            };
+            hits.extend(found.into_iter().map(|h| (zone, h)));
         }
     };
-    scan(Zone::Subject, subject);
+    scan(Zone::Subject, subject, Some(&subject_folded));
     // A body with no readable word (broken encoding, only an attachment) says nothing: the
     // subject is then all the message says, and counts as its body too.
     let unreadable = !has_readable_word(&z.body);
     if unreadable {
-        scan(Zone::Body, subject);
+        scan(Zone::Body, subject, Some(&subject_folded));
     }
-    scan(Zone::Body, &z.body);
-    scan(Zone::Footer, &z.footer);
-    scan(Zone::Quoted, &split.quoted);
-    scan(Zone::Attachment, prefix(&msg.attachment_text, 8 * 1024));
+    // A fold of a text's head serves for its wording when the head is the whole text.
+    let covers = |text: &str, folded: &str| text.len() == folded.len();
+    scan(
+        Zone::Body,
+        &z.body,
+        covers(&z.body, &body_folded).then_some(body_folded.as_str()),
+    );
+    scan(Zone::Footer, &z.footer, None);
+    let quoted_whole = split.quoted.len() == quoted_head.len() && !split.quoted.trim().is_empty();
+    scan(
+        Zone::Quoted,
+        &split.quoted,
+        quoted_whole.then(quoted_folded),
+    );
+    scan(
+        Zone::Attachment,
+        prefix(&msg.attachment_text, 8 * 1024),
+        None,
+    );
 
     let mut active: Vec<usize> = Vec::with_capacity(32);
     for (zone, h) in &hits {
@@ -375,10 +402,9 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     );
 
     // Claims, read as for a chaser: their shape is evidence in any language.
-    let body_head = prefix(&z.body, CLAIMS_HEAD);
-    let mut invoices = extract::invoices(subject);
+    let mut invoices = extract::invoices_folded(subject, &subject_folded);
     let subject_invoices = invoices.clone();
-    for id in extract::invoices(body_head) {
+    for id in extract::invoices_folded(body_head, &body_folded) {
         let n = extract::normalise_invoice(&id);
         if !invoices.iter().any(|x| extract::normalise_invoice(x) == n) {
             invoices.push(id);
@@ -396,7 +422,12 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
         amount.as_ref(),
         &msg.body,
     );
-    let due_found = extract::due_candidates(&texts, order, reference, &locale);
+    let due_found = extract::due_candidates_folded(
+        &[(body_head, &body_folded), (subject, &subject_folded)],
+        order,
+        reference,
+        &locale,
+    );
     let due_date = due_found.as_ref().and_then(|c| c.pick(false));
     fact("invoice_no", !invoices.is_empty());
     fact("invoice_no_subject", !subject_invoices.is_empty());
@@ -408,8 +439,8 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     // that was due yet decides between a reminder and an overdue notice.
     let mut quoted_found = None;
     if due_date.is_none() && !split.quoted.trim().is_empty() {
-        quoted_found = Some(extract::due_candidates(
-            &[prefix(&split.quoted, CLAIMS_HEAD)],
+        quoted_found = Some(extract::due_candidates_folded(
+            &[(quoted_head, quoted_folded())],
             order,
             reference,
             &locale,
@@ -553,6 +584,7 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
 }
 
 use super::lang;
+use crate::fold::fold;
 
 /// Whether `text` asks for payment to an IBAN registered in another country than the one
 /// the sender's domain names (".de" and a Hungarian IBAN): the first thing police and banks
@@ -597,6 +629,16 @@ fn has_readable_word(text: &str) -> bool {
             let n = w.chars().count();
             (2..=30).contains(&n) && letters * 10 >= n * 6
         })
+}
+
+/// The wording rules' hits in `text`, whose case fold is `folded` (same length), on the same
+/// sample of it as [`wording`] takes.
+fn scan_folded(text: &str, folded: &str) -> Vec<Hit> {
+    match wording(text) {
+        std::borrow::Cow::Borrowed(_) => signals::scan_folded(text, folded),
+        // Folding keeps every character's length, so the same cut fits the fold.
+        std::borrow::Cow::Owned(sample) => signals::scan_folded(&sample, &wording(folded)),
+    }
 }
 
 /// The head and the tail of a long text, or all of a short one.

@@ -371,9 +371,14 @@ fn stage_rank(s: Signal) -> Option<u8> {
 
 /// Every rule that fires on `text`, each once, with the first words it matched.
 pub fn scan(original: &str) -> Vec<Hit> {
+    scan_folded(original, &crate::fold::fold(original))
+}
+
+/// [`scan`] of `original` whose case fold (`crate::fold::fold`) the caller made already, for
+/// the other readers of the same text.
+pub fn scan_folded(original: &str, folded: &str) -> Vec<Hit> {
     // Rules run on the folded text; folding keeps byte offsets, so snippets quote the original.
-    let folded = crate::fold::fold(original);
-    let text = folded.as_str();
+    let text = folded;
     let matcher = &*MATCHER;
     let candidates = matcher.candidates(text);
     // A word-start rule's match begins with the character before the word.

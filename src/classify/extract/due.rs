@@ -112,7 +112,20 @@ pub fn due_candidates(
 ) -> Option<DueCandidates> {
     texts
         .iter()
-        .map(|text| labelled_dates(text, order, reference, locale))
+        .map(|text| labelled_dates(text, &crate::fold::fold(text), order, reference, locale))
+        .find(|c| !c.due.is_empty() || !c.deadlines.is_empty())
+}
+
+/// [`due_candidates`] of texts whose case folds the caller made already: `(text, folded)`.
+pub fn due_candidates_folded(
+    texts: &[(&str, &str)],
+    order: DayOrder,
+    reference: NaiveDate,
+    locale: &Locale<'_>,
+) -> Option<DueCandidates> {
+    texts
+        .iter()
+        .map(|(text, folded)| labelled_dates(text, folded, order, reference, locale))
         .find(|c| !c.due.is_empty() || !c.deadlines.is_empty())
 }
 
@@ -120,12 +133,13 @@ pub fn due_candidates(
 /// statement table's due column.
 fn labelled_dates(
     text: &str,
+    folded: &str,
     order: DayOrder,
     reference: NaiveDate,
     locale: &Locale<'_>,
 ) -> DueCandidates {
     let mut out = DueCandidates::default();
-    let found = dates::find_dates_in(text, order, reference, locale.lang);
+    let found = dates::find_dates_folded(folded, order, reference, locale.lang);
     for i in 0..found.len() {
         let after = &text[found[i].end..];
         // "nr. 08678/3 august 2026": a date glued to a number is its issue date.
