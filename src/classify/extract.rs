@@ -8,8 +8,8 @@ mod labels;
 mod locale;
 mod starts;
 
-pub use amount::{amount, amount_in};
-pub use due::{due_candidates, due_candidates_folded, due_date, due_date_in, DueCandidates};
+pub use amount::{amount, amount_in, amount_of};
+pub use due::{due_candidates, due_candidates_of, due_date, due_date_in, DueCandidates};
 pub use locale::{day_order, refine_lang, Locale};
 
 use super::table::{self, Table};
@@ -19,6 +19,35 @@ use chrono::NaiveDate;
 use labels::*;
 use regex::Regex;
 use std::sync::LazyLock;
+
+/// One text made ready for every claim reader: its case fold (`crate::fold::fold`) and its
+/// lines split into table cells, each made once, when first asked for, however many readers
+/// ask.
+pub struct Prepared<'a> {
+    pub text: &'a str,
+    folded: std::cell::OnceCell<String>,
+    rows: std::cell::OnceCell<table::Rows<'a>>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(text: &'a str) -> Prepared<'a> {
+        Prepared {
+            text,
+            folded: std::cell::OnceCell::new(),
+            rows: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The text's case fold: same length and character boundaries as the text.
+    pub fn folded(&self) -> &str {
+        self.folded.get_or_init(|| crate::fold::fold(self.text))
+    }
+
+    /// The text's lines, split into cells.
+    pub fn rows(&self) -> &table::Rows<'a> {
+        self.rows.get_or_init(|| table::Rows::new(self.text))
+    }
+}
 
 /// Whether `token` can be an invoice number (has a digit, is not a date, an amount or a time).
 fn plausible_id(token: &str) -> bool {
@@ -132,11 +161,12 @@ static INVOICE_STARTS: LazyLock<starts::Starts> =
 
 /// Invoice numbers in `text`, in order of first appearance, without repeats.
 pub fn invoices(text: &str) -> Vec<String> {
-    invoices_folded(text, &crate::fold::fold(text))
+    invoices_of(&Prepared::new(text))
 }
 
-/// [`invoices`] of `text` whose case fold (`crate::fold::fold`) the caller made already.
-pub fn invoices_folded(text: &str, folded: &str) -> Vec<String> {
+/// [`invoices`] of a prepared text.
+pub fn invoices_of(prepared: &Prepared<'_>) -> Vec<String> {
+    let (text, folded) = (prepared.text, prepared.folded());
     let mut out: Vec<String> = Vec::new();
     let push = |id: &str, end: usize, out: &mut Vec<String>| {
         let id = without_date(id.trim_start_matches('#'), &text[end..]);
@@ -219,7 +249,10 @@ pub fn invoices_folded(text: &str, folded: &str) -> Vec<String> {
             push(&text[id.range()], id.end(), &mut out);
         }
     }
-    for t in table::find(text, |h| h.iter().any(|c| INVOICE_HEADER_RE.is_match(c))) {
+    for t in prepared
+        .rows()
+        .find(|h| h.iter().any(|c| INVOICE_HEADER_RE.is_match(c)))
+    {
         if let Some(col) = invoice_column(&t) {
             for cell in t.cells(col) {
                 if let Some(c) = ID_ALONE_RE.captures(cell) {

@@ -332,12 +332,11 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     let lang = lang::detect_with_hint(&lang_sample, msg.content_language.as_deref());
 
     // The texts read for both wording and claims are case-folded once, for every reader.
-    let subject_folded = fold(subject);
+    let subject_text = extract::Prepared::new(subject);
     let body_head = prefix(&z.body, CLAIMS_HEAD);
-    let body_folded = fold(body_head);
+    let body_text = extract::Prepared::new(body_head);
     let quoted_head = prefix(&split.quoted, CLAIMS_HEAD);
-    let quoted_folded = std::cell::OnceCell::new();
-    let quoted_folded = || quoted_folded.get_or_init(|| fold(quoted_head)).as_str();
+    let quoted_text = extract::Prepared::new(quoted_head);
 
     let mut hits: Vec<(Zone, Hit)> = Vec::new();
     let mut scan = |zone: Zone, text: &str, folded: Option<&str>| {
@@ -349,26 +348,26 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
             hits.extend(found.into_iter().map(|h| (zone, h)));
         }
     };
-    scan(Zone::Subject, subject, Some(&subject_folded));
+    scan(Zone::Subject, subject, Some(subject_text.folded()));
     // A body with no readable word (broken encoding, only an attachment) says nothing: the
     // subject is then all the message says, and counts as its body too.
     let unreadable = !has_readable_word(&z.body);
     if unreadable {
-        scan(Zone::Body, subject, Some(&subject_folded));
+        scan(Zone::Body, subject, Some(subject_text.folded()));
     }
     // A fold of a text's head serves for its wording when the head is the whole text.
-    let covers = |text: &str, folded: &str| text.len() == folded.len();
+    let covers = |text: &str, head: &str| text.len() == head.len();
     scan(
         Zone::Body,
         &z.body,
-        covers(&z.body, &body_folded).then_some(body_folded.as_str()),
+        covers(&z.body, body_head).then(|| body_text.folded()),
     );
     scan(Zone::Footer, &z.footer, None);
     let quoted_whole = split.quoted.len() == quoted_head.len() && !split.quoted.trim().is_empty();
     scan(
         Zone::Quoted,
         &split.quoted,
-        quoted_whole.then(quoted_folded),
+        quoted_whole.then(|| quoted_text.folded()),
     );
     scan(
         Zone::Attachment,
@@ -402,32 +401,27 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     );
 
     // Claims, read as for a chaser: their shape is evidence in any language.
-    let mut invoices = extract::invoices_folded(subject, &subject_folded);
+    let mut invoices = extract::invoices_of(&subject_text);
     let subject_invoices = invoices.clone();
-    for id in extract::invoices_folded(body_head, &body_folded) {
+    for id in extract::invoices_of(&body_text) {
         let n = extract::normalise_invoice(&id);
         if !invoices.iter().any(|x| extract::normalise_invoice(x) == n) {
             invoices.push(id);
         }
     }
-    let texts = [body_head, subject];
     let sender_domain = msg.from.as_ref().and_then(crate::mail::Address::domain);
     let lang_code = lang.unwrap_or(Lang::En).code();
     let claims_lang = extract::refine_lang(lang_code, &split.new);
     let locale = extract::Locale::for_lang(claims_lang, sender_domain.as_deref());
-    let amount = extract::amount_in(&texts, &locale);
+    let amount = extract::amount_of(&[&body_text, &subject_text], &locale);
     let order = super::day_order(
         lang.unwrap_or(Lang::En),
         sender_domain.as_deref(),
         amount.as_ref(),
         &msg.body,
     );
-    let due_found = extract::due_candidates_folded(
-        &[(body_head, &body_folded), (subject, &subject_folded)],
-        order,
-        reference,
-        &locale,
-    );
+    let due_found =
+        extract::due_candidates_of(&[&body_text, &subject_text], order, reference, &locale);
     let due_date = due_found.as_ref().and_then(|c| c.pick(false));
     fact("invoice_no", !invoices.is_empty());
     fact("invoice_no_subject", !subject_invoices.is_empty());
@@ -439,8 +433,8 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     // that was due yet decides between a reminder and an overdue notice.
     let mut quoted_found = None;
     if due_date.is_none() && !split.quoted.trim().is_empty() {
-        quoted_found = Some(extract::due_candidates_folded(
-            &[(quoted_head, quoted_folded())],
+        quoted_found = Some(extract::due_candidates_of(
+            &[&quoted_text],
             order,
             reference,
             &locale,
@@ -463,14 +457,7 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
         !invoices.is_empty() && amount.is_some() && due_date.is_some(),
     );
     fact("many_invoices", invoices.len() >= 3);
-    fact(
-        "table",
-        body_head
-            .lines()
-            .filter(|l| super::table::cells(l).is_some_and(|c| c.len() >= 3))
-            .nth(1)
-            .is_some(),
-    );
+    fact("table", body_text.rows().count_with(3) >= 2);
     let body_start = prefix(&z.body, 1024);
     let prior: Vec<std::ops::Range<usize>> =
         PRIOR_RE.find_iter(body_start).map(|m| m.range()).collect();
@@ -584,7 +571,6 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
 }
 
 use super::lang;
-use crate::fold::fold;
 
 /// Whether `text` asks for payment to an IBAN registered in another country than the one
 /// the sender's domain names (".de" and a Hungarian IBAN): the first thing police and banks

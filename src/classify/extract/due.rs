@@ -3,7 +3,7 @@
 //! table. No I/O here.
 
 use super::labels::*;
-use super::Locale;
+use super::{Locale, Prepared};
 use crate::classify::table::{self, Table};
 use crate::dates::{self, DayOrder, FoundDate};
 use chrono::NaiveDate;
@@ -112,34 +112,34 @@ pub fn due_candidates(
 ) -> Option<DueCandidates> {
     texts
         .iter()
-        .map(|text| labelled_dates(text, &crate::fold::fold(text), order, reference, locale))
+        .map(|text| labelled_dates(&Prepared::new(text), order, reference, locale))
         .find(|c| !c.due.is_empty() || !c.deadlines.is_empty())
 }
 
-/// [`due_candidates`] of texts whose case folds the caller made already: `(text, folded)`.
-pub fn due_candidates_folded(
-    texts: &[(&str, &str)],
+/// [`due_candidates`] of prepared texts.
+pub fn due_candidates_of(
+    texts: &[&Prepared<'_>],
     order: DayOrder,
     reference: NaiveDate,
     locale: &Locale<'_>,
 ) -> Option<DueCandidates> {
     texts
         .iter()
-        .map(|(text, folded)| labelled_dates(text, folded, order, reference, locale))
+        .map(|p| labelled_dates(p, order, reference, locale))
         .find(|c| !c.due.is_empty() || !c.deadlines.is_empty())
 }
 
 /// Every date of `text` that its words label as due or as a deadline, and the dates of a
 /// statement table's due column.
 fn labelled_dates(
-    text: &str,
-    folded: &str,
+    prepared: &Prepared<'_>,
     order: DayOrder,
     reference: NaiveDate,
     locale: &Locale<'_>,
 ) -> DueCandidates {
+    let text = prepared.text;
     let mut out = DueCandidates::default();
-    let found = dates::find_dates_folded(folded, order, reference, locale.lang);
+    let found = dates::find_dates_folded(prepared.folded(), order, reference, locale.lang);
     for i in 0..found.len() {
         let after = &text[found[i].end..];
         // "nr. 08678/3 august 2026": a date glued to a number is its issue date.
@@ -166,7 +166,10 @@ fn labelled_dates(
             Some(DateLabel::Other) | None => {}
         }
     }
-    for t in table::find(text, |h| h.iter().any(|c| DUE_HEADER_RE.is_match(c))) {
+    for t in prepared
+        .rows()
+        .find(|h| h.iter().any(|c| DUE_HEADER_RE.is_match(c)))
+    {
         out.due
             .extend(due_column_dates(&t, order, reference, locale.lang));
     }
