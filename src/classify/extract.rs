@@ -157,7 +157,7 @@ fn without_date<'a>(id: &'a str, rest: &str) -> &'a str {
 
 /// [`INVOICE_RE`]'s matches, found where its label words stand.
 static INVOICE_STARTS: LazyLock<starts::Starts> =
-    LazyLock::new(|| starts::Starts::new(INVOICE_RE.as_str()));
+    LazyLock::new(|| starts::Starts::at_word_edges(INVOICE_RE.as_str()));
 
 /// Invoice numbers in `text`, in order of first appearance, without repeats.
 pub fn invoices(text: &str) -> Vec<String> {

@@ -282,9 +282,14 @@ impl Matcher {
         found.sort_unstable();
         found.dedup();
         let mut out: Vec<(usize, Option<Vec<usize>>)> = Vec::new();
+        let bytes = text.as_bytes();
         for (rule, at) in found {
-            // A word-start rule's match begins with the character before its word.
+            // A word-start rule's match begins with the character before its word, which is
+            // no letter or digit: after an ASCII one the rule cannot match here.
             let start = if RULES[rule].word_start && at > 0 {
+                if bytes[at - 1].is_ascii_alphanumeric() {
+                    continue;
+                }
                 floor_char_boundary(text, at - 1)
             } else {
                 at
