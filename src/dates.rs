@@ -171,11 +171,21 @@ pub fn find_dates_in(
     reference: NaiveDate,
     lang: &str,
 ) -> Vec<FoundDate> {
-    let mut out = Vec::new();
     // Month names are matched on the case-folded text; offsets are the same as in `text`.
-    let folded = crate::fold::fold(text);
+    find_dates_folded(&crate::fold::fold(text), order, reference, lang)
+}
+
+/// [`find_dates_in`] of a text whose case fold (`crate::fold::fold`) the caller made already
+/// (`folded`), for the other readers of the same text; offsets are the original text's.
+pub fn find_dates_folded(
+    folded: &str,
+    order: DayOrder,
+    reference: NaiveDate,
+    lang: &str,
+) -> Vec<FoundDate> {
+    let mut out = Vec::new();
     let named = |name: &str, year: Option<u32>, day: Option<u32>, caps: &regex::Captures<'_>| {
-        let m = month_of(&folded, caps, name, year.is_some(), lang)?;
+        let m = month_of(folded, caps, name, year.is_some(), lang)?;
         let d = day?;
         match year {
             Some(y) => make(y, m, d),
@@ -185,7 +195,7 @@ pub fn find_dates_in(
     let mut at = 0;
     // A match that reads as no date ("des 4" of "des 4.11.2026") gives way: the search goes on
     // from its second character, so the date inside it is still found.
-    while let Some(caps) = DATE_RE.captures_at(&folded, at) {
+    while let Some(caps) = DATE_RE.captures_at(folded, at) {
         let whole = caps.get(0).expect("group 0 always exists");
         let date = if let Some(y) = num(&caps, "iy") {
             num(&caps, "im")

@@ -8,8 +8,8 @@ mod labels;
 mod locale;
 mod starts;
 
-pub use amount::{amount, amount_in};
-pub use due::{due_date, due_date_in};
+pub use amount::{amount, amount_in, amount_of};
+pub use due::{due_candidates, due_candidates_of, due_date, due_date_in, DueCandidates};
 pub use locale::{day_order, refine_lang, Locale};
 
 use super::table::{self, Table};
@@ -19,6 +19,35 @@ use chrono::NaiveDate;
 use labels::*;
 use regex::Regex;
 use std::sync::LazyLock;
+
+/// One text made ready for every claim reader: its case fold (`crate::fold::fold`) and its
+/// lines split into table cells, each made once, when first asked for, however many readers
+/// ask.
+pub struct Prepared<'a> {
+    pub text: &'a str,
+    folded: std::cell::OnceCell<String>,
+    rows: std::cell::OnceCell<table::Rows<'a>>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(text: &'a str) -> Prepared<'a> {
+        Prepared {
+            text,
+            folded: std::cell::OnceCell::new(),
+            rows: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The text's case fold: same length and character boundaries as the text.
+    pub fn folded(&self) -> &str {
+        self.folded.get_or_init(|| crate::fold::fold(self.text))
+    }
+
+    /// The text's lines, split into cells.
+    pub fn rows(&self) -> &table::Rows<'a> {
+        self.rows.get_or_init(|| table::Rows::new(self.text))
+    }
+}
 
 /// Whether `token` can be an invoice number (has a digit, is not a date, an amount or a time).
 fn plausible_id(token: &str) -> bool {
@@ -128,10 +157,16 @@ fn without_date<'a>(id: &'a str, rest: &str) -> &'a str {
 
 /// [`INVOICE_RE`]'s matches, found where its label words stand.
 static INVOICE_STARTS: LazyLock<starts::Starts> =
-    LazyLock::new(|| starts::Starts::new(INVOICE_RE.as_str()));
+    LazyLock::new(|| starts::Starts::at_word_edges(INVOICE_RE.as_str()));
 
 /// Invoice numbers in `text`, in order of first appearance, without repeats.
 pub fn invoices(text: &str) -> Vec<String> {
+    invoices_of(&Prepared::new(text))
+}
+
+/// [`invoices`] of a prepared text.
+pub fn invoices_of(prepared: &Prepared<'_>) -> Vec<String> {
+    let (text, folded) = (prepared.text, prepared.folded());
     let mut out: Vec<String> = Vec::new();
     let push = |id: &str, end: usize, out: &mut Vec<String>| {
         let id = without_date(id.trim_start_matches('#'), &text[end..]);
@@ -154,8 +189,7 @@ pub fn invoices(text: &str) -> Vec<String> {
     };
     // Labels are matched on the case-folded text (same byte offsets); numbers are taken from
     // the original, as printed.
-    let folded = crate::fold::fold(text);
-    for whole in INVOICE_STARTS.find_iter(&folded) {
+    for whole in INVOICE_STARTS.find_iter(folded) {
         // Most matches are a label word and the word after it ("invoice for"): with no digit
         // the number is not plausible, and unless a list of numbers follows ("invoices A, 2")
         // nothing comes of it. Only the rest pay for reading the groups (captures cost several
@@ -165,7 +199,7 @@ pub fn invoices(text: &str) -> Vec<String> {
         {
             continue;
         }
-        let Some(caps) = INVOICE_RE.captures_at(&folded, whole.start) else {
+        let Some(caps) = INVOICE_RE.captures_at(folded, whole.start) else {
             continue;
         };
         let Some(id) = caps.name("id") else { continue };
@@ -209,13 +243,16 @@ pub fn invoices(text: &str) -> Vec<String> {
     }
     // Every number-before-label form has one of these words: without them the pattern, which
     // starts with any word, need not run over the whole text.
-    let id_before = ID_BEFORE_WORDS.is_match(&folded);
-    for caps in ID_BEFORE_RE.captures_iter(if id_before { &folded } else { "" }) {
+    let id_before = ID_BEFORE_WORDS.is_match(folded);
+    for caps in ID_BEFORE_RE.captures_iter(if id_before { folded } else { "" }) {
         if let Some(id) = caps.name("id") {
             push(&text[id.range()], id.end(), &mut out);
         }
     }
-    for t in table::find(text, |h| h.iter().any(|c| INVOICE_HEADER_RE.is_match(c))) {
+    for t in prepared
+        .rows()
+        .find(|h| h.iter().any(|c| INVOICE_HEADER_RE.is_match(c)))
+    {
         if let Some(col) = invoice_column(&t) {
             for cell in t.cells(col) {
                 if let Some(c) = ID_ALONE_RE.captures(cell) {

@@ -224,11 +224,18 @@ pub struct Evidence {
     pub new_text: String,
     pub quoted: String,
     pub body: String,
+    pub footer: String,
     pub lang: Option<Lang>,
     pub reference: NaiveDate,
     pub invoices: Vec<String>,
+    /// The invoice numbers of the subject alone (the first of `invoices`).
+    pub subject_invoices: Vec<String>,
     pub amount: Option<Money>,
     pub due_date: Option<NaiveDate>,
+    /// The dates `due_date` was picked from (the body's, else the subject's).
+    pub due_found: Option<extract::DueCandidates>,
+    /// The quoted history's, when they were read (the body and subject had none).
+    pub quoted_due_found: Option<Option<extract::DueCandidates>>,
     pub order: DayOrder,
     /// The language the claims were read in (see [`extract::Locale`]), for reading them
     /// again from a chaser's other parts.
@@ -270,6 +277,13 @@ impl Evidence {
 /// Longest text read for wording and claims: chasers say what they want early, and a bound
 /// keeps a 5 MB body from costing more than a normal one.
 pub const MAX_TEXT: usize = 64 * 1024;
+
+/// How much of a text is read for its claims (invoice numbers, amount, due date), here and in
+/// the chaser's verdict: a chaser states its claim in its first lines, and a statement's
+/// table of some 130 rows still fits. What lies beyond is long padding, pasted documents or
+/// history, which cost the most to read (every claim reader walks all of it) and add only
+/// stray numbers. The same bound as the attachment's text and the quoted history's.
+pub const CLAIMS_HEAD: usize = 8 * 1024;
 
 /// How much of a long body is read for wording: a chaser says early what it is.
 const WORDING_HEAD: usize = 4 * 1024;
@@ -317,23 +331,49 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     let lang_sample = format!("{subject}\n{}", prefix(&z.body, 2048));
     let lang = lang::detect_with_hint(&lang_sample, msg.content_language.as_deref());
 
+    // The texts read for both wording and claims are case-folded once, for every reader.
+    let subject_text = extract::Prepared::new(subject);
+    let body_head = prefix(&z.body, CLAIMS_HEAD);
+    let body_text = extract::Prepared::new(body_head);
+    let quoted_head = prefix(&split.quoted, CLAIMS_HEAD);
+    let quoted_text = extract::Prepared::new(quoted_head);
+
     let mut hits: Vec<(Zone, Hit)> = Vec::new();
-    let mut scan = |zone: Zone, text: &str| {
+    let mut scan = |zone: Zone, text: &str, folded: Option<&str>| {
         if !text.trim().is_empty() {
-            hits.extend(signals::scan(&wording(text)).into_iter().map(|h| (zone, h)));
+            let found = match folded {
+                Some(f) => scan_folded(text, f),
+                None => signals::scan(&wording(text)),
+            };
+            hits.extend(found.into_iter().map(|h| (zone, h)));
         }
     };
-    scan(Zone::Subject, subject);
+    scan(Zone::Subject, subject, Some(subject_text.folded()));
     // A body with no readable word (broken encoding, only an attachment) says nothing: the
     // subject is then all the message says, and counts as its body too.
     let unreadable = !has_readable_word(&z.body);
     if unreadable {
-        scan(Zone::Body, subject);
+        scan(Zone::Body, subject, Some(subject_text.folded()));
     }
-    scan(Zone::Body, &z.body);
-    scan(Zone::Footer, &z.footer);
-    scan(Zone::Quoted, &split.quoted);
-    scan(Zone::Attachment, prefix(&msg.attachment_text, 8 * 1024));
+    // A fold of a text's head serves for its wording when the head is the whole text.
+    let covers = |text: &str, head: &str| text.len() == head.len();
+    scan(
+        Zone::Body,
+        &z.body,
+        covers(&z.body, body_head).then(|| body_text.folded()),
+    );
+    scan(Zone::Footer, &z.footer, None);
+    let quoted_whole = split.quoted.len() == quoted_head.len() && !split.quoted.trim().is_empty();
+    scan(
+        Zone::Quoted,
+        &split.quoted,
+        quoted_whole.then(|| quoted_text.folded()),
+    );
+    scan(
+        Zone::Attachment,
+        prefix(&msg.attachment_text, 8 * 1024),
+        None,
+    );
 
     let mut active: Vec<usize> = Vec::with_capacity(32);
     for (zone, h) in &hits {
@@ -361,43 +401,48 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     );
 
     // Claims, read as for a chaser: their shape is evidence in any language.
-    let mut invoices = extract::invoices(subject);
-    let subject_invoice = !invoices.is_empty();
-    for id in extract::invoices(&z.body) {
+    let mut invoices = extract::invoices_of(&subject_text);
+    let subject_invoices = invoices.clone();
+    for id in extract::invoices_of(&body_text) {
         let n = extract::normalise_invoice(&id);
         if !invoices.iter().any(|x| extract::normalise_invoice(x) == n) {
             invoices.push(id);
         }
     }
-    let texts = [z.body.as_str(), subject];
     let sender_domain = msg.from.as_ref().and_then(crate::mail::Address::domain);
     let lang_code = lang.unwrap_or(Lang::En).code();
     let claims_lang = extract::refine_lang(lang_code, &split.new);
     let locale = extract::Locale::for_lang(claims_lang, sender_domain.as_deref());
-    let amount = extract::amount_in(&texts, &locale);
+    let amount = extract::amount_of(&[&body_text, &subject_text], &locale);
     let order = super::day_order(
         lang.unwrap_or(Lang::En),
         sender_domain.as_deref(),
         amount.as_ref(),
         &msg.body,
     );
-    let due_date = extract::due_date_in(&texts, order, reference, false, &locale);
+    let due_found =
+        extract::due_candidates_of(&[&body_text, &subject_text], order, reference, &locale);
+    let due_date = due_found.as_ref().and_then(|c| c.pick(false));
     fact("invoice_no", !invoices.is_empty());
-    fact("invoice_no_subject", subject_invoice);
+    fact("invoice_no_subject", !subject_invoices.is_empty());
     fact("amount", amount.is_some());
     fact("due_date", due_date.is_some());
     fact("due_passed", due_date.is_some_and(|d| d < reference));
     fact("due_future", due_date.is_some_and(|d| d >= reference));
     // "Any news on the below?": a follow-up's claim is in the mail it quotes, and whether
     // that was due yet decides between a reminder and an overdue notice.
+    let mut quoted_found = None;
     if due_date.is_none() && !split.quoted.trim().is_empty() {
-        let quoted_due = extract::due_date_in(
-            &[prefix(&split.quoted, 8 * 1024)],
+        quoted_found = Some(extract::due_candidates_of(
+            &[&quoted_text],
             order,
             reference,
-            false,
             &locale,
-        );
+        ));
+        let quoted_due = quoted_found
+            .as_ref()
+            .and_then(Option::as_ref)
+            .and_then(|c| c.pick(false));
         fact(
             "quoted_due_passed",
             quoted_due.is_some_and(|d| d < reference),
@@ -412,22 +457,15 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
         !invoices.is_empty() && amount.is_some() && due_date.is_some(),
     );
     fact("many_invoices", invoices.len() >= 3);
-    fact(
-        "table",
-        z.body
-            .lines()
-            .filter(|l| super::table::cells(l).is_some_and(|c| c.len() >= 3))
-            .nth(1)
-            .is_some(),
-    );
-    let body_head = prefix(&z.body, 1024);
+    fact("table", body_text.rows().count_with(3) >= 2);
+    let body_start = prefix(&z.body, 1024);
     let prior: Vec<std::ops::Range<usize>> =
-        PRIOR_RE.find_iter(body_head).map(|m| m.range()).collect();
+        PRIOR_RE.find_iter(body_start).map(|m| m.range()).collect();
     fact(
         "ordinal",
         ORDINAL_RE.is_match(subject)
             || ORDINAL_RE
-                .find_iter(body_head)
+                .find_iter(body_start)
                 .any(|m| !prior.iter().any(|p| p.contains(&m.start()))),
     );
     fact("prior_reminders", !prior.is_empty());
@@ -498,7 +536,7 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
             fact("known_vendor", true);
             let mut cited = invoices.clone();
             if cited.is_empty() {
-                cited = extract::invoices(&split.quoted);
+                cited = extract::invoices(prefix(&split.quoted, CLAIMS_HEAD));
             }
             let states: Vec<InvoiceState> = cited
                 .iter()
@@ -518,11 +556,15 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
         new_text: split.new,
         quoted: split.quoted,
         body: z.body,
+        footer: z.footer,
         lang,
         reference,
         invoices,
+        subject_invoices,
         amount,
         due_date,
+        due_found,
+        quoted_due_found: quoted_found,
         order,
         claims_lang,
     }
@@ -573,6 +615,16 @@ fn has_readable_word(text: &str) -> bool {
             let n = w.chars().count();
             (2..=30).contains(&n) && letters * 10 >= n * 6
         })
+}
+
+/// The wording rules' hits in `text`, whose case fold is `folded` (same length), on the same
+/// sample of it as [`wording`] takes.
+fn scan_folded(text: &str, folded: &str) -> Vec<Hit> {
+    match wording(text) {
+        std::borrow::Cow::Borrowed(_) => signals::scan_folded(text, folded),
+        // Folding keeps every character's length, so the same cut fits the fold.
+        std::borrow::Cow::Owned(sample) => signals::scan_folded(&sample, &wording(folded)),
+    }
 }
 
 /// The head and the tail of a long text, or all of a short one.

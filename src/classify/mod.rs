@@ -144,7 +144,6 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
     let ev = features::read(msg, opts, ledger);
     let table = &*score::TABLE;
     let scores = score::score(&ev, table);
-    let subject = msg.subject.as_str();
     let reference = ev.reference;
     let mut reasons = Vec::new();
     let mut fraud_reasons = Vec::new();
@@ -190,18 +189,23 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
     // Claims are read from chasers only: nothing else has a claim to validate.
     let (mut invoices, mut amount, mut due_date, mut stage) = (Vec::new(), None, None, None);
     let mut vendor_name = None;
-    let new_text = ev.new_text.as_str();
-    let quoted = ev.quoted.as_str();
     if kind == Kind::Chaser {
-        vendor_name = vendor::vendor_name(msg.from.as_ref(), new_text, &opts.own_names);
-        invoices = extract::invoices(subject);
-        for id in extract::invoices(new_text) {
-            push_unique(&mut invoices, id);
+        vendor_name = vendor::vendor_name(msg.from.as_ref(), &ev.new_text, &opts.own_names);
+        // The evidence read the claims of the subject and the body (the new text without its
+        // footer) already; the footer, the quoted history and the attachment are read only
+        // for what those lack, in that order, as far as `CLAIMS_HEAD` each.
+        let footer = features::prefix(&ev.footer, features::CLAIMS_HEAD);
+        let quoted = features::prefix(&ev.quoted, features::CLAIMS_HEAD);
+        let attachment = features::prefix(&msg.attachment_text, features::CLAIMS_HEAD);
+        invoices = ev.invoices.clone();
+        if !footer.trim().is_empty() {
+            for id in extract::invoices(footer) {
+                push_unique(&mut invoices, id);
+            }
         }
         if invoices.is_empty() {
             invoices = extract::invoices(quoted);
         }
-        let attachment = features::prefix(&msg.attachment_text, 8 * 1024);
         if invoices.is_empty() {
             invoices = extract::invoices(attachment);
         }
@@ -211,17 +215,24 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
             Class::Overdue => Stage::Overdue,
             _ => Stage::Reminder,
         };
-        let texts = [new_text, subject, quoted, attachment];
         // The same locale as the evidence was read in (same language, sender and new text).
         let locale = extract::Locale::for_lang(ev.claims_lang, sender_domain.as_deref());
-        amount = extract::amount_in(&texts, &locale);
-        due_date = extract::due_date_in(
-            &texts,
-            ev.order,
-            reference,
-            picked == Stage::Statement,
-            &locale,
-        );
+        amount = ev
+            .amount
+            .clone()
+            .or_else(|| extract::amount_in(&[footer, quoted, attachment], &locale));
+        let found = ev.due_found.clone().or_else(|| {
+            let rest =
+                |texts: &[&str]| extract::due_candidates(texts, ev.order, reference, &locale);
+            rest(&[footer])
+                .or_else(|| {
+                    ev.quoted_due_found
+                        .clone()
+                        .unwrap_or_else(|| rest(&[quoted]))
+                })
+                .or_else(|| rest(&[attachment]))
+        });
+        due_date = found.and_then(|c| c.pick(picked == Stage::Statement));
         // The subject is the letter's own title: a vendor who calls it overdue or a final
         // notice there is not sending a pre-due reminder, whatever the body's filler scores.
         let titled = subject_stage(&ev.hits);
@@ -254,7 +265,7 @@ pub fn classify_with(msg: &Message, opts: &Options, ledger: &dyn Ledger) -> Clas
     // borrows the reassurance.
     // Only the letter's own words reassure: a footer's standing "we will never change our
     // bank details by e-mail" is boilerplate that a fraudster's copy keeps too.
-    if own.is_none() && scores.bank >= 0.5 && !risk::reassures_about_bank(&ev.body) {
+    if own.is_none() && scores.bank >= 0.5 && !ev.has(features::structural("bank_reassure")) {
         risks.push(Risk::BankChange);
         let evidence: Vec<String> = score::bank_contributions(&ev, table)
             .iter()

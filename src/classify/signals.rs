@@ -282,9 +282,14 @@ impl Matcher {
         found.sort_unstable();
         found.dedup();
         let mut out: Vec<(usize, Option<Vec<usize>>)> = Vec::new();
+        let bytes = text.as_bytes();
         for (rule, at) in found {
-            // A word-start rule's match begins with the character before its word.
+            // A word-start rule's match begins with the character before its word, which is
+            // no letter or digit: after an ASCII one the rule cannot match here.
             let start = if RULES[rule].word_start && at > 0 {
+                if bytes[at - 1].is_ascii_alphanumeric() {
+                    continue;
+                }
                 floor_char_boundary(text, at - 1)
             } else {
                 at
@@ -371,9 +376,14 @@ fn stage_rank(s: Signal) -> Option<u8> {
 
 /// Every rule that fires on `text`, each once, with the first words it matched.
 pub fn scan(original: &str) -> Vec<Hit> {
+    scan_folded(original, &crate::fold::fold(original))
+}
+
+/// [`scan`] of `original` whose case fold (`crate::fold::fold`) the caller made already, for
+/// the other readers of the same text.
+pub fn scan_folded(original: &str, folded: &str) -> Vec<Hit> {
     // Rules run on the folded text; folding keeps byte offsets, so snippets quote the original.
-    let folded = crate::fold::fold(original);
-    let text = folded.as_str();
+    let text = folded;
     let matcher = &*MATCHER;
     let candidates = matcher.candidates(text);
     // A word-start rule's match begins with the character before the word.

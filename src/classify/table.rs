@@ -45,36 +45,68 @@ pub fn cells(line: &str) -> Option<Vec<&str>> {
 /// Finds tables whose header row satisfies `is_header`; each runs until the first line that
 /// is not a row.
 pub fn find<'a>(text: &'a str, is_header: impl Fn(&[&str]) -> bool) -> Vec<Table<'a>> {
-    let mut tables = Vec::new();
-    let mut lines = text.lines().peekable();
-    while let Some(line) = lines.next() {
-        let Some(header) = cells(line) else { continue };
-        if !is_header(&header) {
-            continue;
+    Rows::new(text).find(is_header)
+}
+
+/// A text's lines, each split into cells once, for the several readers of its tables (the
+/// invoice numbers, the amount, the due date each look for their own columns).
+#[derive(Debug, Clone, Default)]
+pub struct Rows<'a> {
+    /// Every line, with its cells when it is a row.
+    lines: Vec<(&'a str, Option<Vec<&'a str>>)>,
+}
+
+impl<'a> Rows<'a> {
+    pub fn new(text: &'a str) -> Rows<'a> {
+        Rows {
+            lines: text.lines().map(|l| (l, cells(l))).collect(),
         }
-        let mut rows = Vec::new();
-        while let Some(next) = lines.peek() {
-            // Separator lines of plain-text tables ("-----", "=====") are skipped.
-            if !next.trim().is_empty()
-                && next
-                    .trim()
-                    .chars()
-                    .all(|c| matches!(c, '-' | '=' | '+' | '|' | ' '))
-            {
-                lines.next();
+    }
+
+    /// [`find`] over these lines.
+    pub fn find(&self, is_header: impl Fn(&[&str]) -> bool) -> Vec<Table<'a>> {
+        let mut tables = Vec::new();
+        let mut lines = self.lines.iter().peekable();
+        while let Some((_, header)) = lines.next() {
+            let Some(header) = header else { continue };
+            if !is_header(header) {
                 continue;
             }
-            match cells(next) {
-                Some(row) => {
-                    rows.push(row);
+            let mut rows = Vec::new();
+            while let Some((next, row)) = lines.peek() {
+                // Separator lines of plain-text tables ("-----", "=====") are skipped.
+                if !next.trim().is_empty()
+                    && next
+                        .trim()
+                        .chars()
+                        .all(|c| matches!(c, '-' | '=' | '+' | '|' | ' '))
+                {
                     lines.next();
+                    continue;
                 }
-                None => break,
+                match row {
+                    Some(row) => {
+                        rows.push(row.clone());
+                        lines.next();
+                    }
+                    None => break,
+                }
             }
+            tables.push(Table {
+                header: header.clone(),
+                rows,
+            });
         }
-        tables.push(Table { header, rows });
+        tables
     }
-    tables
+
+    /// How many lines are rows of at least `n` cells.
+    pub fn count_with(&self, n: usize) -> usize {
+        self.lines
+            .iter()
+            .filter(|(_, c)| c.as_ref().is_some_and(|c| c.len() >= n))
+            .count()
+    }
 }
 
 #[cfg(test)]

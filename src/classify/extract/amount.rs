@@ -3,8 +3,8 @@
 //! table column's header. No I/O here.
 
 use super::labels::*;
-use super::Locale;
-use crate::classify::table::{self, Table};
+use super::{Locale, Prepared};
+use crate::classify::table::Table;
 use crate::money::{self, FoundMoney, Money};
 use regex::Regex;
 
@@ -115,14 +115,22 @@ pub fn amount(texts: &[&str]) -> Option<Money> {
 
 /// [`amount`], reading shared currency symbols ("kr", "¥") as the message's locale does.
 pub fn amount_in(texts: &[&str], locale: &Locale<'_>) -> Option<Money> {
-    for text in texts {
+    let prepared: Vec<Prepared<'_>> = texts.iter().map(|t| Prepared::new(t)).collect();
+    let refs: Vec<&Prepared<'_>> = prepared.iter().collect();
+    amount_of(&refs, locale)
+}
+
+/// [`amount_in`] of prepared texts.
+pub fn amount_of(texts: &[&Prepared<'_>], locale: &Locale<'_>) -> Option<Money> {
+    for prepared in texts {
+        let text = prepared.text;
         let all = money::find_amounts_with(text, locale.currency_hint());
         if all.is_empty() {
             continue;
         }
-        let tables = table::find(text, |h| {
-            h.iter().any(|c| c.chars().any(char::is_alphabetic))
-        });
+        let tables = prepared
+            .rows()
+            .find(|h| h.iter().any(|c| c.chars().any(char::is_alphabetic)));
         let found: Vec<(AmountLabel, &FoundMoney)> = all
             .iter()
             .enumerate()

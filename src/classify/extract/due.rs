@@ -3,7 +3,7 @@
 //! table. No I/O here.
 
 use super::labels::*;
-use super::Locale;
+use super::{Locale, Prepared};
 use crate::classify::table::{self, Table};
 use crate::dates::{self, DayOrder, FoundDate};
 use chrono::NaiveDate;
@@ -74,53 +74,106 @@ pub fn due_date_in(
     is_statement: bool,
     locale: &Locale<'_>,
 ) -> Option<NaiveDate> {
-    let mut due: Vec<NaiveDate> = Vec::new();
-    let mut deadlines: Vec<NaiveDate> = Vec::new();
-    for text in texts {
-        let found = dates::find_dates_in(text, order, reference, locale.lang);
-        for i in 0..found.len() {
-            let after = &text[found[i].end..];
-            // "nr. 08678/3 august 2026": a date glued to a number is its issue date.
-            let glued = text[..found[i].start]
-                .strip_suffix('/')
-                .is_some_and(|b| b.ends_with(|c: char| c.is_ascii_alphanumeric()));
-            if glued {
-                continue;
-            }
-            // A due word after a date labels it unless it labels the next date instead
-            // ("fattura del 14/05/2026, scaduta il 13/06/2026").
-            let next_near = |end: usize| {
-                found
-                    .get(i + 1)
-                    .is_some_and(|n| n.start <= found[i].end + end + 16)
-            };
-            let after_label = |re: &Regex| re.find(after).filter(|m| !next_near(m.end()));
-            let label = date_label(date_context(text, &found, i))
-                .or_else(|| after_label(&DUE_AFTER_RE).map(|_| DateLabel::Due))
-                .or_else(|| after_label(&DEADLINE_AFTER_RE).map(|_| DateLabel::Deadline));
-            match label {
-                Some(DateLabel::Due) => due.push(found[i].date),
-                Some(DateLabel::Deadline) => deadlines.push(found[i].date),
-                Some(DateLabel::Other) | None => {}
-            }
-        }
-        for t in table::find(text, |h| h.iter().any(|c| DUE_HEADER_RE.is_match(c))) {
-            due.extend(due_column_dates(&t, order, reference, locale.lang));
-        }
-        if !due.is_empty() || !deadlines.is_empty() {
-            break;
+    due_candidates(texts, order, reference, locale)?.pick(is_statement)
+}
+
+/// The dates the first text that labels any labels as due dates and as deadlines: what
+/// [`due_date_in`] picks from, kept so that a second reading of the same texts (as a
+/// statement or not) need not find them again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DueCandidates {
+    due: Vec<NaiveDate>,
+    deadlines: Vec<NaiveDate>,
+}
+
+impl DueCandidates {
+    /// The due date: the invoice's due date, or else the deadline set. When a statement lists
+    /// several different due dates and sets no deadline, there is no single one.
+    pub fn pick(&self, is_statement: bool) -> Option<NaiveDate> {
+        let mut distinct = self.due.clone();
+        distinct.sort();
+        distinct.dedup();
+        match (distinct.len(), self.deadlines.first()) {
+            (1, _) => Some(distinct[0]),
+            (n, Some(d)) if n > 1 && is_statement => Some(*d),
+            (n, None) if n > 1 && is_statement => None,
+            (n, _) if n > 1 => self.due.first().copied(),
+            (_, d) => d.copied(),
         }
     }
-    let mut distinct = due.clone();
-    distinct.sort();
-    distinct.dedup();
-    match (distinct.len(), deadlines.first()) {
-        (1, _) => Some(distinct[0]),
-        (n, Some(d)) if n > 1 && is_statement => Some(*d),
-        (n, None) if n > 1 && is_statement => None,
-        (n, _) if n > 1 => due.first().copied(),
-        (_, d) => d.copied(),
+}
+
+/// The labelled dates of the first of `texts` that has any (`None` when none has).
+pub fn due_candidates(
+    texts: &[&str],
+    order: DayOrder,
+    reference: NaiveDate,
+    locale: &Locale<'_>,
+) -> Option<DueCandidates> {
+    texts
+        .iter()
+        .map(|text| labelled_dates(&Prepared::new(text), order, reference, locale))
+        .find(|c| !c.due.is_empty() || !c.deadlines.is_empty())
+}
+
+/// [`due_candidates`] of prepared texts.
+pub fn due_candidates_of(
+    texts: &[&Prepared<'_>],
+    order: DayOrder,
+    reference: NaiveDate,
+    locale: &Locale<'_>,
+) -> Option<DueCandidates> {
+    texts
+        .iter()
+        .map(|p| labelled_dates(p, order, reference, locale))
+        .find(|c| !c.due.is_empty() || !c.deadlines.is_empty())
+}
+
+/// Every date of `text` that its words label as due or as a deadline, and the dates of a
+/// statement table's due column.
+fn labelled_dates(
+    prepared: &Prepared<'_>,
+    order: DayOrder,
+    reference: NaiveDate,
+    locale: &Locale<'_>,
+) -> DueCandidates {
+    let text = prepared.text;
+    let mut out = DueCandidates::default();
+    let found = dates::find_dates_folded(prepared.folded(), order, reference, locale.lang);
+    for i in 0..found.len() {
+        let after = &text[found[i].end..];
+        // "nr. 08678/3 august 2026": a date glued to a number is its issue date.
+        let glued = text[..found[i].start]
+            .strip_suffix('/')
+            .is_some_and(|b| b.ends_with(|c: char| c.is_ascii_alphanumeric()));
+        if glued {
+            continue;
+        }
+        // A due word after a date labels it unless it labels the next date instead
+        // ("fattura del 14/05/2026, scaduta il 13/06/2026").
+        let next_near = |end: usize| {
+            found
+                .get(i + 1)
+                .is_some_and(|n| n.start <= found[i].end + end + 16)
+        };
+        let after_label = |re: &Regex| re.find(after).filter(|m| !next_near(m.end()));
+        let label = date_label(date_context(text, &found, i))
+            .or_else(|| after_label(&DUE_AFTER_RE).map(|_| DateLabel::Due))
+            .or_else(|| after_label(&DEADLINE_AFTER_RE).map(|_| DateLabel::Deadline));
+        match label {
+            Some(DateLabel::Due) => out.due.push(found[i].date),
+            Some(DateLabel::Deadline) => out.deadlines.push(found[i].date),
+            Some(DateLabel::Other) | None => {}
+        }
     }
+    for t in prepared
+        .rows()
+        .find(|h| h.iter().any(|c| DUE_HEADER_RE.is_match(c)))
+    {
+        out.due
+            .extend(due_column_dates(&t, order, reference, locale.lang));
+    }
+    out
 }
 
 fn due_column_dates(
