@@ -131,6 +131,8 @@ pub(crate) struct StoreOpener {
     clerk: Option<String>,
     team: Option<crate::store::TeamConfig>,
     warned: std::cell::Cell<bool>,
+    /// `[sync] index_text`.
+    index_text: bool,
 }
 
 impl StoreOpener {
@@ -156,11 +158,13 @@ impl StoreOpener {
             clerk: config.team.as_ref().map(|t| t.clerk.clone()),
             team,
             warned: std::cell::Cell::new(false),
+            index_text: config.sync.index_text,
         })
     }
 
     pub(crate) fn open(&self) -> anyhow::Result<crate::store::Store> {
         let mut store = crate::store::Store::open(&self.path)?;
+        store.set_index_text(self.index_text);
         if let Some(clerk) = &self.clerk {
             store.set_clerk(clerk)?;
         }
