@@ -37,14 +37,23 @@ struct Run {
     /// CPU seconds of the process, user + system.
     cpu: f64,
     stdout: String,
-    /// Each line the command wrote on stderr, with the seconds since it started: duebox's
-    /// log lines ("INBOX: N new messages to fetch", "filing N messages") mark its phases.
-    marks: Vec<(f64, String)>,
+    /// Each line the command wrote on stderr, with the seconds since it started, the
+    /// server's CPU seconds since then and the command's own: duebox's log lines ("INBOX: N
+    /// new messages to fetch", "filing N messages") mark its phases.
+    marks: Vec<(f64, f64, f64, String)>,
+    /// The server's CPU seconds during the run.
+    server: f64,
 }
 
 /// Runs a command under /usr/bin/time; returns what it gave, or why it could not run or
 /// failed.
 fn try_timed(cmd: &mut Command) -> Result<Run, String> {
+    try_timed_with(cmd, &|| 0.0)
+}
+
+/// [`try_timed`], reading `server_cpu` at each line the command writes on stderr (the
+/// server's CPU time at each mark).
+fn try_timed_with(cmd: &mut Command, server_cpu: &dyn Fn() -> f64) -> Result<Run, String> {
     use std::io::BufRead;
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
@@ -70,14 +79,20 @@ fn try_timed(cmd: &mut Command) -> Result<Run, String> {
         out
     });
     let mut marks = Vec::new();
+    let server_start = server_cpu();
     for line in std::io::BufReader::new(child.stderr.take().expect("piped stderr")).lines() {
         let Ok(line) = line else { break };
-        marks.push((start.elapsed().as_secs_f64(), line));
+        marks.push((
+            start.elapsed().as_secs_f64(),
+            server_cpu() - server_start,
+            tree_cpu(child.id()),
+            line,
+        ));
     }
     let status = child.wait().map_err(|e| format!("{program:?}: {e}"))?;
     let secs = start.elapsed().as_secs_f64();
     let stdout = reader.join().unwrap_or_default();
-    let stderr: Vec<&str> = marks.iter().map(|(_, l)| l.as_str()).collect();
+    let stderr: Vec<&str> = marks.iter().map(|(_, _, _, l)| l.as_str()).collect();
     if !status.success() {
         return Err(format!(
             "{program:?} failed: {}\n{}",
@@ -98,8 +113,10 @@ fn try_timed(cmd: &mut Command) -> Result<Run, String> {
     let cpu = field("CPU_S=")
         .map(|v| v.split('+').filter_map(|x| x.parse::<f64>().ok()).sum())
         .unwrap_or(0.0);
-    marks.retain(|(_, l)| !l.starts_with("RSS_KB="));
+    marks.retain(|(_, _, _, l)| !l.starts_with("RSS_KB="));
+    let server = server_cpu() - server_start;
     Ok(Run {
+        server,
         secs,
         rss,
         cpu,
@@ -108,9 +125,9 @@ fn try_timed(cmd: &mut Command) -> Result<Run, String> {
     })
 }
 
-/// [`try_timed`] for what the benchmark cannot go on without (duebox itself).
-fn timed(cmd: &mut Command) -> Run {
-    try_timed(cmd).unwrap_or_else(|e| panic!("{e}"))
+/// [`try_timed_with`] for what the benchmark cannot go on without (duebox itself).
+fn timed(cmd: &mut Command, server_cpu: &dyn Fn() -> f64) -> Run {
+    try_timed_with(cmd, server_cpu).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// CPU seconds used so far by a process and its descendants, living and reaped (Linux
@@ -155,20 +172,28 @@ fn tree_cpu(pid: u32) -> f64 {
 
 /// The phases of a duebox pass told by its log lines: until INBOX's new mail is known
 /// (login, SELECT, the UID list), fetching and storing it, filing, and the rest (the
-/// destination folders, the checkpoint); in seconds, as one line.
+/// destination folders, the checkpoint); in seconds, with the server's CPU seconds in each,
+/// as one line.
 fn phases(run: &Run) -> String {
     let at = |what: &str| {
         run.marks
             .iter()
-            .find(|(_, l)| l.contains(what))
-            .map(|(t, _)| *t)
+            .find(|(_, _, _, l)| l.contains(what))
+            .map(|(t, s, c, _)| (*t, *s, *c))
     };
-    let listed = at("INBOX:").unwrap_or(0.0);
-    let filing = at("filing").unwrap_or(run.secs);
+    let listed = at("INBOX:").unwrap_or((0.0, 0.0, 0.0));
+    let filing = at("filing").unwrap_or((run.secs, run.server, run.cpu));
     format!(
-        "listed {listed:.2} s, fetched+stored {:.2} s, filed+rest {:.2} s",
-        filing - listed,
-        run.secs - filing
+        "listed {:.2} s ({:.2} s CPU, server {:.2} s), fetched+stored {:.2} s ({:.2} s CPU, server {:.2} s), filed+rest {:.2} s ({:.2} s CPU, server {:.2} s)",
+        listed.0,
+        listed.2,
+        listed.1,
+        filing.0 - listed.0,
+        filing.2 - listed.2,
+        filing.1 - listed.1,
+        run.secs - filing.0,
+        run.cpu - filing.2,
+        run.server - filing.1
     )
 }
 
@@ -474,17 +499,16 @@ fn bench(n: usize, plan: Plan, binary: &Path) -> Figures {
             f.mbsync_yes.extend(mbsync(&b.d, b.dir.path(), true));
         }
         let db = b.dir.path().join(format!("duebox-{round}.db"));
-        let server_before = b.server_cpu();
-        let run = timed(&mut b.duebox(&db));
-        let server = b.server_cpu() - server_before;
+        let cpu = || b.server_cpu();
+        let run = timed(&mut b.duebox(&db), &cpu);
+        let server = run.server;
         assert!(
             run.stdout.contains(&format!("sync: {n} new")),
             "the first pass did not sync all {n}: {}",
             run.stdout
         );
-        let server_before = b.server_cpu();
-        let again = timed(&mut b.duebox(&db));
-        let again_server = b.server_cpu() - server_before;
+        let again = timed(&mut b.duebox(&db), &cpu);
+        let again_server = again.server;
         assert!(
             again.stdout.contains("sync: 0 new, 0 filed"),
             "{}",
@@ -523,7 +547,7 @@ fn bench(n: usize, plan: Plan, binary: &Path) -> Figures {
         }
         b.fresh();
         let db = b.dir.path().join(format!("duebox-unindexed-{round}.db"));
-        let unindexed_run = timed(&mut b.duebox_unindexed(&db));
+        let unindexed_run = timed(&mut b.duebox_unindexed(&db), &|| 0.0);
         assert!(
             unindexed_run.stdout.contains(&format!("sync: {n} new")),
             "{}",

@@ -307,8 +307,17 @@ fn sync_folder(
         store.forget_uids(folder)?;
     }
     let local = store.local_uids(folder)?;
+    // Nothing arrived (UIDNEXT as the last complete sync found it) and, with as many
+    // messages as we hold, nothing left either (every UID on the server is one we listed
+    // then): the UID list would be ours, so it is not read.
+    let unchanged = stored.uid_validity == Some(state.uid_validity)
+        && state.uid_next.is_some()
+        && stored.uid_next == state.uid_next
+        && state.exists as usize == local.len();
     let mut on_server = if state.exists == 0 {
         Vec::new()
+    } else if unchanged {
+        local.clone()
     } else {
         server.all_uids()?
     };
@@ -467,9 +476,10 @@ fn sync_folder(
     if stored.uid_validity == Some(state.uid_validity) {
         // Only the mod-sequence moved on: the server can tell it again (a power cut that
         // loses it costs one more look at the flags), so no sync for it, as for fetched mail.
-        store.in_bulk(|s| s.set_folder_state(folder, state.uid_validity, modseq))?;
+        store
+            .in_bulk(|s| s.set_folder_state(folder, state.uid_validity, modseq, state.uid_next))?;
     } else {
-        store.set_folder_state(folder, state.uid_validity, modseq)?;
+        store.set_folder_state(folder, state.uid_validity, modseq, state.uid_next)?;
     }
     Ok(state)
 }
