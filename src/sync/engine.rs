@@ -353,8 +353,6 @@ fn sync_folder(
         to_fetch: new.len(),
     });
     pass.arrivals.begin(store, name)?;
-    // Classification runs on a second thread while the next batch is fetched and the
-    // previous one stored: the three overlap on a two-core machine.
     // Classification runs on worker threads while the fetch streams on and earlier batches
     // are stored: the three overlap, and results are stored in UID order.
     let how = Preparing {
