@@ -8,7 +8,6 @@ mod common;
 use chrono::NaiveDate;
 use common::corpus;
 use duebox::config::Folders;
-use duebox::payables::read_csv;
 use duebox::reply::{Asked, Identity, Templates};
 use duebox::send::{Decision, OutboxError, ReplyContext, Resolved, Sending};
 use duebox::smtp::{SendError, Transport};
@@ -53,15 +52,7 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let mut store = Store::in_memory().unwrap();
-        store
-            .import_payables(&read_csv(corpus("payables.csv").as_slice()).unwrap())
-            .unwrap();
-        let index = store.payables_index().unwrap();
-        let mut server = FakeServer::new();
-        for name in MAIL {
-            server.deliver("INBOX", &corpus(name));
-        }
+        let (mut store, index, mut server) = common::seeded(&MAIL);
         let folders = Folders::default();
         let opts = common::northwind();
         sync_once(
@@ -113,6 +104,25 @@ impl World {
             .prepare(&self.raw_of(file), template, asked, today())
     }
 
+    /// A reply that asks the clerk for nothing (no date, no note).
+    fn prepare_plain(
+        &self,
+        file: &str,
+        template: &str,
+    ) -> Result<duebox::send::Prepared, OutboxError> {
+        self.prepare(file, template, &Asked::default())
+    }
+
+    /// Acknowledges `file` over a transport that fails with `fault`; the transport works
+    /// again afterwards.
+    fn acknowledge_failing(&mut self, file: &str, fault: SendError) -> OutboxError {
+        self.transport.fail_with = Some(fault);
+        let p = self.prepare_plain(file, "acknowledge").unwrap();
+        let e = self.sending(true).send(&p, false).unwrap_err();
+        self.transport.fail_with = None;
+        e
+    }
+
     fn sending(&mut self, with_mailbox: bool) -> Sending<'_> {
         Sending {
             store: &mut self.store,
@@ -154,11 +164,7 @@ fn pay_on(d: &str) -> Asked {
 fn every_builtin_reads_well_with_real_data() {
     let w = World::new();
     let ack = w
-        .prepare(
-            "a-001-en-reminder-acme.eml",
-            "acknowledge",
-            &Asked::default(),
-        )
+        .prepare_plain("a-001-en-reminder-acme.eml", "acknowledge")
         .unwrap()
         .draft;
     assert_eq!(
@@ -188,11 +194,7 @@ fn every_builtin_reads_well_with_real_data() {
         .draft;
     assert!(set.body.contains("Invoice INV-00123 for £1,234.56 is approved and scheduled for payment on 4 December 2026."), "{}", set.body);
     let e = w
-        .prepare(
-            "a-001-en-reminder-acme.eml",
-            "set_expectations",
-            &Asked::default(),
-        )
+        .prepare_plain("a-001-en-reminder-acme.eml", "set_expectations")
         .unwrap_err();
     assert!(e.to_string().contains("--pay-on"), "{e}");
 
@@ -215,11 +217,7 @@ fn every_builtin_reads_well_with_real_data() {
     );
 
     let dispute = w
-        .prepare(
-            "a-003-en-final-acme.eml",
-            "dispute_amount",
-            &Asked::default(),
-        )
+        .prepare_plain("a-003-en-final-acme.eml", "dispute_amount")
         .unwrap()
         .draft;
     assert!(
@@ -238,21 +236,13 @@ fn every_builtin_reads_well_with_real_data() {
         dispute.body
     );
     let e = w
-        .prepare(
-            "a-001-en-reminder-acme.eml",
-            "dispute_amount",
-            &Asked::default(),
-        )
+        .prepare_plain("a-001-en-reminder-acme.eml", "dispute_amount")
         .unwrap_err();
     assert!(e.to_string().contains("nothing to dispute"), "{e}");
 
     // German vendor: the German letter, amounts and dates as German writes them.
     let paid = w
-        .prepare(
-            "a-023-de-reminder-schaefer.eml",
-            "confirm_payment",
-            &Asked::default(),
-        )
+        .prepare_plain("a-023-de-reminder-schaefer.eml", "confirm_payment")
         .unwrap()
         .draft;
     assert!(paid.body.contains("1.234,56\u{a0}€"), "{}", paid.body);
@@ -289,11 +279,7 @@ fn every_builtin_reads_well_with_real_data() {
 fn a_reply_is_sent_once_saved_in_sent_and_flags_the_original() {
     let mut w = World::new();
     let p = w
-        .prepare(
-            "a-001-en-reminder-acme.eml",
-            "acknowledge",
-            &Asked::default(),
-        )
+        .prepare_plain("a-001-en-reminder-acme.eml", "acknowledge")
         .unwrap();
     let sent = w.sending(true).send(&p, false).unwrap();
     assert!(sent.later.is_empty(), "{:?}", sent.later);
@@ -336,11 +322,7 @@ fn a_reply_is_sent_once_saved_in_sent_and_flags_the_original() {
         .contains(&"\\Answered".to_string()));
     // The same answer twice is refused; --again sends another.
     let p2 = w
-        .prepare(
-            "a-001-en-reminder-acme.eml",
-            "acknowledge",
-            &Asked::default(),
-        )
+        .prepare_plain("a-001-en-reminder-acme.eml", "acknowledge")
         .unwrap();
     let e = w.sending(true).send(&p2, false).unwrap_err();
     assert!(matches!(e, OutboxError::AlreadyAnswered { .. }), "{e}");
@@ -361,11 +343,7 @@ fn a_reply_is_sent_once_saved_in_sent_and_flags_the_original() {
 fn a_fraud_flagged_message_cannot_be_answered_only_escalated() {
     let mut w = World::new();
     let p = w
-        .prepare(
-            "b-029-fraud-bankchange-girard.eml",
-            "acknowledge",
-            &Asked::default(),
-        )
+        .prepare_plain("b-029-fraud-bankchange-girard.eml", "acknowledge")
         .unwrap();
     assert!(p.draft.blocked.is_some());
     let e = w.sending(true).send(&p, false).unwrap_err();
@@ -374,11 +352,7 @@ fn a_fraud_flagged_message_cannot_be_answered_only_escalated() {
     assert!(w.transport.sent.is_empty());
     assert!(w.store.outbox(&[]).unwrap().is_empty(), "nothing queued");
     let esc = w
-        .prepare(
-            "b-029-fraud-bankchange-girard.eml",
-            "escalate",
-            &Asked::default(),
-        )
+        .prepare_plain("b-029-fraud-bankchange-girard.eml", "escalate")
         .unwrap();
     w.sending(true).send(&esc, false).unwrap();
     assert_eq!(w.transport.sent[0].1, "fd@northwind-traders.com");
@@ -399,18 +373,13 @@ fn a_fraud_flagged_message_cannot_be_answered_only_escalated() {
 #[test]
 fn a_refused_send_keeps_the_draft_and_says_why_and_can_be_retried() {
     let mut w = World::new();
-    w.transport.fail_with = Some(SendError::Connect {
-        server: "127.0.0.1:1".into(),
-        reason: "connection refused".into(),
-    });
-    let p = w
-        .prepare(
-            "a-001-en-reminder-acme.eml",
-            "acknowledge",
-            &Asked::default(),
-        )
-        .unwrap();
-    let e = w.sending(true).send(&p, false).unwrap_err();
+    let e = w.acknowledge_failing(
+        "a-001-en-reminder-acme.eml",
+        SendError::Connect {
+            server: "127.0.0.1:1".into(),
+            reason: "connection refused".into(),
+        },
+    );
     let OutboxError::Failed { id, .. } = e else {
         panic!("{e}")
     };
@@ -422,7 +391,6 @@ fn a_refused_send_keeps_the_draft_and_says_why_and_can_be_retried() {
     assert_eq!(entry.state, OutboxState::Failed);
     assert!(entry.error.unwrap().contains("connection refused"));
     assert!(w.server.contents("Sent").is_empty());
-    w.transport.fail_with = None;
     w.sending(true).retry(id, false).unwrap();
     assert_eq!(w.transport.sent.len(), 1);
     assert_eq!(
@@ -435,18 +403,13 @@ fn a_refused_send_keeps_the_draft_and_says_why_and_can_be_retried() {
 fn after_a_crash_in_sending_duebox_looks_in_sent_and_otherwise_asks() {
     let mut w = World::new();
     // The connection breaks after the message's text: nobody knows whether the server has it.
-    w.transport.fail_with = Some(SendError::Unknown {
-        server: "x".into(),
-        reason: "network error: reset".into(),
-    });
-    let p = w
-        .prepare(
-            "a-001-en-reminder-acme.eml",
-            "acknowledge",
-            &Asked::default(),
-        )
-        .unwrap();
-    let e = w.sending(true).send(&p, false).unwrap_err();
+    let e = w.acknowledge_failing(
+        "a-001-en-reminder-acme.eml",
+        SendError::Unknown {
+            server: "x".into(),
+            reason: "network error: reset".into(),
+        },
+    );
     let OutboxError::Unknown { id, .. } = e else {
         panic!("{e}")
     };
@@ -454,7 +417,6 @@ fn after_a_crash_in_sending_duebox_looks_in_sent_and_otherwise_asks() {
         w.store.outbox_entry(id).unwrap().unwrap().state,
         OutboxState::Unknown
     );
-    w.transport.fail_with = None;
     // Retry refuses it: it may have arrived.
     let e = w.sending(true).retry(id, false).unwrap_err();
     assert!(matches!(e, OutboxError::OutcomeUnknown { .. }), "{e}");
@@ -464,7 +426,7 @@ fn after_a_crash_in_sending_duebox_looks_in_sent_and_otherwise_asks() {
     assert!(w.transport.sent.is_empty());
     // Any next send asks first, and sends nothing.
     let p2 = w
-        .prepare("a-003-en-final-acme.eml", "acknowledge", &Asked::default())
+        .prepare_plain("a-003-en-final-acme.eml", "acknowledge")
         .unwrap();
     let e = w.sending(true).send(&p2, false).unwrap_err();
     assert!(matches!(e, OutboxError::Unresolved(_)), "{e}");
@@ -487,11 +449,7 @@ fn after_a_crash_in_sending_duebox_looks_in_sent_and_otherwise_asks() {
 fn a_reply_found_in_sent_after_a_crash_is_recorded_as_sent_not_sent_again() {
     let mut w = World::new();
     let p = w
-        .prepare(
-            "a-001-en-reminder-acme.eml",
-            "acknowledge",
-            &Asked::default(),
-        )
+        .prepare_plain("a-001-en-reminder-acme.eml", "acknowledge")
         .unwrap();
     // As if duebox died after SMTP took it and a server-side copy landed in Sent.
     let raw = p.draft.to_bytes(std::time::SystemTime::now()).unwrap();
@@ -527,11 +485,7 @@ fn a_reply_found_in_sent_after_a_crash_is_recorded_as_sent_not_sent_again() {
 fn without_the_mailbox_the_copy_and_flag_wait_for_later() {
     let mut w = World::new();
     let p = w
-        .prepare(
-            "a-001-en-reminder-acme.eml",
-            "acknowledge",
-            &Asked::default(),
-        )
+        .prepare_plain("a-001-en-reminder-acme.eml", "acknowledge")
         .unwrap();
     let sent = w.sending(false).send(&p, false).unwrap();
     assert!(!sent.later.is_empty());
@@ -634,14 +588,13 @@ fn only_the_flag_says_answered_still_stops_the_send() {
 #[test]
 fn a_refusal_is_failed_and_an_unknown_outcome_is_found_in_sent_by_resolve() {
     let mut w = World::new();
-    w.transport.fail_with = Some(SendError::Rejected {
-        server: "x".into(),
-        reason: "554 5.7.1 no".into(),
-    });
-    let p = w
-        .prepare("a-003-en-final-acme.eml", "acknowledge", &Asked::default())
-        .unwrap();
-    let e = w.sending(true).send(&p, false).unwrap_err();
+    let e = w.acknowledge_failing(
+        "a-003-en-final-acme.eml",
+        SendError::Rejected {
+            server: "x".into(),
+            reason: "554 5.7.1 no".into(),
+        },
+    );
     let OutboxError::Failed { id, .. } = e else {
         panic!("{e}")
     };
@@ -676,20 +629,12 @@ fn with_no_vendors_known_an_unknown_sender_alone_does_not_block_a_reply() {
     let mut w = World::new();
     w.ctx.index = Store::in_memory().unwrap().payables_index().unwrap();
     let p = w
-        .prepare(
-            "a-001-en-reminder-acme.eml",
-            "acknowledge",
-            &Asked::default(),
-        )
+        .prepare_plain("a-001-en-reminder-acme.eml", "acknowledge")
         .unwrap();
     assert!(p.draft.blocked.is_none(), "{:?}", p.draft.blocked);
     // A real fraud sign still blocks.
     let p = w
-        .prepare(
-            "b-029-fraud-bankchange-girard.eml",
-            "acknowledge",
-            &Asked::default(),
-        )
+        .prepare_plain("b-029-fraud-bankchange-girard.eml", "acknowledge")
         .unwrap();
     assert!(p.draft.blocked.is_some());
 }

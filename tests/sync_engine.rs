@@ -4,14 +4,11 @@
 mod common;
 
 use duebox::config::Folders;
-use duebox::payables::read_csv;
 use duebox::payables::validate::PayablesIndex;
 use duebox::store::Store;
 use duebox::sync::engine::{sync_once, Report, Settings, SyncError};
 use duebox::sync::fake::FakeServer;
 use std::collections::BTreeMap;
-
-use common::corpus;
 
 const MAIL: [&str; 8] = [
     "a-001-en-reminder-acme.eml",
@@ -33,15 +30,7 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let mut store = Store::in_memory().unwrap();
-        store
-            .import_payables(&read_csv(corpus("payables.csv").as_slice()).unwrap())
-            .unwrap();
-        let index = store.payables_index().unwrap();
-        let mut server = FakeServer::new();
-        for name in MAIL {
-            server.deliver("INBOX", &corpus(name));
-        }
+        let (store, index, server) = common::seeded(&MAIL);
         World {
             server,
             store,

@@ -33,30 +33,7 @@ pub fn run(cli: &Cli, args: &LogArgs) -> anyhow::Result<ExitCode> {
         since: args.since,
     })?;
     if args.csv {
-        let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-        w.write_record([
-            "at",
-            "actor",
-            "kind",
-            "message_id",
-            "vendor",
-            "invoice",
-            "detail",
-            "clerk",
-        ])?;
-        for e in &events {
-            w.write_record([
-                e.at.as_str(),
-                &e.actor,
-                &e.kind,
-                e.message_id.as_deref().unwrap_or(""),
-                e.vendor.as_deref().unwrap_or(""),
-                e.invoice.as_deref().unwrap_or(""),
-                &e.detail,
-                e.clerk.as_deref().unwrap_or(""),
-            ])?;
-        }
-        w.flush()?;
+        crate::store::write_events_csv(&events, std::io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);
     }
     if events.is_empty() {

@@ -201,6 +201,8 @@ impl Store {
             ),
         )?;
         tx.commit()?;
+        // The team learns it too (a batch's commit pushes it, inside one).
+        self.push_team();
         Ok(c)
     }
 
@@ -246,6 +248,7 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        self.push_team();
         Ok(ids.len())
     }
 
@@ -276,6 +279,7 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        self.push_team();
         Ok(gone)
     }
 

@@ -120,6 +120,35 @@ impl Store {
     }
 }
 
+/// The record as CSV (`duebox log --csv`): at,actor,kind,message_id,vendor,invoice,detail,clerk.
+pub fn write_csv(events: &[Event], out: impl std::io::Write) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "at",
+        "actor",
+        "kind",
+        "message_id",
+        "vendor",
+        "invoice",
+        "detail",
+        "clerk",
+    ])?;
+    for e in events {
+        w.write_record([
+            e.at.as_str(),
+            &e.actor,
+            &e.kind,
+            e.message_id.as_deref().unwrap_or(""),
+            e.vendor.as_deref().unwrap_or(""),
+            e.invoice.as_deref().unwrap_or(""),
+            &e.detail,
+            e.clerk.as_deref().unwrap_or(""),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

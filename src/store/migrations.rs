@@ -1,10 +1,13 @@
-//! The schema, as numbered steps. Step N brings the database to `user_version` N; a step is
-//! never edited once released, only followed by another.
+//! The schema of both databases, as one list of numbered steps: step N brings the local
+//! SQLite to `user_version` N and the team database (PostgreSQL, `[database] url`) to
+//! `duebox_schema.version` N, each taking its own text of the step. A step is never edited
+//! once released, only followed by another.
 
 use rusqlite::Connection;
 
-/// The step both databases take, written once in SQL both speak: who wrote each event and
-/// reply, and the unique index that lets one clerk hold a reply's key (`team::reply_key`).
+/// The part of step 11 both databases take, written once in SQL both speak: who wrote each
+/// event and reply, and the unique index that lets one clerk hold a reply's key
+/// (`team::reply_key`).
 macro_rules! one_reply_step {
     () => {
         r"
@@ -17,9 +20,31 @@ macro_rules! one_reply_step {
     };
 }
 
-const STEPS: &[&str] = &[
+/// One numbered step: its SQLite text and, when it changes the shared tables, the team
+/// database's (PostgreSQL) text in parts applied in order. Both databases record the step's
+/// number, so a local database and a team database at N have the same schema.
+pub(super) struct Step {
+    pub(super) sqlite: &'static str,
+    pub(super) postgres: &'static [&'static str],
+}
+
+/// A step of the local database alone (the team database records its number too).
+const fn local(sqlite: &'static str) -> Step {
+    Step {
+        sqlite,
+        postgres: &[],
+    }
+}
+
+/// A step both databases take.
+const fn shared(sqlite: &'static str, postgres: &'static [&'static str]) -> Step {
+    Step { sqlite, postgres }
+}
+
+pub(super) const STEPS: &[Step] = &[
     // 1: vendors, the addresses they write from, their payables.
-    r"
+    local(
+        r"
     CREATE TABLE vendors (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -51,8 +76,10 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX payables_invoice_key ON payables(invoice_key);
     ",
+    ),
     // 2: every chase of a vendor's invoice we have seen, so a repeat shows its history.
-    r"
+    local(
+        r"
     CREATE TABLE chases (
         message_id TEXT NOT NULL,
         vendor_id INTEGER NOT NULL REFERENCES vendors(id) ON DELETE CASCADE,
@@ -64,8 +91,10 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX chases_invoice ON chases(vendor_id, invoice_key, chased_at);
     ",
+    ),
     // 3: the message store, the move journal, the record of what duebox filed, events.
-    r"
+    local(
+        r"
     CREATE TABLE folders (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -138,10 +167,12 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX events_at ON events(at);
     ",
+    ),
     // 4: replies: the outbox that makes sending exactly-once; events findable by invoice and
     // message without a scan, and folder counts read from an index alone (the UI with
     // 100,000 messages stored).
-    r"
+    local(
+        r"
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
         -- Ours, with angle brackets: how the reply is found in Sent after a crash.
@@ -176,9 +207,11 @@ const STEPS: &[&str] = &[
     CREATE INDEX events_message ON events(message_id);
     CREATE INDEX messages_counts ON messages(folder_id, kind, flags);
     ",
+    ),
     // 5: what the clerk taught by correcting verdicts: a verdict per message shape (sender and
     // subject without its numbers), and the messages that taught it.
-    r"
+    local(
+        r"
     CREATE TABLE corrections (
         id INTEGER PRIMARY KEY,
         sender TEXT NOT NULL,
@@ -204,16 +237,20 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX correction_messages_message ON correction_messages(message_id);
     ",
+    ),
     // 6: the server's own name for each folder (namespace prefix, separator, modified UTF-7),
     // learnt at the first sync and kept, so a folder stays where it was found. NULL: not yet
     // learnt (databases from before this step), learnt when the next pass finds the folder.
-    r"
+    local(
+        r"
     ALTER TABLE folders ADD COLUMN server_name TEXT;
     ",
+    ),
     // 7: every bank transaction imported (so a statement imported twice changes
     // nothing) and the payable it paid; found again by end-to-end id when a pain.002 says
     // the bank rejected it.
-    r"
+    local(
+        r"
     CREATE TABLE bank_transactions (
         tx_key TEXT PRIMARY KEY,
         statement TEXT NOT NULL,
@@ -229,9 +266,11 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX bank_transactions_e2e ON bank_transactions(end_to_end);
     ",
+    ),
     // 8: a reply's outcome can be "unknown" (the server's answer after the message never
     // came); SQLite cannot change a CHECK, so the table is rebuilt with its rows.
-    r"
+    local(
+        r"
     CREATE TABLE outbox_new (
         id INTEGER PRIMARY KEY,
         message_id TEXT NOT NULL UNIQUE,
@@ -262,17 +301,21 @@ const STEPS: &[&str] = &[
     CREATE INDEX outbox_state ON outbox(state);
     CREATE INDEX outbox_answers ON outbox(answers);
     ",
+    ),
     // The reasons behind each fraud warning, typed where they are written (JSON list of
     // {risk, detail}); rows stored before have none and show the warnings' names.
-    r"
+    local(
+        r"
     ALTER TABLE messages ADD COLUMN fraud_reasons TEXT NOT NULL DEFAULT '[]';
     ",
+    ),
     // The lists: the sender's display name (the Vendor column shows a name, not an address),
     // the keys that put chases of one invoice and one References chain together (threads),
     // the unanswered chasers by due date ("To answer"), and a full-text index of subject,
     // body, vendor, invoices, amount and sender (search across folders). The index keeps no
     // copy of the text (contentless); rows leave it with their message.
-    r"
+    local(
+        r"
     ALTER TABLE messages ADD COLUMN from_name TEXT;
     ALTER TABLE messages ADD COLUMN invoice_key TEXT;
     ALTER TABLE messages ADD COLUMN thread_root TEXT;
@@ -306,13 +349,15 @@ const STEPS: &[&str] = &[
         DELETE FROM message_search WHERE rowid = old.id;
     END;
     ",
+    ),
     // A team: the clerk behind every event and reply, and one reply per key (the same
     // template answering the same message) held at a time — the same step as the team
     // database's. Locally: what is not yet pushed to the team database (`[database] url`;
     // unused without one) and this database's id in the team's record.
-    concat!(
-        one_reply_step!(),
-        r"
+    shared(
+        concat!(
+            one_reply_step!(),
+            r"
     ALTER TABLE events ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX events_unshared ON events(id) WHERE shared = 0;
     ALTER TABLE outbox ADD COLUMN team_pushed INTEGER NOT NULL DEFAULT 0;
@@ -320,6 +365,66 @@ const STEPS: &[&str] = &[
     CREATE TABLE team_pending_payables (payable_id INTEGER PRIMARY KEY);
     CREATE TABLE team_cursor (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
     "
+        ),
+        TEAM_11,
+    ),
+    // The team shares what the clerks taught and what they know of vendors: locally, which
+    // corrections and vendors changed here and are not yet pushed (TEMP triggers fill them
+    // on a connection attached to a team; unused without one).
+    shared(
+        r"
+    -- n: bumped by every change, so a push clears only the changes it read (another
+    -- connection to this file may change the row while the push is under way).
+    CREATE TABLE team_pending_corrections (
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        n INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (sender, subject)
+    );
+    -- details = 1: this clerk changed the bank details or phone (0: only an address added,
+    -- which must not overwrite what another clerk recorded).
+    CREATE TABLE team_pending_vendors (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        details INTEGER NOT NULL DEFAULT 0,
+        n INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE team_pending_payables ADD COLUMN n INTEGER NOT NULL DEFAULT 0;
+    ",
+        &[r"
+    -- One correction per message shape; a forgotten one stays as a row (forgotten = TRUE)
+    -- so that every clerk forgets it; `seq` numbers every change, as for payables.
+    CREATE SEQUENCE corrections_seq;
+    CREATE TABLE corrections (
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('not_chaser', 'reminder', 'overdue', 'final', 'statement')),
+        source TEXT NOT NULL,
+        example_message_id TEXT,
+        created_at TEXT NOT NULL,
+        taught_at TEXT NOT NULL,
+        forgotten BOOLEAN NOT NULL DEFAULT FALSE,
+        seq BIGINT NOT NULL,
+        clerk TEXT,
+        origin TEXT NOT NULL,
+        PRIMARY KEY (sender, subject)
+    );
+    CREATE INDEX corrections_seq_order ON corrections(seq);
+    -- Vendors by name (any case) with their bank details, phone and the addresses they
+    -- write from (addresses are only ever added).
+    CREATE SEQUENCE vendors_seq;
+    CREATE TABLE vendors (
+        name_key TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        iban TEXT,
+        account_number TEXT,
+        phone TEXT,
+        emails TEXT[] NOT NULL DEFAULT '{}',
+        seq BIGINT NOT NULL,
+        clerk TEXT,
+        origin TEXT NOT NULL
+    );
+    CREATE INDEX vendors_seq_order ON vendors(seq);
+    "],
     ),
     // A pass with nothing new made cheap: the messages waiting to be filed are counted and
     // paged in an index that holds only those (not by reading every row of the inbox), and
@@ -339,13 +444,13 @@ const STEPS: &[&str] = &[
     ",
 ];
 
-/// The team database's schema (PostgreSQL, `[database] url`), numbered on its own and
-/// recorded in its `duebox_schema` table; a step is never edited once released. Step 1 is
-/// the shared tables as the local steps above left them (PostgreSQL's types: the local
-/// steps' SQLite-only parts — COLLATE NOCASE, a table rebuilt for a CHECK — cannot be
-/// replayed there); later steps are the local ones' text where both databases take them.
-pub const TEAM_STEPS: &[&str] = &[
-    // 1: the record and the outbox (without the bytes, which stay with the clerk who sends).
+/// Step 11's text for the team database (PostgreSQL): the shared tables as the local steps
+/// left them, in PostgreSQL's types (the local steps' SQLite-only parts — COLLATE NOCASE, a
+/// table rebuilt for a CHECK — cannot be replayed there). Released as the team database's
+/// own steps 1 to 3 before the numbering was one: a team database still numbered that way
+/// at version N has taken the first N parts (`team::schema` upgrades it).
+pub(super) const TEAM_11: &[&str] = &[
+    // The record and the outbox (without the bytes, which stay with the clerk who sends).
     r"
     CREATE TABLE events (
         id BIGSERIAL PRIMARY KEY,
@@ -385,9 +490,9 @@ pub const TEAM_STEPS: &[&str] = &[
     );
     CREATE INDEX outbox_answers ON outbox(answers);
     ",
-    // 2: the same as the local step above (the clerk, one reply per key).
+    // The same as the local step's first part (the clerk, one reply per key).
     one_reply_step!(),
-    // 3: payables, one per vendor (any case) and invoice; `seq` numbers every change, so a
+    // Payables, one per vendor (any case) and invoice; `seq` numbers every change, so a
     // clerk pulls what changed since the last number it saw (src/store/team_payables.rs).
     r"
     CREATE SEQUENCE payables_seq;
@@ -462,7 +567,7 @@ fn apply_until(conn: &mut Connection, from: i64, to: i64) -> rusqlite::Result<()
         .skip(usize::try_from(from).unwrap_or(0))
     {
         let tx = conn.transaction()?;
-        tx.execute_batch(step)?;
+        tx.execute_batch(step.sqlite)?;
         if i + 1 == 2 {
             // Invoice numbers are compared without leading zeros since schema 2.
             rekey_invoices(&tx)?;
@@ -471,7 +576,7 @@ fn apply_until(conn: &mut Connection, from: i64, to: i64) -> rusqlite::Result<()
             // Events are found by invoice the same way since schema 4.
             key_events(&tx)?;
         }
-        if step.contains("CREATE VIRTUAL TABLE message_search") {
+        if step.sqlite.contains("CREATE VIRTUAL TABLE message_search") {
             // Messages stored before the lists' step get their names, keys and index entry
             // (found by its text, so renumbering the steps on a merge cannot skip it).
             super::search::backfill(&tx)?;
@@ -483,119 +588,4 @@ fn apply_until(conn: &mut Connection, from: i64, to: i64) -> rusqlite::Result<()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn folders_from_before_server_names_keep_their_state_and_learn_the_name_later() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        apply_until(&mut conn, 0, 5).unwrap();
-        conn.execute(
-            "INSERT INTO folders (name, uid_validity) VALUES ('Chasers/Overdue', 7)",
-            [],
-        )
-        .unwrap();
-        apply(&mut conn, 5).unwrap();
-        let row: (i64, Option<String>) = conn
-            .query_row("SELECT uid_validity, server_name FROM folders", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .unwrap();
-        assert_eq!(row, (7, None));
-    }
-
-    #[test]
-    fn schema_8_keeps_the_outbox_and_allows_unknown() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        apply_until(&mut conn, 0, 7).unwrap();
-        conn.execute_batch(
-            "INSERT INTO outbox (message_id, template, envelope_from, envelope_to, subject, raw,
-                                 state, created_at, updated_at)
-             VALUES ('<r@x>', 'acknowledge', 'a@x', 'b@y', 'Re: 1', X'00', 'sending', 't', 't');",
-        )
-        .unwrap();
-        assert!(conn
-            .execute("UPDATE outbox SET state = 'unknown'", [])
-            .is_err());
-        apply(&mut conn, 7).unwrap();
-        conn.execute("UPDATE outbox SET state = 'unknown'", [])
-            .unwrap();
-        let (mid, state): (String, String) = conn
-            .query_row("SELECT message_id, state FROM outbox", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .unwrap();
-        assert_eq!((mid.as_str(), state.as_str()), ("<r@x>", "unknown"));
-    }
-
-    #[test]
-    fn the_lists_step_names_keys_and_indexes_the_messages_stored_before_it() {
-        let step = STEPS
-            .iter()
-            .position(|s| s.contains("CREATE VIRTUAL TABLE message_search"))
-            .unwrap() as i64;
-        let mut conn = Connection::open_in_memory().unwrap();
-        apply_until(&mut conn, 0, step).unwrap();
-        let raw = "Message-ID: <b@x>\r\nReferences: <a@x>\r\nFrom: Brennan AR <ar@brennan.test>\r\nSubject: Re: Invoice 58812\r\n\r\nStill waiting for payment of the pallets.\r\n";
-        conn.execute_batch(&format!(
-            "INSERT INTO folders (id, name) VALUES (1, 'INBOX');
-             INSERT INTO messages (id, folder_id, uid, message_id, from_addr, subject, kind, vendor,
-                                   invoices, amount, synced_at)
-             VALUES (5, 1, 1, '<b@x>', 'ar@brennan.test', 'Re: Invoice 58812', 'chaser',
-                     'Brennan', '[\"58812\"]', '4750.00', 't');
-             INSERT INTO bodies (message, raw) VALUES (5, CAST('{raw}' AS BLOB));"
-        ))
-        .unwrap();
-        apply(&mut conn, step).unwrap();
-        let row: (Option<String>, Option<String>, Option<String>) = conn
-            .query_row(
-                "SELECT from_name, thread_root, invoice_key FROM messages WHERE id = 5",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap();
-        assert_eq!(
-            row,
-            (
-                Some("Brennan AR".into()),
-                Some("a@x".into()),
-                Some("brennan|58812".into())
-            )
-        );
-        let found: i64 = conn
-            .query_row(
-                "SELECT rowid FROM message_search WHERE message_search MATCH '\"pallets\"'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(found, 5, "the body is searchable");
-        conn.execute("DELETE FROM messages WHERE id = 5", [])
-            .unwrap();
-        let left: i64 = conn
-            .query_row("SELECT count(*) FROM message_search", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(left, 0, "a deleted message leaves the index");
-    }
-
-    #[test]
-    fn schema_2_compares_invoices_without_leading_zeros() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        apply_until(&mut conn, 0, 1).unwrap();
-        conn.execute_batch(
-            "INSERT INTO vendors (id, name) VALUES (1, 'Acme');
-             INSERT INTO payables (vendor_id, invoice_number, invoice_key, amount, currency, status)
-             VALUES (1, 'INV-00123', 'INV00123', '10', 'GBP', 'open');",
-        )
-        .unwrap();
-        apply(&mut conn, 1).unwrap();
-        let key: String = conn
-            .query_row("SELECT invoice_key FROM payables", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(key, "INV123");
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, latest());
-    }
-}
+mod tests;

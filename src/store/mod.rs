@@ -19,12 +19,13 @@ pub mod search;
 pub mod statements;
 mod team;
 mod team_payables;
+mod team_shared;
 mod vendors;
 
 pub use chases::PriorChase;
 pub use corrections::{Correction, CorrectionSource, MessageShape};
 pub use dashboard::{AgingAmount, Bucket, ClaimRef, Dashboard, DUE_WINDOW_DAYS};
-pub use events::{Event, EventFilter};
+pub use events::{write_csv as write_events_csv, Event, EventFilter};
 pub use listing::{Detail, FolderCount, HistoryEntry, MessagePlace, Page, Record, Summary};
 pub use messages::{NewMessage, OpenMove, Pending, Stored, StoredFolder, StoredMessage};
 pub use outbox::{NewReply, OutboxEntry, OutboxState};
@@ -201,14 +202,16 @@ impl Store {
             .query_row("SELECT clerk FROM temp.duebox_session", [], |r| r.get(0))?)
     }
 
-    /// Shares the record and the replies through the team database. Refused only when the
+    /// Shares the record, the replies, payables, corrections and vendors through the team
+    /// database. Refused only when the
     /// URL is not one or the database is from a newer duebox; an unreachable server is not an
     /// error here (mail can be read): [`Store::team_down`] says so, and what needs the team
     /// is refused until it answers.
     pub fn attach_team(&mut self, config: &TeamConfig) -> Result<(), StoreError> {
         let mut t = team::Team::new(config, &self.conn)?;
         team_payables::prepare(&self.conn)?;
-        match t.push(&self.conn).and_then(|()| self.sync_payables(&mut t)) {
+        team_shared::prepare(&self.conn)?;
+        match self.sync_team(&mut t) {
             Ok(_) | Err(StoreError::TeamUnreachable { .. }) => {}
             Err(e) => return Err(e),
         }
@@ -216,16 +219,15 @@ impl Store {
         Ok(())
     }
 
-    /// Exchanges with the team database now: this clerk's record, replies and payables
-    /// pushed, everyone's payables pulled (the checks redone). Returns how many payables
-    /// changed here; 0 without a team database.
+    /// Exchanges with the team database now: this clerk's record, replies, payables,
+    /// corrections and vendors pushed, everyone's payables, corrections and vendors pulled
+    /// (the checks redone). Returns how many of those changed here; 0 without a team
+    /// database.
     pub fn refresh_team(&self) -> Result<usize, StoreError> {
         let Some(team) = &self.team else {
             return Ok(0);
         };
-        let mut team = team.borrow_mut();
-        team.push(&self.conn)?;
-        self.sync_payables(&mut team)
+        self.sync_team(&mut team.borrow_mut())
     }
 
     /// Why the team database could not be reached at the last attempt; None when it could
@@ -252,10 +254,7 @@ impl Store {
     fn push_team(&self) {
         if let Some(team) = &self.team {
             if self.conn.is_autocommit() {
-                let mut team = team.borrow_mut();
-                let _ = team
-                    .push(&self.conn)
-                    .and_then(|()| self.sync_payables(&mut team));
+                let _ = self.sync_team(&mut team.borrow_mut());
             }
         }
     }

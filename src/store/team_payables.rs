@@ -18,11 +18,13 @@ use std::str::FromStr;
 const TRIGGERS: &str = "
     CREATE TEMP TRIGGER IF NOT EXISTS team_payable_added AFTER INSERT ON main.payables
     WHEN (SELECT pulling FROM duebox_session) = 0 BEGIN
-        INSERT OR IGNORE INTO team_pending_payables (payable_id) VALUES (new.id);
+        INSERT INTO team_pending_payables (payable_id) VALUES (new.id)
+        ON CONFLICT (payable_id) DO UPDATE SET n = n + 1;
     END;
     CREATE TEMP TRIGGER IF NOT EXISTS team_payable_changed AFTER UPDATE ON main.payables
     WHEN (SELECT pulling FROM duebox_session) = 0 BEGIN
-        INSERT OR IGNORE INTO team_pending_payables (payable_id) VALUES (new.id);
+        INSERT INTO team_pending_payables (payable_id) VALUES (new.id)
+        ON CONFLICT (payable_id) DO UPDATE SET n = n + 1;
     END;
 ";
 
@@ -52,16 +54,21 @@ pub(super) fn prepare(conn: &rusqlite::Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The payables waiting to be pushed, as stored now (with their vendor's first address).
-pub(super) fn pending(conn: &rusqlite::Connection) -> Result<Vec<(i64, Payable)>, StoreError> {
+/// A payable waiting to be pushed: (its id, its pending row's change count), as stored now.
+pub(super) type PendingPayable = ((i64, i64), Payable);
+
+/// The payables waiting to be pushed (with their vendor's first address).
+pub(super) fn pending(conn: &rusqlite::Connection) -> Result<Vec<PendingPayable>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT q.payable_id, {} FROM team_pending_payables q
+        "SELECT q.payable_id, q.n, {} FROM team_pending_payables q
          JOIN payables p ON p.id = q.payable_id JOIN vendors v ON v.id = p.vendor_id
          ORDER BY q.payable_id",
         super::payables::PAYABLE_COLUMNS
     ))?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, super::payables::payable_row(r, 1)?)))?;
-    let mut out: Vec<(i64, Payable)> = rows.collect::<Result<_, _>>()?;
+    let rows = stmt.query_map([], |r| {
+        Ok(((r.get(0)?, r.get(1)?), super::payables::payable_row(r, 2)?))
+    })?;
+    let mut out: Vec<PendingPayable> = rows.collect::<Result<_, _>>()?;
     // Rows deleted since (a vendor removed) have nothing to push.
     conn.execute(
         "DELETE FROM team_pending_payables WHERE payable_id NOT IN (SELECT id FROM payables)",
@@ -71,11 +78,13 @@ pub(super) fn pending(conn: &rusqlite::Connection) -> Result<Vec<(i64, Payable)>
     Ok(out)
 }
 
-pub(super) fn pushed(conn: &rusqlite::Connection, ids: &[i64]) -> Result<(), StoreError> {
+/// After a push: the payables pushed are no longer pending, unless changed since read (by
+/// another connection to this file while the push was under way).
+pub(super) fn pushed(conn: &rusqlite::Connection, ids: &[(i64, i64)]) -> Result<(), StoreError> {
     let mut stmt =
-        conn.prepare_cached("DELETE FROM team_pending_payables WHERE payable_id = ?1")?;
-    for id in ids {
-        stmt.execute(params![id])?;
+        conn.prepare_cached("DELETE FROM team_pending_payables WHERE payable_id = ?1 AND n = ?2")?;
+    for (id, changes) in ids {
+        stmt.execute(params![id, changes])?;
     }
     Ok(())
 }
@@ -243,4 +252,41 @@ fn apply(tx: &rusqlite::Transaction<'_>, p: &Payable) -> Result<bool, StoreError
         }
     };
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn a_payable_changed_while_its_push_is_under_way_stays_pending() {
+        let mut store = Store::in_memory().unwrap();
+        prepare(&store.conn).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        store
+            .add_payable(&Payable {
+                vendor: "Acme".into(),
+                vendor_email: "billing@acme.test".into(),
+                invoice_number: "INV-1".into(),
+                amount: Decimal::new(1050, 2),
+                currency: "EUR".into(),
+                issue_date: day,
+                due_date: day,
+                status: Status::Open,
+                paid_on: None,
+                reference: None,
+                scheduled_on: None,
+            })
+            .unwrap();
+        let read = pending(&store.conn).unwrap();
+        assert_eq!(read.len(), 1);
+        // Another connection to the file records the payment before this push is done.
+        store.mark_paid("INV-1", None, day, None).unwrap();
+        let ids: Vec<(i64, i64)> = read.iter().map(|(id, _)| *id).collect();
+        pushed(&store.conn, &ids).unwrap();
+        let left = pending(&store.conn).unwrap();
+        assert_eq!(left.len(), 1, "the payment is pushed next time");
+        assert_eq!(left[0].1.status, Status::Paid);
+    }
 }

@@ -69,7 +69,7 @@ pub(crate) mod watchdog;
 // The postfix harness stops its processes and finds its programs the same way.
 use process::*;
 #[allow(unused_imports)]
-pub(crate) use process::{alive, find_program, signal};
+pub(crate) use process::{alive, find_program, log_and_output, running, signal, start_again};
 
 /// The password of every user the harness creates.
 pub const PASSWORD: &str = "secret";
@@ -450,21 +450,16 @@ impl Dovecot {
 
     /// Whether the master process is running.
     pub fn is_running(&mut self) -> bool {
-        match self.child.as_mut() {
-            Some(c) => matches!(c.try_wait(), Ok(None)),
-            None => false,
-        }
+        running(&mut self.child)
     }
 
     /// The whole Dovecot log so far (and anything it printed on stderr).
     pub fn log(&self) -> String {
-        let mut s = fs::read_to_string(self.path("dovecot.log")).unwrap_or_default();
-        let err = fs::read_to_string(self.path("dovecot.stderr")).unwrap_or_default();
-        if !err.trim().is_empty() {
-            s.push_str("--- stderr ---\n");
-            s.push_str(&err);
-        }
-        s
+        log_and_output(
+            &self.path("dovecot.log"),
+            &self.path("dovecot.stderr"),
+            "--- stderr ---\n",
+        )
     }
 
     /// The log lines that report errors (`Error:`, `Fatal:`, `Panic:`), for assertions that a

@@ -1,5 +1,5 @@
 //! What the integration tests share: the company the fixture messages are written to, and
-//! the labelled corpus's files.
+//! the labelled corpus's files, and a store and fake mailbox seeded with them.
 #![allow(dead_code)]
 
 use chrono::NaiveDate;
@@ -23,4 +23,25 @@ pub fn corpus(name: &str) -> Vec<u8> {
         .join("tests/fixtures/corpus")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A store holding the corpus's payables (and their index), and a fake mailbox with `mail`
+/// (corpus files) in its INBOX: where the tests that sync before they act start.
+pub fn seeded(
+    mail: &[&str],
+) -> (
+    duebox::store::Store,
+    duebox::payables::validate::PayablesIndex,
+    duebox::sync::fake::FakeServer,
+) {
+    let mut store = duebox::store::Store::in_memory().unwrap();
+    store
+        .import_payables(&duebox::payables::read_csv(corpus("payables.csv").as_slice()).unwrap())
+        .unwrap();
+    let index = store.payables_index().unwrap();
+    let mut server = duebox::sync::fake::FakeServer::new();
+    for name in mail {
+        server.deliver("INBOX", &corpus(name));
+    }
+    (store, index, server)
 }

@@ -54,7 +54,9 @@
 //! Only `std` and `tempfile` are used; TLS sessions go through the `openssl s_client` command.
 #![allow(dead_code)]
 
-use super::dovecot::{alive, find_program, signal, watchdog, Dovecot, Options};
+use super::dovecot::{
+    alive, find_program, log_and_output, running, signal, start_again, watchdog, Dovecot, Options,
+};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -303,22 +305,17 @@ impl Postfix {
 
     /// Whether the master process is running.
     pub fn is_running(&mut self) -> bool {
-        match self.child.as_mut() {
-            Some(c) => matches!(c.try_wait(), Ok(None)),
-            None => false,
-        }
+        running(&mut self.child)
     }
 
     /// The whole Postfix log so far (and anything the master printed on stdout/stderr). The
     /// log is written by Postfix's postlogd a moment after the event.
     pub fn log(&self) -> String {
-        let mut s = fs::read_to_string(self.path("postfix.log")).unwrap_or_default();
-        let err = fs::read_to_string(self.path("postfix.stderr")).unwrap_or_default();
-        if !err.trim().is_empty() {
-            s.push_str("--- stdout/stderr ---\n");
-            s.push_str(&err);
-        }
-        s
+        log_and_output(
+            &self.path("postfix.log"),
+            &self.path("postfix.stderr"),
+            "--- stdout/stderr ---\n",
+        )
     }
 
     /// Waits until the log contains `needle` (postlogd writes it a moment after the event);

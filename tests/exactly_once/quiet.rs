@@ -4,15 +4,13 @@
 
 use super::*;
 
-#[test]
-fn messages_expunged_under_a_session_are_skipped_not_unparsable() {
-    use duebox::sync::server::MailServer;
-    let d = Dovecot::start();
-    for i in 0..6 {
+/// `n` copies of a reminder in AP's INBOX (Message-IDs `<{tag}-N@x.test>`), and a session on it.
+fn reminders_in_inbox(d: &Dovecot, n: usize, tag: &str) -> duebox::imap::Imap {
+    for i in 0..n {
         d.deliver(
             AP,
             "INBOX",
-            &with_message_id("a-001-en-reminder-acme.eml", &format!("<gone-{i}@x.test>")),
+            &with_message_id("a-001-en-reminder-acme.eml", &format!("<{tag}-{i}@x.test>")),
         );
     }
     let account = duebox::imap::Account {
@@ -23,7 +21,14 @@ fn messages_expunged_under_a_session_are_skipped_not_unparsable() {
         secret: duebox::imap::Secret::Password(PASSWORD.into()),
         ca_file: Some(d.ca_file()),
     };
-    let mut imap = duebox::imap::Imap::connect(&account).unwrap();
+    duebox::imap::Imap::connect(&account).unwrap()
+}
+
+#[test]
+fn messages_expunged_under_a_session_are_skipped_not_unparsable() {
+    use duebox::sync::server::MailServer;
+    let d = Dovecot::start();
+    let mut imap = reminders_in_inbox(&d, 6, "gone");
     imap.select("INBOX").unwrap();
     let uids = imap.all_uids().unwrap();
     assert_eq!(uids.len(), 6);
@@ -149,22 +154,7 @@ fn printing_commands_end_quietly_on_a_closed_pipe() {
 fn filing_claims_only_messages_nobody_else_changed_or_took() {
     use duebox::sync::server::MailServer;
     let d = Dovecot::start();
-    for i in 0..4 {
-        d.deliver(
-            AP,
-            "INBOX",
-            &with_message_id("a-001-en-reminder-acme.eml", &format!("<claim-{i}@x.test>")),
-        );
-    }
-    let account = duebox::imap::Account {
-        host: "127.0.0.1".into(),
-        port: d.tls_port(),
-        security: duebox::config::Security::Tls,
-        login: AP.into(),
-        secret: duebox::imap::Secret::Password(PASSWORD.into()),
-        ca_file: Some(d.ca_file()),
-    };
-    let mut imap = duebox::imap::Imap::connect(&account).unwrap();
+    let mut imap = reminders_in_inbox(&d, 4, "claim");
     let looked = imap.select("INBOX").unwrap();
     assert_eq!(imap.fetch(&[1, 2, 3, 4]).unwrap().len(), 4);
     // Another client labels 1 and 2 (its claim) and expunges 3, after our look.

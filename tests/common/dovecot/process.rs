@@ -86,17 +86,11 @@ impl Dovecot {
     /// configuration and data, and waits until it greets.
     pub fn restart(&mut self) {
         self.stop();
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            match self.spawn_and_wait() {
-                Ok(()) => return,
-                // The old processes' sockets may linger a moment; someone may even have taken
-                // the port, in which case this keeps failing and the panic says so.
-                Err(StartError::PortTaken) if Instant::now() < deadline => {
-                    thread::sleep(Duration::from_millis(100));
-                }
-                Err(e) => self.fail_start(&e),
-            }
+        if let Err(e) = start_again(
+            || self.spawn_and_wait(),
+            |e| matches!(e, StartError::PortTaken),
+        ) {
+            self.fail_start(&e)
         }
     }
 
@@ -383,6 +377,43 @@ pub(crate) fn stat_field(pid: u32) -> Option<(char, u32)> {
     let state = f.next()?.chars().next()?;
     let ppid = f.next()?.parse().ok()?;
     Some((state, ppid))
+}
+
+/// Whether a server's master process (`child`, when started) is still running.
+pub(crate) fn running(child: &mut Option<Child>) -> bool {
+    match child.as_mut() {
+        Some(c) => matches!(c.try_wait(), Ok(None)),
+        None => false,
+    }
+}
+
+/// A server's log file followed by what it printed on its own output, under `heading`.
+pub(crate) fn log_and_output(log: &Path, output: &Path, heading: &str) -> String {
+    let mut s = fs::read_to_string(log).unwrap_or_default();
+    let err = fs::read_to_string(output).unwrap_or_default();
+    if !err.trim().is_empty() {
+        s.push_str(heading);
+        s.push_str(&err);
+    }
+    s
+}
+
+/// Starts a server again with `start` until it is up. The old processes' sockets may linger a
+/// moment after a stop, so a taken port is retried until `START_TIMEOUT`; someone may even
+/// have taken the port for good, in which case the last error is returned.
+pub(crate) fn start_again<E>(
+    mut start: impl FnMut() -> Result<(), E>,
+    port_taken: impl Fn(&E) -> bool,
+) -> Result<(), E> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        match start() {
+            Err(e) if port_taken(&e) && Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(100));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// Alive and not a zombie (a reparented zombie holds no sockets).

@@ -33,15 +33,11 @@ impl Postfix {
     /// configuration and queue, and waits until it greets.
     pub fn restart(&mut self) {
         self.stop();
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            match self.spawn_and_wait() {
-                Ok(()) => return,
-                Err(StartError::PortTaken) if Instant::now() < deadline => {
-                    thread::sleep(Duration::from_millis(100));
-                }
-                Err(e) => self.fail_start(&e),
-            }
+        if let Err(e) = start_again(
+            || self.spawn_and_wait(),
+            |e| matches!(e, StartError::PortTaken),
+        ) {
+            self.fail_start(&e)
         }
     }
 
