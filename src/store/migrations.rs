@@ -434,7 +434,8 @@ pub(super) const STEPS: &[Step] = &[
     // the levels grow with the mailbox (storing the second 10,000 messages cost 42% more
     // than the first); merging at 16 halves the rewrites. A search reads a few more
     // segments.
-    r"
+    local(
+        r"
     CREATE INDEX messages_to_file ON messages(folder_id, uid) WHERE destination IS NOT NULL;
     -- UIDNEXT as the last complete sync found it: with the same UIDVALIDITY, UIDNEXT and
     -- count, nothing arrived and nothing left, and the UID list need not be read again.
@@ -442,6 +443,7 @@ pub(super) const STEPS: &[Step] = &[
     INSERT INTO message_search (message_search, rank) VALUES ('automerge', 16);
     INSERT INTO message_search (message_search, rank) VALUES ('crisismerge', 32);
     ",
+    ),
 ];
 
 /// Step 11's text for the team database (PostgreSQL): the shared tables as the local steps
