@@ -6,8 +6,9 @@
 //! (a) `duebox sync`'s first pass (fetch, classify, validate, store, file),
 //! (b) its no-change pass, and
 //! (s) the first pass again without the body in the search index
-//!     (`DUEBOX_BENCH_NO_SEARCH_TEXT=1`): what indexing the text costs (up to 20,000),
-//! then prints, for each size as soon as it is done, medians, peak RSS of each pass, the
+//!     (`[sync] index_text = false`): what indexing the text costs (up to 20,000),
+//! then prints, for each size as soon as it is done, medians, peak RSS and CPU time of each
+//! pass (and Dovecot's CPU time during it, and the pass's phases by its log lines), the
 //! ratios the issue sets (a/r, a/m, a/s, a at 100k / a at 10k) and the load average. A peer
 //! that is missing or fails (mbsync) is reported and left out of the table, never the end of
 //! the run. The mailbox is put back between rounds from a hard-linked pristine
@@ -22,52 +23,14 @@
 mod corpus_gen;
 #[path = "../tests/common/dovecot.rs"]
 mod dovecot;
+#[path = "sync_timing.rs"]
+mod timing;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-
-/// Runs a command under /usr/bin/time; returns (seconds, peak RSS in MiB, stdout), or why it
-/// could not run or failed.
-fn try_timed(cmd: &mut Command) -> Result<(f64, f64, String), String> {
-    let program = cmd.get_program().to_owned();
-    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
-    let envs: Vec<_> = cmd
-        .get_envs()
-        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
-        .collect();
-    let start = Instant::now();
-    let out = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("RSS_KB=%M")
-        .arg(&program)
-        .args(&args)
-        .envs(envs)
-        .output()
-        .map_err(|e| format!("/usr/bin/time does not run (apt-get install -y time): {e}"))?;
-    let secs = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        return Err(format!(
-            "{program:?} failed: {}\n{}",
-            stderr.trim(),
-            String::from_utf8_lossy(&out.stdout).trim()
-        ));
-    }
-    let rss = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("RSS_KB="))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0;
-    Ok((secs, rss, String::from_utf8_lossy(&out.stdout).to_string()))
-}
-
-/// [`try_timed`] for what the benchmark cannot go on without (duebox itself).
-fn timed(cmd: &mut Command) -> (f64, f64, String) {
-    try_timed(cmd).unwrap_or_else(|e| panic!("{e}"))
-}
+use timing::{phases, timed, tree_cpu, try_timed};
 
 fn load() -> String {
     std::fs::read_to_string("/proc/loadavg")
@@ -194,7 +157,7 @@ fn mbsync(d: &dovecot::Dovecot, dir: &Path, fsync: bool) -> Option<f64> {
     let n = DONE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let _ = std::fs::rename(&maildir, dir.join(format!("mbsync-done-{n}")));
     match outcome {
-        Ok((secs, _, _)) => Some(secs),
+        Ok(run) => Some(run.secs),
         Err(e) => {
             eprintln!("  mbsync (FSync {fsync}) left out: {e}");
             None
@@ -226,6 +189,9 @@ struct Figures {
     mbsync_yes: Vec<f64>,
     first: Vec<f64>,
     again: Vec<f64>,
+    /// CPU seconds (user + system) of each first and no-change pass.
+    cpu_first: Vec<f64>,
+    cpu_again: Vec<f64>,
     /// First passes without the body in the search index.
     unindexed: Vec<f64>,
     /// Peak RSS (MiB) of the first pass, the no-change pass, the unindexed pass.
@@ -301,6 +267,29 @@ impl Bench {
         (bench, bytes)
     }
 
+    /// [`Bench::duebox`] with the body's text left out of the search index
+    /// (`[sync] index_text = false`): what indexing the text costs.
+    fn duebox_unindexed(&self, db: &Path) -> Command {
+        let config = self.config.with_file_name("config-unindexed.toml");
+        if !config.exists() {
+            let text = std::fs::read_to_string(&self.config).expect("config");
+            std::fs::write(&config, format!("{text}[sync]\nindex_text = false\n")).expect("config");
+        }
+        let mut cmd = Command::new(&self.binary);
+        cmd.arg("--config")
+            .arg(&config)
+            .arg("--db")
+            .arg(db)
+            .arg("sync")
+            .env("DUEBOX_BENCH_PASSWORD", dovecot::PASSWORD);
+        cmd
+    }
+
+    /// CPU seconds the server has used so far.
+    fn server_cpu(&self) -> f64 {
+        self.d.pid().map_or(0.0, tree_cpu)
+    }
+
     /// `duebox sync` on the mailbox with the database `db`.
     fn duebox(&self, db: &Path) -> Command {
         let mut cmd = Command::new(&self.binary);
@@ -345,19 +334,38 @@ fn bench(n: usize, plan: Plan, binary: &Path) -> Figures {
             f.mbsync_yes.extend(mbsync(&b.d, b.dir.path(), true));
         }
         let db = b.dir.path().join(format!("duebox-{round}.db"));
-        let (first, rss, out) = timed(&mut b.duebox(&db));
+        let cpu = || b.server_cpu();
+        let run = timed(&mut b.duebox(&db), &cpu);
+        let server = run.server;
         assert!(
-            out.contains(&format!("sync: {n} new")),
-            "the first pass did not sync all {n}: {out}"
+            run.stdout.contains(&format!("sync: {n} new")),
+            "the first pass did not sync all {n}: {}",
+            run.stdout
         );
-        let (again, again_rss, again_out) = timed(&mut b.duebox(&db));
-        assert!(again_out.contains("sync: 0 new, 0 filed"), "{again_out}");
+        let again = timed(&mut b.duebox(&db), &cpu);
+        let again_server = again.server;
+        assert!(
+            again.stdout.contains("sync: 0 new, 0 filed"),
+            "{}",
+            again.stdout
+        );
         let _ = std::fs::remove_file(&db);
-        f.first.push(first);
-        f.again.push(again);
-        f.rss_first = f.rss_first.max(rss);
-        f.rss_again = f.rss_again.max(again_rss);
-        f.summary = out.trim().to_string();
+        f.first.push(run.secs);
+        f.again.push(again.secs);
+        f.cpu_first.push(run.cpu);
+        f.cpu_again.push(again.cpu);
+        f.rss_first = f.rss_first.max(run.rss);
+        f.rss_again = f.rss_again.max(again.rss);
+        f.summary = run.stdout.trim().to_string();
+        eprintln!(
+            "  {n}: round {round}: duebox first pass {:.2} s wall, {:.2} s CPU (Dovecot {server:.2} s CPU; {}); no-change pass {:.3} s wall, {:.3} s CPU (Dovecot {again_server:.3} s CPU)",
+            run.secs,
+            run.cpu,
+            phases(&run),
+            again.secs,
+            again.cpu
+        );
+        let (first, rss, again_rss, again) = (run.secs, run.rss, again.rss, again.secs);
         // The same first pass without the body's text in the search index; up to 20,000
         // messages only (the cost is per message, and at 100,000 it would double a run of
         // many minutes).
@@ -374,10 +382,14 @@ fn bench(n: usize, plan: Plan, binary: &Path) -> Figures {
         }
         b.fresh();
         let db = b.dir.path().join(format!("duebox-unindexed-{round}.db"));
-        let (unindexed, unindexed_rss, out) =
-            timed(b.duebox(&db).env("DUEBOX_BENCH_NO_SEARCH_TEXT", "1"));
-        assert!(out.contains(&format!("sync: {n} new")), "{out}");
+        let unindexed_run = timed(&mut b.duebox_unindexed(&db), &|| 0.0);
+        assert!(
+            unindexed_run.stdout.contains(&format!("sync: {n} new")),
+            "{}",
+            unindexed_run.stdout
+        );
         let _ = std::fs::remove_file(&db);
+        let (unindexed, unindexed_rss) = (unindexed_run.secs, unindexed_run.rss);
         f.unindexed.push(unindexed);
         f.rss_unindexed = f.rss_unindexed.max(unindexed_rss);
         f.load = load();
@@ -456,14 +468,16 @@ fn print(f: &Figures) {
         secs(yes, 2)
     );
     println!(
-        "  (a) duebox first pass:        {}, peak RSS {} — {}",
+        "  (a) duebox first pass:        {} ({} CPU), peak RSS {} — {}",
         secs(first, 2),
+        secs(median(&f.cpu_first), 2),
         mib(f.rss_first),
         f.summary
     );
     println!(
-        "  (b) duebox no-change pass:    {}, peak RSS {}",
+        "  (b) duebox no-change pass:    {} ({} CPU), peak RSS {}",
         secs(again, 3),
+        secs(median(&f.cpu_again), 3),
         mib(f.rss_again)
     );
     if f.unindexed.is_empty() {
@@ -531,13 +545,27 @@ fn main() {
         })
         .collect::<Vec<_>>();
     println!("peak RSS by size (MiB): {}", peak.join(", "));
+    // Any two sizes: how the pass grows against the mailbox (linear: the ratio of the sizes).
+    if let Some(small) = all.first() {
+        for large in all.iter().skip(1) {
+            println!(
+                "first pass at {} / at {} = {} wall, {} CPU (sizes {:.1}×)",
+                large.n,
+                small.n,
+                ratio(median(&large.first), median(&small.first)),
+                ratio(median(&large.cpu_first), median(&small.cpu_first)),
+                large.n as f64 / small.n.max(1) as f64
+            );
+        }
+    }
     if let (Some(small), Some(large)) = (
         all.iter().find(|f| f.n == 10_000),
         all.iter().find(|f| f.n == 100_000),
     ) {
         println!(
-            "first pass at 100k / at 10k = {} (must be ≤ 11)",
-            ratio(median(&large.first), median(&small.first))
+            "first pass at 100k / at 10k = {} wall, {} CPU (must be ≤ 11)",
+            ratio(median(&large.first), median(&small.first)),
+            ratio(median(&large.cpu_first), median(&small.cpu_first))
         );
     }
     println!("load average at end: {}", load());

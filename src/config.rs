@@ -258,12 +258,16 @@ pub struct Sync {
     /// How often to poll when the server has no IDLE: seconds, or "90s", "5m", "1h".
     #[serde(deserialize_with = "duration")]
     pub interval: Duration,
+    /// Whether new mail's body and attachment text go into the search index (false: search
+    /// by subject, sender, vendor, invoices and amount only; a smaller database).
+    pub index_text: bool,
 }
 
 impl Default for Sync {
     fn default() -> Self {
         Sync {
             interval: Duration::from_secs(300),
+            index_text: true,
         }
     }
 }

@@ -295,3 +295,27 @@ fn a_server_error_reads_once_through_the_whole_chain() {
         "{e:#}"
     );
 }
+
+#[test]
+fn without_index_text_search_finds_mail_by_its_fields_only() {
+    use duebox::store::search::{ListQuery, Source};
+    let find = |store: &Store, words: &str| {
+        store
+            .list_count(&ListQuery {
+                source: Source::All,
+                search: Some(words.to_string()),
+                sort: None,
+            })
+            .unwrap()
+    };
+    let mut indexed = World::new();
+    indexed.sync().unwrap();
+    // In the body of the meeting invitation only, and in its subject.
+    assert_eq!(find(&indexed.store, "Trafford"), 1);
+    assert_eq!(find(&indexed.store, "Lease renewal"), 1);
+    let mut unindexed = World::new();
+    unindexed.store.set_index_text(false);
+    unindexed.sync().unwrap();
+    assert_eq!(find(&unindexed.store, "Trafford"), 0);
+    assert_eq!(find(&unindexed.store, "Lease renewal"), 1);
+}

@@ -132,6 +132,8 @@ pub(crate) struct StoreOpener {
     team: Option<crate::store::TeamConfig>,
     reach: crate::store::TeamReach,
     exchanged: std::cell::Cell<bool>,
+    /// `[sync] index_text`.
+    index_text: bool,
 }
 
 impl StoreOpener {
@@ -158,6 +160,7 @@ impl StoreOpener {
             team,
             reach: Default::default(),
             exchanged: std::cell::Cell::new(false),
+            index_text: config.sync.index_text,
         })
     }
 
@@ -182,6 +185,7 @@ impl StoreOpener {
     /// its sync pass exchanges with the team and says in the UI when it cannot).
     pub(crate) fn open_lazily(&self) -> anyhow::Result<crate::store::Store> {
         let mut store = crate::store::Store::open(&self.path)?;
+        store.set_index_text(self.index_text);
         if let Some(clerk) = &self.clerk {
             store.set_clerk(clerk)?;
         }

@@ -468,6 +468,7 @@ impl MailServer for Imap {
         Ok(FolderState {
             uid_validity,
             exists: mailbox.exists,
+            uid_next: mailbox.uid_next,
             highest_modseq: mailbox.highest_mod_seq,
             keywords: mailbox.permanent_flags.is_empty()
                 || mailbox

@@ -11,6 +11,8 @@ pub struct StoredFolder {
     pub id: i64,
     pub uid_validity: Option<u32>,
     pub highest_modseq: Option<u64>,
+    /// UIDNEXT as the last complete sync of the folder found it.
+    pub uid_next: Option<u32>,
 }
 
 /// A message to store, with what classification made of it.
@@ -93,13 +95,14 @@ impl Store {
             params![name],
         )?;
         Ok(self.conn.query_row(
-            "SELECT id, uid_validity, highest_modseq FROM folders WHERE name = ?1",
+            "SELECT id, uid_validity, highest_modseq, uid_next FROM folders WHERE name = ?1",
             params![name],
             |r| {
                 Ok(StoredFolder {
                     id: r.get(0)?,
                     uid_validity: r.get(1)?,
                     highest_modseq: r.get::<_, Option<i64>>(2)?.map(|m| m as u64),
+                    uid_next: r.get(3)?,
                 })
             },
         )?)
@@ -132,16 +135,18 @@ impl Store {
         Ok(())
     }
 
-    /// Records the folder's UIDVALIDITY and mod-sequence after a sync.
+    /// Records the folder's UIDVALIDITY, mod-sequence and UIDNEXT after a complete sync.
     pub fn set_folder_state(
         &mut self,
         id: i64,
         uid_validity: u32,
         highest_modseq: Option<u64>,
+        uid_next: Option<u32>,
     ) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE folders SET uid_validity = ?2, highest_modseq = ?3, synced_at = ?4 WHERE id = ?1",
-            params![id, uid_validity, highest_modseq.map(|m| m as i64), now()],
+            "UPDATE folders SET uid_validity = ?2, highest_modseq = ?3, synced_at = ?4, uid_next = ?5
+             WHERE id = ?1",
+            params![id, uid_validity, highest_modseq.map(|m| m as i64), now(), uid_next],
         )?;
         Ok(())
     }
@@ -303,7 +308,7 @@ impl Store {
     /// How many messages in a folder have somewhere to go and were never filed.
     pub fn pending_filing_count(&self, folder_id: i64) -> Result<usize, StoreError> {
         let n: i64 = self.conn.query_row(
-            "SELECT count(*) FROM messages
+            "SELECT count(*) FROM messages INDEXED BY messages_to_file
              WHERE folder_id = ?1 AND uid IS NOT NULL AND destination IS NOT NULL",
             params![folder_id],
             |r| r.get(0),
@@ -320,8 +325,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Pending>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT m.id, m.uid, m.message_id, m.destination, m.stage, m.risk, m.flags FROM messages m
-             WHERE m.folder_id = ?1 AND m.uid > ?2 AND m.destination IS NOT NULL
+            "SELECT m.id, m.uid, m.message_id, m.destination, m.stage, m.risk, m.flags
+             FROM messages m INDEXED BY messages_to_file WHERE m.folder_id = ?1 AND m.uid > ?2 AND m.destination IS NOT NULL
              ORDER BY m.uid LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![folder_id, after, limit as i64], |r| {

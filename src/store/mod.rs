@@ -45,6 +45,8 @@ pub struct Store {
     conn: Connection,
     /// The team database, when `[database] url` names one.
     team: Option<RefCell<team::Team>>,
+    /// Whether new messages' body text goes into the search index (`[sync] index_text`).
+    index_text: bool,
 }
 
 /// Why the database could not be used.
@@ -179,7 +181,11 @@ impl Store {
             "INSERT INTO temp.duebox_session (clerk) VALUES (?1)",
             [default_clerk()],
         )?;
-        Ok(Store { conn, team: None })
+        Ok(Store {
+            conn,
+            team: None,
+            index_text: true,
+        })
     }
 
     /// The clerk's name (`[team] clerk`) on every event and reply written from now on.

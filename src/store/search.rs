@@ -320,6 +320,18 @@ type Args = Vec<(&'static str, Box<dyn ToSql>)>;
 const ANSWERING: &str = "('queued', 'sending', 'sent', 'unknown')";
 
 impl Store {
+    /// Whether the body's and attachments' text of messages stored from now on goes into the
+    /// search index (`[sync] index_text`, on unless set otherwise): without it search finds
+    /// messages by subject, sender, vendor, invoices and amount only.
+    pub fn set_index_text(&mut self, on: bool) {
+        self.index_text = on;
+    }
+
+    /// See [`Store::set_index_text`].
+    pub fn indexes_text(&self) -> bool {
+        self.index_text
+    }
+
     /// A chaser waiting for an answer (`:archive` is the archive's name): not answered,
     /// outside the archive, no reply of ours that answers it, and the latest chase of its
     /// invoice (`superseded`, kept by the schema's triggers).

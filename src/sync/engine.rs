@@ -190,14 +190,16 @@ struct Prepared {
     corrected: Option<Correction>,
 }
 
-/// Whether the body's text goes into the search index: always, except in the benchmark's
-/// run that measures what indexing it costs (`DUEBOX_BENCH_NO_SEARCH_TEXT=1`, benches/sync.rs).
-fn index_text() -> bool {
-    static INDEX: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *INDEX.get_or_init(|| std::env::var_os("DUEBOX_BENCH_NO_SEARCH_TEXT").is_none())
+/// What [`prepare`] does besides classifying.
+#[derive(Clone, Copy)]
+struct Preparing {
+    /// Whether the message is to be filed (INBOX).
+    file: bool,
+    /// Whether its text is taken for the search index ([`Store::indexes_text`]).
+    index_text: bool,
 }
 
-fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> Prepared {
+fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, how: Preparing) -> Prepared {
     let verdict = classify::classify_bytes_with(&f.raw, settings.classify, settings.index).map(
         |(msg, mut c)| {
             let corrected = learn::overrule(learnt, &msg, &mut c).cloned();
@@ -225,7 +227,7 @@ fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> 
         Ok((mut msg, mut c, corrected)) => {
             let found = apply_records(settings.index, &mut c, &msg, settings.classify);
             // The search index needs the text: taken before the text is dropped.
-            if index_text() {
+            if how.index_text {
                 row.search_text = crate::store::search::searchable_text(&msg);
             }
             // Read and judged: the text is not kept while the batch waits to be stored
@@ -255,7 +257,7 @@ fn prepare(f: Fetched, settings: &Settings<'_>, learnt: &Learnt, file: bool) -> 
             row.reasons = serde_json::to_string(&c.reasons).unwrap_or_else(|_| "[]".into());
             row.fraud_reasons =
                 serde_json::to_string(&c.fraud_reasons).unwrap_or_else(|_| "[]".into());
-            if file {
+            if how.file {
                 let vendors_known = settings.index.known_domains().next().is_some();
                 row.destination =
                     filing::destination(&c, settings.folders, vendors_known).map(str::to_string);
@@ -305,8 +307,17 @@ fn sync_folder(
         store.forget_uids(folder)?;
     }
     let local = store.local_uids(folder)?;
+    // Nothing arrived (UIDNEXT as the last complete sync found it) and, with as many
+    // messages as we hold, nothing left either (every UID on the server is one we listed
+    // then): the UID list would be ours, so it is not read.
+    let unchanged = stored.uid_validity == Some(state.uid_validity)
+        && state.uid_next.is_some()
+        && stored.uid_next == state.uid_next
+        && state.exists as usize == local.len();
     let mut on_server = if state.exists == 0 {
         Vec::new()
+    } else if unchanged {
+        local.clone()
     } else {
         server.all_uids()?
     };
@@ -342,10 +353,12 @@ fn sync_folder(
         to_fetch: new.len(),
     });
     pass.arrivals.begin(store, name)?;
-    // Classification runs on a second thread while the next batch is fetched and the
-    // previous one stored: the three overlap on a two-core machine.
     // Classification runs on worker threads while the fetch streams on and earlier batches
     // are stored: the three overlap, and results are stored in UID order.
+    let how = Preparing {
+        file,
+        index_text: store.indexes_text(),
+    };
     std::thread::scope(|scope| -> Result<(), SyncError> {
         let learnt = &pass.learnt;
         let arrivals = &mut pass.arrivals;
@@ -353,7 +366,7 @@ fn sync_folder(
             pipeline::Ordered::start(scope, pipeline::workers(), |batch: Vec<Fetched>| {
                 batch
                     .into_iter()
-                    .map(|f| prepare(f, settings, learnt, file))
+                    .map(|f| prepare(f, settings, learnt, how))
                     .collect::<Vec<Prepared>>()
             });
         let mut store_batch = |store: &mut Store,
@@ -461,9 +474,10 @@ fn sync_folder(
     if stored.uid_validity == Some(state.uid_validity) {
         // Only the mod-sequence moved on: the server can tell it again (a power cut that
         // loses it costs one more look at the flags), so no sync for it, as for fetched mail.
-        store.in_bulk(|s| s.set_folder_state(folder, state.uid_validity, modseq))?;
+        store
+            .in_bulk(|s| s.set_folder_state(folder, state.uid_validity, modseq, state.uid_next))?;
     } else {
-        store.set_folder_state(folder, state.uid_validity, modseq)?;
+        store.set_folder_state(folder, state.uid_validity, modseq, state.uid_next)?;
     }
     Ok(state)
 }

@@ -209,6 +209,7 @@ impl MailServer for FakeServer {
         let state = FolderState {
             uid_validity: f.uid_validity,
             exists: f.messages.len() as u32,
+            uid_next: Some(f.next_uid),
             highest_modseq: self.caps.condstore.then_some(f.modseq),
             keywords: !self.no_keywords,
         };

@@ -67,6 +67,8 @@ pub struct Capabilities {
 pub struct FolderState {
     pub uid_validity: u32,
     pub exists: u32,
+    /// The UID the next message will get (UIDNEXT), when the server says it.
+    pub uid_next: Option<u32>,
     pub highest_modseq: Option<u64>,
     /// Whether keywords such as `$Chaser` are kept (PERMANENTFLAGS has `\*`).
     pub keywords: bool,
