@@ -125,16 +125,22 @@ fn databases_from_before_one_numbering_upgrade_and_share_what_they_held() {
     );
 }
 
-/// A local database as the release before one numbering left it: without the step that
-/// shares corrections and vendors.
+/// The local schema of the release before one numbering.
+const RELEASE_BEFORE: i64 = 11;
+
+/// A local database as the release before one numbering left it: without step 12 (which
+/// shares corrections and vendors) and the steps after it (each later step's changes are
+/// undone here too, so that the upgrade takes them again).
 fn back_to_the_release_before(path: &std::path::Path, latest: i64) {
+    assert_eq!(latest, 13, "a new step: undo it below too");
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(&format!(
         "DROP TABLE team_pending_corrections; DROP TABLE team_pending_vendors;
          ALTER TABLE team_pending_payables DROP COLUMN n;
          DELETE FROM team_cursor WHERE name IN ('corrections', 'vendors');
-         PRAGMA user_version = {};",
-        latest - 1
+         DROP INDEX messages_to_file;
+         ALTER TABLE folders DROP COLUMN uid_next;
+         PRAGMA user_version = {RELEASE_BEFORE};"
     ))
     .unwrap();
 }
