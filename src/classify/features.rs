@@ -284,6 +284,9 @@ pub const MAX_TEXT: usize = 64 * 1024;
 /// history, which cost the most to read (every claim reader walks all of it) and add only
 /// stray numbers. The same bound as the attachment's text and the quoted history's.
 pub const CLAIMS_HEAD: usize = 8 * 1024;
+/// And the end of the body: a long statement's table ends with the total due, below a
+/// table longer than the head (the last rows and the closing words fit in 1 KB).
+const CLAIMS_TAIL: usize = 1024;
 
 /// How much of a long body is read for wording: a chaser says early what it is.
 const WORDING_HEAD: usize = 4 * 1024;
@@ -333,8 +336,8 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
 
     // The texts read for both wording and claims are case-folded once, for every reader.
     let subject_text = extract::Prepared::new(subject);
-    let body_head = prefix(&z.body, CLAIMS_HEAD);
-    let body_text = extract::Prepared::new(body_head);
+    let body_head = head_and_tail(&z.body, CLAIMS_HEAD, CLAIMS_TAIL);
+    let body_text = extract::Prepared::new(&body_head);
     let quoted_head = prefix(&split.quoted, CLAIMS_HEAD);
     let quoted_text = extract::Prepared::new(quoted_head);
 
@@ -360,7 +363,7 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     scan(
         Zone::Body,
         &z.body,
-        covers(&z.body, body_head).then(|| body_text.folded()),
+        covers(&z.body, &body_head).then(|| body_text.folded()),
     );
     scan(Zone::Footer, &z.footer, None);
     let quoted_whole = split.quoted.len() == quoted_head.len() && !split.quoted.trim().is_empty();
@@ -627,16 +630,22 @@ fn scan_folded(text: &str, folded: &str) -> Vec<Hit> {
     }
 }
 
-/// The head and the tail of a long text, or all of a short one.
+/// The sample of a long text read for wording.
 fn wording(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.len() <= WORDING_HEAD + WORDING_TAIL {
+    head_and_tail(text, WORDING_HEAD, WORDING_TAIL)
+}
+
+/// The first `head` and the last `tail` bytes of a long text (cut at character boundaries),
+/// or all of a short one.
+fn head_and_tail(text: &str, head: usize, tail: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= head + tail {
         return text.into();
     }
-    let mut tail_start = text.len() - WORDING_TAIL;
+    let mut tail_start = text.len() - tail;
     while !text.is_char_boundary(tail_start) {
         tail_start += 1;
     }
-    format!("{}\n{}", prefix(text, WORDING_HEAD), &text[tail_start..]).into()
+    format!("{}\n{}", prefix(text, head), &text[tail_start..]).into()
 }
 
 /// At most `max` bytes of `text`, cut at a character boundary.
