@@ -16,7 +16,7 @@ mod schema;
 use chrono::NaiveDate;
 use duebox::payables::vendors::VendorRecord;
 use duebox::payables::{Payable, Status};
-use duebox::store::{Event, EventFilter, NewReply, OutboxState, Store, StoreError, TeamConfig};
+use duebox::store::{Event, EventFilter, NewReply, OutboxState, Store, StoreError};
 use mail::*;
 use rust_decimal::Decimal;
 use schema::*;
@@ -54,12 +54,7 @@ impl Backend {
 
     /// A clerk's duebox, as `open_store` makes it.
     fn clerk(&self, name: &str) -> Store {
-        let mut s = Store::open(&self.local(name)).unwrap();
-        s.set_clerk(name).unwrap();
-        if let Some(url) = &self.url {
-            s.attach_team(&config(url)).unwrap();
-        }
-        s
+        postgres_server::clerk_store(&self.local(name), name, self.url.as_deref())
     }
 
     /// The second clerk, opened before the first acts (team database only).
@@ -68,12 +63,7 @@ impl Backend {
     }
 }
 
-fn config(url: &str) -> TeamConfig {
-    TeamConfig {
-        url: url.to_string(),
-        password: Some(postgres_server::PASSWORD.into()),
-    }
-}
+use postgres_server::team_config as config;
 
 /// Each named scenario runs once per backend: `NAME::sqlite` and `NAME::postgres`.
 macro_rules! on_both_backends {

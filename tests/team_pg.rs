@@ -11,9 +11,7 @@ mod postgres_server;
 
 use duebox::payables::validate::MatchStatus;
 use duebox::payables::{Payable, Status};
-use duebox::store::{
-    EventFilter, NewMessage, NewReply, OutboxState, Store, StoreError, TeamConfig,
-};
+use duebox::store::{EventFilter, NewMessage, NewReply, OutboxState, Store, StoreError};
 use postgres_server::Postgres;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
@@ -66,21 +64,11 @@ impl Team {
 
     /// The duebox of one clerk, as `open_store` makes it.
     fn clerk(&self, name: &str) -> Store {
-        let mut s = Store::open(&self.local(name)).unwrap();
-        s.set_clerk(name).unwrap();
-        if let Some(url) = &self.url {
-            s.attach_team(&team_config(url)).unwrap();
-        }
-        s
+        postgres_server::clerk_store(&self.local(name), name, self.url.as_deref())
     }
 }
 
-fn team_config(url: &str) -> TeamConfig {
-    TeamConfig {
-        url: url.to_string(),
-        password: Some(postgres_server::PASSWORD.into()),
-    }
-}
+use postgres_server::team_config;
 
 /// Each named body runs once per backend: `NAME::sqlite` and `NAME::postgres`.
 macro_rules! on_both_backends {

@@ -21,6 +21,25 @@ mod watchdog;
 pub const USER: &str = "duebox";
 pub const PASSWORD: &str = "team-secret-7f3a";
 
+/// How a clerk's duebox reaches the team database at `url` (the harness's password).
+pub fn team_config(url: &str) -> duebox::store::TeamConfig {
+    duebox::store::TeamConfig {
+        url: url.to_string(),
+        password: Some(PASSWORD.into()),
+    }
+}
+
+/// A clerk's duebox as `open_store` makes it: the local database at `local`, the clerk's
+/// name, and the team database at `url` when there is one.
+pub fn clerk_store(local: &Path, name: &str, url: Option<&str>) -> duebox::store::Store {
+    let mut s = duebox::store::Store::open(local).unwrap();
+    s.set_clerk(name).unwrap();
+    if let Some(url) = url {
+        s.attach_team(&team_config(url)).unwrap();
+    }
+    s
+}
+
 pub struct Postgres {
     child: Option<Child>,
     watchdog: Option<Child>,
