@@ -30,17 +30,7 @@ fn race_on(user: &str, clerks: &[&str]) {
     let installs: Vec<Install> = clerks
         .iter()
         .enumerate()
-        .map(|(n, clerk)| {
-            Install::new(w.home.path(), &format!("{user}-{n}"), |dir| {
-                config(
-                    dir,
-                    user,
-                    clerk,
-                    (w.imap_port, &w.imap_ca),
-                    (w.smtp_port, &w.smtp_ca),
-                )
-            })
-        })
+        .map(|(n, clerk)| w.install(&format!("{user}-{n}"), user, clerk))
         .collect();
     for i in &installs {
         i.ok(&["sync"]);
@@ -93,17 +83,7 @@ fn a_killed_clerks_claim_holds_until_stale_or_taken_over_and_both_are_recorded()
         let servers = w.servers();
         deliver_chasers(&servers.0, user, "kill", 2)
     };
-    let make = |name: &str, clerk: &str| {
-        Install::new(w.home.path(), name, |dir| {
-            config(
-                dir,
-                user,
-                clerk,
-                (w.imap_port, &w.imap_ca),
-                (w.smtp_port, &w.smtp_ca),
-            )
-        })
-    };
+    let make = |name: &str, clerk: &str| w.install(name, user, clerk);
     let (maria, jo) = (make("kill-maria", "Maria"), make("kill-jo", "Jo"));
     maria.ok(&["sync"]);
     jo.ok(&["sync"]);
@@ -436,15 +416,7 @@ fn the_ui_reply_layer_claims_says_who_holds_it_and_takes_over_on_the_second_y() 
         let servers = w.servers();
         deliver_chasers(&servers.0, user, "ui", 2)
     };
-    let maria = Install::new(w.home.path(), "ui-maria", |dir| {
-        config(
-            dir,
-            user,
-            "Maria",
-            (w.imap_port, &w.imap_ca),
-            (w.smtp_port, &w.smtp_ca),
-        )
-    });
+    let maria = w.install("ui-maria", user, "Maria");
     maria.ok(&["sync"]);
     let killed = maria
         .command(&["reply", &chasers[0], "--template", "acknowledge"])
@@ -453,15 +425,7 @@ fn the_ui_reply_layer_claims_says_who_holds_it_and_takes_over_on_the_second_y() 
         .unwrap();
     assert!(!killed.status.success());
     // Jo's UI: its own database, synced after Maria's claim.
-    let jo = Install::new(w.home.path(), "ui-jo", |dir| {
-        config(
-            dir,
-            user,
-            "Jo",
-            (w.imap_port, &w.imap_ca),
-            (w.smtp_port, &w.smtp_ca),
-        )
-    });
+    let jo = w.install("ui-jo", user, "Jo");
     jo.ok(&["sync"]);
     let account = Account {
         host: "127.0.0.1".into(),

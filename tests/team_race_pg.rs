@@ -688,15 +688,7 @@ fn the_ui_keeps_the_claim_of_an_unknown_outcome_and_releases_it_when_settled() {
         let servers = w.servers();
         deliver_chasers(&servers.0, user, "pgsettleui", 1)
     };
-    let jo = Install::new(w.home.path(), "pgsettleui-jo", |dir| {
-        config(
-            dir,
-            user,
-            "Jo",
-            (w.imap_port, &w.imap_ca),
-            (w.smtp_port, &w.smtp_ca),
-        )
-    });
+    let jo = w.install("pgsettleui-jo", user, "Jo");
     jo.ok(&["sync"]);
     let account = Account {
         host: "127.0.0.1".into(),

@@ -66,6 +66,20 @@ pub fn world() -> &'static World {
 }
 
 impl World {
+    /// A clerk's duebox (directory `name` in the world's home) on mailbox `user`, with this
+    /// world's IMAP and SMTP servers and no team database.
+    pub fn install(&self, name: &str, user: &str, clerk: &str) -> Install {
+        Install::new(self.home.path(), name, |dir| {
+            config(
+                dir,
+                user,
+                clerk,
+                (self.imap_port, &self.imap_ca),
+                (self.smtp_port, &self.smtp_ca),
+            )
+        })
+    }
+
     /// The servers; a test that failed holding them leaves them usable for the others.
     pub fn servers(&self) -> std::sync::MutexGuard<'_, (Dovecot, Postfix)> {
         self.servers.lock().unwrap_or_else(|e| e.into_inner())
