@@ -39,24 +39,27 @@ fn month_alternation() -> String {
 }
 
 static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    // Month names are matched without ASCII word boundaries (a name may start or end with
+    // The text is case-folded (`find_dates_folded`), so the month names, all lower case, are
+    // matched as they are: a case-insensitive alternation of 290 names made a lazy DFA many
+    // times the size. Digits are the ones `num` reads (ASCII and full-width), not every
+    // Unicode digit. Month names are matched without ASCII word boundaries (a name may start or end with
     // "ř" or "í", which `(?-u:\b)` does not see as letters); `letter_at` checks the edges.
-    let m = format!("(?i:{})", month_alternation());
+    let m = format!("(?:{})", month_alternation());
     let ordinal = r"(?:st|nd|rd|th|er|e|º|°)?\.?";
     Regex::new(&format!(
         r"(?x)
-        (?-u:\b)(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?-u:\b)
-      | (?-u:\b)(?P<ya>\d{{4}})[./]\s?(?P<yb>\d{{1,2}})[./]\s?(?P<yc>\d{{1,2}})(?-u:\b)
-      | (?-u:\b)(?P<ny>\d{{4}})\.?\s+(?P<nm>{m})\.?\s+(?P<nd>\d{{1,2}})(?-u:\b)
-      | (?-u:\b)(?P<da>\d{{1,2}})\.\s?(?P<db>\d{{1,2}})\.\s?(?P<dy>\d{{4}}|\d{{2}})(?-u:\b)
-      | (?-u:\b)(?P<sa>\d{{1,2}})/(?P<sb>\d{{1,2}})/(?P<sy>\d{{4}}|\d{{2}})(?-u:\b)
-      | (?-u:\b)(?P<wa>\d{{1,2}})/(?P<wb>\d{{1,2}})\ (?P<wy>\d{{4}})(?-u:\b)
-      | (?-u:\b)(?P<ha>\d{{1,2}})-(?P<hb>\d{{1,2}})-(?P<hy>\d{{4}})(?-u:\b)
-      | (?-u:\b)(?P<td>\d{{1,2}}){ordinal}(?:\s+|-)(?:de\s+|d['’]|of\s+)?(?P<tm>{m})\.?,?(?:(?:\s+|-)(?:de\s+)?(?P<ty>\d{{4}})(?-u:\b))?
-      | (?P<mm>{m})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?-u:\b),?(?:\s+(?P<my>\d{{4}})(?-u:\b))?
-      | 令和\s*(?P<ry>\d{{1,2}}|元)\s*年\s*(?P<rm>\d{{1,2}})\s*月\s*(?P<rd>\d{{1,2}})\s*[日号]
-      | (?P<cy>\d{{4}})\s*年\s*(?P<cm>\d{{1,2}})\s*月\s*(?P<cd>\d{{1,2}})\s*[日号]?
-      | (?P<km>\d{{1,2}})\s*月\s*(?P<kd>\d{{1,2}})\s*[日号]
+        (?-u:\b)(?P<iy>[0-9０-９]{{4}})-(?P<im>[0-9０-９]{{1,2}})-(?P<id>[0-9０-９]{{1,2}})(?-u:\b)
+      | (?-u:\b)(?P<ya>[0-9０-９]{{4}})[./]\s?(?P<yb>[0-9０-９]{{1,2}})[./]\s?(?P<yc>[0-9０-９]{{1,2}})(?-u:\b)
+      | (?-u:\b)(?P<ny>[0-9０-９]{{4}})\.?\s+(?P<nm>{m})\.?\s+(?P<nd>[0-9０-９]{{1,2}})(?-u:\b)
+      | (?-u:\b)(?P<da>[0-9０-９]{{1,2}})\.\s?(?P<db>[0-9０-９]{{1,2}})\.\s?(?P<dy>[0-9０-９]{{4}}|[0-9０-９]{{2}})(?-u:\b)
+      | (?-u:\b)(?P<sa>[0-9０-９]{{1,2}})/(?P<sb>[0-9０-９]{{1,2}})/(?P<sy>[0-9０-９]{{4}}|[0-9０-９]{{2}})(?-u:\b)
+      | (?-u:\b)(?P<wa>[0-9０-９]{{1,2}})/(?P<wb>[0-9０-９]{{1,2}})\ (?P<wy>[0-9０-９]{{4}})(?-u:\b)
+      | (?-u:\b)(?P<ha>[0-9０-９]{{1,2}})-(?P<hb>[0-9０-９]{{1,2}})-(?P<hy>[0-9０-９]{{4}})(?-u:\b)
+      | (?-u:\b)(?P<td>[0-9０-９]{{1,2}}){ordinal}(?:\s+|-)(?:de\s+|d['’]|of\s+)?(?P<tm>{m})\.?,?(?:(?:\s+|-)(?:de\s+)?(?P<ty>[0-9０-９]{{4}})(?-u:\b))?
+      | (?P<mm>{m})\.?\s+(?P<md>[0-9０-９]{{1,2}})(?:st|nd|rd|th)?(?-u:\b),?(?:\s+(?P<my>[0-9０-９]{{4}})(?-u:\b))?
+      | 令和\s*(?P<ry>[0-9０-９]{{1,2}}|元)\s*年\s*(?P<rm>[0-9０-９]{{1,2}})\s*月\s*(?P<rd>[0-9０-９]{{1,2}})\s*[日号]
+      | (?P<cy>[0-9０-９]{{4}})\s*年\s*(?P<cm>[0-9０-９]{{1,2}})\s*月\s*(?P<cd>[0-9０-９]{{1,2}})\s*[日号]?
+      | (?P<km>[0-9０-９]{{1,2}})\s*月\s*(?P<kd>[0-9０-９]{{1,2}})\s*[日号]
     "
     ))
     .expect("date regex is valid")

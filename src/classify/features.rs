@@ -288,6 +288,10 @@ pub const CLAIMS_HEAD: usize = 8 * 1024;
 /// table longer than the head (the last rows and the closing words fit in 1 KB).
 const CLAIMS_TAIL: usize = 1024;
 
+/// And the end of the new text, for payment details and the sender's address (a signature,
+/// a footer with the bank block).
+const DETAILS_TAIL: usize = 2 * 1024;
+
 /// How much of a long body is read for wording: a chaser says early what it is.
 const WORDING_HEAD: usize = 4 * 1024;
 const WORDING_TAIL: usize = 1024;
@@ -417,11 +421,13 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     let claims_lang = extract::refine_lang(lang_code, &split.new);
     let locale = extract::Locale::for_lang(claims_lang, sender_domain.as_deref());
     let amount = extract::amount_of(&[&body_text, &subject_text], &locale);
+    // Where the sender writes from shows in its signature and its quoted earlier mail: the
+    // whole body's head and tail.
     let order = super::day_order(
         lang.unwrap_or(Lang::En),
         sender_domain.as_deref(),
         amount.as_ref(),
-        &msg.body,
+        &head_and_tail(prefix(&msg.body, MAX_TEXT), CLAIMS_HEAD, DETAILS_TAIL),
     );
     let due_found =
         extract::due_candidates_of(&[&body_text, &subject_text], order, reference, &locale);
@@ -502,7 +508,9 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     fact("att_statement", att(&ATT_STATEMENT_RE));
     // A "see attached" chaser gives its payment details in the PDF.
     let attachment = prefix(&msg.attachment_text, 8 * 1024);
-    let new_head = prefix(&split.new, 16 * 1024);
+    // Payment details stand in the body or below the signature: the new text's head and tail.
+    let new_head = head_and_tail(&split.new, CLAIMS_HEAD, DETAILS_TAIL);
+    let new_head = new_head.as_ref();
     fact(
         "payment_details",
         PAYMENT_DETAILS_RE.is_match(new_head) || PAYMENT_DETAILS_RE.is_match(attachment),
@@ -532,7 +540,10 @@ pub fn read(msg: &Message, opts: &super::Options, ledger: &dyn Ledger) -> Eviden
     bank_rules.sort_unstable();
     bank_rules.dedup();
     fact("bank_wording_many", bank_rules.len() >= 2);
-    fact("bank_reassure", super::risk::reassures_about_bank(&z.body));
+    fact(
+        "bank_reassure",
+        super::risk::reassures_about_bank_folded(body_text.folded()),
+    );
     fact("html", msg.body_source == crate::mail::BodySource::Html);
     if let Some(domain) = sender_domain.as_deref() {
         if ledger.knows_sender(domain) {

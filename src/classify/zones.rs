@@ -5,6 +5,7 @@
 //! not make it a chaser. No I/O here.
 
 use regex::Regex;
+use regex_automata::meta;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -17,9 +18,9 @@ pub struct Zones {
 
 /// A closing line that starts the signature, in the languages duebox reads: the whole line
 /// is the closing, perhaps followed by a name ("Best regards, Dana").
-static CLOSING_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)^\s*(?:",
+static CLOSING_RE: LazyLock<meta::Regex> = LazyLock::new(|| {
+    unprefiltered(concat!(
+        r"^\s*(?:",
         r"kind regards|best regards|warm regards|regards|best wishes|many thanks|thanks(?: again| and regards)?|thank you|sincerely|yours (?:sincerely|faithfully|truly)|cheers|respectfully",
         r"|mit freundlichen grüßen|mit freundlichen grüssen|freundliche grüße|freundliche grüsse|viele grüße|beste grüße|mfg|(?:liebe |herzliche )?grüße|gruß",
         r"|(?:bien )?cordialement|(?:meilleures |sincères )?salutations(?: distinguées)?|bien à vous|veuillez agréer.*",
@@ -43,9 +44,9 @@ static CLOSING_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Legal and company boilerplate: never what a message is for, wherever it stands.
-static LEGAL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)confidential|intended (?:solely )?for the (?:named |intended )?(?:recipient|addressee)|if you (?:have )?received this (?:e-?mail|message) in error|disclaimer",
+static LEGAL_RE: LazyLock<meta::Regex> = LazyLock::new(|| {
+    unprefiltered(concat!(
+        r"confidential|intended (?:solely )?for the (?:named |intended )?(?:recipient|addressee)|if you (?:have )?received this (?:e-?mail|message) in error|disclaimer",
         r"|registered (?:office|in england|address|number)|company (?:no|number|registration)|vat (?:reg|no|number|id)|think before you print|consider the environment|please don't print|privacy (?:policy|notice)",
         r"|geschäftsführ|amtsgericht|registergericht|(?-u:\b)hrb\s*\d|ust-?id|sitz der gesellschaft|handelsregister|vertraulich",
         r"|siège social|capital (?:social )?de|(?-u:\b)rcs(?-u:\b)|(?-u:\b)siret|(?-u:\b)siren|tva intracom",
@@ -57,9 +58,9 @@ static LEGAL_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Standing payment terms and newsletter-style footers: boilerplate when they close a message.
-static TERMS_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)interest (?:may|will|shall) be (?:charged|applied|added) (?:on|to) (?:all )?(?:overdue|late)|payment terms?:? (?:are )?(?:\d+|net)|(?:terms|conditions) of (?:sale|business|payment)|terms and conditions|all invoices are (?:payable|due)",
+static TERMS_RE: LazyLock<meta::Regex> = LazyLock::new(|| {
+    unprefiltered(concat!(
+        r"interest (?:may|will|shall) be (?:charged|applied|added) (?:on|to) (?:all )?(?:overdue|late)|payment terms?:? (?:are )?(?:\d+|net)|(?:terms|conditions) of (?:sale|business|payment)|terms and conditions|all invoices are (?:payable|due)",
         r"|late payment (?:interest|charges?) (?:may|will)|(?:our|unsere|nos) (?:general|allgemeinen|conditions)",
         r"|zahlungsbedingungen|agb|verzugszinsen werden|conditions générales|pénalités de retard (?:seront|sont)|condiciones generales|algemene voorwaarden|condizioni generali|termos e condições|ogólne warunki|allmänna villkor|betalingsbetingelser|maksuehdot|obchodní podmínky|általános szerződési|condiţii generale|opći uvjeti|splošni pogoji|genel koşullar",
         r"|unsubscribe|abmelden|se désinscrire|darse de baja|afmelden|disiscriviti|you are receiving this|sie erhalten diese",
@@ -67,12 +68,26 @@ static TERMS_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// A wording regex run as a lazy DFA alone: its literal prefilter (short words such as "agb",
+/// "lp", "mvg" among a hundred) fired so often in running text that it cost more than it saved.
+pub(super) fn unprefiltered(pattern: &str) -> Result<meta::Regex, Box<meta::BuildError>> {
+    meta::Regex::builder()
+        .configure(meta::Config::new().auto_prefilter(false))
+        .build(pattern)
+        .map_err(Box::new)
+}
+
 /// A rule of dashes or underscores: what HTML footers are often set apart by.
 static SEPARATOR_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:[-_=*~]\s?){5,}\s*$").expect("valid regex"));
 
 /// Splits `new_text` into body and footer.
+///
+/// The wording regexes above are written in lower case and run on the text's case fold
+/// (`crate::fold`, same byte offsets): a case-insensitive alternation of that size made a lazy
+/// DFA many times larger and slower, and this split ran over every byte of the new text.
 pub fn split(new_text: &str) -> Zones {
+    let folded = crate::fold::fold(new_text);
     // Each line as a byte range of `new_text` (without its "\n" or "\r\n", as `str::lines`
     // gives it), so paragraphs are slices of the text rather than lines joined anew.
     let mut lines: Vec<(usize, usize)> = Vec::with_capacity(new_text.len() / 40 + 1);
@@ -85,11 +100,12 @@ pub fn split(new_text: &str) -> Zones {
         lines.push((start, end));
     }
     let line = |i: usize| &new_text[lines[i].0..lines[i].1];
+    let folded_line = |i: usize| &folded[lines[i].0..lines[i].1];
     let n = lines.len();
     // The signature starts at "-- ", at a closing line, or at a separator rule in the second
     // half; the first line is never a signature (a one-line "Thanks!" message is all body).
     let signature = (1..n).find(|&i| {
-        let l = line(i);
+        let l = folded_line(i);
         l == "-- "
             || l.trim() == "--"
             || (l.len() <= 80 && may_close(l) && CLOSING_RE.is_match(l))
@@ -122,13 +138,20 @@ pub fn split(new_text: &str) -> Zones {
             Cow::Owned((s..e).map(line).collect::<Vec<_>>().join("\n"))
         }
     };
+    let folded_of = |(s, e): (usize, usize)| -> Cow<'_, str> {
+        if sliced {
+            Cow::Borrowed(&folded[lines[s].0..lines[e - 1].1])
+        } else {
+            Cow::Owned((s..e).map(folded_line).collect::<Vec<_>>().join("\n"))
+        }
+    };
     // Where legal wording starts, found in one pass over the body: no match can span the blank
     // line between two paragraphs, so a paragraph holds legal wording exactly when a match of
     // the whole starts inside it.
     let body_bytes = lines.get(body_end.wrapping_sub(1)).map_or(0, |l| l.1);
     let legal_at: Vec<std::ops::Range<usize>> = if sliced {
         LEGAL_RE
-            .find_iter(&new_text[..body_bytes])
+            .find_iter(&folded[..body_bytes])
             .map(|m| m.range())
             .collect()
     } else {
@@ -141,6 +164,7 @@ pub fn split(new_text: &str) -> Zones {
     let count = paragraphs.len();
     for (k, &(s, e)) in paragraphs.iter().enumerate() {
         let text = text_of((s, e));
+        let lower = folded_of((s, e));
         // The first paragraph says what the message is for; after it, legal text is always
         // boilerplate and standing terms are when they come last.
         let trailing = k + 2 >= count && k > 0;
@@ -152,11 +176,12 @@ pub fn split(new_text: &str) -> Zones {
             let across = |m: &std::ops::Range<usize>| {
                 m.start < to && m.end > to || m.start < from && m.end > from
             };
-            legal_at.iter().any(inside) || (legal_at.iter().any(across) && LEGAL_RE.is_match(&text))
+            legal_at.iter().any(inside)
+                || (legal_at.iter().any(across) && LEGAL_RE.is_match(lower.as_ref()))
         } else {
-            LEGAL_RE.is_match(&text)
+            LEGAL_RE.is_match(lower.as_ref())
         };
-        let boiler = k > 0 && (legal || (trailing && TERMS_RE.is_match(&text)));
+        let boiler = k > 0 && (legal || (trailing && TERMS_RE.is_match(lower.as_ref())));
         let target = if boiler {
             &mut zones.footer
         } else {
@@ -214,15 +239,17 @@ mod tests {
     }
 
     /// The plain reading the one-pass split must agree with: lines joined per paragraph, each
-    /// paragraph searched on its own, every line of a short enough length tried as a closing.
+    /// paragraph searched on its own (its case fold), every line of a short enough length
+    /// tried as a closing.
     fn reference_split(new_text: &str) -> Zones {
         let lines: Vec<&str> = new_text.lines().collect();
+        let lower = |text: &str| crate::fold::fold(text);
         let n = lines.len();
         let signature = (1..n).find(|&i| {
             let l = lines[i];
             l == "-- "
                 || l.trim() == "--"
-                || (l.len() <= 80 && CLOSING_RE.is_match(l))
+                || (l.len() <= 80 && CLOSING_RE.is_match(&lower(l)))
                 || (i * 2 >= n && SEPARATOR_RE.is_match(l))
         });
         let body_end = signature.unwrap_or(n);
@@ -246,8 +273,9 @@ mod tests {
         for (k, &(s, e)) in paragraphs.iter().enumerate() {
             let text = lines[s..e].join("\n");
             let trailing = k + 2 >= count && k > 0;
-            let boiler =
-                k > 0 && (LEGAL_RE.is_match(&text) || (trailing && TERMS_RE.is_match(&text)));
+            let boiler = k > 0
+                && (LEGAL_RE.is_match(&lower(&text))
+                    || (trailing && TERMS_RE.is_match(&lower(&text))));
             let target = if boiler {
                 &mut zones.footer
             } else {

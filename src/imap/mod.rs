@@ -89,14 +89,52 @@ pub struct Imap {
     wire: wire::Handle,
     /// What the last MOVE or COPY's COPYUID said.
     placed: Option<Placed>,
+    /// The longest command line to send (see `uidset::LONG_COMMAND`): long for a server
+    /// known to take it, until it says otherwise.
+    command_limit: usize,
 }
 
 fn protocol(e: imap::Error) -> ServerError {
     let words = format!("IMAP error: {}", one_line(&e));
     match e {
         // The server answered: the connection is sound.
-        imap::Error::No(_) | imap::Error::Bad(_) => ServerError::refused(words),
+        imap::Error::No(_) => ServerError::refused(words),
+        imap::Error::Bad(_) => ServerError::bad(words),
         _ => ServerError::new(words),
+    }
+}
+
+/// Whether a command was refused as unreadable (BAD): see `uidset::each_set`.
+fn bad(e: &ServerError) -> bool {
+    e.bad
+}
+
+/// Whether the server is one known to read command lines of `uidset::LONG_COMMAND`: Dovecot
+/// (64 KB unless its administrator set `imap_max_line_length` lower, which BAD then tells),
+/// by its name in the RFC 2971 ID answer. One round trip, on servers that offer ID.
+fn takes_long_commands(session: &mut imap::Session<Wire>, offers_id: bool) -> bool {
+    if !offers_id {
+        return false;
+    }
+    match session.run_command_and_read_response("ID NIL") {
+        Ok(answer) => {
+            let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+            let long = answer.contains("\"name\" \"dovecot\"");
+            tracing::debug!(
+                "the server's ID: {}; command lines up to {} bytes",
+                crate::mail::sanitize::one_line(&answer),
+                if long {
+                    uidset::LONG_COMMAND
+                } else {
+                    uidset::MAX_COMMAND
+                }
+            );
+            long
+        }
+        Err(e) => {
+            tracing::debug!("ID refused ({e}): short command lines");
+            false
+        }
     }
 }
 
@@ -240,6 +278,7 @@ impl Imap {
         let caps = session
             .capabilities()
             .map_err(|e| ConnectError::Protocol(e.to_string()))?;
+        let id = caps.has_str("ID");
         let extras = Extras {
             namespace: caps.has_str("NAMESPACE"),
             special_use: caps.has_str("SPECIAL-USE"),
@@ -256,6 +295,11 @@ impl Imap {
             // Makes SELECT report HIGHESTMODSEQ, so flag changes can be asked for since then.
             let _ = session.run_command_and_check_ok("ENABLE CONDSTORE");
         }
+        let command_limit = if takes_long_commands(&mut session, id) {
+            uidset::LONG_COMMAND
+        } else {
+            uidset::MAX_COMMAND
+        };
         let folders = folders::discover(&mut session, extras);
         Ok(Imap {
             session,
@@ -265,6 +309,7 @@ impl Imap {
             socket,
             wire: handle,
             placed: None,
+            command_limit,
         })
     }
 
@@ -356,8 +401,21 @@ impl Imap {
     fn transfer(&mut self, verb: &str, uids: &[u32], folder: &str) -> ServerResult<()> {
         self.placed = None;
         let name = quoted(&self.server_name(folder));
-        self.placed = raw::transfer(&mut self.session, &self.wire, verb, uids, &name)?;
+        self.placed = raw::transfer(
+            &mut self.session,
+            &self.wire,
+            verb,
+            uids,
+            &name,
+            &mut self.command_limit,
+        )?;
         Ok(())
+    }
+
+    /// The longest command line this session sends now: `uidset::LONG_COMMAND` to a server
+    /// known to read it until it says otherwise, else `uidset::MAX_COMMAND`.
+    pub fn command_limit(&self) -> usize {
+        self.command_limit
     }
 
     /// Round trips taken on this connection so far (writes that waited for an answer
@@ -520,30 +578,37 @@ impl MailServer for Imap {
     ) -> ServerResult<()> {
         let query = format!("(UID FLAGS RFC822.SIZE BODY.PEEK[]<0.{FETCH_LIMIT}>)");
         let mut wanted = true;
-        for set in uidset::chunks(uids, query.len() + 20) {
-            // One command per set, its responses handed on as they complete; after a refusal
-            // of `each` the rest is read and dropped, so the connection stays usable. A
-            // message is handed on once even when the command is tried twice.
-            let mut seen: HashSet<u32> = HashSet::new();
-            raw::on_messages(
-                &mut self.session,
-                &self.wire,
-                &format!("UID FETCH {set} {query}"),
-                &mut |response| {
-                    if let imap_proto::Response::Fetch(_, attributes) = response {
-                        if let Some(f) = raw::fetched(attributes).filter(|_| wanted) {
-                            if seen.insert(f.uid) {
-                                wanted = each(f);
+        let (session, wire) = (&mut self.session, &self.wire);
+        uidset::each_set(
+            uids,
+            query.len() + 20,
+            &mut self.command_limit,
+            bad,
+            |set| {
+                if !wanted {
+                    return Ok(());
+                }
+                // One command per set, its responses handed on as they complete; after a refusal
+                // of `each` the rest is read and dropped, so the connection stays usable. A
+                // message is handed on once even when the command is tried twice.
+                let mut seen: HashSet<u32> = HashSet::new();
+                raw::on_messages(
+                    session,
+                    wire,
+                    &format!("UID FETCH {set} {query}"),
+                    &mut |response| {
+                        if let imap_proto::Response::Fetch(_, attributes) = response {
+                            if let Some(f) = raw::fetched(attributes).filter(|_| wanted) {
+                                if seen.insert(f.uid) {
+                                    wanted = each(f);
+                                }
                             }
                         }
-                    }
-                },
-            )?;
-            if !wanted {
-                break;
-            }
-        }
-        Ok(())
+                    },
+                )
+                .map(|_| ())
+            },
+        )
     }
 
     fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>> {
@@ -552,19 +617,27 @@ impl MailServer for Imap {
         }
         let query = "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])";
         let mut out = Vec::with_capacity(uids.len());
-        for set in uidset::chunks(uids, query.len() + 20) {
-            let fetches = on_messages(&mut self.session, |s| s.uid_fetch(&set, query))?;
-            out.extend(fetches.iter().filter_map(|f| {
-                Some(Identified {
-                    uid: f.uid?,
-                    message_id: f
-                        .header()
-                        .and_then(|h| crate::mail::parse(h).ok())
-                        .and_then(|m| m.message_id),
-                    flags: Imap::flags_of(f),
-                })
-            }));
-        }
+        let session = &mut self.session;
+        uidset::each_set(
+            uids,
+            query.len() + 20,
+            &mut self.command_limit,
+            bad,
+            |set| {
+                let fetches = on_messages(session, |s| s.uid_fetch(set, query))?;
+                out.extend(fetches.iter().filter_map(|f| {
+                    Some(Identified {
+                        uid: f.uid?,
+                        message_id: f
+                            .header()
+                            .and_then(|h| crate::mail::parse(h).ok())
+                            .and_then(|m| m.message_id),
+                        flags: Imap::flags_of(f),
+                    })
+                }));
+                Ok(())
+            },
+        )?;
         Ok(out)
     }
 
@@ -601,10 +674,14 @@ impl MailServer for Imap {
             return Ok(());
         }
         let query = format!("+FLAGS.SILENT ({})", flags.join(" "));
-        for set in uidset::chunks(uids, query.len() + 20) {
-            storing(&mut self.session, |s| s.uid_store(&set, &query))?;
-        }
-        Ok(())
+        let session = &mut self.session;
+        uidset::each_set(
+            uids,
+            query.len() + 20,
+            &mut self.command_limit,
+            bad,
+            |set| storing(session, |s| s.uid_store(set, &query)).map(|_| ()),
+        )
     }
 
     fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>> {
@@ -614,28 +691,36 @@ impl MailServer for Imap {
         let asked: HashSet<u32> = uids.iter().copied().collect();
         let words = flags.join(" ");
         let mut changed: Vec<u32> = Vec::new();
-        for set in uidset::chunks(uids, words.len() + 60) {
-            // Not .SILENT: a FETCH names each message changed. FETCHes for other clients'
-            // changes may come along unasked; those messages are in the tagged [MODIFIED].
-            let command = format!("UID STORE {set} (UNCHANGEDSINCE {modseq}) +FLAGS ({words})");
-            let (data, done) = storing(&mut self.session, |s| s.run(&command))?;
-            let text = String::from_utf8_lossy(&data);
-            let (untagged, tagged) = text.split_at(done.min(text.len()));
-            let modified: HashSet<u32> = modified_set(tagged).into_iter().collect();
-            changed.extend(
-                untagged
-                    .lines()
-                    .filter(|l| l.starts_with("* ") && l.contains(" FETCH ("))
-                    .filter_map(|l| {
-                        let rest = &l[l.find("UID ")? + 4..];
-                        rest.split(|c: char| !c.is_ascii_digit())
-                            .next()?
-                            .parse()
-                            .ok()
-                    })
-                    .filter(|u| asked.contains(u) && !modified.contains(u)),
-            );
-        }
+        let session = &mut self.session;
+        uidset::each_set(
+            uids,
+            words.len() + 60,
+            &mut self.command_limit,
+            bad,
+            |set| {
+                // Not .SILENT: a FETCH names each message changed. FETCHes for other clients'
+                // changes may come along unasked; those messages are in the tagged [MODIFIED].
+                let command = format!("UID STORE {set} (UNCHANGEDSINCE {modseq}) +FLAGS ({words})");
+                let (data, done) = storing(session, |s| s.run(&command))?;
+                let text = String::from_utf8_lossy(&data);
+                let (untagged, tagged) = text.split_at(done.min(text.len()));
+                let modified: HashSet<u32> = modified_set(tagged).into_iter().collect();
+                changed.extend(
+                    untagged
+                        .lines()
+                        .filter(|l| l.starts_with("* ") && l.contains(" FETCH ("))
+                        .filter_map(|l| {
+                            let rest = &l[l.find("UID ")? + 4..];
+                            rest.split(|c: char| !c.is_ascii_digit())
+                                .next()?
+                                .parse()
+                                .ok()
+                        })
+                        .filter(|u| asked.contains(u) && !modified.contains(u)),
+                );
+                Ok(())
+            },
+        )?;
         changed.sort_unstable();
         changed.dedup();
         Ok(changed)
@@ -659,13 +744,13 @@ impl MailServer for Imap {
                 "the server lacks UIDPLUS, so duebox cannot remove one message without risking other clients' deleted mail",
             ));
         }
-        for set in uidset::chunks(uids, 40) {
-            self.session
-                .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+        let session = &mut self.session;
+        uidset::each_set(uids, 40, &mut self.command_limit, bad, |set| {
+            session
+                .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
                 .map_err(protocol)?;
-            self.session.uid_expunge(&set).map_err(protocol)?;
-        }
-        Ok(())
+            session.uid_expunge(set).map(|_| ()).map_err(protocol)
+        })
     }
 
     fn append(&mut self, folder: &str, flags: &[&str], raw: &[u8]) -> ServerResult<()> {

@@ -52,6 +52,10 @@ pub fn run(
                 return match status {
                     Status::Ok => Ok(Outcome::Ok(code.map(ResponseCode::into_owned))),
                     Status::No => Ok(Outcome::No(words(information.as_deref()))),
+                    Status::Bad => Err(ServerError::bad(format!(
+                        "IMAP error: BAD {}",
+                        words(information.as_deref())
+                    ))),
                     _ => Err(ServerError::new(format!(
                         "IMAP error: {status:?} {}",
                         words(information.as_deref())
@@ -269,35 +273,44 @@ pub fn transfer(
     verb: &str,
     uids: &[u32],
     name: &str,
+    limit: &mut usize,
 ) -> ServerResult<Option<Placed>> {
     let mut placed = Some(Placed::default());
-    for set in uidset::chunks(uids, name.len() + verb.len() + 20) {
-        let mut told = None;
-        let done = on_messages(
-            session,
-            wire,
-            &format!("UID {verb} {set} {name}"),
-            &mut |response| {
-                if let Response::Data {
-                    code: Some(code), ..
-                } = &response
+    let fixed = name.len() + verb.len() + 20;
+    uidset::each_set(
+        uids,
+        fixed,
+        limit,
+        |e: &ServerError| e.bad,
+        |set| {
+            let mut told = None;
+            let done = on_messages(
+                session,
+                wire,
+                &format!("UID {verb} {set} {name}"),
+                &mut |response| {
+                    if let Response::Data {
+                        code: Some(code), ..
+                    } = &response
+                    {
+                        told = told.take().or_else(|| placement(code));
+                    }
+                },
+            )?;
+            let told = told.or_else(|| done.as_ref().and_then(placement));
+            placed = match (placed.take(), told) {
+                (Some(mut p), Some((validity, pairs)))
+                    if p.uids.is_empty() || p.uid_validity == validity =>
                 {
-                    told = told.take().or_else(|| placement(code));
+                    p.uid_validity = validity;
+                    p.uids.extend(pairs);
+                    Some(p)
                 }
-            },
-        )?;
-        let told = told.or_else(|| done.as_ref().and_then(placement));
-        placed = match (placed, told) {
-            (Some(mut p), Some((validity, pairs)))
-                if p.uids.is_empty() || p.uid_validity == validity =>
-            {
-                p.uid_validity = validity;
-                p.uids.extend(pairs);
-                Some(p)
-            }
-            _ => None,
-        };
-    }
+                _ => None,
+            };
+            Ok(())
+        },
+    )?;
     Ok(placed.filter(|p| !p.uids.is_empty()))
 }
 

@@ -15,6 +15,9 @@ pub struct ServerError {
     /// open. Otherwise the answer could not be had (dropped, timed out, garbled) and the
     /// connection is dropped, to be made again.
     pub refused: bool,
+    /// The server could not take the command as sent (`BAD`, a refusal among them): nothing
+    /// was done, and the same work may be asked for another way (in shorter commands).
+    pub bad: bool,
 }
 
 impl ServerError {
@@ -23,6 +26,7 @@ impl ServerError {
             message: message.into(),
             vanished: false,
             refused: false,
+            bad: false,
         }
     }
 
@@ -39,6 +43,14 @@ impl ServerError {
         ServerError {
             refused: true,
             ..ServerError::new(message)
+        }
+    }
+
+    /// See [`ServerError::bad`].
+    pub fn bad(message: impl Into<String>) -> ServerError {
+        ServerError {
+            bad: true,
+            ..ServerError::refused(message)
         }
     }
 

@@ -203,13 +203,18 @@ impl Options {
         self
     }
 
+    /// One more `dovecot.conf` line, verbatim (a real limit, such as
+    /// `imap_max_line_length = 16k`).
+    pub fn with_setting(mut self, line: &str) -> Self {
+        self.settings.push(line.to_string());
+        self
+    }
+
     /// A server that refuses to store custom keywords longer than `max` bytes: STORE answers
     /// `NO [CANNOT] Keyword length too long` while PERMANENTFLAGS still shows `\*`
     /// (Dovecot's `mail_max_keyword_length`, a real limit as other servers have theirs).
-    pub fn refusing_keywords_longer_than(mut self, max: usize) -> Self {
-        self.settings
-            .push(format!("mail_max_keyword_length = {max}"));
-        self
+    pub fn refusing_keywords_longer_than(self, max: usize) -> Self {
+        self.with_setting(&format!("mail_max_keyword_length = {max}"))
     }
 }
 

@@ -5,7 +5,7 @@
 //! means.
 
 use crate::classify::signals::prefix_literals;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
 use regex_automata::{meta, Anchored, Input};
 use std::ops::Range;
 
@@ -24,12 +24,8 @@ impl Starts {
     /// Builds the matcher for `pattern` (which must compile).
     pub fn new(pattern: &str) -> Starts {
         let regex = meta::Regex::new(pattern).expect("pattern is valid");
-        let literals = prefix_literals(pattern).and_then(|lits| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&lits)
-                .ok()
-        });
+        let literals = prefix_literals(pattern)
+            .and_then(|lits| crate::classify::signals::literal_automaton(&lits).ok());
         Starts {
             regex,
             literals,
