@@ -503,8 +503,9 @@ mod tests {
     fn the_rules_literals_are_searched_by_a_small_dfa() {
         let m = &*MATCHER;
         eprintln!(
-            "{} literals, {:?}, {} bytes",
+            "{} literals, {} rules unindexed, {:?}, {} bytes",
             m.rules_of.len(),
+            m.unindexed.len(),
             m.literals.kind(),
             m.literals.memory_usage()
         );
