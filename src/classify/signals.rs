@@ -243,10 +243,7 @@ impl Matcher {
         for (i, rule) in rules.iter().enumerate() {
             match prefix_literals(&rule.pattern) {
                 Some(lits) => {
-                    // Only where a match may begin matters (the rule itself runs there), so
-                    // the literals' first bytes do: fewer, shorter literals, a small DFA.
-                    for mut lit in lits {
-                        lit.truncate(LITERAL_PREFIX);
+                    for lit in lits {
                         let at = *index.entry(lit.clone()).or_insert_with(|| {
                             literals.push(lit);
                             rules_of.push(Vec::new());
@@ -265,7 +262,14 @@ impl Matcher {
             .map(|r| meta::Regex::new(&r.source()).expect("signal rules are valid"))
             .collect();
         Matcher {
-            literals: literal_automaton(&literals).expect("rule literals build an automaton"),
+            // The default automaton (a contiguous NFA), measured against DFAs: one over every
+            // literal took over 100 MB in every process that classifies, and one over their
+            // first 9 bytes (18 MB) was slower than this one, its table too large for the
+            // caches.
+            literals: AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&literals)
+                .expect("rule literals build an automaton"),
             rules_of,
             unindexed,
             each,
@@ -339,35 +343,6 @@ impl Matcher {
             end = m.end();
             Some(m.range())
         }))
-    }
-}
-
-/// How many of a rule literal's first bytes mark where it may match.
-const LITERAL_PREFIX: usize = 9;
-
-/// The largest literal DFA built (see [`literal_automaton`]).
-const MAX_LITERAL_DFA: usize = 24 << 20;
-
-/// The automaton an overlapping search for `literals` runs on: a DFA where it stays small
-/// (its search is some twice as fast as the default contiguous NFA's, which made a tenth of
-/// all classification time), else the default. The rules' full literals made a DFA of over
-/// 100 MB, in every process that classifies; their first [`LITERAL_PREFIX`] bytes make one
-/// of 18 MB (6 bytes made 4 MB, but so many more places to try the rules that the
-/// classification was no faster).
-pub(crate) fn literal_automaton<P: AsRef<[u8]>>(
-    literals: &[P],
-) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    let builder = || {
-        let mut b = AhoCorasick::builder();
-        b.match_kind(MatchKind::Standard);
-        b
-    };
-    let dfa = builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(literals);
-    match dfa {
-        Ok(dfa) if dfa.memory_usage() <= MAX_LITERAL_DFA => Ok(dfa),
-        _ => builder().build(literals),
     }
 }
 
@@ -497,20 +472,6 @@ mod tests {
 
     fn signals(text: &str) -> Vec<Signal> {
         scan(text).into_iter().map(|h| h.signal).collect()
-    }
-
-    #[test]
-    fn the_rules_literals_are_searched_by_a_small_dfa() {
-        let m = &*MATCHER;
-        eprintln!(
-            "{} literals, {} rules unindexed, {:?}, {} bytes",
-            m.rules_of.len(),
-            m.unindexed.len(),
-            m.literals.kind(),
-            m.literals.memory_usage()
-        );
-        assert_eq!(m.literals.kind(), aho_corasick::AhoCorasickKind::DFA);
-        assert!(m.literals.memory_usage() <= MAX_LITERAL_DFA);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! means.
 
 use crate::classify::signals::prefix_literals;
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::{meta, Anchored, Input};
 use std::ops::Range;
 
@@ -24,8 +24,12 @@ impl Starts {
     /// Builds the matcher for `pattern` (which must compile).
     pub fn new(pattern: &str) -> Starts {
         let regex = meta::Regex::new(pattern).expect("pattern is valid");
-        let literals = prefix_literals(pattern)
-            .and_then(|lits| crate::classify::signals::literal_automaton(&lits).ok());
+        let literals = prefix_literals(pattern).and_then(|lits| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&lits)
+                .ok()
+        });
         Starts {
             regex,
             literals,
