@@ -101,20 +101,22 @@ impl Lang {
 }
 
 /// Common words of each language's business mail: function words first, then the words of
-/// invoicing. A word listed for two languages votes for both.
+/// invoicing. A word listed for two languages votes for both, so a function word is listed for
+/// every language that writes it: "de" and "la" listed for Catalan alone made Spanish mail
+/// Catalan, and "de" for Turkish alone made Portuguese mail Turkish.
 const WORDS: &[(Lang, &str)] = &[
     (Lang::En, "the and your you please invoice payment of we is our this that for have has been with regards dear kind thank due are will be account amount"),
     (Lang::De, "und der die das sie ihre ihr wir bitte rechnung nicht zahlung mit freundlichen grüßen ist noch uns sehr geehrte geehrter betrag vom auf bis wurde haben damen herren"),
-    (Lang::Fr, "le les vous votre vos nous facture est avec pour paiement règlement madame monsieur cordialement une sur dans au du des pas merci vouloir veuillez sommes"),
-    (Lang::Es, "el los las su sus usted factura pago por que para con estimado estimados saludos atentamente una hemos del nuestra nuestro importe le muy señores"),
-    (Lang::Nl, "het een uw u wij factuur betaling van voor niet geachte heer mevrouw groet vriendelijke bedrag zijn deze nog ons onze wordt graag bij"),
-    (Lang::It, "il gli della delle di che la per con non vostro vostra fattura pagamento gentile cordiali saluti importo sono abbiamo vi ci questa nostro nostra"),
-    (Lang::Pt, "o os da das do dos que não para com seu sua fatura pagamento prezado prezados atenciosamente valor em uma nossa nosso obrigado cumprimentos"),
+    (Lang::Fr, "le les vous votre vos nous facture est avec pour paiement règlement madame monsieur cordialement une sur dans au du des pas merci vouloir veuillez sommes de la et en à ne un ce qui au"),
+    (Lang::Es, "el los las su sus usted factura pago por que para con estimado estimados saludos atentamente una hemos del nuestra nuestro importe le muy señores de la en y a no se es lo al del más este esta"),
+    (Lang::Nl, "het een uw u wij factuur betaling van voor niet geachte heer mevrouw groet vriendelijke bedrag zijn deze nog ons onze wordt graag bij de en in op te is dat met"),
+    (Lang::It, "il gli della delle di che la per con non vostro vostra fattura pagamento gentile cordiali saluti importo sono abbiamo vi ci questa nostro nostra e in a al è un una"),
+    (Lang::Pt, "o os da das do dos que não para com seu sua fatura pagamento prezado prezados atenciosamente valor em uma nossa nosso obrigado cumprimentos de a e em no na um ao é se mais"),
     (Lang::Pl, "i w na z że nie się do jest dla faktura faktury płatności prosimy szanowni państwo pozdrawiam kwota kwoty nr oraz termin poważaniem"),
-    (Lang::Sv, "och att det är som för på med inte vi ni er din faktura betalning hälsningar vänliga belopp har till vänligen kr förfallodag"),
-    (Lang::Da, "og at det er som for på med ikke vi i jer din faktura betaling hilsen venlig beløb har til venligst kr af jeres"),
-    (Lang::Nb, "og at det er som for på med ikke vi dere din faktura betaling hilsen vennlig beløp har til vennligst kr av ikkje deres"),
-    (Lang::Fi, "ja on että ei olemme lasku laskun maksu maksun summa terveisin ystävällisin eräpäivä pyydämme teidän tämä kiitos yhteyttä"),
+    (Lang::Sv, "och att det är som för på med inte vi ni er din faktura betalning hälsningar vänliga belopp har till vänligen kr förfallodag vår våra oss detta också eller ska"),
+    (Lang::Da, "og at det er som for på med ikke vi i jer din faktura betaling hilsen venlig beløb har til venligst kr af jeres os vores efter nu bliver kære tak"),
+    (Lang::Nb, "og at det er som for på med ikke vi dere din faktura betaling hilsen vennlig beløp har til vennligst kr av ikkje deres oss vår våre etter nå blir kjære takk"),
+    (Lang::Fi, "ja on että ei olemme lasku laskun maksu maksun summa terveisin ystävällisin eräpäivä pyydämme teidän tämä kiitos yhteyttä se tai myös jos ole olla kanssa teille teitä laskua maksua"),
     (Lang::Cs, "a je že na se v s k o faktura faktury platba platbu úhradu dobrý den pozdravem částka prosíme jsme vám vaší splatnosti"),
     (Lang::Sk, "a je že na sa v s k o faktúra faktúry platba platbu úhradu dobrý deň pozdravom suma prosíme sme vám vašej splatnosti"),
     (Lang::Hu, "a az és hogy nem is egy számla számlát fizetés összeg kérjük tisztelt üdvözlettel köszönjük önök ön szíveskedjen határidő"),
@@ -122,7 +124,7 @@ const WORDS: &[(Lang, &str)] = &[
     (Lang::Hr, "i u na je da se za ne od račun računa uplata iznos molimo poštovani pozdrav hvala vaš vam kn eur dospijeća"),
     (Lang::Sl, "in v na je da se za ne od račun računa plačilo znesek prosimo spoštovani pozdrav hvala vaš vam lep zapadlosti"),
     (Lang::Tr, "ve bir bu için ile de da olarak fatura ödeme tutarı sayın saygılarımızla teşekkür ederiz lütfen tarihli tarafımıza"),
-    (Lang::Ca, "el els les la que de per amb no la seva factura pagament benvolgut benvolguts salutacions import us hem nostra vostra"),
+    (Lang::Ca, "el els les la que de per amb no la seva factura pagament benvolgut benvolguts salutacions import us hem nostra vostra i del als és aquesta"),
 ];
 
 /// Each listed word with the languages it votes for, as a bit set over [`ALL`] (one lookup, no
@@ -301,5 +303,30 @@ mod tests {
         }
         assert_eq!(detect(""), None);
         assert_eq!(detect("12345 -- ##"), None);
+    }
+
+    /// Spanish and Portuguese are full of "de" and "la": words Catalan and Turkish write too.
+    #[test]
+    fn shared_function_words_vote_for_every_language_that_writes_them() {
+        for (text, want) in [
+            (
+                "Le informamos de que la factura de la empresa está pendiente de pago desde la fecha de vencimiento.",
+                Lang::Es,
+            ),
+            (
+                "Informamos que a fatura de novembro ainda não foi paga, de acordo com o contrato de prestação de serviços.",
+                Lang::Pt,
+            ),
+            (
+                "Nous vous rappelons que la facture de la société reste impayée à ce jour.",
+                Lang::Fr,
+            ),
+            (
+                "Us recordem que la factura del mes d'octubre i la de novembre estan pendents.",
+                Lang::Ca,
+            ),
+        ] {
+            assert_eq!(detect(text), Some(want), "{text}");
+        }
     }
 }
