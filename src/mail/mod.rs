@@ -399,6 +399,55 @@ fn decode_quoted_printable(raw: &[u8]) -> Vec<u8> {
 }
 
 /// The part's body exactly as written, for when its transfer encoding is broken.
+/// The bytes of a base64 body that strict decoding refused, read as far as it is base64: its
+/// leading lines of the base64 alphabet (padding and odd line widths allowed), up to the first
+/// line that is not (a stray "====" line, the boundary of a multipart that is not one).
+/// Showing the clerk a screen of base64 because of one bad line at the end loses the mail.
+/// `None` unless those lines are most of the body: plain text declared base64 is read as the
+/// text it is.
+fn base64_prefix(encoded: &[u8]) -> Option<Vec<u8>> {
+    use base64::engine::{
+        general_purpose::GeneralPurposeConfig, DecodePaddingMode, GeneralPurpose,
+    };
+    use base64::Engine;
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    let mut clean: Vec<u8> = Vec::with_capacity(encoded.len());
+    let mut taken = 0;
+    for line in encoded.split(|b| *b == b'\n') {
+        let line = line.trim_ascii();
+        let data = line
+            .strip_suffix(b"==")
+            .or_else(|| line.strip_suffix(b"="))
+            .unwrap_or(line);
+        if data.is_empty() && line.is_empty() {
+            continue;
+        }
+        if data.is_empty() || !data.iter().all(|b| is_b64(*b)) {
+            break;
+        }
+        clean.extend_from_slice(data);
+        taken += line.len();
+        if data.len() != line.len() {
+            break; // padding ends the data
+        }
+    }
+    // A lone character left over after whole groups of four holds no byte.
+    if clean.len() % 4 == 1 {
+        clean.pop();
+    }
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let all = encoded.iter().filter(|b| !b.is_ascii_whitespace()).count();
+    if clean.is_empty() || taken * 2 < all {
+        return None;
+    }
+    engine.decode(&clean).ok()
+}
+
 fn encoded_bytes<'a>(part: &'a ParsedMail<'a>) -> &'a [u8] {
     match part.get_body_encoded() {
         mailparse::body::Body::Base64(b) | mailparse::body::Body::QuotedPrintable(b) => b.get_raw(),
@@ -409,10 +458,16 @@ fn encoded_bytes<'a>(part: &'a ParsedMail<'a>) -> &'a [u8] {
 
 /// Decodes a text part: transfer encoding first, then the charset. A missing or unknown charset
 /// is read as UTF-8 when the bytes are valid UTF-8, else as Windows-1252, which is what
-/// unlabelled 8-bit mail almost always is. Broken transfer encoding falls back to the raw bytes.
+/// unlabelled 8-bit mail almost always is. Base64 with junk after it is read as far as it is
+/// base64; other broken transfer encoding falls back to the raw bytes.
 fn decode_text(part: &ParsedMail<'_>) -> String {
     let bytes = match part.get_body_encoded() {
         mailparse::body::Body::QuotedPrintable(body) => decode_quoted_printable(body.get_raw()),
+        mailparse::body::Body::Base64(body) => part
+            .get_body_raw()
+            .ok()
+            .or_else(|| base64_prefix(body.get_raw()))
+            .unwrap_or_else(|| encoded_bytes(part).to_vec()),
         _ => part
             .get_body_raw()
             .unwrap_or_else(|_| encoded_bytes(part).to_vec()),
@@ -442,6 +497,35 @@ fn decode_text(part: &ParsedMail<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_with_junk_after_it_is_read_as_far_as_it_goes() {
+        let text = "Hi there,\r\n\r\nPlease find below your statement of account.\r\n";
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        // Wrapped at 50 (not a multiple of four), then a stray padding line and a boundary.
+        let lines: Vec<String> = encoded
+            .as_bytes()
+            .chunks(50)
+            .map(|c| String::from_utf8(c.to_vec()).unwrap())
+            .collect();
+        let raw = format!(
+            "From: a@b.example\r\nSubject: Statement\r\nContent-Type: text/plain; charset=us-ascii\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n====\r\n--not-a-boundary--\r\n",
+            lines.join("\r\n")
+        );
+        let m = parse(raw.as_bytes()).unwrap();
+        assert!(m.body.contains("statement of account"), "{}", m.body);
+        assert!(!m.body.contains("not-a-boundary"), "{}", m.body);
+        // Nothing of base64 at all: nothing decoded, never a panic.
+        assert_eq!(base64_prefix(b"====\r\n--x--"), None);
+        assert_eq!(base64_prefix(b"aGk=\r\nQUFB").as_deref(), Some(&b"hi"[..]));
+        // Plain text declared base64 is not base64 at all.
+        assert_eq!(
+            base64_prefix(b"Dear customer,\r\ninvoice 12 is due\r\n"),
+            None
+        );
+    }
 
     #[test]
     fn headers_are_decoded_and_safe() {
