@@ -42,8 +42,9 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     // The text is case-folded (`find_dates_folded`), so the month names, all lower case, are
     // matched as they are: a case-insensitive alternation of 290 names made a lazy DFA many
     // times the size. Digits are the ones `num` reads (ASCII and full-width), not every
-    // Unicode digit. Month names are matched without ASCII word boundaries (a name may start or end with
-    // "ř" or "í", which `(?-u:\b)` does not see as letters); `letter_at` checks the edges.
+    // Unicode digit. Month names are matched without ASCII word boundaries (a name may start
+    // or end with "ř" or "í", which `(?-u:\b)` does not see as letters); `letter_at` checks
+    // the edges.
     let m = format!("(?:{})", month_alternation());
     let ordinal = r"(?:st|nd|rd|th|er|e|º|°)?\.?";
     Regex::new(&format!(
