@@ -131,20 +131,6 @@ pub fn split(new_text: &str) -> Zones {
     }
     // Without a "\r" the lines of a paragraph joined by "\n" are exactly its slice of the text.
     let sliced = !new_text.contains('\r');
-    let text_of = |(s, e): (usize, usize)| -> Cow<'_, str> {
-        if sliced {
-            Cow::Borrowed(&new_text[lines[s].0..lines[e - 1].1])
-        } else {
-            Cow::Owned((s..e).map(line).collect::<Vec<_>>().join("\n"))
-        }
-    };
-    let folded_of = |(s, e): (usize, usize)| -> Cow<'_, str> {
-        if sliced {
-            Cow::Borrowed(&folded[lines[s].0..lines[e - 1].1])
-        } else {
-            Cow::Owned((s..e).map(folded_line).collect::<Vec<_>>().join("\n"))
-        }
-    };
     // Where legal wording starts, found in one pass over the body: no match can span the blank
     // line between two paragraphs, so a paragraph holds legal wording exactly when a match of
     // the whole starts inside it.
@@ -163,8 +149,8 @@ pub fn split(new_text: &str) -> Zones {
     };
     let count = paragraphs.len();
     for (k, &(s, e)) in paragraphs.iter().enumerate() {
-        let text = text_of((s, e));
-        let lower = folded_of((s, e));
+        let text = paragraph(new_text, &lines, sliced, (s, e));
+        let lower = paragraph(&folded, &lines, sliced, (s, e));
         // The first paragraph says what the message is for; after it, legal text is always
         // boilerplate and standing terms are when they come last.
         let trailing = k + 2 >= count && k > 0;
@@ -204,6 +190,22 @@ pub fn split(new_text: &str) -> Zones {
         }
     }
     zones
+}
+
+/// Lines `s..e` of `text` (or of its fold: same offsets) as one paragraph: its slice of the
+/// text when the lines end in "\n" alone (`sliced`), else the lines joined by "\n".
+fn paragraph<'t>(
+    text: &'t str,
+    lines: &[(usize, usize)],
+    sliced: bool,
+    (s, e): (usize, usize),
+) -> Cow<'t, str> {
+    if sliced {
+        Cow::Borrowed(&text[lines[s].0..lines[e - 1].1])
+    } else {
+        let each: Vec<&str> = (s..e).map(|i| &text[lines[i].0..lines[i].1]).collect();
+        Cow::Owned(each.join("\n"))
+    }
 }
 
 /// Whether `line` can be a closing line at all: one short of words (a closing and a name, or

@@ -104,11 +104,6 @@ fn protocol(e: imap::Error) -> ServerError {
     }
 }
 
-/// Whether a command was refused as unreadable (BAD): see `uidset::each_set`.
-fn bad(e: &ServerError) -> bool {
-    e.bad
-}
-
 /// Whether the server is one known to read command lines of `uidset::LONG_COMMAND`: Dovecot
 /// (64 KB unless its administrator set `imap_max_line_length` lower, which BAD then tells),
 /// by its name in the RFC 2971 ID answer. One round trip, on servers that offer ID.
@@ -579,36 +574,30 @@ impl MailServer for Imap {
         let query = format!("(UID FLAGS RFC822.SIZE BODY.PEEK[]<0.{FETCH_LIMIT}>)");
         let mut wanted = true;
         let (session, wire) = (&mut self.session, &self.wire);
-        uidset::each_set(
-            uids,
-            query.len() + 20,
-            &mut self.command_limit,
-            bad,
-            |set| {
-                if !wanted {
-                    return Ok(());
-                }
-                // One command per set, its responses handed on as they complete; after a refusal
-                // of `each` the rest is read and dropped, so the connection stays usable. A
-                // message is handed on once even when the command is tried twice.
-                let mut seen: HashSet<u32> = HashSet::new();
-                raw::on_messages(
-                    session,
-                    wire,
-                    &format!("UID FETCH {set} {query}"),
-                    &mut |response| {
-                        if let imap_proto::Response::Fetch(_, attributes) = response {
-                            if let Some(f) = raw::fetched(attributes).filter(|_| wanted) {
-                                if seen.insert(f.uid) {
-                                    wanted = each(f);
-                                }
+        raw::each_set(uids, query.len() + 20, &mut self.command_limit, |set| {
+            if !wanted {
+                return Ok(());
+            }
+            // One command per set, its responses handed on as they complete; after a refusal
+            // of `each` the rest is read and dropped, so the connection stays usable. A
+            // message is handed on once even when the command is tried twice.
+            let mut seen: HashSet<u32> = HashSet::new();
+            raw::on_messages(
+                session,
+                wire,
+                &format!("UID FETCH {set} {query}"),
+                &mut |response| {
+                    if let imap_proto::Response::Fetch(_, attributes) = response {
+                        if let Some(f) = raw::fetched(attributes).filter(|_| wanted) {
+                            if seen.insert(f.uid) {
+                                wanted = each(f);
                             }
                         }
-                    },
-                )
-                .map(|_| ())
-            },
-        )
+                    }
+                },
+            )
+            .map(|_| ())
+        })
     }
 
     fn fetch_message_ids(&mut self, uids: &[u32]) -> ServerResult<Vec<Identified>> {
@@ -618,26 +607,20 @@ impl MailServer for Imap {
         let query = "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])";
         let mut out = Vec::with_capacity(uids.len());
         let session = &mut self.session;
-        uidset::each_set(
-            uids,
-            query.len() + 20,
-            &mut self.command_limit,
-            bad,
-            |set| {
-                let fetches = on_messages(session, |s| s.uid_fetch(set, query))?;
-                out.extend(fetches.iter().filter_map(|f| {
-                    Some(Identified {
-                        uid: f.uid?,
-                        message_id: f
-                            .header()
-                            .and_then(|h| crate::mail::parse(h).ok())
-                            .and_then(|m| m.message_id),
-                        flags: Imap::flags_of(f),
-                    })
-                }));
-                Ok(())
-            },
-        )?;
+        raw::each_set(uids, query.len() + 20, &mut self.command_limit, |set| {
+            let fetches = on_messages(session, |s| s.uid_fetch(set, query))?;
+            out.extend(fetches.iter().filter_map(|f| {
+                Some(Identified {
+                    uid: f.uid?,
+                    message_id: f
+                        .header()
+                        .and_then(|h| crate::mail::parse(h).ok())
+                        .and_then(|m| m.message_id),
+                    flags: Imap::flags_of(f),
+                })
+            }));
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -675,13 +658,9 @@ impl MailServer for Imap {
         }
         let query = format!("+FLAGS.SILENT ({})", flags.join(" "));
         let session = &mut self.session;
-        uidset::each_set(
-            uids,
-            query.len() + 20,
-            &mut self.command_limit,
-            bad,
-            |set| storing(session, |s| s.uid_store(set, &query)).map(|_| ()),
-        )
+        raw::each_set(uids, query.len() + 20, &mut self.command_limit, |set| {
+            storing(session, |s| s.uid_store(set, &query)).map(|_| ())
+        })
     }
 
     fn claim(&mut self, uids: &[u32], flags: &[&str], modseq: u64) -> ServerResult<Vec<u32>> {
@@ -692,35 +671,29 @@ impl MailServer for Imap {
         let words = flags.join(" ");
         let mut changed: Vec<u32> = Vec::new();
         let session = &mut self.session;
-        uidset::each_set(
-            uids,
-            words.len() + 60,
-            &mut self.command_limit,
-            bad,
-            |set| {
-                // Not .SILENT: a FETCH names each message changed. FETCHes for other clients'
-                // changes may come along unasked; those messages are in the tagged [MODIFIED].
-                let command = format!("UID STORE {set} (UNCHANGEDSINCE {modseq}) +FLAGS ({words})");
-                let (data, done) = storing(session, |s| s.run(&command))?;
-                let text = String::from_utf8_lossy(&data);
-                let (untagged, tagged) = text.split_at(done.min(text.len()));
-                let modified: HashSet<u32> = modified_set(tagged).into_iter().collect();
-                changed.extend(
-                    untagged
-                        .lines()
-                        .filter(|l| l.starts_with("* ") && l.contains(" FETCH ("))
-                        .filter_map(|l| {
-                            let rest = &l[l.find("UID ")? + 4..];
-                            rest.split(|c: char| !c.is_ascii_digit())
-                                .next()?
-                                .parse()
-                                .ok()
-                        })
-                        .filter(|u| asked.contains(u) && !modified.contains(u)),
-                );
-                Ok(())
-            },
-        )?;
+        raw::each_set(uids, words.len() + 60, &mut self.command_limit, |set| {
+            // Not .SILENT: a FETCH names each message changed. FETCHes for other clients'
+            // changes may come along unasked; those messages are in the tagged [MODIFIED].
+            let command = format!("UID STORE {set} (UNCHANGEDSINCE {modseq}) +FLAGS ({words})");
+            let (data, done) = storing(session, |s| s.run(&command))?;
+            let text = String::from_utf8_lossy(&data);
+            let (untagged, tagged) = text.split_at(done.min(text.len()));
+            let modified: HashSet<u32> = modified_set(tagged).into_iter().collect();
+            changed.extend(
+                untagged
+                    .lines()
+                    .filter(|l| l.starts_with("* ") && l.contains(" FETCH ("))
+                    .filter_map(|l| {
+                        let rest = &l[l.find("UID ")? + 4..];
+                        rest.split(|c: char| !c.is_ascii_digit())
+                            .next()?
+                            .parse()
+                            .ok()
+                    })
+                    .filter(|u| asked.contains(u) && !modified.contains(u)),
+            );
+            Ok(())
+        })?;
         changed.sort_unstable();
         changed.dedup();
         Ok(changed)
@@ -745,7 +718,7 @@ impl MailServer for Imap {
             ));
         }
         let session = &mut self.session;
-        uidset::each_set(uids, 40, &mut self.command_limit, bad, |set| {
+        raw::each_set(uids, 40, &mut self.command_limit, |set| {
             session
                 .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
                 .map_err(protocol)?;

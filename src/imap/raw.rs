@@ -263,6 +263,17 @@ pub fn copy_uids(code: &ResponseCode<'_>) -> Option<CopyUids> {
     (from.len() == to.len()).then(|| from.into_iter().zip(to).collect())
 }
 
+/// [`uidset::each_set`] for commands to a server: the refusal a command too long for it gets
+/// is a BAD.
+pub fn each_set(
+    uids: &[u32],
+    fixed: usize,
+    limit: &mut usize,
+    send: impl FnMut(&str) -> ServerResult<()>,
+) -> ServerResult<()> {
+    uidset::each_set(uids, fixed, limit, |e: &ServerError| e.bad, send)
+}
+
 /// UID MOVE or UID COPY of `uids` to the quoted folder `name`, a command per chunk of the
 /// set, with what COPYUID said (untagged before MOVE's expunges, or on the tagged OK). Only if
 /// every chunk said it is anything returned: a half-told placement would leave messages
@@ -277,40 +288,34 @@ pub fn transfer(
 ) -> ServerResult<Option<Placed>> {
     let mut placed = Some(Placed::default());
     let fixed = name.len() + verb.len() + 20;
-    uidset::each_set(
-        uids,
-        fixed,
-        limit,
-        |e: &ServerError| e.bad,
-        |set| {
-            let mut told = None;
-            let done = on_messages(
-                session,
-                wire,
-                &format!("UID {verb} {set} {name}"),
-                &mut |response| {
-                    if let Response::Data {
-                        code: Some(code), ..
-                    } = &response
-                    {
-                        told = told.take().or_else(|| placement(code));
-                    }
-                },
-            )?;
-            let told = told.or_else(|| done.as_ref().and_then(placement));
-            placed = match (placed.take(), told) {
-                (Some(mut p), Some((validity, pairs)))
-                    if p.uids.is_empty() || p.uid_validity == validity =>
+    each_set(uids, fixed, limit, |set| {
+        let mut told = None;
+        let done = on_messages(
+            session,
+            wire,
+            &format!("UID {verb} {set} {name}"),
+            &mut |response| {
+                if let Response::Data {
+                    code: Some(code), ..
+                } = &response
                 {
-                    p.uid_validity = validity;
-                    p.uids.extend(pairs);
-                    Some(p)
+                    told = told.take().or_else(|| placement(code));
                 }
-                _ => None,
-            };
-            Ok(())
-        },
-    )?;
+            },
+        )?;
+        let told = told.or_else(|| done.as_ref().and_then(placement));
+        placed = match (placed.take(), told) {
+            (Some(mut p), Some((validity, pairs)))
+                if p.uids.is_empty() || p.uid_validity == validity =>
+            {
+                p.uid_validity = validity;
+                p.uids.extend(pairs);
+                Some(p)
+            }
+            _ => None,
+        };
+        Ok(())
+    })?;
     Ok(placed.filter(|p| !p.uids.is_empty()))
 }
 

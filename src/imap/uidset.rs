@@ -46,13 +46,18 @@ fn write_run(out: &mut String, (first, last): (u32, u32)) {
 /// exactly one set, consecutive UIDs as one range, and each command at most `limit` bytes
 /// long (a set always holds at least one range, which is at most 21 bytes).
 pub fn chunks(uids: &[u32], fixed: usize, limit: usize) -> Vec<String> {
-    chunks_within(uids, limit.saturating_sub(fixed).max(21))
+    chunks_within(uids, room(fixed, limit))
+}
+
+/// The room a command of `fixed` bytes around its set leaves the set under `limit`.
+fn room(fixed: usize, limit: usize) -> usize {
+    limit.saturating_sub(fixed).max(21)
 }
 
 /// Sends `send` once per set of `uids` for a command of `fixed` bytes around the set, each at
 /// most `limit` bytes. A set longer than [`MAX_COMMAND`] that the server could not take
-/// (`too_long`: it said BAD, so nothing was done) is sent again in sets of [`MAX_COMMAND`],
-/// and `limit` drops to that for the rest of the session.
+/// (`too_long`: it said BAD, so nothing was done) is sent again, its runs in sets of
+/// [`MAX_COMMAND`], and `limit` drops to that for the rest of the session.
 pub fn each_set<E>(
     uids: &[u32],
     fixed: usize,
@@ -60,12 +65,12 @@ pub fn each_set<E>(
     too_long: impl Fn(&E) -> bool,
     mut send: impl FnMut(&str) -> Result<(), E>,
 ) -> Result<(), E> {
-    for set in chunks(uids, fixed, *limit) {
+    let runs = runs(uids);
+    for (set, held) in cut(&runs, room(fixed, *limit)) {
         match send(&set) {
             Err(e) if set.len() + fixed > MAX_COMMAND && too_long(&e) => {
                 *limit = MAX_COMMAND;
-                let again = expand(&set).unwrap_or_default();
-                for short in chunks(&again, fixed, MAX_COMMAND) {
+                for (short, _) in cut(&runs[held], room(fixed, MAX_COMMAND)) {
                     send(&short)?;
                 }
             }
@@ -75,39 +80,33 @@ pub fn each_set<E>(
     Ok(())
 }
 
-/// The UIDs a set names ("1:3,7" → 1, 2, 3, 7), in its order; `None` for anything that is not
-/// a UID set of numbers (a `*` included).
-pub fn expand(set: &str) -> Option<Vec<u32>> {
-    let mut out = Vec::new();
-    for part in set.split(',') {
-        let (first, last) = match part.split_once(':') {
-            Some((a, b)) => (a.parse::<u32>().ok()?, b.parse::<u32>().ok()?),
-            None => {
-                let uid = part.parse::<u32>().ok()?;
-                (uid, uid)
-            }
-        };
-        out.extend(first.min(last)..=first.max(last));
-    }
-    Some(out)
-}
-
 /// [`chunks`] with the room for the set given directly.
 pub fn chunks_within(uids: &[u32], room: usize) -> Vec<String> {
+    cut(&runs(uids), room)
+        .into_iter()
+        .map(|(set, _)| set)
+        .collect()
+}
+
+/// `runs` written as sets of at most `room` bytes (a run alone may be longer), each with the
+/// range of `runs` it holds.
+fn cut(runs: &[(u32, u32)], room: usize) -> Vec<(String, std::ops::Range<usize>)> {
     let mut out = Vec::new();
     let mut current = String::new();
+    let mut first = 0;
     let mut piece = String::new();
-    for run in runs(uids) {
+    for (i, &run) in runs.iter().enumerate() {
         piece.clear();
         write_run(&mut piece, run);
         let needed = piece.len() + usize::from(!current.is_empty());
         if !current.is_empty() && current.len() + needed > room {
-            out.push(std::mem::take(&mut current));
+            out.push((std::mem::take(&mut current), first..i));
+            first = i;
         }
         write_run(&mut current, run);
     }
     if !current.is_empty() {
-        out.push(current);
+        out.push((current, first..runs.len()));
     }
     out
 }
@@ -116,6 +115,23 @@ pub fn chunks_within(uids: &[u32], room: usize) -> Vec<String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The UIDs a set names ("1:3,7" → 1, 2, 3, 7), in its order; `None` for anything that is not
+    /// a UID set of numbers (a `*` included).
+    fn expand(set: &str) -> Option<Vec<u32>> {
+        let mut out = Vec::new();
+        for part in set.split(',') {
+            let (first, last) = match part.split_once(':') {
+                Some((a, b)) => (a.parse::<u32>().ok()?, b.parse::<u32>().ok()?),
+                None => {
+                    let uid = part.parse::<u32>().ok()?;
+                    (uid, uid)
+                }
+            };
+            out.extend(first.min(last)..=first.max(last));
+        }
+        Some(out)
+    }
 
     #[test]
     fn runs_are_joined_and_sets_cut_by_length() {
